@@ -1,0 +1,17 @@
+DROP TABLE schedules;
+DROP TABLE jobs;
+DROP TABLE outbox_mails;
+DROP TABLE audit_events;
+DROP TABLE login_failures;
+DROP TABLE api_tokens;
+DROP TABLE user_tokens;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE organisation_departments;
+DROP TABLE organisations;
+DROP TABLE naf_division_rome;
+DROP TABLE naf_divisions;
+DROP TABLE rome_occupations;
+DROP TABLE communes;
+DROP TABLE departments;
+DROP TABLE regions;

@@ -1,0 +1,2 @@
+DROP TABLE application_messages;
+DROP TABLE applications;

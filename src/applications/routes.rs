@@ -1,0 +1,371 @@
+//! Pages and API of applications.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::service::{
+    self, Application, ApplicationRow, DECLINE_REASONS, Message, ResponseRate, Side, Step,
+};
+use crate::AppState;
+use crate::auth::{CurrentUser, SessionHandle};
+use crate::error::{AppError, AppResult};
+use crate::types::Role;
+use crate::web::extract::Form;
+use crate::web::{Page, render, see_other};
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/offres/{id}/candidater", post(apply))
+        .route("/mes-candidatures", get(mine))
+        .route("/candidatures-recues", get(received))
+        .route("/candidatures/{id}", get(show))
+        .route("/candidatures/{id}/etape", post(act))
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api_apply))
+        .routes(routes!(api_list))
+        .routes(routes!(api_get))
+        .routes(routes!(api_step))
+}
+
+#[derive(Deserialize)]
+struct ApplyForm {
+    #[serde(default)]
+    message: String,
+}
+
+async fn apply(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(offer_id): Path<String>,
+    Form(form): Form<ApplyForm>,
+) -> AppResult<Response> {
+    let base = state.config.base_url();
+    let who = me.clone();
+    let offer = offer_id.clone();
+    let result = state
+        .db
+        .tx(move |conn| service::apply(conn, &base, &who, &offer, &form.message))
+        .await;
+    match result {
+        Ok(id) => {
+            session.set_flash("Votre candidature est envoyée. Vous serez prévenu·e par e-mail de chaque réponse.").await?;
+            Ok(see_other(&format!("/candidatures/{id}")))
+        }
+        Err(e) if e.status().is_client_error() && e.status() != StatusCode::NOT_FOUND => {
+            session.set_flash(e.message().to_owned()).await?;
+            Ok(see_other(&format!("/offres/{offer_id}")))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "applications/list.html")]
+struct ListPage {
+    page: Page,
+    rows: Vec<ApplicationRow>,
+    company: bool,
+    rate: Option<ResponseRate>,
+}
+
+async fn mine(State(state): State<AppState>, page: Page, me: CurrentUser) -> AppResult<Response> {
+    if me.role != Role::Candidate {
+        return Err(AppError::forbidden());
+    }
+    let rows = state
+        .db
+        .run(move |conn| service::for_candidate(conn, &me.id))
+        .await?;
+    render(&ListPage {
+        page: page.titled("Mes candidatures"),
+        rows,
+        company: false,
+        rate: None,
+    })
+}
+
+async fn received(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+) -> AppResult<Response> {
+    let org = match (me.role, &me.organisation_id) {
+        (Role::Recruiter | Role::TrainingStaff, Some(org)) => org.clone(),
+        _ => return Err(AppError::forbidden()),
+    };
+    let (rows, rate) = state
+        .db
+        .run(move |conn| {
+            Ok((
+                service::for_organisation(conn, &org)?,
+                service::response_rate(conn, &org)?,
+            ))
+        })
+        .await?;
+    render(&ListPage {
+        page: page.titled("Candidatures reçues"),
+        rows,
+        company: true,
+        rate: Some(rate),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "applications/show.html")]
+struct ShowPage {
+    page: Page,
+    application: Application,
+    side_company: bool,
+    offer_title: String,
+    candidate_name: Option<String>,
+    candidate_email: Option<String>,
+    has_profile: bool,
+    messages: Vec<Message>,
+    reasons: &'static [(&'static str, &'static str)],
+}
+
+async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let (application, side, offer_title, candidate, has_profile, messages) = state
+        .db
+        .tx(move |conn| {
+            let (application, side) = service::open(conn, &me, &id)?;
+            let offer_title = crate::offers::store::get(conn, &application.offer_id)?.title;
+            let candidate = match &application.candidate_id {
+                Some(cid) => crate::auth::store::by_id(conn, cid)?,
+                None => None,
+            };
+            let has_profile = match &application.candidate_id {
+                Some(cid) => crate::candidates::store::get(conn, cid)?.is_some(),
+                None => false,
+            };
+            let messages = service::messages(conn, &id)?;
+            Ok((
+                application,
+                side,
+                offer_title,
+                candidate,
+                has_profile,
+                messages,
+            ))
+        })
+        .await?;
+    let side_company = side == Side::Company;
+    render(&ShowPage {
+        page: page.titled(format!("Candidature – {offer_title}")),
+        candidate_name: candidate.as_ref().map(|c| c.full_name()),
+        candidate_email: candidate.filter(|_| side_company).map(|c| c.email),
+        application,
+        side_company,
+        offer_title,
+        has_profile,
+        messages,
+        reasons: DECLINE_REASONS,
+    })
+}
+
+#[derive(Deserialize)]
+struct StepForm {
+    step: String,
+    message: Option<String>,
+    reason: Option<String>,
+}
+
+fn parse_step(step: &str) -> AppResult<Step> {
+    Ok(match step {
+        "message" => Step::Message,
+        "entretien" | "interview" => Step::Interview,
+        "recruter" | "hire" => Step::Hire,
+        "refuser" | "decline" => Step::Decline,
+        "retirer" | "withdraw" => Step::Withdraw,
+        other => {
+            return Err(AppError::bad_request(format!(
+                "Étape inconnue « {other} »."
+            )));
+        }
+    })
+}
+
+async fn act(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<StepForm>,
+) -> AppResult<Response> {
+    let step = parse_step(&form.step)?;
+    let base = state.config.base_url();
+    let key = id.clone();
+    let result = state
+        .db
+        .tx(move |conn| {
+            service::step(
+                conn,
+                &base,
+                &me,
+                &key,
+                step,
+                form.message.as_deref(),
+                form.reason.as_deref(),
+            )
+        })
+        .await;
+    match result {
+        Ok(status) => {
+            session
+                .set_flash(format!(
+                    "C’est fait. Statut de la candidature : « {} ».",
+                    status.label()
+                ))
+                .await?;
+        }
+        Err(e)
+            if matches!(
+                e.status(),
+                StatusCode::UNPROCESSABLE_ENTITY | StatusCode::CONFLICT
+            ) =>
+        {
+            session.set_flash(e.message().to_owned()).await?;
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(see_other(&format!("/candidatures/{id}")))
+}
+
+// ---- API ----
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct ApplyRequest {
+    /// Why you apply (20 characters at least).
+    message: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct Created {
+    id: String,
+}
+
+/// Applies to a published offer (candidates).
+#[utoipa::path(post, path = "/offers/{id}/applications", tag = "applications", security(("bearer" = [])), request_body = ApplyRequest,
+    params(("id" = String, Path, description = "Offer id")),
+    responses((status = 201, body = Created), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn api_apply(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    crate::web::extract::Json(request): crate::web::extract::Json<ApplyRequest>,
+) -> AppResult<Response> {
+    let base = state.config.base_url();
+    let id = state
+        .db
+        .tx(move |conn| service::apply(conn, &base, &me, &id, &request.message))
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// The caller's applications: a candidate's own, or those received by their organisation.
+#[utoipa::path(get, path = "/applications", tag = "applications", security(("bearer" = [])),
+    responses((status = 200, body = [ApplicationRow])))]
+async fn api_list(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> AppResult<Json<Vec<ApplicationRow>>> {
+    state
+        .db
+        .run(move |conn| match (me.role, &me.organisation_id) {
+            (Role::Candidate, _) => service::for_candidate(conn, &me.id),
+            (Role::Recruiter | Role::TrainingStaff, Some(org)) => {
+                service::for_organisation(conn, org)
+            }
+            _ => Ok(Vec::new()),
+        })
+        .await
+        .map(Json)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct ApplicationDetail {
+    application: Application,
+    messages: Vec<Message>,
+}
+
+/// One application with its messages, for its candidate or the organisation receiving it.
+#[utoipa::path(get, path = "/applications/{id}", tag = "applications", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Application id")),
+    responses((status = 200, body = ApplicationDetail), (status = 404, body = crate::error::ErrorBody)))]
+async fn api_get(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<ApplicationDetail>> {
+    state
+        .db
+        .tx(move |conn| {
+            let (application, _) = service::open(conn, &me, &id)?;
+            Ok(ApplicationDetail {
+                messages: service::messages(conn, &id)?,
+                application,
+            })
+        })
+        .await
+        .map(Json)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct StepRequest {
+    /// `message`, `withdraw` (candidate) or `message`, `interview`, `hire`, `decline` (recruiter).
+    step: String,
+    message: Option<String>,
+    /// With `decline`: `profile`, `filled`, `training`, `distance` or `other`.
+    reason: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct StatusAnswer {
+    status: String,
+}
+
+/// Moves an application along (and/or adds a message).
+#[utoipa::path(post, path = "/applications/{id}/steps", tag = "applications", security(("bearer" = [])), request_body = StepRequest,
+    params(("id" = String, Path, description = "Application id")),
+    responses((status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn api_step(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    crate::web::extract::Json(request): crate::web::extract::Json<StepRequest>,
+) -> AppResult<Json<StatusAnswer>> {
+    let step = parse_step(&request.step)?;
+    let base = state.config.base_url();
+    let status = state
+        .db
+        .tx(move |conn| {
+            service::step(
+                conn,
+                &base,
+                &me,
+                &id,
+                step,
+                request.message.as_deref(),
+                request.reason.as_deref(),
+            )
+        })
+        .await?;
+    Ok(Json(StatusAnswer {
+        status: status.as_str().to_owned(),
+    }))
+}

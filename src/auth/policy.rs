@@ -1,0 +1,160 @@
+//! Who may do what: the one place every handler asks. Handlers load the record, then ask
+//! `authorize(user, &Action::…)`; nothing else decides access.
+
+use super::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::types::{OrgKind, Role};
+
+/// What the policy needs to know of an organisation.
+#[derive(Clone, Debug)]
+pub struct OrgRef {
+    pub id: String,
+    pub kind: OrgKind,
+    /// Departments it sits in or covers.
+    pub departments: Vec<String>,
+}
+
+/// What the policy needs to know of an offer.
+#[derive(Clone, Debug)]
+pub struct OfferRef {
+    pub company_id: String,
+    pub managed_by_id: String,
+    pub department: String,
+}
+
+/// What the policy needs to know of a candidate's profile.
+#[derive(Clone, Debug)]
+pub struct CandidateRef {
+    pub user_id: String,
+    pub department: Option<String>,
+    pub validated: bool,
+    pub visible: bool,
+    /// Organisations the candidate applied to: they see the profile whatever its visibility.
+    pub applied_to: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Action<'a> {
+    /// See a candidate's profile and CV (the candidate; validated recruiters and training
+    /// centres once the profile is validated and visible; the chamber of the territory).
+    ViewCandidate(&'a CandidateRef),
+    /// Validate or reject a candidate's profile.
+    ModerateCandidate(&'a CandidateRef),
+    /// See the queue of profiles waiting for validation.
+    ViewCandidateQueue,
+    /// Search the CVs of candidates.
+    SearchCandidates,
+    /// Post an offer for a company (its own recruiters once validated, or a training centre
+    /// the company delegated to).
+    CreateOfferFor {
+        company: &'a OrgRef,
+        delegated: bool,
+    },
+    /// Edit, submit, withdraw, mark filled or extend an offer.
+    ManageOffer(&'a OfferRef),
+    /// Approve or reject an offer waiting for moderation.
+    ModerateOffer(&'a OfferRef),
+    /// See the queue of offers waiting for moderation.
+    ViewOfferModerationQueue,
+    /// See an organisation's identity card and staff list.
+    ViewOrganisation(&'a OrgRef),
+    /// Invite staff to an organisation.
+    ManageStaff(&'a OrgRef),
+    /// See the queue of companies waiting for validation.
+    ViewValidationQueue,
+    /// Validate or reject a company's account.
+    ValidateCompany(&'a OrgRef),
+    /// List accounts, change roles, disable accounts.
+    AdministerAccounts,
+    /// Create organisations and set their territory.
+    ManageOrganisations,
+    /// See the mail outbox and the job queue.
+    ViewOperations,
+    /// Read the audit log.
+    ViewAuditLog,
+}
+
+fn same_org(user: &CurrentUser, org: &OrgRef) -> bool {
+    user.organisation_id.as_deref() == Some(org.id.as_str())
+}
+
+fn covers(user: &CurrentUser, org: &OrgRef) -> bool {
+    org.departments.iter().any(|d| user.departments.contains(d))
+}
+
+pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
+    if user.role == Role::RegionalAdmin {
+        return true;
+    }
+    match action {
+        Action::ViewCandidate(c) => {
+            user.id == c.user_id
+                || (matches!(user.role, Role::Recruiter | Role::TrainingStaff)
+                    && user
+                        .organisation_id
+                        .as_ref()
+                        .is_some_and(|o| c.applied_to.contains(o)))
+                || (matches!(user.role, Role::Recruiter | Role::TrainingStaff)
+                    && user.organisation_validated()
+                    && c.validated
+                    && c.visible)
+                || (user.role == Role::RegistrationOfficer
+                    && c.department
+                        .as_ref()
+                        .is_some_and(|d| user.departments.contains(d)))
+        }
+        Action::ModerateCandidate(c) => {
+            user.role == Role::RegistrationOfficer
+                && c.department
+                    .as_ref()
+                    .is_some_and(|d| user.departments.contains(d))
+        }
+        Action::ViewCandidateQueue => user.role == Role::RegistrationOfficer,
+        Action::SearchCandidates => {
+            matches!(user.role, Role::Recruiter | Role::TrainingStaff)
+                && user.organisation_validated()
+        }
+        Action::CreateOfferFor { company, delegated } => match user.role {
+            Role::Recruiter => same_org(user, company) && user.organisation_validated(),
+            Role::TrainingStaff => *delegated && user.organisation_validated(),
+            _ => false,
+        },
+        Action::ManageOffer(offer) => {
+            let mine = |id: &str| user.organisation_id.as_deref() == Some(id);
+            match user.role {
+                Role::Recruiter => mine(&offer.company_id) && user.organisation_validated(),
+                Role::TrainingStaff => mine(&offer.managed_by_id),
+                _ => false,
+            }
+        }
+        Action::ModerateOffer(offer) => {
+            user.role == Role::RegistrationOfficer && user.departments.contains(&offer.department)
+        }
+        Action::ViewOfferModerationQueue => user.role == Role::RegistrationOfficer,
+        Action::ViewOrganisation(org) => {
+            same_org(user, org)
+                || (user.role == Role::RegistrationOfficer
+                    && org.kind == OrgKind::Company
+                    && covers(user, org))
+        }
+        Action::ManageStaff(org) => same_org(user, org) && user.is_org_admin,
+        Action::ViewValidationQueue => user.role == Role::RegistrationOfficer,
+        Action::ValidateCompany(org) => {
+            user.role == Role::RegistrationOfficer
+                && org.kind == OrgKind::Company
+                && covers(user, org)
+        }
+        Action::AdministerAccounts
+        | Action::ManageOrganisations
+        | Action::ViewOperations
+        | Action::ViewAuditLog => false,
+    }
+}
+
+pub fn authorize(user: &CurrentUser, action: &Action<'_>) -> AppResult<()> {
+    if allows(user, action) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden())
+    }
+}

@@ -1,0 +1,857 @@
+//! Pages and API of accounts: sign-up, login, logout, e-mail verification, password reset,
+//! invitations, the account page and personal API tokens.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::audit::{self, Event};
+use super::service::{self, Person};
+use super::tokens::{self, ApiToken, Purpose};
+use super::{ClientIp, CurrentUser, SessionHandle, password, store};
+use crate::AppState;
+use crate::error::{AppError, AppResult};
+use crate::referential::{Commune, store::resolve_commune};
+use crate::types::{EmailAddress, Siret, check_new_password};
+use crate::web::extract::{Form, Query};
+use crate::web::{Page, render, see_other};
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/connexion", get(login_page).post(login))
+        .route("/deconnexion", post(logout))
+        .route("/inscription", get(signup_choice))
+        .route(
+            "/inscription/candidat",
+            get(signup_candidate_page).post(signup_candidate),
+        )
+        .route(
+            "/inscription/entreprise",
+            get(signup_company_page).post(signup_company),
+        )
+        .route("/verification", get(verify_page).post(verify))
+        .route("/verification/renvoyer", get(resend_page).post(resend))
+        .route("/mot-de-passe-oublie", get(forgot_page).post(forgot))
+        .route("/mot-de-passe/nouveau", get(reset_page).post(reset))
+        .route("/invitation", get(invitation_page).post(accept_invitation))
+        .route("/compte", get(account))
+        .route("/compte/mot-de-passe", post(change_password))
+        .route("/compte/jetons", post(create_token))
+        .route("/compte/jetons/{id}/revoquer", post(revoke_token))
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(me))
+}
+
+/// Who the token belongs to.
+#[utoipa::path(get, path = "/me", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, body = CurrentUser), (status = 401, body = crate::error::ErrorBody)))]
+async fn me(user: CurrentUser) -> Json<CurrentUser> {
+    Json(user)
+}
+
+fn with_status(status: StatusCode, response: AppResult<Response>) -> AppResult<Response> {
+    response.map(|r| (status, r).into_response())
+}
+
+/// Only local paths are followed after login (no open redirect).
+fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n,
+        _ => "/tableau-de-bord",
+    }
+}
+
+// ---- Login / logout ----
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    page: Page,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    suivant: Option<String>,
+}
+
+async fn login_page(page: Page, Query(q): Query<NextQuery>) -> AppResult<Response> {
+    if page.user.is_some() {
+        return Ok(see_other(safe_next(q.suivant.as_deref())));
+    }
+    render(&LoginPage {
+        page: page.titled("Se connecter").with_form().await?,
+        email: String::new(),
+        next: q.suivant.unwrap_or_default(),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    suivant: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    page: Page,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    let (email, pw) = (form.email.clone(), form.password.clone());
+    match state
+        .db
+        .run(move |conn| service::login(conn, &email, &pw, &ip))
+        .await
+    {
+        Ok(user) => {
+            session.login(user).await?;
+            Ok(see_other(safe_next(form.suivant.as_deref())))
+        }
+        Err(err) if err.status() != StatusCode::INTERNAL_SERVER_ERROR => {
+            let status = err.status();
+            let mut response = render(&LoginPage {
+                page: page.titled("Se connecter"),
+                email: form.email,
+                next: form.suivant.unwrap_or_default(),
+                error: Some(err.message().to_owned()),
+            })?;
+            *response.status_mut() = status;
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static("900"),
+                );
+            }
+            Ok(response)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    ClientIp(ip): ClientIp,
+) -> AppResult<Response> {
+    if let Some(user) = session.user() {
+        state
+            .db
+            .run(move |conn| audit::record(conn, Event::by(&user, "logout").from_ip(&ip)))
+            .await?;
+    }
+    session.logout().await?;
+    session
+        .set_flash("Vous êtes déconnecté·e. À bientôt !")
+        .await?;
+    Ok(see_other("/"))
+}
+
+// ---- Sign-up ----
+
+#[derive(Template)]
+#[template(path = "auth/signup_choice.html")]
+struct SignupChoice {
+    page: Page,
+}
+
+async fn signup_choice(page: Page) -> AppResult<Response> {
+    render(&SignupChoice {
+        page: page.titled("Créer un compte"),
+    })
+}
+
+#[derive(Default, Deserialize)]
+struct CandidateForm {
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    birth_date: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+    consent: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "auth/signup_candidate.html")]
+struct SignupCandidatePage {
+    page: Page,
+    form: CandidateForm,
+    errors: Vec<String>,
+}
+
+async fn signup_candidate_page(page: Page) -> AppResult<Response> {
+    render(&SignupCandidatePage {
+        page: page.titled("Créer mon compte candidat").with_form().await?,
+        form: CandidateForm::default(),
+        errors: Vec::new(),
+    })
+}
+
+/// Parses `AAAA-MM-JJ` (date field) or `JJ/MM/AAAA` (typed by hand).
+pub fn parse_date_fr(input: &str) -> Option<NaiveDate> {
+    let input = input.trim();
+    NaiveDate::parse_from_str(input, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(input, "%d/%m/%Y"))
+        .ok()
+}
+
+fn person_errors(
+    first: &str,
+    last: &str,
+    email: &str,
+    pw: &str,
+    confirm: &str,
+    errors: &mut Vec<String>,
+) -> Option<EmailAddress> {
+    if first.trim().is_empty() {
+        errors.push("Indiquez votre prénom.".into());
+    }
+    if last.trim().is_empty() {
+        errors.push("Indiquez votre nom.".into());
+    }
+    if first.chars().count() > 100 || last.chars().count() > 100 {
+        errors.push("Le prénom et le nom ne doivent pas dépasser 100 caractères.".into());
+    }
+    let email = match EmailAddress::parse(email) {
+        Ok(e) => Some(e),
+        Err(msg) => {
+            errors.push(msg.into());
+            None
+        }
+    };
+    if let Err(msg) = check_new_password(pw) {
+        errors.push(msg.into());
+    } else if pw != confirm {
+        errors.push("Les deux mots de passe ne sont pas identiques.".into());
+    }
+    email
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+async fn signup_candidate(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    page: Page,
+    Form(form): Form<CandidateForm>,
+) -> AppResult<Response> {
+    let mut errors = Vec::new();
+    let email = person_errors(
+        &form.first_name,
+        &form.last_name,
+        &form.email,
+        &form.password,
+        &form.password_confirm,
+        &mut errors,
+    );
+    let birth = parse_date_fr(&form.birth_date);
+    if birth.is_none() {
+        errors.push("Indiquez votre date de naissance au format JJ/MM/AAAA.".into());
+    }
+    if form.consent.is_none() {
+        errors.push(
+            "Cochez la case indiquant que vous avez lu comment vos données sont utilisées.".into(),
+        );
+    }
+    if let (true, Some(email), Some(birth)) = (errors.is_empty(), email, birth) {
+        let base = state.config.base_url();
+        let (first, last, pw) = (
+            form.first_name.clone(),
+            form.last_name.clone(),
+            form.password.clone(),
+        );
+        let result = state
+            .db
+            .tx(move |conn| {
+                service::sign_up_candidate(
+                    conn,
+                    &base,
+                    Person {
+                        email: &email,
+                        password: &pw,
+                        first_name: &first,
+                        last_name: &last,
+                    },
+                    birth,
+                    today(),
+                )
+            })
+            .await;
+        match result {
+            Ok(_) => {
+                session.set_flash("Votre compte est créé. Ouvrez le lien que nous venons de vous envoyer par e-mail pour confirmer votre adresse, puis connectez-vous.").await?;
+                return Ok(see_other("/connexion"));
+            }
+            Err(e) if e.status().is_client_error() => errors.push(e.message().to_owned()),
+            Err(e) => return Err(e),
+        }
+    }
+    let form = CandidateForm {
+        password: String::new(),
+        password_confirm: String::new(),
+        ..form
+    };
+    with_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        render(&SignupCandidatePage {
+            page: page.titled("Créer mon compte candidat"),
+            form,
+            errors,
+        }),
+    )
+}
+
+#[derive(Default, Deserialize)]
+struct CompanyForm {
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    company_name: String,
+    #[serde(default)]
+    siret: String,
+    #[serde(default)]
+    commune: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+#[derive(Template)]
+#[template(path = "auth/signup_company.html")]
+struct SignupCompanyPage {
+    page: Page,
+    form: CompanyForm,
+    errors: Vec<String>,
+    commune_choices: Vec<Commune>,
+}
+
+async fn signup_company_page(page: Page) -> AppResult<Response> {
+    render(&SignupCompanyPage {
+        page: page
+            .titled("Créer le compte de mon entreprise")
+            .with_form()
+            .await?,
+        form: CompanyForm::default(),
+        errors: Vec::new(),
+        commune_choices: Vec::new(),
+    })
+}
+
+async fn signup_company(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    page: Page,
+    Form(form): Form<CompanyForm>,
+) -> AppResult<Response> {
+    let mut errors = Vec::new();
+    let email = person_errors(
+        &form.first_name,
+        &form.last_name,
+        &form.email,
+        &form.password,
+        &form.password_confirm,
+        &mut errors,
+    );
+    if form.company_name.trim().is_empty() {
+        errors.push("Indiquez le nom de l’entreprise.".into());
+    }
+    let siret = match Siret::parse(&form.siret) {
+        Ok(s) => Some(s),
+        Err(msg) => {
+            errors.push(msg.into());
+            None
+        }
+    };
+    let typed = form.commune.clone();
+    let mut commune_choices = Vec::new();
+    let commune = if typed.trim().is_empty() {
+        errors.push("Indiquez la commune de l’établissement.".into());
+        None
+    } else {
+        match state
+            .db
+            .run(move |conn| resolve_commune(conn, &typed))
+            .await?
+        {
+            Ok(c) => Some(c),
+            Err(choices) if choices.is_empty() => {
+                errors.push("Aucune commune ne correspond : vérifiez l’orthographe ou saisissez le code postal.".into());
+                None
+            }
+            Err(choices) => {
+                errors.push(
+                    "Plusieurs communes correspondent : choisissez-la dans la liste ci-dessous."
+                        .into(),
+                );
+                commune_choices = choices;
+                None
+            }
+        }
+    };
+    if let (true, Some(email), Some(siret), Some(commune)) =
+        (errors.is_empty(), email, siret, commune)
+    {
+        let base = state.config.base_url();
+        let (first, last, pw, name) = (
+            form.first_name.clone(),
+            form.last_name.clone(),
+            form.password.clone(),
+            form.company_name.clone(),
+        );
+        let result = state
+            .db
+            .tx(move |conn| {
+                service::sign_up_recruiter(
+                    conn,
+                    &base,
+                    Person {
+                        email: &email,
+                        password: &pw,
+                        first_name: &first,
+                        last_name: &last,
+                    },
+                    &name,
+                    &siret,
+                    &commune,
+                )
+            })
+            .await;
+        match result {
+            Ok(_) => {
+                session.set_flash("Votre compte est créé. Confirmez votre adresse avec le lien reçu par e-mail. La chambre consulaire de votre département validera ensuite votre entreprise.").await?;
+                return Ok(see_other("/connexion"));
+            }
+            Err(e) if e.status().is_client_error() => errors.push(e.message().to_owned()),
+            Err(e) => return Err(e),
+        }
+    }
+    let form = CompanyForm {
+        password: String::new(),
+        password_confirm: String::new(),
+        ..form
+    };
+    with_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        render(&SignupCompanyPage {
+            page: page.titled("Créer le compte de mon entreprise"),
+            form,
+            errors,
+            commune_choices,
+        }),
+    )
+}
+
+// ---- Links sent by e-mail: the page shows a button; only the POST changes anything ----
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    jeton: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    jeton: String,
+}
+
+#[derive(Template)]
+#[template(path = "auth/token_action.html")]
+struct TokenAction {
+    page: Page,
+    action: &'static str,
+    token: String,
+    intro: &'static str,
+    button: &'static str,
+    with_password: bool,
+    error: Option<String>,
+}
+
+async fn verify_page(page: Page, Query(q): Query<TokenQuery>) -> AppResult<Response> {
+    render(&TokenAction {
+        page: page
+            .titled("Confirmer mon adresse e-mail")
+            .with_form()
+            .await?,
+        action: "/verification",
+        token: q.jeton.unwrap_or_default(),
+        intro: "Confirmez votre adresse e-mail pour pouvoir vous connecter.",
+        button: "Confirmer mon adresse",
+        with_password: false,
+        error: None,
+    })
+}
+
+async fn verify(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    Form(form): Form<TokenForm>,
+) -> AppResult<Response> {
+    state
+        .db
+        .tx(move |conn| service::verify_email(conn, &form.jeton))
+        .await?;
+    session
+        .set_flash("Votre adresse e-mail est confirmée. Vous pouvez vous connecter.")
+        .await?;
+    Ok(see_other("/connexion"))
+}
+
+#[derive(Template)]
+#[template(path = "auth/email_form.html")]
+struct EmailForm {
+    page: Page,
+    action: &'static str,
+    intro: &'static str,
+    button: &'static str,
+}
+
+#[derive(Deserialize)]
+struct EmailInput {
+    email: String,
+}
+
+async fn resend_page(page: Page) -> AppResult<Response> {
+    render(&EmailForm {
+        page: page
+            .titled("Recevoir un nouveau lien de confirmation")
+            .with_form()
+            .await?,
+        action: "/verification/renvoyer",
+        intro: "Indiquez l’adresse e-mail de votre compte : nous vous enverrons un nouveau lien de confirmation.",
+        button: "Envoyer le lien",
+    })
+}
+
+async fn resend(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    Form(form): Form<EmailInput>,
+) -> AppResult<Response> {
+    let base = state.config.base_url();
+    state
+        .db
+        .tx(move |conn| service::resend_verification(conn, &base, &form.email))
+        .await?;
+    session.set_flash("Si un compte non confirmé existe avec cette adresse, un nouveau lien vient de lui être envoyé.").await?;
+    Ok(see_other("/connexion"))
+}
+
+async fn forgot_page(page: Page) -> AppResult<Response> {
+    render(&EmailForm {
+        page: page.titled("Mot de passe oublié").with_form().await?,
+        action: "/mot-de-passe-oublie",
+        intro: "Indiquez l’adresse e-mail de votre compte : nous vous enverrons un lien pour choisir un nouveau mot de passe. Le lien est valable une heure.",
+        button: "Recevoir le lien",
+    })
+}
+
+async fn forgot(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    Form(form): Form<EmailInput>,
+) -> AppResult<Response> {
+    let base = state.config.base_url();
+    state
+        .db
+        .tx(move |conn| service::request_reset(conn, &base, &form.email))
+        .await?;
+    session.set_flash("Si un compte existe avec cette adresse, un lien de réinitialisation vient de lui être envoyé. Il est valable une heure.").await?;
+    Ok(see_other("/connexion"))
+}
+
+async fn token_password_page(
+    page: Page,
+    token: Option<String>,
+    purpose: Purpose,
+) -> AppResult<Response> {
+    let (title, action, intro, button) = match purpose {
+        Purpose::Invitation => (
+            "Activer mon compte",
+            "/invitation",
+            "Choisissez votre mot de passe (10 caractères au moins) pour activer votre compte.",
+            "Activer mon compte",
+        ),
+        _ => (
+            "Choisir un nouveau mot de passe",
+            "/mot-de-passe/nouveau",
+            "Choisissez un nouveau mot de passe (10 caractères au moins). Vos autres sessions seront fermées.",
+            "Enregistrer le mot de passe",
+        ),
+    };
+    render(&TokenAction {
+        page: page.titled(title).with_form().await?,
+        action,
+        token: token.unwrap_or_default(),
+        intro,
+        button,
+        with_password: true,
+        error: None,
+    })
+}
+
+async fn reset_page(page: Page, Query(q): Query<TokenQuery>) -> AppResult<Response> {
+    token_password_page(page, q.jeton, Purpose::ResetPassword).await
+}
+
+async fn invitation_page(page: Page, Query(q): Query<TokenQuery>) -> AppResult<Response> {
+    token_password_page(page, q.jeton, Purpose::Invitation).await
+}
+
+#[derive(Deserialize)]
+struct TokenPasswordForm {
+    jeton: String,
+    password: String,
+    password_confirm: String,
+}
+
+async fn set_password_with_token(
+    state: AppState,
+    session: SessionHandle,
+    page: Page,
+    ip: String,
+    form: TokenPasswordForm,
+    purpose: Purpose,
+) -> AppResult<Response> {
+    let problem = check_new_password(&form.password)
+        .err()
+        .map(str::to_owned)
+        .or_else(|| {
+            (form.password != form.password_confirm)
+                .then(|| "Les deux mots de passe ne sont pas identiques.".to_owned())
+        });
+    if let Some(error) = problem {
+        let (action, title) = if purpose == Purpose::Invitation {
+            ("/invitation", "Activer mon compte")
+        } else {
+            ("/mot-de-passe/nouveau", "Choisir un nouveau mot de passe")
+        };
+        return with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&TokenAction {
+                page: page.titled(title),
+                action,
+                token: form.jeton,
+                intro: "Choisissez un mot de passe de 10 caractères au moins.",
+                button: "Enregistrer le mot de passe",
+                with_password: true,
+                error: Some(error),
+            }),
+        );
+    }
+    state
+        .db
+        .tx(move |conn| {
+            service::complete_with_token(conn, &form.jeton, purpose, &form.password, &ip)
+        })
+        .await?;
+    session.logout().await?;
+    session
+        .set_flash(
+            "Votre mot de passe est enregistré. Connectez-vous avec votre nouveau mot de passe.",
+        )
+        .await?;
+    Ok(see_other("/connexion"))
+}
+
+async fn reset(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    page: Page,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<TokenPasswordForm>,
+) -> AppResult<Response> {
+    set_password_with_token(state, session, page, ip, form, Purpose::ResetPassword).await
+}
+
+async fn accept_invitation(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    page: Page,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<TokenPasswordForm>,
+) -> AppResult<Response> {
+    set_password_with_token(state, session, page, ip, form, Purpose::Invitation).await
+}
+
+// ---- Account ----
+
+#[derive(Template)]
+#[template(path = "auth/account.html")]
+struct AccountPage {
+    page: Page,
+    me: CurrentUser,
+    tokens: Vec<ApiToken>,
+    new_token: Option<String>,
+    errors: Vec<String>,
+}
+
+async fn account_page(
+    state: &AppState,
+    page: Page,
+    me: CurrentUser,
+    new_token: Option<String>,
+    errors: Vec<String>,
+) -> AppResult<Response> {
+    let id = me.id.clone();
+    let tokens = state
+        .db
+        .run(move |conn| tokens::list_api_tokens(conn, &id))
+        .await?;
+    render(&AccountPage {
+        page: page.titled("Mon compte"),
+        me,
+        tokens,
+        new_token,
+        errors,
+    })
+}
+
+async fn account(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+) -> AppResult<Response> {
+    account_page(&state, page, me, None, Vec::new()).await
+}
+
+#[derive(Deserialize)]
+struct ChangePasswordForm {
+    current: String,
+    password: String,
+    password_confirm: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    page: Page,
+    me: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<ChangePasswordForm>,
+) -> AppResult<Response> {
+    let id = me.id.clone();
+    let user = state
+        .db
+        .run(move |conn| store::by_id(conn, &id))
+        .await?
+        .ok_or_else(AppError::unauthorized)?;
+    let mut errors = Vec::new();
+    if !user
+        .password_hash
+        .as_deref()
+        .is_some_and(|h| password::verify(&form.current, h))
+    {
+        errors.push("Le mot de passe actuel est incorrect.".to_owned());
+    }
+    if let Err(msg) = check_new_password(&form.password) {
+        errors.push(msg.to_owned());
+    } else if form.password != form.password_confirm {
+        errors.push("Les deux mots de passe ne sont pas identiques.".to_owned());
+    }
+    if !errors.is_empty() {
+        return with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            account_page(&state, page, me, None, errors).await,
+        );
+    }
+    let hash = password::hash(&form.password).map_err(AppError::internal)?;
+    let who = me.clone();
+    state
+        .db
+        .tx(move |conn| {
+            store::set_password(conn, &who.id, &hash)?;
+            store::end_sessions(conn, &who.id)?;
+            audit::record(conn, Event::by(&who, "password_changed").from_ip(&ip))
+        })
+        .await?;
+    // Other sessions ended; this one starts afresh.
+    session.login(me).await?;
+    session
+        .set_flash("Votre mot de passe est modifié. Vos autres sessions ont été fermées.")
+        .await?;
+    Ok(see_other("/compte"))
+}
+
+#[derive(Deserialize)]
+struct NewTokenForm {
+    name: String,
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Form(form): Form<NewTokenForm>,
+) -> AppResult<Response> {
+    let name = form.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 80 {
+        return with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            account_page(&state, page, me, None, vec!["Donnez un nom au jeton (80 caractères au plus), par exemple « Logiciel Ymag ».".into()]).await,
+        );
+    }
+    let who = me.clone();
+    let secret = state
+        .db
+        .tx(move |conn| {
+            let secret = tokens::create_api_token(conn, &who.id, &name)?;
+            audit::record(conn, Event::by(&who, "api_token_created").detail(&name))?;
+            Ok(secret)
+        })
+        .await?;
+    account_page(&state, page, me, Some(secret), Vec::new()).await
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let revoked = state
+        .db
+        .tx(move |conn| {
+            let ok = tokens::revoke_api_token(conn, &me.id, &id)?;
+            if ok {
+                audit::record(
+                    conn,
+                    Event::by(&me, "api_token_revoked").on("api_token", &id),
+                )?;
+            }
+            Ok(ok)
+        })
+        .await?;
+    if !revoked {
+        return Err(AppError::not_found());
+    }
+    session
+        .set_flash("Le jeton est révoqué : il ne donne plus accès à l’API.")
+        .await?;
+    Ok(see_other("/compte"))
+}

@@ -1,0 +1,426 @@
+//! Account rules: sign-up, login, e-mail verification, password reset, invitations.
+
+use chrono::{Datelike, NaiveDate};
+
+use super::audit::{self, Event};
+use super::store::{self, NewUser};
+use super::tokens::{self, Purpose};
+use super::{CurrentUser, password, throttle};
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::organisations::store::{self as orgs, NewOrganisation};
+use crate::referential::Commune;
+use crate::types::{EmailAddress, OrgKind, OrgStatus, Role, Siret, UserStatus};
+
+pub const MINIMUM_AGE: i32 = 15;
+
+/// Age in whole years on a date.
+pub fn age_on(birth: NaiveDate, today: NaiveDate) -> i32 {
+    let mut age = today.year() - birth.year();
+    if (today.month(), today.day()) < (birth.month(), birth.day()) {
+        age -= 1;
+    }
+    age
+}
+
+pub struct Person<'a> {
+    pub email: &'a EmailAddress,
+    pub password: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+}
+
+fn verification_mail(
+    conn: &mut DbConnection,
+    base_url: &str,
+    user_id: &str,
+    email: &str,
+    first_name: &str,
+) -> AppResult<()> {
+    let secret = tokens::issue(conn, user_id, Purpose::VerifyEmail)?;
+    crate::mail::enqueue(
+        conn,
+        email,
+        "Confirmez votre adresse e-mail",
+        &format!(
+            "Bonjour {first_name},\n\nVous venez de créer un compte sur Passerelle. Pour confirmer votre \
+             adresse e-mail, ouvrez ce lien (valable 3 jours) :\n\n{base_url}/verification?jeton={secret}\n\n\
+             Si vous n’êtes pas à l’origine de cette inscription, ignorez ce message.\n\nL’équipe Passerelle"
+        ),
+    )?;
+    Ok(())
+}
+
+/// A candidate signs up (15 or older). Returns the new account's id.
+pub fn sign_up_candidate(
+    conn: &mut DbConnection,
+    base_url: &str,
+    person: Person<'_>,
+    birth_date: NaiveDate,
+    today: NaiveDate,
+) -> AppResult<String> {
+    let age = age_on(birth_date, today);
+    if age < MINIMUM_AGE {
+        return Err(AppError::unprocessable(format!(
+            "Il faut avoir au moins {MINIMUM_AGE} ans pour créer un compte candidat."
+        )));
+    }
+    if age > 100 {
+        return Err(AppError::unprocessable("Vérifiez la date de naissance."));
+    }
+    let hash = password::hash(person.password).map_err(AppError::internal)?;
+    let id = store::create(
+        conn,
+        NewUser {
+            email: person.email,
+            password_hash: Some(hash),
+            first_name: person.first_name,
+            last_name: person.last_name,
+            role: Role::Candidate,
+            organisation_id: None,
+            is_org_admin: false,
+            status: UserStatus::Active,
+            email_verified: false,
+            birth_date: Some(birth_date),
+        },
+    )?;
+    verification_mail(
+        conn,
+        base_url,
+        &id,
+        person.email.as_str(),
+        person.first_name,
+    )?;
+    Ok(id)
+}
+
+/// A recruiter signs up with their company, which waits for a chamber's validation.
+pub fn sign_up_recruiter(
+    conn: &mut DbConnection,
+    base_url: &str,
+    person: Person<'_>,
+    company_name: &str,
+    siret: &Siret,
+    commune: &Commune,
+) -> AppResult<String> {
+    if orgs::find_by_siret(conn, siret.as_str())?.is_some() {
+        return Err(AppError::conflict(
+            "Un compte existe déjà pour cet établissement (même SIRET). Demandez à son administrateur de vous inviter.",
+        ));
+    }
+    let hash = password::hash(person.password).map_err(AppError::internal)?;
+    let org_id = orgs::create(
+        conn,
+        NewOrganisation {
+            kind: OrgKind::Company,
+            name: company_name,
+            network: None,
+            siret: Some(siret),
+            commune_insee: Some(&commune.insee_code),
+            status: OrgStatus::Pending,
+            departments: std::slice::from_ref(&commune.department),
+        },
+    )?;
+    let id = store::create(
+        conn,
+        NewUser {
+            email: person.email,
+            password_hash: Some(hash),
+            first_name: person.first_name,
+            last_name: person.last_name,
+            role: Role::Recruiter,
+            organisation_id: Some(&org_id),
+            is_org_admin: true,
+            status: UserStatus::Active,
+            email_verified: false,
+            birth_date: None,
+        },
+    )?;
+    verification_mail(
+        conn,
+        base_url,
+        &id,
+        person.email.as_str(),
+        person.first_name,
+    )?;
+    // Tell the chambers covering the department that a company waits.
+    for officer in officers_for(conn, &commune.department)? {
+        crate::mail::enqueue(
+            conn,
+            &officer,
+            "Nouvelle entreprise à valider",
+            &format!(
+                "Bonjour,\n\nL’entreprise « {company_name} » (SIRET {}, {} – {}) vient de s’inscrire sur \
+                 Passerelle et attend votre validation :\n\n{base_url}/validations\n\nL’équipe Passerelle",
+                siret.as_str(),
+                commune.name,
+                commune.department
+            ),
+        )?;
+    }
+    Ok(id)
+}
+
+fn officers_for(conn: &mut DbConnection, department: &str) -> AppResult<Vec<String>> {
+    use crate::db::schema::*;
+    use diesel::prelude::*;
+    Ok(users::table
+        .inner_join(
+            organisation_departments::table.on(organisation_departments::organisation_id
+                .nullable()
+                .eq(users::organisation_id)),
+        )
+        .filter(organisation_departments::department_code.eq(department))
+        .filter(users::role.eq(Role::RegistrationOfficer.as_str()))
+        .filter(users::status.eq(UserStatus::Active.as_str()))
+        .select(users::email)
+        .load(conn)?)
+}
+
+/// Checks credentials with throttling; returns the person to log in.
+pub fn login(
+    conn: &mut DbConnection,
+    email: &str,
+    password_input: &str,
+    ip: &str,
+) -> AppResult<CurrentUser> {
+    let email = email.trim().to_lowercase();
+    throttle::check(conn, &email, ip)?;
+    let user = store::by_email(conn, &email)?;
+    let ok = match &user {
+        Some(u) => u
+            .password_hash
+            .as_deref()
+            .is_some_and(|h| password::verify(password_input, h)),
+        None => {
+            password::burn_time(password_input);
+            false
+        }
+    };
+    let refuse = |conn: &mut DbConnection, user_id: Option<&str>| -> AppResult<CurrentUser> {
+        throttle::record_failure(conn, &email, ip)?;
+        audit::record(
+            conn,
+            Event {
+                actor_user_id: user_id,
+                action: "login_failed",
+                ip: Some(ip),
+                detail: Some(&email),
+                ..Event::default()
+            },
+        )?;
+        Err(AppError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "bad_credentials",
+            "Adresse e-mail ou mot de passe incorrect.",
+        ))
+    };
+    let Some(user) = user.filter(|_| ok) else {
+        return refuse(conn, None);
+    };
+    match user.status() {
+        Some(UserStatus::Active) => {}
+        Some(UserStatus::Disabled) => {
+            audit::record(
+                conn,
+                Event {
+                    actor_user_id: Some(&user.id),
+                    action: "login_refused_disabled",
+                    ip: Some(ip),
+                    ..Event::default()
+                },
+            )?;
+            return Err(AppError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "disabled",
+                "Ce compte a été désactivé. Contactez l’administrateur de votre organisation ou l’équipe Passerelle.",
+            ));
+        }
+        _ => return refuse(conn, Some(&user.id)),
+    }
+    if user.email_verified_at.is_none() {
+        return Err(AppError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "email_not_verified",
+            "Confirmez d’abord votre adresse e-mail : ouvrez le lien reçu par courriel (pensez aux indésirables).",
+        ));
+    }
+    throttle::clear(conn, &email)?;
+    {
+        use crate::db::schema::users;
+        use diesel::prelude::*;
+        diesel::update(users::table.find(&user.id))
+            .set((
+                users::last_login_at.eq(Some(crate::db::now())),
+                users::inactivity_warned_at.eq(None::<chrono::NaiveDateTime>),
+            ))
+            .execute(conn)?;
+    }
+    let current = store::current_user(conn, &user.id)?.ok_or_else(AppError::forbidden)?;
+    audit::record(conn, Event::by(&current, "login").from_ip(ip))?;
+    Ok(current)
+}
+
+/// Confirms an e-mail address with the token sent by mail.
+pub fn verify_email(conn: &mut DbConnection, secret: &str) -> AppResult<()> {
+    let user_id = tokens::consume(conn, secret, Purpose::VerifyEmail)?.ok_or_else(invalid_link)?;
+    store::mark_verified(conn, &user_id)
+}
+
+pub fn invalid_link() -> AppError {
+    AppError::new(
+        axum::http::StatusCode::GONE,
+        "invalid_link",
+        "Ce lien n’est plus valable : il a déjà servi ou il a expiré. Demandez-en un nouveau.",
+    )
+}
+
+/// Sends a new verification link; says nothing of whether the address exists.
+pub fn resend_verification(conn: &mut DbConnection, base_url: &str, email: &str) -> AppResult<()> {
+    if let Some(user) = store::by_email(conn, &email.trim().to_lowercase())?
+        && user.email_verified_at.is_none()
+        && user.status() == Some(UserStatus::Active)
+    {
+        verification_mail(conn, base_url, &user.id, &user.email, &user.first_name)?;
+    }
+    Ok(())
+}
+
+/// Starts a password reset; says nothing of whether the address exists.
+pub fn request_reset(conn: &mut DbConnection, base_url: &str, email: &str) -> AppResult<()> {
+    let Some(user) = store::by_email(conn, &email.trim().to_lowercase())? else {
+        return Ok(());
+    };
+    if user.status() != Some(UserStatus::Active) {
+        return Ok(());
+    }
+    let secret = tokens::issue(conn, &user.id, Purpose::ResetPassword)?;
+    crate::mail::enqueue(
+        conn,
+        &user.email,
+        "Réinitialisation de votre mot de passe",
+        &format!(
+            "Bonjour {},\n\nPour choisir un nouveau mot de passe, ouvrez ce lien. Il est valable une heure \
+             et ne sert qu’une fois :\n\n{base_url}/mot-de-passe/nouveau?jeton={secret}\n\n\
+             Si vous n’avez rien demandé, ignorez ce message : votre mot de passe reste inchangé.\n\nL’équipe Passerelle",
+            user.first_name
+        ),
+    )?;
+    Ok(())
+}
+
+/// Sets a new password with a reset or invitation token; ends every other session.
+pub fn complete_with_token(
+    conn: &mut DbConnection,
+    secret: &str,
+    purpose: Purpose,
+    new_password: &str,
+    ip: &str,
+) -> AppResult<String> {
+    crate::types::check_new_password(new_password).map_err(AppError::unprocessable)?;
+    let user_id = tokens::consume(conn, secret, purpose)?.ok_or_else(invalid_link)?;
+    let hash = password::hash(new_password).map_err(AppError::internal)?;
+    store::set_password(conn, &user_id, &hash)?;
+    store::end_sessions(conn, &user_id)?;
+    if purpose == Purpose::Invitation {
+        use crate::db::schema::users;
+        use diesel::prelude::*;
+        diesel::update(
+            users::table
+                .find(&user_id)
+                .filter(users::status.eq(UserStatus::Invited.as_str())),
+        )
+        .set(users::status.eq(UserStatus::Active.as_str()))
+        .execute(conn)?;
+        store::mark_verified(conn, &user_id)?;
+    }
+    let action = if purpose == Purpose::Invitation {
+        "invitation_accepted"
+    } else {
+        "password_reset"
+    };
+    audit::record(
+        conn,
+        Event {
+            actor_user_id: Some(&user_id),
+            action,
+            ip: Some(ip),
+            ..Event::default()
+        },
+    )?;
+    Ok(user_id)
+}
+
+/// Who is invited to an organisation, with which role.
+pub struct Invitation<'a> {
+    pub organisation_id: &'a str,
+    pub email: &'a EmailAddress,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub role: Role,
+}
+
+/// An organisation administrator invites a member of staff.
+pub fn invite(
+    conn: &mut DbConnection,
+    base_url: &str,
+    by: &CurrentUser,
+    invitation: Invitation<'_>,
+) -> AppResult<String> {
+    let Invitation {
+        organisation_id: org_id,
+        email,
+        first_name,
+        last_name,
+        role,
+    } = invitation;
+    let org = orgs::get(conn, org_id)?;
+    let id = store::create(
+        conn,
+        NewUser {
+            email,
+            password_hash: None,
+            first_name,
+            last_name,
+            role,
+            organisation_id: Some(org_id),
+            is_org_admin: false,
+            status: UserStatus::Invited,
+            email_verified: false,
+            birth_date: None,
+        },
+    )?;
+    let secret = tokens::issue(conn, &id, Purpose::Invitation)?;
+    crate::mail::enqueue(
+        conn,
+        email.as_str(),
+        &format!("Invitation à rejoindre {} sur Passerelle", org.name),
+        &format!(
+            "Bonjour {first_name},\n\n{} vous invite à rejoindre l’espace de « {} » sur Passerelle, \
+             avec le rôle « {} ».\n\nPour choisir votre mot de passe et activer votre compte, ouvrez ce lien \
+             (valable 7 jours) :\n\n{base_url}/invitation?jeton={secret}\n\nL’équipe Passerelle",
+            by.full_name(),
+            org.name,
+            role.label()
+        ),
+    )?;
+    audit::record(
+        conn,
+        Event::by(by, "staff_invited")
+            .on("user", &id)
+            .detail(role.as_str()),
+    )?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn age() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        assert_eq!(age_on(d(2011, 11, 22), d(2026, 11, 22)), 15);
+        assert_eq!(age_on(d(2011, 11, 23), d(2026, 11, 22)), 14);
+    }
+}

@@ -1,0 +1,394 @@
+//! Server-side sessions and CSRF protection.
+//!
+//! The cookie holds a random secret; the database holds its SHA-256 hash, the person, the
+//! CSRF token and a flash message. Sessions end after an idle timeout, after an absolute
+//! lifetime, at logout, and at once when the account is disabled or its password changed.
+//! Visitors get an (anonymous) session only when they are shown a form.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{HeaderValue, Method, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::CurrentUser;
+use super::tokens::{digest, random_secret, same};
+use crate::AppState;
+use crate::db::{Db, DbConnection, now, schema::sessions};
+use crate::error::{AppError, AppResult};
+
+pub const COOKIE: &str = "passerelle_session";
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+
+#[derive(Default)]
+struct State_ {
+    id_hash: Option<String>,
+    user: Option<CurrentUser>,
+    csrf: Option<String>,
+    has_flash: bool,
+    /// A new cookie value to send with the response.
+    new_secret: Option<String>,
+    /// Tell the browser to forget its cookie.
+    clear: bool,
+}
+
+/// The session of the current request (possibly none yet).
+#[derive(Clone)]
+pub struct SessionHandle {
+    state: Arc<Mutex<State_>>,
+    db: Db,
+}
+
+impl FromRequestParts<AppState> for SessionHandle {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> AppResult<Self> {
+        parts
+            .extensions
+            .get::<SessionHandle>()
+            .cloned()
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("session layer missing")))
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+struct SessionRow {
+    user_id: Option<String>,
+    csrf_token: String,
+    flash: Option<String>,
+    created_at: NaiveDateTime,
+    last_seen_at: NaiveDateTime,
+}
+
+impl SessionHandle {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State_> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn user(&self) -> Option<CurrentUser> {
+        self.lock().user.clone()
+    }
+
+    pub fn csrf(&self) -> Option<String> {
+        self.lock().csrf.clone()
+    }
+
+    /// The CSRF token, creating an anonymous session if there is none.
+    pub async fn ensure_csrf(&self) -> AppResult<String> {
+        if let Some(token) = self.csrf() {
+            return Ok(token);
+        }
+        self.start(None).await
+    }
+
+    /// Starts a new session (anonymous or for a person), replacing the current one, so that
+    /// a session identifier known before login is worthless after it.
+    async fn start(&self, user: Option<CurrentUser>) -> AppResult<String> {
+        let secret = random_secret();
+        let csrf = random_secret();
+        let old = self.lock().id_hash.take();
+        let (id_hash, token, user_id) = (
+            digest(&secret),
+            csrf.clone(),
+            user.as_ref().map(|u| u.id.clone()),
+        );
+        let flash = self
+            .db
+            .run(move |conn| {
+                let mut flash: Option<String> = None;
+                if let Some(old) = old {
+                    flash = sessions::table
+                        .find(&old)
+                        .select(sessions::flash)
+                        .first(conn)
+                        .optional()?
+                        .flatten();
+                    diesel::delete(sessions::table.find(old)).execute(conn)?;
+                }
+                let at = now();
+                diesel::insert_into(sessions::table)
+                    .values((
+                        sessions::id_hash.eq(id_hash),
+                        sessions::user_id.eq(user_id),
+                        sessions::csrf_token.eq(token),
+                        sessions::flash.eq(&flash),
+                        sessions::created_at.eq(at),
+                        sessions::last_seen_at.eq(at),
+                    ))
+                    .execute(conn)?;
+                Ok(flash)
+            })
+            .await?;
+        let mut state = self.lock();
+        state.id_hash = Some(digest(&secret));
+        state.user = user;
+        state.csrf = Some(csrf.clone());
+        state.has_flash = flash.is_some();
+        state.new_secret = Some(secret);
+        state.clear = false;
+        Ok(csrf)
+    }
+
+    /// Logs a person in with a fresh session.
+    pub async fn login(&self, user: CurrentUser) -> AppResult<()> {
+        self.start(Some(user)).await.map(|_| ())
+    }
+
+    /// Ends the session.
+    pub async fn logout(&self) -> AppResult<()> {
+        let old = {
+            let mut state = self.lock();
+            let old = state.id_hash.take();
+            *state = State_ {
+                clear: true,
+                ..State_::default()
+            };
+            old
+        };
+        if let Some(old) = old {
+            self.db
+                .run(move |conn| {
+                    diesel::delete(sessions::table.find(old)).execute(conn)?;
+                    Ok(())
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// A message shown once on the next page.
+    pub async fn set_flash(&self, message: impl Into<String>) -> AppResult<()> {
+        if self.lock().id_hash.is_none() {
+            self.start(None).await?;
+        }
+        let id = self.lock().id_hash.clone();
+        let message = message.into();
+        self.db
+            .run(move |conn| {
+                diesel::update(sessions::table.find(id.unwrap_or_default()))
+                    .set(sessions::flash.eq(Some(message)))
+                    .execute(conn)?;
+                Ok(())
+            })
+            .await?;
+        self.lock().has_flash = true;
+        Ok(())
+    }
+
+    /// Reads and forgets the flash message.
+    pub async fn take_flash(&self) -> AppResult<Option<String>> {
+        let id = {
+            let mut state = self.lock();
+            if !state.has_flash {
+                return Ok(None);
+            }
+            state.has_flash = false;
+            state.id_hash.clone()
+        };
+        let Some(id) = id else { return Ok(None) };
+        self.db
+            .run(move |conn| {
+                let flash = sessions::table
+                    .find(&id)
+                    .select(sessions::flash)
+                    .first(conn)
+                    .optional()?
+                    .flatten();
+                diesel::update(sessions::table.find(&id))
+                    .set(sessions::flash.eq(None::<String>))
+                    .execute(conn)?;
+                Ok(flash)
+            })
+            .await
+    }
+}
+
+fn cookie_value(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Loads the session (if any) and keeps it alive; rejects expired ones.
+fn load(
+    conn: &mut DbConnection,
+    id_hash: &str,
+    idle: Duration,
+    max: Duration,
+) -> AppResult<Option<(SessionRow, Option<CurrentUser>)>> {
+    let Some(row) = sessions::table
+        .find(id_hash)
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let at = now();
+    if at - row.last_seen_at > idle || at - row.created_at > max {
+        diesel::delete(sessions::table.find(id_hash)).execute(conn)?;
+        return Ok(None);
+    }
+    let user = match &row.user_id {
+        Some(user_id) => match super::store::current_user(conn, user_id)? {
+            Some(user) => Some(user),
+            None => {
+                // Disabled or deleted meanwhile: the session ends now.
+                diesel::delete(sessions::table.find(id_hash)).execute(conn)?;
+                return Ok(None);
+            }
+        },
+        None => None,
+    };
+    if at - row.last_seen_at > TOUCH_EVERY {
+        diesel::update(sessions::table.find(id_hash))
+            .set(sessions::last_seen_at.eq(at))
+            .execute(conn)?;
+    }
+    Ok(Some((row, user)))
+}
+
+/// Middleware: attaches the [`SessionHandle`] to the request and sets or clears the cookie.
+pub async fn session_layer(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let mut state = State_::default();
+    if let Some(secret) = cookie_value(&parts) {
+        let id_hash = digest(&secret);
+        let idle = Duration::minutes(app.config.session_idle_minutes);
+        let max = Duration::hours(app.config.session_max_hours);
+        let key = id_hash.clone();
+        match app.db.run(move |conn| load(conn, &key, idle, max)).await {
+            Ok(Some((row, user))) => {
+                state.id_hash = Some(id_hash);
+                state.user = user;
+                state.csrf = Some(row.csrf_token);
+                state.has_flash = row.flash.is_some();
+            }
+            Ok(None) => state.clear = true,
+            Err(err) => return err.into_response(),
+        }
+    }
+    let handle = SessionHandle {
+        state: Arc::new(Mutex::new(state)),
+        db: app.db.clone(),
+    };
+    parts.extensions.insert(handle.clone());
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+
+    let state = handle.lock();
+    let secure = if app.config.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = if let Some(secret) = &state.new_secret {
+        Some(format!(
+            "{COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            app.config.session_max_hours * 3600
+        ))
+    } else if state.clear {
+        Some(format!(
+            "{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+        ))
+    } else {
+        None
+    };
+    if let Some(cookie) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+
+/// Middleware: every state-changing request authenticated by cookie must carry the session's
+/// CSRF token (form field `csrf`, header `X-CSRF-Token` or query parameter `csrf`). Requests
+/// with an `Authorization` header are judged on their token and carry no cookie authority.
+pub async fn csrf_layer(request: Request, next: Next) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if safe || request.headers().contains_key(header::AUTHORIZATION) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    if parts
+        .headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site")
+    {
+        return AppError::csrf().into_response();
+    }
+    let Some(expected) = parts
+        .extensions
+        .get::<SessionHandle>()
+        .and_then(|s| s.csrf())
+    else {
+        return AppError::csrf().into_response();
+    };
+    let from_header = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let from_query = parts.uri.query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.into_owned())
+    });
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let (provided, body) = match from_header.or(from_query) {
+        Some(token) => (Some(token), body),
+        None if is_form => {
+            let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+                Ok(bytes) => bytes,
+                Err(_) => {
+                    return AppError::new(
+                        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                        "too_large",
+                        "Le formulaire envoyé est trop volumineux.",
+                    )
+                    .into_response();
+                }
+            };
+            let token = url::form_urlencoded::parse(&bytes)
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.into_owned());
+            (token, Body::from(bytes))
+        }
+        None => (None, body),
+    };
+    match provided {
+        Some(token) if same(&token, &expected) => next.run(Request::from_parts(parts, body)).await,
+        _ => AppError::csrf().into_response(),
+    }
+}
+
+/// Deletes expired sessions (run by a scheduled job).
+pub fn purge_expired(conn: &mut DbConnection, idle: Duration, max: Duration) -> AppResult<usize> {
+    let at = now();
+    Ok(diesel::delete(
+        sessions::table.filter(
+            sessions::last_seen_at
+                .lt(at - idle)
+                .or(sessions::created_at.lt(at - max)),
+        ),
+    )
+    .execute(conn)?)
+}

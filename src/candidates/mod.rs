@@ -1,0 +1,8 @@
+//! Candidate profiles: wished occupations, level, place and mobility, availability, a short
+//! presentation and a CV (PDF). A profile is seen by recruiters only once a chamber validated
+//! it and while its owner keeps it visible; every view of it by someone else is audited.
+
+pub mod contact;
+pub mod routes;
+pub mod service;
+pub mod store;

@@ -1,0 +1,917 @@
+//! Pages and API of candidate profiles: the candidate's own page (profile, CV, who viewed it,
+//! export, erasure), the chambers' validation queue, and CV search for recruiters.
+
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::service::{self, MOBILITY_CHOICES, ProfileForm};
+use super::store::{self, Profile};
+use crate::AppState;
+use crate::auth::policy::{Action, authorize};
+use crate::auth::{CurrentUser, SessionHandle, password};
+use crate::error::{AppError, AppResult};
+use crate::offers::model::{LEVELS, level_label};
+use crate::types::Role;
+use crate::web::extract::{Form, Query};
+use crate::web::{Page, render, see_other};
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/profil", get(my_profile).post(save_profile))
+        .route("/profil/visibilite", post(toggle_visibility))
+        .route(
+            "/profil/cv",
+            get(my_cv)
+                .post(upload_cv)
+                .layer(DefaultBodyLimit::max(service::MAX_CV_BYTES + 256 * 1024)),
+        )
+        .route("/profil/cv/supprimer", post(delete_cv))
+        .route("/profil/consultations", get(my_views))
+        .route("/profil/export", get(export))
+        .route("/profil/supprimer", post(erase))
+        .route("/moderation/profils", get(queue))
+        .route("/moderation/profils/{id}", post(decide))
+        .route("/candidats", get(search))
+        .route("/candidats/{id}", get(show))
+        .route("/candidats/{id}/cv", get(download_cv))
+        .route("/candidats/{id}/contact", post(request_contact))
+        .route("/contacts/{id}", post(answer_contact))
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api_search))
+        .routes(routes!(api_get))
+        .routes(routes!(api_export))
+}
+
+fn candidate_only(me: &CurrentUser) -> AppResult<()> {
+    if me.role == Role::Candidate {
+        Ok(())
+    } else {
+        Err(AppError::forbidden())
+    }
+}
+
+fn levels() -> Vec<(i32, &'static str)> {
+    std::iter::once((2, "Sans diplôme ou niveau collège"))
+        .chain(LEVELS.iter().map(|l| (*l, level_label(*l))))
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "candidates/profile.html")]
+struct ProfilePage {
+    page: Page,
+    profile: Option<Profile>,
+    contacts: Vec<(super::contact::ContactRequest, String)>,
+    form: ProfileForm,
+    errors: Vec<String>,
+    levels: Vec<(i32, &'static str)>,
+    mobility: &'static [i32],
+}
+
+async fn profile_page(
+    state: &AppState,
+    page: Page,
+    me: &CurrentUser,
+    form: Option<ProfileForm>,
+    errors: Vec<String>,
+) -> AppResult<Response> {
+    let id = me.id.clone();
+    let (profile, occupations, contacts) = state
+        .db
+        .run(move |conn| {
+            Ok((
+                store::get(conn, &id)?,
+                store::occupations(conn, &id)?,
+                super::contact::received(conn, &id)?,
+            ))
+        })
+        .await?;
+    let form = form.unwrap_or_else(|| match &profile {
+        Some(p) => {
+            let mut codes = occupations.iter().map(|(c, _)| c.clone());
+            ProfileForm {
+                rome1: codes.next().unwrap_or_default(),
+                rome2: codes.next().unwrap_or_default(),
+                rome3: codes.next().unwrap_or_default(),
+                rome4: codes.next().unwrap_or_default(),
+                rome5: codes.next().unwrap_or_default(),
+                level_reached: p.level_reached.map(|l| l.to_string()).unwrap_or_default(),
+                level_sought: p.level_sought.map(|l| l.to_string()).unwrap_or_default(),
+                commune: p.commune_insee.clone().unwrap_or_default(),
+                mobility_km: p.mobility_km.to_string(),
+                available_from: p
+                    .available_from
+                    .map(|d| crate::web::date_fr(&d))
+                    .unwrap_or_default(),
+                presentation: p.presentation.clone(),
+                structured_cv: p.structured_cv.clone().unwrap_or_default(),
+                visible: p.visible.then(|| "oui".to_owned()),
+            }
+        }
+        None => ProfileForm {
+            mobility_km: "20".into(),
+            visible: Some("oui".into()),
+            ..ProfileForm::default()
+        },
+    });
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let response = render(&ProfilePage {
+        page: page.titled("Mon profil"),
+        profile,
+        contacts,
+        form,
+        errors,
+        levels: levels(),
+        mobility: &MOBILITY_CHOICES,
+    })?;
+    Ok((status, response).into_response())
+}
+
+async fn my_profile(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+) -> AppResult<Response> {
+    candidate_only(&me)?;
+    profile_page(&state, page, &me, None, Vec::new()).await
+}
+
+async fn save_profile(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    page: Page,
+    me: CurrentUser,
+    Form(form): Form<ProfileForm>,
+) -> AppResult<Response> {
+    candidate_only(&me)?;
+    let id = me.id.clone();
+    let input = form.clone();
+    let result = state
+        .db
+        .tx(move |conn| match service::check_form(conn, &input)? {
+            Ok(profile) => store::save(conn, &id, &profile).map(|_| Ok(())),
+            Err(errors) => Ok(Err(errors)),
+        })
+        .await?;
+    match result {
+        Ok(()) => {
+            session.set_flash("Votre profil est enregistré. La chambre consulaire le validera avant que les entreprises puissent le voir.").await?;
+            Ok(see_other("/profil"))
+        }
+        Err(errors) => profile_page(&state, page, &me, Some(form), errors).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct VisibilityForm {
+    visible: String,
+}
+
+async fn toggle_visibility(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Form(form): Form<VisibilityForm>,
+) -> AppResult<Response> {
+    candidate_only(&me)?;
+    let visible = form.visible == "oui";
+    let id = me.id.clone();
+    state
+        .db
+        .run(move |conn| {
+            store::get(conn, &id)?
+                .ok_or_else(|| AppError::unprocessable("Enregistrez d’abord votre profil."))?;
+            store::set_visible(conn, &id, visible)
+        })
+        .await?;
+    session
+        .set_flash(if visible {
+            "Votre profil est visible des entreprises (une fois validé)."
+        } else {
+            "Votre profil est masqué : aucune entreprise ne peut le voir."
+        })
+        .await?;
+    Ok(see_other("/profil"))
+}
+
+async fn upload_cv(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    page: Page,
+    me: CurrentUser,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
+    candidate_only(&me)?;
+    let mut upload: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| AppError::unprocessable("Le fichier n’a pas pu être reçu en entier (plus de 5 Mo ?). Réessayez avec un PDF plus léger."))?
+    {
+        if field.name() == Some("cv") {
+            let name = field.file_name().unwrap_or("cv.pdf").chars().filter(|c| !c.is_control()).take(120).collect::<String>();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| AppError::unprocessable("Le CV dépasse 5 Mo : enregistrez-le en PDF plus léger (sans images en haute définition)."))?;
+            upload = Some((name, bytes.to_vec()));
+        }
+    }
+    let Some((name, bytes)) = upload else {
+        return profile_page(
+            &state,
+            page,
+            &me,
+            None,
+            vec!["Choisissez un fichier PDF à envoyer.".into()],
+        )
+        .await;
+    };
+    let data_dir = state.config.data_dir.clone();
+    let stored = match service::store_cv(&data_dir, &bytes) {
+        Ok(stored) => stored,
+        Err(e) if e.status().is_client_error() => {
+            return profile_page(&state, page, &me, None, vec![e.message().to_owned()]).await;
+        }
+        Err(e) => return Err(e),
+    };
+    let id = me.id.clone();
+    let size = bytes.len() as i64;
+    let file = stored.clone();
+    let previous = state
+        .db
+        .tx(move |conn| {
+            let profile = store::get(conn, &id)?.ok_or_else(|| {
+                AppError::unprocessable("Enregistrez d’abord votre profil, puis ajoutez votre CV.")
+            })?;
+            store::set_cv(conn, &id, Some((&file, &name, size)))?;
+            Ok(profile.cv_file)
+        })
+        .await;
+    match previous {
+        Ok(previous) => {
+            service::remove_cv_file(&data_dir, previous.as_deref());
+            session
+                .set_flash("Votre CV est enregistré. Il sera vérifié avec votre profil.")
+                .await?;
+            Ok(see_other("/profil"))
+        }
+        Err(e) => {
+            // Nothing half-done: the new file goes, the old one stays.
+            service::remove_cv_file(&data_dir, Some(&stored));
+            if e.status().is_client_error() {
+                profile_page(&state, page, &me, None, vec![e.message().to_owned()]).await
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+async fn delete_cv(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+) -> AppResult<Response> {
+    candidate_only(&me)?;
+    let id = me.id.clone();
+    let previous = state
+        .db
+        .tx(move |conn| {
+            let previous = store::get(conn, &id)?.and_then(|p| p.cv_file);
+            store::set_cv(conn, &id, None)?;
+            Ok(previous)
+        })
+        .await?;
+    service::remove_cv_file(&state.config.data_dir, previous.as_deref());
+    session.set_flash("Votre CV est supprimé.").await?;
+    Ok(see_other("/profil"))
+}
+
+fn pdf_response(state: &AppState, stored: &str) -> AppResult<Response> {
+    let bytes = std::fs::read(service::cv_path(&state.config.data_dir, stored))
+        .map_err(|_| AppError::not_found())?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"cv.pdf\"",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn my_cv(State(state): State<AppState>, me: CurrentUser) -> AppResult<Response> {
+    candidate_only(&me)?;
+    let id = me.id.clone();
+    let stored = state
+        .db
+        .run(move |conn| Ok(store::get(conn, &id)?.and_then(|p| p.cv_file)))
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    pdf_response(&state, &stored)
+}
+
+#[derive(Template)]
+#[template(path = "candidates/views.html")]
+struct ViewsPage {
+    page: Page,
+    views: Vec<(NaiveDateTime, String, Option<String>)>,
+}
+
+async fn my_views(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+) -> AppResult<Response> {
+    candidate_only(&me)?;
+    let id = me.id.clone();
+    let views = state.db.run(move |conn| store::views(conn, &id)).await?;
+    render(&ViewsPage {
+        page: page.titled("Qui a consulté mon profil"),
+        views,
+    })
+}
+
+async fn export(State(state): State<AppState>, me: CurrentUser) -> AppResult<Response> {
+    candidate_only(&me)?;
+    let id = me.id.clone();
+    let data_dir = state.config.data_dir.clone();
+    let data = state
+        .db
+        .run(move |conn| service::export(conn, &data_dir, &id))
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"mes-donnees-passerelle.json\"",
+            ),
+        ],
+        serde_json::to_string_pretty(&data).map_err(AppError::internal)?,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct EraseForm {
+    password: String,
+}
+
+async fn erase(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    page: Page,
+    me: CurrentUser,
+    Form(form): Form<EraseForm>,
+) -> AppResult<Response> {
+    candidate_only(&me)?;
+    let id = me.id.clone();
+    let user = state
+        .db
+        .run(move |conn| crate::auth::store::by_id(conn, &id))
+        .await?
+        .ok_or_else(AppError::unauthorized)?;
+    if !user
+        .password_hash
+        .as_deref()
+        .is_some_and(|h| password::verify(&form.password, h))
+    {
+        return profile_page(
+            &state,
+            page,
+            &me,
+            None,
+            vec!["Mot de passe incorrect : votre compte n’a pas été supprimé.".into()],
+        )
+        .await;
+    }
+    let id = me.id.clone();
+    let file = state
+        .db
+        .tx(move |conn| service::erase(conn, &id, "requested by the person"))
+        .await?;
+    service::remove_cv_file(&state.config.data_dir, file.as_deref());
+    session.logout().await?;
+    session
+        .set_flash(
+            "Votre compte et toutes vos données ont été supprimés. Au revoir, et bonne route !",
+        )
+        .await?;
+    Ok(see_other("/"))
+}
+
+// ---- Validation by the chamber ----
+
+#[derive(Template)]
+#[template(path = "candidates/queue.html")]
+struct QueuePage {
+    page: Page,
+    pending: Vec<(Profile, String, String)>,
+}
+
+async fn queue(State(state): State<AppState>, page: Page, me: CurrentUser) -> AppResult<Response> {
+    authorize(&me, &Action::ViewCandidateQueue)?;
+    let admin = me.role == Role::RegionalAdmin;
+    let deps = me.departments.clone();
+    let pending = state
+        .db
+        .run(move |conn| {
+            let deps = if admin {
+                crate::referential::store::departments_all(conn)?
+                    .into_iter()
+                    .map(|d| d.code)
+                    .collect()
+            } else {
+                deps
+            };
+            store::pending_in(conn, &deps)
+        })
+        .await?;
+    render(&QueuePage {
+        page: page.titled("Profils à valider"),
+        pending,
+    })
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    decision: String,
+    reason: Option<String>,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<DecisionForm>,
+) -> AppResult<Response> {
+    let approve = match form.decision.as_str() {
+        "valider" => true,
+        "refuser" => false,
+        _ => return Err(AppError::bad_request("Décision inconnue.")),
+    };
+    let reason = form.reason.filter(|r| !r.trim().is_empty());
+    if !approve && reason.is_none() {
+        session.set_flash("Pour refuser un profil, indiquez ce qu’il faut corriger : le message est envoyé au candidat.").await?;
+        return Ok(see_other("/moderation/profils"));
+    }
+    let base = state.config.base_url();
+    state
+        .db
+        .tx(move |conn| {
+            let profile = store::get(conn, &id)?.ok_or_else(AppError::not_found)?;
+            authorize(
+                &me,
+                &Action::ModerateCandidate(&service::candidate_ref(&profile)),
+            )
+            .map_err(|_| AppError::not_found())?;
+            service::decide(conn, &base, &me, &id, approve, reason.as_deref())
+        })
+        .await?;
+    session
+        .set_flash(if approve {
+            "Le profil est validé."
+        } else {
+            "Le profil est renvoyé au candidat avec votre message."
+        })
+        .await?;
+    Ok(see_other("/moderation/profils"))
+}
+
+// ---- Contact requests ----
+
+#[derive(Deserialize)]
+struct ContactForm {
+    message: String,
+}
+
+async fn request_contact(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<ContactForm>,
+) -> AppResult<Response> {
+    let base = state.config.base_url();
+    let key = id.clone();
+    match state.db.tx(move |conn| super::contact::request(conn, &base, &me, &key, &form.message)).await {
+        Ok(()) => session.set_flash("Votre demande est envoyée. Vous aurez l’adresse e-mail de la personne si elle accepte.").await?,
+        Err(e) if matches!(e.status(), StatusCode::UNPROCESSABLE_ENTITY | StatusCode::CONFLICT) => session.set_flash(e.message().to_owned()).await?,
+        Err(e) => return Err(e),
+    }
+    Ok(see_other(&format!("/candidats/{id}")))
+}
+
+#[derive(Deserialize)]
+struct AnswerForm {
+    decision: String,
+}
+
+async fn answer_contact(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<AnswerForm>,
+) -> AppResult<Response> {
+    candidate_only(&me)?;
+    let accept = form.decision == "accepter";
+    let base = state.config.base_url();
+    state
+        .db
+        .tx(move |conn| super::contact::answer(conn, &base, &me, &id, accept))
+        .await?;
+    session
+        .set_flash(if accept {
+            "Vous avez accepté : l’organisation a reçu votre adresse e-mail."
+        } else {
+            "Vous avez refusé : l’organisation n’aura pas vos coordonnées."
+        })
+        .await?;
+    Ok(see_other("/profil"))
+}
+
+// ---- Recruiters ----
+
+/// A profile as a recruiter sees it: no e-mail, no birth date, no surname.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CandidateView {
+    pub id: String,
+    pub first_name: String,
+    pub occupations: Vec<(String, String)>,
+    pub level_reached: Option<i32>,
+    pub level_sought: Option<i32>,
+    pub commune: Option<String>,
+    pub mobility_km: i32,
+    pub available_from: Option<chrono::NaiveDate>,
+    pub presentation: String,
+    pub structured_cv: Option<String>,
+    pub has_cv: bool,
+    #[serde(skip)]
+    pub distance_km: Option<f64>,
+}
+
+impl CandidateView {
+    pub fn level_label(&self) -> &'static str {
+        self.level_reached.map_or("non précisé", level_label)
+    }
+    pub fn distance(&self) -> String {
+        self.distance_km
+            .map(|d| format!("{:.0} km", d))
+            .unwrap_or_default()
+    }
+}
+
+fn candidate_view(
+    conn: &mut crate::db::DbConnection,
+    profile: Profile,
+    first_name: String,
+    distance_km: Option<f64>,
+) -> AppResult<CandidateView> {
+    let occupations = store::occupations(conn, &profile.user_id)?;
+    let commune = match &profile.commune_insee {
+        Some(code) => crate::referential::store::commune(conn, code)?
+            .map(|c| format!("{} ({})", c.name, c.department)),
+        None => None,
+    };
+    Ok(CandidateView {
+        id: profile.user_id.clone(),
+        first_name,
+        occupations,
+        level_reached: profile.level_reached,
+        level_sought: profile.level_sought,
+        commune,
+        mobility_km: profile.mobility_km,
+        available_from: profile.available_from,
+        presentation: profile.presentation.clone(),
+        structured_cv: profile.structured_cv.clone(),
+        has_cv: profile.has_cv(),
+        distance_km,
+    })
+}
+
+/// Loads a profile the caller may see and records the view.
+fn visible_profile(
+    conn: &mut crate::db::DbConnection,
+    me: &CurrentUser,
+    id: &str,
+    download: bool,
+) -> AppResult<(Profile, String)> {
+    let profile = store::get(conn, id)?.ok_or_else(AppError::not_found)?;
+    let mut reference = service::candidate_ref(&profile);
+    reference.applied_to = crate::applications::service::organisations_applied_to(conn, id)?;
+    authorize(me, &Action::ViewCandidate(&reference)).map_err(|_| AppError::not_found())?;
+    let user = crate::auth::store::by_id(conn, id)?.ok_or_else(AppError::not_found)?;
+    service::record_view(conn, me, id, download)?;
+    Ok((profile, user.first_name))
+}
+
+#[derive(Template)]
+#[template(path = "candidates/show.html")]
+struct ShowPage {
+    page: Page,
+    c: CandidateView,
+    /// This organisation's contact request, if any.
+    contact: Option<super::contact::ContactRequest>,
+    /// The candidate's e-mail, once they accepted contact.
+    email: Option<String>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let (c, contact, email) = state
+        .db
+        .tx(move |conn| {
+            let (profile, first_name) = visible_profile(conn, &me, &id, false)?;
+            let contact = match &me.organisation_id {
+                Some(org) => super::contact::of_organisation(conn, &id, org)?,
+                None => None,
+            };
+            let email = match &contact {
+                Some(c) if c.status == "accepted" => {
+                    crate::auth::store::by_id(conn, &id)?.map(|u| u.email)
+                }
+                _ => None,
+            };
+            Ok((
+                candidate_view(conn, profile, first_name, None)?,
+                contact,
+                email,
+            ))
+        })
+        .await?;
+    let title = format!("Profil de {}", c.first_name);
+    render(&ShowPage {
+        page: page.titled(title),
+        c,
+        contact,
+        email,
+    })
+}
+
+async fn download_cv(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let stored = state
+        .db
+        .tx(move |conn| {
+            let (profile, _) = visible_profile(conn, &me, &id, true)?;
+            profile.cv_file.ok_or_else(AppError::not_found)
+        })
+        .await?;
+    pdf_response(&state, &stored)
+}
+
+#[derive(Deserialize, Default)]
+struct SearchQuery {
+    metier: Option<String>,
+    commune: Option<String>,
+    rayon: Option<String>,
+    niveau: Option<String>,
+    disponible: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "candidates/search.html")]
+struct SearchPage {
+    page: Page,
+    results: Vec<CandidateView>,
+    metier: String,
+    commune: String,
+    rayon: String,
+    niveau: String,
+    disponible: String,
+    levels: Vec<(i32, &'static str)>,
+    errors: Vec<String>,
+}
+
+/// CV search for validated recruiters: occupation, place and radius, level, availability.
+async fn search(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Query(q): Query<SearchQuery>,
+) -> AppResult<Response> {
+    authorize(&me, &Action::SearchCandidates).map_err(|_| {
+        AppError::new(StatusCode::FORBIDDEN, "forbidden", "La recherche de CV est réservée aux recruteurs d’une entreprise validée et aux organismes de formation.")
+    })?;
+    let metier = q.metier.unwrap_or_default();
+    let commune = q.commune.unwrap_or_default();
+    let rayon = q.rayon.unwrap_or_else(|| "30".into());
+    let niveau = q.niveau.unwrap_or_default();
+    let disponible = q.disponible.unwrap_or_default();
+    let criteria = CvCriteria {
+        rome: metier.clone(),
+        commune: commune.clone(),
+        radius_km: rayon.clone(),
+        level: niveau.clone(),
+        available_by: disponible.clone(),
+    };
+    let (results, errors) = match find_candidates(&state, criteria).await? {
+        Ok(results) => (results, Vec::new()),
+        Err(errors) => (Vec::new(), errors),
+    };
+    render(&SearchPage {
+        page: page.titled("Rechercher des candidats"),
+        results,
+        metier,
+        commune,
+        rayon,
+        niveau,
+        disponible,
+        levels: levels(),
+        errors,
+    })
+}
+
+/// What a recruiter looks for in CVs, as typed (checked by `find_candidates`).
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CvCriteria {
+    /// ROME code (or « CODE – libellé » as the autocomplete fills it).
+    #[serde(default)]
+    pub rome: String,
+    /// Centre of a radius search: INSEE code, postal code or commune name.
+    #[serde(default)]
+    pub commune: String,
+    /// Radius in km around `commune` (default 30).
+    #[serde(default)]
+    pub radius_km: String,
+    /// Level reached, at least (3 to 8).
+    #[serde(default)]
+    pub level: String,
+    /// Available on or before this date (`AAAA-MM-JJ` or `JJ/MM/AAAA`).
+    #[serde(default)]
+    pub available_by: String,
+}
+
+/// Most profiles one CV search returns.
+const CV_SEARCH_LIMIT: usize = 200;
+
+/// CV search over validated, visible profiles: occupation, commune + radius (haversine),
+/// level, availability; nearest first around a commune, else most recently updated. The caller
+/// has been authorised; what is wrong in the criteria comes back in French.
+async fn find_candidates(
+    state: &AppState,
+    criteria: CvCriteria,
+) -> AppResult<Result<Vec<CandidateView>, Vec<String>>> {
+    state
+        .db
+        .run(move |conn| {
+            let mut errors = Vec::new();
+            let rome = match criteria.rome.trim() {
+                "" => None,
+                typed => match crate::referential::store::resolve_rome(conn, typed)? {
+                    Ok(r) => Some(r.code),
+                    Err(_) => {
+                        errors.push(format!("Le métier « {typed} » n’a pas été reconnu : saisissez un code ROME ou choisissez-le dans la liste."));
+                        None
+                    }
+                },
+            };
+            let level = match criteria.level.trim() {
+                "" => None,
+                l => match l.parse::<i32>() {
+                    Ok(v) if (3..=8).contains(&v) => Some(v),
+                    _ => {
+                        errors.push("Le niveau de diplôme va de 3 (CAP) à 8 (doctorat).".to_owned());
+                        None
+                    }
+                },
+            };
+            let available = match criteria.available_by.trim() {
+                "" => None,
+                t => {
+                    let d = crate::auth::routes::parse_date_fr(t);
+                    if d.is_none() {
+                        errors.push(
+                            "La date de disponibilité doit être au format JJ/MM/AAAA.".to_owned(),
+                        );
+                    }
+                    d
+                }
+            };
+            let centre = crate::offers::search::centre_and_radius(
+                conn,
+                &criteria.commune,
+                &criteria.radius_km,
+                &mut errors,
+            )?;
+            if !errors.is_empty() {
+                return Ok(Err(errors));
+            }
+            let around = centre.map(|a| (a.position, a.radius_km));
+            let bbox = around.map(|(position, radius)| {
+                crate::search::geo::bounding_box(position, radius)
+            });
+            let mut found = Vec::new();
+            for (profile, first_name, lat, lon) in
+                store::searchable(conn, rome.as_deref(), level, available, bbox)?
+            {
+                let distance = around.and_then(|(position, _)| {
+                    lat.zip(lon)
+                        .map(|p| crate::referential::haversine_km(position, p))
+                });
+                if around.is_some_and(|(_, radius)| distance.is_none_or(|d| d > radius)) {
+                    continue;
+                }
+                found.push((profile, first_name, distance));
+            }
+            if around.is_some() {
+                // Stable: equal distances keep the most recently updated first.
+                found.sort_by(|a, b| a.2.partial_cmp(&b.2).unwrap_or(std::cmp::Ordering::Equal));
+            }
+            found
+                .into_iter()
+                .take(CV_SEARCH_LIMIT)
+                .map(|(profile, first_name, distance)| {
+                    candidate_view(conn, profile, first_name, distance)
+                })
+                .collect::<AppResult<Vec<_>>>()
+                .map(Ok)
+        })
+        .await
+}
+
+/// CV search for validated recruiters and training centres: validated, visible profiles only
+/// (no surname, e-mail or birth date); nearest first around a commune.
+#[utoipa::path(get, path = "/candidates/search", tag = "candidates", security(("bearer" = [])),
+    params(CvCriteria),
+    responses((status = 200, body = [CandidateView]), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+async fn api_search(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(criteria): Query<CvCriteria>,
+) -> AppResult<Json<Vec<CandidateView>>> {
+    authorize(&me, &Action::SearchCandidates).map_err(|_| {
+        AppError::new(StatusCode::FORBIDDEN, "forbidden", "La recherche de CV est réservée aux recruteurs d’une entreprise validée et aux organismes de formation.")
+    })?;
+    find_candidates(&state, criteria)
+        .await?
+        .map(Json)
+        .map_err(AppError::invalid_fields)
+}
+
+/// A candidate's profile, for the candidate, validated recruiters (validated and visible
+/// profiles only) and the chamber of the territory. Each view by someone else is audited.
+#[utoipa::path(get, path = "/candidates/{id}", tag = "candidates", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Candidate (account) id")),
+    responses((status = 200, body = CandidateView), (status = 404, body = crate::error::ErrorBody)))]
+async fn api_get(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<CandidateView>> {
+    state
+        .db
+        .tx(move |conn| {
+            let (profile, first_name) = visible_profile(conn, &me, &id, false)?;
+            candidate_view(conn, profile, first_name, None)
+        })
+        .await
+        .map(Json)
+}
+
+/// All the data Passerelle keeps about the calling candidate (CV in base64).
+#[utoipa::path(get, path = "/me/export", tag = "candidates", security(("bearer" = [])),
+    responses((status = 200, description = "JSON export"), (status = 403, body = crate::error::ErrorBody)))]
+async fn api_export(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> AppResult<Json<serde_json::Value>> {
+    candidate_only(&me)?;
+    let data_dir = state.config.data_dir.clone();
+    state
+        .db
+        .run(move |conn| service::export(conn, &data_dir, &me.id))
+        .await
+        .map(Json)
+}

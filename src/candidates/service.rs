@@ -1,0 +1,399 @@
+//! Candidate rules: checking the profile, storing the CV safely, validation by the chamber,
+//! export and erasure of one's data, and the two-year inactivity purge.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Duration, NaiveDate};
+use serde::Deserialize;
+
+use super::store::{self, Profile, ProfileInput};
+use crate::auth::CurrentUser;
+use crate::auth::audit::{self, Event};
+use crate::auth::policy::CandidateRef;
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::referential::store::{resolve_commune, resolve_rome};
+
+/// A CV may weigh at most this much.
+pub const MAX_CV_BYTES: usize = 5 * 1024 * 1024;
+/// Warning after 23 months without activity, erasure at 24.
+pub const WARN_AFTER_DAYS: i64 = 700;
+pub const ERASE_AFTER_DAYS: i64 = 730;
+pub const MOBILITY_CHOICES: [i32; 7] = [0, 5, 10, 20, 30, 50, 100];
+
+pub fn candidate_ref(profile: &Profile) -> CandidateRef {
+    CandidateRef {
+        user_id: profile.user_id.clone(),
+        department: profile.department.clone(),
+        validated: profile.is_validated(),
+        visible: profile.visible,
+        applied_to: Vec::new(),
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    pub rome1: String,
+    #[serde(default)]
+    pub rome2: String,
+    #[serde(default)]
+    pub rome3: String,
+    #[serde(default)]
+    pub rome4: String,
+    #[serde(default)]
+    pub rome5: String,
+    #[serde(default)]
+    pub level_reached: String,
+    #[serde(default)]
+    pub level_sought: String,
+    #[serde(default)]
+    pub commune: String,
+    #[serde(default)]
+    pub mobility_km: String,
+    #[serde(default)]
+    pub available_from: String,
+    #[serde(default)]
+    pub presentation: String,
+    #[serde(default)]
+    pub structured_cv: String,
+    pub visible: Option<String>,
+}
+
+impl ProfileForm {
+    pub fn romes(&self) -> [&str; 5] {
+        [
+            &self.rome1,
+            &self.rome2,
+            &self.rome3,
+            &self.rome4,
+            &self.rome5,
+        ]
+    }
+}
+
+fn level(input: &str, what: &str, errors: &mut Vec<String>) -> Option<i32> {
+    match input.trim() {
+        "" => None,
+        text => match text.parse::<i32>() {
+            Ok(l) if (2..=8).contains(&l) => Some(l),
+            _ => {
+                errors.push(format!("Le niveau {what} n’est pas valide."));
+                None
+            }
+        },
+    }
+}
+
+pub fn check_form(
+    conn: &mut DbConnection,
+    form: &ProfileForm,
+) -> AppResult<Result<ProfileInput, Vec<String>>> {
+    let mut errors = Vec::new();
+    let mut occupations = Vec::new();
+    for typed in form
+        .romes()
+        .into_iter()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let code = resolve_rome(conn, typed)?.ok().map(|r| r.code);
+        match code {
+            Some(c) if !occupations.contains(&c) => occupations.push(c),
+            Some(_) => {}
+            None => errors.push(format!("Le métier « {typed} » n’a pas été reconnu : saisissez un code ROME ou choisissez-le dans la liste.")),
+        }
+    }
+    if occupations.is_empty() && errors.is_empty() {
+        errors.push("Indiquez au moins un métier recherché.".to_owned());
+    }
+    let level_reached = level(&form.level_reached, "atteint", &mut errors);
+    let level_sought = level(&form.level_sought, "recherché", &mut errors);
+    let (commune_insee, department) = if form.commune.trim().is_empty() {
+        errors.push(
+            "Indiquez votre commune : elle sert à vous proposer des offres proches.".to_owned(),
+        );
+        (None, None)
+    } else {
+        match resolve_commune(conn, &form.commune)? {
+            Ok(c) => (Some(c.insee_code), Some(c.department)),
+            Err(choices) if choices.is_empty() => {
+                errors.push("Aucune commune ne correspond : vérifiez l’orthographe ou saisissez le code postal.".to_owned());
+                (None, None)
+            }
+            Err(_) => {
+                errors.push("Plusieurs communes portent ce nom : ajoutez le code postal, par exemple « Saint-Martin (32300) ».".to_owned());
+                (None, None)
+            }
+        }
+    };
+    let mobility_km = match form.mobility_km.trim().parse::<i32>() {
+        Ok(m) if MOBILITY_CHOICES.contains(&m) => m,
+        _ => {
+            errors.push("Choisissez jusqu’où vous pouvez vous déplacer.".to_owned());
+            0
+        }
+    };
+    let available_from = match form.available_from.trim() {
+        "" => None,
+        text => match crate::auth::routes::parse_date_fr(text) {
+            Some(d) => Some(d),
+            None => {
+                errors.push("La date de disponibilité doit être au format JJ/MM/AAAA.".to_owned());
+                None
+            }
+        },
+    };
+    let presentation = form.presentation.trim().to_owned();
+    if presentation.chars().count() > 1000 {
+        errors.push("La présentation ne doit pas dépasser 1 000 caractères.".to_owned());
+    }
+    let structured_cv = Some(form.structured_cv.trim().to_owned()).filter(|s| !s.is_empty());
+    if structured_cv
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > 5000)
+    {
+        errors.push("Le CV saisi ne doit pas dépasser 5 000 caractères.".to_owned());
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    Ok(Ok(ProfileInput {
+        presentation,
+        level_reached,
+        level_sought,
+        commune_insee,
+        department,
+        mobility_km,
+        available_from,
+        visible: form.visible.is_some(),
+        structured_cv,
+        occupations,
+    }))
+}
+
+fn cv_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("cv")
+}
+
+pub fn cv_path(data_dir: &Path, stored: &str) -> PathBuf {
+    cv_dir(data_dir).join(stored)
+}
+
+/// Checks an uploaded CV (size, PDF signature) and stores it outside the web root under a
+/// server-generated name. Returns that name.
+pub fn store_cv(data_dir: &Path, bytes: &[u8]) -> AppResult<String> {
+    if bytes.is_empty() {
+        return Err(AppError::unprocessable(
+            "Choisissez un fichier PDF à envoyer.",
+        ));
+    }
+    if bytes.len() > MAX_CV_BYTES {
+        return Err(AppError::unprocessable(
+            "Le CV dépasse 5 Mo : enregistrez-le en PDF plus léger (sans images en haute définition).",
+        ));
+    }
+    // A PDF starts with %PDF- (possibly after a few bytes of junk, tolerated by readers) and
+    // ends with %%EOF: checked on the content, not on the file name.
+    let head = &bytes[..bytes.len().min(1024)];
+    let tail = &bytes[bytes.len().saturating_sub(2048)..];
+    let starts = head.windows(5).any(|w| w == b"%PDF-");
+    let ends = tail.windows(5).any(|w| w == b"%%EOF");
+    if !starts || !ends {
+        return Err(AppError::unprocessable(
+            "Ce fichier n’est pas un PDF valide. Enregistrez votre CV au format PDF puis envoyez-le de nouveau.",
+        ));
+    }
+    let name = format!("{}.pdf", crate::db::new_id());
+    std::fs::create_dir_all(cv_dir(data_dir)).map_err(AppError::internal)?;
+    std::fs::write(cv_path(data_dir, &name), bytes).map_err(AppError::internal)?;
+    Ok(name)
+}
+
+pub fn remove_cv_file(data_dir: &Path, stored: Option<&str>) {
+    if let Some(stored) = stored
+        && let Err(error) = std::fs::remove_file(cv_path(data_dir, stored))
+    {
+        tracing::warn!(%error, "could not remove a CV file");
+    }
+}
+
+/// Records that someone else looked at a candidate's profile or CV (never the content).
+pub fn record_view(
+    conn: &mut DbConnection,
+    viewer: &CurrentUser,
+    candidate_id: &str,
+    download: bool,
+) -> AppResult<()> {
+    if viewer.id == candidate_id {
+        return Ok(());
+    }
+    audit::record(
+        conn,
+        Event::by(
+            viewer,
+            if download {
+                "cv_downloaded"
+            } else {
+                "cv_viewed"
+            },
+        )
+        .on("candidate", candidate_id),
+    )
+}
+
+pub fn decide(
+    conn: &mut DbConnection,
+    base_url: &str,
+    officer: &CurrentUser,
+    user_id: &str,
+    approve: bool,
+    reason: Option<&str>,
+) -> AppResult<()> {
+    if !store::decide(conn, user_id, &officer.id, approve, reason)? {
+        return Err(AppError::conflict(
+            "Ce profil a déjà été traité ou a changé entre-temps.",
+        ));
+    }
+    audit::record(
+        conn,
+        Event::by(
+            officer,
+            if approve {
+                "profile_validated"
+            } else {
+                "profile_rejected"
+            },
+        )
+        .on("candidate", user_id),
+    )?;
+    let user = crate::auth::store::by_id(conn, user_id)?.ok_or_else(AppError::not_found)?;
+    let (subject, body) = if approve {
+        (
+            "Votre profil est validé".to_owned(),
+            format!(
+                "Bonjour {},\n\nVotre profil a été validé. S’il est visible, les entreprises qui recrutent en alternance peuvent \
+                 désormais le consulter. Vous gardez la main : {base_url}/profil\n\nL’équipe Passerelle",
+                user.first_name
+            ),
+        )
+    } else {
+        (
+            "Votre profil est à compléter".to_owned(),
+            format!(
+                "Bonjour {},\n\nVotre profil n’a pas encore été validé, pour la raison suivante :\n\n{}\n\n\
+                 Corrigez-le ici : {base_url}/profil\n\nL’équipe Passerelle",
+                user.first_name,
+                reason.unwrap_or_default()
+            ),
+        )
+    };
+    crate::mail::enqueue(conn, &user.email, &subject, &body)?;
+    Ok(())
+}
+
+/// Everything Passerelle keeps about a person, as JSON (with the CV file in base64).
+pub fn export(
+    conn: &mut DbConnection,
+    data_dir: &Path,
+    user_id: &str,
+) -> AppResult<serde_json::Value> {
+    use base64::Engine;
+    let user = crate::auth::store::by_id(conn, user_id)?.ok_or_else(AppError::not_found)?;
+    let profile = store::get(conn, user_id)?;
+    let cv = match profile.as_ref().and_then(|p| p.cv_file.clone()) {
+        Some(stored) => std::fs::read(cv_path(data_dir, &stored))
+            .ok()
+            .map(|bytes| base64::engine::general_purpose::STANDARD.encode(bytes)),
+        None => None,
+    };
+    let occupations = store::occupations(conn, user_id)?;
+    let views: Vec<serde_json::Value> = store::views(conn, user_id)?
+        .into_iter()
+        .map(|(at, action, org)| serde_json::json!({"at_utc": at, "action": action, "organisation": org}))
+        .collect();
+    Ok(serde_json::json!({
+        "exported_at_utc": crate::db::now(),
+        "account": {
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "birth_date": user.birth_date,
+            "role": user.role,
+            "created_at_utc": user.created_at,
+            "last_login_at_utc": user.last_login_at,
+        },
+        "profile": profile,
+        "occupations": occupations.into_iter().map(|(code, label)| serde_json::json!({"code": code, "label": label})).collect::<Vec<_>>(),
+        "cv_pdf_base64": cv,
+        "profile_views": views,
+    }))
+}
+
+/// Erases a candidate's account, profile and CV. Returns the CV file to remove once the
+/// transaction committed.
+pub fn erase(conn: &mut DbConnection, user_id: &str, reason: &str) -> AppResult<Option<String>> {
+    use crate::db::schema::users;
+    use diesel::prelude::*;
+    let cv = store::get(conn, user_id)?.and_then(|p| p.cv_file);
+    // Applications stay with the companies, anonymised: the person's own words go.
+    {
+        use crate::db::schema::application_messages;
+        diesel::delete(
+            application_messages::table
+                .filter(application_messages::author_id.eq(user_id))
+                .filter(application_messages::from_candidate.eq(true)),
+        )
+        .execute(conn)?;
+    }
+    diesel::delete(users::table.find(user_id)).execute(conn)?;
+    audit::record(
+        conn,
+        Event {
+            action: "account_erased",
+            target_type: Some("user"),
+            target_id: Some(user_id),
+            detail: Some(reason),
+            ..Event::default()
+        },
+    )?;
+    Ok(cv)
+}
+
+/// Daily: warns candidates inactive for 23 months, erases those inactive for 24 months who
+/// were warned. Returns (warned, erased CV files to remove).
+pub fn purge_inactive(
+    conn: &mut DbConnection,
+    base_url: &str,
+    today: NaiveDate,
+) -> AppResult<(usize, Vec<String>, usize)> {
+    let now = today.and_hms_opt(0, 0, 0).expect("midnight");
+    let mut warned = 0;
+    for (id, email, first_name) in
+        store::inactive_candidates(conn, now - Duration::days(WARN_AFTER_DAYS), false)?
+    {
+        crate::mail::enqueue(
+            conn,
+            &email,
+            "Votre compte Passerelle sera supprimé dans un mois",
+            &format!(
+                "Bonjour {first_name},\n\nVous ne vous êtes pas connecté·e à Passerelle depuis près de deux ans. Pour protéger vos \
+                 données, votre compte, votre profil et votre CV seront supprimés dans un mois.\n\nPour les garder, connectez-vous \
+                 simplement : {base_url}/connexion\n\nL’équipe Passerelle"
+            ),
+        )?;
+        store::mark_inactivity_warned(conn, &id)?;
+        warned += 1;
+    }
+    let mut files = Vec::new();
+    let mut erased = 0;
+    for (id, _, _) in
+        store::inactive_candidates(conn, now - Duration::days(ERASE_AFTER_DAYS), true)?
+    {
+        if let Some(file) = erase(conn, &id, "inactive for two years")? {
+            files.push(file);
+        }
+        erased += 1;
+    }
+    Ok((warned, files, erased))
+}

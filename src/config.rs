@@ -1,0 +1,221 @@
+//! Configuration: defaults, overridden by command-line options, overridden by
+//! `PASSERELLE_*` environment variables (clap reads both). Secrets never reach a log.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// A value that must not be printed (SMTP credentials, …).
+#[derive(Clone, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+/// Options shared by every subcommand.
+#[derive(Args, Clone, Debug)]
+pub struct Config {
+    /// Database URL: `sqlite://PATH` (embedded default) or `postgres://USER@HOST/DB`.
+    #[arg(
+        long = "database",
+        env = "PASSERELLE_DATABASE_URL",
+        global = true,
+        default_value = "sqlite://data/passerelle.db"
+    )]
+    pub database_url: String,
+
+    /// Address the web server listens on.
+    #[arg(
+        long,
+        env = "PASSERELLE_ADDR",
+        global = true,
+        default_value = "127.0.0.1:8080"
+    )]
+    pub addr: SocketAddr,
+
+    /// Folder for the SQLite file, uploaded files and the development mail outbox.
+    #[arg(
+        long,
+        env = "PASSERELLE_DATA_DIR",
+        global = true,
+        default_value = "data"
+    )]
+    pub data_dir: PathBuf,
+
+    /// Public address of the site, used in links sent by e-mail (default: http://ADDR).
+    #[arg(long, env = "PASSERELLE_BASE_URL", global = true)]
+    pub base_url: Option<String>,
+
+    /// SMTP server, e.g. `smtps://user:password@smtp.example.org:465` or
+    /// `smtp://127.0.0.1:25`. Without it mails are written as .eml files in DATA_DIR/outbox.
+    #[arg(
+        long,
+        env = "PASSERELLE_SMTP_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<Secret>,
+
+    /// Sender address of outgoing mail.
+    #[arg(
+        long,
+        env = "PASSERELLE_MAIL_FROM",
+        global = true,
+        default_value = "Passerelle <ne-pas-repondre@passerelle.test>"
+    )]
+    pub mail_from: String,
+
+    /// Mark session cookies `Secure` (keep it on; browsers accept it on localhost).
+    #[arg(long, env = "PASSERELLE_COOKIE_SECURE", global = true, default_value_t = true,
+          action = clap::ArgAction::Set)]
+    pub cookie_secure: bool,
+
+    /// Idle timeout of a session, in minutes.
+    #[arg(
+        long,
+        env = "PASSERELLE_SESSION_IDLE_MINUTES",
+        global = true,
+        default_value_t = 120
+    )]
+    pub session_idle_minutes: i64,
+
+    /// Absolute lifetime of a session, in hours.
+    #[arg(
+        long,
+        env = "PASSERELLE_SESSION_MAX_HOURS",
+        global = true,
+        default_value_t = 12
+    )]
+    pub session_max_hours: i64,
+
+    /// Name of the region shown in the header and in mails.
+    #[arg(
+        long,
+        env = "PASSERELLE_REGION_NAME",
+        global = true,
+        default_value = "Bretagne"
+    )]
+    pub region_name: String,
+
+    /// Main colour of the theme (CSS hex colour, dark enough for white text).
+    #[arg(
+        long,
+        env = "PASSERELLE_THEME_COLOR",
+        global = true,
+        default_value = "#1d4e89"
+    )]
+    pub theme_color: String,
+
+    /// Accent colour of the theme (CSS hex colour).
+    #[arg(
+        long,
+        env = "PASSERELLE_THEME_ACCENT",
+        global = true,
+        default_value = "#b3541e"
+    )]
+    pub theme_accent: String,
+
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    #[arg(long, env = "PASSERELLE_TRUST_PROXY", global = true, default_value_t = false,
+          action = clap::ArgAction::Set)]
+    pub trust_proxy: bool,
+
+    /// Optional SVG or PNG logo shown in the header.
+    #[arg(long, env = "PASSERELLE_LOGO", global = true)]
+    pub logo: Option<PathBuf>,
+
+    /// Map tile server (`{z}`, `{x}`, `{y}` placeholders; https or http); empty: no map.
+    #[arg(
+        long,
+        env = "PASSERELLE_MAP_TILES",
+        global = true,
+        default_value = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    )]
+    pub map_tiles: String,
+
+    /// Attribution shown on the map, as the tile server requires.
+    #[arg(
+        long,
+        env = "PASSERELLE_MAP_ATTRIBUTION",
+        global = true,
+        default_value = "© les contributeurs d’OpenStreetMap"
+    )]
+    pub map_attribution: String,
+}
+
+impl Config {
+    /// Defaults for tests and embedding, with the given database and data folder.
+    pub fn for_tests(database_url: String, data_dir: PathBuf) -> Self {
+        Self {
+            database_url,
+            addr: "127.0.0.1:0".parse().expect("valid address"),
+            data_dir,
+            base_url: Some("http://passerelle.test".into()),
+            smtp_url: None,
+            mail_from: "Passerelle <ne-pas-repondre@passerelle.test>".into(),
+            cookie_secure: true,
+            session_idle_minutes: 120,
+            session_max_hours: 12,
+            region_name: "Bretagne".into(),
+            theme_color: "#1d4e89".into(),
+            theme_accent: "#b3541e".into(),
+            trust_proxy: true,
+            logo: None,
+            // Tests never reach out: tiles from a closed port on this machine.
+            map_tiles: "http://127.0.0.1:9/{z}/{x}/{y}.png".into(),
+            map_attribution: "© les contributeurs d’OpenStreetMap".into(),
+        }
+    }
+
+    /// The tile server's origin (`https://host[:port]`), when a valid tile URL is configured.
+    pub fn map_tiles_origin(&self) -> Option<String> {
+        let template = self.map_tiles.trim();
+        if !template.contains("{z}") || !template.contains("{x}") || !template.contains("{y}") {
+            return None;
+        }
+        let url = url::Url::parse(template).ok()?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return None;
+        }
+        let origin = url.origin();
+        origin.is_tuple().then(|| origin.ascii_serialization())
+    }
+
+    pub fn base_url(&self) -> String {
+        self.base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.addr))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// A theme colour is injected into CSS: accept only `#rgb` / `#rrggbb`.
+    pub fn checked_color(value: &str, fallback: &'static str) -> String {
+        let hex = value.strip_prefix('#').unwrap_or("");
+        if (hex.len() == 3 || hex.len() == 6) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            value.to_owned()
+        } else {
+            fallback.to_owned()
+        }
+    }
+}

@@ -1,0 +1,380 @@
+// One schema for both backends. Keep in step with migrations/{sqlite,postgres}.
+
+diesel::table! {
+    regions (code) {
+        code -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    departments (code) {
+        code -> Text,
+        name -> Text,
+        region_code -> Text,
+    }
+}
+
+diesel::table! {
+    communes (insee_code) {
+        insee_code -> Text,
+        name -> Text,
+        name_folded -> Text,
+        department -> Text,
+        region -> Text,
+        postal_codes -> Text,
+        population -> BigInt,
+        lat -> Nullable<Double>,
+        lon -> Nullable<Double>,
+        geo_precision -> Text,
+    }
+}
+
+diesel::table! {
+    rome_occupations (code) {
+        code -> Text,
+        label -> Text,
+        label_folded -> Text,
+    }
+}
+
+diesel::table! {
+    naf_divisions (code) {
+        code -> Text,
+        label -> Text,
+    }
+}
+
+diesel::table! {
+    naf_division_rome (naf_division, rome_code) {
+        naf_division -> Text,
+        rome_code -> Text,
+    }
+}
+
+diesel::table! {
+    organisations (id) {
+        id -> Text,
+        kind -> Text,
+        name -> Text,
+        network -> Nullable<Text>,
+        siret -> Nullable<Text>,
+        commune_insee -> Nullable<Text>,
+        status -> Text,
+        rejection_reason -> Nullable<Text>,
+        validated_by -> Nullable<Text>,
+        validated_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organisation_departments (organisation_id, department_code) {
+        organisation_id -> Text,
+        department_code -> Text,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        password_hash -> Nullable<Text>,
+        first_name -> Text,
+        last_name -> Text,
+        role -> Text,
+        organisation_id -> Nullable<Text>,
+        is_org_admin -> Bool,
+        status -> Text,
+        email_verified_at -> Nullable<Timestamp>,
+        birth_date -> Nullable<Date>,
+        created_at -> Timestamp,
+        last_login_at -> Nullable<Timestamp>,
+        inactivity_warned_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Nullable<Text>,
+        csrf_token -> Text,
+        flash -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        token_hash -> Text,
+        prefix -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> Text,
+        email -> Text,
+        ip -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor_user_id -> Nullable<Text>,
+        actor_organisation_id -> Nullable<Text>,
+        action -> Text,
+        target_type -> Nullable<Text>,
+        target_id -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    outbox_mails (id) {
+        id -> Text,
+        to_address -> Text,
+        subject -> Text,
+        body_text -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> Text,
+        kind -> Text,
+        payload -> Text,
+        status -> Text,
+        run_at -> Timestamp,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    schedules (name) {
+        name -> Text,
+        next_run_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    delegations (company_id, training_centre_id) {
+        company_id -> Text,
+        training_centre_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offers (id) {
+        id -> Text,
+        company_id -> Text,
+        managed_by_id -> Text,
+        created_by -> Nullable<Text>,
+        title -> Text,
+        description -> Text,
+        rome_code -> Text,
+        contract_type -> Text,
+        level -> Integer,
+        training -> Nullable<Text>,
+        start_date -> Date,
+        duration_months -> Integer,
+        commune_insee -> Text,
+        department -> Text,
+        positions -> Integer,
+        share_with_france_travail -> Bool,
+        status -> Text,
+        rejection_reason -> Nullable<Text>,
+        moderated_by -> Nullable<Text>,
+        moderated_at -> Nullable<Timestamp>,
+        published_at -> Nullable<Timestamp>,
+        expires_on -> Nullable<Date>,
+        expiry_warned_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    candidate_profiles (user_id) {
+        user_id -> Text,
+        presentation -> Text,
+        level_reached -> Nullable<Integer>,
+        level_sought -> Nullable<Integer>,
+        commune_insee -> Nullable<Text>,
+        department -> Nullable<Text>,
+        mobility_km -> Integer,
+        available_from -> Nullable<Date>,
+        visible -> Bool,
+        validation_status -> Text,
+        rejection_reason -> Nullable<Text>,
+        validated_by -> Nullable<Text>,
+        validated_at -> Nullable<Timestamp>,
+        cv_file -> Nullable<Text>,
+        cv_original_name -> Nullable<Text>,
+        cv_size -> Nullable<BigInt>,
+        cv_uploaded_at -> Nullable<Timestamp>,
+        structured_cv -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    candidate_occupations (user_id, rome_code) {
+        user_id -> Text,
+        rome_code -> Text,
+    }
+}
+
+diesel::table! {
+    applications (id) {
+        id -> Text,
+        offer_id -> Text,
+        candidate_id -> Nullable<Text>,
+        managed_by_id -> Text,
+        status -> Text,
+        decline_reason -> Nullable<Text>,
+        first_answered_at -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    application_messages (id) {
+        id -> Text,
+        application_id -> Text,
+        author_id -> Nullable<Text>,
+        from_candidate -> Bool,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    saved_offers (user_id, offer_id) {
+        user_id -> Text,
+        offer_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    saved_profiles (user_id, candidate_id) {
+        user_id -> Text,
+        candidate_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    saved_searches (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        query -> Text,
+        alerts -> Bool,
+        feed_token -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    digest_sent (saved_search_id, offer_id) {
+        saved_search_id -> Text,
+        offer_id -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contact_requests (id) {
+        id -> Text,
+        candidate_id -> Text,
+        organisation_id -> Text,
+        requested_by -> Nullable<Text>,
+        message -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(saved_offers -> offers (offer_id));
+diesel::joinable!(applications -> offers (offer_id));
+diesel::joinable!(application_messages -> applications (application_id));
+diesel::joinable!(candidate_profiles -> users (user_id));
+diesel::joinable!(candidate_occupations -> users (user_id));
+diesel::joinable!(users -> organisations (organisation_id));
+diesel::joinable!(offers -> communes (commune_insee));
+diesel::joinable!(offers -> rome_occupations (rome_code));
+diesel::joinable!(organisation_departments -> organisations (organisation_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(user_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    regions,
+    departments,
+    communes,
+    rome_occupations,
+    naf_divisions,
+    naf_division_rome,
+    organisations,
+    organisation_departments,
+    users,
+    sessions,
+    user_tokens,
+    api_tokens,
+    login_failures,
+    audit_events,
+    outbox_mails,
+    jobs,
+    schedules,
+    delegations,
+    offers,
+    candidate_profiles,
+    candidate_occupations,
+    applications,
+    application_messages,
+    saved_offers,
+    saved_profiles,
+    saved_searches,
+    digest_sent,
+    contact_requests,
+);

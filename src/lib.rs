@@ -1,0 +1,214 @@
+//! Passerelle: one regional platform for work-study offers, funded training, information on
+//! trades, and the partners who help people into them.
+
+pub mod api;
+pub mod applications;
+pub mod auth;
+pub mod basket;
+pub mod candidates;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod jobs;
+pub mod mail;
+pub mod offers;
+pub mod organisations;
+pub mod referential;
+pub mod search;
+pub mod telemetry;
+pub mod types;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+
+pub use config::Config;
+use db::{DatabaseUrl, Db};
+
+/// Everything a request handler or a job may need.
+pub struct App {
+    pub config: Config,
+    pub db: Db,
+    pub mailer: mail::Mailer,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Identifies this process among several sharing a database (job leases).
+    pub instance_id: String,
+    /// Full-text and geographic search of published offers (rebuilt from the database).
+    pub search: Arc<search::OfferIndex>,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Opens the database, applies migrations and prepares the mailer.
+    pub fn init(config: Config) -> anyhow::Result<Self> {
+        let url = DatabaseUrl::parse(&config.database_url)?;
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
+        let db = Db::connect(&url)?;
+        db.migrate()?;
+        let mailer = mail::Mailer::new(&config)?;
+        let index_dir = config.data_dir.join("index").join("offers");
+        let search = Arc::new(
+            search::OfferIndex::open_or_create(&index_dir).with_context(|| {
+                format!("cannot open the search index in {}", index_dir.display())
+            })?,
+        );
+        let state = Self(Arc::new(App {
+            metrics: telemetry::metrics_handle(),
+            instance_id: db::new_id(),
+            config,
+            db,
+            mailer,
+            search,
+        }));
+        // The database is the source of truth: an index that disagrees is rebuilt.
+        let published = offers::index::published_count(&mut *state.db.conn()?)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if u64::try_from(published).unwrap_or(0) != state.search.len() {
+            let count = state.rebuild_search(|_| {})?;
+            tracing::info!(count, "search index rebuilt");
+        }
+        Ok(state)
+    }
+
+    /// Rebuilds the offer index from the database; `progress` receives the number indexed.
+    pub fn rebuild_search(&self, progress: impl Fn(u64)) -> anyhow::Result<u64> {
+        let mut conn = self.db.conn()?;
+        let mut docs = Vec::new();
+        offers::index::all_docs(&mut conn, |page| {
+            docs.extend(page);
+            Ok(())
+        })?;
+        self.search.rebuild(docs.into_iter(), progress)
+    }
+
+    /// Brings the index in step with the database for these offers (after any change).
+    pub async fn search_sync(&self, ids: Vec<String>) -> error::AppResult<()> {
+        let (docs, gone) = self
+            .db
+            .run(move |conn| offers::index::docs_for(conn, &ids))
+            .await?;
+        let index = self.search.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            if !docs.is_empty() {
+                index.upsert(&docs)?;
+            }
+            if !gone.is_empty() {
+                index.delete(&gone)?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(error::AppError::internal)?
+        .map_err(error::AppError::internal)
+    }
+
+    /// Loads the reference data unless it is already there.
+    pub fn ensure_reference_data(&self) -> anyhow::Result<()> {
+        let mut conn = self.db.conn()?;
+        if !referential::load::is_loaded(&mut conn)? {
+            let loaded = referential::load_all(&mut conn)?;
+            tracing::info!(?loaded, "reference data loaded");
+        }
+        Ok(())
+    }
+
+    pub fn router(&self) -> Router {
+        api::router(self.clone())
+    }
+}
+
+/// A running server: its address is known before it serves (tests bind port 0).
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    address: SocketAddr,
+}
+
+impl Application {
+    pub async fn build(state: AppState) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(state.config.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", state.config.addr))?;
+        let address = listener.local_addr()?;
+        Ok(Self {
+            listener,
+            state,
+            address,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until Ctrl-C / SIGTERM, with the job runner beside it; finishes requests in
+    /// flight before returning.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let runner = jobs::spawn_runner(self.state.clone(), stop_rx.clone());
+        let app = self.state.router();
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+        let _ = stop_tx.send(true);
+        let _ = runner.await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+
+    /// Serves until the returned sender is dropped or sent to (for tests).
+    pub async fn run_until(
+        self,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) -> anyhow::Result<()> {
+        let app = self.state.router();
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stop.changed().await;
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut sig) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            sig.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

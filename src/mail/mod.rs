@@ -1,0 +1,188 @@
+//! Outgoing mail goes through a database outbox: a mail is written in the same transaction
+//! as the change it tells about, and a job delivers it (SMTP, or `.eml` files in
+//! development), retried with backoff when the server is down. The operator sees the outbox.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use lettre::message::{Mailbox, Message, header::ContentType};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+use crate::config::Config;
+use crate::db::{DbConnection, new_id, now, schema::outbox_mails};
+use crate::error::AppResult;
+use crate::jobs;
+
+pub const JOB_KIND: &str = "mail.send";
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(PathBuf),
+}
+
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+}
+
+impl Mailer {
+    pub fn new(config: &Config) -> anyhow::Result<Self> {
+        let from: Mailbox = config
+            .mail_from
+            .parse()
+            .with_context(|| format!("invalid sender address {:?}", config.mail_from))?;
+        let transport = match &config.smtp_url {
+            Some(url) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
+                    .context("invalid SMTP URL")?
+                    .build(),
+            ),
+            None => Transport::Files(config.data_dir.join("outbox")),
+        };
+        Ok(Self { transport, from })
+    }
+
+    pub fn describe(&self) -> String {
+        match &self.transport {
+            Transport::Smtp(_) => "SMTP".to_owned(),
+            Transport::Files(dir) => format!("fichiers .eml dans {}", dir.display()),
+        }
+    }
+
+    async fn send(&self, id: &str, to: &str, subject: &str, body: &str) -> anyhow::Result<()> {
+        let to: Mailbox = to
+            .parse()
+            .with_context(|| format!("invalid recipient {to:?}"))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .message_id(Some(format!("<{id}@passerelle>")))
+            .header(ContentType::TEXT_PLAIN)
+            .body(body.to_owned())?;
+        match &self.transport {
+            Transport::Smtp(smtp) => {
+                smtp.send(message).await?;
+            }
+            Transport::Files(dir) => {
+                tokio::fs::create_dir_all(dir).await?;
+                tokio::fs::write(dir.join(format!("{id}.eml")), message.formatted()).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Puts a mail in the outbox; it leaves when the surrounding transaction commits.
+pub fn enqueue(conn: &mut DbConnection, to: &str, subject: &str, body: &str) -> AppResult<String> {
+    let id = new_id();
+    diesel::insert_into(outbox_mails::table)
+        .values((
+            outbox_mails::id.eq(&id),
+            outbox_mails::to_address.eq(to),
+            outbox_mails::subject.eq(subject),
+            outbox_mails::body_text.eq(body),
+            outbox_mails::status.eq("pending"),
+            outbox_mails::attempts.eq(0),
+            outbox_mails::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    jobs::enqueue(conn, JOB_KIND, &id, now())?;
+    Ok(id)
+}
+
+/// Delivers one outbox mail (the `mail.send` job).
+pub async fn deliver(app: &crate::AppState, mail_id: &str) -> anyhow::Result<()> {
+    let id = mail_id.to_owned();
+    let mail: Option<(String, String, String, String)> = app
+        .db
+        .run(move |conn| {
+            Ok(outbox_mails::table
+                .find(&id)
+                .select((
+                    outbox_mails::to_address,
+                    outbox_mails::subject,
+                    outbox_mails::body_text,
+                    outbox_mails::status,
+                ))
+                .first(conn)
+                .optional()?)
+        })
+        .await?;
+    let Some((to, subject, body, status)) = mail else {
+        return Ok(());
+    };
+    if status == "sent" {
+        return Ok(());
+    }
+    let result = app.mailer.send(mail_id, &to, &subject, &body).await;
+    let id = mail_id.to_owned();
+    let error = result.as_ref().err().map(|e| format!("{e:#}"));
+    app.db
+        .run(move |conn| {
+            let target = outbox_mails::table.find(&id);
+            match error {
+                None => diesel::update(target)
+                    .set((
+                        outbox_mails::status.eq("sent"),
+                        outbox_mails::attempts.eq(outbox_mails::attempts + 1),
+                        outbox_mails::sent_at.eq(Some(now())),
+                        outbox_mails::last_error.eq(None::<String>),
+                    ))
+                    .execute(conn)?,
+                Some(error) => diesel::update(target)
+                    .set((
+                        outbox_mails::attempts.eq(outbox_mails::attempts + 1),
+                        outbox_mails::last_error.eq(Some(error)),
+                    ))
+                    .execute(conn)?,
+            };
+            Ok(())
+        })
+        .await?;
+    if result.is_ok() {
+        metrics::counter!("passerelle_mails_sent_total").increment(1);
+    }
+    result
+}
+
+/// Called when the job gave up: the mail is marked failed for the operator to see.
+pub fn give_up(conn: &mut DbConnection, mail_id: &str) -> AppResult<()> {
+    diesel::update(outbox_mails::table.find(mail_id))
+        .set(outbox_mails::status.eq("failed"))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = outbox_mails)]
+pub struct OutboxMail {
+    pub id: String,
+    pub to_address: String,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+impl OutboxMail {
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "sent" => "Envoyé",
+            "failed" => "Échec définitif",
+            _ => "En attente",
+        }
+    }
+}
+
+pub fn recent(conn: &mut DbConnection, limit: i64) -> AppResult<Vec<OutboxMail>> {
+    Ok(outbox_mails::table
+        .order(outbox_mails::created_at.desc())
+        .limit(limit)
+        .select(OutboxMail::as_select())
+        .load(conn)?)
+}

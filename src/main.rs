@@ -1,0 +1,337 @@
+//! The `passerelle` command line.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use passerelle::auth::{password, store as users, tokens};
+use passerelle::types::{EmailAddress, Role, UserStatus};
+use passerelle::{AppState, Application, Config, demo};
+
+#[derive(Parser)]
+#[command(
+    name = "passerelle",
+    version,
+    about = "Passerelle : alternance, formation et métiers en région"
+)]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, load reference data and the demo dataset (first run only), then serve.
+    Demo,
+    /// Migrate and serve.
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage organisations (the first operator organisation of a new instance, partners…).
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// The offer search index.
+    #[command(subcommand)]
+    Search(SearchCommand),
+    /// Benchmarks that print numbers.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+    /// Reference data (ROME, NAF, communes…).
+    #[command(subcommand)]
+    Reference(ReferenceCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account (active, e-mail verified). Without --password, prints a link to choose one.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// One of: candidate, recruiter, training_staff, registration_officer, prescriber, funder,
+        /// gateway_agent, info_officer, partner_responder, site_coordinator, teacher, editor,
+        /// regional_admin.
+        #[arg(long)]
+        role: String,
+        /// Organisation: its id, its SIRET or its exact name.
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long, default_value = "")]
+        first_name: String,
+        #[arg(long, default_value = "")]
+        last_name: String,
+        /// Initial password (or PASSERELLE_USER_PASSWORD).
+        #[arg(long, env = "PASSERELLE_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        /// Make the person administrator of their organisation's staff.
+        #[arg(long)]
+        org_admin: bool,
+    },
+    /// Print a new personal API token for an account.
+    Token {
+        email: String,
+        #[arg(long, default_value = "Jeton créé en ligne de commande")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an active organisation and print its id.
+    Create {
+        /// One of: company, training_centre, chamber, employment_agency, funder,
+        /// information_partner, school, site_host, operator.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        siret: Option<String>,
+        #[arg(long)]
+        network: Option<String>,
+        /// Departments covered, comma-separated (e.g. 22,29,35,56).
+        #[arg(long, default_value = "")]
+        departments: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SearchCommand {
+    /// Rebuild the index from the database (with a progress bar).
+    Rebuild,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Offer search on the benchmark formats (../shared/bench/README.md) or generated data.
+    Search(passerelle::search::bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum ReferenceCommand {
+    /// (Re)load the embedded reference data.
+    Load,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    passerelle::telemetry::init_logs();
+    let cli = Cli::parse();
+    let config = cli.config.clone();
+    match cli.command {
+        Command::Migrate => {
+            AppState::init(config)?;
+            println!("Base de données à jour.");
+        }
+        Command::Serve => {
+            let state = AppState::init(config)?;
+            state.ensure_reference_data()?;
+            serve(state, None).await?;
+        }
+        Command::Demo => {
+            let state = AppState::init(config)?;
+            state.ensure_reference_data()?;
+            let loaded = {
+                let mut conn = state.db.conn()?;
+                demo::load(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?
+            };
+            if loaded {
+                state.rebuild_search(|_| {})?;
+            }
+            serve(state, Some(loaded)).await?;
+        }
+        Command::Reference(ReferenceCommand::Load) => {
+            let state = AppState::init(config)?;
+            let mut conn = state.db.conn()?;
+            let loaded = passerelle::referential::load_all(&mut conn)?;
+            println!(
+                "Référentiels chargés : {} régions, {} départements, {} communes, {} métiers ROME, {} divisions NAF, {} liens NAF–ROME.",
+                loaded.regions,
+                loaded.departments,
+                loaded.communes,
+                loaded.rome,
+                loaded.naf,
+                loaded.naf_rome
+            );
+        }
+        Command::User(command) => user_command(AppState::init(config)?, command)?,
+        Command::Search(SearchCommand::Rebuild) => {
+            let state = AppState::init(config)?;
+            let total = {
+                let mut conn = state.db.conn()?;
+                passerelle::offers::index::published_count(&mut conn)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+            };
+            let bar = indicatif::ProgressBar::new(u64::try_from(total).unwrap_or(0));
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} offres indexées ({eta} restantes)",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let count = state.rebuild_search(|n| bar.set_position(n))?;
+            bar.finish();
+            println!("Index de recherche reconstruit : {count} offres publiées.");
+        }
+        Command::Bench(BenchCommand::Search(args)) => passerelle::search::bench::run(args)?,
+        Command::Org(OrgCommand::Create {
+            kind,
+            name,
+            siret,
+            network,
+            departments,
+        }) => {
+            let state = AppState::init(config)?;
+            let mut conn = state.db.conn()?;
+            let kind = passerelle::types::OrgKind::parse(&kind)
+                .with_context(|| format!("unknown organisation kind {kind:?}"))?;
+            let siret = siret
+                .as_deref()
+                .map(passerelle::types::Siret::parse)
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
+            let departments: Vec<String> = departments
+                .split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let id = passerelle::organisations::store::create(
+                &mut conn,
+                passerelle::organisations::store::NewOrganisation {
+                    kind,
+                    name: &name,
+                    network: network.as_deref(),
+                    siret: siret.as_ref(),
+                    commune_insee: None,
+                    status: passerelle::types::OrgStatus::Active,
+                    departments: &departments,
+                },
+            )
+            .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+            println!("{id}");
+        }
+    }
+    Ok(())
+}
+
+async fn serve(state: AppState, demo_loaded: Option<bool>) -> anyhow::Result<()> {
+    let app = Application::build(state.clone()).await?;
+    let url = format!("http://{}", app.address());
+    println!("Passerelle {} écoute sur {url}", state.config.region_name);
+    println!("  base de données : {}", state.db.url().backend_name());
+    println!("  courriels : {}", state.mailer.describe());
+    if let Some(loaded) = demo_loaded {
+        if loaded {
+            println!("Jeu de démonstration chargé.");
+        }
+        println!(
+            "Comptes de démonstration (mot de passe : {}) :",
+            demo::PASSWORD
+        );
+        for role in Role::ALL {
+            println!("  {:<42} {}", demo::demo_email(*role), role.label());
+        }
+        println!(
+            "  {:<42} Recruteur·se d’une entreprise en attente de validation",
+            format!("garage.kerherve@{}", demo::DOMAIN)
+        );
+    }
+    app.run().await
+}
+
+fn user_command(state: AppState, command: UserCommand) -> anyhow::Result<()> {
+    let mut conn = state.db.conn()?;
+    let app_err = |e: passerelle::error::AppError| anyhow::anyhow!("{}", e.message());
+    match command {
+        UserCommand::Create {
+            email,
+            role,
+            org,
+            first_name,
+            last_name,
+            password: pw,
+            org_admin,
+        } => {
+            let email = EmailAddress::parse(&email).map_err(anyhow::Error::msg)?;
+            let role = Role::parse(&role).with_context(|| format!("unknown role {role:?}"))?;
+            let org_id = match org {
+                None => None,
+                Some(org) => {
+                    let found = match passerelle::organisations::store::get(&mut conn, &org) {
+                        Ok(o) => Some(o),
+                        Err(_) => passerelle::organisations::store::find_by_siret(&mut conn, &org)
+                            .map_err(app_err)?,
+                    };
+                    let found = match found {
+                        Some(o) => o,
+                        None => {
+                            let mut by_name =
+                                passerelle::organisations::store::find_by_name(&mut conn, &org)
+                                    .map_err(app_err)?;
+                            match by_name.len() {
+                                1 => by_name.remove(0),
+                                0 => {
+                                    anyhow::bail!("no organisation with id, SIRET or name {org:?}")
+                                }
+                                _ => anyhow::bail!(
+                                    "several organisations are named {org:?}: use its id"
+                                ),
+                            }
+                        }
+                    };
+                    Some(found.id)
+                }
+            };
+            if let Some(pw) = &pw {
+                passerelle::types::check_new_password(pw).map_err(anyhow::Error::msg)?;
+            }
+            let hash = pw.as_deref().map(password::hash).transpose()?;
+            let local = email
+                .as_str()
+                .split('@')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let id = users::create(
+                &mut conn,
+                users::NewUser {
+                    email: &email,
+                    password_hash: hash,
+                    first_name: if first_name.is_empty() {
+                        &local
+                    } else {
+                        &first_name
+                    },
+                    last_name: &last_name,
+                    role,
+                    organisation_id: org_id.as_deref(),
+                    is_org_admin: org_admin,
+                    status: UserStatus::Active,
+                    email_verified: true,
+                    birth_date: None,
+                },
+            )
+            .map_err(app_err)?;
+            println!("Compte créé : {} ({})", email.as_str(), role.label());
+            if pw.is_none() {
+                let secret = tokens::issue(&mut conn, &id, tokens::Purpose::ResetPassword)
+                    .map_err(app_err)?;
+                println!(
+                    "Lien pour choisir le mot de passe (valable une heure) : {}/mot-de-passe/nouveau?jeton={secret}",
+                    state.config.base_url()
+                );
+            }
+        }
+        UserCommand::Token { email, name } => {
+            let user = users::by_email(&mut conn, &email.trim().to_lowercase())
+                .map_err(app_err)?
+                .with_context(|| format!("no account {email:?}"))?;
+            let secret = tokens::create_api_token(&mut conn, &user.id, &name).map_err(app_err)?;
+            println!("{secret}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! Keeps the offer search index in step with the database (the source of truth): published
+//! offers are in the index, nothing else. The index can always be rebuilt from the database.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::OfferStatus;
+use crate::db::{DbConnection, schema::*};
+use crate::error::AppResult;
+use crate::search::{OfferDoc, department_of};
+
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i32,
+    String,
+    Option<f64>,
+    Option<f64>,
+    String,
+    chrono::NaiveDate,
+    Option<NaiveDateTime>,
+    i32,
+);
+
+/// The main NAF division of each ROME occupation (cross-sector `00` left aside).
+fn naf_by_rome(conn: &mut DbConnection) -> AppResult<HashMap<String, String>> {
+    let pairs: Vec<(String, String)> = naf_division_rome::table
+        .filter(naf_division_rome::naf_division.ne("00"))
+        .order((
+            naf_division_rome::rome_code,
+            naf_division_rome::naf_division,
+        ))
+        .select((
+            naf_division_rome::rome_code,
+            naf_division_rome::naf_division,
+        ))
+        .load(conn)?;
+    let mut map = HashMap::new();
+    for (rome, naf) in pairs {
+        map.entry(rome).or_insert(naf);
+    }
+    Ok(map)
+}
+
+/// Published offers with what the index needs (a macro: the query's type is unnameable).
+macro_rules! published_offers {
+    () => {
+        offers::table
+            .inner_join(organisations::table.on(organisations::id.eq(offers::company_id)))
+            .inner_join(communes::table)
+            .filter(offers::status.eq(OfferStatus::Published.as_str()))
+            .select((
+                offers::id,
+                offers::title,
+                offers::description,
+                organisations::name,
+                offers::rome_code,
+                offers::contract_type,
+                offers::level,
+                offers::commune_insee,
+                communes::lat,
+                communes::lon,
+                communes::geo_precision,
+                offers::start_date,
+                offers::published_at,
+                offers::positions,
+            ))
+    };
+}
+
+fn doc(row: Row, naf: &HashMap<String, String>) -> OfferDoc {
+    let (
+        id,
+        title,
+        description,
+        company_name,
+        rome_code,
+        contract_type,
+        level,
+        commune_insee,
+        lat,
+        lon,
+        precision,
+        start_date,
+        published_at,
+        positions,
+    ) = row;
+    OfferDoc {
+        department: department_of(&commune_insee).to_owned(),
+        naf_division: naf.get(&rome_code).cloned(),
+        id,
+        title,
+        description,
+        company_name,
+        rome_code,
+        contract_type,
+        level: u8::try_from(level).unwrap_or(0),
+        commune_insee,
+        lat,
+        lon,
+        approximate_position: precision != "commune",
+        start_date,
+        published_at: published_at.unwrap_or_default(),
+        positions: u32::try_from(positions).unwrap_or(1),
+    }
+}
+
+/// The documents of the given offers that are published; the others are to be removed.
+pub fn docs_for(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> AppResult<(Vec<OfferDoc>, Vec<String>)> {
+    let naf = naf_by_rome(conn)?;
+    let rows: Vec<Row> = published_offers!()
+        .filter(offers::id.eq_any(ids))
+        .load(conn)?;
+    let docs: Vec<OfferDoc> = rows.into_iter().map(|r| doc(r, &naf)).collect();
+    let gone = ids
+        .iter()
+        .filter(|id| !docs.iter().any(|d| &d.id == *id))
+        .cloned()
+        .collect();
+    Ok((docs, gone))
+}
+
+/// Every published offer, in pages (for a rebuild).
+pub fn all_docs(
+    conn: &mut DbConnection,
+    mut each: impl FnMut(Vec<OfferDoc>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let naf = naf_by_rome(conn)?;
+    let mut after = String::new();
+    loop {
+        let rows: Vec<Row> = published_offers!()
+            .filter(offers::id.gt(&after))
+            .order(offers::id)
+            .limit(5000)
+            .load(conn)?;
+        let Some(last) = rows.last() else { break };
+        after = last.0.clone();
+        each(rows.into_iter().map(|r| doc(r, &naf)).collect())?;
+    }
+    Ok(())
+}
+
+pub fn published_count(conn: &mut DbConnection) -> AppResult<i64> {
+    Ok(offers::table
+        .filter(offers::status.eq(OfferStatus::Published.as_str()))
+        .count()
+        .get_result(conn)?)
+}

@@ -1,0 +1,11 @@
+//! Work-study offers: posted by companies (or training centres they delegate to), moderated
+//! by the chamber covering the place of work, published, then filled, expired or withdrawn.
+
+pub mod index;
+pub mod model;
+pub mod routes;
+pub mod search;
+pub mod service;
+pub mod store;
+
+pub use model::{ContractType, Offer, OfferStatus};

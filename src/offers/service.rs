@@ -1,0 +1,461 @@
+//! Offer rules: checking input, who posts for whom, the lifecycle with moderation by the
+//! chamber of the territory, expiry and warnings.
+
+use chrono::{Duration, NaiveDate};
+
+use super::model::{ContractType, Offer, OfferForm, OfferInput, OfferStatus, Transition};
+use super::store;
+use crate::auth::CurrentUser;
+use crate::auth::audit::{self, Event};
+use crate::auth::policy::{Action, OfferRef, authorize};
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::organisations::store as orgs;
+use crate::referential::store::{resolve_commune, resolve_rome};
+use crate::types::{OrgKind, Role};
+
+/// A published offer expires after this many days without update…
+pub const IDLE_DAYS: i64 = 60;
+/// …and its managers are warned this many days before.
+pub const WARN_DAYS: i64 = 7;
+
+pub fn offer_ref(offer: &Offer) -> OfferRef {
+    OfferRef {
+        company_id: offer.company_id.clone(),
+        managed_by_id: offer.managed_by_id.clone(),
+        department: offer.department.clone(),
+    }
+}
+
+fn parse_date(input: &str) -> Option<NaiveDate> {
+    crate::auth::routes::parse_date_fr(input)
+}
+
+/// Checks what was typed; every problem is reported at once, in French.
+pub fn check_form(
+    conn: &mut DbConnection,
+    form: &OfferForm,
+    today: NaiveDate,
+) -> AppResult<Result<OfferInput, Vec<String>>> {
+    let mut errors = Vec::new();
+    let title = form.title.trim().to_owned();
+    if title.is_empty() {
+        errors.push("Indiquez l’intitulé de l’offre.".to_owned());
+    } else if title.chars().count() > 150 {
+        errors.push("L’intitulé ne doit pas dépasser 150 caractères.".to_owned());
+    }
+    let description = form.description.trim().to_owned();
+    if description.chars().count() < 30 {
+        errors.push(
+            "Décrivez le poste en 30 caractères au moins : missions, horaires, qualités attendues."
+                .to_owned(),
+        );
+    } else if description.chars().count() > 5000 {
+        errors.push("La description ne doit pas dépasser 5 000 caractères.".to_owned());
+    }
+    let rome_code = if form.rome.trim().is_empty() {
+        errors.push(
+            "Choisissez le métier (code ROME), par exemple « D1102 » ou « boulanger ».".to_owned(),
+        );
+        None
+    } else {
+        match resolve_rome(conn, &form.rome)? {
+            Ok(r) => Some(r.code),
+            Err(_) => {
+                errors.push(format!(
+                    "Le métier « {} » n’a pas été reconnu : saisissez un code ROME (par exemple D1102) ou choisissez-le dans la liste.",
+                    form.rome.trim()
+                ));
+                None
+            }
+        }
+    };
+    let contract_type = ContractType::parse(form.contract_type.trim());
+    if contract_type.is_none() {
+        errors.push(
+            "Choisissez le type de contrat : apprentissage ou professionnalisation.".to_owned(),
+        );
+    }
+    let level = form
+        .level
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|l| (3..=8).contains(l));
+    if level.is_none() {
+        errors.push("Choisissez le niveau de diplôme visé (3 à 8).".to_owned());
+    }
+    let start_date = parse_date(&form.start_date);
+    match start_date {
+        None => errors.push("Indiquez la date de début au format JJ/MM/AAAA.".to_owned()),
+        Some(d) if d < today - Duration::days(31) => {
+            errors.push("La date de début est passée depuis plus d’un mois.".to_owned())
+        }
+        _ => {}
+    }
+    let duration_months = form
+        .duration_months
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|d| (1..=48).contains(d));
+    if duration_months.is_none() {
+        errors.push("Indiquez la durée du contrat en mois (1 à 48).".to_owned());
+    }
+    let positions = form
+        .positions
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|p| (1..=99).contains(p));
+    if positions.is_none() {
+        errors.push("Indiquez le nombre de postes (1 à 99).".to_owned());
+    }
+    let expires_on = match form.expires_on.trim() {
+        "" => None,
+        text => match parse_date(text) {
+            Some(d) if d < today => {
+                errors.push("La date de fin de publication est déjà passée.".to_owned());
+                None
+            }
+            Some(d) => Some(d),
+            None => {
+                errors.push(
+                    "La date de fin de publication doit être au format JJ/MM/AAAA.".to_owned(),
+                );
+                None
+            }
+        },
+    };
+    let commune = if form.commune.trim().is_empty() {
+        errors.push("Indiquez la commune du lieu de travail.".to_owned());
+        None
+    } else {
+        match resolve_commune(conn, &form.commune)? {
+            Ok(c) => Some(c),
+            Err(choices) if choices.is_empty() => {
+                errors.push("Aucune commune ne correspond au lieu de travail : vérifiez l’orthographe ou saisissez le code postal.".to_owned());
+                None
+            }
+            Err(choices) => {
+                let list = choices
+                    .iter()
+                    .take(5)
+                    .map(|c| format!("{} ({})", c.name, c.postal_codes))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                errors.push(format!("Plusieurs communes correspondent au lieu de travail : précisez le code postal ({list}…)."));
+                None
+            }
+        }
+    };
+    let training = Some(form.training.trim().to_owned()).filter(|t| !t.is_empty());
+    match (
+        rome_code,
+        contract_type,
+        level,
+        start_date,
+        duration_months,
+        positions,
+        commune,
+    ) {
+        (
+            Some(rome_code),
+            Some(contract_type),
+            Some(level),
+            Some(start_date),
+            Some(duration_months),
+            Some(positions),
+            Some(commune),
+        ) if errors.is_empty() => Ok(Ok(OfferInput {
+            title,
+            description,
+            rome_code,
+            contract_type,
+            level,
+            training,
+            start_date,
+            duration_months,
+            department: commune.department.clone(),
+            commune_insee: commune.insee_code,
+            positions,
+            share_with_france_travail: form.share_with_france_travail.is_some(),
+            expires_on,
+        })),
+        _ => Ok(Err(errors)),
+    }
+}
+
+/// The company an offer is posted for, and who manages it.
+fn poster(
+    conn: &mut DbConnection,
+    by: &CurrentUser,
+    requested_company: &str,
+) -> AppResult<(String, String)> {
+    let my_org = by.organisation_id.clone().ok_or_else(AppError::forbidden)?;
+    let company_id = if by.role == Role::TrainingStaff {
+        requested_company.to_owned()
+    } else {
+        my_org.clone()
+    };
+    let company = orgs::get(conn, &company_id).map_err(|_| {
+        AppError::unprocessable("Choisissez l’entreprise pour laquelle vous publiez.")
+    })?;
+    if company.kind() != OrgKind::Company {
+        return Err(AppError::unprocessable(
+            "Une offre est toujours publiée pour une entreprise.",
+        ));
+    }
+    let reference = orgs::policy_ref(conn, &company)?;
+    let delegated =
+        by.role == Role::TrainingStaff && store::is_delegated(conn, &company_id, &my_org)?;
+    if !crate::auth::policy::allows(
+        by,
+        &Action::CreateOfferFor {
+            company: &reference,
+            delegated,
+        },
+    ) {
+        return Err(AppError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "forbidden",
+            if by.role == Role::Recruiter {
+                "Votre entreprise doit être validée par la chambre consulaire avant de publier des offres."
+            } else {
+                "Vous ne pouvez publier que pour vous-même ou pour une entreprise qui vous a délégué ses offres."
+            },
+        ));
+    }
+    let managed_by = if by.role == Role::TrainingStaff {
+        my_org
+    } else {
+        company_id.clone()
+    };
+    Ok((company_id, managed_by))
+}
+
+pub enum Outcome<T> {
+    Done(T),
+    Invalid(Vec<String>),
+}
+
+pub fn create(
+    conn: &mut DbConnection,
+    by: &CurrentUser,
+    form: &OfferForm,
+    today: NaiveDate,
+) -> AppResult<Outcome<String>> {
+    let (company_id, managed_by) = poster(conn, by, &form.company_id)?;
+    match check_form(conn, form, today)? {
+        Ok(input) => {
+            let id = store::insert(conn, &company_id, &managed_by, Some(by.id.as_str()), &input)?;
+            Ok(Outcome::Done(id))
+        }
+        Err(errors) => Ok(Outcome::Invalid(errors)),
+    }
+}
+
+/// Loads an offer the caller manages (404 for anyone else: ids teach nothing).
+pub fn managed(conn: &mut DbConnection, by: &CurrentUser, id: &str) -> AppResult<Offer> {
+    let offer = store::get(conn, id)?;
+    authorize(by, &Action::ManageOffer(&offer_ref(&offer))).map_err(|_| AppError::not_found())?;
+    Ok(offer)
+}
+
+/// Edits an offer; a published one goes back to the chamber.
+pub fn update(
+    conn: &mut DbConnection,
+    by: &CurrentUser,
+    id: &str,
+    form: &OfferForm,
+    today: NaiveDate,
+) -> AppResult<Outcome<OfferStatus>> {
+    let offer = managed(conn, by, id)?;
+    let next = offer.status().after(Transition::Edit)?;
+    match check_form(conn, form, today)? {
+        Ok(input) => {
+            store::update_content(conn, id, &input, next)?;
+            Ok(Outcome::Done(next))
+        }
+        Err(errors) => Ok(Outcome::Invalid(errors)),
+    }
+}
+
+/// Staff of the organisations concerned by an offer (for mails).
+fn recipients(conn: &mut DbConnection, offer: &Offer) -> AppResult<Vec<String>> {
+    let mut emails: Vec<String> = orgs::staff(conn, &offer.managed_by_id)?
+        .into_iter()
+        .filter(|u| u.status == "active")
+        .map(|u| u.email)
+        .collect();
+    emails.sort();
+    emails.dedup();
+    Ok(emails)
+}
+
+/// Applies a lifecycle step asked by a manager (submit, withdraw, mark filled, extend) or by
+/// a chamber (approve, reject). Returns the new status.
+pub fn apply(
+    conn: &mut DbConnection,
+    base_url: &str,
+    by: &CurrentUser,
+    id: &str,
+    transition: Transition,
+    reason: Option<&str>,
+    today: NaiveDate,
+) -> AppResult<OfferStatus> {
+    let offer = store::get(conn, id)?;
+    let reference = offer_ref(&offer);
+    let moderation = matches!(transition, Transition::Approve | Transition::Reject);
+    let action = if moderation {
+        Action::ModerateOffer(&reference)
+    } else {
+        Action::ManageOffer(&reference)
+    };
+    authorize(by, &action).map_err(|_| AppError::not_found())?;
+    let from = offer.status();
+    let to = from.after(transition)?;
+    match transition {
+        Transition::Reject if reason.is_none_or(|r| r.trim().is_empty()) => {
+            return Err(AppError::unprocessable(
+                "Indiquez le motif du refus : il sera communiqué au recruteur.",
+            ));
+        }
+        Transition::Extend => {
+            let new_end = offer
+                .expires_on
+                .map(|end| end.max(today) + Duration::days(IDLE_DAYS));
+            store::extend(conn, id, new_end)?;
+        }
+        _ => {}
+    }
+    if from != to {
+        store::set_status(conn, id, from, to)?;
+    }
+    if moderation {
+        let approved = transition == Transition::Approve;
+        store::record_moderation(conn, id, &by.id, approved, reason.map(str::trim))?;
+        audit::record(
+            conn,
+            Event::by(
+                by,
+                if approved {
+                    "offer_approved"
+                } else {
+                    "offer_rejected"
+                },
+            )
+            .on("offer", id),
+        )?;
+        let (subject, body) = if approved {
+            (
+                format!("Votre offre « {} » est publiée", offer.title),
+                format!(
+                    "Bonjour,\n\nLa chambre consulaire a validé votre offre « {} ». Elle est désormais visible des candidats :\n\n{base_url}/offres/{id}\n\nL’équipe Passerelle",
+                    offer.title
+                ),
+            )
+        } else {
+            (
+                format!("Votre offre « {} » est à revoir", offer.title),
+                format!(
+                    "Bonjour,\n\nLa chambre consulaire n’a pas publié votre offre « {} », pour le motif suivant :\n\n{}\n\nModifiez-la puis soumettez-la de nouveau :\n\n{base_url}/mes-offres/{id}/modifier\n\nL’équipe Passerelle",
+                    offer.title,
+                    reason.unwrap_or_default().trim()
+                ),
+            )
+        };
+        for email in recipients(conn, &offer)? {
+            crate::mail::enqueue(conn, &email, &subject, &body)?;
+        }
+    }
+    Ok(to)
+}
+
+/// Daily: ends publications that are over, and warns managers a week before.
+pub fn expire_and_warn(
+    conn: &mut DbConnection,
+    base_url: &str,
+    today: NaiveDate,
+) -> AppResult<(Vec<String>, usize)> {
+    let mut expired = Vec::new();
+    for offer in store::due_to_expire(conn, today)? {
+        store::set_status(
+            conn,
+            &offer.id,
+            OfferStatus::Published,
+            OfferStatus::Expired,
+        )?;
+        for email in recipients(conn, &offer)? {
+            crate::mail::enqueue(
+                conn,
+                &email,
+                &format!("Votre offre « {} » a expiré", offer.title),
+                &format!(
+                    "Bonjour,\n\nVotre offre « {} » n’est plus publiée. Si le poste est toujours à pourvoir, \
+                     prolongez-la : elle repassera par la validation de la chambre consulaire.\n\n{base_url}/mes-offres\n\nL’équipe Passerelle",
+                    offer.title
+                ),
+            )?;
+        }
+        expired.push(offer.id);
+    }
+    let mut warned = 0;
+    for offer in store::due_for_warning(conn, today)? {
+        let end = offer
+            .expires_on
+            .unwrap_or_else(|| (offer.updated_at + Duration::days(IDLE_DAYS)).date())
+            .min((offer.updated_at + Duration::days(IDLE_DAYS)).date());
+        for email in recipients(conn, &offer)? {
+            crate::mail::enqueue(
+                conn,
+                &email,
+                &format!("Votre offre « {} » expire bientôt", offer.title),
+                &format!(
+                    "Bonjour,\n\nVotre offre « {} » cessera d’être publiée le {}. Si le poste est toujours à pourvoir, \
+                     prolongez-la en un clic :\n\n{base_url}/mes-offres\n\nSi elle est pourvue, indiquez-le : les candidats \
+                     cesseront de postuler.\n\nL’équipe Passerelle",
+                    offer.title,
+                    crate::web::date_fr(&end)
+                ),
+            )?;
+        }
+        store::mark_warned(conn, &offer.id)?;
+        warned += 1;
+    }
+    Ok((expired, warned))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use OfferStatus::*;
+    use Transition::*;
+
+    #[test]
+    fn lifecycle() {
+        let allowed = [
+            (Draft, Submit, Pending),
+            (Pending, Approve, Published),
+            (Pending, Reject, Draft),
+            (Published, MarkFilled, Filled),
+            (Published, Expire, Expired),
+            (Published, Withdraw, Withdrawn),
+            (Published, Edit, Pending),
+            (Expired, Extend, Pending),
+        ];
+        for (from, t, to) in allowed {
+            assert_eq!(from.after(t).unwrap(), to, "{from:?} {t:?}");
+        }
+        for (from, t) in [
+            (Draft, Approve),
+            (Filled, Withdraw),
+            (Withdrawn, Submit),
+            (Pending, MarkFilled),
+            (Draft, MarkFilled),
+            (Filled, Edit),
+        ] {
+            assert!(from.after(t).is_err(), "{from:?} {t:?} should be refused");
+        }
+    }
+}

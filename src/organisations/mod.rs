@@ -1,0 +1,8 @@
+//! Organisations taking part in the platform (companies, training centres, chambers,
+//! employment agencies, funders, …), their territory, their staff, and the validation of
+//! companies by the chambers.
+
+pub mod routes;
+pub mod store;
+
+pub use store::Organisation;

@@ -1,0 +1,769 @@
+//! Pages and API of organisations: identity card and staff, invitations, the chambers'
+//! validation queue, and the regional administrator's pages (accounts, organisations,
+//! mail outbox and jobs, audit log).
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::store::{self, NewOrganisation, Organisation};
+use crate::AppState;
+use crate::auth::audit::{self, AuditEntry, Event};
+use crate::auth::policy::{Action, authorize};
+use crate::auth::store::User;
+use crate::auth::{CurrentUser, SessionHandle, service};
+use crate::error::{AppError, AppResult};
+use crate::jobs::Job;
+use crate::mail::OutboxMail;
+use crate::types::{EmailAddress, OrgKind, OrgStatus, Role, Siret, UserStatus};
+use crate::web::extract::{Form, Query, non_empty};
+use crate::web::{Page, render, see_other};
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/organisation", get(my_organisation))
+        .route("/organisations/{id}", get(organisation_page))
+        .route("/organisations/{id}/invitations", post(invite))
+        .route("/organisations/{id}/delegations", post(delegate))
+        .route("/validations", get(validation_queue))
+        .route("/validations/{id}", post(decide))
+        .route("/admin/comptes", get(admin_accounts))
+        .route("/admin/comptes/{id}/role", post(change_role))
+        .route("/admin/comptes/{id}/statut", post(change_status))
+        .route(
+            "/admin/organisations",
+            get(admin_organisations).post(create_organisation),
+        )
+        .route("/admin/courriels", get(admin_outbox))
+        .route("/admin/journal", get(admin_audit))
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_organisation))
+}
+
+/// An organisation as the API shows it.
+#[derive(Serialize, utoipa::ToSchema)]
+struct OrganisationView {
+    #[serde(flatten)]
+    organisation: Organisation,
+    departments: Vec<String>,
+}
+
+/// One organisation, if the caller may see it (its own; for a chamber, the companies of
+/// its territory; everything for the regional administrator).
+#[utoipa::path(get, path = "/{id}", tag = "accounts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Organisation id")),
+    responses((status = 200, body = OrganisationView), (status = 404, body = crate::error::ErrorBody)))]
+async fn get_organisation(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<OrganisationView>> {
+    let (organisation, departments) = load_visible(&state, &me, id).await?;
+    Ok(Json(OrganisationView {
+        organisation,
+        departments,
+    }))
+}
+
+/// Loads an organisation the caller may see; another organisation's record is a 404, so
+/// that guessing identifiers teaches nothing.
+async fn load_visible(
+    state: &AppState,
+    me: &CurrentUser,
+    id: String,
+) -> AppResult<(Organisation, Vec<String>)> {
+    let me = me.clone();
+    state
+        .db
+        .run(move |conn| {
+            let org = store::get(conn, &id)?;
+            let reference = store::policy_ref(conn, &org)?;
+            authorize(&me, &Action::ViewOrganisation(&reference))
+                .map_err(|_| AppError::not_found())?;
+            Ok((org, reference.departments))
+        })
+        .await
+}
+
+#[derive(Template)]
+#[template(path = "organisations/show.html")]
+struct OrganisationPage {
+    page: Page,
+    org: Organisation,
+    departments: Vec<String>,
+    staff: Vec<User>,
+    can_invite: bool,
+    roles: Vec<Role>,
+    errors: Vec<String>,
+    /// Training centres managing this company's offers (for a company).
+    delegates: Vec<(String, String)>,
+}
+
+async fn my_organisation(me: CurrentUser) -> AppResult<Response> {
+    match &me.organisation_id {
+        Some(id) => Ok(see_other(&format!("/organisations/{id}"))),
+        None => Err(AppError::not_found()),
+    }
+}
+
+async fn show(
+    state: &AppState,
+    page: Page,
+    me: &CurrentUser,
+    id: String,
+    errors: Vec<String>,
+) -> AppResult<Response> {
+    let (org, departments) = load_visible(state, me, id.clone()).await?;
+    let is_company = org.kind() == OrgKind::Company;
+    let (staff, delegates) = state
+        .db
+        .run(move |conn| {
+            let delegates = if is_company {
+                delegates_of(conn, &id)?
+            } else {
+                Vec::new()
+            };
+            Ok((store::staff(conn, &id)?, delegates))
+        })
+        .await?;
+    let reference = crate::auth::policy::OrgRef {
+        id: org.id.clone(),
+        kind: org.kind(),
+        departments: departments.clone(),
+    };
+    let can_invite = crate::auth::policy::allows(me, &Action::ManageStaff(&reference));
+    let roles = Role::ALL
+        .iter()
+        .copied()
+        .filter(|r| r.organisation_kind() == Some(org.kind()))
+        .collect();
+    render(&OrganisationPage {
+        page: page.titled(org.name.clone()),
+        org,
+        departments,
+        staff,
+        can_invite,
+        roles,
+        errors,
+        delegates,
+    })
+}
+
+async fn organisation_page(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    show(&state, page, &me, id, Vec::new()).await
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    email: String,
+    first_name: String,
+    last_name: String,
+    role: String,
+}
+
+async fn invite(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    page: Page,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<InviteForm>,
+) -> AppResult<Response> {
+    let (org, departments) = load_visible(&state, &me, id.clone()).await?;
+    let reference = crate::auth::policy::OrgRef {
+        id: org.id.clone(),
+        kind: org.kind(),
+        departments,
+    };
+    authorize(&me, &Action::ManageStaff(&reference))?;
+    let mut errors = Vec::new();
+    let email = EmailAddress::parse(&form.email)
+        .map_err(|m| errors.push(m.to_owned()))
+        .ok();
+    if form.first_name.trim().is_empty() || form.last_name.trim().is_empty() {
+        errors.push("Indiquez le prénom et le nom de la personne invitée.".into());
+    }
+    let role = Role::parse(&form.role).filter(|r| r.organisation_kind() == Some(org.kind()));
+    if role.is_none() {
+        errors.push("Ce rôle n’existe pas pour ce type d’organisation.".into());
+    }
+    if let (true, Some(email), Some(role)) = (errors.is_empty(), email, role) {
+        let base = state.config.base_url();
+        let who = me.clone();
+        let org_id = id.clone();
+        let result = state
+            .db
+            .tx(move |conn| {
+                let invitation = service::Invitation {
+                    organisation_id: &org_id,
+                    email: &email,
+                    first_name: &form.first_name,
+                    last_name: &form.last_name,
+                    role,
+                };
+                service::invite(conn, &base, &who, invitation)
+            })
+            .await;
+        match result {
+            Ok(_) => {
+                session.set_flash("L’invitation est envoyée. La personne choisira son mot de passe depuis le lien reçu.").await?;
+                return Ok(see_other(&format!("/organisations/{id}")));
+            }
+            Err(e) if e.status().is_client_error() => errors.push(e.message().to_owned()),
+            Err(e) => return Err(e),
+        }
+    }
+    let response = show(&state, page, &me, id, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, response).into_response())
+}
+
+fn delegates_of(
+    conn: &mut crate::db::DbConnection,
+    company_id: &str,
+) -> AppResult<Vec<(String, String)>> {
+    use crate::db::schema::*;
+    use diesel::prelude::*;
+    Ok(delegations::table
+        .inner_join(organisations::table.on(organisations::id.eq(delegations::training_centre_id)))
+        .filter(delegations::company_id.eq(company_id))
+        .order(organisations::name)
+        .select((organisations::name, organisations::siret.assume_not_null()))
+        .load(conn)?)
+}
+
+#[derive(Deserialize)]
+struct DelegationForm {
+    siret: String,
+}
+
+/// A company lets a training centre manage its offers; applications then go to the centre.
+async fn delegate(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    page: Page,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<DelegationForm>,
+) -> AppResult<Response> {
+    let (org, departments) = load_visible(&state, &me, id.clone()).await?;
+    let reference = crate::auth::policy::OrgRef {
+        id: org.id.clone(),
+        kind: org.kind(),
+        departments,
+    };
+    authorize(&me, &Action::ManageStaff(&reference))?;
+    if org.kind() != OrgKind::Company {
+        return Err(AppError::unprocessable(
+            "Seule une entreprise délègue la gestion de ses offres.",
+        ));
+    }
+    let siret = match Siret::parse(&form.siret) {
+        Ok(s) => s,
+        Err(m) => {
+            let response = show(&state, page, &me, id, vec![m.to_owned()]).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, response).into_response());
+        }
+    };
+    let who = me.clone();
+    let company = id.clone();
+    let result = state
+        .db
+        .tx(move |conn| {
+            let centre = store::find_by_siret(conn, siret.as_str())?
+                .filter(|o| o.kind() == OrgKind::TrainingCentre)
+                .ok_or_else(|| {
+                    AppError::unprocessable(
+                        "Aucun organisme de formation inscrit sur Passerelle n’a ce SIRET.",
+                    )
+                })?;
+            crate::offers::store::add_delegation(conn, &company, &centre.id)?;
+            audit::record(
+                conn,
+                Event::by(&who, "delegation_granted").on("organisation", &centre.id),
+            )?;
+            Ok(centre.name)
+        })
+        .await;
+    match result {
+        Ok(name) => {
+            session.set_flash(format!("« {name} » peut désormais publier et gérer vos offres ; les candidatures lui seront adressées.")).await?;
+            Ok(see_other(&format!("/organisations/{id}")))
+        }
+        Err(e) if e.status().is_client_error() => {
+            let response = show(&state, page, &me, id, vec![e.message().to_owned()]).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, response).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ---- Validation of companies by the chambers ----
+
+#[derive(Template)]
+#[template(path = "organisations/validations.html")]
+struct ValidationQueue {
+    page: Page,
+    pending: Vec<Organisation>,
+    departments: Vec<String>,
+}
+
+fn territory(
+    state: &AppState,
+    me: &CurrentUser,
+) -> impl FnOnce(&mut crate::db::DbConnection) -> AppResult<Vec<String>> + Send + 'static {
+    let _ = state;
+    let admin = me.is(Role::RegionalAdmin);
+    let deps = me.departments.clone();
+    move |conn| {
+        if admin {
+            Ok(crate::referential::store::departments_all(conn)?
+                .into_iter()
+                .map(|d| d.code)
+                .collect())
+        } else {
+            Ok(deps)
+        }
+    }
+}
+
+async fn validation_queue(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+) -> AppResult<Response> {
+    authorize(&me, &Action::ViewValidationQueue)?;
+    let scope = territory(&state, &me);
+    let admin = me.is(Role::RegionalAdmin);
+    let (pending, departments) = state
+        .db
+        .run(move |conn| {
+            let deps = scope(conn)?;
+            Ok((store::pending_companies(conn, &deps)?, deps))
+        })
+        .await?;
+    let departments = if admin { Vec::new() } else { departments };
+    render(&ValidationQueue {
+        page: page.titled("Entreprises à valider"),
+        pending,
+        departments,
+    })
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    decision: String,
+    reason: Option<String>,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<DecisionForm>,
+) -> AppResult<Response> {
+    let approve = match form.decision.as_str() {
+        "valider" => true,
+        "refuser" => false,
+        _ => {
+            return Err(AppError::bad_request(
+                "Décision inconnue : choisissez « valider » ou « refuser ».",
+            ));
+        }
+    };
+    let reason = non_empty(&form.reason).map(str::to_owned);
+    if !approve && reason.is_none() {
+        session
+            .set_flash("Pour refuser une entreprise, indiquez le motif : il lui sera communiqué.")
+            .await?;
+        return Ok(see_other("/validations"));
+    }
+    let base = state.config.base_url();
+    let who = me.clone();
+    let name = state
+        .db
+        .tx(move |conn| {
+            let org = store::get(conn, &id)?;
+            let reference = store::policy_ref(conn, &org)?;
+            authorize(&who, &Action::ValidateCompany(&reference))?;
+            store::decide(conn, &id, &who.id, approve, reason.as_deref())?;
+            let action = if approve { "organisation_validated" } else { "organisation_rejected" };
+            audit::record(conn, Event::by(&who, action).on("organisation", &id))?;
+            let (subject, body) = if approve {
+                (
+                    "Votre entreprise est validée".to_owned(),
+                    format!("Bonjour,\n\nLa chambre consulaire a validé le compte de « {} » sur Passerelle. \
+                             Vous pouvez désormais publier vos offres d’alternance :\n\n{base}/tableau-de-bord\n\nL’équipe Passerelle", org.name),
+                )
+            } else {
+                (
+                    "Votre inscription n’a pas été validée".to_owned(),
+                    format!("Bonjour,\n\nLa chambre consulaire n’a pas validé le compte de « {} » sur Passerelle, \
+                             pour le motif suivant :\n\n{}\n\nVous pouvez lui répondre ou contacter l’équipe Passerelle.\n\nL’équipe Passerelle",
+                            org.name, reason.clone().unwrap_or_default()),
+                )
+            };
+            for member in store::staff(conn, &id)? {
+                crate::mail::enqueue(conn, &member.email, &subject, &body)?;
+            }
+            Ok(org.name)
+        })
+        .await?;
+    let message = if approve {
+        format!("« {name} » est validée.")
+    } else {
+        format!("« {name} » est refusée ; le motif lui a été envoyé.")
+    };
+    session.set_flash(message).await?;
+    Ok(see_other("/validations"))
+}
+
+// ---- Regional administration ----
+
+#[derive(Template)]
+#[template(path = "organisations/admin_accounts.html")]
+struct AdminAccounts {
+    page: Page,
+    users: Vec<(User, Option<String>)>,
+    roles: &'static [Role],
+    q: String,
+}
+
+#[derive(Deserialize)]
+struct AccountSearch {
+    q: Option<String>,
+}
+
+async fn admin_accounts(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Query(search): Query<AccountSearch>,
+) -> AppResult<Response> {
+    authorize(&me, &Action::AdministerAccounts)?;
+    let q = search.q.unwrap_or_default();
+    let needle = crate::types::fold(q.trim());
+    let users = state
+        .db
+        .run(move |conn| {
+            use crate::db::schema::*;
+            use diesel::prelude::*;
+            let mut query = users::table
+                .left_join(organisations::table)
+                .order((users::last_name, users::first_name))
+                .limit(200)
+                .select((User::as_select(), organisations::name.nullable()))
+                .into_boxed();
+            if !needle.is_empty() {
+                let pattern = format!("%{needle}%");
+                query = query.filter(
+                    users::email
+                        .like(pattern.clone())
+                        .or(users::last_name.like(pattern)),
+                );
+            }
+            Ok(query.load(conn)?)
+        })
+        .await?;
+    render(&AdminAccounts {
+        page: page.titled("Comptes"),
+        users,
+        roles: Role::ALL,
+        q,
+    })
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    role: String,
+}
+
+async fn change_role(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<RoleForm>,
+) -> AppResult<Response> {
+    authorize(&me, &Action::AdministerAccounts)?;
+    let role = Role::parse(&form.role).ok_or_else(|| AppError::bad_request("Rôle inconnu."))?;
+    let who = me.clone();
+    state
+        .db
+        .tx(move |conn| {
+            use crate::db::schema::*;
+            use diesel::prelude::*;
+            let user = crate::auth::store::by_id(conn, &id)?.ok_or_else(AppError::not_found)?;
+            let org_kind: Option<String> = match &user.organisation_id {
+                Some(org) => Some(
+                    organisations::table
+                        .find(org)
+                        .select(organisations::kind)
+                        .first(conn)?,
+                ),
+                None => None,
+            };
+            if role.organisation_kind().map(|k| k.as_str().to_owned()) != org_kind {
+                return Err(AppError::unprocessable(format!(
+                    "Le rôle « {} » ne convient pas à l’organisation de cette personne.",
+                    role.label()
+                )));
+            }
+            diesel::update(users::table.find(&id))
+                .set(users::role.eq(role.as_str()))
+                .execute(conn)?;
+            // New rights take effect at the next login.
+            crate::auth::store::end_sessions(conn, &id)?;
+            let detail = format!("{} -> {}", user.role, role.as_str());
+            audit::record(
+                conn,
+                Event::by(&who, "role_changed")
+                    .on("user", &id)
+                    .detail(&detail),
+            )
+        })
+        .await?;
+    session
+        .set_flash("Le rôle est modifié ; la personne devra se reconnecter.")
+        .await?;
+    Ok(see_other("/admin/comptes"))
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    status: String,
+}
+
+async fn change_status(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> AppResult<Response> {
+    authorize(&me, &Action::AdministerAccounts)?;
+    let status = match form.status.as_str() {
+        "disabled" => UserStatus::Disabled,
+        "active" => UserStatus::Active,
+        _ => return Err(AppError::bad_request("Statut inconnu.")),
+    };
+    if id == me.id {
+        return Err(AppError::unprocessable(
+            "Vous ne pouvez pas désactiver votre propre compte.",
+        ));
+    }
+    let who = me.clone();
+    state
+        .db
+        .tx(move |conn| {
+            use crate::db::schema::users;
+            use diesel::prelude::*;
+            let n = diesel::update(users::table.find(&id))
+                .set(users::status.eq(status.as_str()))
+                .execute(conn)?;
+            if n == 0 {
+                return Err(AppError::not_found());
+            }
+            if status == UserStatus::Disabled {
+                crate::auth::store::end_sessions(conn, &id)?;
+            }
+            let action = if status == UserStatus::Disabled {
+                "account_disabled"
+            } else {
+                "account_enabled"
+            };
+            audit::record(conn, Event::by(&who, action).on("user", &id))
+        })
+        .await?;
+    let message = if status == UserStatus::Disabled {
+        "Le compte est désactivé et ses sessions fermées."
+    } else {
+        "Le compte est réactivé."
+    };
+    session.set_flash(message).await?;
+    Ok(see_other("/admin/comptes"))
+}
+
+#[derive(Template)]
+#[template(path = "organisations/admin_organisations.html")]
+struct AdminOrganisations {
+    page: Page,
+    organisations: Vec<Organisation>,
+    kinds: &'static [OrgKind],
+    errors: Vec<String>,
+}
+
+async fn admin_organisations_page(
+    state: &AppState,
+    page: Page,
+    errors: Vec<String>,
+) -> AppResult<Response> {
+    let organisations = state.db.run(|conn| store::list(conn, None)).await?;
+    render(&AdminOrganisations {
+        page: page.titled("Organisations"),
+        organisations,
+        kinds: OrgKind::ALL,
+        errors,
+    })
+}
+
+async fn admin_organisations(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+) -> AppResult<Response> {
+    authorize(&me, &Action::ManageOrganisations)?;
+    admin_organisations_page(&state, page, Vec::new()).await
+}
+
+#[derive(Deserialize)]
+struct NewOrganisationForm {
+    kind: String,
+    name: String,
+    network: Option<String>,
+    siret: Option<String>,
+    departments: String,
+}
+
+async fn create_organisation(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    page: Page,
+    me: CurrentUser,
+    Form(form): Form<NewOrganisationForm>,
+) -> AppResult<Response> {
+    authorize(&me, &Action::ManageOrganisations)?;
+    let mut errors = Vec::new();
+    let kind = OrgKind::parse(&form.kind);
+    if kind.is_none() {
+        errors.push("Choisissez le type d’organisation.".into());
+    }
+    if form.name.trim().is_empty() {
+        errors.push("Indiquez le nom de l’organisation.".into());
+    }
+    let siret = match non_empty(&form.siret).map(Siret::parse) {
+        Some(Ok(s)) => Some(s),
+        Some(Err(m)) => {
+            errors.push(m.into());
+            None
+        }
+        None => None,
+    };
+    let departments: Vec<String> = form
+        .departments
+        .split([',', ' ', ';'])
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_uppercase)
+        .collect();
+    let known = state
+        .db
+        .run(crate::referential::store::departments_all)
+        .await?;
+    for d in &departments {
+        if !known.iter().any(|k| &k.code == d) {
+            errors.push(format!("Le département « {d} » n’existe pas."));
+        }
+    }
+    if let (true, Some(kind)) = (errors.is_empty(), kind) {
+        let who = me.clone();
+        let name = form.name.clone();
+        let network = non_empty(&form.network).map(str::to_owned);
+        let result = state
+            .db
+            .tx(move |conn| {
+                let id = store::create(
+                    conn,
+                    NewOrganisation {
+                        kind,
+                        name: &name,
+                        network: network.as_deref(),
+                        siret: siret.as_ref(),
+                        commune_insee: None,
+                        status: OrgStatus::Active,
+                        departments: &departments,
+                    },
+                )?;
+                audit::record(
+                    conn,
+                    Event::by(&who, "organisation_created").on("organisation", &id),
+                )?;
+                Ok(id)
+            })
+            .await;
+        match result {
+            Ok(id) => {
+                session.set_flash("L’organisation est créée. Invitez maintenant son administrateur depuis sa fiche.").await?;
+                return Ok(see_other(&format!("/organisations/{id}")));
+            }
+            Err(e) if e.status().is_client_error() => errors.push(e.message().to_owned()),
+            Err(e) => return Err(e),
+        }
+    }
+    let response = admin_organisations_page(&state, page, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, response).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "organisations/admin_outbox.html")]
+struct AdminOutbox {
+    page: Page,
+    mails: Vec<OutboxMail>,
+    jobs: Vec<Job>,
+    transport: String,
+}
+
+async fn admin_outbox(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+) -> AppResult<Response> {
+    authorize(&me, &Action::ViewOperations)?;
+    let (mails, jobs) = state
+        .db
+        .run(|conn| {
+            Ok((
+                crate::mail::recent(conn, 100)?,
+                crate::jobs::recent(conn, 100)?,
+            ))
+        })
+        .await?;
+    render(&AdminOutbox {
+        page: page.titled("Courriels et tâches"),
+        mails,
+        jobs,
+        transport: state.mailer.describe(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "organisations/admin_audit.html")]
+struct AdminAudit {
+    page: Page,
+    entries: Vec<AuditEntry>,
+}
+
+async fn admin_audit(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+) -> AppResult<Response> {
+    authorize(&me, &Action::ViewAuditLog)?;
+    let entries = state.db.run(|conn| audit::recent(conn, None, 200)).await?;
+    render(&AdminAudit {
+        page: page.titled("Journal d’audit"),
+        entries,
+    })
+}

@@ -1,0 +1,202 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::auth::policy::OrgRef;
+use crate::auth::store::User;
+use crate::db::{DbConnection, new_id, now, schema::*};
+use crate::error::{AppError, AppResult};
+use crate::types::{OrgKind, OrgStatus, Siret};
+
+#[derive(Clone, Debug, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = organisations)]
+pub struct Organisation {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub network: Option<String>,
+    pub siret: Option<String>,
+    pub commune_insee: Option<String>,
+    pub status: String,
+    pub rejection_reason: Option<String>,
+    #[serde(skip)]
+    pub validated_by: Option<String>,
+    pub validated_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+impl Organisation {
+    pub fn kind(&self) -> OrgKind {
+        OrgKind::parse(&self.kind).unwrap_or(OrgKind::Company)
+    }
+    pub fn kind_label(&self) -> &'static str {
+        self.kind().label()
+    }
+    pub fn status_label(&self) -> &'static str {
+        OrgStatus::parse(&self.status).map_or("", OrgStatus::label)
+    }
+    pub fn is_pending(&self) -> bool {
+        self.status == OrgStatus::Pending.as_str()
+    }
+}
+
+pub struct NewOrganisation<'a> {
+    pub kind: OrgKind,
+    pub name: &'a str,
+    pub network: Option<&'a str>,
+    pub siret: Option<&'a Siret>,
+    pub commune_insee: Option<&'a str>,
+    pub status: OrgStatus,
+    pub departments: &'a [String],
+}
+
+pub fn create(conn: &mut DbConnection, new: NewOrganisation<'_>) -> AppResult<String> {
+    if new.kind.requires_siret() && new.siret.is_none() {
+        return Err(AppError::unprocessable(format!(
+            "Un SIRET est obligatoire pour « {} ».",
+            new.kind.label()
+        )));
+    }
+    let id = new_id();
+    let result = diesel::insert_into(organisations::table)
+        .values((
+            organisations::id.eq(&id),
+            organisations::kind.eq(new.kind.as_str()),
+            organisations::name.eq(new.name.trim()),
+            organisations::network.eq(new.network),
+            organisations::siret.eq(new.siret.map(Siret::as_str)),
+            organisations::commune_insee.eq(new.commune_insee),
+            organisations::status.eq(new.status.as_str()),
+            organisations::created_at.eq(now()),
+        ))
+        .execute(conn);
+    match result {
+        Ok(_) => {}
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            return Err(AppError::conflict(
+                "Un compte existe déjà pour cet établissement (même SIRET). Demandez à son administrateur de vous inviter.",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    for department in new.departments {
+        diesel::insert_into(organisation_departments::table)
+            .values((
+                organisation_departments::organisation_id.eq(&id),
+                organisation_departments::department_code.eq(department),
+            ))
+            .execute(conn)?;
+    }
+    Ok(id)
+}
+
+pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<Organisation> {
+    organisations::table
+        .find(id)
+        .select(Organisation::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(AppError::not_found)
+}
+
+pub fn departments(conn: &mut DbConnection, id: &str) -> AppResult<Vec<String>> {
+    Ok(organisation_departments::table
+        .filter(organisation_departments::organisation_id.eq(id))
+        .order(organisation_departments::department_code)
+        .select(organisation_departments::department_code)
+        .load(conn)?)
+}
+
+/// The organisation as the policy sees it.
+pub fn policy_ref(conn: &mut DbConnection, org: &Organisation) -> AppResult<OrgRef> {
+    Ok(OrgRef {
+        id: org.id.clone(),
+        kind: org.kind(),
+        departments: departments(conn, &org.id)?,
+    })
+}
+
+pub fn find_by_siret(conn: &mut DbConnection, siret: &str) -> AppResult<Option<Organisation>> {
+    Ok(organisations::table
+        .filter(organisations::siret.eq(siret))
+        .select(Organisation::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_name(conn: &mut DbConnection, name: &str) -> AppResult<Vec<Organisation>> {
+    Ok(organisations::table
+        .filter(organisations::name.eq(name))
+        .select(Organisation::as_select())
+        .load(conn)?)
+}
+
+/// Companies waiting for validation in the given departments, oldest first.
+pub fn pending_companies(
+    conn: &mut DbConnection,
+    departments: &[String],
+) -> AppResult<Vec<Organisation>> {
+    Ok(organisations::table
+        .filter(organisations::kind.eq(OrgKind::Company.as_str()))
+        .filter(organisations::status.eq(OrgStatus::Pending.as_str()))
+        .filter(
+            organisations::id.eq_any(
+                organisation_departments::table
+                    .filter(organisation_departments::department_code.eq_any(departments))
+                    .select(organisation_departments::organisation_id),
+            ),
+        )
+        .order(organisations::created_at)
+        .select(Organisation::as_select())
+        .load(conn)?)
+}
+
+/// Records a chamber's decision on a pending company. Only a pending company changes.
+pub fn decide(
+    conn: &mut DbConnection,
+    id: &str,
+    officer_id: &str,
+    approve: bool,
+    reason: Option<&str>,
+) -> AppResult<()> {
+    let status = if approve {
+        OrgStatus::Active
+    } else {
+        OrgStatus::Rejected
+    };
+    let n = diesel::update(
+        organisations::table
+            .find(id)
+            .filter(organisations::status.eq(OrgStatus::Pending.as_str())),
+    )
+    .set((
+        organisations::status.eq(status.as_str()),
+        organisations::rejection_reason.eq(reason),
+        organisations::validated_by.eq(officer_id),
+        organisations::validated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(AppError::conflict("Cette entreprise a déjà été traitée."));
+    }
+    Ok(())
+}
+
+pub fn staff(conn: &mut DbConnection, org_id: &str) -> AppResult<Vec<User>> {
+    Ok(users::table
+        .filter(users::organisation_id.eq(org_id))
+        .order((users::last_name, users::first_name))
+        .select(User::as_select())
+        .load(conn)?)
+}
+
+pub fn list(conn: &mut DbConnection, kind: Option<OrgKind>) -> AppResult<Vec<Organisation>> {
+    let mut query = organisations::table
+        .order(organisations::name)
+        .select(Organisation::as_select())
+        .into_boxed();
+    if let Some(kind) = kind {
+        query = query.filter(organisations::kind.eq(kind.as_str()));
+    }
+    Ok(query.load(conn)?)
+}

@@ -1,0 +1,201 @@
+use anyhow::Context;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::search_key;
+use crate::db::{DbConnection, schema};
+
+const REGIONS: &str = include_str!("../../data/reference/regions.csv");
+const DEPARTMENTS: &str = include_str!("../../data/reference/departments.csv");
+const COMMUNES: &str = include_str!("../../data/reference/communes.csv");
+const ROME: &str = include_str!("../../data/reference/rome.csv");
+const NAF: &str = include_str!("../../data/reference/naf_divisions.csv");
+const NAF_ROME: &str = include_str!("../../data/reference/naf_division_rome.csv");
+
+/// Row counts after a load.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Loaded {
+    pub regions: usize,
+    pub departments: usize,
+    pub communes: usize,
+    pub rome: usize,
+    pub naf: usize,
+    pub naf_rome: usize,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = schema::regions)]
+struct Region {
+    code: String,
+    name: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = schema::departments)]
+struct Department {
+    code: String,
+    name: String,
+    region_code: String,
+}
+
+#[derive(Deserialize)]
+struct CommuneRow {
+    insee_code: String,
+    name: String,
+    department: String,
+    region: String,
+    postal_codes: String,
+    population: Option<i64>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    geo_precision: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = schema::communes)]
+struct NewCommune {
+    insee_code: String,
+    name_folded: String,
+    name: String,
+    department: String,
+    region: String,
+    postal_codes: String,
+    population: i64,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    geo_precision: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = schema::rome_occupations)]
+struct NewRome {
+    code: String,
+    label_folded: String,
+    label: String,
+}
+
+#[derive(Insertable, Deserialize)]
+#[diesel(table_name = schema::naf_divisions)]
+struct NafDivision {
+    code: String,
+    label: String,
+}
+
+#[derive(Insertable, Deserialize)]
+#[diesel(table_name = schema::naf_division_rome)]
+struct NafRome {
+    naf_division: String,
+    rome_code: String,
+}
+
+fn read<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> anyhow::Result<Vec<T>> {
+    csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.as_bytes())
+        .deserialize()
+        .collect::<Result<Vec<T>, _>>()
+        .with_context(|| format!("reading embedded {name}"))
+}
+
+fn pairs(name: &str, text: &str) -> anyhow::Result<Vec<(String, String, Option<String>)>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record = record.with_context(|| format!("reading embedded {name}"))?;
+        out.push((
+            record.get(0).unwrap_or_default().to_owned(),
+            record.get(1).unwrap_or_default().to_owned(),
+            record.get(2).map(str::to_owned),
+        ));
+    }
+    Ok(out)
+}
+
+/// Replaces all reference tables with the embedded data, in one transaction, so a reader
+/// never sees a half-loaded referential. Running it again gives the same tables.
+pub fn load_all(conn: &mut DbConnection) -> anyhow::Result<Loaded> {
+    let regions: Vec<Region> = pairs("regions.csv", REGIONS)?
+        .into_iter()
+        .map(|(code, name, _)| Region { code, name })
+        .collect();
+    let departments: Vec<Department> = pairs("departments.csv", DEPARTMENTS)?
+        .into_iter()
+        .map(|(code, name, region)| Department {
+            code,
+            name,
+            region_code: region.unwrap_or_default(),
+        })
+        .collect();
+    let communes: Vec<NewCommune> = read::<CommuneRow>("communes.csv", COMMUNES)?
+        .into_iter()
+        .map(|c| NewCommune {
+            name_folded: search_key(&c.name),
+            insee_code: c.insee_code,
+            name: c.name,
+            department: c.department,
+            region: c.region,
+            postal_codes: c.postal_codes,
+            population: c.population.unwrap_or(0),
+            lat: c.lat,
+            lon: c.lon,
+            geo_precision: c.geo_precision,
+        })
+        .collect();
+    let rome: Vec<NewRome> = pairs("rome.csv", ROME)?
+        .into_iter()
+        .map(|(code, label, _)| NewRome {
+            label_folded: search_key(&label),
+            code,
+            label,
+        })
+        .collect();
+    let naf: Vec<NafDivision> = read("naf_divisions.csv", NAF)?;
+    let naf_rome: Vec<NafRome> = read("naf_division_rome.csv", NAF_ROME)?;
+
+    let loaded = Loaded {
+        regions: regions.len(),
+        departments: departments.len(),
+        communes: communes.len(),
+        rome: rome.len(),
+        naf: naf.len(),
+        naf_rome: naf_rome.len(),
+    };
+    crate::with_backend!(conn, c => c.transaction::<_, anyhow::Error, _>(|c| {
+        use schema::*;
+        diesel::delete(naf_division_rome::table).execute(c)?;
+        diesel::delete(naf_divisions::table).execute(c)?;
+        diesel::delete(rome_occupations::table).execute(c)?;
+        diesel::delete(communes::table).execute(c)?;
+        diesel::delete(departments::table).execute(c)?;
+        diesel::delete(regions::table).execute(c)?;
+        for chunk in regions.chunks(500) {
+            diesel::insert_into(regions::table).values(chunk).execute(c)?;
+        }
+        for chunk in departments.chunks(500) {
+            diesel::insert_into(departments::table).values(chunk).execute(c)?;
+        }
+        // SQLite accepts at most 32,766 bound parameters in one statement.
+        for chunk in communes.chunks(2000) {
+            diesel::insert_into(communes::table).values(chunk).execute(c)?;
+        }
+        for chunk in rome.chunks(2000) {
+            diesel::insert_into(rome_occupations::table).values(chunk).execute(c)?;
+        }
+        for chunk in naf.chunks(2000) {
+            diesel::insert_into(naf_divisions::table).values(chunk).execute(c)?;
+        }
+        for chunk in naf_rome.chunks(2000) {
+            diesel::insert_into(naf_division_rome::table).values(chunk).execute(c)?;
+        }
+        Ok(())
+    }))?;
+    Ok(loaded)
+}
+
+/// True when the referential has been loaded at least once.
+pub fn is_loaded(conn: &mut DbConnection) -> anyhow::Result<bool> {
+    let count: i64 = schema::communes::table.count().get_result(conn)?;
+    Ok(count > 0)
+}

@@ -1,0 +1,249 @@
+//! Shared web plumbing: page context for templates, extractors that answer in French,
+//! security headers, error pages, static assets and the general pages.
+
+pub mod extract;
+pub mod pages;
+
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{HeaderValue, StatusCode, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::AppState;
+use crate::auth::{CurrentUser, SessionHandle};
+use crate::error::{AppError, AppResult, ErrorBody};
+
+/// What every page's layout needs: title, who is there, CSRF token, flash message, theme.
+pub struct Page {
+    pub title: String,
+    pub user: Option<CurrentUser>,
+    pub csrf: String,
+    pub flash: Option<String>,
+    pub region_name: String,
+    pub has_logo: bool,
+    session: SessionHandle,
+}
+
+impl Page {
+    pub fn titled(mut self, title: impl Into<String>) -> Self {
+        self.title = title.into();
+        self
+    }
+
+    /// Makes sure a CSRF token exists, creating an anonymous session when needed, for
+    /// pages that show a form to visitors who are not logged in.
+    pub async fn with_form(mut self) -> AppResult<Self> {
+        self.csrf = self.session.ensure_csrf().await?;
+        Ok(self)
+    }
+
+    pub fn user(&self) -> Option<&CurrentUser> {
+        self.user.as_ref()
+    }
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
+        let session = SessionHandle::from_request_parts(parts, state).await?;
+        let flash = session.take_flash().await?;
+        Ok(Page {
+            title: String::new(),
+            user: session.user(),
+            csrf: session.csrf().unwrap_or_default(),
+            flash,
+            region_name: state.config.region_name.clone(),
+            has_logo: state.config.logo.is_some(),
+            session,
+        })
+    }
+}
+
+/// Renders an askama template as an HTML response.
+pub fn render(template: &impl Template) -> AppResult<Response> {
+    Ok(Html(template.render()?).into_response())
+}
+
+/// Redirect after a successful form (303 See Other: the browser follows with GET).
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// French date as people write it: 22/11/2026.
+pub fn date_fr(date: &chrono::NaiveDate) -> String {
+    date.format("%d/%m/%Y").to_string()
+}
+
+/// French date and time, in the Paris time zone: 22/11/2026 à 14:05.
+pub fn datetime_fr(at: &chrono::NaiveDateTime) -> String {
+    let utc = at.and_utc();
+    let offset = paris_offset_hours(&utc);
+    let local = utc + chrono::Duration::hours(offset);
+    local.format("%d/%m/%Y à %H:%M").to_string()
+}
+
+/// Central European Time offset (1 h, 2 h from the last Sunday of March to the last Sunday
+/// of October, switching at 01:00 UTC).
+fn paris_offset_hours(at: &chrono::DateTime<chrono::Utc>) -> i64 {
+    use chrono::{Datelike, NaiveDate, Weekday};
+    let year = at.year();
+    let last_sunday = |month: u32| {
+        let mut day = NaiveDate::from_ymd_opt(year, month, 31).expect("valid day");
+        while day.weekday() != Weekday::Sun {
+            day = day.pred_opt().expect("valid day");
+        }
+        day.and_hms_opt(1, 0, 0).expect("valid time").and_utc()
+    };
+    if *at >= last_sunday(3) && *at < last_sunday(10) {
+        2
+    } else {
+        1
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    page: Page,
+    status: u16,
+    heading: &'static str,
+    message: String,
+}
+
+/// Turns errors into French pages for browsers (the API keeps its JSON), sends people who
+/// must log in to the login page, and gives a French 404 to unknown addresses.
+pub async fn render_errors(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(str::to_owned);
+    let is_api = path.starts_with("/api/") || path == "/healthz" || path == "/metrics";
+    let (mut parts, _) = Request::new(Body::empty()).into_parts();
+    parts.headers = request.headers().clone();
+    parts.extensions = request.extensions().clone();
+    let response = next.run(request).await;
+    if is_api || response.status().is_success() || response.status().is_redirection() {
+        return response;
+    }
+    let status = response.status();
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html {
+        return response;
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        let target = match query {
+            Some(q) => format!("{path}?{q}"),
+            None => path,
+        };
+        let next = url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>();
+        return Redirect::to(&format!("/connexion?suivant={next}")).into_response();
+    }
+    let body = response.extensions().get::<ErrorBody>().cloned();
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+    let (heading, default_message) = match status {
+        StatusCode::NOT_FOUND => (
+            "Page introuvable",
+            AppError::not_found().message().to_owned(),
+        ),
+        StatusCode::FORBIDDEN => ("Accès refusé", AppError::forbidden().message().to_owned()),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "Fichier trop volumineux",
+            "Le fichier envoyé est trop volumineux : 5 Mo au plus.".to_owned(),
+        ),
+        StatusCode::TOO_MANY_REQUESTS => (
+            "Trop de tentatives",
+            "Trop de tentatives : patientez quelques minutes.".to_owned(),
+        ),
+        s if s.is_server_error() => (
+            "Erreur du serveur",
+            AppError::internal(anyhow::anyhow!("")).message().to_owned(),
+        ),
+        _ => (
+            "Requête incorrecte",
+            "La demande n’a pas pu être traitée.".to_owned(),
+        ),
+    };
+    let message = body.map(|b| b.message).unwrap_or(default_message);
+    let page = match Page::from_request_parts(&mut parts, &state).await {
+        Ok(page) => page,
+        Err(_) => return (status, message).into_response(),
+    };
+    let template = ErrorPage {
+        page: page.titled(heading),
+        status: status.as_u16(),
+        heading,
+        message,
+    };
+    match template.render() {
+        Ok(html) => {
+            let mut response = (status, Html(html)).into_response();
+            if let Some(retry) = retry_after {
+                response.headers_mut().insert(header::RETRY_AFTER, retry);
+            }
+            response
+        }
+        Err(_) => (status, "Erreur").into_response(),
+    }
+}
+
+pub async fn not_found() -> AppError {
+    AppError::not_found()
+}
+
+/// The strict Content-Security-Policy of every response; images may also come from the map's
+/// tile server.
+pub fn content_security_policy(config: &crate::config::Config) -> HeaderValue {
+    let tiles = config
+        .map_tiles_origin()
+        .map(|origin| format!(" {origin}"))
+        .unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; \
+         font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+         base-uri 'none'; object-src 'none'"
+    );
+    HeaderValue::from_str(&policy).expect("an origin is a valid header value")
+}
+
+/// Security headers on every response, with a strict Content-Security-Policy.
+pub async fn security_headers(
+    State(csp): State<HeaderValue>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, name: &'static str, value: &'static str| {
+        h.insert(name, HeaderValue::from_static(value));
+    };
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    set(headers, "x-content-type-options", "nosniff");
+    set(headers, "x-frame-options", "DENY");
+    set(headers, "referrer-policy", "same-origin");
+    set(headers, "cross-origin-opener-policy", "same-origin");
+    set(
+        headers,
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(self), payment=()",
+    );
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        set(headers, "cache-control", "no-store");
+    }
+    response
+}
+
+/// The theme as CSS custom properties, from configuration.
+pub fn theme_css(config: &crate::config::Config) -> String {
+    let primary = crate::config::Config::checked_color(&config.theme_color, "#1d4e89");
+    let accent = crate::config::Config::checked_color(&config.theme_accent, "#b3541e");
+    format!(":root {{ --primary: {primary}; --accent: {accent}; }}\n")
+}

@@ -1,0 +1,530 @@
+//! Browser suite: Debian's Chromium driven through chromedriver (WebDriver), with axe-core
+//! checking WCAG 2.1 A/AA on every page visited. Screenshots land in target/screenshots/.
+//! Runs when PASSERELLE_TEST_BROWSER=1 (set by .ci/run, which installs what it needs).
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::helpers::{Backend, TestApp};
+
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn browser(javascript: bool) -> Browser {
+    // Two TLS stacks meet in this test binary (lettre: ring, fantoccini: aws-lc-rs): pick one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let port = free_port();
+    let driver =
+        Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (Debian package chromium-driver) must be installed");
+    let profile = tempfile::tempdir().unwrap();
+    let mut prefs = serde_json::Map::new();
+    if !javascript {
+        prefs.insert(
+            "profile.managed_default_content_settings.javascript".into(),
+            json!(2),
+        );
+    }
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--lang=fr-FR",
+                "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+            "prefs": prefs,
+        }
+    });
+    let caps = caps.as_object().unwrap().clone();
+    let mut last_error = None;
+    for _ in 0..50 {
+        match ClientBuilder::rustls()
+            .expect("tls")
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => {
+                return Browser {
+                    client,
+                    driver,
+                    _profile: profile,
+                };
+            }
+            Err(e) => {
+                last_error = Some(e);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+    panic!("cannot start Chromium through chromedriver: {last_error:?}");
+}
+
+struct Server {
+    base: String,
+    stop: tokio::sync::watch::Sender<bool>,
+    app: TestApp,
+}
+
+async fn server() -> Server {
+    let app = TestApp::new(Backend::Sqlite).await.with_demo().await;
+    let application = passerelle::Application::build(app.state.clone())
+        .await
+        .unwrap();
+    let base = format!("http://localhost:{}", application.address().port());
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(application.run_until(rx));
+    Server { base, stop, app }
+}
+
+const AXE_RUN: &str = r#"
+const done = arguments[arguments.length - 1];
+axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+  .then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' [' + v.nodes.map(n => n.target.join(' ')).join(', ') + ']')))
+  .catch(e => done(['axe failed: ' + e]));
+"#;
+
+/// Runs axe-core on the current page; returns the violations.
+async fn axe(client: &Client) -> Vec<String> {
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/browser/node_modules/axe-core/axe.min.js"
+    ))
+    .expect("axe-core installed by `npm ci` in tests/browser (done by .ci/run)");
+    client.execute(&source, vec![]).await.expect("inject axe");
+    let result = client
+        .execute_async(AXE_RUN, vec![])
+        .await
+        .expect("axe runs");
+    serde_json::from_value(result).expect("list of violations")
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+/// Visits a page at desktop and phone widths, checks it with axe, keeps screenshots.
+async fn check_page(client: &Client, url: &str, name: &str) -> Vec<String> {
+    client.goto(url).await.unwrap();
+    let mut problems: Vec<String> = axe(client)
+        .await
+        .into_iter()
+        .map(|v| format!("{name}: {v}"))
+        .collect();
+    screenshot(client, name).await;
+    client.set_window_size(360, 800).await.unwrap();
+    client.goto(url).await.unwrap();
+    problems.extend(
+        axe(client)
+            .await
+            .into_iter()
+            .map(|v| format!("{name} (360 px): {v}")),
+    );
+    let overflow = client
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    if overflow == json!(true) {
+        problems.push(format!("{name}: horizontal scrolling at 360 px"));
+    }
+    screenshot(client, &format!("{name}-phone")).await;
+    client.set_window_size(1280, 900).await.unwrap();
+    problems
+}
+
+/// Waits (up to 5 s) until the page's main content contains a text, after a navigation.
+async fn wait_for_text(client: &Client, needle: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..50 {
+        if let Ok(main) = client.find(Locator::Css("main")).await
+            && let Ok(text) = main.text().await
+        {
+            if text.contains(needle) {
+                return text;
+            }
+            last = text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page never showed {needle:?}; it showed:\n{last}");
+}
+
+async fn login(client: &Client, base: &str, email: &str) {
+    client.goto(&format!("{base}/connexion")).await.unwrap();
+    client
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(passerelle::demo::PASSWORD)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(client, "Vous êtes connecté·e en tant que").await;
+}
+
+async fn logout(client: &Client, base: &str) {
+    client
+        .goto(&format!("{base}/tableau-de-bord"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(".main-nav form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(client, "Vous êtes déconnecté·e").await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "browser suite NOT RUN: set PASSERELLE_TEST_BROWSER=1 (needs chromium, chromium-driver, axe-core)"
+)]
+async fn pages_have_no_accessibility_violations() {
+    let server = server().await;
+    let b = browser(true).await;
+    let mut problems = Vec::new();
+    for (path, name) in [
+        ("/", "home"),
+        ("/inscription", "signup-choice"),
+        ("/inscription/candidat", "signup-candidate"),
+        ("/inscription/entreprise", "signup-company"),
+        ("/connexion", "login"),
+        ("/mot-de-passe-oublie", "forgot-password"),
+        ("/accessibilite", "accessibility"),
+        ("/api", "api"),
+        ("/nulle-part", "not-found"),
+    ] {
+        problems.extend(check_page(&b.client, &format!("{}{path}", server.base), name).await);
+    }
+    // An offer's public page, reached from the list.
+    b.client
+        .goto(&format!("{}/offres", server.base))
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css(".offer-card a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&b.client, "Le poste").await;
+    let offer_url = b.client.current_url().await.unwrap().to_string();
+    problems.extend(check_page(&b.client, &offer_url, "offer").await);
+    problems.extend(check_page(&b.client, &format!("{}/offres", server.base), "offers").await);
+
+    // A recruiter's pages.
+    login(&b.client, &server.base, "recruiter@demo.passerelle.test").await;
+    for (path, name) in [
+        ("/mes-offres", "my-offers"),
+        ("/candidats", "candidate-search"),
+        ("/mes-offres/nouvelle", "offer-form"),
+        ("/organisation", "organisation"),
+    ] {
+        problems.extend(check_page(&b.client, &format!("{}{path}", server.base), name).await);
+    }
+    // The recruiter posts an offer through the form, with JavaScript on.
+    b.client
+        .goto(&format!("{}/mes-offres/nouvelle", server.base))
+        .await
+        .unwrap();
+    let start = (chrono::Utc::now().date_naive() + chrono::Duration::days(30))
+        .format("%d/%m/%Y")
+        .to_string();
+    for (id, value) in [
+        ("title", "Apprenti·e boulanger·ère de nuit"),
+        ("rome", "D1102"),
+        (
+            "description",
+            "Fabrication du pain de la nuit, du dimanche au jeudi : pétrissage, façonnage, cuisson.",
+        ),
+        ("start_date", start.as_str()),
+        ("commune", "Rennes (35000)"),
+    ] {
+        let field = b.client.find(Locator::Id(id)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+    b.client
+        .find(Locator::Css("form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&b.client, "enregistrée comme brouillon").await;
+    let draft_url = b.client.current_url().await.unwrap().to_string();
+    problems.extend(check_page(&b.client, &draft_url, "offer-draft").await);
+    logout(&b.client, &server.base).await;
+
+    // A candidate fills a profile.
+    login(&b.client, &server.base, "candidate@demo.passerelle.test").await;
+    problems.extend(
+        check_page(
+            &b.client,
+            &format!("{}/profil", server.base),
+            "profile-empty",
+        )
+        .await,
+    );
+    b.client
+        .goto(&format!("{}/profil", server.base))
+        .await
+        .unwrap();
+    for (id, value) in [
+        ("rome1", "D1102"),
+        ("commune", "Rennes"),
+        (
+            "presentation",
+            "Motivée, ponctuelle, j’aime le travail manuel.",
+        ),
+    ] {
+        b.client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    b.client
+        .find(Locator::Css("form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&b.client, "Votre profil est enregistré").await;
+    problems.extend(check_page(&b.client, &format!("{}/profil", server.base), "profile").await);
+    problems.extend(
+        check_page(
+            &b.client,
+            &format!("{}/profil/consultations", server.base),
+            "profile-views",
+        )
+        .await,
+    );
+    // … searches around Rennes on the map, and applies to an offer found there.
+    let around = format!("{}/offres?q=boulanger&commune=35000&rayon=30", server.base);
+    problems.extend(check_page(&b.client, &around, "offers-map").await);
+    b.client.goto(&around).await.unwrap();
+    let marker = b
+        .client
+        .wait()
+        .at_most(Duration::from_secs(5))
+        .for_element(Locator::Css("#carte .leaflet-marker-icon"))
+        .await
+        .expect("the results map shows a marker");
+    let label = marker.attr("alt").await.unwrap().unwrap_or_default();
+    assert!(label.contains("Rennes"), "marker label: {label:?}");
+    marker.click().await.unwrap();
+    b.client
+        .wait()
+        .at_most(Duration::from_secs(5))
+        .for_element(Locator::Css("#carte .map-popup a"))
+        .await
+        .expect("the marker opens a popup listing its offers")
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&b.client, "Postuler").await;
+    b.client
+        .find(Locator::Id("apply-message"))
+        .await
+        .unwrap()
+        .send_keys("Bonjour, votre offre correspond exactement à ce que je cherche.")
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css(".apply-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&b.client, "Votre candidature est envoyée").await;
+    let application_url = b.client.current_url().await.unwrap().to_string();
+    problems.extend(check_page(&b.client, &application_url, "application-candidate").await);
+    problems.extend(
+        check_page(
+            &b.client,
+            &format!("{}/mes-candidatures", server.base),
+            "my-applications",
+        )
+        .await,
+    );
+    logout(&b.client, &server.base).await;
+
+    // The organisation managing that offer answers.
+    let manager =
+        if server.app.mails().await.iter().any(|m| {
+            m.to.contains("training_staff@") && m.subject.starts_with("Nouvelle candidature")
+        }) {
+            "training_staff@demo.passerelle.test"
+        } else {
+            "recruiter@demo.passerelle.test"
+        };
+    login(&b.client, &server.base, manager).await;
+    problems.extend(
+        check_page(
+            &b.client,
+            &format!("{}/candidatures-recues", server.base),
+            "applications-received",
+        )
+        .await,
+    );
+    b.client.goto(&application_url).await.unwrap();
+    b.client
+        .find(Locator::Id("message"))
+        .await
+        .unwrap()
+        .send_keys("Merci, passez nous voir mardi à 10 h.")
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css("button[value=entretien]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&b.client, "Entretien proposé").await;
+    problems.extend(check_page(&b.client, &application_url, "application-company").await);
+    logout(&b.client, &server.base).await;
+    login(&b.client, &server.base, "candidate@demo.passerelle.test").await;
+    b.client.goto(&application_url).await.unwrap();
+    wait_for_text(&b.client, "passez nous voir mardi").await;
+    logout(&b.client, &server.base).await;
+
+    // Pages of the regional administrator.
+    login(
+        &b.client,
+        &server.base,
+        "regional_admin@demo.passerelle.test",
+    )
+    .await;
+    for (path, name) in [
+        ("/moderation/offres", "offer-moderation"),
+        ("/moderation/profils", "profile-moderation"),
+        ("/tableau-de-bord", "dashboard-admin"),
+        ("/compte", "account"),
+        ("/validations", "validations"),
+        ("/admin/comptes", "admin-accounts"),
+        ("/admin/organisations", "admin-organisations"),
+        ("/admin/courriels", "admin-outbox"),
+    ] {
+        problems.extend(check_page(&b.client, &format!("{}{path}", server.base), name).await);
+    }
+    b.client.clone().close().await.unwrap();
+    let _ = server.stop.send(true);
+    assert!(
+        problems.is_empty(),
+        "accessibility problems:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "browser suite NOT RUN: set PASSERELLE_TEST_BROWSER=1 (needs chromium, chromium-driver, axe-core)"
+)]
+async fn sign_up_works_without_javascript() {
+    let server = server().await;
+    let b = browser(false).await;
+    let c = &b.client;
+    c.goto(&format!("{}/inscription/candidat", server.base))
+        .await
+        .unwrap();
+    for (id, value) in [
+        ("first_name", "Maïwenn"),
+        ("last_name", "Le Bras"),
+        ("email", "maiwenn@exemple.fr"),
+        ("birth_date", "14/03/2009"),
+        ("password", "un-mot-de-passe-solide"),
+        ("password_confirm", "un-mot-de-passe-solide"),
+    ] {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    c.find(Locator::Id("consent"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(c, "Votre compte est créé").await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/connexion");
+    screenshot(c, "signup-done-nojs").await;
+    let mail = server.app.last_mail_to("maiwenn@exemple.fr").await;
+    assert_eq!(mail.subject, "Confirmez votre adresse e-mail");
+    // Without JavaScript the search shows its list, and no empty map.
+    c.goto(&format!("{}/offres?commune=35000&rayon=30", server.base))
+        .await
+        .unwrap();
+    wait_for_text(c, "Apprenti·e pâtissier·ère").await;
+    let map = c.find(Locator::Id("carte")).await.unwrap();
+    assert!(!map.is_displayed().await.unwrap());
+    b.client.clone().close().await.unwrap();
+    let _ = server.stop.send(true);
+}

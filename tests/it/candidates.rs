@@ -1,0 +1,461 @@
+use axum::http::StatusCode;
+
+use crate::both_backends;
+use crate::helpers::{Client, TestApp};
+
+both_backends!(
+    profiles_are_validated_then_seen_with_an_audit_trail,
+    cv_uploads_are_checked,
+    candidates_export_and_erase_their_data,
+    inactive_candidates_are_warned_then_erased
+);
+
+const CANDIDATE: &str = "candidate@demo.passerelle.test";
+
+fn pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
+}
+
+async fn fill_profile(c: &mut Client<'_>) -> String {
+    c.get("/profil").await.assert_status(StatusCode::OK);
+    let r = c
+        .post_form(
+            "/profil",
+            &[
+                ("rome1", "D1102"),
+                ("rome2", "pâtissier"),
+                ("commune", "Rennes"),
+                ("mobility_km", "20"),
+                ("level_reached", "3"),
+                (
+                    "presentation",
+                    "J’aime me lever tôt et travailler de mes mains.",
+                ),
+                ("visible", "oui"),
+            ],
+        )
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    let me = c.get("/profil/export").await;
+    me.json()["profile"]["user_id"].as_str().unwrap().to_owned()
+}
+
+async fn validate(app: &TestApp, id: &str) {
+    let mut officer = app
+        .login_as("registration_officer@demo.passerelle.test")
+        .await;
+    let queue = officer.get("/moderation/profils").await;
+    assert!(
+        queue.contains(&format!("/moderation/profils/{id}")),
+        "{}",
+        queue.text
+    );
+    officer
+        .post_form(
+            &format!("/moderation/profils/{id}"),
+            &[("decision", "valider")],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+}
+
+async fn profiles_are_validated_then_seen_with_an_audit_trail(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut candidate = app.login_as(CANDIDATE).await;
+    candidate.get("/profil").await;
+    let r = candidate
+        .post_form(
+            "/profil",
+            &[
+                ("rome1", "XXXX"),
+                ("commune", "Nulle-Part"),
+                ("mobility_km", "7"),
+            ],
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.contains("n’a pas été reconnu")
+            && r.contains("Aucune commune ne correspond")
+            && r.contains("jusqu’où vous pouvez")
+    );
+    let id = fill_profile(&mut candidate).await;
+    let page = candidate.get("/profil").await;
+    assert!(page.contains("En attente de validation"));
+
+    // Not validated yet: no recruiter sees it.
+    let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
+    recruiter
+        .get(&format!("/candidats/{id}"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    assert!(
+        !recruiter
+            .get("/candidats?metier=D1102")
+            .await
+            .contains(&format!("/candidats/{id}"))
+    );
+
+    validate(&app, &id).await;
+    assert_eq!(
+        app.last_mail_to(CANDIDATE).await.subject,
+        "Votre profil est validé"
+    );
+    let near = recruiter
+        .get("/candidats?metier=D1102&commune=35000&rayon=10")
+        .await;
+    near.assert_status(StatusCode::OK);
+    assert!(near.contains(&format!("/candidats/{id}")));
+    let far = recruiter
+        .get("/candidats?metier=D1102&commune=29200&rayon=100")
+        .await;
+    assert!(
+        !far.contains(&format!("/candidats/{id}")),
+        "Brest is 210 km from Rennes"
+    );
+    let profile = recruiter.get(&format!("/candidats/{id}")).await;
+    profile.assert_status(StatusCode::OK);
+    assert!(profile.contains("Pâtissier / Pâtissière"));
+    assert!(
+        !profile.contains(CANDIDATE),
+        "no e-mail before the candidate agrees to be contacted"
+    );
+
+    // The candidate sees who looked.
+    let views = candidate.get("/profil/consultations").await;
+    assert!(views.contains("Boulangerie Le Goff") && views.contains("Profil consulté"));
+
+    // A company not validated cannot search nor read.
+    let mut pending = app.login_as("garage.kerherve@demo.passerelle.test").await;
+    pending
+        .get("/candidats")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    pending
+        .get(&format!("/candidats/{id}"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    let mut teacher = app.login_as("teacher@demo.passerelle.test").await;
+    teacher
+        .get(&format!("/candidats/{id}"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+
+    // Hidden by its owner: gone for recruiters, by page, search and API.
+    candidate.get("/profil").await;
+    candidate
+        .post_form("/profil/visibilite", &[("visible", "non")])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    recruiter
+        .get(&format!("/candidats/{id}"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    assert!(
+        !recruiter
+            .get("/candidats?metier=D1102")
+            .await
+            .contains(&format!("/candidats/{id}"))
+    );
+    recruiter.get("/compte").await;
+    let r = recruiter
+        .post_form("/compte/jetons", &[("name", "api")])
+        .await;
+    let start = r.text.find("psl_").unwrap();
+    let token: String = r.text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    let mut api = app.client();
+    api.api_get(&format!("/api/v1/candidates/{id}"), &token)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    candidate.get("/profil").await;
+    candidate
+        .post_form("/profil/visibilite", &[("visible", "oui")])
+        .await;
+    let json = api
+        .api_get(&format!("/api/v1/candidates/{id}"), &token)
+        .await;
+    json.assert_status(StatusCode::OK);
+    assert_eq!(json.json()["first_name"], "Léa");
+    assert!(!json.text.contains(CANDIDATE) && !json.text.contains("birth"));
+}
+
+async fn cv_uploads_are_checked(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut candidate = app.login_as(CANDIDATE).await;
+    let id = fill_profile(&mut candidate).await;
+    candidate.get("/profil").await;
+    let r = candidate
+        .post_file(
+            "/profil/cv",
+            "cv",
+            "cv.pdf",
+            b"Bonjour, ceci n'est pas un PDF",
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.contains("n’est pas un PDF valide"));
+    let mut big = pdf();
+    big.splice(10..10, vec![b' '; 5 * 1024 * 1024 + 10]);
+    let r = candidate
+        .post_file("/profil/cv", "cv", "gros.pdf", &big)
+        .await;
+    assert!(
+        r.status == StatusCode::UNPROCESSABLE_ENTITY || r.status == StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        r.status
+    );
+    assert!(r.contains("5 Mo"));
+    assert!(
+        !candidate
+            .get("/profil")
+            .await
+            .contains("Télécharger mon CV")
+    );
+
+    candidate.get("/profil").await;
+    candidate
+        .post_file("/profil/cv", "cv", "mon-cv.pdf", &pdf())
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let own = candidate.get("/profil/cv").await;
+    own.assert_status(StatusCode::OK);
+    assert_eq!(own.headers.get("content-type").unwrap(), "application/pdf");
+    assert!(
+        own.headers
+            .get("content-disposition")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert!(own.text.starts_with("%PDF-"));
+    // Stored under a server-made name, outside anything served.
+    let files: Vec<_> = std::fs::read_dir(app.state.config.data_dir.join("cv"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(files.len(), 1);
+    assert!(!files[0].contains("mon-cv"));
+    app.client()
+        .get(&format!("/static/{}", files[0]))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+
+    validate(&app, &id).await;
+    let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
+    recruiter
+        .get(&format!("/candidats/{id}/cv"))
+        .await
+        .assert_status(StatusCode::OK);
+    assert!(
+        candidate
+            .get("/profil/consultations")
+            .await
+            .contains("CV téléchargé")
+    );
+    let mut admin = app.login_as("regional_admin@demo.passerelle.test").await;
+    let journal = admin.get("/admin/journal").await;
+    assert!(journal.contains("cv_downloaded"));
+    assert!(!journal.contains("%PDF"), "never the content");
+}
+
+async fn candidates_export_and_erase_their_data(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut candidate = app.login_as(CANDIDATE).await;
+    fill_profile(&mut candidate).await;
+    candidate.get("/profil").await;
+    candidate
+        .post_file("/profil/cv", "cv", "cv.pdf", &pdf())
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let export = candidate.get("/profil/export").await;
+    export.assert_status(StatusCode::OK);
+    assert!(
+        export
+            .headers
+            .get("content-disposition")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let data = export.json();
+    assert_eq!(data["account"]["email"], CANDIDATE);
+    assert_eq!(data["occupations"].as_array().unwrap().len(), 2);
+    use base64::Engine;
+    let cv = base64::engine::general_purpose::STANDARD
+        .decode(data["cv_pdf_base64"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(cv, pdf());
+
+    candidate.get("/profil").await;
+    let r = candidate
+        .post_form("/profil/supprimer", &[("password", "pas le bon")])
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.contains("Mot de passe incorrect"));
+    candidate
+        .post_form(
+            "/profil/supprimer",
+            &[("password", passerelle::demo::PASSWORD)],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert!(
+        candidate
+            .get("/")
+            .await
+            .contains("Votre compte et toutes vos données ont été supprimés")
+    );
+    assert_eq!(
+        std::fs::read_dir(app.state.config.data_dir.join("cv"))
+            .unwrap()
+            .count(),
+        0,
+        "the CV file is gone"
+    );
+    let mut again = app.client();
+    again.get("/connexion").await;
+    again
+        .post_form(
+            "/connexion",
+            &[
+                ("email", CANDIDATE),
+                ("password", passerelle::demo::PASSWORD),
+            ],
+        )
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+}
+
+async fn inactive_candidates_are_warned_then_erased(app: TestApp) {
+    let app = app.with_demo().await;
+    let today = chrono::Utc::now().date_naive();
+    let run = |day: chrono::NaiveDate| {
+        app.state.db.tx(move |conn| {
+            passerelle::candidates::service::purge_inactive(conn, "http://passerelle.test", day)
+        })
+    };
+    // The demo candidate never logged in: created today.
+    assert_eq!(run(today).await.unwrap().0, 0);
+    let (warned, _, erased) = run(today + chrono::Duration::days(701)).await.unwrap();
+    assert_eq!((warned, erased), (1, 0));
+    let mail = app.last_mail_to(CANDIDATE).await;
+    assert!(mail.subject.contains("sera supprimé dans un mois"));
+    assert_eq!(
+        run(today + chrono::Duration::days(702)).await.unwrap().0,
+        0,
+        "warned once"
+    );
+    let (_, _, erased) = run(today + chrono::Duration::days(731)).await.unwrap();
+    assert_eq!(erased, 1);
+    let mut c = app.client();
+    c.get("/connexion").await;
+    c.post_form(
+        "/connexion",
+        &[
+            ("email", CANDIDATE),
+            ("password", passerelle::demo::PASSWORD),
+        ],
+    )
+    .await
+    .assert_status(StatusCode::UNAUTHORIZED);
+    // Other roles are never purged this way.
+    app.login_as("recruiter@demo.passerelle.test").await;
+}
+
+both_backends!(contact_details_only_after_the_candidate_accepts);
+
+async fn contact_details_only_after_the_candidate_accepts(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut candidate = app.login_as(CANDIDATE).await;
+    let id = fill_profile(&mut candidate).await;
+    validate(&app, &id).await;
+    let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
+    let page = recruiter.get(&format!("/candidats/{id}")).await;
+    assert!(page.contains("Demander à entrer en contact") && !page.contains(CANDIDATE));
+    recruiter
+        .post_form(&format!("/candidats/{id}/contact"), &[("message", "court")])
+        .await;
+    assert!(
+        recruiter
+            .get(&format!("/candidats/{id}"))
+            .await
+            .contains("20 à 2 000 caractères")
+    );
+    recruiter
+        .post_form(
+            &format!("/candidats/{id}/contact"),
+            &[(
+                "message",
+                "Nous cherchons un·e apprenti·e boulanger·ère à Rennes dès janvier.",
+            )],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let mail = app.last_mail_to(CANDIDATE).await;
+    assert!(
+        mail.subject
+            .contains("Boulangerie Le Goff souhaite vous contacter")
+    );
+    let page = recruiter.get(&format!("/candidats/{id}")).await;
+    assert!(page.contains("En attente de réponse") && !page.contains(CANDIDATE));
+    // Asking twice is refused; another person cannot answer in the candidate's place.
+    recruiter
+        .post_form(
+            &format!("/candidats/{id}/contact"),
+            &[(
+                "message",
+                "Nous cherchons toujours un·e apprenti·e, relance.",
+            )],
+        )
+        .await;
+    assert!(
+        recruiter
+            .get(&format!("/candidats/{id}"))
+            .await
+            .contains("déjà demandé")
+    );
+    let profile = candidate.get("/profil").await;
+    assert!(profile.contains("Demandes de contact") && profile.contains("Boulangerie Le Goff"));
+    let request = profile
+        .text
+        .split("/contacts/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut other = app.login_as("prescriber@demo.passerelle.test").await;
+    other.get("/tableau-de-bord").await;
+    other
+        .post_form(&format!("/contacts/{request}"), &[("decision", "accepter")])
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    candidate
+        .post_form(&format!("/contacts/{request}"), &[("decision", "accepter")])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert!(
+        app.last_mail_to("recruiter@demo.passerelle.test")
+            .await
+            .body
+            .contains(CANDIDATE)
+    );
+    assert!(
+        recruiter
+            .get(&format!("/candidats/{id}"))
+            .await
+            .contains(&format!("mailto:{CANDIDATE}"))
+    );
+    // Answered once only.
+    candidate.get("/profil").await;
+    candidate
+        .post_form(&format!("/contacts/{request}"), &[("decision", "refuser")])
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,524 @@
+//! The test harness: each test gets its own application and database (SQLite: a copy of a
+//! migrated template with reference data; PostgreSQL: a database cloned from a template),
+//! and talks to it through HTTP, in-process, as a browser or an API client would.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use passerelle::{AppState, Config};
+use tower::ServiceExt;
+
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub state: AppState,
+    router: axum::Router,
+    _dir: tempfile::TempDir,
+    pg_database: Option<String>,
+}
+
+fn sqlite_template() -> &'static PathBuf {
+    static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir").keep();
+        let path = dir.join("template.db");
+        let config = Config::for_tests(format!("sqlite://{}", path.display()), dir.clone());
+        let state = AppState::init(config).expect("template app");
+        state.ensure_reference_data().expect("reference data");
+        let mut conn = state.db.conn().expect("connection");
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);")
+            .expect("checkpoint");
+        let copy = dir.join("clean.db");
+        conn.batch_execute(&format!("VACUUM INTO '{}'", copy.display()))
+            .expect("vacuum into");
+        copy
+    })
+}
+
+pub fn postgres_url() -> String {
+    std::env::var("PASSERELLE_TEST_POSTGRES_URL").expect(
+        "PASSERELLE_TEST_POSTGRES_URL must be set for the PostgreSQL suite \
+         (e.g. postgres://postgres@127.0.0.1:5432/test)",
+    )
+}
+
+fn with_database(url: &str, database: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("valid PostgreSQL URL");
+    parsed.set_path(&format!("/{database}"));
+    parsed.to_string()
+}
+
+fn admin_sql(sql: &str) {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    let mut conn = diesel::PgConnection::establish(&postgres_url()).expect("PostgreSQL reachable");
+    conn.batch_execute(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+fn postgres_template() -> &'static str {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let name = format!("passerelle_tpl_{}", std::process::id());
+        admin_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        admin_sql(&format!("CREATE DATABASE {name}"));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config =
+            Config::for_tests(with_database(&postgres_url(), &name), dir.path().to_owned());
+        let state = AppState::init(config).expect("template app");
+        state.ensure_reference_data().expect("reference data");
+        drop(state);
+        name
+    })
+}
+
+impl TestApp {
+    pub async fn new(backend: Backend) -> Self {
+        Self::with_config(backend, |_| {}).await
+    }
+
+    /// A fresh application whose configuration the test adjusts.
+    pub async fn with_config(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (url, pg_database) = match backend {
+            Backend::Sqlite => {
+                let template = sqlite_template();
+                let path = dir.path().join("passerelle.db");
+                std::fs::copy(template, &path).expect("copy template");
+                (format!("sqlite://{}", path.display()), None)
+            }
+            Backend::Postgres => {
+                let template = tokio::task::spawn_blocking(postgres_template)
+                    .await
+                    .unwrap();
+                let name = format!("passerelle_t_{}", uuid_simple());
+                let sql = format!("CREATE DATABASE {name} TEMPLATE {template}");
+                tokio::task::spawn_blocking(move || admin_sql(&sql))
+                    .await
+                    .unwrap();
+                (with_database(&postgres_url(), &name), Some(name))
+            }
+        };
+        let mut config = Config::for_tests(url, dir.path().to_owned());
+        adjust(&mut config);
+        let state = tokio::task::spawn_blocking(move || AppState::init(config))
+            .await
+            .unwrap()
+            .expect("app");
+        let router = state.router();
+        Self {
+            state,
+            router,
+            _dir: dir,
+            pg_database,
+        }
+    }
+
+    /// Loads the demo dataset (one account per role, organisations of every kind).
+    pub async fn with_demo(self) -> Self {
+        self.state
+            .db
+            .run(passerelle::demo::load)
+            .await
+            .expect("demo data");
+        let state = self.state.clone();
+        tokio::task::spawn_blocking(move || state.rebuild_search(|_| {}))
+            .await
+            .unwrap()
+            .expect("search index");
+        self
+    }
+
+    pub fn client(&self) -> Client<'_> {
+        Client {
+            app: self,
+            cookie: None,
+            csrf: None,
+            ip: format!("10.0.0.{}", rand_octet()),
+        }
+    }
+
+    /// A client logged in as a demo account.
+    pub async fn login_as(&self, email: &str) -> Client<'_> {
+        let mut client = self.client();
+        client.get("/connexion").await.assert_status(StatusCode::OK);
+        let response = client
+            .post_form(
+                "/connexion",
+                &[("email", email), ("password", passerelle::demo::PASSWORD)],
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::SEE_OTHER,
+            "login of {email} failed: {}",
+            response.text
+        );
+        client
+    }
+
+    /// Runs the background jobs that are due (mail delivery…), as the server's runner would.
+    pub async fn run_jobs(&self) -> usize {
+        passerelle::jobs::run_due(&self.state).await.expect("jobs")
+    }
+
+    /// Mails delivered so far (development transport: .eml files), oldest first.
+    pub async fn mails(&self) -> Vec<Mail> {
+        self.run_jobs().await;
+        let dir = self.state.config.data_dir.join("outbox");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .map(|p| Mail::parse(&std::fs::read_to_string(p).expect("mail file")))
+            .collect()
+    }
+
+    /// The last mail sent to an address.
+    pub async fn last_mail_to(&self, to: &str) -> Mail {
+        self.mails()
+            .await
+            .into_iter()
+            .rev()
+            .find(|m| m.to.contains(to))
+            .unwrap_or_else(|| panic!("no mail to {to}"))
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_database.take() {
+            let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let _ = std::thread::spawn(move || admin_sql(&sql)).join();
+        }
+    }
+}
+
+fn uuid_simple() -> String {
+    passerelle::db::new_id().replace('-', "")
+}
+
+fn rand_octet() -> u8 {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    static NEXT: AtomicU8 = AtomicU8::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+impl Mail {
+    fn parse(raw: &str) -> Self {
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+        let head = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+        let header = |name: &str| {
+            head.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let encoding = header("Content-Transfer-Encoding");
+        let body = match encoding.as_str() {
+            "quoted-printable" => decode_qp(body),
+            "base64" => {
+                use base64::Engine;
+                let compact: String = body.split_whitespace().collect();
+                String::from_utf8(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(compact)
+                        .expect("base64"),
+                )
+                .expect("utf8")
+            }
+            _ => body.to_owned(),
+        };
+        Mail {
+            to: header("To"),
+            subject: decode_subject(&header("Subject")),
+            body,
+        }
+    }
+
+    /// The first link to the site in the mail.
+    pub fn link(&self) -> String {
+        let start = self
+            .body
+            .find("http://passerelle.test")
+            .expect("a link in the mail");
+        let rest = &self.body[start..];
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        rest[..end].replace("http://passerelle.test", "")
+    }
+}
+
+fn decode_qp(text: &str) -> String {
+    let joined = text.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && i + 2 < bytes.len()
+            && let Ok(v) = u8::from_str_radix(
+                std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                16,
+            )
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).replace("\r\n", "\n")
+}
+
+fn decode_subject(subject: &str) -> String {
+    // =?utf-8?b?...?= encoded words, possibly several.
+    use base64::Engine;
+    // Adjacent encoded words join without the space between them (RFC 2047).
+    let mut bytes = Vec::new();
+    let mut previous_encoded = false;
+    for part in subject.split_whitespace() {
+        let lower = part.to_ascii_lowercase();
+        if let Some(inner) = lower
+            .strip_prefix("=?utf-8?b?")
+            .and_then(|p| p.strip_suffix("?="))
+        {
+            let inner = &part[10..10 + inner.len()];
+            if !previous_encoded && !bytes.is_empty() {
+                bytes.push(b' ');
+            }
+            bytes.extend(
+                base64::engine::general_purpose::STANDARD
+                    .decode(inner)
+                    .unwrap_or_default(),
+            );
+            previous_encoded = true;
+        } else {
+            if !bytes.is_empty() {
+                bytes.push(b' ');
+            }
+            bytes.extend(part.as_bytes());
+            previous_encoded = false;
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// A browser-like client: keeps its session cookie and the last CSRF token it was shown.
+pub struct Client<'a> {
+    app: &'a TestApp,
+    cookie: Option<String>,
+    csrf: Option<String>,
+    pub ip: String,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub text: String,
+}
+
+impl TestResponse {
+    pub fn assert_status(&self, status: StatusCode) -> &Self {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body:\n{}",
+            self.text
+        );
+        self
+    }
+
+    pub fn location(&self) -> String {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    pub fn contains(&self, needle: &str) -> bool {
+        self.text.contains(needle)
+    }
+}
+
+impl Client<'_> {
+    pub async fn request(&mut self, request: Request<Body>) -> TestResponse {
+        let response = self
+            .app
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        for cookie in headers.get_all(header::SET_COOKIE) {
+            let cookie = cookie.to_str().unwrap();
+            let pair = cookie.split(';').next().unwrap();
+            if let Some(value) = pair.strip_prefix("passerelle_session=") {
+                assert!(
+                    cookie.contains("HttpOnly")
+                        && cookie.contains("Secure")
+                        && cookie.contains("SameSite=Lax")
+                );
+                self.cookie = (!value.is_empty()).then(|| value.to_owned());
+            }
+        }
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if let Some(token) = extract_csrf(&text) {
+            self.csrf = Some(token);
+        }
+        TestResponse {
+            status,
+            headers,
+            text,
+        }
+    }
+
+    fn builder(&self, method: &str, path: &str) -> axum::http::request::Builder {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("x-forwarded-for", &self.ip);
+        if let Some(cookie) = &self.cookie {
+            builder = builder.header(header::COOKIE, format!("passerelle_session={cookie}"));
+        }
+        builder
+    }
+
+    pub async fn get(&mut self, path: &str) -> TestResponse {
+        let request = self.builder("GET", path).body(Body::empty()).unwrap();
+        self.request(request).await
+    }
+
+    /// Posts a form with the CSRF token of the last page seen, as a browser does.
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let csrf = self.csrf.clone().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form_raw(path, &all).await
+    }
+
+    /// Posts a form exactly as given (no CSRF token added).
+    pub async fn post_form_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let request = self
+            .builder("POST", path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.request(request).await
+    }
+
+    pub async fn api_get(&mut self, path: &str, token: &str) -> TestResponse {
+        let request = Request::builder()
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        self.request(request).await
+    }
+
+    /// Uploads a file as a browser does (multipart form, CSRF token in the query string).
+    pub async fn post_file(
+        &mut self,
+        path: &str,
+        field: &str,
+        filename: &str,
+        bytes: &[u8],
+    ) -> TestResponse {
+        let boundary = "----passerelle-test-boundary";
+        let mut body = Vec::new();
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
+        body.extend(bytes);
+        body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let csrf = self.csrf.clone().unwrap_or_default();
+        let request = self
+            .builder("POST", &format!("{path}?csrf={csrf}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        self.request(request).await
+    }
+
+    /// A JSON request with a bearer token.
+    pub async fn api_json(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+    ) -> TestResponse {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.request(request).await
+    }
+
+    pub fn has_session(&self) -> bool {
+        self.cookie.is_some()
+    }
+}
+
+fn extract_csrf(html: &str) -> Option<String> {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    let token = &html[start..start + end];
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
+/// Generates the SQLite and PostgreSQL variants of a test taking a fresh `TestApp`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name($crate::helpers::TestApp::new($crate::helpers::Backend::Sqlite).await).await;
+                }
+
+                #[tokio::test]
+                #[cfg_attr(not(pg_tests), ignore = "PostgreSQL suite NOT RUN: set PASSERELLE_TEST_POSTGRES_URL")]
+                async fn postgres() {
+                    super::$name($crate::helpers::TestApp::new($crate::helpers::Backend::Postgres).await).await;
+                }
+            }
+        )*
+    };
+}

@@ -1,0 +1,18 @@
+//! One integration-test binary: every test acts through HTTP as a person or a partner's
+//! software would. Each runs on SQLite and, when PASSERELLE_TEST_POSTGRES_URL is set, on
+//! PostgreSQL.
+
+mod helpers;
+
+mod accounts;
+mod applications;
+mod basket;
+mod browser;
+mod candidates;
+mod cli;
+mod offers;
+mod operations;
+mod organisations;
+mod policy;
+mod referential;
+mod search;

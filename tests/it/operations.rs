@@ -1,0 +1,244 @@
+use axum::http::StatusCode;
+
+use crate::both_backends;
+use crate::helpers::{Backend, TestApp};
+
+both_backends!(
+    health_metrics_openapi_and_french_pages,
+    jobs_run_once_across_runners
+);
+
+async fn health_metrics_openapi_and_french_pages(app: TestApp) {
+    let mut c = app.client();
+    let health = c.get("/healthz").await;
+    health.assert_status(StatusCode::OK);
+    assert_eq!(health.json()["status"], "ok");
+
+    let home = c.get("/").await;
+    home.assert_status(StatusCode::OK);
+    let csp = home
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("default-src 'self'")
+            && csp.contains("frame-ancestors 'none'")
+            && !csp.contains("unsafe-inline")
+    );
+    assert_eq!(
+        home.headers.get("x-content-type-options").unwrap(),
+        "nosniff"
+    );
+    assert!(home.contains("<html lang=\"fr\">"));
+    assert!(home.contains("Aller au contenu"));
+    // A visitor reading pages gets no session.
+    assert!(!c.has_session());
+
+    let metrics = c.get("/metrics").await;
+    metrics.assert_status(StatusCode::OK);
+    assert!(metrics.contains("passerelle_http_requests_total"));
+
+    let doc = c.get("/api/openapi.json").await.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/api/v1/referential/communes",
+        "/api/v1/referential/rome",
+        "/api/v1/me",
+        "/api/v1/organisations/{id}",
+        "/healthz",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from OpenAPI"
+        );
+    }
+    let page = c.get("/api").await;
+    page.assert_status(StatusCode::OK);
+    assert!(page.contains("/api/v1/referential/communes"));
+
+    let missing = c.get("/nulle-part").await;
+    missing.assert_status(StatusCode::NOT_FOUND);
+    assert!(missing.contains("Page introuvable"));
+    let api_missing = c.get("/api/v1/nulle-part").await;
+    api_missing.assert_status(StatusCode::NOT_FOUND);
+    assert_eq!(api_missing.json()["code"], "not_found");
+
+    for page in [
+        "/mentions-legales",
+        "/accessibilite",
+        "/confidentialite",
+        "/inscription",
+        "/static/css/app.css",
+        "/theme.css",
+    ] {
+        c.get(page).await.assert_status(StatusCode::OK);
+    }
+    // Asked to log in, then sent back where one was going.
+    let r = c.get("/compte").await;
+    assert_eq!(r.location(), "/connexion?suivant=%2Fcompte");
+}
+
+async fn jobs_run_once_across_runners(app: TestApp) {
+    let app = app.with_demo().await;
+    // Ten mails queued by ten password-reset requests.
+    let mut c = app.client();
+    for _ in 0..10 {
+        c.get("/mot-de-passe-oublie").await;
+        c.post_form(
+            "/mot-de-passe-oublie",
+            &[("email", "candidate@demo.passerelle.test")],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    }
+    // Two runners (as two server processes would) drain the queue at the same time.
+    let (a, b) = tokio::join!(
+        passerelle::jobs::run_due(&app.state),
+        passerelle::jobs::run_due(&app.state)
+    );
+    let ran = a.unwrap() + b.unwrap();
+    let jobs = app
+        .state
+        .db
+        .run(|conn| passerelle::jobs::recent(conn, 100))
+        .await
+        .unwrap();
+    let mail_jobs: Vec<_> = jobs.into_iter().filter(|j| j.kind == "mail.send").collect();
+    assert_eq!(mail_jobs.len(), 10);
+    assert!(
+        mail_jobs
+            .iter()
+            .all(|j| j.status == "done" && j.attempts == 1),
+        "each job ran exactly once"
+    );
+    assert!(ran >= 10);
+    assert_eq!(
+        app.mails()
+            .await
+            .iter()
+            .filter(|m| m.to.contains("candidate@"))
+            .count(),
+        10
+    );
+}
+
+#[tokio::test]
+async fn mail_is_retried_when_smtp_is_down() {
+    // An SMTP server that refuses connections: the mail stays in the outbox, visible to the
+    // operator, and its job is rescheduled with a delay.
+    let app = TestApp::with_config(Backend::Sqlite, |config| {
+        config.smtp_url = Some(passerelle::config::Secret::new("smtp://127.0.0.1:9"));
+    })
+    .await
+    .with_demo()
+    .await;
+    let mut c = app.client();
+    c.get("/mot-de-passe-oublie").await;
+    c.post_form(
+        "/mot-de-passe-oublie",
+        &[("email", "candidate@demo.passerelle.test")],
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    // The mail job ran (and failed), beside the recurring jobs' first runs.
+    assert!(app.run_jobs().await >= 1);
+    // Not due again yet: nothing runs.
+    assert_eq!(app.run_jobs().await, 0);
+    let mut admin = app.login_as("regional_admin@demo.passerelle.test").await;
+    let page = admin.get("/admin/courriels").await;
+    page.assert_status(StatusCode::OK);
+    assert!(page.contains("Réinitialisation de votre mot de passe"));
+    assert!(page.contains("En attente"));
+    assert!(
+        page.contains("Connection refused") || page.contains("connection"),
+        "{}",
+        page.text
+    );
+}
+
+/// A minimal SMTP server on loopback that records what it receives.
+async fn smtp_sink() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                let mut data = None::<String>;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(buffer) = data.as_mut() {
+                        if line == "." {
+                            tx.send(data.take().unwrap()).unwrap();
+                            write.write_all(b"250 OK queued\r\n").await.unwrap();
+                        } else {
+                            buffer.push_str(&line);
+                            buffer.push_str("\r\n");
+                        }
+                        continue;
+                    }
+                    let verb = line
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .to_ascii_uppercase();
+                    let answer: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250-sink\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go ahead\r\n"
+                        }
+                        "QUIT" => {
+                            write.write_all(b"221 bye\r\n").await.unwrap();
+                            break;
+                        }
+                        _ => b"250 OK\r\n",
+                    };
+                    write.write_all(answer).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, rx)
+}
+
+#[tokio::test]
+async fn mail_goes_out_over_smtp() {
+    let (port, mut received) = smtp_sink().await;
+    let app = TestApp::with_config(Backend::Sqlite, |config| {
+        config.smtp_url = Some(passerelle::config::Secret::new(format!(
+            "smtp://127.0.0.1:{port}"
+        )));
+    })
+    .await
+    .with_demo()
+    .await;
+    let mut c = app.client();
+    c.get("/mot-de-passe-oublie").await;
+    c.post_form(
+        "/mot-de-passe-oublie",
+        &[("email", "teacher@demo.passerelle.test")],
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    app.run_jobs().await;
+    let message = tokio::time::timeout(std::time::Duration::from_secs(10), received.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        message.contains("To: teacher@demo.passerelle.test"),
+        "{message}"
+    );
+    assert!(message.contains("Message-ID: <"));
+    // Delivered: nothing is left to retry, and the operator sees it as sent.
+    assert_eq!(app.run_jobs().await, 0);
+    let mut admin = app.login_as("regional_admin@demo.passerelle.test").await;
+    assert!(admin.get("/admin/courriels").await.contains("Envoyé"));
+}

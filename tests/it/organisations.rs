@@ -1,0 +1,289 @@
+use axum::http::StatusCode;
+
+use crate::both_backends;
+use crate::helpers::{Client, TestApp};
+
+both_backends!(
+    an_organisation_cannot_read_another,
+    staff_are_invited_by_their_organisation_admin,
+    only_the_regional_admin_administers,
+);
+
+async fn own_org_id(client: &mut Client<'_>) -> String {
+    let r = client.get("/organisation").await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    r.location()
+        .trim_start_matches("/organisations/")
+        .to_owned()
+}
+
+async fn token_of(client: &mut Client<'_>) -> String {
+    client.get("/compte").await;
+    let r = client
+        .post_form("/compte/jetons", &[("name", "test")])
+        .await;
+    let start = r.text.find("psl_").unwrap();
+    r.text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect()
+}
+
+async fn an_organisation_cannot_read_another(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut pending_recruiter = app.login_as("garage.kerherve@demo.passerelle.test").await;
+    let garage = own_org_id(&mut pending_recruiter).await;
+    let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
+    let bakery = own_org_id(&mut recruiter).await;
+
+    // Own organisation: page and API.
+    let page = recruiter.get(&format!("/organisations/{bakery}")).await;
+    page.assert_status(StatusCode::OK);
+    assert!(page.contains("Boulangerie Le Goff"));
+    assert!(page.contains("recruiter@demo.passerelle.test"));
+    let token = token_of(&mut recruiter).await;
+    let mut api = app.client();
+    let own = api
+        .api_get(&format!("/api/v1/organisations/{bakery}"), &token)
+        .await;
+    own.assert_status(StatusCode::OK);
+    assert_eq!(own.json()["name"], "Boulangerie Le Goff");
+    assert_eq!(own.json()["departments"][0], "35");
+
+    // Another company: not by URL, not by API, and guessing ids teaches nothing (404 either way).
+    let r = recruiter.get(&format!("/organisations/{garage}")).await;
+    r.assert_status(StatusCode::NOT_FOUND);
+    assert!(!r.contains("Garage Kerhervé"));
+    let r = api
+        .api_get(&format!("/api/v1/organisations/{garage}"), &token)
+        .await;
+    r.assert_status(StatusCode::NOT_FOUND);
+    assert_eq!(r.json()["code"], "not_found");
+    api.api_get(
+        "/api/v1/organisations/00000000-0000-7000-8000-000000000000",
+        &token,
+    )
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
+    // Its staff cannot be invited to by an outsider.
+    recruiter.get("/tableau-de-bord").await;
+    recruiter
+        .post_form(
+            &format!("/organisations/{garage}/invitations"),
+            &[
+                ("email", "x@y.fr"),
+                ("first_name", "X"),
+                ("last_name", "Y"),
+                ("role", "recruiter"),
+            ],
+        )
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+
+    // The chamber covering Finistère sees the pending company; a teacher does not.
+    let mut officer = app
+        .login_as("registration_officer@demo.passerelle.test")
+        .await;
+    officer
+        .get(&format!("/organisations/{garage}"))
+        .await
+        .assert_status(StatusCode::OK);
+    let mut teacher = app.login_as("teacher@demo.passerelle.test").await;
+    teacher
+        .get(&format!("/organisations/{garage}"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+}
+
+async fn staff_are_invited_by_their_organisation_admin(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut admin = app.login_as("training_staff@demo.passerelle.test").await;
+    let centre = own_org_id(&mut admin).await;
+    let page = admin.get(&format!("/organisations/{centre}")).await;
+    assert!(page.contains("Inviter une personne"));
+    // A role that does not belong to a training centre is refused.
+    let r = admin
+        .post_form(
+            &format!("/organisations/{centre}/invitations"),
+            &[
+                ("email", "nina@cfa.fr"),
+                ("first_name", "Nina"),
+                ("last_name", "Riou"),
+                ("role", "prescriber"),
+            ],
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.contains("Ce rôle n’existe pas pour ce type d’organisation."));
+    admin
+        .post_form(
+            &format!("/organisations/{centre}/invitations"),
+            &[
+                ("email", "nina@cfa.fr"),
+                ("first_name", "Nina"),
+                ("last_name", "Riou"),
+                ("role", "training_staff"),
+            ],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let mail = app.last_mail_to("nina@cfa.fr").await;
+    assert!(
+        mail.subject.contains("CFA des métiers de Rennes"),
+        "{}",
+        mail.subject
+    );
+    let link = mail.link();
+    let token = link.split('=').nth(1).unwrap().to_owned();
+    let mut nina = app.client();
+    nina.get(&link).await.assert_status(StatusCode::OK);
+    nina.post_form(
+        "/invitation",
+        &[
+            ("jeton", &token),
+            ("password", "mon-mot-de-passe-cfa"),
+            ("password_confirm", "mon-mot-de-passe-cfa"),
+        ],
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    nina.get("/connexion").await;
+    nina.post_form(
+        "/connexion",
+        &[
+            ("email", "nina@cfa.fr"),
+            ("password", "mon-mot-de-passe-cfa"),
+        ],
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    let dashboard = nina.get("/tableau-de-bord").await;
+    assert!(dashboard.contains("Personnel d’organisme de formation"));
+    assert!(dashboard.contains("CFA des métiers de Rennes"));
+    // Nina is not an administrator of the centre: she cannot invite.
+    let page = nina.get(&format!("/organisations/{centre}")).await;
+    assert!(!page.contains("Inviter une personne"));
+    nina.post_form(
+        &format!("/organisations/{centre}/invitations"),
+        &[
+            ("email", "z@cfa.fr"),
+            ("first_name", "Z"),
+            ("last_name", "Z"),
+            ("role", "training_staff"),
+        ],
+    )
+    .await
+    .assert_status(StatusCode::FORBIDDEN);
+}
+
+async fn only_the_regional_admin_administers(app: TestApp) {
+    let app = app.with_demo().await;
+    for role in [
+        "candidate",
+        "recruiter",
+        "registration_officer",
+        "editor",
+        "info_officer",
+    ] {
+        let mut c = app.login_as(&format!("{role}@demo.passerelle.test")).await;
+        for path in [
+            "/admin/comptes",
+            "/admin/organisations",
+            "/admin/courriels",
+            "/admin/journal",
+        ] {
+            let r = c.get(path).await;
+            r.assert_status(StatusCode::FORBIDDEN);
+            assert!(r.contains("Accès refusé"));
+        }
+    }
+    let mut admin = app.login_as("regional_admin@demo.passerelle.test").await;
+    // Create a partner organisation with its territory.
+    admin
+        .get("/admin/organisations")
+        .await
+        .assert_status(StatusCode::OK);
+    let r = admin
+        .post_form(
+            "/admin/organisations",
+            &[
+                ("kind", "employment_agency"),
+                ("name", "Cap emploi 56"),
+                ("network", "Cap emploi"),
+                ("siret", ""),
+                ("departments", "56, 99"),
+            ],
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.contains("Le département « 99 » n’existe pas."));
+    let r = admin
+        .post_form(
+            "/admin/organisations",
+            &[
+                ("kind", "employment_agency"),
+                ("name", "Cap emploi 56"),
+                ("network", "Cap emploi"),
+                ("siret", ""),
+                ("departments", "56"),
+            ],
+        )
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    let page = admin.get(&r.location()).await;
+    assert!(page.contains("Cap emploi 56"));
+    assert!(page.contains("56"));
+    // A role change is audited and ends the person's sessions.
+    let mut editor = app.login_as("editor@demo.passerelle.test").await;
+    let accounts = admin.get("/admin/comptes?q=editor").await;
+    let id = accounts
+        .text
+        .split("editor@demo.passerelle.test")
+        .nth(1)
+        .unwrap()
+        .split("/admin/comptes/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = admin
+        .post_form(
+            &format!("/admin/comptes/{id}/role"),
+            &[("role", "recruiter")],
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    admin.get("/admin/comptes").await;
+    admin
+        .post_form(
+            &format!("/admin/comptes/{id}/role"),
+            &[("role", "info_officer")],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    editor
+        .get("/tableau-de-bord")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let journal = admin.get("/admin/journal").await;
+    assert!(journal.contains("role_changed"));
+    assert!(journal.contains("info_officer"));
+}
+
+#[tokio::test]
+async fn demo_data_loads_once() {
+    let app = TestApp::new(crate::helpers::Backend::Sqlite)
+        .await
+        .with_demo()
+        .await;
+    let again = app.state.db.run(passerelle::demo::load).await.unwrap();
+    assert!(!again, "a second load changes nothing");
+    for role in passerelle::types::Role::ALL {
+        let mut c = app.login_as(&passerelle::demo::demo_email(*role)).await;
+        c.get("/tableau-de-bord")
+            .await
+            .assert_status(StatusCode::OK);
+    }
+}

@@ -1,0 +1,100 @@
+//! The role × action table of the policy module.
+
+use passerelle::auth::CurrentUser;
+use passerelle::auth::policy::{Action, OrgRef, allows};
+use passerelle::types::{OrgKind, OrgStatus, Role};
+
+fn person(role: Role, org: Option<&str>, departments: &[&str], admin: bool) -> CurrentUser {
+    CurrentUser {
+        id: format!("user-{role}"),
+        email: format!("{role}@example.org"),
+        first_name: "A".into(),
+        last_name: "B".into(),
+        role,
+        organisation_id: org.map(str::to_owned),
+        organisation_name: None,
+        organisation_kind: role.organisation_kind(),
+        organisation_status: Some(OrgStatus::Active),
+        is_org_admin: admin,
+        departments: departments.iter().map(|d| (*d).to_owned()).collect(),
+    }
+}
+
+#[test]
+fn role_action_table() {
+    let company_35 = OrgRef {
+        id: "company".into(),
+        kind: OrgKind::Company,
+        departments: vec!["35".into()],
+    };
+    let company_29 = OrgRef {
+        id: "other-company".into(),
+        kind: OrgKind::Company,
+        departments: vec!["29".into()],
+    };
+    let centre = OrgRef {
+        id: "centre".into(),
+        kind: OrgKind::TrainingCentre,
+        departments: vec!["35".into()],
+    };
+
+    // (role, own organisation, departments covered, org admin)
+    let people = [
+        person(Role::Candidate, None, &[], false),
+        person(Role::Recruiter, Some("company"), &["35"], true),
+        person(Role::Recruiter, Some("company"), &["35"], false),
+        person(Role::TrainingStaff, Some("centre"), &["35"], true),
+        person(Role::RegistrationOfficer, Some("chamber"), &["35"], false),
+        person(Role::Prescriber, Some("agency"), &["35"], false),
+        person(Role::Funder, Some("region"), &["35", "29"], false),
+        person(Role::GatewayAgent, Some("ft"), &["35"], false),
+        person(Role::InfoOfficer, Some("operator"), &["35"], false),
+        person(Role::PartnerResponder, Some("onisep"), &["35"], false),
+        person(Role::SiteCoordinator, Some("site"), &["35"], false),
+        person(Role::Teacher, Some("school"), &["35"], false),
+        person(Role::Editor, Some("operator"), &["35"], false),
+        person(Role::RegionalAdmin, Some("operator"), &[], false),
+    ];
+    let actions: [(&str, Action<'_>); 10] = [
+        ("view own company", Action::ViewOrganisation(&company_35)),
+        ("view company 29", Action::ViewOrganisation(&company_29)),
+        ("view centre", Action::ViewOrganisation(&centre)),
+        ("manage company staff", Action::ManageStaff(&company_35)),
+        ("validation queue", Action::ViewValidationQueue),
+        ("validate company 35", Action::ValidateCompany(&company_35)),
+        ("validate company 29", Action::ValidateCompany(&company_29)),
+        ("administer accounts", Action::AdministerAccounts),
+        ("operations", Action::ViewOperations),
+        ("audit log", Action::ViewAuditLog),
+    ];
+    // Expected: one row per person, one column per action (1 = allowed).
+    let expected: [[u8; 10]; 14] = [
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // candidate
+        [1, 0, 0, 1, 0, 0, 0, 0, 0, 0], // recruiter, company admin
+        [1, 0, 0, 0, 0, 0, 0, 0, 0, 0], // recruiter
+        [0, 0, 1, 0, 0, 0, 0, 0, 0, 0], // training staff of the centre
+        [1, 0, 0, 0, 1, 1, 0, 0, 0, 0], // registration officer covering 35 only
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // prescriber
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // funder
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // gateway agent
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // information officer
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // partner responder
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // site coordinator
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // teacher
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // editor
+        [1, 1, 1, 1, 1, 1, 1, 1, 1, 1], // regional administrator
+    ];
+    let mut mismatches = Vec::new();
+    for (who, row) in people.iter().zip(expected) {
+        for ((name, action), want) in actions.iter().zip(row) {
+            if allows(who, action) != (want == 1) {
+                mismatches.push(format!("{} / {name}: expected {}", who.role, want == 1));
+            }
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "policy differs from the table:\n{}",
+        mismatches.join("\n")
+    );
+}
