@@ -39,7 +39,8 @@ use crate::{
         (name = "referential", description = "Référentiels : communes, ROME 4.0, NAF, départements"),
         (name = "accounts", description = "Comptes et organisations"),
         (name = "applications", description = "Candidatures et échanges entre candidats et recruteurs"),
-        (name = "candidates", description = "Profils de candidats : consultation tracée, export des données"),
+        (name = "candidates", description = "Profils de candidats : recherche de CV, consultation tracée, export des données"),
+        (name = "basket", description = "Panier : offres et profils sauvegardés, recherches enregistrées avec alertes et flux Atom"),
         (name = "offers", description = "Offres d’alternance : publication, modération, cycle de vie"),
         (name = "operations", description = "Supervision"),
     )
@@ -66,6 +67,7 @@ pub fn openapi_and_api() -> (Router<AppState>, OpenApiDoc) {
         .nest("/api/v1", offers::routes::api())
         .nest("/api/v1", candidates::routes::api())
         .nest("/api/v1", applications::routes::api())
+        .nest("/api/v1", basket::routes::api())
         .routes(routes!(healthz))
         .split_for_parts()
 }

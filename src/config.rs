@@ -197,6 +197,14 @@ impl Config {
         if !matches!(url.scheme(), "https" | "http") {
             return None;
         }
+        // A fixed host only (no `{s}` subdomain placeholder): it goes into the CSP.
+        let host = url.host_str()?;
+        if !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        {
+            return None;
+        }
         let origin = url.origin();
         origin.is_tuple().then(|| origin.ascii_serialization())
     }
@@ -216,6 +224,30 @@ impl Config {
             value.to_owned()
         } else {
             fallback.to_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    #[test]
+    fn map_tiles_origin_is_checked() {
+        let mut config = Config::for_tests("sqlite://x".into(), "data".into());
+        config.map_tiles = "https://tiles.example.org:8443/osm/{z}/{x}/{y}.png".into();
+        assert_eq!(
+            config.map_tiles_origin().as_deref(),
+            Some("https://tiles.example.org:8443")
+        );
+        for bad in [
+            "",
+            "https://tiles.example.org/osm.png",
+            "javascript:alert(1)//{z}/{x}/{y}",
+            "https://{s}.tile.example.org/{z}/{x}/{y}.png",
+        ] {
+            config.map_tiles = bad.into();
+            assert_eq!(config.map_tiles_origin(), None, "{bad}");
         }
     }
 }

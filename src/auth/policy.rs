@@ -44,6 +44,8 @@ pub enum Action<'a> {
     ViewCandidateQueue,
     /// Search the CVs of candidates.
     SearchCandidates,
+    /// Keep a basket of offers and saved searches with alerts and feeds (candidates).
+    KeepOfferBasket,
     /// Post an offer for a company (its own recruiters once validated, or a training centre
     /// the company delegated to).
     CreateOfferFor {
@@ -114,6 +116,7 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
             matches!(user.role, Role::Recruiter | Role::TrainingStaff)
                 && user.organisation_validated()
         }
+        Action::KeepOfferBasket => user.role == Role::Candidate,
         Action::CreateOfferFor { company, delegated } => match user.role {
             Role::Recruiter => same_org(user, company) && user.organisation_validated(),
             Role::TrainingStaff => *delegated && user.organisation_validated(),

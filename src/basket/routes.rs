@@ -1,20 +1,33 @@
 use askama::Template;
+use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::feeds;
 use super::service::{self, SavedSearch};
 use crate::AppState;
-use crate::auth::policy::{Action, allows};
+use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::offers::routes::{OfferView, views};
 use crate::types::Role;
 use crate::web::extract::Form;
 use crate::web::{Page, render, see_other};
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api_basket))
+        .routes(routes!(api_keep_offer, api_drop_offer))
+        .routes(routes!(api_keep_profile, api_drop_profile))
+        .routes(routes!(api_create_search))
+        .routes(routes!(api_delete_search))
+        .routes(routes!(api_renew_feed))
+}
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -40,53 +53,99 @@ struct BasketPage {
     candidate: bool,
 }
 
-async fn basket(State(state): State<AppState>, page: Page, me: CurrentUser) -> AppResult<Response> {
-    let candidate = me.role == Role::Candidate;
-    if !candidate && !allows(&me, &Action::SearchCandidates) {
-        return Err(AppError::forbidden());
+/// What one person keeps: saved offers (candidates), saved profiles (recruiters, still visible
+/// ones only) and saved searches.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Basket {
+    pub offers: Vec<OfferView>,
+    pub profiles: Vec<SavedProfile>,
+    pub searches: Vec<SavedSearchView>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SavedProfile {
+    pub id: String,
+    pub first_name: String,
+}
+
+/// A saved search as its owner sees it, with its private feed address.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SavedSearchView {
+    pub id: String,
+    pub name: String,
+    /// Query string of the offer search (`q=…&commune=…`), as on `/offres`.
+    pub query: String,
+    pub alerts: bool,
+    pub feed_url: String,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+fn may_keep_basket(me: &CurrentUser) -> AppResult<()> {
+    if allows(me, &Action::KeepOfferBasket) || allows(me, &Action::SearchCandidates) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden())
     }
+}
+
+async fn load_basket(state: &AppState, me: &CurrentUser) -> AppResult<(Basket, Vec<SavedSearch>)> {
+    may_keep_basket(me)?;
     let id = me.id.clone();
-    let (offers, searches, profiles) = state
+    let base = state.config.base_url();
+    state
         .db
         .run(move |conn| {
             let ids = service::saved_offer_ids(conn, &id)?;
             let list = crate::offers::store::get_many(conn, &ids)?;
             let mut offers = views(conn, list)?;
             offers.sort_by_key(|v| ids.iter().position(|i| *i == v.offer.id));
+            let searches = service::searches_of(conn, &id)?;
+            let profiles = service::saved_profiles_of(conn, &id)?
+                .into_iter()
+                .map(|(id, first_name)| SavedProfile { id, first_name })
+                .collect();
+            let views = searches
+                .iter()
+                .map(|s| SavedSearchView {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
+                    query: s.query.clone(),
+                    alerts: s.alerts,
+                    feed_url: format!("{base}/flux/recherche/{}.atom", s.feed_token),
+                    created_at: s.created_at,
+                })
+                .collect();
             Ok((
-                offers,
-                service::searches_of(conn, &id)?,
-                service::saved_profiles_of(conn, &id)?,
+                Basket {
+                    offers,
+                    profiles,
+                    searches: views,
+                },
+                searches,
             ))
         })
-        .await?;
+        .await
+}
+
+async fn basket(State(state): State<AppState>, page: Page, me: CurrentUser) -> AppResult<Response> {
+    let (basket, searches) = load_basket(&state, &me).await?;
     render(&BasketPage {
         page: page.titled("Mon panier"),
-        offers,
+        offers: basket.offers,
         searches,
-        profiles,
+        profiles: basket
+            .profiles
+            .into_iter()
+            .map(|p| (p.id, p.first_name))
+            .collect(),
         base_url: state.config.base_url(),
-        candidate,
+        candidate: me.role == Role::Candidate,
     })
 }
 
-#[derive(Deserialize)]
-struct ToggleForm {
-    action: String,
-}
-
-async fn toggle_offer(
-    State(state): State<AppState>,
-    session: SessionHandle,
-    me: CurrentUser,
-    Path(id): Path<String>,
-    Form(form): Form<ToggleForm>,
-) -> AppResult<Response> {
-    if me.role != Role::Candidate {
-        return Err(AppError::forbidden());
-    }
-    let add = form.action == "ajouter";
-    let offer = id.clone();
+/// Adds a published offer to a candidate's basket, or takes one out.
+async fn keep_offer(state: &AppState, me: CurrentUser, offer: String, add: bool) -> AppResult<()> {
+    authorize(&me, &Action::KeepOfferBasket)?;
     state
         .db
         .run(move |conn| {
@@ -100,29 +159,17 @@ async fn toggle_offer(
                 service::unsave_offer(conn, &me.id, &offer)
             }
         })
-        .await?;
-    session
-        .set_flash(if add {
-            "L’offre est dans votre panier."
-        } else {
-            "L’offre est retirée de votre panier."
-        })
-        .await?;
-    Ok(see_other(&format!("/offres/{id}")))
+        .await
 }
 
-async fn toggle_profile(
-    State(state): State<AppState>,
-    session: SessionHandle,
+/// Adds a profile the recruiter may see to its basket, or takes one out.
+async fn keep_profile(
+    state: &AppState,
     me: CurrentUser,
-    Path(id): Path<String>,
-    Form(form): Form<ToggleForm>,
-) -> AppResult<Response> {
-    if !allows(&me, &Action::SearchCandidates) {
-        return Err(AppError::forbidden());
-    }
-    let add = form.action == "ajouter";
-    let candidate = id.clone();
+    candidate: String,
+    add: bool,
+) -> AppResult<()> {
+    authorize(&me, &Action::SearchCandidates)?;
     state
         .db
         .run(move |conn| {
@@ -140,7 +187,42 @@ async fn toggle_profile(
                 service::unsave_profile(conn, &me.id, &candidate)
             }
         })
+        .await
+}
+
+#[derive(Deserialize)]
+struct ToggleForm {
+    action: String,
+}
+
+async fn toggle_offer(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<ToggleForm>,
+) -> AppResult<Response> {
+    let add = form.action == "ajouter";
+    keep_offer(&state, me, id.clone(), add).await?;
+    session
+        .set_flash(if add {
+            "L’offre est dans votre panier."
+        } else {
+            "L’offre est retirée de votre panier."
+        })
         .await?;
+    Ok(see_other(&format!("/offres/{id}")))
+}
+
+async fn toggle_profile(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<ToggleForm>,
+) -> AppResult<Response> {
+    let add = form.action == "ajouter";
+    keep_profile(&state, me, id.clone(), add).await?;
     session
         .set_flash(if add {
             "Le profil est dans votre panier."
@@ -164,9 +246,7 @@ async fn save_search(
     me: CurrentUser,
     Form(form): Form<SearchForm>,
 ) -> AppResult<Response> {
-    if me.role != Role::Candidate {
-        return Err(AppError::forbidden());
-    }
+    authorize(&me, &Action::KeepOfferBasket)?;
     let result = state
         .db
         .run(move |conn| {
@@ -222,4 +302,142 @@ async fn renew_feed(
         .set_flash("Le flux a une nouvelle adresse : l’ancienne ne fonctionne plus.")
         .await?;
     Ok(see_other("/panier"))
+}
+
+// ---- API ----
+
+/// The caller's basket: saved offers (candidate), saved profiles (recruiter) and saved searches
+/// with their private feed addresses.
+#[utoipa::path(get, path = "/basket", tag = "basket", security(("bearer" = [])),
+    responses((status = 200, body = Basket), (status = 403, body = crate::error::ErrorBody)))]
+async fn api_basket(State(state): State<AppState>, me: CurrentUser) -> AppResult<Json<Basket>> {
+    load_basket(&state, &me)
+        .await
+        .map(|(basket, _)| Json(basket))
+}
+
+/// Saves a published offer (candidates). Saving it twice changes nothing.
+#[utoipa::path(put, path = "/basket/offers/{id}", tag = "basket", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Offer id")),
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+async fn api_keep_offer(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    keep_offer(&state, me, id, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Takes an offer out of the basket.
+#[utoipa::path(delete, path = "/basket/offers/{id}", tag = "basket", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Offer id")),
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody)))]
+async fn api_drop_offer(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    keep_offer(&state, me, id, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Saves a candidate's profile the recruiter may see (validated recruiters and centres).
+#[utoipa::path(put, path = "/basket/candidates/{id}", tag = "basket", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Candidate (account) id")),
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+async fn api_keep_profile(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    keep_profile(&state, me, id, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Takes a profile out of the basket.
+#[utoipa::path(delete, path = "/basket/candidates/{id}", tag = "basket", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Candidate (account) id")),
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody)))]
+async fn api_drop_profile(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    keep_profile(&state, me, id, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewSavedSearch {
+    /// 1 to 80 characters.
+    pub name: String,
+    /// Query string of the offer search, as on `/offres` (`q=boulanger&commune=35238&rayon=30`).
+    pub query: String,
+    /// Daily e-mail of new matching offers.
+    #[serde(default)]
+    pub alerts: bool,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CreatedSearch {
+    pub id: String,
+}
+
+/// Saves an offer search (candidates, 20 at most), with daily alerts if asked.
+#[utoipa::path(post, path = "/saved-searches", tag = "basket", security(("bearer" = [])),
+    request_body = NewSavedSearch,
+    responses((status = 201, body = CreatedSearch), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+async fn api_create_search(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    crate::web::extract::Json(body): crate::web::extract::Json<NewSavedSearch>,
+) -> AppResult<Response> {
+    authorize(&me, &Action::KeepOfferBasket)?;
+    let id = state
+        .db
+        .run(move |conn| service::create_search(conn, &me.id, &body.name, &body.query, body.alerts))
+        .await?;
+    Ok((StatusCode::CREATED, Json(CreatedSearch { id })).into_response())
+}
+
+/// Deletes one of the caller's saved searches, with its alerts and feed.
+#[utoipa::path(delete, path = "/saved-searches/{id}", tag = "basket", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Saved search id")),
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+async fn api_delete_search(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    if state
+        .db
+        .run(move |conn| service::delete_search(conn, &me.id, &id))
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::not_found())
+    }
+}
+
+/// Gives a saved search's feed a new private address; the old one stops working.
+#[utoipa::path(post, path = "/saved-searches/{id}/feed", tag = "basket", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Saved search id")),
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+async fn api_renew_feed(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    if state
+        .db
+        .run(move |conn| service::renew_feed(conn, &me.id, &id))
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::not_found())
+    }
 }

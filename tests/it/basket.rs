@@ -3,7 +3,10 @@ use axum::http::StatusCode;
 use crate::both_backends;
 use crate::helpers::TestApp;
 
-both_backends!(saved_searches_alert_once_and_feed_atom);
+both_backends!(
+    saved_searches_alert_once_and_feed_atom,
+    the_basket_by_api_is_private
+);
 
 fn atom(text: &str) -> atom_syndication::Feed {
     text.parse::<atom_syndication::Feed>()
@@ -205,4 +208,129 @@ async fn saved_searches_alert_once_and_feed_atom(app: TestApp) {
         .get("/flux/offres/departement/XX.atom")
         .await
         .assert_status(StatusCode::NOT_FOUND);
+}
+
+async fn the_basket_by_api_is_private(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut candidate = app.login_as("candidate@demo.passerelle.test").await;
+    let token = candidate.new_api_token().await;
+    let mut api = app.client();
+    let found = api.get("/api/v1/offers/search?q=patissier").await.json();
+    let offer = found["items"][0]["id"].as_str().unwrap().to_owned();
+
+    // Saving twice keeps one; an unknown offer is 404.
+    for _ in 0..2 {
+        api.api_json(
+            "PUT",
+            &format!("/api/v1/basket/offers/{offer}"),
+            &token,
+            serde_json::json!({}),
+        )
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    }
+    api.api_json(
+        "PUT",
+        "/api/v1/basket/offers/not-an-offer",
+        &token,
+        serde_json::json!({}),
+    )
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
+    let basket = api.api_get("/api/v1/basket", &token).await;
+    basket.assert_status(StatusCode::OK);
+    let offers = basket.json()["offers"].as_array().unwrap().clone();
+    assert_eq!(offers.len(), 1);
+    assert_eq!(offers[0]["title"], "Apprenti·e pâtissier·ère");
+
+    // A saved search, with its private feed.
+    let r = api
+        .api_json(
+            "POST",
+            "/api/v1/saved-searches",
+            &token,
+            serde_json::json!({"name": "Boulangerie à Rennes", "query": "q=boulanger&commune=35238&rayon=20", "alerts": true}),
+        )
+        .await;
+    r.assert_status(StatusCode::CREATED);
+    let search = r.json()["id"].as_str().unwrap().to_owned();
+    let r = api
+        .api_json(
+            "POST",
+            "/api/v1/saved-searches",
+            &token,
+            serde_json::json!({"name": "  ", "query": "q=x"}),
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["message"].as_str().unwrap().contains("nom"));
+    let basket = api.api_get("/api/v1/basket", &token).await.json();
+    let saved = &basket["searches"][0];
+    assert_eq!(saved["name"], "Boulangerie à Rennes");
+    assert_eq!(saved["alerts"], true);
+    let feed = saved["feed_url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("http://passerelle.test")
+        .unwrap()
+        .to_owned();
+    let atom = api.get(&feed).await;
+    atom.assert_status(StatusCode::OK);
+    assert!(atom.text.contains("Apprenti·e boulanger·ère"));
+
+    // Nobody else reaches it: not a recruiter, not anonymously.
+    let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
+    let other = recruiter.new_api_token().await;
+    let theirs = api.api_get("/api/v1/basket", &other).await.json();
+    assert_eq!(theirs["searches"].as_array().unwrap().len(), 0);
+    api.api_json(
+        "DELETE",
+        &format!("/api/v1/saved-searches/{search}"),
+        &other,
+        serde_json::json!({}),
+    )
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
+    api.api_json(
+        "PUT",
+        &format!("/api/v1/basket/offers/{offer}"),
+        &other,
+        serde_json::json!({}),
+    )
+    .await
+    .assert_status(StatusCode::FORBIDDEN);
+    app.client()
+        .get("/api/v1/basket")
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+
+    // A new feed address retires the old one; deleting removes the search.
+    api.api_json(
+        "POST",
+        &format!("/api/v1/saved-searches/{search}/feed"),
+        &token,
+        serde_json::json!({}),
+    )
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    api.get(&feed).await.assert_status(StatusCode::NOT_FOUND);
+    api.api_json(
+        "DELETE",
+        &format!("/api/v1/saved-searches/{search}"),
+        &token,
+        serde_json::json!({}),
+    )
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    api.api_json(
+        "DELETE",
+        &format!("/api/v1/basket/offers/{offer}"),
+        &token,
+        serde_json::json!({}),
+    )
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    let basket = api.api_get("/api/v1/basket", &token).await.json();
+    assert_eq!(basket["offers"].as_array().unwrap().len(), 0);
+    assert_eq!(basket["searches"].as_array().unwrap().len(), 0);
 }

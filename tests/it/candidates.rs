@@ -7,7 +7,8 @@ both_backends!(
     profiles_are_validated_then_seen_with_an_audit_trail,
     cv_uploads_are_checked,
     candidates_export_and_erase_their_data,
-    inactive_candidates_are_warned_then_erased
+    inactive_candidates_are_warned_then_erased,
+    cv_search_by_page_and_api_is_scoped
 );
 
 const CANDIDATE: &str = "candidate@demo.passerelle.test";
@@ -157,15 +158,7 @@ async fn profiles_are_validated_then_seen_with_an_audit_trail(app: TestApp) {
             .await
             .contains(&format!("/candidats/{id}"))
     );
-    recruiter.get("/compte").await;
-    let r = recruiter
-        .post_form("/compte/jetons", &[("name", "api")])
-        .await;
-    let start = r.text.find("psl_").unwrap();
-    let token: String = r.text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-        .collect();
+    let token = recruiter.new_api_token().await;
     let mut api = app.client();
     api.api_get(&format!("/api/v1/candidates/{id}"), &token)
         .await
@@ -458,4 +451,109 @@ async fn contact_details_only_after_the_candidate_accepts(app: TestApp) {
         .post_form(&format!("/contacts/{request}"), &[("decision", "refuser")])
         .await
         .assert_status(StatusCode::NOT_FOUND);
+}
+
+async fn cv_search_by_page_and_api_is_scoped(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut candidate = app.login_as(CANDIDATE).await;
+    let id = fill_profile(&mut candidate).await;
+    let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
+    let token = recruiter.new_api_token().await;
+    let mut api = app.client();
+    let search = |q: &str| format!("/api/v1/candidates/search?{q}");
+
+    // Not validated yet: never found.
+    let r = api.api_get(&search("rome=D1102"), &token).await;
+    r.assert_status(StatusCode::OK);
+    assert!(!r.text.contains(&id));
+    validate(&app, &id).await;
+
+    // By occupation, and by radius around Rennes (not from Brest, 240 km away).
+    let r = api
+        .api_get(&search("rome=D1102&commune=35238&radius_km=20"), &token)
+        .await;
+    r.assert_status(StatusCode::OK);
+    let found = r.json();
+    let me = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id.as_str())
+        .expect("the validated profile is found around Rennes");
+    assert_eq!(me["first_name"], "Léa");
+    assert!(!r.text.contains(CANDIDATE) && !r.text.contains("birth"));
+    let far = api
+        .api_get(&search("rome=D1102&commune=29019&radius_km=50"), &token)
+        .await;
+    assert!(!far.text.contains(&id));
+    assert!(
+        !api.api_get(&search("rome=M1607"), &token)
+            .await
+            .text
+            .contains(&id)
+    );
+    assert!(
+        recruiter
+            .get("/candidats?metier=D1102&commune=Rennes&rayon=20")
+            .await
+            .contains(&format!("/candidats/{id}"))
+    );
+
+    // Bad criteria: structured French errors in the API, listed on the page.
+    let r = api
+        .api_get(&search("commune=Nulle-Part-sur-Mer&level=12"), &token)
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["code"], "invalid");
+    let message = r.json()["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains("Aucune commune ne correspond") && message.contains("niveau"),
+        "{message}"
+    );
+    let page = recruiter.get("/candidats?commune=Nulle-Part-sur-Mer").await;
+    assert!(page.contains("Aucune commune ne correspond"));
+
+    // A saved profile leaves the recruiter's basket when its owner hides it.
+    api.api_json(
+        "PUT",
+        &format!("/api/v1/basket/candidates/{id}"),
+        &token,
+        serde_json::json!({}),
+    )
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    let basket = api.api_get("/api/v1/basket", &token).await;
+    assert_eq!(basket.json()["profiles"][0]["id"], id.as_str());
+    candidate.get("/profil").await;
+    candidate
+        .post_form("/profil/visibilite", &[("visible", "non")])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let basket = api.api_get("/api/v1/basket", &token).await;
+    assert!(!basket.text.contains(&id));
+    assert!(
+        !api.api_get(&search("rome=D1102"), &token)
+            .await
+            .text
+            .contains(&id)
+    );
+    api.api_json(
+        "PUT",
+        &format!("/api/v1/basket/candidates/{id}"),
+        &token,
+        serde_json::json!({}),
+    )
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
+
+    // Only validated recruiters and training centres search CVs.
+    let candidate_token = candidate.new_api_token().await;
+    api.api_get(&search("rome=D1102"), &candidate_token)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let mut pending = app.login_as("garage.kerherve@demo.passerelle.test").await;
+    let pending_token = pending.new_api_token().await;
+    let r = api.api_get(&search(""), &pending_token).await;
+    r.assert_status(StatusCode::FORBIDDEN);
+    assert!(r.json()["message"].as_str().unwrap().contains("réservée"));
 }

@@ -489,6 +489,17 @@ impl Client<'_> {
         self.request(request).await
     }
 
+    /// Creates a personal API token from the account page, as the person would.
+    pub async fn new_api_token(&mut self) -> String {
+        self.get("/compte").await;
+        let r = self.post_form("/compte/jetons", &[("name", "api")]).await;
+        let start = r.text.find("psl_").expect("the new token is shown once");
+        r.text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect()
+    }
+
     pub fn has_session(&self) -> bool {
         self.cookie.is_some()
     }

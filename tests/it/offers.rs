@@ -284,24 +284,14 @@ async fn offer_lifecycle_with_moderation(app: TestApp) {
     assert!(journal.contains("offer_approved") && journal.contains("offer_rejected"));
 }
 
-async fn token(c: &mut Client<'_>) -> String {
-    c.get("/compte").await;
-    let r = c.post_form("/compte/jetons", &[("name", "api")]).await;
-    let start = r.text.find("psl_").unwrap();
-    r.text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-        .collect()
-}
-
 async fn offers_by_api_with_structured_errors(app: TestApp) {
     let app = app.with_demo().await;
     let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
-    let recruiter_token = token(&mut recruiter).await;
+    let recruiter_token = recruiter.new_api_token().await;
     let mut officer = app
         .login_as("registration_officer@demo.passerelle.test")
         .await;
-    let officer_token = token(&mut officer).await;
+    let officer_token = officer.new_api_token().await;
     let mut api = app.client();
 
     let bad = api

@@ -27,6 +27,11 @@ async fn health_metrics_openapi_and_french_pages(app: TestApp) {
             && csp.contains("frame-ancestors 'none'")
             && !csp.contains("unsafe-inline")
     );
+    // Map tiles are the one outside source of images, from configuration.
+    assert!(
+        csp.contains("img-src 'self' data: http://127.0.0.1:9;"),
+        "{csp}"
+    );
     assert_eq!(
         home.headers.get("x-content-type-options").unwrap(),
         "nosniff"
@@ -47,6 +52,10 @@ async fn health_metrics_openapi_and_french_pages(app: TestApp) {
         "/api/v1/referential/rome",
         "/api/v1/me",
         "/api/v1/organisations/{id}",
+        "/api/v1/offers/search",
+        "/api/v1/candidates/search",
+        "/api/v1/basket",
+        "/api/v1/saved-searches",
         "/healthz",
     ] {
         assert!(

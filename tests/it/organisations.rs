@@ -17,18 +17,6 @@ async fn own_org_id(client: &mut Client<'_>) -> String {
         .to_owned()
 }
 
-async fn token_of(client: &mut Client<'_>) -> String {
-    client.get("/compte").await;
-    let r = client
-        .post_form("/compte/jetons", &[("name", "test")])
-        .await;
-    let start = r.text.find("psl_").unwrap();
-    r.text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-        .collect()
-}
-
 async fn an_organisation_cannot_read_another(app: TestApp) {
     let app = app.with_demo().await;
     let mut pending_recruiter = app.login_as("garage.kerherve@demo.passerelle.test").await;
@@ -41,7 +29,7 @@ async fn an_organisation_cannot_read_another(app: TestApp) {
     page.assert_status(StatusCode::OK);
     assert!(page.contains("Boulangerie Le Goff"));
     assert!(page.contains("recruiter@demo.passerelle.test"));
-    let token = token_of(&mut recruiter).await;
+    let token = recruiter.new_api_token().await;
     let mut api = app.client();
     let own = api
         .api_get(&format!("/api/v1/organisations/{bakery}"), &token)
