@@ -9,7 +9,7 @@ use crate::auth::policy::{Action, authorize};
 use crate::db::{DbConnection, new_id, now, schema::*};
 use crate::error::{AppError, AppResult};
 
-#[derive(Clone, Debug, Queryable, Selectable)]
+#[derive(Clone, Debug, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = contact_requests)]
 pub struct ContactRequest {
     pub id: String,

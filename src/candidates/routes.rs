@@ -50,6 +50,12 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_search))
         .routes(routes!(api_get))
         .routes(routes!(api_export))
+        .routes(routes!(api_my_profile, api_save_profile))
+        .routes(routes!(api_queue))
+        .routes(routes!(api_decide))
+        .routes(routes!(api_request_contact))
+        .routes(routes!(api_contact_requests))
+        .routes(routes!(api_answer_contact))
 }
 
 fn candidate_only(me: &CurrentUser) -> AppResult<()> {
@@ -429,11 +435,16 @@ struct QueuePage {
     pending: Vec<(Profile, String, String)>,
 }
 
-async fn queue(State(state): State<AppState>, page: Page, me: CurrentUser) -> AppResult<Response> {
-    authorize(&me, &Action::ViewCandidateQueue)?;
+/// Profiles waiting for validation where the caller validates (the whole region for the
+/// regional administrator).
+async fn pending_profiles(
+    state: &AppState,
+    me: &CurrentUser,
+) -> AppResult<Vec<(Profile, String, String)>> {
+    authorize(me, &Action::ViewCandidateQueue)?;
     let admin = me.role == Role::RegionalAdmin;
     let deps = me.departments.clone();
-    let pending = state
+    state
         .db
         .run(move |conn| {
             let deps = if admin {
@@ -446,7 +457,11 @@ async fn queue(State(state): State<AppState>, page: Page, me: CurrentUser) -> Ap
             };
             store::pending_in(conn, &deps)
         })
-        .await?;
+        .await
+}
+
+async fn queue(State(state): State<AppState>, page: Page, me: CurrentUser) -> AppResult<Response> {
+    let pending = pending_profiles(&state, &me).await?;
     render(&QueuePage {
         page: page.titled("Profils à valider"),
         pending,
@@ -471,10 +486,37 @@ async fn decide(
         "refuser" => false,
         _ => return Err(AppError::bad_request("Décision inconnue.")),
     };
-    let reason = form.reason.filter(|r| !r.trim().is_empty());
+    match decide_profile(&state, me, id, approve, form.reason).await {
+        Ok(()) => {}
+        Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            session.set_flash(e.message().to_owned()).await?;
+            return Ok(see_other("/moderation/profils"));
+        }
+        Err(e) => return Err(e),
+    }
+    session
+        .set_flash(if approve {
+            "Le profil est validé."
+        } else {
+            "Le profil est renvoyé au candidat avec votre message."
+        })
+        .await?;
+    Ok(see_other("/moderation/profils"))
+}
+
+/// Validates or rejects a profile the caller moderates (a rejection needs a reason).
+async fn decide_profile(
+    state: &AppState,
+    me: CurrentUser,
+    id: String,
+    approve: bool,
+    reason: Option<String>,
+) -> AppResult<()> {
+    let reason = reason.filter(|r| !r.trim().is_empty());
     if !approve && reason.is_none() {
-        session.set_flash("Pour refuser un profil, indiquez ce qu’il faut corriger : le message est envoyé au candidat.").await?;
-        return Ok(see_other("/moderation/profils"));
+        return Err(AppError::unprocessable(
+            "Pour refuser un profil, indiquez ce qu’il faut corriger : le message est envoyé au candidat.",
+        ));
     }
     let base = state.config.base_url();
     state
@@ -488,15 +530,7 @@ async fn decide(
             .map_err(|_| AppError::not_found())?;
             service::decide(conn, &base, &me, &id, approve, reason.as_deref())
         })
-        .await?;
-    session
-        .set_flash(if approve {
-            "Le profil est validé."
-        } else {
-            "Le profil est renvoyé au candidat avec votre message."
-        })
-        .await?;
-    Ok(see_other("/moderation/profils"))
+        .await
 }
 
 // ---- Contact requests ----
@@ -914,4 +948,267 @@ async fn api_export(
         .run(move |conn| service::export(conn, &data_dir, &me.id))
         .await
         .map(Json)
+}
+
+/// The calling candidate's own profile, with its validation state and the contact requests
+/// received.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OwnProfile {
+    #[serde(flatten)]
+    pub profile: CandidateView,
+    /// `pending`, `validated` or `rejected`.
+    pub validation_status: String,
+    /// What the chamber asked to correct, after a rejection.
+    pub rejection_reason: Option<String>,
+    pub visible: bool,
+}
+
+async fn own_profile(state: &AppState, me: &CurrentUser) -> AppResult<OwnProfile> {
+    candidate_only(me)?;
+    let (id, first_name) = (me.id.clone(), me.first_name.clone());
+    state
+        .db
+        .run(move |conn| {
+            let profile = store::get(conn, &id)?.ok_or_else(|| {
+                AppError::new(
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    "Vous n’avez pas encore de profil : enregistrez-le d’abord.",
+                )
+            })?;
+            let (validation_status, rejection_reason, visible) = (
+                profile.validation_status.clone(),
+                profile.rejection_reason.clone(),
+                profile.visible,
+            );
+            Ok(OwnProfile {
+                profile: candidate_view(conn, profile, first_name, None)?,
+                validation_status,
+                rejection_reason,
+                visible,
+            })
+        })
+        .await
+}
+
+/// The calling candidate's profile.
+#[utoipa::path(get, path = "/me/profile", tag = "candidates", security(("bearer" = [])),
+    responses((status = 200, body = OwnProfile), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+async fn api_my_profile(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> AppResult<Json<OwnProfile>> {
+    own_profile(&state, &me).await.map(Json)
+}
+
+/// A candidate's profile as sent to the API (the same rules as the page's form).
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ProfileRequest {
+    /// 1 to 5 ROME codes (or labels) of the occupations wished.
+    pub occupations: Vec<String>,
+    /// Level reached and sought on the national scale (3 = CAP … 8 = doctorat).
+    pub level_reached: Option<i32>,
+    pub level_sought: Option<i32>,
+    /// INSEE code, postal code or name of the commune.
+    pub commune: String,
+    /// How far the candidate can go, in km.
+    pub mobility_km: i32,
+    /// `AAAA-MM-JJ`.
+    pub available_from: Option<chrono::NaiveDate>,
+    #[serde(default)]
+    pub presentation: String,
+    #[serde(default)]
+    pub structured_cv: String,
+    /// Visible to validated recruiters once the chamber has validated it.
+    #[serde(default)]
+    pub visible: bool,
+}
+
+impl ProfileRequest {
+    fn into_form(self) -> Result<ProfileForm, String> {
+        if self.occupations.len() > 5 {
+            return Err("Indiquez au plus 5 métiers.".to_owned());
+        }
+        let mut romes = self.occupations.into_iter();
+        let mut next = || romes.next().unwrap_or_default();
+        let level = |l: Option<i32>| l.map(|l| l.to_string()).unwrap_or_default();
+        Ok(ProfileForm {
+            rome1: next(),
+            rome2: next(),
+            rome3: next(),
+            rome4: next(),
+            rome5: next(),
+            level_reached: level(self.level_reached),
+            level_sought: level(self.level_sought),
+            commune: self.commune,
+            mobility_km: self.mobility_km.to_string(),
+            available_from: self
+                .available_from
+                .map(|d| d.format("%d/%m/%Y").to_string())
+                .unwrap_or_default(),
+            presentation: self.presentation,
+            structured_cv: self.structured_cv,
+            visible: self.visible.then(|| "oui".to_owned()),
+        })
+    }
+}
+
+/// Creates or replaces the calling candidate's profile; any change sends it back to the
+/// chamber for validation, as on the page.
+#[utoipa::path(put, path = "/me/profile", tag = "candidates", security(("bearer" = [])),
+    request_body = ProfileRequest,
+    responses((status = 200, body = OwnProfile), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+async fn api_save_profile(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    crate::web::extract::Json(body): crate::web::extract::Json<ProfileRequest>,
+) -> AppResult<Json<OwnProfile>> {
+    candidate_only(&me)?;
+    let form = body
+        .into_form()
+        .map_err(|e| AppError::invalid_fields(vec![e]))?;
+    let id = me.id.clone();
+    state
+        .db
+        .tx(move |conn| match service::check_form(conn, &form)? {
+            Ok(profile) => store::save(conn, &id, &profile).map(|_| Ok(())),
+            Err(errors) => Ok(Err(errors)),
+        })
+        .await?
+        .map_err(AppError::invalid_fields)?;
+    own_profile(&state, &me).await.map(Json)
+}
+
+/// A profile waiting for validation, as the chamber sees it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PendingProfile {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub department: Option<String>,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+/// Profiles waiting for validation in the caller's territory (registration officers).
+#[utoipa::path(get, path = "/moderation/candidates", tag = "candidates", security(("bearer" = [])),
+    responses((status = 200, body = [PendingProfile]), (status = 403, body = crate::error::ErrorBody)))]
+async fn api_queue(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> AppResult<Json<Vec<PendingProfile>>> {
+    let pending = pending_profiles(&state, &me).await?;
+    Ok(Json(
+        pending
+            .into_iter()
+            .map(|(p, first_name, last_name)| PendingProfile {
+                id: p.user_id,
+                first_name,
+                last_name,
+                department: p.department,
+                updated_at: p.updated_at,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct DecisionRequest {
+    pub approve: bool,
+    /// Required to reject: what to correct (sent to the candidate).
+    pub reason: Option<String>,
+}
+
+/// Validates or rejects a profile of the caller's territory.
+#[utoipa::path(post, path = "/moderation/candidates/{id}", tag = "candidates", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Candidate (account) id")), request_body = DecisionRequest,
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn api_decide(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    crate::web::extract::Json(body): crate::web::extract::Json<DecisionRequest>,
+) -> AppResult<StatusCode> {
+    decide_profile(&state, me, id, body.approve, body.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ContactRequestBody {
+    /// 20 to 2,000 characters: the job, the place, the contract.
+    pub message: String,
+}
+
+/// A recruiter or training centre asks to contact a candidate whose profile it may see; the
+/// candidate's e-mail address is given only if they accept.
+#[utoipa::path(post, path = "/candidates/{id}/contact-requests", tag = "candidates", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Candidate (account) id")), request_body = ContactRequestBody,
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+async fn api_request_contact(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    crate::web::extract::Json(body): crate::web::extract::Json<ContactRequestBody>,
+) -> AppResult<StatusCode> {
+    let base = state.config.base_url();
+    state
+        .db
+        .tx(move |conn| super::contact::request(conn, &base, &me, &id, &body.message))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The contact requests the calling candidate received, with the organisation's name.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReceivedContact {
+    #[serde(flatten)]
+    pub request: super::contact::ContactRequest,
+    pub organisation_name: String,
+}
+
+#[utoipa::path(get, path = "/me/contact-requests", tag = "candidates", security(("bearer" = [])),
+    responses((status = 200, body = [ReceivedContact]), (status = 403, body = crate::error::ErrorBody)))]
+async fn api_contact_requests(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> AppResult<Json<Vec<ReceivedContact>>> {
+    candidate_only(&me)?;
+    let list = state
+        .db
+        .run(move |conn| super::contact::received(conn, &me.id))
+        .await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|(request, organisation_name)| ReceivedContact {
+                request,
+                organisation_name,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ContactAnswer {
+    pub accept: bool,
+}
+
+/// The candidate accepts (their e-mail address goes to the organisation) or declines.
+#[utoipa::path(post, path = "/me/contact-requests/{id}", tag = "candidates", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Contact request id")), request_body = ContactAnswer,
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+async fn api_answer_contact(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    crate::web::extract::Json(body): crate::web::extract::Json<ContactAnswer>,
+) -> AppResult<StatusCode> {
+    candidate_only(&me)?;
+    let base = state.config.base_url();
+    state
+        .db
+        .tx(move |conn| super::contact::answer(conn, &base, &me, &id, body.accept))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -8,7 +8,8 @@ both_backends!(
     cv_uploads_are_checked,
     candidates_export_and_erase_their_data,
     inactive_candidates_are_warned_then_erased,
-    cv_search_by_page_and_api_is_scoped
+    cv_search_by_page_and_api_is_scoped,
+    profiles_moderation_and_contact_by_api
 );
 
 const CANDIDATE: &str = "candidate@demo.passerelle.test";
@@ -556,4 +557,113 @@ async fn cv_search_by_page_and_api_is_scoped(app: TestApp) {
     let r = api.api_get(&search(""), &pending_token).await;
     r.assert_status(StatusCode::FORBIDDEN);
     assert!(r.json()["message"].as_str().unwrap().contains("réservée"));
+}
+
+async fn profiles_moderation_and_contact_by_api(app: TestApp) {
+    use serde_json::json;
+    let app = app.with_demo().await;
+    let mut candidate = app.login_as(CANDIDATE).await;
+    let token = candidate.new_api_token().await;
+    let mut api = app.client();
+
+    let r = api.api_get("/api/v1/me/profile", &token).await;
+    r.assert_status(StatusCode::NOT_FOUND);
+    assert!(r.json()["message"].as_str().unwrap().contains("profil"));
+    let r = api
+        .api_json(
+            "PUT",
+            "/api/v1/me/profile",
+            &token,
+            json!({"occupations": ["XXXX"], "commune": "Nulle-Part", "mobility_km": 20}),
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let message = r.json()["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains("n’a pas été reconnu") && message.contains("Aucune commune"),
+        "{message}"
+    );
+    let r = api
+        .api_json(
+            "PUT",
+            "/api/v1/me/profile",
+            &token,
+            json!({"occupations": ["D1102", "pâtissier"], "commune": "35238", "mobility_km": 20,
+                   "level_reached": 3, "available_from": "2027-09-01",
+                   "presentation": "J’aime le travail du matin.", "visible": true}),
+        )
+        .await;
+    r.assert_status(StatusCode::OK);
+    let profile = r.json();
+    assert_eq!(profile["validation_status"], "pending");
+    assert_eq!(profile["occupations"].as_array().unwrap().len(), 2);
+    let id = profile["id"].as_str().unwrap().to_owned();
+
+    // The chamber validates through the API; a rejection needs a reason.
+    let mut officer = app
+        .login_as("registration_officer@demo.passerelle.test")
+        .await;
+    let officer_token = officer.new_api_token().await;
+    let queue = api
+        .api_get("/api/v1/moderation/candidates", &officer_token)
+        .await;
+    queue.assert_status(StatusCode::OK);
+    assert!(queue.text.contains(&id));
+    let decide = format!("/api/v1/moderation/candidates/{id}");
+    api.api_json("POST", &decide, &officer_token, json!({"approve": false}))
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    api.api_json("POST", &decide, &token, json!({"approve": true}))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    api.api_get("/api/v1/moderation/candidates", &token)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    api.api_json("POST", &decide, &officer_token, json!({"approve": true}))
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(
+        api.api_get("/api/v1/me/profile", &token).await.json()["validation_status"],
+        "validated"
+    );
+
+    // A recruiter asks to get in touch; the candidate accepts; only then the address goes out.
+    let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
+    let recruiter_token = recruiter.new_api_token().await;
+    let ask = format!("/api/v1/candidates/{id}/contact-requests");
+    api.api_json(
+        "POST",
+        &ask,
+        &recruiter_token,
+        json!({"message": "Bonjour"}),
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    api.api_json(
+        "POST",
+        &ask,
+        &recruiter_token,
+        json!({"message": "Bonjour, nous cherchons un·e apprenti·e boulanger·ère à Rennes pour septembre."}),
+    )
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    let received = api
+        .api_get("/api/v1/me/contact-requests", &token)
+        .await
+        .json();
+    let request = received[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(received[0]["status"], "pending");
+    assert_eq!(received[0]["organisation_name"], "Boulangerie Le Goff");
+    let answer = format!("/api/v1/me/contact-requests/{request}");
+    api.api_json("POST", &answer, &recruiter_token, json!({"accept": true}))
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    api.api_json("POST", &answer, &token, json!({"accept": true}))
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    let mail = app.last_mail_to("recruiter@demo.passerelle.test").await;
+    assert!(mail.body.contains(CANDIDATE));
+    api.api_json("POST", &answer, &token, json!({"accept": false}))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
 }
