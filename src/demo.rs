@@ -337,6 +337,22 @@ pub fn load(conn: &mut DbConnection) -> AppResult<bool> {
         )?;
     }
     offers(conn, &ids)?;
+    // The training centre's software sends its offers in the generic format; the chamber
+    // trusts it, so they publish without review.
+    let generic = crate::imports::profile::preset("generic").expect("generic preset");
+    crate::imports::service::create_profile(
+        conn,
+        &ids["training_centre"],
+        &crate::imports::service::ProfileInput {
+            identifier: "demo-generic".to_owned(),
+            name: "Offres du logiciel de gestion du CFA".to_owned(),
+            preset: generic.name.to_owned(),
+            mapping: generic.mapping(),
+            mode: crate::imports::profile::Mode::Delta,
+            defaults: generic.default_values(),
+        },
+        true,
+    )?;
     // The pending company has its own recruiter, so the chamber's queue has someone to answer.
     let email =
         EmailAddress::parse(&format!("garage.kerherve@{DOMAIN}")).expect("valid demo address");

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod imports;
 pub mod jobs;
 pub mod mail;
 pub mod offers;
@@ -75,6 +76,14 @@ impl AppState {
             mailer,
             search,
         }));
+        let interrupted = imports::service::fail_interrupted(&mut *state.db.conn()?)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if interrupted > 0 {
+            tracing::warn!(
+                interrupted,
+                "import runs interrupted by a stop marked as failed"
+            );
+        }
         // The database is the source of truth: an index that disagrees is rebuilt.
         let published = offers::index::published_count(&mut *state.db.conn()?)
             .map_err(|e| anyhow::anyhow!("{e}"))?;

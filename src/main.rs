@@ -42,6 +42,21 @@ enum Command {
     /// Reference data (ROME, NAF, communes…).
     #[command(subcommand)]
     Reference(ReferenceCommand),
+    /// Import partner files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import a CSV file of offers through an import profile (with a progress bar); prints the
+    /// run's summary and writes the report beside the file (`FILE.report.csv`).
+    Offers {
+        /// The import profile's identifier (e.g. demo-generic).
+        #[arg(long)]
+        profile: String,
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -176,6 +191,11 @@ async fn main() -> anyhow::Result<()> {
             println!("Index de recherche reconstruit : {count} offres publiées.");
         }
         Command::Bench(BenchCommand::Search(args)) => passerelle::search::bench::run(args)?,
+        Command::Import(ImportCommand::Offers { profile, file }) => {
+            let state = AppState::init(config)?;
+            state.ensure_reference_data()?;
+            import_offers(&state, &profile, &file).await?;
+        }
         Command::Org(OrgCommand::Create {
             kind,
             name,
@@ -332,6 +352,62 @@ fn user_command(state: AppState, command: UserCommand) -> anyhow::Result<()> {
             let secret = tokens::create_api_token(&mut conn, &user.id, &name).map_err(app_err)?;
             println!("{secret}");
         }
+    }
+    Ok(())
+}
+
+async fn import_offers(
+    state: &AppState,
+    identifier: &str,
+    file: &std::path::Path,
+) -> anyhow::Result<()> {
+    use passerelle::imports::service;
+    let key = identifier.to_owned();
+    let profile = state
+        .db
+        .run(move |conn| service::profile_by_identifier(conn, &key))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .with_context(|| format!("aucun profil d’import « {identifier} »"))?;
+    let bytes = std::fs::read(file).with_context(|| format!("lecture de {}", file.display()))?;
+    let rows = bytes.iter().filter(|b| **b == b'\n').count().max(1);
+    let bar = indicatif::ProgressBar::new(u64::try_from(rows).unwrap_or(0));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/~{len} lignes ({eta} restantes)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = bar.clone();
+    let run = service::run(
+        state,
+        service::Upload {
+            profile,
+            user_id: None,
+            channel: service::Channel::Cli,
+            file_name: file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            bytes,
+        },
+        move |done| progress.set_position(u64::try_from(done).unwrap_or(0)),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    let id = run.id.clone();
+    let rejected = state
+        .db
+        .run(move |conn| service::rejections(conn, &id))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut report = file.as_os_str().to_owned();
+    report.push(".report.csv");
+    std::fs::write(&report, service::report_csv(&run, &rejected))
+        .with_context(|| format!("écriture du rapport {}", report.to_string_lossy()))?;
+    println!("{}", run.summary());
+    println!("Rapport : {}", report.to_string_lossy());
+    if run.status == "failed" {
+        anyhow::bail!("fichier refusé");
     }
     Ok(())
 }

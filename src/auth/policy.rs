@@ -74,6 +74,14 @@ pub enum Action<'a> {
     ViewOperations,
     /// Read the audit log.
     ViewAuditLog,
+    /// Send files through an import profile of this organisation and see its runs (its staff).
+    UseImports(&'a OrgRef),
+    /// Create and edit the organisation's import profiles (its administrators).
+    ManageImportProfiles(&'a OrgRef),
+    /// Let an organisation's imported offers publish without review (the chamber covering it).
+    TrustImports(&'a OrgRef),
+    /// See every partner's import runs.
+    ViewAllImports,
 }
 
 fn same_org(user: &CurrentUser, org: &OrgRef) -> bool {
@@ -147,7 +155,24 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                 && org.kind == OrgKind::Company
                 && covers(user, org)
         }
+        Action::UseImports(org) => {
+            same_org(user, org)
+                && matches!(
+                    user.role,
+                    Role::TrainingStaff | Role::RegistrationOfficer | Role::Recruiter
+                )
+        }
+        Action::ManageImportProfiles(org) => {
+            same_org(user, org)
+                && user.is_org_admin
+                && matches!(
+                    user.role,
+                    Role::TrainingStaff | Role::RegistrationOfficer | Role::Recruiter
+                )
+        }
+        Action::TrustImports(org) => user.role == Role::RegistrationOfficer && covers(user, org),
         Action::AdministerAccounts
+        | Action::ViewAllImports
         | Action::ManageOrganisations
         | Action::ViewOperations
         | Action::ViewAuditLog => false,

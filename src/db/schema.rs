@@ -225,6 +225,61 @@ diesel::table! {
         expiry_warned_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        import_profile_id -> Nullable<Text>,
+        partner_reference -> Nullable<Text>,
+        import_digest -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    import_profiles (id) {
+        id -> Text,
+        organisation_id -> Text,
+        identifier -> Text,
+        name -> Text,
+        preset -> Text,
+        mapping -> Text,
+        mode -> Text,
+        defaults -> Text,
+        trusted -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    import_runs (id) {
+        id -> Text,
+        profile_id -> Text,
+        organisation_id -> Text,
+        user_id -> Nullable<Text>,
+        channel -> Text,
+        file_name -> Text,
+        file_sha256 -> Text,
+        file_bytes -> BigInt,
+        status -> Text,
+        error -> Nullable<Text>,
+        received -> Integer,
+        created -> Integer,
+        updated -> Integer,
+        unchanged -> Integer,
+        withdrawn -> Integer,
+        rejected -> Integer,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        duration_ms -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    import_rejections (run_id, seq) {
+        run_id -> Text,
+        seq -> Integer,
+        line -> Integer,
+        reference -> Text,
+        column_name -> Text,
+        value -> Text,
+        reason -> Text,
     }
 }
 
@@ -348,7 +403,13 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(user_tokens -> users (user_id));
 
+diesel::joinable!(import_runs -> import_profiles (profile_id));
+diesel::joinable!(import_rejections -> import_runs (run_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    import_profiles,
+    import_runs,
+    import_rejections,
     regions,
     departments,
     communes,

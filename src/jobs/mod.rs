@@ -170,6 +170,11 @@ async fn dispatch(app: &AppState, job: &Job) -> anyhow::Result<()> {
             app.search_sync(expired).await?;
             Ok(())
         }
+        crate::imports::service::REINDEX_JOB => {
+            let count = crate::imports::service::reindex_profile(app, job.payload.clone()).await?;
+            tracing::info!(count, "imported offers reindexed");
+            Ok(())
+        }
         "basket.digest" => {
             let sent = crate::basket::service::send_digests(app).await?;
             tracing::info!(sent, "saved-search digests");

@@ -112,6 +112,7 @@ fn doc(row: Row, naf: &HashMap<String, String>) -> OfferDoc {
 }
 
 /// The documents of the given offers that are published; the others are to be removed.
+/// Callers pass at most a few thousand ids at a time (one SQL parameter each).
 pub fn docs_for(
     conn: &mut DbConnection,
     ids: &[String],
@@ -121,9 +122,10 @@ pub fn docs_for(
         .filter(offers::id.eq_any(ids))
         .load(conn)?;
     let docs: Vec<OfferDoc> = rows.into_iter().map(|r| doc(r, &naf)).collect();
+    let found: std::collections::HashSet<&str> = docs.iter().map(|d| d.id.as_str()).collect();
     let gone = ids
         .iter()
-        .filter(|id| !docs.iter().any(|d| &d.id == *id))
+        .filter(|id| !found.contains(id.as_str()))
         .cloned()
         .collect();
     Ok((docs, gone))

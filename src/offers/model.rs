@@ -128,6 +128,13 @@ pub struct Offer {
     pub expiry_warned_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The import profile that brought the offer, if it came from a partner's file.
+    #[serde(skip)]
+    pub import_profile_id: Option<String>,
+    /// The partner's own reference of the offer (unique per import profile).
+    pub partner_reference: Option<String>,
+    #[serde(skip)]
+    pub import_digest: Option<String>,
 }
 
 impl Offer {

@@ -1,0 +1,802 @@
+//! Applying one partner file: every row is checked (French reasons, line and column), the valid
+//! ones are upserted by (profile, partner reference) and, in snapshot mode, the profile's offers
+//! missing from the file are withdrawn. The caller runs all of it in one transaction, so a file
+//! is applied entirely or not at all.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Duration, NaiveDate};
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::profile::{FIELDS, ImportProfile, Mode, field};
+use super::read::{Row, Table, parse_date, parse_integer};
+use crate::db::schema::{communes, import_profiles, offers, rome_occupations};
+use crate::db::{DbConnection, new_id, now};
+use crate::error::AppResult;
+use crate::offers::model::{ContractType, OfferStatus};
+use crate::organisations::store::{self as orgs, NewOrganisation};
+use crate::types::{OrgKind, OrgStatus, Siret};
+
+/// What one file did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Counts {
+    pub received: i32,
+    pub created: i32,
+    pub updated: i32,
+    pub unchanged: i32,
+    pub withdrawn: i32,
+    pub rejected: i32,
+}
+
+/// One reason a row was not applied.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Rejection {
+    pub line: i32,
+    pub reference: String,
+    /// Column header in the partner's file (or the field's name when it has no column).
+    pub column: String,
+    pub value: String,
+    pub reason: String,
+}
+
+/// The outcome of applying a file: counts, rejected rows, offers whose index entry must change.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub counts: Counts,
+    pub rejections: Vec<Rejection>,
+    pub changed: Vec<String>,
+}
+
+/// A file that cannot be applied at all (its columns do not match the profile).
+#[derive(Debug)]
+pub struct Mismatch(pub String);
+
+/// Where each field comes from: a column of the file, or the profile's default value.
+struct Columns {
+    index: HashMap<&'static str, (usize, String)>,
+    defaults: HashMap<String, String>,
+}
+
+impl Columns {
+    fn resolve(profile: &ImportProfile, table: &Table) -> Result<Self, Mismatch> {
+        let mapping = profile.mapping();
+        let defaults = profile.default_values();
+        let mut index = HashMap::new();
+        let mut missing = Vec::new();
+        for f in FIELDS {
+            let Some(header) = mapping.get(f.key).filter(|h| !h.trim().is_empty()) else {
+                continue;
+            };
+            match table.column(header) {
+                Some(i) => {
+                    index.insert(f.key, (i, header.clone()));
+                }
+                None if f.required && !defaults.contains_key(f.key) => {
+                    missing.push(format!("« {header} » ({})", f.label));
+                }
+                None => {}
+            }
+        }
+        if !missing.is_empty() {
+            return Err(Mismatch(format!(
+                "Colonnes attendues absentes du fichier : {}. Colonnes trouvées : {}. Vérifiez \
+                 l’export de votre logiciel ou la correspondance des colonnes du profil « {} ».",
+                missing.join(", "),
+                table
+                    .headers
+                    .iter()
+                    .map(|h| format!("« {h} »"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                profile.identifier
+            )));
+        }
+        Ok(Self {
+            index,
+            defaults: defaults.into_iter().collect(),
+        })
+    }
+
+    /// The value of a field in a row (the default when the cell is empty), and where it came
+    /// from, for the report.
+    fn get<'r>(&'r self, row: &'r Row, key: &'static str) -> (&'r str, String) {
+        let label = || field(key).map_or(key, |f| f.label).to_owned();
+        match self.index.get(key) {
+            Some((i, header)) => {
+                let value = row.get(*i);
+                if value.is_empty() {
+                    let default = self.defaults.get(key).map_or("", String::as_str);
+                    (default, header.clone())
+                } else {
+                    (value, header.clone())
+                }
+            }
+            None => (self.defaults.get(key).map_or("", String::as_str), label()),
+        }
+    }
+}
+
+/// Reference data looked up once per file.
+struct Lookups {
+    rome: HashSet<String>,
+    /// INSEE code → department.
+    communes: HashMap<String, String>,
+    /// What a typed commune (name, postal code) resolved to, or why not.
+    typed_communes: HashMap<String, Result<(String, String), String>>,
+    /// SIRET → company id (or why it cannot be used).
+    companies: HashMap<String, Result<String, String>>,
+    delegated: HashSet<String>,
+}
+
+impl Lookups {
+    fn load(conn: &mut DbConnection) -> AppResult<Self> {
+        let rome = rome_occupations::table
+            .select(rome_occupations::code)
+            .load::<String>(conn)?
+            .into_iter()
+            .collect();
+        let communes = communes::table
+            .select((communes::insee_code, communes::department))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect();
+        Ok(Self {
+            rome,
+            communes,
+            typed_communes: HashMap::new(),
+            companies: HashMap::new(),
+            delegated: HashSet::new(),
+        })
+    }
+
+    fn commune(
+        &mut self,
+        conn: &mut DbConnection,
+        typed: &str,
+    ) -> AppResult<Result<(String, String), String>> {
+        if let Some(department) = self.communes.get(typed) {
+            return Ok(Ok((typed.to_owned(), department.clone())));
+        }
+        if let Some(known) = self.typed_communes.get(typed) {
+            return Ok(known.clone());
+        }
+        let found = match crate::referential::store::resolve_commune(conn, typed)? {
+            Ok(c) => Ok((c.insee_code, c.department)),
+            Err(choices) if choices.is_empty() => Err(
+                "Commune introuvable : indiquez le code INSEE, le code postal ou le nom exact."
+                    .to_owned(),
+            ),
+            Err(_) => Err(
+                "Plusieurs communes correspondent : indiquez le code INSEE ou « Nom (code postal) »."
+                    .to_owned(),
+            ),
+        };
+        self.typed_communes.insert(typed.to_owned(), found.clone());
+        Ok(found)
+    }
+}
+
+/// A row turned into an offer's content.
+struct Content {
+    title: String,
+    description: String,
+    rome_code: String,
+    contract_type: ContractType,
+    level: i32,
+    training: Option<String>,
+    start_date: NaiveDate,
+    duration_months: i32,
+    commune_insee: String,
+    department: String,
+    positions: i32,
+    share_with_france_travail: bool,
+    siret: Siret,
+    company_name: String,
+}
+
+impl Content {
+    /// A digest of everything the file says about the offer: equal digests, nothing to do.
+    fn digest(&self) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            self.title.as_str(),
+            &self.description,
+            &self.rome_code,
+            self.contract_type.as_str(),
+            &self.level.to_string(),
+            self.training.as_deref().unwrap_or(""),
+            &self.start_date.to_string(),
+            &self.duration_months.to_string(),
+            &self.commune_insee,
+            &self.positions.to_string(),
+            if self.share_with_france_travail {
+                "1"
+            } else {
+                "0"
+            },
+            self.siret.as_str(),
+            &self.company_name,
+        ] {
+            h.update(part.as_bytes());
+            h.update([0x1f]);
+        }
+        hex::encode(h.finalize())
+    }
+}
+
+/// Contract types as partner software writes them.
+fn contract_type(value: &str) -> Option<ContractType> {
+    let folded = crate::types::fold(value);
+    let folded = folded.trim();
+    if folded.is_empty() {
+        return None;
+    }
+    if [
+        "apprentissage",
+        "app",
+        "apprenti",
+        "contrat d apprentissage",
+        "contrat d'apprentissage",
+        "ca",
+    ]
+    .contains(&folded)
+        || folded.contains("apprenti")
+    {
+        return Some(ContractType::Apprenticeship);
+    }
+    if [
+        "professionnalisation",
+        "pro",
+        "cp",
+        "contrat de professionnalisation",
+    ]
+    .contains(&folded)
+        || folded.contains("professionnalisation")
+    {
+        return Some(ContractType::Professionalisation);
+    }
+    None
+}
+
+/// Diploma levels: the national scale 3…8, the former scale V…I and common diploma names.
+fn level(value: &str) -> Option<i32> {
+    let folded = crate::types::fold(value);
+    let folded = folded.trim().trim_start_matches("niveau").trim();
+    if let Ok(n) = folded.parse::<i32>() {
+        return (3..=8).contains(&n).then_some(n);
+    }
+    Some(match folded {
+        "v" | "cap" | "bep" | "cap/bep" => 3,
+        "iv" | "bac" | "bac pro" | "bp" | "brevet professionnel" => 4,
+        "iii" | "bts" | "dut" | "bac+2" | "bac + 2" => 5,
+        "ii" | "licence" | "licence pro" | "but" | "bac+3" | "bac + 3" => 6,
+        "i" | "master" | "ingenieur" | "bac+5" | "bac + 5" => 7,
+        "doctorat" => 8,
+        _ => return None,
+    })
+}
+
+fn yes_no(value: &str) -> Option<bool> {
+    match crate::types::fold(value).trim() {
+        "" => None,
+        "oui" | "o" | "1" | "x" | "true" | "vrai" | "yes" | "y" => Some(true),
+        "non" | "n" | "0" | "false" | "faux" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// Checks one row; every problem of the row is reported.
+fn check_row(
+    conn: &mut DbConnection,
+    columns: &Columns,
+    lookups: &mut Lookups,
+    row: &Row,
+    reference: &str,
+    today: NaiveDate,
+) -> AppResult<Result<Content, Vec<Rejection>>> {
+    let mut problems = Vec::new();
+    let mut reject = |key: &'static str, value: &str, reason: String| {
+        let (_, column) = columns.get(row, key);
+        problems.push(Rejection {
+            line: i32::try_from(row.line).unwrap_or(i32::MAX),
+            reference: reference.to_owned(),
+            column,
+            value: value.chars().take(200).collect(),
+            reason,
+        });
+    };
+    let text = |key: &'static str| columns.get(row, key).0.trim().to_owned();
+
+    let title = text("title");
+    if title.is_empty() {
+        reject("title", &title, "Intitulé manquant.".to_owned());
+    } else if title.chars().count() > 150 {
+        reject(
+            "title",
+            &title,
+            "L’intitulé dépasse 150 caractères.".to_owned(),
+        );
+    }
+    let description = text("description");
+    if description.chars().count() < 30 {
+        reject(
+            "description",
+            &description,
+            "Description trop courte : 30 caractères au moins (missions, horaires, qualités attendues).".to_owned(),
+        );
+    } else if description.chars().count() > 5000 {
+        reject(
+            "description",
+            "",
+            "La description dépasse 5 000 caractères.".to_owned(),
+        );
+    }
+    let typed_rome = text("rome_code");
+    let rome_code = typed_rome
+        .split([' ', '-', '–'])
+        .next()
+        .unwrap_or("")
+        .to_uppercase();
+    if !lookups.rome.contains(&rome_code) {
+        reject(
+            "rome_code",
+            &typed_rome,
+            if typed_rome.is_empty() {
+                "Code ROME manquant.".to_owned()
+            } else {
+                "Code ROME inconnu du référentiel ROME 4.0 (exemple : D1102).".to_owned()
+            },
+        );
+    }
+    let typed_contract = text("contract_type");
+    let contract = contract_type(&typed_contract);
+    if contract.is_none() {
+        reject(
+            "contract_type",
+            &typed_contract,
+            "Type de contrat inconnu : apprentissage ou professionnalisation.".to_owned(),
+        );
+    }
+    let typed_level = text("level");
+    let level = level(&typed_level);
+    if level.is_none() {
+        reject(
+            "level",
+            &typed_level,
+            "Niveau de diplôme inconnu : de 3 (CAP) à 8 (doctorat).".to_owned(),
+        );
+    }
+    let typed_commune = text("commune");
+    let commune = if typed_commune.is_empty() {
+        reject(
+            "commune",
+            "",
+            "Commune du lieu de travail manquante.".to_owned(),
+        );
+        None
+    } else {
+        match lookups.commune(conn, &typed_commune)? {
+            Ok(c) => Some(c),
+            Err(reason) => {
+                reject("commune", &typed_commune, reason);
+                None
+            }
+        }
+    };
+    let typed_start = text("start_date");
+    let start_date = match parse_date(&typed_start) {
+        None => {
+            reject(
+                "start_date",
+                &typed_start,
+                "Date de début illisible : JJ/MM/AAAA ou AAAA-MM-JJ.".to_owned(),
+            );
+            None
+        }
+        Some(d) if d < today - Duration::days(31) => {
+            reject(
+                "start_date",
+                &typed_start,
+                "Date de début passée depuis plus d’un mois.".to_owned(),
+            );
+            None
+        }
+        Some(d) => Some(d),
+    };
+    let typed_duration = text("duration_months");
+    let duration = parse_integer(&typed_duration).filter(|d| (1..=48).contains(d));
+    if duration.is_none() {
+        reject(
+            "duration_months",
+            &typed_duration,
+            "Durée du contrat en mois, de 1 à 48.".to_owned(),
+        );
+    }
+    let typed_positions = text("positions");
+    let positions = parse_integer(&typed_positions).filter(|p| (1..=99).contains(p));
+    if positions.is_none() {
+        reject(
+            "positions",
+            &typed_positions,
+            "Nombre de postes de 1 à 99.".to_owned(),
+        );
+    }
+    let typed_siret = text("siret");
+    let siret = match Siret::parse(&typed_siret) {
+        Ok(s) => Some(s),
+        Err(_) if typed_siret.is_empty() => {
+            reject("siret", "", "SIRET de l’entreprise manquant.".to_owned());
+            None
+        }
+        Err(_) => {
+            reject(
+                "siret",
+                &typed_siret,
+                "SIRET invalide : 14 chiffres dont la clé de contrôle est juste.".to_owned(),
+            );
+            None
+        }
+    };
+    let company_name = text("company_name");
+    let typed_ft = text("france_travail");
+    let share = if typed_ft.is_empty() {
+        false
+    } else {
+        match yes_no(&typed_ft) {
+            Some(b) => b,
+            None => {
+                reject(
+                    "france_travail",
+                    &typed_ft,
+                    "Diffusion à France Travail : oui ou non.".to_owned(),
+                );
+                false
+            }
+        }
+    };
+    let training = Some(text("training")).filter(|t| !t.is_empty());
+    match (
+        rome_code, contract, level, commune, start_date, duration, positions, siret,
+    ) {
+        (
+            rome_code,
+            Some(contract_type),
+            Some(level),
+            Some((commune_insee, department)),
+            Some(start_date),
+            Some(duration),
+            Some(positions),
+            Some(siret),
+        ) if problems.is_empty() => Ok(Ok(Content {
+            title,
+            description,
+            rome_code,
+            contract_type,
+            level,
+            training,
+            start_date,
+            duration_months: i32::try_from(duration).unwrap_or(1),
+            commune_insee,
+            department,
+            positions: i32::try_from(positions).unwrap_or(1),
+            share_with_france_travail: share,
+            siret,
+            company_name,
+        })),
+        _ => Ok(Err(problems)),
+    }
+}
+
+/// The company of a row: known by its SIRET, or created for the partner (which then manages
+/// its offers by delegation).
+fn company(
+    conn: &mut DbConnection,
+    lookups: &mut Lookups,
+    partner_id: &str,
+    content: &Content,
+) -> AppResult<Result<String, String>> {
+    let siret = content.siret.as_str().to_owned();
+    if let Some(known) = lookups.companies.get(&siret) {
+        return Ok(known.clone());
+    }
+    let found = match orgs::find_by_siret(conn, &siret)? {
+        Some(org) if org.kind() != OrgKind::Company => {
+            Err("Ce SIRET est celui d’un organisme qui n’est pas une entreprise.".to_owned())
+        }
+        Some(org) => Ok(org.id),
+        None if content.company_name.is_empty() => Err(
+            "Entreprise inconnue de Passerelle : indiquez sa raison sociale pour la créer."
+                .to_owned(),
+        ),
+        None => Ok(orgs::create(
+            conn,
+            NewOrganisation {
+                kind: OrgKind::Company,
+                name: &content.company_name,
+                network: None,
+                siret: Some(&content.siret),
+                commune_insee: Some(&content.commune_insee),
+                status: OrgStatus::Active,
+                departments: std::slice::from_ref(&content.department),
+            },
+        )?),
+    };
+    if let Ok(company_id) = &found
+        && company_id != partner_id
+        && !lookups.delegated.contains(company_id)
+    {
+        if !crate::offers::store::is_delegated(conn, company_id, partner_id)? {
+            crate::offers::store::add_delegation(conn, company_id, partner_id)?;
+        }
+        lookups.delegated.insert(company_id.clone());
+    }
+    lookups.companies.insert(siret, found.clone());
+    Ok(found)
+}
+
+/// An offer this profile imported before.
+struct Known {
+    id: String,
+    digest: Option<String>,
+    status: OfferStatus,
+}
+
+fn known_offers(conn: &mut DbConnection, profile_id: &str) -> AppResult<HashMap<String, Known>> {
+    let rows: Vec<(String, Option<String>, Option<String>, String)> = offers::table
+        .filter(offers::import_profile_id.eq(profile_id))
+        .select((
+            offers::id,
+            offers::partner_reference,
+            offers::import_digest,
+            offers::status,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, reference, digest, status)| {
+            Some((
+                reference?,
+                Known {
+                    id,
+                    digest,
+                    status: OfferStatus::parse(&status).unwrap_or(OfferStatus::Draft),
+                },
+            ))
+        })
+        .collect())
+}
+
+/// Applies a file's rows for a profile. `progress` receives the number of rows done.
+pub fn apply(
+    conn: &mut DbConnection,
+    profile: &ImportProfile,
+    table: &Table,
+    today: NaiveDate,
+    progress: &dyn Fn(usize),
+) -> AppResult<Result<Applied, Mismatch>> {
+    let columns = match Columns::resolve(profile, table) {
+        Ok(c) => c,
+        Err(m) => return Ok(Err(m)),
+    };
+    let mut lookups = Lookups::load(conn)?;
+    let mut known = known_offers(conn, &profile.id)?;
+    let mut applied = Applied::default();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let at = now();
+    for (done, row) in table.rows.iter().enumerate() {
+        if done % 1000 == 0 {
+            progress(done);
+        }
+        applied.counts.received += 1;
+        let (reference, reference_column) = columns.get(row, "reference");
+        let reference = reference.trim().to_owned();
+        let line = i32::try_from(row.line).unwrap_or(i32::MAX);
+        let reject_row = |applied: &mut Applied, column: String, value: &str, reason: String| {
+            applied.rejections.push(Rejection {
+                line,
+                reference: reference.clone(),
+                column,
+                value: value.chars().take(200).collect(),
+                reason,
+            });
+        };
+        if reference.is_empty() || reference.chars().count() > 100 {
+            reject_row(
+                &mut applied,
+                reference_column,
+                &reference,
+                "Référence de l’offre manquante ou trop longue (100 caractères au plus) : c’est \
+                 elle qui relie la ligne à l’offre publiée."
+                    .to_owned(),
+            );
+            applied.counts.rejected += 1;
+            continue;
+        }
+        if let Some(first) = seen.insert(reference.clone(), row.line) {
+            reject_row(
+                &mut applied,
+                reference_column,
+                &reference,
+                format!("Référence déjà présente ligne {first} du fichier : la ligne est ignorée."),
+            );
+            seen.insert(reference.clone(), first);
+            applied.counts.rejected += 1;
+            continue;
+        }
+        let content = match check_row(conn, &columns, &mut lookups, row, &reference, today)? {
+            Ok(content) => content,
+            Err(problems) => {
+                applied.rejections.extend(problems);
+                applied.counts.rejected += 1;
+                continue;
+            }
+        };
+        let company_id = match company(conn, &mut lookups, &profile.organisation_id, &content)? {
+            Ok(id) => id,
+            Err(reason) => {
+                let (value, column) = columns.get(row, "siret");
+                let value = value.to_owned();
+                reject_row(&mut applied, column, &value, reason);
+                applied.counts.rejected += 1;
+                continue;
+            }
+        };
+        let digest = content.digest();
+        let reopened = if profile.trusted {
+            OfferStatus::Published
+        } else {
+            OfferStatus::Pending
+        };
+        match known.remove(&reference) {
+            None => {
+                let id = new_id();
+                diesel::insert_into(offers::table)
+                    .values((
+                        offers::id.eq(&id),
+                        offers::company_id.eq(&company_id),
+                        offers::managed_by_id.eq(&profile.organisation_id),
+                        offers::title.eq(&content.title),
+                        offers::description.eq(&content.description),
+                        offers::rome_code.eq(&content.rome_code),
+                        offers::contract_type.eq(content.contract_type.as_str()),
+                        offers::level.eq(content.level),
+                        offers::training.eq(&content.training),
+                        offers::start_date.eq(content.start_date),
+                        offers::duration_months.eq(content.duration_months),
+                        offers::commune_insee.eq(&content.commune_insee),
+                        offers::department.eq(&content.department),
+                        offers::positions.eq(content.positions),
+                        offers::share_with_france_travail.eq(content.share_with_france_travail),
+                        offers::status.eq(reopened.as_str()),
+                        offers::published_at.eq(profile.trusted.then_some(at)),
+                        offers::moderated_at.eq(profile.trusted.then_some(at)),
+                        offers::created_at.eq(at),
+                        offers::updated_at.eq(at),
+                        offers::import_profile_id.eq(&profile.id),
+                        offers::partner_reference.eq(&reference),
+                        offers::import_digest.eq(&digest),
+                    ))
+                    .execute(conn)?;
+                applied.counts.created += 1;
+                applied.changed.push(id);
+            }
+            Some(offer) => {
+                let changed = offer.digest.as_deref() != Some(digest.as_str());
+                // A withdrawn offer listed again is back; filled and expired ones stay so.
+                let status = match offer.status {
+                    OfferStatus::Withdrawn => reopened,
+                    OfferStatus::Published if changed && !profile.trusted => OfferStatus::Pending,
+                    OfferStatus::Pending if profile.trusted => OfferStatus::Published,
+                    other => other,
+                };
+                if !changed && status == offer.status {
+                    applied.counts.unchanged += 1;
+                    continue;
+                }
+                let publishing = status == OfferStatus::Published && offer.status != status;
+                diesel::update(offers::table.find(&offer.id))
+                    .set((
+                        offers::company_id.eq(&company_id),
+                        offers::title.eq(&content.title),
+                        offers::description.eq(&content.description),
+                        offers::rome_code.eq(&content.rome_code),
+                        offers::contract_type.eq(content.contract_type.as_str()),
+                        offers::level.eq(content.level),
+                        offers::training.eq(&content.training),
+                        offers::start_date.eq(content.start_date),
+                        offers::duration_months.eq(content.duration_months),
+                        offers::commune_insee.eq(&content.commune_insee),
+                        offers::department.eq(&content.department),
+                        offers::positions.eq(content.positions),
+                        offers::share_with_france_travail.eq(content.share_with_france_travail),
+                        offers::status.eq(status.as_str()),
+                        offers::updated_at.eq(at),
+                        offers::import_digest.eq(&digest),
+                    ))
+                    .execute(conn)?;
+                if publishing {
+                    diesel::update(offers::table.find(&offer.id))
+                        .set((
+                            offers::published_at.eq(at),
+                            offers::moderated_at.eq(at),
+                            offers::expiry_warned_at.eq(None::<chrono::NaiveDateTime>),
+                        ))
+                        .execute(conn)?;
+                }
+                applied.counts.updated += 1;
+                applied.changed.push(offer.id);
+            }
+        }
+    }
+    if profile.mode() == Mode::Snapshot {
+        // Offers of this profile that the file no longer lists (rejected rows still count as
+        // listed: their offer keeps its last good version).
+        let gone: Vec<String> = known
+            .into_iter()
+            .filter(|(reference, k)| {
+                !seen.contains_key(reference)
+                    && matches!(
+                        k.status,
+                        OfferStatus::Draft | OfferStatus::Pending | OfferStatus::Published
+                    )
+            })
+            .map(|(_, k)| k.id)
+            .collect();
+        for chunk in gone.chunks(500) {
+            diesel::update(offers::table.filter(offers::id.eq_any(chunk)))
+                .set((
+                    offers::status.eq(OfferStatus::Withdrawn.as_str()),
+                    offers::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+        }
+        applied.counts.withdrawn = i32::try_from(gone.len()).unwrap_or(i32::MAX);
+        applied.changed.extend(gone);
+    }
+    progress(table.rows.len());
+    diesel::update(import_profiles::table.find(&profile.id))
+        .set(import_profiles::updated_at.eq(at))
+        .execute(conn)?;
+    Ok(Ok(applied))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contract_types_and_levels_as_partners_write_them() {
+        for (typed, want) in [
+            ("apprentissage", Some(ContractType::Apprenticeship)),
+            (
+                "Contrat d’apprentissage",
+                Some(ContractType::Apprenticeship),
+            ),
+            ("APP", Some(ContractType::Apprenticeship)),
+            (
+                "Professionnalisation",
+                Some(ContractType::Professionalisation),
+            ),
+            ("PRO", Some(ContractType::Professionalisation)),
+            ("CDI", None),
+        ] {
+            assert_eq!(contract_type(typed), want, "{typed}");
+        }
+        for (typed, want) in [
+            ("3", Some(3)),
+            ("Niveau 5", Some(5)),
+            ("V", Some(3)),
+            ("IV", Some(4)),
+            ("BTS", Some(5)),
+            ("Licence", Some(6)),
+            ("9", None),
+            ("", None),
+        ] {
+            assert_eq!(level(typed), want, "{typed}");
+        }
+        assert_eq!(yes_no("Oui"), Some(true));
+        assert_eq!(yes_no("N"), Some(false));
+        assert_eq!(yes_no("peut-être"), None);
+    }
+}

@@ -1,0 +1,6 @@
+//! Partner imports: CSV files of offers sent by partner software over FTPS, HTTP or the command line.
+
+pub mod apply;
+pub mod profile;
+pub mod read;
+pub mod service;

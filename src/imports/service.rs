@@ -1,0 +1,514 @@
+//! Import runs: every file received is recorded (who, when, channel, name, hash, counts,
+//! duration, rejected rows), applied in one transaction, reported by e-mail, and the search
+//! index follows.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::apply::{self, Counts, Rejection};
+use super::profile::ImportProfile;
+use super::read;
+use crate::AppState;
+use crate::db::schema::{import_profiles, import_rejections, import_runs};
+use crate::db::{DbConnection, new_id, now};
+use crate::error::{AppError, AppResult};
+
+/// How a file reached Passerelle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    Ftps,
+    Http,
+    Cli,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ftps => "ftps",
+            Self::Http => "http",
+            Self::Cli => "cli",
+        }
+    }
+}
+
+pub fn channel_label(channel: &str) -> &'static str {
+    match channel {
+        "ftps" => "FTPS",
+        "http" => "API HTTP",
+        "cli" => "ligne de commande",
+        _ => "autre",
+    }
+}
+
+/// Job that brings the search index of the serving process in step with one profile's offers
+/// (after an import made by another process, such as the command line).
+pub const REINDEX_JOB: &str = "imports.reindex";
+
+/// A file to import.
+pub struct Upload {
+    pub profile: ImportProfile,
+    /// Who sent it (the owner of the token used), when known.
+    pub user_id: Option<String>,
+    pub channel: Channel,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = import_runs)]
+pub struct ImportRun {
+    pub id: String,
+    pub profile_id: String,
+    #[serde(skip)]
+    pub organisation_id: String,
+    #[serde(skip)]
+    pub user_id: Option<String>,
+    /// `ftps`, `http` or `cli`.
+    pub channel: String,
+    pub file_name: String,
+    pub file_sha256: String,
+    pub file_bytes: i64,
+    /// `running`, `done` or `failed`.
+    pub status: String,
+    /// Why the whole file was refused (French).
+    pub error: Option<String>,
+    pub received: i32,
+    pub created: i32,
+    pub updated: i32,
+    pub unchanged: i32,
+    pub withdrawn: i32,
+    pub rejected: i32,
+    pub started_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+    pub duration_ms: Option<i64>,
+}
+
+impl ImportRun {
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "running" => "En cours",
+            "done" if self.rejected > 0 => "Terminé, avec des lignes refusées",
+            "done" => "Terminé",
+            _ => "Refusé",
+        }
+    }
+    pub fn channel_label(&self) -> &'static str {
+        channel_label(&self.channel)
+    }
+    pub fn started_fr(&self) -> String {
+        self.started_at.format("%d/%m/%Y à %H:%M UTC").to_string()
+    }
+    pub fn counts(&self) -> Counts {
+        Counts {
+            received: self.received,
+            created: self.created,
+            updated: self.updated,
+            unchanged: self.unchanged,
+            withdrawn: self.withdrawn,
+            rejected: self.rejected,
+        }
+    }
+    /// One French sentence for mails and pages.
+    pub fn summary(&self) -> String {
+        if let Some(error) = &self.error {
+            return format!("Fichier refusé, aucune offre n’a été modifiée : {error}");
+        }
+        format!(
+            "{} ligne(s) reçue(s) : {} offre(s) créée(s), {} modifiée(s), {} inchangée(s), {} \
+             retirée(s), {} ligne(s) refusée(s).",
+            self.received,
+            self.created,
+            self.updated,
+            self.unchanged,
+            self.withdrawn,
+            self.rejected
+        )
+    }
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Marks runs left `running` by a process that stopped (crash, kill) as failed: their file's
+/// rows were never committed, so sending it again is safe.
+pub fn fail_interrupted(conn: &mut DbConnection) -> AppResult<usize> {
+    Ok(
+        diesel::update(import_runs::table.filter(import_runs::status.eq("running")))
+            .set((
+                import_runs::status.eq("failed"),
+                import_runs::error.eq(
+                    "Import interrompu (arrêt du serveur) : aucune ligne n’a été enregistrée, \
+                 renvoyez le fichier.",
+                ),
+                import_runs::finished_at.eq(now()),
+            ))
+            .execute(conn)?,
+    )
+}
+
+/// Imports one file: records the run, applies the valid rows in one transaction, mails the
+/// report to the sender, updates the search index. `progress` gets the rows done so far.
+pub async fn run(
+    state: &AppState,
+    upload: Upload,
+    progress: impl Fn(usize) + Send + 'static,
+) -> AppResult<ImportRun> {
+    let started = std::time::Instant::now();
+    let run_id = new_id();
+    let sha = sha256(&upload.bytes);
+    {
+        let (id, profile, user, channel, name, sha, size) = (
+            run_id.clone(),
+            upload.profile.clone(),
+            upload.user_id.clone(),
+            upload.channel,
+            upload.file_name.clone(),
+            sha.clone(),
+            i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
+        );
+        state
+            .db
+            .run(move |conn| {
+                diesel::insert_into(import_runs::table)
+                    .values((
+                        import_runs::id.eq(&id),
+                        import_runs::profile_id.eq(&profile.id),
+                        import_runs::organisation_id.eq(&profile.organisation_id),
+                        import_runs::user_id.eq(&user),
+                        import_runs::channel.eq(channel.as_str()),
+                        import_runs::file_name.eq(&name),
+                        import_runs::file_sha256.eq(&sha),
+                        import_runs::file_bytes.eq(size),
+                        import_runs::status.eq("running"),
+                        import_runs::received.eq(0),
+                        import_runs::created.eq(0),
+                        import_runs::updated.eq(0),
+                        import_runs::unchanged.eq(0),
+                        import_runs::withdrawn.eq(0),
+                        import_runs::rejected.eq(0),
+                        import_runs::started_at.eq(now()),
+                    ))
+                    .execute(conn)?;
+                Ok(())
+            })
+            .await?;
+    }
+    let channel = upload.channel;
+    let bytes = upload.bytes;
+    let table = tokio::task::spawn_blocking(move || read::read_table(&bytes))
+        .await
+        .map_err(AppError::internal)?;
+    let base = state.config.base_url();
+    let profile = upload.profile;
+    let user_id = upload.user_id;
+    let id = run_id.clone();
+    let outcome = state
+        .db
+        .tx(move |conn| {
+            let elapsed = || i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+            let applied = match table {
+                Err(e) => Err(e.0),
+                Ok(table) => {
+                    let today = chrono::Utc::now().date_naive();
+                    match apply::apply(conn, &profile, &table, today, &progress)? {
+                        Ok(applied) => Ok(applied),
+                        Err(mismatch) => Err(mismatch.0),
+                    }
+                }
+            };
+            let changed = match applied {
+                Err(error) => {
+                    diesel::update(import_runs::table.find(&id))
+                        .set((
+                            import_runs::status.eq("failed"),
+                            import_runs::error.eq(&error),
+                            import_runs::finished_at.eq(now()),
+                            import_runs::duration_ms.eq(elapsed()),
+                        ))
+                        .execute(conn)?;
+                    Vec::new()
+                }
+                Ok(applied) => {
+                    // One statement per row: batch inserts do not run on both backends.
+                    for (seq, r) in applied.rejections.iter().enumerate() {
+                        diesel::insert_into(import_rejections::table)
+                            .values((
+                                import_rejections::run_id.eq(&id),
+                                import_rejections::seq.eq(i32::try_from(seq).unwrap_or(i32::MAX)),
+                                import_rejections::line.eq(r.line),
+                                import_rejections::reference.eq(&r.reference),
+                                import_rejections::column_name.eq(&r.column),
+                                import_rejections::value.eq(&r.value),
+                                import_rejections::reason.eq(&r.reason),
+                            ))
+                            .execute(conn)?;
+                    }
+                    let c = applied.counts;
+                    diesel::update(import_runs::table.find(&id))
+                        .set((
+                            import_runs::status.eq("done"),
+                            import_runs::received.eq(c.received),
+                            import_runs::created.eq(c.created),
+                            import_runs::updated.eq(c.updated),
+                            import_runs::unchanged.eq(c.unchanged),
+                            import_runs::withdrawn.eq(c.withdrawn),
+                            import_runs::rejected.eq(c.rejected),
+                            import_runs::finished_at.eq(now()),
+                            import_runs::duration_ms.eq(elapsed()),
+                        ))
+                        .execute(conn)?;
+                    applied.changed
+                }
+            };
+            let run = get(conn, &id)?;
+            if let Some(user) = user_id
+                .as_deref()
+                .map(|u| crate::auth::store::by_id(conn, u))
+                .transpose()?
+                .flatten()
+            {
+                crate::mail::enqueue(
+                    conn,
+                    &user.email,
+                    &format!("Import « {} » : {}", run.file_name, run.status_label()),
+                    &format!(
+                        "Bonjour,\n\nPasserelle a reçu le fichier « {} » (profil d’import « {} »).\n\n{}\n\nLe détail, avec les lignes refusées et leur motif : {base}/imports/{}\n\nL’équipe Passerelle",
+                        run.file_name,
+                        profile.identifier,
+                        run.summary(),
+                        run.id
+                    ),
+                )?;
+            }
+            Ok((run, changed))
+        })
+        .await?;
+    let (run, changed) = outcome;
+    if channel == Channel::Cli {
+        // The command line is not the process that serves searches: the server's job runner
+        // updates its index (at once if it runs, else when it starts).
+        if !changed.is_empty() {
+            let profile_id = run.profile_id.clone();
+            state
+                .db
+                .run(move |conn| {
+                    crate::jobs::enqueue(conn, REINDEX_JOB, &profile_id, now()).map(|_| ())
+                })
+                .await?;
+        }
+    } else {
+        sync_index(state, changed).await?;
+    }
+    metrics::counter!("passerelle_import_runs_total", "status" => run.status.clone()).increment(1);
+    Ok(run)
+}
+
+async fn sync_index(state: &AppState, ids: Vec<String>) -> AppResult<()> {
+    for chunk in ids.chunks(1000) {
+        state.search_sync(chunk.to_vec()).await?;
+    }
+    Ok(())
+}
+
+/// Brings the search index in step with every offer of an import profile.
+pub async fn reindex_profile(state: &AppState, profile_id: String) -> AppResult<usize> {
+    let ids: Vec<String> = state
+        .db
+        .run(move |conn| {
+            Ok(crate::db::schema::offers::table
+                .filter(crate::db::schema::offers::import_profile_id.eq(profile_id))
+                .select(crate::db::schema::offers::id)
+                .load(conn)?)
+        })
+        .await?;
+    let count = ids.len();
+    sync_index(state, ids).await?;
+    Ok(count)
+}
+
+pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<ImportRun> {
+    import_runs::table
+        .find(id)
+        .select(ImportRun::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(AppError::not_found)
+}
+
+pub fn rejections(conn: &mut DbConnection, run_id: &str) -> AppResult<Vec<Rejection>> {
+    let rows: Vec<(i32, String, String, String, String)> = import_rejections::table
+        .filter(import_rejections::run_id.eq(run_id))
+        .order(import_rejections::seq)
+        .select((
+            import_rejections::line,
+            import_rejections::reference,
+            import_rejections::column_name,
+            import_rejections::value,
+            import_rejections::reason,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(line, reference, column, value, reason)| Rejection {
+            line,
+            reference,
+            column,
+            value,
+            reason,
+        })
+        .collect())
+}
+
+/// Runs, most recent first, with their profile's identifier: one organisation's, or all.
+pub fn runs(
+    conn: &mut DbConnection,
+    organisation_id: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<(ImportRun, String)>> {
+    let mut q = import_runs::table
+        .inner_join(import_profiles::table)
+        .order(import_runs::started_at.desc())
+        .limit(limit)
+        .select((ImportRun::as_select(), import_profiles::identifier))
+        .into_boxed();
+    if let Some(org) = organisation_id {
+        q = q.filter(import_runs::organisation_id.eq(org.to_owned()));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// A cell safe to open in a spreadsheet: one starting with `=`, `+`, `-` or `@` is prefixed
+/// with an apostrophe so that it is never run as a formula.
+pub fn neutralise(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+/// The report of a run as CSV (`;`, UTF-8 with BOM so spreadsheets show accents): a summary
+/// line, then one line per problem.
+pub fn report_csv(run: &ImportRun, rejected: &[Rejection]) -> String {
+    let mut out = Vec::new();
+    out.extend_from_slice("\u{feff}".as_bytes());
+    {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(&mut out);
+        let _ = w.write_record(["ligne", "référence", "colonne", "valeur", "motif"]);
+        let _ = w.write_record(["0", "", "", "", &run.summary()]);
+        for r in rejected {
+            let _ = w.write_record([
+                r.line.to_string(),
+                neutralise(&r.reference),
+                neutralise(&r.column),
+                neutralise(&r.value),
+                r.reason.clone(),
+            ]);
+        }
+        let _ = w.flush();
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Profiles by their public identifier.
+pub fn profile_by_identifier(
+    conn: &mut DbConnection,
+    identifier: &str,
+) -> AppResult<Option<ImportProfile>> {
+    Ok(import_profiles::table
+        .filter(import_profiles::identifier.eq(identifier))
+        .select(ImportProfile::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn profile(conn: &mut DbConnection, id: &str) -> AppResult<ImportProfile> {
+    import_profiles::table
+        .find(id)
+        .select(ImportProfile::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(AppError::not_found)
+}
+
+pub fn profiles_of(
+    conn: &mut DbConnection,
+    organisation_id: &str,
+) -> AppResult<Vec<ImportProfile>> {
+    Ok(import_profiles::table
+        .filter(import_profiles::organisation_id.eq(organisation_id))
+        .order(import_profiles::identifier)
+        .select(ImportProfile::as_select())
+        .load(conn)?)
+}
+
+/// What a new or edited profile says.
+pub struct ProfileInput {
+    pub identifier: String,
+    pub name: String,
+    pub preset: String,
+    pub mapping: std::collections::BTreeMap<String, String>,
+    pub mode: super::profile::Mode,
+    pub defaults: std::collections::BTreeMap<String, String>,
+}
+
+pub fn create_profile(
+    conn: &mut DbConnection,
+    organisation_id: &str,
+    input: &ProfileInput,
+    trusted: bool,
+) -> AppResult<String> {
+    if profile_by_identifier(conn, &input.identifier)?.is_some() {
+        return Err(AppError::conflict(
+            "Cet identifiant de profil est déjà pris : choisissez-en un autre.",
+        ));
+    }
+    let id = new_id();
+    let at = now();
+    diesel::insert_into(import_profiles::table)
+        .values((
+            import_profiles::id.eq(&id),
+            import_profiles::organisation_id.eq(organisation_id),
+            import_profiles::identifier.eq(&input.identifier),
+            import_profiles::name.eq(&input.name),
+            import_profiles::preset.eq(&input.preset),
+            import_profiles::mapping
+                .eq(serde_json::to_string(&input.mapping).map_err(AppError::internal)?),
+            import_profiles::mode.eq(input.mode.as_str()),
+            import_profiles::defaults
+                .eq(serde_json::to_string(&input.defaults).map_err(AppError::internal)?),
+            import_profiles::trusted.eq(trusted),
+            import_profiles::created_at.eq(at),
+            import_profiles::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+pub fn update_profile(conn: &mut DbConnection, id: &str, input: &ProfileInput) -> AppResult<()> {
+    diesel::update(import_profiles::table.find(id))
+        .set((
+            import_profiles::name.eq(&input.name),
+            import_profiles::preset.eq(&input.preset),
+            import_profiles::mapping
+                .eq(serde_json::to_string(&input.mapping).map_err(AppError::internal)?),
+            import_profiles::mode.eq(input.mode.as_str()),
+            import_profiles::defaults
+                .eq(serde_json::to_string(&input.defaults).map_err(AppError::internal)?),
+            import_profiles::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_trusted(conn: &mut DbConnection, id: &str, trusted: bool) -> AppResult<()> {
+    diesel::update(import_profiles::table.find(id))
+        .set(import_profiles::trusted.eq(trusted))
+        .execute(conn)?;
+    Ok(())
+}
