@@ -21,7 +21,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::error::AppResult;
 use crate::web::{Page, render};
 use crate::{
-    AppState, applications, auth, basket, candidates, offers, organisations, referential, web,
+    AppState, applications, auth, basket, candidates, imports, offers, organisations, referential,
+    web,
 };
 
 #[derive(OpenApi)]
@@ -42,6 +43,7 @@ use crate::{
         (name = "candidates", description = "Profils de candidats : recherche de CV, consultation tracée, export des données"),
         (name = "basket", description = "Panier : offres et profils sauvegardés, recherches enregistrées avec alertes et flux Atom"),
         (name = "offers", description = "Offres d’alternance : publication, modération, cycle de vie"),
+        (name = "imports", description = "Imports de fichiers d’offres des partenaires (CSV) et leurs rapports"),
         (name = "operations", description = "Supervision"),
     )
 )]
@@ -68,6 +70,7 @@ pub fn openapi_and_api() -> (Router<AppState>, OpenApiDoc) {
         .nest("/api/v1", candidates::routes::api())
         .nest("/api/v1", applications::routes::api())
         .nest("/api/v1", basket::routes::api())
+        .nest("/api/v1", imports::routes::api())
         .routes(routes!(healthz))
         .split_for_parts()
 }
@@ -83,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .merge(candidates::routes::pages())
         .merge(applications::routes::pages())
         .merge(basket::routes::pages())
+        .merge(imports::routes::pages())
         .route("/api/openapi.json", get(openapi_json))
         .route("/api", get(api_page))
         .route("/metrics", get(metrics))

@@ -161,6 +161,58 @@ pub struct Config {
         default_value = "© les contributeurs d’OpenStreetMap"
     )]
     pub map_attribution: String,
+
+    /// Address of the FTPS server where partner software drops its files (explicit TLS only).
+    /// `serve` starts no FTPS server without it; `demo` uses 127.0.0.1:2121 by default.
+    #[arg(long, env = "PASSERELLE_FTPS_ADDR", global = true)]
+    pub ftps_addr: Option<SocketAddr>,
+
+    /// TLS certificate of the FTPS server (PEM, full chain). `demo` generates a self-signed
+    /// one in DATA_DIR/ftps-tls/ when neither certificate nor key is given.
+    #[arg(long, env = "PASSERELLE_FTPS_CERT", global = true)]
+    pub ftps_cert: Option<PathBuf>,
+
+    /// Private key of the FTPS certificate (PEM).
+    #[arg(long, env = "PASSERELLE_FTPS_KEY", global = true)]
+    pub ftps_key: Option<PathBuf>,
+
+    /// Ports offered for passive data connections, `FIRST-LAST` (open them in the firewall);
+    /// `0`: any free port chosen by the system.
+    #[arg(
+        long,
+        env = "PASSERELLE_FTPS_PASSIVE_PORTS",
+        global = true,
+        default_value = "50000-50100"
+    )]
+    pub ftps_passive_ports: PortRange,
+}
+
+/// An inclusive range of TCP ports, written `FIRST-LAST` (or one port; `0` lets the system choose).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortRange(pub std::ops::RangeInclusive<u16>);
+
+impl std::str::FromStr for PortRange {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let invalid = || {
+            format!(
+                "plage de ports invalide « {s} » : écrivez PREMIER-DERNIER, par exemple 50000-50100"
+            )
+        };
+        let (first, last) = s.trim().split_once('-').unwrap_or((s.trim(), s.trim()));
+        let first: u16 = first.trim().parse().map_err(|_| invalid())?;
+        let last: u16 = last.trim().parse().map_err(|_| invalid())?;
+        if first > last || (first == 0 && last != 0) {
+            return Err(invalid());
+        }
+        Ok(Self(first..=last))
+    }
+}
+
+impl std::fmt::Display for PortRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.0.start(), self.0.end())
+    }
 }
 
 impl Config {
@@ -184,6 +236,11 @@ impl Config {
             // Tests never reach out: tiles from a closed port on this machine.
             map_tiles: "http://127.0.0.1:9/{z}/{x}/{y}.png".into(),
             map_attribution: "© les contributeurs d’OpenStreetMap".into(),
+            // No FTPS server unless a test starts one (`imports::ftps::start`).
+            ftps_addr: None,
+            ftps_cert: None,
+            ftps_key: None,
+            ftps_passive_ports: PortRange(0..=0),
         }
     }
 
@@ -248,6 +305,17 @@ mod tests {
         ] {
             config.map_tiles = bad.into();
             assert_eq!(config.map_tiles_origin(), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn port_ranges_parse() {
+        use super::PortRange;
+        assert_eq!("50000-50100".parse(), Ok(PortRange(50000..=50100)));
+        assert_eq!(" 2121 ".parse(), Ok(PortRange(2121..=2121)));
+        assert_eq!("0".parse(), Ok(PortRange(0..=0)));
+        for bad in ["", "a-b", "50100-50000", "0-10", "70000-70001", "1-2-3"] {
+            assert!(bad.parse::<PortRange>().is_err(), "{bad}");
         }
     }
 }

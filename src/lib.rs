@@ -168,17 +168,54 @@ impl Application {
     /// Serves until Ctrl-C / SIGTERM, with the job runner beside it; finishes requests in
     /// flight before returning.
     pub async fn run(self) -> anyhow::Result<()> {
+        self.run_with_ftps(None).await
+    }
+
+    /// Serves like [`Application::run`], with the partners' FTPS server beside it when given:
+    /// one signal stops both; transfers and imports in flight finish first.
+    pub async fn run_with_ftps(
+        self,
+        ftps: Option<imports::ftps::FtpsHandle>,
+    ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let runner = jobs::spawn_runner(self.state.clone(), stop_rx.clone());
+        let (signal_tx, signal_rx) = tokio::sync::watch::channel(false);
+        let signal_tx = Arc::new(signal_tx);
+        let on_signal = signal_tx.clone();
+        let signal = tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = on_signal.send(true);
+        });
+        let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
         let app = self.state.router();
-        axum::serve(
+        let http = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+        .with_graceful_shutdown(stopped(signal_rx.clone()));
+        let http = async {
+            let served = http.await;
+            // Should the web server end by itself, the FTPS server stops too.
+            let _ = signal_tx.send(true);
+            served
+        };
+        let ftps = async {
+            match ftps {
+                Some(ftps) => {
+                    stopped(signal_rx.clone()).await;
+                    ftps.shutdown().await
+                }
+                None => Ok(()),
+            }
+        };
+        let (served, ftps_stopped) = tokio::join!(http, ftps);
+        signal.abort();
         let _ = stop_tx.send(true);
         let _ = runner.await;
+        served?;
+        ftps_stopped?;
         tracing::info!("stopped");
         Ok(())
     }

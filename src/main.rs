@@ -239,10 +239,23 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(state: AppState, demo_loaded: Option<bool>) -> anyhow::Result<()> {
     let app = Application::build(state.clone()).await?;
+    let ftps = start_ftps(&state, demo_loaded.is_some()).await?;
     let url = format!("http://{}", app.address());
     println!("Passerelle {} écoute sur {url}", state.config.region_name);
     println!("  base de données : {}", state.db.url().backend_name());
     println!("  courriels : {}", state.mailer.describe());
+    if let Some(ftps) = &ftps {
+        let address = ftps.address();
+        println!(
+            "  FTPS des partenaires : ftp://{address}/ (TLS explicite obligatoire ; utilisateur : identifiant du profil d’import, mot de passe : jeton d’API personnel)"
+        );
+        if demo_loaded.is_some() {
+            println!(
+                "  Exemple : curl --ssl-reqd --insecure --user demo-generic:JETON -T offres.csv ftp://{address}/ (JETON : passerelle user token {})",
+                demo::demo_email(Role::TrainingStaff)
+            );
+        }
+    }
     if let Some(loaded) = demo_loaded {
         if loaded {
             println!("Jeu de démonstration chargé.");
@@ -259,7 +272,51 @@ async fn serve(state: AppState, demo_loaded: Option<bool>) -> anyhow::Result<()>
             format!("garage.kerherve@{}", demo::DOMAIN)
         );
     }
-    app.run().await
+    app.run_with_ftps(ftps).await
+}
+
+/// The partners' FTPS server: with `serve` when `--ftps-addr` is set (certificate and key
+/// required); with `demo` always, on 127.0.0.1:2121 by default, with a self-signed
+/// certificate generated in DATA_DIR/ftps-tls/ unless one is configured.
+async fn start_ftps(
+    state: &AppState,
+    demo: bool,
+) -> anyhow::Result<Option<passerelle::imports::ftps::FtpsHandle>> {
+    use passerelle::imports::ftps;
+    let config = &state.config;
+    let (addr, cert, key) = match (config.ftps_addr, demo) {
+        (None, false) => return Ok(None),
+        (Some(addr), false) => {
+            let (Some(cert), Some(key)) = (&config.ftps_cert, &config.ftps_key) else {
+                anyhow::bail!(
+                    "le serveur FTPS (--ftps-addr) demande un certificat et sa clé : \
+                     --ftps-cert et --ftps-key (fichiers PEM)"
+                );
+            };
+            (addr, cert.clone(), key.clone())
+        }
+        (addr, true) => {
+            let addr = match addr {
+                Some(addr) => addr,
+                None => ftps::DEMO_ADDR.parse()?,
+            };
+            let (cert, key) = ftps::certificate_or_self_signed(
+                config.ftps_cert.as_deref(),
+                config.ftps_key.as_deref(),
+                &config.data_dir.join("ftps-tls"),
+            )?;
+            (addr, cert, key)
+        }
+    };
+    let handle = ftps::start(
+        state.clone(),
+        addr,
+        &cert,
+        &key,
+        config.ftps_passive_ports.0.clone(),
+    )
+    .await?;
+    Ok(Some(handle))
 }
 
 fn user_command(state: AppState, command: UserCommand) -> anyhow::Result<()> {
@@ -380,6 +437,7 @@ async fn import_offers(
     let run = service::run(
         state,
         service::Upload {
+            run_id: passerelle::db::new_id(),
             profile,
             user_id: None,
             channel: service::Channel::Cli,
@@ -389,7 +447,10 @@ async fn import_offers(
                 .unwrap_or_default(),
             bytes,
         },
-        move |done| progress.set_position(u64::try_from(done).unwrap_or(0)),
+        move |done| {
+            progress.set_position(u64::try_from(done).unwrap_or(0));
+            Ok(())
+        },
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;

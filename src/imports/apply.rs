@@ -567,13 +567,14 @@ fn known_offers(conn: &mut DbConnection, profile_id: &str) -> AppResult<HashMap<
         .collect())
 }
 
-/// Applies a file's rows for a profile. `progress` receives the number of rows done.
+/// Applies a file's rows for a profile. `progress` receives the number of rows done (every
+/// 100 rows); an error it returns stops the import, and the caller's transaction rolls back.
 pub fn apply(
     conn: &mut DbConnection,
     profile: &ImportProfile,
     table: &Table,
     today: NaiveDate,
-    progress: &dyn Fn(usize),
+    progress: &dyn Fn(usize) -> AppResult<()>,
 ) -> AppResult<Result<Applied, Mismatch>> {
     let columns = match Columns::resolve(profile, table) {
         Ok(c) => c,
@@ -585,8 +586,8 @@ pub fn apply(
     let mut seen: HashMap<String, usize> = HashMap::new();
     let at = now();
     for (done, row) in table.rows.iter().enumerate() {
-        if done % 1000 == 0 {
-            progress(done);
+        if done % 100 == 0 {
+            progress(done)?;
         }
         applied.counts.received += 1;
         let (reference, reference_column) = columns.get(row, "reference");
@@ -754,7 +755,7 @@ pub fn apply(
         applied.counts.withdrawn = i32::try_from(gone.len()).unwrap_or(i32::MAX);
         applied.changed.extend(gone);
     }
-    progress(table.rows.len());
+    progress(table.rows.len())?;
     diesel::update(import_profiles::table.find(&profile.id))
         .set(import_profiles::updated_at.eq(at))
         .execute(conn)?;

@@ -1,6 +1,8 @@
 //! Partner imports: CSV files of offers sent by partner software over FTPS, HTTP or the command line.
 
 pub mod apply;
+pub mod ftps;
 pub mod profile;
 pub mod read;
+pub mod routes;
 pub mod service;

@@ -36,7 +36,7 @@ impl Channel {
 pub fn channel_label(channel: &str) -> &'static str {
     match channel {
         "ftps" => "FTPS",
-        "http" => "API HTTP",
+        "http" => "web (page ou API)",
         "cli" => "ligne de commande",
         _ => "autre",
     }
@@ -48,6 +48,8 @@ pub const REINDEX_JOB: &str = "imports.reindex";
 
 /// A file to import.
 pub struct Upload {
+    /// The run's id, chosen by the caller (`db::new_id()`) so it can answer before the end.
+    pub run_id: String,
     pub profile: ImportProfile,
     /// Who sent it (the owner of the token used), when known.
     pub user_id: Option<String>,
@@ -70,7 +72,7 @@ pub struct ImportRun {
     pub file_name: String,
     pub file_sha256: String,
     pub file_bytes: i64,
-    /// `running`, `done` or `failed`.
+    /// `running`, `indexing` (rows applied, search index following), `done` or `failed`.
     pub status: String,
     /// Why the whole file was refused (French).
     pub error: Option<String>,
@@ -88,7 +90,7 @@ pub struct ImportRun {
 impl ImportRun {
     pub fn status_label(&self) -> &'static str {
         match self.status.as_str() {
-            "running" => "En cours",
+            "running" | "indexing" => "En cours",
             "done" if self.rejected > 0 => "Terminé, avec des lignes refusées",
             "done" => "Terminé",
             _ => "Refusé",
@@ -96,9 +98,6 @@ impl ImportRun {
     }
     pub fn channel_label(&self) -> &'static str {
         channel_label(&self.channel)
-    }
-    pub fn started_fr(&self) -> String {
-        self.started_at.format("%d/%m/%Y à %H:%M UTC").to_string()
     }
     pub fn counts(&self) -> Counts {
         Counts {
@@ -132,70 +131,94 @@ fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// Marks runs left `running` by a process that stopped (crash, kill) as failed: their file's
-/// rows were never committed, so sending it again is safe.
+/// At start: runs left `running` by a process that stopped (crash, kill) are failed, since
+/// their file's rows were never committed and sending it again is safe; runs whose rows were
+/// committed but whose index update was cut (`indexing`) are done, and their profile's offers
+/// are reindexed by a job.
 pub fn fail_interrupted(conn: &mut DbConnection) -> AppResult<usize> {
-    Ok(
-        diesel::update(import_runs::table.filter(import_runs::status.eq("running")))
-            .set((
-                import_runs::status.eq("failed"),
-                import_runs::error.eq(
-                    "Import interrompu (arrêt du serveur) : aucune ligne n’a été enregistrée, \
+    let failed = diesel::update(import_runs::table.filter(import_runs::status.eq("running")))
+        .set((
+            import_runs::status.eq("failed"),
+            import_runs::error.eq(
+                "Import interrompu (arrêt du serveur) : aucune ligne n’a été enregistrée, \
                  renvoyez le fichier.",
-                ),
-                import_runs::finished_at.eq(now()),
-            ))
-            .execute(conn)?,
-    )
+            ),
+            import_runs::finished_at.eq(now()),
+        ))
+        .execute(conn)?;
+    let cut: Vec<String> = import_runs::table
+        .filter(import_runs::status.eq("indexing"))
+        .select(import_runs::profile_id)
+        .distinct()
+        .load(conn)?;
+    for profile_id in &cut {
+        crate::jobs::enqueue(conn, REINDEX_JOB, profile_id, now())?;
+    }
+    diesel::update(import_runs::table.filter(import_runs::status.eq("indexing")))
+        .set(import_runs::status.eq("done"))
+        .execute(conn)?;
+    Ok(failed + cut.len())
 }
 
 /// Imports one file: records the run, applies the valid rows in one transaction, mails the
-/// report to the sender, updates the search index. `progress` gets the rows done so far.
+/// report to the sender, updates the search index. `progress` gets the rows done so far; an
+/// error from it (or any failure) rolls the whole file back and marks the run failed.
 pub async fn run(
     state: &AppState,
     upload: Upload,
-    progress: impl Fn(usize) + Send + 'static,
+    progress: impl Fn(usize) -> AppResult<()> + Send + 'static,
+) -> AppResult<ImportRun> {
+    record_start(state, &upload).await?;
+    finish(state, upload, progress).await
+}
+
+/// Records that a file was received (the run, `running`): its id answers at once.
+pub async fn record_start(state: &AppState, upload: &Upload) -> AppResult<()> {
+    let (id, profile, user, channel, name, sha, size) = (
+        upload.run_id.clone(),
+        upload.profile.clone(),
+        upload.user_id.clone(),
+        upload.channel,
+        upload.file_name.clone(),
+        sha256(&upload.bytes),
+        i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
+    );
+    state
+        .db
+        .run(move |conn| {
+            diesel::insert_into(import_runs::table)
+                .values((
+                    import_runs::id.eq(&id),
+                    import_runs::profile_id.eq(&profile.id),
+                    import_runs::organisation_id.eq(&profile.organisation_id),
+                    import_runs::user_id.eq(&user),
+                    import_runs::channel.eq(channel.as_str()),
+                    import_runs::file_name.eq(&name),
+                    import_runs::file_sha256.eq(&sha),
+                    import_runs::file_bytes.eq(size),
+                    import_runs::status.eq("running"),
+                    import_runs::received.eq(0),
+                    import_runs::created.eq(0),
+                    import_runs::updated.eq(0),
+                    import_runs::unchanged.eq(0),
+                    import_runs::withdrawn.eq(0),
+                    import_runs::rejected.eq(0),
+                    import_runs::started_at.eq(now()),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+}
+
+/// Reads and applies a file whose run was recorded by [`record_start`].
+pub async fn finish(
+    state: &AppState,
+    upload: Upload,
+    progress: impl Fn(usize) -> AppResult<()> + Send + 'static,
 ) -> AppResult<ImportRun> {
     let started = std::time::Instant::now();
-    let run_id = new_id();
-    let sha = sha256(&upload.bytes);
-    {
-        let (id, profile, user, channel, name, sha, size) = (
-            run_id.clone(),
-            upload.profile.clone(),
-            upload.user_id.clone(),
-            upload.channel,
-            upload.file_name.clone(),
-            sha.clone(),
-            i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
-        );
-        state
-            .db
-            .run(move |conn| {
-                diesel::insert_into(import_runs::table)
-                    .values((
-                        import_runs::id.eq(&id),
-                        import_runs::profile_id.eq(&profile.id),
-                        import_runs::organisation_id.eq(&profile.organisation_id),
-                        import_runs::user_id.eq(&user),
-                        import_runs::channel.eq(channel.as_str()),
-                        import_runs::file_name.eq(&name),
-                        import_runs::file_sha256.eq(&sha),
-                        import_runs::file_bytes.eq(size),
-                        import_runs::status.eq("running"),
-                        import_runs::received.eq(0),
-                        import_runs::created.eq(0),
-                        import_runs::updated.eq(0),
-                        import_runs::unchanged.eq(0),
-                        import_runs::withdrawn.eq(0),
-                        import_runs::rejected.eq(0),
-                        import_runs::started_at.eq(now()),
-                    ))
-                    .execute(conn)?;
-                Ok(())
-            })
-            .await?;
-    }
+    let run_id = upload.run_id.clone();
     let channel = upload.channel;
     let bytes = upload.bytes;
     let table = tokio::task::spawn_blocking(move || read::read_table(&bytes))
@@ -249,7 +272,8 @@ pub async fn run(
                     let c = applied.counts;
                     diesel::update(import_runs::table.find(&id))
                         .set((
-                            import_runs::status.eq("done"),
+                            // Done once the search index follows (see below).
+                            import_runs::status.eq("indexing"),
                             import_runs::received.eq(c.received),
                             import_runs::created.eq(c.created),
                             import_runs::updated.eq(c.updated),
@@ -263,7 +287,11 @@ pub async fn run(
                     applied.changed
                 }
             };
-            let run = get(conn, &id)?;
+            let mut run = get(conn, &id)?;
+            if run.status == "indexing" {
+                // What the run will say once the index follows, a moment later.
+                run.status = "done".to_owned();
+            }
             if let Some(user) = user_id
                 .as_deref()
                 .map(|u| crate::auth::store::by_id(conn, u))
@@ -285,8 +313,30 @@ pub async fn run(
             }
             Ok((run, changed))
         })
-        .await?;
-    let (run, changed) = outcome;
+        .await;
+    let (run, changed) = match outcome {
+        Ok(done) => done,
+        Err(e) => {
+            // Nothing of the file was kept: say so on the run, then report the failure.
+            let failed = run_id.clone();
+            state
+                .db
+                .run(move |conn| {
+                    diesel::update(import_runs::table.find(&failed))
+                        .set((
+                            import_runs::status.eq("failed"),
+                            import_runs::error
+                                .eq("Import interrompu par une erreur : aucune ligne n’a été \
+                                 enregistrée, renvoyez le fichier."),
+                            import_runs::finished_at.eq(now()),
+                        ))
+                        .execute(conn)?;
+                    Ok(())
+                })
+                .await?;
+            return Err(e);
+        }
+    };
     if channel == Channel::Cli {
         // The command line is not the process that serves searches: the server's job runner
         // updates its index (at once if it runs, else when it starts).
@@ -302,6 +352,20 @@ pub async fn run(
     } else {
         sync_index(state, changed).await?;
     }
+    let done = run.id.clone();
+    state
+        .db
+        .run(move |conn| {
+            diesel::update(
+                import_runs::table
+                    .find(&done)
+                    .filter(import_runs::status.eq("indexing")),
+            )
+            .set(import_runs::status.eq("done"))
+            .execute(conn)?;
+            Ok(())
+        })
+        .await?;
     metrics::counter!("passerelle_import_runs_total", "status" => run.status.clone()).increment(1);
     Ok(run)
 }

@@ -192,6 +192,26 @@ async fn dashboard(
             },
         });
     }
+    if let Some(org) = me.organisation_id.clone() {
+        let org = state
+            .db
+            .run(move |conn| {
+                let org = crate::organisations::store::get(conn, &org)?;
+                crate::organisations::store::policy_ref(conn, &org)
+            })
+            .await?;
+        if allows(&me, &Action::UseImports(&org)) && me.role != Role::Recruiter
+            || allows(&me, &Action::ViewAllImports)
+        {
+            tiles.push(Tile {
+                href: "/imports",
+                title: "Imports de fichiers",
+                text:
+                    "Offres envoyées par votre logiciel (FTPS, API), rapports et profils d’import."
+                        .into(),
+            });
+        }
+    }
     if allows(&me, &Action::AdministerAccounts) {
         tiles.push(Tile {
             href: "/admin/comptes",

@@ -446,6 +446,70 @@ async fn pages_have_no_accessibility_violations() {
     wait_for_text(&b.client, "passez nous voir mardi").await;
     logout(&b.client, &server.base).await;
 
+    // A training centre's import space: it sends a file from the page and reads the report.
+    login(
+        &b.client,
+        &server.base,
+        "training_staff@demo.passerelle.test",
+    )
+    .await;
+    for (path, name) in [
+        ("/imports", "imports"),
+        ("/imports/profils/nouveau?preset=ymag", "import-profile-new"),
+    ] {
+        problems.extend(check_page(&b.client, &format!("{}{path}", server.base), name).await);
+    }
+    let csv = std::env::temp_dir().join(format!("passerelle-{}.csv", std::process::id()));
+    std::fs::write(
+        &csv,
+        format!(
+            "reference;title;description;rome_code;contract_type;level;commune_insee;start_date;positions;siret;company_name\n\
+             B-1;Apprenti·e crêpier·ère;Galettes et crêpes au billig, accueil des clients en salle et en terrasse.;G1602;apprentissage;3;29232;{};1;73282932000074;Crêperie de l’Odet\n\
+             B-2;Sans métier;Une ligne dont le code ROME est inconnu du référentiel ROME.;Z0000;apprentissage;3;29232;{};1;73282932000074;Crêperie de l’Odet\n",
+            start, start
+        ),
+    )
+    .unwrap();
+    b.client
+        .goto(&format!("{}/imports", server.base))
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Id("file"))
+        .await
+        .unwrap()
+        .send_keys(&csv.display().to_string())
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css(
+            "form[action^='/imports/envoyer'] button[type=submit]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&b.client, "Lignes refusées").await;
+    let _ = std::fs::remove_file(&csv);
+    let run_url = b.client.current_url().await.unwrap().to_string();
+    problems.extend(check_page(&b.client, &run_url, "import-run").await);
+    b.client
+        .goto(&format!("{}/imports", server.base))
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css(".card-title a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&b.client, "Correspondance des colonnes").await;
+    let profile_url = b.client.current_url().await.unwrap().to_string();
+    problems.extend(check_page(&b.client, &profile_url, "import-profile").await);
+    logout(&b.client, &server.base).await;
+
     // Pages of the regional administrator.
     login(
         &b.client,
@@ -462,6 +526,7 @@ async fn pages_have_no_accessibility_violations() {
         ("/admin/comptes", "admin-accounts"),
         ("/admin/organisations", "admin-organisations"),
         ("/admin/courriels", "admin-outbox"),
+        ("/imports", "imports-admin"),
     ] {
         problems.extend(check_page(&b.client, &format!("{}{path}", server.base), name).await);
     }

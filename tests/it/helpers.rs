@@ -489,6 +489,24 @@ impl Client<'_> {
         self.request(request).await
     }
 
+    /// A request with a bearer token and a raw body (a partner's software sending a file).
+    pub async fn api_send(
+        &mut self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> TestResponse {
+        let request = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap();
+        self.request(request).await
+    }
+
     /// Creates a personal API token from the account page, as the person would.
     pub async fn new_api_token(&mut self) -> String {
         self.get("/compte").await;

@@ -10,6 +10,8 @@ mod basket;
 mod browser;
 mod candidates;
 mod cli;
+mod ftps;
+mod imports;
 mod offers;
 mod operations;
 mod organisations;

@@ -32,7 +32,7 @@ CREATE TABLE import_runs (
     file_name TEXT NOT NULL,
     file_sha256 TEXT NOT NULL,
     file_bytes BIGINT NOT NULL,
-    -- running, done or failed
+    -- running, indexing, done or failed
     status TEXT NOT NULL,
     -- Why the whole file was refused (French), when it was.
     error TEXT,

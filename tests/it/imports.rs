@@ -1,0 +1,499 @@
+//! Partner imports over HTTP and from the pages: per-row reports, idempotence, snapshots,
+//! encodings and vendor formats, whole-file refusals, a failure in the middle of a file, and
+//! isolation between partners.
+
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use crate::both_backends;
+use crate::helpers::{Client, TestApp};
+
+both_backends!(
+    a_partner_file_over_http_is_applied_once_with_a_report,
+    profiles_presets_encodings_and_snapshots,
+    unreadable_files_change_nothing,
+    a_failure_in_the_middle_of_a_file_keeps_nothing,
+    partners_never_see_each_others_imports
+);
+
+const CENTRE: &str = "training_staff@demo.passerelle.test";
+const GENERIC_HEADER: &str = "reference;title;description;rome_code;naf_division;contract_type;level;commune_insee;lat;lon;start_date;positions;siret;company_name;published_at";
+
+fn start() -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(60))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// A valid generic row; `n` varies the reference, the title and the SIRET's company.
+fn generic_row(reference: &str, title: &str, commune: &str) -> String {
+    format!(
+        "{reference};{title};Au sein de notre atelier, vous apprendrez le métier aux côtés d’un maître d’apprentissage.;D1102;10;apprentissage;3;{commune};;;{};1;73282932000074;Boulangerie des Lices;2026-11-01T08:00:00Z",
+        start()
+    )
+}
+
+fn generic_file(rows: &[String]) -> Vec<u8> {
+    let mut text = String::from(GENERIC_HEADER);
+    for r in rows {
+        text.push('\n');
+        text.push_str(r);
+    }
+    text.push('\n');
+    text.into_bytes()
+}
+
+/// Sends a file over HTTP and waits for its run to finish; returns the run.
+async fn send(api: &mut Client<'_>, token: &str, profile: &str, body: Vec<u8>) -> Value {
+    let r = api
+        .api_send(
+            &format!("/api/v1/imports?profile={profile}&name=offres.csv"),
+            token,
+            "text/csv",
+            body,
+        )
+        .await;
+    r.assert_status(StatusCode::ACCEPTED);
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    for _ in 0..200 {
+        let run = api.api_get(&format!("/api/v1/imports/{id}"), token).await;
+        run.assert_status(StatusCode::OK);
+        let run = run.json();
+        if run["status"] != "running" && run["status"] != "indexing" {
+            return run;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the import never finished");
+}
+
+fn counts(run: &Value) -> [i64; 6] {
+    [
+        "received",
+        "created",
+        "updated",
+        "unchanged",
+        "withdrawn",
+        "rejected",
+    ]
+    .map(|k| run[k].as_i64().unwrap())
+}
+
+async fn a_partner_file_over_http_is_applied_once_with_a_report(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut staff = app.login_as(CENTRE).await;
+    let token = staff.new_api_token().await;
+    let mut api = app.client();
+    let file = generic_file(&[
+        generic_row(
+            "CFA-001",
+            "Apprenti·e boulanger·ère au fournil des Lices",
+            "35238",
+        ),
+        generic_row("CFA-002", "Apprenti·e tourier·ère", "35360"),
+        generic_row(
+            "CFA-003",
+            "Apprenti·e boulanger·ère de campagne",
+            "Brest (29200)",
+        )
+        .replace(";D1102;", ";Z9999;"),
+        generic_row("CFA-004", "Apprenti·e boulanger·ère à Quimper", "29232"),
+    ]);
+    let run = send(&mut api, &token, "demo-generic", file.clone()).await;
+    assert_eq!(run["status"], "done");
+    assert_eq!(counts(&run), [4, 3, 0, 0, 0, 1]);
+    let rejected = &run["rejections"][0];
+    assert_eq!(rejected["line"], 4);
+    assert_eq!(rejected["reference"], "CFA-003");
+    assert_eq!(rejected["column"], "rome_code");
+    assert!(
+        rejected["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Code ROME inconnu")
+    );
+
+    // Published at once (the chamber trusts demo-generic), found by words and place, and
+    // applications go to the training centre.
+    let found = api
+        .get("/api/v1/offers/search?q=lices&commune=35238&radius_km=10")
+        .await
+        .json();
+    assert_eq!(found["total"], 1);
+    let offer = &found["items"][0];
+    assert_eq!(offer["partner_reference"], "CFA-001");
+    assert_ne!(offer["company_id"], offer["managed_by_id"]);
+    let mail = app.last_mail_to(CENTRE).await;
+    assert!(mail.subject.contains("offres.csv"), "{}", mail.subject);
+    assert!(mail.body.contains("3 offre(s) créée(s)"), "{}", mail.body);
+
+    // The report, as a partner's staff opens it in a spreadsheet.
+    let id = run["id"].as_str().unwrap();
+    let report = staff.get(&format!("/imports/{id}/rapport.csv")).await;
+    report.assert_status(StatusCode::OK);
+    assert!(
+        report
+            .text
+            .contains("4;CFA-003;rome_code;Z9999;Code ROME inconnu")
+    );
+    let page = staff.get(&format!("/imports/{id}")).await;
+    assert!(page.contains("Lignes refusées") && page.contains("CFA-003"));
+    assert!(staff.get("/imports").await.contains("offres.csv"));
+
+    // The same file again changes nothing.
+    let again = send(&mut api, &token, "demo-generic", file).await;
+    assert_eq!(counts(&again), [4, 0, 0, 3, 0, 1]);
+    let before = api.get("/api/v1/offers/search?q=boulanger").await.json()["total"].clone();
+
+    // A corrected row and a changed one: one created, one updated, the others unchanged.
+    let fixed = generic_file(&[
+        generic_row(
+            "CFA-001",
+            "Apprenti·e boulanger·ère au fournil des Lices",
+            "35238",
+        ),
+        generic_row("CFA-002", "Apprenti·e tourier·ère en feuilletage", "35360"),
+        generic_row(
+            "CFA-003",
+            "Apprenti·e boulanger·ère de campagne",
+            "Brest (29200)",
+        ),
+    ]);
+    let third = send(&mut api, &token, "demo-generic", fixed).await;
+    assert_eq!(counts(&third), [3, 1, 1, 1, 0, 0]);
+    assert!(api.get("/api/v1/offers/search?q=feuilletage").await.json()["total"] == 1);
+    assert_eq!(
+        api.get("/api/v1/offers/search?q=boulanger").await.json()["total"],
+        before.as_i64().unwrap() + 1
+    );
+}
+
+async fn profiles_presets_encodings_and_snapshots(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut staff = app.login_as(CENTRE).await;
+    let token = staff.new_api_token().await;
+    let mut api = app.client();
+
+    // A profile for Ymag's export, complete files, made on the page.
+    let form = staff.get("/imports/profils/nouveau?preset=ymag").await;
+    assert!(form.contains("Référence offre"));
+    let mut fields: Vec<(String, String)> = vec![
+        ("identifier".into(), "cfa-ymag".into()),
+        ("name".into(), "Export Ymag".into()),
+        ("preset".into(), "ymag".into()),
+        ("mode".into(), "snapshot".into()),
+    ];
+    for (key, header) in passerelle::imports::profile::preset("ymag")
+        .unwrap()
+        .columns
+    {
+        fields.push((format!("col_{key}"), (*header).to_owned()));
+    }
+    fields.push(("def_duration_months".into(), "24".into()));
+    fields.push(("def_positions".into(), "1".into()));
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = staff.post_form("/imports/profils", &pairs).await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    let profile_page = r.location();
+    // The identifier is taken now.
+    staff.get("/imports/profils/nouveau").await;
+    let r = staff.post_form("/imports/profils", &pairs).await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.contains("déjà pris"));
+
+    // Windows-1252, tab-separated, French dates, old level names, quoted newlines.
+    let date = (chrono::Utc::now().date_naive() + chrono::Duration::days(50))
+        .format("%d/%m/%Y")
+        .to_string();
+    let header = "Référence offre\tIntitulé du poste\tDescriptif\tCode ROME\tType de contrat\tNiveau visé\tCode INSEE lieu\tDate de début\tDurée (mois)\tNombre de postes\tSIRET entreprise\tRaison sociale\tFormation\tDiffusion France Travail\t\t";
+    let rows = [
+        format!(
+            "Y-1\tÉlectricien·ne en bâtiment\t\"Chantiers neufs et rénovation.\nPermis B apprécié ; déplacements en Ille-et-Vilaine.\"\tF1602\tApprentissage\tV\t35238\t{date}\t24\t2\t73282932000074\tÉlec Rennes\tCAP Électricien\toui\t\t"
+        ),
+        format!(
+            "Y-2\tPlombier·ère chauffagiste\tInstallation et dépannage de chaudières chez les particuliers.\tF1603\tContrat de professionnalisation\tIV\t35047\t{date}\t12\t1\t73282932000074\tÉlec Rennes\t\tnon\t\t"
+        ),
+    ];
+    let text = format!("{header}\r\n{}\r\n{}\r\n", rows[0], rows[1]);
+    let (bytes, _, unmappable) = encoding_1252(&text);
+    assert!(!unmappable);
+    // Not trusted: the offers wait for the chamber.
+    let run = send(&mut api, &token, "cfa-ymag", bytes).await;
+    assert_eq!(counts(&run), [2, 2, 0, 0, 0, 0], "{run}");
+    let mine = staff.get("/mes-offres").await;
+    assert!(mine.contains("Électricien·ne en bâtiment") && mine.contains("En attente"));
+    let mut officer = app
+        .login_as("registration_officer@demo.passerelle.test")
+        .await;
+    assert!(
+        officer
+            .get("/moderation/offres")
+            .await
+            .contains("Plombier·ère chauffagiste")
+    );
+
+    // The chamber trusts the profile; the next file publishes at once.
+    let trust_page = officer.get(&profile_page).await;
+    assert!(trust_page.contains("Publier ses offres sans validation"));
+    officer
+        .post_form(&format!("{profile_page}/confiance"), &[("trusted", "oui")])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    // The training centre cannot trust itself.
+    staff.get(&profile_page).await;
+    staff
+        .post_form(&format!("{profile_page}/confiance"), &[("trusted", "oui")])
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+
+    // A complete file without Y-2: Y-1 publishes, Y-2 is withdrawn.
+    let text = format!("{header}\r\n{}\r\n", rows[0]);
+    let (bytes, _, _) = encoding_1252(&text);
+    let run = send(&mut api, &token, "cfa-ymag", bytes).await;
+    assert_eq!(counts(&run), [1, 0, 1, 0, 1, 0], "{run}");
+    let found = api.get("/api/v1/offers/search?q=electricien").await.json();
+    assert_eq!(found["total"], 1);
+    assert!(
+        found["items"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("Permis B apprécié ;")
+    );
+    assert!(staff.get("/mes-offres").await.contains("Retirée"));
+}
+
+/// Windows-1252 bytes of a text (French letters and typographic signs only).
+fn encoding_1252(text: &str) -> (Vec<u8>, (), bool) {
+    let mut out = Vec::new();
+    let mut unmappable = false;
+    for c in text.chars() {
+        let b = match c {
+            '\u{20ac}' => 0x80,
+            '\u{2019}' => 0x92,
+            '\u{0153}' => 0x9c,
+            '\u{00b7}' => 0xb7,
+            c if (c as u32) < 0x100 => c as u32 as u8,
+            _ => {
+                unmappable = true;
+                b'?'
+            }
+        };
+        out.push(b);
+    }
+    (out, (), unmappable)
+}
+
+async fn unreadable_files_change_nothing(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut staff = app.login_as(CENTRE).await;
+    let token = staff.new_api_token().await;
+    let mut api = app.client();
+    let mut binary = b"PK\x03\x04".to_vec();
+    binary.extend([0u8; 64]);
+    for (body, expected) in [
+        (binary, "pas un fichier texte"),
+        (
+            b"ref;intitule\nA;B\n".to_vec(),
+            "Colonnes attendues absentes",
+        ),
+        (GENERIC_HEADER.as_bytes().to_vec(), "aucune ligne"),
+    ] {
+        let run = send(&mut api, &token, "demo-generic", body).await;
+        assert_eq!(run["status"], "failed");
+        let error = run["error"].as_str().unwrap();
+        assert!(error.contains(expected), "{error}");
+    }
+    let r = api
+        .api_send(
+            "/api/v1/imports?profile=demo-generic",
+            &token,
+            "text/csv",
+            Vec::new(),
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    // Multipart works too, as a browser or curl -F sends it.
+    let boundary = "----passerelle";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"nuit.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(generic_file(&[generic_row(
+        "M-1",
+        "Apprenti·e fournier·ère",
+        "35238",
+    )]));
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let r = api
+        .api_send(
+            "/api/v1/imports?profile=demo-generic",
+            &token,
+            &format!("multipart/form-data; boundary={boundary}"),
+            body,
+        )
+        .await;
+    r.assert_status(StatusCode::ACCEPTED);
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let mut run = Value::Null;
+    for _ in 0..200 {
+        run = api
+            .api_get(&format!("/api/v1/imports/{id}"), &token)
+            .await
+            .json();
+        if run["status"] != "running" && run["status"] != "indexing" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(run["file_name"], "nuit.csv");
+    assert_eq!(run["created"], 1);
+    // Nothing but that one offer came from the refused files.
+    assert_eq!(
+        api.get("/api/v1/offers/search?q=fournier").await.json()["total"],
+        1
+    );
+}
+
+async fn a_failure_in_the_middle_of_a_file_keeps_nothing(app: TestApp) {
+    use passerelle::imports::service;
+    let app = app.with_demo().await;
+    let rows: Vec<String> = (0..450)
+        .map(|i| {
+            generic_row(
+                &format!("K-{i:04}"),
+                &format!("Apprenti·e boulanger·ère n° {i}"),
+                "35238",
+            )
+        })
+        .collect();
+    let file = generic_file(&rows);
+    let profile = app
+        .state
+        .db
+        .run(|conn| service::profile_by_identifier(conn, "demo-generic"))
+        .await
+        .unwrap()
+        .unwrap();
+    let upload = |bytes: Vec<u8>| service::Upload {
+        run_id: passerelle::db::new_id(),
+        profile: profile.clone(),
+        user_id: None,
+        channel: service::Channel::Http,
+        file_name: "nuit.csv".into(),
+        bytes,
+    };
+    // The process fails after 300 rows (as a crash would): nothing of the file is kept.
+    let failed = service::run(&app.state, upload(file.clone()), |done| {
+        if done >= 300 {
+            Err(passerelle::error::AppError::internal(anyhow::anyhow!(
+                "injected failure"
+            )))
+        } else {
+            Ok(())
+        }
+    })
+    .await;
+    assert!(failed.is_err());
+    let mut api = app.client();
+    assert_eq!(
+        api.get("/api/v1/offers/search?q=boulanger&commune=35238&radius_km=1")
+            .await
+            .json()["total"],
+        1,
+        "only the demo offer"
+    );
+    // Sent again: the same final state as one clean run.
+    let run = service::run(&app.state, upload(file.clone()), |_| Ok(()))
+        .await
+        .unwrap();
+    assert_eq!((run.created, run.rejected), (450, 0));
+    let again = service::run(&app.state, upload(file), |_| Ok(()))
+        .await
+        .unwrap();
+    assert_eq!((again.created, again.unchanged), (0, 450));
+    assert_eq!(
+        api.get("/api/v1/offers/search?q=boulanger&commune=35238&radius_km=1")
+            .await
+            .json()["total"],
+        451
+    );
+    // The failed run says so.
+    let mut staff = app.login_as(CENTRE).await;
+    let token = staff.new_api_token().await;
+    let runs = api.api_get("/api/v1/imports", &token).await.json();
+    let mut statuses: Vec<&str> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, ["done", "done", "failed"]);
+}
+
+async fn partners_never_see_each_others_imports(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut staff = app.login_as(CENTRE).await;
+    let token = staff.new_api_token().await;
+    let mut api = app.client();
+    let run = send(
+        &mut api,
+        &token,
+        "demo-generic",
+        generic_file(&[generic_row(
+            "S-1",
+            "Apprenti·e boulanger·ère secret",
+            "35238",
+        )]),
+    )
+    .await;
+    let id = run["id"].as_str().unwrap().to_owned();
+
+    // Another partner (the chamber) and a company: not by API, page, report or profile.
+    for email in [
+        "registration_officer@demo.passerelle.test",
+        "recruiter@demo.passerelle.test",
+    ] {
+        let mut other = app.login_as(email).await;
+        let other_token = other.new_api_token().await;
+        api.api_get(&format!("/api/v1/imports/{id}"), &other_token)
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+        other
+            .get(&format!("/imports/{id}"))
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+        other
+            .get(&format!("/imports/{id}/rapport.csv"))
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+        let list = api.api_get("/api/v1/imports", &other_token).await;
+        assert!(!list.text.contains(&id));
+        let r = api
+            .api_send(
+                "/api/v1/imports?profile=demo-generic",
+                &other_token,
+                "text/csv",
+                generic_file(&[generic_row("S-2", "Intrus", "35238")]),
+            )
+            .await;
+        r.assert_status(StatusCode::NOT_FOUND);
+        assert_eq!(r.json()["code"], "not_found");
+    }
+    // A candidate has no import space at all.
+    let mut candidate = app.login_as("candidate@demo.passerelle.test").await;
+    candidate
+        .get("/imports")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    // The regional administrator sees every run.
+    let mut admin = app.login_as("regional_admin@demo.passerelle.test").await;
+    assert!(admin.get("/imports").await.contains("offres.csv"));
+    admin
+        .get(&format!("/imports/{id}"))
+        .await
+        .assert_status(StatusCode::OK);
+}
