@@ -21,8 +21,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::error::AppResult;
 use crate::web::{Page, render};
 use crate::{
-    AppState, applications, auth, basket, candidates, imports, offers, organisations, referential,
-    web,
+    AppState, applications, auth, basket, candidates, gateway, imports, offers, organisations,
+    referential, web,
 };
 
 #[derive(OpenApi)]
@@ -44,6 +44,7 @@ use crate::{
         (name = "basket", description = "Panier : offres et profils sauvegardés, recherches enregistrées avec alertes et flux Atom"),
         (name = "offers", description = "Offres d’alternance : publication, modération, cycle de vie"),
         (name = "imports", description = "Imports de fichiers d’offres des partenaires (CSV) et leurs rapports"),
+        (name = "gateway", description = "Passerelle France Travail : offres à créer, modifier ou annuler chez France Travail"),
         (name = "operations", description = "Supervision"),
     )
 )]
@@ -71,6 +72,7 @@ pub fn openapi_and_api() -> (Router<AppState>, OpenApiDoc) {
         .nest("/api/v1", applications::routes::api())
         .nest("/api/v1", basket::routes::api())
         .nest("/api/v1", imports::routes::api())
+        .nest("/api/v1", gateway::routes::api())
         .routes(routes!(healthz))
         .split_for_parts()
 }
@@ -87,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .merge(applications::routes::pages())
         .merge(basket::routes::pages())
         .merge(imports::routes::pages())
+        .merge(gateway::routes::pages())
         .route("/api/openapi.json", get(openapi_json))
         .route("/api", get(api_page))
         .route("/metrics", get(metrics))

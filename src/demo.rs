@@ -249,6 +249,7 @@ fn offers(conn: &mut DbConnection, ids: &std::collections::HashMap<&str, String>
     let centre = &ids["training_centre"];
     offer_store::add_delegation(conn, company, centre)?;
     let start = chrono::Utc::now().date_naive() + chrono::Duration::days(45);
+    let mut created = Vec::new();
     for (i, offer) in OFFERS.iter().enumerate() {
         let commune =
             crate::referential::store::commune(conn, offer.commune)?.ok_or_else(|| {
@@ -284,7 +285,10 @@ fn offers(conn: &mut DbConnection, ids: &std::collections::HashMap<&str, String>
         // One offer a day over the last days, the first one oldest.
         let days = (OFFERS.len() - i) as i64;
         offer_store::backdate(conn, &id, crate::db::now() - chrono::Duration::days(days))?;
+        created.push(id);
     }
+    // Their companies consented: the published ones wait in the France Travail queue.
+    crate::gateway::sync(conn, &created)?;
     Ok(())
 }
 
@@ -349,7 +353,12 @@ pub fn load(conn: &mut DbConnection) -> AppResult<bool> {
             preset: generic.name.to_owned(),
             mapping: generic.mapping(),
             mode: crate::imports::profile::Mode::Delta,
-            defaults: generic.default_values(),
+            // The centre's companies agreed to share their offers with France Travail.
+            defaults: {
+                let mut defaults = generic.default_values();
+                defaults.insert("france_travail".to_owned(), "oui".to_owned());
+                defaults
+            },
         },
         true,
     )?;

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod gateway;
 pub mod imports;
 pub mod jobs;
 pub mod mail;
@@ -106,10 +107,14 @@ impl AppState {
     }
 
     /// Brings the index in step with the database for these offers (after any change).
+    /// The France Travail gateway queue follows too.
     pub async fn search_sync(&self, ids: Vec<String>) -> error::AppResult<()> {
         let (docs, gone) = self
             .db
-            .run(move |conn| offers::index::docs_for(conn, &ids))
+            .tx(move |conn| {
+                gateway::sync(conn, &ids)?;
+                offers::index::docs_for(conn, &ids)
+            })
             .await?;
         let index = self.search.clone();
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {

@@ -82,6 +82,8 @@ pub enum Action<'a> {
     TrustImports(&'a OrgRef),
     /// See every partner's import runs.
     ViewAllImports,
+    /// Work the France Travail gateway queue (France Travail's regional platform).
+    UseGateway,
 }
 
 fn same_org(user: &CurrentUser, org: &OrgRef) -> bool {
@@ -171,6 +173,7 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                 )
         }
         Action::TrustImports(org) => user.role == Role::RegistrationOfficer && covers(user, org),
+        Action::UseGateway => user.role == Role::GatewayAgent,
         Action::AdministerAccounts
         | Action::ViewAllImports
         | Action::ManageOrganisations

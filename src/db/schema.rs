@@ -232,6 +232,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    gateway_entries (id) {
+        id -> Text,
+        offer_id -> Text,
+        action -> Text,
+        status -> Text,
+        ft_code -> Nullable<Text>,
+        agency -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        processed_at -> Nullable<Timestamp>,
+        processed_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     import_profiles (id) {
         id -> Text,
         organisation_id -> Text,
@@ -404,9 +419,11 @@ diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(user_tokens -> users (user_id));
 
 diesel::joinable!(import_runs -> import_profiles (profile_id));
+diesel::joinable!(gateway_entries -> offers (offer_id));
 diesel::joinable!(import_rejections -> import_runs (run_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    gateway_entries,
     import_profiles,
     import_runs,
     import_rejections,

@@ -212,6 +212,13 @@ async fn dashboard(
             });
         }
     }
+    if allows(&me, &Action::UseGateway) {
+        tiles.push(Tile {
+            href: "/passerelle-france-travail",
+            title: "Passerelle France Travail",
+            text: "Offres à créer, modifier ou annuler chez France Travail.".into(),
+        });
+    }
     if allows(&me, &Action::AdministerAccounts) {
         tiles.push(Tile {
             href: "/admin/comptes",

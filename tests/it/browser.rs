@@ -510,6 +510,23 @@ async fn pages_have_no_accessibility_violations() {
     problems.extend(check_page(&b.client, &profile_url, "import-profile").await);
     logout(&b.client, &server.base).await;
 
+    // France Travail's agent works the gateway queue.
+    login(
+        &b.client,
+        &server.base,
+        "gateway_agent@demo.passerelle.test",
+    )
+    .await;
+    problems.extend(
+        check_page(
+            &b.client,
+            &format!("{}/passerelle-france-travail", server.base),
+            "gateway",
+        )
+        .await,
+    );
+    logout(&b.client, &server.base).await;
+
     // Pages of the regional administrator.
     login(
         &b.client,

@@ -11,6 +11,7 @@ mod browser;
 mod candidates;
 mod cli;
 mod ftps;
+mod gateway;
 mod imports;
 mod offers;
 mod operations;
