@@ -315,6 +315,19 @@ async fn unreadable_files_change_nothing(app: TestApp) {
         )
         .await;
     r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    // Far too big (a 200 MB export): refused at once, with what to do.
+    let mut huge = generic_file(&[generic_row("H-1", "Apprenti·e géant·e", "35238")]);
+    huge.resize(200 * 1024 * 1024, b'\n');
+    let r = api
+        .api_send(
+            "/api/v1/imports?profile=demo-generic",
+            &token,
+            "text/csv",
+            huge,
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["message"].as_str().unwrap().contains("50 Mo"));
     // Multipart works too, as a browser or curl -F sends it.
     let boundary = "----passerelle";
     let mut body = format!(
