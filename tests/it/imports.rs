@@ -13,7 +13,8 @@ both_backends!(
     profiles_presets_encodings_and_snapshots,
     unreadable_files_change_nothing,
     a_failure_in_the_middle_of_a_file_keeps_nothing,
-    partners_never_see_each_others_imports
+    partners_never_see_each_others_imports,
+    gil_and_sigma_exports_are_read
 );
 
 const CENTRE: &str = "training_staff@demo.passerelle.test";
@@ -509,4 +510,79 @@ async fn partners_never_see_each_others_imports(app: TestApp) {
         .get(&format!("/imports/{id}"))
         .await
         .assert_status(StatusCode::OK);
+}
+
+/// Creates an import profile from the page, as the centre's administrator does.
+async fn profile_from_preset(staff: &mut Client<'_>, identifier: &str, preset: &str) {
+    staff
+        .get(&format!("/imports/profils/nouveau?preset={preset}"))
+        .await
+        .assert_status(StatusCode::OK);
+    let p = passerelle::imports::profile::preset(preset).unwrap();
+    let mut fields: Vec<(String, String)> = vec![
+        ("identifier".into(), identifier.into()),
+        ("name".into(), format!("Export {preset}")),
+        ("preset".into(), preset.into()),
+        ("mode".into(), "delta".into()),
+    ];
+    for (key, header) in p.columns {
+        fields.push((format!("col_{key}"), (*header).to_owned()));
+    }
+    for (key, value) in p.defaults {
+        fields.push((format!("def_{key}"), (*value).to_owned()));
+    }
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    staff
+        .post_form("/imports/profils", &pairs)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+}
+
+async fn gil_and_sigma_exports_are_read(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut staff = app.login_as(CENTRE).await;
+    let token = staff.new_api_token().await;
+    let mut api = app.client();
+    let date = (chrono::Utc::now().date_naive() + chrono::Duration::days(45))
+        .format("%d/%m/%Y")
+        .to_string();
+
+    // GIL: UTF-8 with BOM, commas, quoted commas, upper-case headers, old level names.
+    profile_from_preset(&mut staff, "cfa-gil", "gil").await;
+    let bom = '\u{feff}';
+    let gil = format!(
+        "{bom}REF_OFFRE,LIBELLE_POSTE,DESCRIPTIF_POSTE,CODE_ROME,TYPE_CONTRAT,NIVEAU_DIPLOME,INSEE_LIEU,DATE_DEBUT,DUREE_MOIS,NB_POSTES,SIRET_EMPLOYEUR,NOM_EMPLOYEUR,DIPLOME_PREPARE,ACCORD_FT\n\
+         G-1,Apprenti·e mécanicien·ne auto,\"Entretien, diagnostic et réparation des véhicules légers.\",I1604,APP,V,29019,{date},24,1,73282932000074,Garage de l’Iroise,CAP Maintenance des véhicules,O\n\
+         G-2,Assistant·e comptable,\"Saisie, rapprochements bancaires et déclarations de TVA.\",M1203,PRO,III,56260,{date},12,1,73282932000074,Garage de l’Iroise,,N\n"
+    );
+    let run = send(&mut api, &token, "cfa-gil", gil.into_bytes()).await;
+    assert_eq!(counts(&run), [2, 2, 0, 0, 0, 0], "{run}");
+
+    // Sigma: semicolons, commune names with postal codes, a SIRET with spaces.
+    profile_from_preset(&mut staff, "cfa-sigma", "sigma").await;
+    let sigma = format!(
+        "id_offre;titre;texte;rome;contrat;niveau;commune;debut;duree;postes;siret_entreprise;nom_entreprise;formation;diffusion_ft\n\
+         S-1;Apprenti·e fleuriste;Compositions florales, conseil en boutique et livraisons.;D1209;apprentissage;3;Vitré (35500);{date};24;1;732 829 320 00074;Fleurs de Vitré;CAP Fleuriste;non\n\
+         S-2;Apprenti·e coiffeur·se;Shampooings, coupes et couleurs, accueil de la clientèle.;D1202;apprentissage;3;Saint-Martin;{date};24;1;73282932000074;Salon Martin;;non\n"
+    );
+    let run = send(&mut api, &token, "cfa-sigma", sigma.into_bytes()).await;
+    assert_eq!(counts(&run), [2, 1, 0, 0, 0, 1], "{run}");
+    let rejected = &run["rejections"][0];
+    assert_eq!(rejected["reference"], "S-2");
+    assert_eq!(rejected["column"], "commune");
+    assert!(
+        rejected["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Plusieurs communes")
+    );
+    let mine = staff.get("/mes-offres").await;
+    assert!(
+        mine.contains("Apprenti·e mécanicien·ne auto")
+            && mine.contains("Assistant·e comptable")
+            && mine.contains("Apprenti·e fleuriste")
+    );
 }
