@@ -122,6 +122,8 @@ enum SearchCommand {
 enum BenchCommand {
     /// Offer search on the benchmark formats (../shared/bench/README.md) or generated data.
     Search(passerelle::search::bench::BenchArgs),
+    /// Partner file import: a generated generic CSV loaded twice into a fresh SQLite database.
+    Import(passerelle::imports::bench::BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -191,6 +193,9 @@ async fn main() -> anyhow::Result<()> {
             println!("Index de recherche reconstruit : {count} offres publiées.");
         }
         Command::Bench(BenchCommand::Search(args)) => passerelle::search::bench::run(args)?,
+        Command::Bench(BenchCommand::Import(args)) => {
+            passerelle::imports::bench::run(args, config).await?
+        }
         Command::Import(ImportCommand::Offers { profile, file }) => {
             let state = AppState::init(config)?;
             state.ensure_reference_data()?;

@@ -1,6 +1,7 @@
 //! Partner imports: CSV files of offers sent by partner software over FTPS, HTTP or the command line.
 
 pub mod apply;
+pub mod bench;
 pub mod ftps;
 pub mod profile;
 pub mod read;

@@ -1,6 +1,7 @@
 //! Work-study offers: posted by companies (or training centres they delegate to), moderated
 //! by the chamber covering the place of work, published, then filled, expired or withdrawn.
 
+pub mod export;
 pub mod index;
 pub mod model;
 pub mod routes;

@@ -40,6 +40,7 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(api_create))
         .routes(routes!(api_search))
+        .routes(routes!(super::export::api_export))
         .routes(routes!(api_get, api_update))
         .routes(routes!(api_transition))
         .routes(routes!(api_mine))

@@ -8,6 +8,7 @@ both_backends!(
     offers_by_api_with_structured_errors,
     a_training_centre_manages_offers_by_delegation,
     offers_expire_after_a_warning,
+    offers_export_for_national_aggregators,
 );
 
 fn start_date() -> String {
@@ -584,5 +585,221 @@ async fn offers_expire_after_a_warning(app: TestApp) {
             .await
             .subject
             .contains("a expiré")
+    );
+}
+
+async fn offers_export_for_national_aggregators(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut api = app.client();
+    let published: Vec<String> =
+        api.get("/api/v1/offers/search?per_page=100").await.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap().to_owned())
+            .collect();
+    assert_eq!(published.len(), 3, "the demo publishes three offers");
+
+    // JSON Lines (the default): exactly the published offers, oldest update first.
+    let r = api.get("/api/v1/offers/export").await;
+    r.assert_status(StatusCode::OK);
+    assert_eq!(r.headers["content-type"], "application/x-ndjson");
+    let lines: Vec<serde_json::Value> = r
+        .text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let mut ids: Vec<String> = lines
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect();
+    let titles: Vec<&str> = lines.iter().map(|o| o["title"].as_str().unwrap()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Apprenti·e boulanger·ère",
+            "Vendeur·se en boulangerie-pâtisserie",
+            "Apprenti·e pâtissier·ère"
+        ]
+    );
+    ids.sort();
+    let mut expected = published.clone();
+    expected.sort();
+    assert_eq!(ids, expected);
+    let first = &lines[0];
+    for field in [
+        "id",
+        "partner_reference",
+        "title",
+        "description",
+        "rome_code",
+        "rome_label",
+        "contract_type",
+        "level",
+        "training",
+        "start_date",
+        "duration_months",
+        "positions",
+        "commune_insee",
+        "commune_name",
+        "postal_code",
+        "department",
+        "lat",
+        "lon",
+        "company_name",
+        "company_siret",
+        "share_with_france_travail",
+        "published_at",
+        "updated_at",
+        "url",
+    ] {
+        assert!(first.get(field).is_some(), "{field} missing: {first}");
+    }
+    assert_eq!(first.as_object().unwrap().len(), 24, "{first}");
+    assert_eq!(first["rome_label"], "Boulanger / Boulangère");
+    assert_eq!(first["commune_name"], "Rennes");
+    assert_eq!(first["postal_code"], "35000");
+    assert_eq!(first["company_name"], "Boulangerie Le Goff");
+    assert_eq!(
+        first["url"],
+        format!(
+            "http://passerelle.test/offres/{}",
+            first["id"].as_str().unwrap()
+        )
+    );
+    let updated: Vec<&str> = lines
+        .iter()
+        .map(|o| o["updated_at"].as_str().unwrap())
+        .collect();
+    assert!(updated.windows(2).all(|w| w[0] <= w[1]), "{updated:?}");
+    assert!(updated[0].ends_with('Z'));
+
+    // An offer whose title a spreadsheet would run as a formula, published by the chamber.
+    let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
+    let recruiter_token = recruiter.new_api_token().await;
+    let mut officer = app
+        .login_as("registration_officer@demo.passerelle.test")
+        .await;
+    let officer_token = officer.new_api_token().await;
+    let fields: serde_json::Map<String, serde_json::Value> =
+        offer_fields("=1+2 Vendeur·se en boulangerie", "Saint-Malo")
+            .into_iter()
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect();
+    let created = api
+        .api_json(
+            "POST",
+            "/api/v1/offers",
+            &recruiter_token,
+            serde_json::Value::Object(fields),
+        )
+        .await;
+    created.assert_status(StatusCode::CREATED);
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    for (token, action) in [(&recruiter_token, "submit"), (&officer_token, "approve")] {
+        api.api_json(
+            "POST",
+            &format!("/api/v1/offers/{id}/transitions"),
+            token,
+            serde_json::json!({ "action": action }),
+        )
+        .await
+        .assert_status(StatusCode::OK);
+    }
+
+    // CSV: header, `;`, the formula neutralised.
+    let r = api.get("/api/v1/offers/export?format=csv").await;
+    r.assert_status(StatusCode::OK);
+    assert_eq!(r.headers["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        r.text.starts_with(
+            "id;partner_reference;title;description;rome_code;rome_label;contract_type;level;\
+             training;start_date;duration_months;positions;commune_insee;commune_name;\
+             postal_code;department;lat;lon;company_name;company_siret;\
+             share_with_france_travail;published_at;updated_at;url\n"
+        ),
+        "{}",
+        r.text
+    );
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(r.text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 4);
+    let last = rows.last().unwrap();
+    assert_eq!(&last[0], id.as_str(), "the newest update comes last");
+    assert_eq!(&last[2], "'=1+2 Vendeur·se en boulangerie");
+    assert!(!r.text.contains(";=1+2"));
+    assert!(
+        last[17].starts_with('-'),
+        "a longitude stays a number: {last:?}"
+    );
+
+    // Since a moment: RFC 3339 (with an offset) or a date.
+    let all = api
+        .get("/api/v1/offers/export?updated_since=2000-01-01T00:00:00%2B01:00")
+        .await;
+    all.assert_status(StatusCode::OK);
+    assert_eq!(all.text.lines().count(), 4);
+    let future = api
+        .get("/api/v1/offers/export?updated_since=2999-01-01")
+        .await;
+    future.assert_status(StatusCode::OK);
+    assert_eq!(future.text, "");
+    let future = api
+        .get("/api/v1/offers/export?updated_since=2999-01-01T00:00:00Z&format=csv")
+        .await;
+    future.assert_status(StatusCode::OK);
+    assert_eq!(future.text.lines().count(), 1, "header only");
+
+    // Bad parameters: structured French errors.
+    for query in [
+        "updated_since=31/12/2026",
+        "updated_since=hier",
+        "format=xml",
+    ] {
+        let r = api.get(&format!("/api/v1/offers/export?{query}")).await;
+        r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        let body = r.json();
+        assert!(
+            ["invalid", "unprocessable"].contains(&body["code"].as_str().unwrap()),
+            "{body}"
+        );
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.contains("n’est pas une date lisible") || message.contains("format d’export"),
+            "{message}"
+        );
+    }
+
+    // Nothing personal: neither e-mail addresses nor account ids.
+    let mut user_ids = Vec::new();
+    for token in [&recruiter_token, &officer_token] {
+        user_ids.push(
+            api.api_get("/api/v1/me", token).await.json()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    for format in ["jsonl", "csv"] {
+        let body = api
+            .get(&format!("/api/v1/offers/export?format={format}"))
+            .await
+            .text;
+        assert!(!body.contains('@'), "{body}");
+        for user in &user_ids {
+            assert!(!body.contains(user.as_str()), "{format}: account id {user}");
+        }
+        for word in ["created_by", "moderated_by", "email"] {
+            assert!(!body.contains(word), "{format}: {word}");
+        }
+    }
+
+    // The export is in the OpenAPI document.
+    let doc = api.get("/api/openapi.json").await.json();
+    assert_eq!(
+        doc["paths"]["/api/v1/offers/export"]["get"]["tags"][0],
+        "offers"
     );
 }

@@ -1,0 +1,545 @@
+//! Export of the published offers for national aggregators (`GET /api/v1/offers/export`):
+//! public, like the offers themselves, and holding nothing personal (no account ids, no
+//! e-mail addresses). JSON Lines or CSV, ordered by `updated_at` then `id`, read from the
+//! database 1,000 offers at a time and streamed as they are read: however many offers the
+//! instance holds, the server keeps only a few pages in memory.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncRead, ReadBuf};
+use tokio::sync::mpsc;
+
+use super::OfferStatus;
+use crate::AppState;
+use crate::db::{DbConnection, schema::*};
+use crate::error::{AppError, AppResult};
+use crate::imports::service::neutralise;
+use crate::web::extract::Query;
+
+/// Offers read from the database at a time.
+pub const CHUNK: i64 = 1000;
+
+/// What the export is asked.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// Only the offers updated since this moment (inclusive): RFC 3339
+    /// (`2026-11-01T08:00:00Z`) or a date `AAAA-MM-JJ` (midnight UTC). Giving again the
+    /// last `updated_at` received is safe: the offers of that second come again.
+    pub updated_since: Option<String>,
+    /// `jsonl` (default: one JSON object per line) or `csv` (`;`, header row).
+    pub format: Option<String>,
+}
+
+/// One exported offer (nothing personal: neither account ids nor e-mail addresses).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ExportedOffer {
+    pub id: String,
+    /// The partner's own reference, for offers imported from a partner's file.
+    pub partner_reference: Option<String>,
+    pub title: String,
+    pub description: String,
+    /// ROME 4.0 code.
+    pub rome_code: String,
+    pub rome_label: String,
+    /// `apprentissage` or `professionnalisation`.
+    pub contract_type: String,
+    /// Targeted diploma level, 3 (CAP) to 8 (doctorate).
+    pub level: i32,
+    pub training: Option<String>,
+    pub start_date: NaiveDate,
+    pub duration_months: i32,
+    pub positions: i32,
+    /// INSEE code of the place of work.
+    pub commune_insee: String,
+    pub commune_name: String,
+    pub postal_code: String,
+    pub department: String,
+    /// Position of the commune (WGS 84), when known.
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub company_name: String,
+    pub company_siret: Option<String>,
+    /// The company agrees to share the offer with France Travail.
+    pub share_with_france_travail: bool,
+    /// RFC 3339, UTC.
+    pub published_at: Option<String>,
+    /// RFC 3339, UTC.
+    pub updated_at: String,
+    /// The offer's public page.
+    pub url: String,
+}
+
+/// The CSV header, in the order of [`ExportedOffer`]'s fields.
+pub const CSV_HEADER: [&str; 24] = [
+    "id",
+    "partner_reference",
+    "title",
+    "description",
+    "rome_code",
+    "rome_label",
+    "contract_type",
+    "level",
+    "training",
+    "start_date",
+    "duration_months",
+    "positions",
+    "commune_insee",
+    "commune_name",
+    "postal_code",
+    "department",
+    "lat",
+    "lon",
+    "company_name",
+    "company_siret",
+    "share_with_france_travail",
+    "published_at",
+    "updated_at",
+    "url",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    JsonLines,
+    Csv,
+}
+
+impl Format {
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::JsonLines => "application/x-ndjson",
+            Self::Csv => "text/csv; charset=utf-8",
+        }
+    }
+}
+
+/// `updated_since`: RFC 3339, or a date (midnight UTC).
+pub fn parse_since(raw: &str) -> Option<NaiveDateTime> {
+    let raw = raw.trim();
+    if let Ok(date) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        return date.and_hms_opt(0, 0, 0);
+    }
+    if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
+        return Some(at.naive_utc());
+    }
+    // A `+` left unencoded in a query string arrives as a space: `…T08:00:00 01:00`.
+    let (head, offset) = raw.rsplit_once(' ')?;
+    DateTime::parse_from_rfc3339(&format!("{head}+{offset}"))
+        .ok()
+        .map(|at| at.naive_utc())
+}
+
+/// The query's parameters, checked: every problem is listed (French).
+fn checked(p: &ExportParams) -> AppResult<(Option<NaiveDateTime>, Format)> {
+    let mut problems = Vec::new();
+    let since = match p.updated_since.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => {
+            let parsed = parse_since(raw);
+            if parsed.is_none() {
+                problems.push(format!(
+                    "updated_since : « {} » n’est pas une date lisible. Indiquez une date \
+                     AAAA-MM-JJ (par exemple 2026-11-01) ou une date et heure RFC 3339 (par \
+                     exemple 2026-11-01T08:00:00Z).",
+                    raw.chars().take(40).collect::<String>()
+                ));
+            }
+            parsed
+        }
+    };
+    let format = match p.format.as_deref().map(str::trim) {
+        None | Some("") | Some("jsonl") => Format::JsonLines,
+        Some("csv") => Format::Csv,
+        Some(other) => {
+            problems.push(format!(
+                "format : « {} » n’est pas un format d’export connu. Valeurs possibles : jsonl \
+                 (par défaut) ou csv.",
+                other.chars().take(40).collect::<String>()
+            ));
+            Format::JsonLines
+        }
+    };
+    if problems.is_empty() {
+        Ok((since, format))
+    } else {
+        Err(AppError::invalid_fields(problems))
+    }
+}
+
+/// One offer as read from the database.
+#[derive(Queryable)]
+struct Row {
+    id: String,
+    partner_reference: Option<String>,
+    title: String,
+    description: String,
+    rome_code: String,
+    rome_label: String,
+    contract_type: String,
+    level: i32,
+    training: Option<String>,
+    start_date: NaiveDate,
+    duration_months: i32,
+    positions: i32,
+    commune_insee: String,
+    commune_name: String,
+    postal_codes: String,
+    department: String,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    company_name: String,
+    company_siret: Option<String>,
+    share_with_france_travail: bool,
+    published_at: Option<NaiveDateTime>,
+    updated_at: NaiveDateTime,
+}
+
+fn rfc3339(at: NaiveDateTime) -> String {
+    DateTime::<Utc>::from_naive_utc_and_offset(at, Utc).to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+impl Row {
+    fn exported(self, base_url: &str) -> ExportedOffer {
+        ExportedOffer {
+            url: format!("{base_url}/offres/{}", self.id),
+            id: self.id,
+            partner_reference: self.partner_reference,
+            title: self.title,
+            description: self.description,
+            rome_code: self.rome_code,
+            rome_label: self.rome_label,
+            contract_type: self.contract_type,
+            level: self.level,
+            training: self.training,
+            start_date: self.start_date,
+            duration_months: self.duration_months,
+            positions: self.positions,
+            commune_insee: self.commune_insee,
+            commune_name: self.commune_name,
+            postal_code: self
+                .postal_codes
+                .split(' ')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            department: self.department,
+            lat: self.lat,
+            lon: self.lon,
+            company_name: self.company_name,
+            company_siret: self.company_siret,
+            share_with_france_travail: self.share_with_france_travail,
+            published_at: self.published_at.map(rfc3339),
+            updated_at: rfc3339(self.updated_at),
+        }
+    }
+}
+
+/// Where the previous page ended: its last offer's `(updated_at, id)`.
+type Cursor = Option<(NaiveDateTime, String)>;
+
+/// One page of published offers after the cursor, in export order.
+fn page(
+    conn: &mut DbConnection,
+    since: Option<NaiveDateTime>,
+    after: &Cursor,
+    limit: i64,
+) -> AppResult<Vec<Row>> {
+    let mut q = offers::table
+        .inner_join(organisations::table.on(organisations::id.eq(offers::company_id)))
+        .inner_join(communes::table)
+        .inner_join(rome_occupations::table)
+        .filter(offers::status.eq(OfferStatus::Published.as_str()))
+        .select((
+            offers::id,
+            offers::partner_reference,
+            offers::title,
+            offers::description,
+            offers::rome_code,
+            rome_occupations::label,
+            offers::contract_type,
+            offers::level,
+            offers::training,
+            offers::start_date,
+            offers::duration_months,
+            offers::positions,
+            offers::commune_insee,
+            communes::name,
+            communes::postal_codes,
+            offers::department,
+            communes::lat,
+            communes::lon,
+            organisations::name,
+            organisations::siret,
+            offers::share_with_france_travail,
+            offers::published_at,
+            offers::updated_at,
+        ))
+        .order((offers::updated_at, offers::id))
+        .limit(limit)
+        .into_boxed();
+    if let Some(since) = since {
+        q = q.filter(offers::updated_at.ge(since));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(
+            offers::updated_at
+                .gt(*at)
+                .or(offers::updated_at.eq(*at).and(offers::id.gt(id.clone()))),
+        );
+    }
+    Ok(q.load::<Row>(conn)?)
+}
+
+/// Writes one page in the export format (the CSV header before the first page).
+fn encode(rows: Vec<Row>, format: Format, base_url: &str, header: bool) -> AppResult<Vec<u8>> {
+    let mut out = Vec::with_capacity(rows.len() * 1024);
+    match format {
+        Format::JsonLines => {
+            for row in rows {
+                serde_json::to_writer(&mut out, &row.exported(base_url))
+                    .map_err(AppError::internal)?;
+                out.push(b'\n');
+            }
+        }
+        Format::Csv => {
+            let mut w = csv::WriterBuilder::new()
+                .delimiter(b';')
+                .has_headers(false)
+                .from_writer(&mut out);
+            if header {
+                w.write_record(CSV_HEADER).map_err(AppError::internal)?;
+            }
+            let opt = |v: &Option<String>| neutralise(v.as_deref().unwrap_or_default());
+            let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+            for row in rows {
+                let o = row.exported(base_url);
+                // Text that people typed is neutralised; the numbers, codes and dates written
+                // here are not (a western longitude starts with `-`).
+                w.write_record([
+                    o.id,
+                    opt(&o.partner_reference),
+                    neutralise(&o.title),
+                    neutralise(&o.description),
+                    o.rome_code,
+                    neutralise(&o.rome_label),
+                    o.contract_type,
+                    o.level.to_string(),
+                    opt(&o.training),
+                    o.start_date.to_string(),
+                    o.duration_months.to_string(),
+                    o.positions.to_string(),
+                    o.commune_insee,
+                    neutralise(&o.commune_name),
+                    o.postal_code,
+                    o.department,
+                    num(o.lat),
+                    num(o.lon),
+                    neutralise(&o.company_name),
+                    o.company_siret.unwrap_or_default(),
+                    if o.share_with_france_travail {
+                        "oui"
+                    } else {
+                        "non"
+                    }
+                    .to_owned(),
+                    o.published_at.unwrap_or_default(),
+                    o.updated_at,
+                    o.url,
+                ])
+                .map_err(AppError::internal)?;
+            }
+            w.flush().map_err(AppError::internal)?;
+        }
+    }
+    Ok(out)
+}
+
+/// One page read and written: its bytes, where it ended, and whether more may follow.
+struct Encoded {
+    bytes: Vec<u8>,
+    cursor: Cursor,
+    more: bool,
+}
+
+fn read_and_encode(
+    conn: &mut DbConnection,
+    since: Option<NaiveDateTime>,
+    after: &Cursor,
+    format: Format,
+    base_url: &str,
+) -> AppResult<Encoded> {
+    let rows = page(conn, since, after, CHUNK)?;
+    let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= CHUNK;
+    let cursor = rows
+        .last()
+        .map(|r| (r.updated_at, r.id.clone()))
+        .or_else(|| after.clone());
+    let bytes = encode(rows, format, base_url, after.is_none())?;
+    Ok(Encoded {
+        bytes,
+        cursor,
+        more,
+    })
+}
+
+/// Lists the published offers for national services (France Travail, aggregators): public,
+/// no personal data. JSON Lines (`application/x-ndjson`, one offer per line) or CSV
+/// (`text/csv`, `;`, header row, cells typed by people that start with `=`, `+`, `-` or `@`
+/// prefixed with an apostrophe), ordered by `updated_at` then `id`, streamed.
+#[utoipa::path(get, path = "/offers/export", tag = "offers", params(ExportParams),
+    responses(
+        (status = 200, description = "Published offers, one per line (JSON Lines) or per CSV row",
+            content((ExportedOffer = "application/x-ndjson"), (String = "text/csv"))),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn api_export(
+    State(state): State<AppState>,
+    Query(p): Query<ExportParams>,
+) -> AppResult<Response> {
+    let (since, format) = checked(&p)?;
+    let base_url = state.config.base_url();
+    // The first page is read before answering, so that a failure is a proper error.
+    let first = {
+        let base_url = base_url.clone();
+        state
+            .db
+            .run(move |conn| read_and_encode(conn, since, &None, format, &base_url))
+            .await?
+    };
+    // Pages go through a channel of two: the reader of the next page waits for the client.
+    let (tx, rx) = mpsc::channel::<io::Result<Vec<u8>>>(2);
+    tokio::spawn(async move {
+        let mut encoded = first;
+        loop {
+            let Encoded {
+                bytes,
+                cursor,
+                more,
+            } = encoded;
+            if !bytes.is_empty() && tx.send(Ok(bytes)).await.is_err() {
+                return; // The client went away.
+            }
+            if !more {
+                return;
+            }
+            let base_url = base_url.clone();
+            let next = state
+                .db
+                .run(move |conn| read_and_encode(conn, since, &cursor, format, &base_url))
+                .await;
+            encoded = match next {
+                Ok(next) => next,
+                Err(e) => {
+                    tracing::error!(error = %e, "offer export interrupted");
+                    // The body fails: the client sees a cut transfer, never a short export.
+                    let _ = tx.send(Err(io::Error::other(e.to_string()))).await;
+                    return;
+                }
+            };
+        }
+    });
+    let body = Body::new(tower_http::services::fs::AsyncReadBody::with_capacity(
+        PagesReader {
+            pages: rx,
+            current: Vec::new(),
+            pos: 0,
+        },
+        64 * 1024,
+    ));
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    if format == Format::Csv {
+        headers.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment; filename=\"offres-passerelle.csv\""),
+        );
+    }
+    Ok(response)
+}
+
+/// The pages sent by the reading task, as one byte stream (end: the task is done).
+struct PagesReader {
+    pages: mpsc::Receiver<io::Result<Vec<u8>>>,
+    current: Vec<u8>,
+    pos: usize,
+}
+
+impl AsyncRead for PagesReader {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        loop {
+            if self.pos < self.current.len() {
+                let n = buf.remaining().min(self.current.len() - self.pos);
+                let start = self.pos;
+                buf.put_slice(&self.current[start..start + n]);
+                self.pos += n;
+                return Poll::Ready(Ok(()));
+            }
+            match ready!(self.pages.poll_recv(cx)) {
+                Some(Ok(bytes)) => {
+                    self.current = bytes;
+                    self.pos = 0;
+                }
+                Some(Err(e)) => return Poll::Ready(Err(e)),
+                None => return Poll::Ready(Ok(())),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn updated_since_forms() {
+        let at = |s: &str| {
+            NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").expect("valid test time")
+        };
+        assert_eq!(parse_since("2026-11-01"), Some(at("2026-11-01 00:00:00")));
+        assert_eq!(
+            parse_since("2026-11-01T08:30:00Z"),
+            Some(at("2026-11-01 08:30:00"))
+        );
+        assert_eq!(
+            parse_since("2026-11-01T08:30:00+01:00"),
+            Some(at("2026-11-01 07:30:00"))
+        );
+        assert_eq!(
+            parse_since("2026-11-01T08:30:00 01:00"),
+            Some(at("2026-11-01 07:30:00"))
+        );
+        for bad in ["01/11/2026", "2026-13-01", "hier", "2026-11-01T08:30:00"] {
+            assert_eq!(parse_since(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn parameters_are_checked_together() {
+        let err = checked(&ExportParams {
+            updated_since: Some("hier".into()),
+            format: Some("xml".into()),
+        })
+        .expect_err("two problems");
+        assert_eq!(err.status(), axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(err.message().contains("AAAA-MM-JJ"), "{}", err.message());
+        assert!(err.message().contains("jsonl"), "{}", err.message());
+        let (since, format) = checked(&ExportParams::default()).expect("defaults");
+        assert_eq!((since, format), (None, Format::JsonLines));
+    }
+}
