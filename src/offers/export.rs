@@ -1,9 +1,12 @@
 //! Export of the published offers for national aggregators (`GET /api/v1/offers/export`):
 //! public, like the offers themselves, and holding nothing personal (no account ids, no
-//! e-mail addresses). JSON Lines or CSV, ordered by `updated_at` then `id`, read from the
-//! database 1,000 offers at a time and streamed as they are read: however many offers the
-//! instance holds, the server keeps only a few pages in memory.
+//! e-mail addresses). JSON Lines or CSV, ordered by `updated_at` then `id`, streamed: the
+//! order's keys are read 20,000 at a time, the offers 1,000 at a time by primary key, and each
+//! page is written while the client takes the previous ones. However many offers the instance
+//! holds, the server keeps a window of keys and a few pages in memory, and holds a database
+//! connection only while it reads. An offer changed during the export may come twice.
 
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -25,8 +28,10 @@ use crate::error::{AppError, AppResult};
 use crate::imports::service::neutralise;
 use crate::web::extract::Query;
 
-/// Offers read from the database at a time.
-pub const CHUNK: i64 = 1000;
+/// Offers read from the database and written at a time.
+pub const CHUNK: usize = 1000;
+/// Keys (`updated_at`, `id`) of the next offers read at a time.
+pub const KEY_WINDOW: i64 = 20_000;
 
 /// What the export is asked.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -179,6 +184,7 @@ fn checked(p: &ExportParams) -> AppResult<(Option<NaiveDateTime>, Format)> {
 #[derive(Queryable)]
 struct Row {
     id: String,
+    status: String,
     partner_reference: Option<String>,
     title: String,
     description: String,
@@ -243,23 +249,49 @@ impl Row {
     }
 }
 
-/// Where the previous page ended: its last offer's `(updated_at, id)`.
-type Cursor = Option<(NaiveDateTime, String)>;
+/// An offer's place in the export order: `(updated_at, id)`.
+type Key = (NaiveDateTime, String);
 
-/// One page of published offers after the cursor, in export order.
-fn page(
+/// The next keys of published offers after `after`, in export order. Only the keys are read
+/// here: the offers table has no index on `updated_at`, so each call reads it whole, and
+/// [`KEY_WINDOW`] keys at a time keep that to a few reads per export.
+fn keys(
     conn: &mut DbConnection,
     since: Option<NaiveDateTime>,
-    after: &Cursor,
+    after: Option<&Key>,
     limit: i64,
-) -> AppResult<Vec<Row>> {
+) -> AppResult<Vec<Key>> {
     let mut q = offers::table
+        .filter(offers::status.eq(OfferStatus::Published.as_str()))
+        .select((offers::updated_at, offers::id))
+        .order((offers::updated_at, offers::id))
+        .limit(limit)
+        .into_boxed();
+    if let Some(since) = since {
+        q = q.filter(offers::updated_at.ge(since));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(
+            offers::updated_at
+                .gt(*at)
+                .or(offers::updated_at.eq(*at).and(offers::id.gt(id.clone()))),
+        );
+    }
+    Ok(q.load(conn)?)
+}
+
+/// The offers with these ids that are still published, in the order of `ids`. By primary key
+/// only: next to `status = ?`, SQLite (without statistics) would walk the status index, i.e.
+/// every published offer, for each page.
+fn rows(conn: &mut DbConnection, ids: &[String]) -> AppResult<Vec<Row>> {
+    let loaded: Vec<Row> = offers::table
         .inner_join(organisations::table.on(organisations::id.eq(offers::company_id)))
         .inner_join(communes::table)
         .inner_join(rome_occupations::table)
-        .filter(offers::status.eq(OfferStatus::Published.as_str()))
+        .filter(offers::id.eq_any(ids))
         .select((
             offers::id,
+            offers::status,
             offers::partner_reference,
             offers::title,
             offers::description,
@@ -283,20 +315,13 @@ fn page(
             offers::published_at,
             offers::updated_at,
         ))
-        .order((offers::updated_at, offers::id))
-        .limit(limit)
-        .into_boxed();
-    if let Some(since) = since {
-        q = q.filter(offers::updated_at.ge(since));
-    }
-    if let Some((at, id)) = after {
-        q = q.filter(
-            offers::updated_at
-                .gt(*at)
-                .or(offers::updated_at.eq(*at).and(offers::id.gt(id.clone()))),
-        );
-    }
-    Ok(q.load::<Row>(conn)?)
+        .load(conn)?;
+    let mut by_id: HashMap<String, Row> = loaded
+        .into_iter()
+        .filter(|r| r.status == OfferStatus::Published.as_str())
+        .map(|r| (r.id.clone(), r))
+        .collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
 /// Writes one page in the export format (the CSV header before the first page).
@@ -363,32 +388,62 @@ fn encode(rows: Vec<Row>, format: Format, base_url: &str, header: bool) -> AppRe
     Ok(out)
 }
 
-/// One page read and written: its bytes, where it ended, and whether more may follow.
-struct Encoded {
-    bytes: Vec<u8>,
-    cursor: Cursor,
-    more: bool,
+/// Where an export is: the keys read ahead and not yet written, and where to read on.
+struct Export {
+    since: Option<NaiveDateTime>,
+    format: Format,
+    base_url: String,
+    ahead: VecDeque<Key>,
+    /// The last key read (the next keys come after it).
+    last: Option<Key>,
+    /// Every key was read.
+    exhausted: bool,
+    started: bool,
+    /// Offers per page ([`CHUNK`]) and keys per read ([`KEY_WINDOW`]).
+    chunk: usize,
+    window: i64,
 }
 
-fn read_and_encode(
-    conn: &mut DbConnection,
-    since: Option<NaiveDateTime>,
-    after: &Cursor,
-    format: Format,
-    base_url: &str,
-) -> AppResult<Encoded> {
-    let rows = page(conn, since, after, CHUNK)?;
-    let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= CHUNK;
-    let cursor = rows
-        .last()
-        .map(|r| (r.updated_at, r.id.clone()))
-        .or_else(|| after.clone());
-    let bytes = encode(rows, format, base_url, after.is_none())?;
-    Ok(Encoded {
-        bytes,
-        cursor,
-        more,
-    })
+impl Export {
+    fn new(since: Option<NaiveDateTime>, format: Format, base_url: String) -> Self {
+        Self {
+            since,
+            format,
+            base_url,
+            ahead: VecDeque::new(),
+            last: None,
+            exhausted: false,
+            started: false,
+            chunk: CHUNK,
+            window: KEY_WINDOW,
+        }
+    }
+}
+
+impl Export {
+    /// The next page of the body (the CSV header comes with the first one), or `None` at
+    /// the end.
+    fn next_page(&mut self, conn: &mut DbConnection) -> AppResult<Option<Vec<u8>>> {
+        if self.ahead.is_empty() && !self.exhausted {
+            let keys = keys(conn, self.since, self.last.as_ref(), self.window)?;
+            self.exhausted = i64::try_from(keys.len()).unwrap_or(i64::MAX) < self.window;
+            self.last = keys.last().cloned().or_else(|| self.last.take());
+            self.ahead.extend(keys);
+        }
+        let header = !self.started;
+        self.started = true;
+        if self.ahead.is_empty() && !header {
+            return Ok(None);
+        }
+        let take = self.ahead.len().min(self.chunk);
+        let ids: Vec<String> = self.ahead.drain(..take).map(|(_, id)| id).collect();
+        let rows = if ids.is_empty() {
+            Vec::new()
+        } else {
+            rows(conn, &ids)?
+        };
+        encode(rows, self.format, &self.base_url, header).map(Some)
+    }
 }
 
 /// Lists the published offers for national services (France Travail, aggregators): public,
@@ -405,42 +460,36 @@ pub async fn api_export(
     Query(p): Query<ExportParams>,
 ) -> AppResult<Response> {
     let (since, format) = checked(&p)?;
-    let base_url = state.config.base_url();
+    let export = Export::new(since, format, state.config.base_url());
     // The first page is read before answering, so that a failure is a proper error.
-    let first = {
-        let base_url = base_url.clone();
-        state
-            .db
-            .run(move |conn| read_and_encode(conn, since, &None, format, &base_url))
-            .await?
-    };
-    // Pages go through a channel of two: the reader of the next page waits for the client.
+    let (mut export, first) = state
+        .db
+        .run(move |conn| {
+            let mut export = export;
+            let first = export.next_page(conn)?;
+            Ok((export, first))
+        })
+        .await?;
+    // The next pages are read by a blocking task, one connection at a time, and wait in a
+    // channel of two for the client to take them.
     let (tx, rx) = mpsc::channel::<io::Result<Vec<u8>>>(2);
-    tokio::spawn(async move {
-        let mut encoded = first;
-        loop {
-            let Encoded {
-                bytes,
-                cursor,
-                more,
-            } = encoded;
-            if !bytes.is_empty() && tx.send(Ok(bytes)).await.is_err() {
+    tokio::task::spawn_blocking(move || {
+        let mut page = first;
+        while let Some(bytes) = page {
+            if !bytes.is_empty() && tx.blocking_send(Ok(bytes)).is_err() {
                 return; // The client went away.
             }
-            if !more {
-                return;
-            }
-            let base_url = base_url.clone();
             let next = state
                 .db
-                .run(move |conn| read_and_encode(conn, since, &cursor, format, &base_url))
-                .await;
-            encoded = match next {
+                .conn()
+                .map_err(AppError::internal)
+                .and_then(|mut conn| export.next_page(&mut conn));
+            page = match next {
                 Ok(next) => next,
                 Err(e) => {
                     tracing::error!(error = %e, "offer export interrupted");
                     // The body fails: the client sees a cut transfer, never a short export.
-                    let _ = tx.send(Err(io::Error::other(e.to_string()))).await;
+                    let _ = tx.blocking_send(Err(io::Error::other(e.to_string())));
                     return;
                 }
             };
@@ -527,6 +576,64 @@ mod tests {
         for bad in ["01/11/2026", "2026-13-01", "hier", "2026-11-01T08:30:00"] {
             assert_eq!(parse_since(bad), None, "{bad}");
         }
+    }
+
+    /// Small pages and key windows, offers updated at the same moment: every published offer
+    /// once, by `updated_at` then `id`, whatever the page and window boundaries.
+    #[test]
+    fn pages_and_key_windows_follow_the_order() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = crate::Config::for_tests(
+            format!("sqlite://{}", dir.path().join("export.db").display()),
+            dir.path().to_owned(),
+        );
+        let state = AppState::init(config).expect("app");
+        state.ensure_reference_data().expect("reference data");
+        let mut conn = state.db.conn().expect("connection");
+        crate::demo::load(&mut conn).expect("demo data");
+        let mut published: Vec<(NaiveDateTime, String)> = offers::table
+            .filter(offers::status.eq(OfferStatus::Published.as_str()))
+            .select((offers::updated_at, offers::id))
+            .load(&mut *conn)
+            .expect("published offers");
+        assert_eq!(published.len(), 3);
+        // Two offers updated at the same moment: the id decides.
+        let same = published[0].0;
+        diesel::update(offers::table.find(&published[1].1))
+            .set(offers::updated_at.eq(same))
+            .execute(&mut *conn)
+            .expect("update");
+        published[1].0 = same;
+        published.sort();
+        let expected: Vec<String> = published.into_iter().map(|(_, id)| id).collect();
+        for (chunk, window) in [(1, 1), (1, 2), (2, 2), (2, 3), (5, 1), (1000, 20_000)] {
+            let mut export = Export::new(None, Format::JsonLines, "http://x".into());
+            (export.chunk, export.window) = (chunk, window);
+            let mut ids = Vec::new();
+            let mut pages = 0;
+            while let Some(bytes) = export.next_page(&mut conn).expect("page") {
+                pages += 1;
+                assert!(pages < 20, "the export ends");
+                for line in String::from_utf8(bytes).expect("UTF-8").lines() {
+                    let offer: serde_json::Value = serde_json::from_str(line).expect("JSON");
+                    ids.push(offer["id"].as_str().expect("id").to_owned());
+                }
+            }
+            assert_eq!(ids, expected, "pages of {chunk}, windows of {window}");
+        }
+        let mut export = Export::new(None, Format::Csv, "http://x".into());
+        export.window = 1;
+        let mut csv = Vec::new();
+        while let Some(bytes) = export.next_page(&mut conn).expect("page") {
+            csv.extend(bytes);
+        }
+        let csv = String::from_utf8(csv).expect("UTF-8");
+        assert!(csv.starts_with("id;partner_reference;title;"), "{csv}");
+        assert_eq!(
+            csv.matches("http://x/offres/").count(),
+            3,
+            "one header: {csv}"
+        );
     }
 
     #[test]
