@@ -526,9 +526,7 @@ fn company(
         && company_id != partner_id
         && !lookups.delegated.contains(company_id)
     {
-        if !crate::offers::store::is_delegated(conn, company_id, partner_id)? {
-            crate::offers::store::add_delegation(conn, company_id, partner_id)?;
-        }
+        crate::offers::store::add_delegation(conn, company_id, partner_id)?;
         lookups.delegated.insert(company_id.clone());
     }
     lookups.companies.insert(siret, found.clone());
