@@ -22,7 +22,7 @@ use crate::error::AppResult;
 use crate::web::{Page, render};
 use crate::{
     AppState, applications, auth, basket, candidates, gateway, imports, offers, organisations,
-    referential, web,
+    prescriptions, referential, trainings, web,
 };
 
 #[derive(OpenApi)]
@@ -45,6 +45,8 @@ use crate::{
         (name = "offers", description = "Offres d’alternance : publication, modération, cycle de vie"),
         (name = "imports", description = "Imports de fichiers d’offres des partenaires (CSV) et leurs rapports"),
         (name = "gateway", description = "Passerelle France Travail : offres à créer, modifier ou annuler chez France Travail"),
+        (name = "trainings", description = "Catalogue des formations financées (LHÉO 2.3) : recherche de sessions, export LHÉO"),
+        (name = "prescriptions", description = "Pré-inscriptions en formation : prescription, résultat de sélection, entrée, suivi et indicateurs"),
         (name = "operations", description = "Supervision"),
     )
 )]
@@ -73,6 +75,8 @@ pub fn openapi_and_api() -> (Router<AppState>, OpenApiDoc) {
         .nest("/api/v1", basket::routes::api())
         .nest("/api/v1", imports::routes::api())
         .nest("/api/v1", gateway::routes::api())
+        .nest("/api/v1", trainings::routes::api())
+        .nest("/api/v1", prescriptions::routes::api())
         .routes(routes!(healthz))
         .split_for_parts()
 }
@@ -90,6 +94,8 @@ pub fn router(state: AppState) -> Router {
         .merge(basket::routes::pages())
         .merge(imports::routes::pages())
         .merge(gateway::routes::pages())
+        .merge(trainings::routes::pages())
+        .merge(prescriptions::routes::pages())
         .route("/api/openapi.json", get(openapi_json))
         .route("/api", get(api_page))
         .route("/metrics", get(metrics))

@@ -296,6 +296,106 @@ pub fn demo_email(role: Role) -> String {
     format!("{}@{DOMAIN}", role.as_str())
 }
 
+/// The Region funds the demo catalogue (LHÉO funder code 2, 10 working days for centres to
+/// decide); it publishes it through its own import profile. A second agency (Mission Locale du
+/// Pays de Brest) has an adviser too, who must see nothing of the first agency's people.
+fn trainings(
+    conn: &mut DbConnection,
+    ids: &std::collections::HashMap<&str, String>,
+    hash: &str,
+) -> AppResult<()> {
+    use crate::db::schema::funder_settings;
+    use diesel::prelude::*;
+    diesel::insert_into(funder_settings::table)
+        .values((
+            funder_settings::organisation_id.eq(&ids["funder"]),
+            funder_settings::lheo_codes.eq("2"),
+            funder_settings::decision_days.eq(crate::prescriptions::service::DEFAULT_DECISION_DAYS),
+        ))
+        .execute(conn)?;
+    // A second training centre, in Brest, with its own staff: it must see nothing of the
+    // pre-registrations sent to the first one.
+    let brest_siret = siret("1929000450001");
+    let brest = orgs::create(
+        conn,
+        NewOrganisation {
+            kind: OrgKind::TrainingCentre,
+            name: "Centre de formation des métiers de Brest",
+            network: None,
+            siret: Some(&brest_siret),
+            commune_insee: Some("29019"),
+            status: OrgStatus::Active,
+            departments: &["29".to_owned()],
+        },
+    )?;
+    let email =
+        EmailAddress::parse(&format!("formation.brest@{DOMAIN}")).expect("valid demo address");
+    users::create(
+        conn,
+        NewUser {
+            email: &email,
+            password_hash: Some(hash.to_owned()),
+            first_name: "Tanguy",
+            last_name: "Abgrall",
+            role: Role::TrainingStaff,
+            organisation_id: Some(&brest),
+            is_org_admin: true,
+            status: UserStatus::Active,
+            email_verified: true,
+            birth_date: None,
+        },
+    )?;
+    let publisher = crate::trainings::store::Publisher::load(conn, &ids["funder"])?;
+    let mut directory = crate::trainings::store::Directory::load(conn)?;
+    let today = chrono::Utc::now().date_naive();
+    let centre = orgs::get(conn, &ids["training_centre"])?;
+    let mut catalogue = crate::trainings::demo::catalogue(
+        today,
+        centre.siret.as_deref().unwrap_or_default(),
+        &centre.name,
+    );
+    catalogue.extend(crate::trainings::demo::brest(
+        today,
+        brest_siret.as_str(),
+        "Centre de formation des métiers de Brest",
+    ));
+    for training in catalogue {
+        crate::trainings::store::upsert(conn, &mut directory, &publisher, &training)?;
+    }
+    let generic = crate::imports::profile::preset("generic").expect("generic preset");
+    crate::imports::service::create_profile(
+        conn,
+        &ids["funder"],
+        &crate::imports::service::ProfileInput {
+            identifier: "demo-region-lheo".to_owned(),
+            name: "Catalogue LHÉO de la Région".to_owned(),
+            preset: generic.name.to_owned(),
+            mapping: generic.mapping(),
+            mode: crate::imports::profile::Mode::Delta,
+            defaults: generic.default_values(),
+        },
+        false,
+    )?;
+    let email =
+        EmailAddress::parse(&format!("conseillere.brest@{DOMAIN}")).expect("valid demo address");
+    users::create(
+        conn,
+        NewUser {
+            email: &email,
+            password_hash: Some(hash.to_owned()),
+            first_name: "Gwenola",
+            last_name: "Le Meur",
+            role: Role::Prescriber,
+            organisation_id: Some(&ids["mission_locale"]),
+            is_org_admin: true,
+            status: UserStatus::Active,
+            email_verified: true,
+            birth_date: None,
+        },
+    )?;
+    Ok(())
+}
+
 /// Loads the demo dataset unless it is there already. Returns true when it was loaded now.
 pub fn load(conn: &mut DbConnection) -> AppResult<bool> {
     if users::by_email(conn, &demo_email(Role::RegionalAdmin))?.is_some() {
@@ -362,6 +462,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<bool> {
         },
         true,
     )?;
+    trainings(conn, &ids, &hash)?;
     // The pending company has its own recruiter, so the chamber's queue has someone to answer.
     let email =
         EmailAddress::parse(&format!("garage.kerherve@{DOMAIN}")).expect("valid demo address");

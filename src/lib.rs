@@ -16,9 +16,11 @@ pub mod jobs;
 pub mod mail;
 pub mod offers;
 pub mod organisations;
+pub mod prescriptions;
 pub mod referential;
 pub mod search;
 pub mod telemetry;
+pub mod trainings;
 pub mod types;
 pub mod web;
 

@@ -45,6 +45,19 @@ enum Command {
     /// Import partner files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Export data for other services.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// The training catalogue as LHÉO 2.3 XML (valid against the LHÉO 2.3 schema).
+    Lheo {
+        /// Output file (default: standard output).
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -53,6 +66,15 @@ enum ImportCommand {
     /// run's summary and writes the report beside the file (`FILE.report.csv`).
     Offers {
         /// The import profile's identifier (e.g. demo-generic).
+        #[arg(long)]
+        profile: String,
+        file: std::path::PathBuf,
+    },
+    /// Import a training catalogue in LHÉO 2.3 (or 2.2, or lheo-index summaries) through an
+    /// import profile of a funder or a training centre (e.g. demo-region-lheo); prints the
+    /// run's summary and writes the report beside the file (`FILE.report.csv`).
+    Lheo {
+        /// The import profile's identifier (e.g. demo-region-lheo).
         #[arg(long)]
         profile: String,
         file: std::path::PathBuf,
@@ -196,10 +218,50 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Import(args)) => {
             passerelle::imports::bench::run(args, config).await?
         }
+        Command::Import(ImportCommand::Lheo { profile, file }) => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("lecture de {}", file.display()))?;
+            if !passerelle::trainings::import::is_xml(&bytes) {
+                anyhow::bail!(
+                    "{} n’est pas un fichier XML LHÉO (pour un fichier CSV d’offres : passerelle import offers)",
+                    file.display()
+                );
+            }
+            let state = AppState::init(config)?;
+            state.ensure_reference_data()?;
+            import_file(&state, &profile, &file).await?;
+        }
         Command::Import(ImportCommand::Offers { profile, file }) => {
             let state = AppState::init(config)?;
             state.ensure_reference_data()?;
-            import_offers(&state, &profile, &file).await?;
+            import_file(&state, &profile, &file).await?;
+        }
+        Command::Export(ExportCommand::Lheo { output }) => {
+            let state = AppState::init(config)?;
+            let mut conn = state.db.conn()?;
+            let mut all = Vec::new();
+            passerelle::trainings::store::each_page(&mut conn, None, 500, |page| {
+                all.extend(page);
+                Ok(())
+            })
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut xml = Vec::new();
+            passerelle::trainings::lheo::write(&all, &mut xml)?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &xml)
+                        .with_context(|| format!("écriture de {}", path.display()))?;
+                    eprintln!(
+                        "{} formation(s) exportée(s) dans {}",
+                        all.len(),
+                        path.display()
+                    );
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&xml)?;
+                }
+            }
         }
         Command::Org(OrgCommand::Create {
             kind,
@@ -418,7 +480,7 @@ fn user_command(state: AppState, command: UserCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn import_offers(
+async fn import_file(
     state: &AppState,
     identifier: &str,
     file: &std::path::Path,

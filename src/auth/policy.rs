@@ -33,6 +33,17 @@ pub struct CandidateRef {
     pub applied_to: Vec<String>,
 }
 
+/// What the policy needs to know of a pre-registration.
+#[derive(Clone, Debug)]
+pub struct PrescriptionRef {
+    /// The prescriber's agency.
+    pub agency_id: String,
+    /// The training centre of the session.
+    pub centre_id: String,
+    /// Funder organisations of the session's action.
+    pub funder_ids: Vec<String>,
+}
+
 #[derive(Clone, Debug)]
 pub enum Action<'a> {
     /// See a candidate's profile and CV (the candidate; validated recruiters and training
@@ -84,6 +95,23 @@ pub enum Action<'a> {
     ViewAllImports,
     /// Work the France Travail gateway queue (France Travail's regional platform).
     UseGateway,
+    /// Pre-register a person on a funded session (advisers of France Travail, Missions
+    /// Locales and Cap emploi).
+    Prescribe,
+    /// See a pre-registration and its thread (the prescriber's agency, the centre, the
+    /// session's funders).
+    ViewPrescription(&'a PrescriptionRef),
+    /// Return the selection result, the entry and its outcome (the centre's staff).
+    DecidePrescription(&'a PrescriptionRef),
+    /// Withdraw a pre-registration before a decision (the prescriber's agency).
+    WithdrawPrescription(&'a PrescriptionRef),
+    /// Write in a pre-registration's thread (the agency and the centre; funders read).
+    WritePrescriptionMessage(&'a PrescriptionRef),
+    /// Keep a session's recruitment state and places (its publisher's staff and its centre's).
+    ManageSession {
+        publisher_id: &'a str,
+        centre_id: Option<&'a str>,
+    },
 }
 
 fn same_org(user: &CurrentUser, org: &OrgRef) -> bool {
@@ -96,7 +124,15 @@ fn covers(user: &CurrentUser, org: &OrgRef) -> bool {
 
 pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
     if user.role == Role::RegionalAdmin {
-        return true;
+        // The regional team sees everything but does not act in place of an adviser or a
+        // centre on someone's pre-registration.
+        return !matches!(
+            action,
+            Action::Prescribe
+                | Action::DecidePrescription(_)
+                | Action::WithdrawPrescription(_)
+                | Action::WritePrescriptionMessage(_)
+        );
     }
     match action {
         Action::ViewCandidate(c) => {
@@ -161,7 +197,10 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
             same_org(user, org)
                 && matches!(
                     user.role,
-                    Role::TrainingStaff | Role::RegistrationOfficer | Role::Recruiter
+                    Role::TrainingStaff
+                        | Role::RegistrationOfficer
+                        | Role::Recruiter
+                        | Role::Funder
                 )
         }
         Action::ManageImportProfiles(org) => {
@@ -169,11 +208,46 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                 && user.is_org_admin
                 && matches!(
                     user.role,
-                    Role::TrainingStaff | Role::RegistrationOfficer | Role::Recruiter
+                    Role::TrainingStaff
+                        | Role::RegistrationOfficer
+                        | Role::Recruiter
+                        | Role::Funder
                 )
         }
         Action::TrustImports(org) => user.role == Role::RegistrationOfficer && covers(user, org),
         Action::UseGateway => user.role == Role::GatewayAgent,
+        Action::Prescribe => user.role == Role::Prescriber && user.organisation_id.is_some(),
+        Action::ViewPrescription(p) => {
+            let org = user.organisation_id.as_deref();
+            match user.role {
+                Role::Prescriber => org == Some(p.agency_id.as_str()),
+                Role::TrainingStaff => org == Some(p.centre_id.as_str()),
+                Role::Funder => org.is_some_and(|o| p.funder_ids.iter().any(|f| f == o)),
+                _ => false,
+            }
+        }
+        Action::DecidePrescription(p) => {
+            user.role == Role::TrainingStaff
+                && user.organisation_id.as_deref() == Some(p.centre_id.as_str())
+        }
+        Action::WithdrawPrescription(p) => {
+            user.role == Role::Prescriber
+                && user.organisation_id.as_deref() == Some(p.agency_id.as_str())
+        }
+        Action::WritePrescriptionMessage(p) => {
+            let org = user.organisation_id.as_deref();
+            (user.role == Role::Prescriber && org == Some(p.agency_id.as_str()))
+                || (user.role == Role::TrainingStaff && org == Some(p.centre_id.as_str()))
+        }
+        Action::ManageSession {
+            publisher_id,
+            centre_id,
+        } => {
+            let org = user.organisation_id.as_deref();
+            matches!(user.role, Role::TrainingStaff | Role::Funder)
+                && org.is_some()
+                && (org == Some(*publisher_id) || org == *centre_id)
+        }
         Action::AdministerAccounts
         | Action::ViewAllImports
         | Action::ManageOrganisations

@@ -283,6 +283,7 @@ diesel::table! {
         started_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
         duration_ms -> Nullable<BigInt>,
+        content -> Text,
     }
 }
 
@@ -405,6 +406,167 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    funder_settings (organisation_id) {
+        organisation_id -> Text,
+        lheo_codes -> Text,
+        decision_days -> Integer,
+    }
+}
+
+diesel::table! {
+    trainings (id) {
+        id -> Text,
+        publisher_id -> Text,
+        numero -> Text,
+        centre_id -> Nullable<Text>,
+        centre_siret -> Text,
+        title -> Text,
+        rome_codes -> Text,
+        search_terms -> Text,
+        certifying -> Bool,
+        entry_level -> Integer,
+        data -> Text,
+        digest -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    training_actions (id) {
+        id -> Text,
+        training_id -> Text,
+        numero -> Text,
+        commune_insee -> Nullable<Text>,
+        department -> Nullable<Text>,
+        lat -> Nullable<Double>,
+        lon -> Nullable<Double>,
+        teaching_mode -> Integer,
+        prescription_required -> Bool,
+        data -> Text,
+    }
+}
+
+diesel::table! {
+    training_action_funders (action_id, position) {
+        action_id -> Text,
+        position -> Integer,
+        lheo_code -> Text,
+        funder_id -> Nullable<Text>,
+        places -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    training_sessions (id) {
+        id -> Text,
+        action_id -> Text,
+        training_id -> Text,
+        numero -> Text,
+        start_date -> Nullable<Date>,
+        end_date -> Nullable<Date>,
+        recruitment -> Text,
+        places -> Nullable<Integer>,
+        funded -> Bool,
+        data -> Text,
+    }
+}
+
+diesel::table! {
+    prescribed_people (id) {
+        id -> Text,
+        agency_id -> Text,
+        first_name -> Text,
+        last_name -> Text,
+        birth_date -> Date,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        situation -> Text,
+        level -> Integer,
+        job_seeker_id -> Nullable<Text>,
+        consent_at -> Timestamp,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    prescriptions (id) {
+        id -> Text,
+        session_id -> Text,
+        person_id -> Text,
+        agency_id -> Text,
+        prescriber_id -> Nullable<Text>,
+        centre_id -> Text,
+        funder_id -> Nullable<Text>,
+        motive -> Text,
+        status -> Text,
+        refusal_reason -> Nullable<Text>,
+        refusal_detail -> Nullable<Text>,
+        outcome_reason -> Nullable<Text>,
+        decision_due -> Date,
+        submitted_at -> Timestamp,
+        received_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+        entry_date -> Nullable<Date>,
+        exit_date -> Nullable<Date>,
+        reminded_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    prescription_events (id) {
+        id -> Text,
+        prescription_id -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        event_date -> Nullable<Date>,
+        note -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        organisation_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    prescription_messages (id) {
+        id -> Text,
+        prescription_id -> Text,
+        author_id -> Nullable<Text>,
+        organisation_id -> Nullable<Text>,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    survey_responses (id) {
+        id -> Text,
+        user_id -> Nullable<Text>,
+        organisation_id -> Nullable<Text>,
+        network -> Text,
+        role -> Text,
+        quarter -> Text,
+        outcome -> Text,
+        ease -> Nullable<Integer>,
+        speed -> Nullable<Integer>,
+        dialogue -> Nullable<Integer>,
+        overall -> Nullable<Integer>,
+        comment -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(training_actions -> trainings (training_id));
+diesel::joinable!(training_sessions -> training_actions (action_id));
+diesel::joinable!(training_action_funders -> training_actions (action_id));
+diesel::joinable!(prescriptions -> training_sessions (session_id));
+diesel::joinable!(prescriptions -> prescribed_people (person_id));
+diesel::joinable!(prescription_events -> prescriptions (prescription_id));
+diesel::joinable!(prescription_messages -> prescriptions (prescription_id));
 diesel::joinable!(saved_offers -> offers (offer_id));
 diesel::joinable!(applications -> offers (offer_id));
 diesel::joinable!(application_messages -> applications (application_id));
@@ -455,4 +617,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     saved_searches,
     digest_sent,
     contact_requests,
+    funder_settings,
+    trainings,
+    training_actions,
+    training_action_funders,
+    training_sessions,
+    prescribed_people,
+    prescriptions,
+    prescription_events,
+    prescription_messages,
+    survey_responses,
 );

@@ -85,6 +85,8 @@ pub struct ImportRun {
     pub started_at: NaiveDateTime,
     pub finished_at: Option<NaiveDateTime>,
     pub duration_ms: Option<i64>,
+    /// `offers` (CSV) or `trainings` (LHÉO catalogue).
+    pub content: String,
 }
 
 impl ImportRun {
@@ -112,7 +114,14 @@ impl ImportRun {
     /// One French sentence for mails and pages.
     pub fn summary(&self) -> String {
         if let Some(error) = &self.error {
-            return format!("Fichier refusé, aucune offre n’a été modifiée : {error}");
+            return format!("Fichier refusé, rien n’a été modifié : {error}");
+        }
+        if self.content == "trainings" {
+            return format!(
+                "{} formation(s) reçue(s) : {} créée(s), {} modifiée(s), {} inchangée(s), {} \
+                 refusée(s).",
+                self.received, self.created, self.updated, self.unchanged, self.rejected
+            );
         }
         format!(
             "{} ligne(s) reçue(s) : {} offre(s) créée(s), {} modifiée(s), {} inchangée(s), {} \
@@ -211,6 +220,23 @@ pub async fn record_start(state: &AppState, upload: &Upload) -> AppResult<()> {
         .await
 }
 
+/// What a received file holds.
+enum Content {
+    /// A CSV file of offers (read, or why it could not be).
+    Offers(Result<read::Table, read::FileError>),
+    /// An LHÉO XML training catalogue.
+    Lheo(Vec<u8>),
+}
+
+impl Content {
+    fn kind(&self) -> &'static str {
+        match self {
+            Content::Offers(_) => "offers",
+            Content::Lheo(_) => "trainings",
+        }
+    }
+}
+
 /// Reads and applies a file whose run was recorded by [`record_start`].
 pub async fn finish(
     state: &AppState,
@@ -221,9 +247,16 @@ pub async fn finish(
     let run_id = upload.run_id.clone();
     let channel = upload.channel;
     let bytes = upload.bytes;
-    let table = tokio::task::spawn_blocking(move || read::read_table(&bytes))
-        .await
-        .map_err(AppError::internal)?;
+    // An XML file is a training catalogue (LHÉO); anything else is a CSV file of offers.
+    let content = if crate::trainings::import::is_xml(&bytes) {
+        Content::Lheo(bytes)
+    } else {
+        Content::Offers(
+            tokio::task::spawn_blocking(move || read::read_table(&bytes))
+                .await
+                .map_err(AppError::internal)?,
+        )
+    };
     let base = state.config.base_url();
     let profile = upload.profile;
     let user_id = upload.user_id;
@@ -232,15 +265,25 @@ pub async fn finish(
         .db
         .tx(move |conn| {
             let elapsed = || i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-            let applied = match table {
-                Err(e) => Err(e.0),
-                Ok(table) => {
+            let kind = content.kind();
+            diesel::update(import_runs::table.find(&id))
+                .set(import_runs::content.eq(kind))
+                .execute(conn)?;
+            let applied = match content {
+                Content::Offers(Err(e)) => Err(e.0),
+                Content::Offers(Ok(table)) => {
                     let today = chrono::Utc::now().date_naive();
                     match apply::apply(conn, &profile, &table, today, &progress)? {
                         Ok(applied) => Ok(applied),
                         Err(mismatch) => Err(mismatch.0),
                     }
                 }
+                Content::Lheo(bytes) => crate::trainings::import::apply(
+                    conn,
+                    &profile.organisation_id,
+                    &bytes,
+                    &progress,
+                )?,
             };
             let changed = match applied {
                 Err(error) => {

@@ -22,6 +22,7 @@ const SCHEDULES: &[(&str, i64)] = &[
     ("offers.expire", 86400),
     ("candidates.purge_inactive", 86400),
     ("applications.remind", 86400),
+    ("prescriptions.remind", 86400),
     ("basket.digest", 86400),
 ];
 
@@ -189,6 +190,16 @@ async fn dispatch(app: &AppState, job: &Job) -> anyhow::Result<()> {
                 })
                 .await?;
             tracing::info!(reminded, "unanswered applications");
+            Ok(())
+        }
+        "prescriptions.remind" => {
+            let base = app.config.base_url();
+            let today = chrono::Utc::now().date_naive();
+            let reminded = app
+                .db
+                .tx(move |conn| crate::prescriptions::service::send_reminders(conn, today, &base))
+                .await?;
+            tracing::info!(reminded, "pre-registration decision reminders");
             Ok(())
         }
         "candidates.purge_inactive" => {

@@ -206,11 +206,54 @@ async fn dashboard(
             tiles.push(Tile {
                 href: "/imports",
                 title: "Imports de fichiers",
-                text:
-                    "Offres envoyées par votre logiciel (FTPS, API), rapports et profils d’import."
-                        .into(),
+                text: "Fichiers envoyés par votre logiciel (offres en CSV, catalogue de formations LHÉO) par FTPS ou API, rapports et profils d’import."
+                    .into(),
             });
         }
+    }
+    if matches!(
+        me.role,
+        Role::Prescriber | Role::TrainingStaff | Role::Funder | Role::RegionalAdmin
+    ) {
+        let who = me.clone();
+        let rows = state
+            .db
+            .run(move |conn| {
+                crate::prescriptions::stats::rows(
+                    conn,
+                    &who,
+                    &crate::prescriptions::stats::Filter::default(),
+                )
+            })
+            .await?;
+        let waiting = rows
+            .iter()
+            .filter(|r| {
+                crate::prescriptions::model::Status::parse(&r.status)
+                    .is_some_and(|s| s.awaits_decision())
+            })
+            .count();
+        let overdue = rows.iter().filter(|r| r.overdue).count();
+        tiles.push(Tile {
+            href: "/preinscriptions",
+            title: match me.role {
+                Role::Prescriber => "Pré-inscriptions de mon agence",
+                Role::TrainingStaff => "Pré-inscriptions reçues",
+                _ => "Pré-inscriptions en formation",
+            },
+            text: format!(
+                "{} pré-inscription(s), dont {waiting} en attente de décision et {overdue} en retard ; délais et indicateurs.",
+                rows.len()
+            ),
+        });
+        tiles.push(Tile {
+            href: "/formations",
+            title: "Formations financées",
+            text: match me.role {
+                Role::Prescriber => "Trouver une session et y pré-inscrire une personne.".into(),
+                _ => "Le catalogue régional des sessions (LHÉO).".into(),
+            },
+        });
     }
     if allows(&me, &Action::UseGateway) {
         tiles.push(Tile {

@@ -610,3 +610,177 @@ async fn sign_up_works_without_javascript() {
     b.client.clone().close().await.unwrap();
     let _ = server.stop.send(true);
 }
+
+/// Fills a field found by its id.
+async fn fill(c: &Client, id: &str, value: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .send_keys(value)
+        .await
+        .unwrap();
+}
+
+/// Clicks the button of the step form of a pre-registration page.
+async fn click_step(c: &Client, step: &str) {
+    c.find(Locator::Css(&format!(
+        "form.form-step:has(input[name=step][value={step}]) button"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "browser suite NOT RUN: set PASSERELLE_TEST_BROWSER=1 (needs chromium, chromium-driver, axe-core)"
+)]
+async fn pre_registration_journey_is_accessible() {
+    let server = server().await;
+    let b = browser(true).await;
+    let c = &b.client;
+    let base = &server.base;
+    let mut problems = Vec::new();
+    // The public catalogue.
+    problems.extend(
+        check_page(
+            c,
+            &format!("{base}/formations?q=boulanger"),
+            "trainings-search",
+        )
+        .await,
+    );
+
+    // The prescriber finds a funded session and pre-registers a person.
+    login(c, base, "prescriber@demo.passerelle.test").await;
+    c.goto(&format!("{base}/formations?q=boulanger&financees=oui"))
+        .await
+        .unwrap();
+    c.find(Locator::LinkText("CAP Boulanger en un an"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(c, "Pré-inscription obligatoire par un conseiller").await;
+    let session_url = c.current_url().await.unwrap().to_string();
+    problems.extend(check_page(c, &session_url, "training-session").await);
+    c.goto(&format!("{session_url}/preinscription"))
+        .await
+        .unwrap();
+    wait_for_text(c, "Pré-inscrire une personne").await;
+    problems.extend(
+        check_page(
+            c,
+            &format!("{session_url}/preinscription"),
+            "prescription-form",
+        )
+        .await,
+    );
+    for (id, value) in [
+        ("first_name", "Enora"),
+        ("last_name", "Le Bras"),
+        ("birth_date", "14/03/2001"),
+        ("email", "enora.lebras@exemple.fr"),
+        (
+            "motive",
+            "Projet validé après une immersion réussie en boulangerie.",
+        ),
+    ] {
+        fill(c, id, value).await;
+    }
+    c.find(Locator::Css("#situation option[value=job_seeker]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#level option[value='3']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("consent"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(c, "La pré-inscription est envoyée").await;
+    let prescription_url = c.current_url().await.unwrap().to_string();
+    problems.extend(check_page(c, &prescription_url, "prescription-prescriber").await);
+    logout(c, base).await;
+
+    // The centre schedules an interview, accepts, records the entry.
+    login(c, base, "training_staff@demo.passerelle.test").await;
+    problems.extend(
+        check_page(
+            c,
+            &format!("{base}/preinscriptions"),
+            "prescriptions-centre",
+        )
+        .await,
+    );
+    c.goto(&prescription_url).await.unwrap();
+    wait_for_text(c, "Enora Le Bras").await;
+    problems.extend(check_page(c, &prescription_url, "prescription-centre").await);
+    let soon = (chrono::Utc::now().date_naive() + chrono::Duration::days(3))
+        .format("%d/%m/%Y")
+        .to_string();
+    fill(c, "date-schedule_interview", &soon).await;
+    click_step(c, "schedule_interview").await;
+    wait_for_text(c, "Statut de la pré-inscription : « Entretien prévu »").await;
+    click_step(c, "accept").await;
+    wait_for_text(c, "« Acceptée »").await;
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%d/%m/%Y")
+        .to_string();
+    fill(c, "date-enter", &today).await;
+    click_step(c, "enter").await;
+    wait_for_text(c, "« Entrée en formation »").await;
+    logout(c, base).await;
+
+    // The prescriber sees the result and the time to entry; so does the funder.
+    login(c, base, "prescriber@demo.passerelle.test").await;
+    c.goto(&prescription_url).await.unwrap();
+    wait_for_text(c, "après la pré-inscription").await;
+    problems.extend(
+        check_page(
+            c,
+            &format!("{base}/preinscriptions"),
+            "prescriptions-prescriber",
+        )
+        .await,
+    );
+    problems.extend(check_page(c, &format!("{base}/enquete"), "survey").await);
+    logout(c, base).await;
+    login(c, base, "funder@demo.passerelle.test").await;
+    c.goto(&format!("{base}/preinscriptions")).await.unwrap();
+    wait_for_text(c, "Enora Le Bras").await;
+    problems.extend(
+        check_page(
+            c,
+            &format!("{base}/preinscriptions"),
+            "prescriptions-funder",
+        )
+        .await,
+    );
+    b.client.clone().close().await.unwrap();
+    let _ = server.stop.send(true);
+    assert!(
+        problems.is_empty(),
+        "accessibility problems:\n{}",
+        problems.join("\n")
+    );
+}

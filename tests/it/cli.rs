@@ -105,3 +105,56 @@ async fn administrator_commands() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+/// Runs the binary on an app's own database and data folder.
+fn passerelle_on(app: &crate::helpers::TestApp, args: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_passerelle"))
+        .args(args)
+        .env("PASSERELLE_DATA_DIR", &app.state.config.data_dir)
+        .env("PASSERELLE_DATABASE_URL", &app.state.config.database_url)
+        .env("PASSERELLE_LOG", "warn")
+        .output()
+        .expect("binary runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[tokio::test]
+async fn the_training_catalogue_goes_out_and_in_as_lheo() {
+    let app = crate::helpers::TestApp::new(crate::helpers::Backend::Sqlite)
+        .await
+        .with_demo()
+        .await;
+    let file = app.state.config.data_dir.join("catalogue.xml");
+    let path = file.display().to_string();
+    let (ok, out) = passerelle_on(&app, &["export", "lheo", "--output", &path]);
+    assert!(ok, "{out}");
+    assert!(out.contains("4 formation(s) exportée(s)"), "{out}");
+    let xml = std::fs::read_to_string(&file).unwrap();
+    assert!(xml.contains("<intitule-formation>CAP Boulanger en un an</intitule-formation>"));
+    // Sent back by the Region through its profile: the same catalogue, nothing changes.
+    let (ok, out) = passerelle_on(
+        &app,
+        &["import", "lheo", "--profile", "demo-region-lheo", &path],
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(
+            "4 formation(s) reçue(s) : 0 créée(s), 0 modifiée(s), 4 inchangée(s), 0 refusée(s)."
+        ),
+        "{out}"
+    );
+    assert!(std::path::Path::new(&format!("{path}.report.csv")).exists());
+    // A file that is not LHÉO is refused with a French reason, and the command fails.
+    std::fs::write(&file, "<catalogue><formation/></catalogue>").unwrap();
+    let (ok, out) = passerelle_on(
+        &app,
+        &["import", "lheo", "--profile", "demo-region-lheo", &path],
+    );
+    assert!(!ok);
+    assert!(out.contains("Fichier refusé"), "{out}");
+}

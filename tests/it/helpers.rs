@@ -213,6 +213,7 @@ fn rand_octet() -> u8 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
+#[derive(Debug)]
 pub struct Mail {
     pub to: String,
     pub subject: String,

@@ -17,5 +17,7 @@ mod offers;
 mod operations;
 mod organisations;
 mod policy;
+mod prescriptions;
 mod referential;
 mod search;
+mod trainings;

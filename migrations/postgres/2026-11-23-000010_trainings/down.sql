@@ -1,0 +1,11 @@
+ALTER TABLE import_runs DROP COLUMN content;
+DROP TABLE survey_responses;
+DROP TABLE prescription_messages;
+DROP TABLE prescription_events;
+DROP TABLE prescriptions;
+DROP TABLE prescribed_people;
+DROP TABLE training_sessions;
+DROP TABLE training_action_funders;
+DROP TABLE training_actions;
+DROP TABLE trainings;
+DROP TABLE funder_settings;

@@ -1,0 +1,9 @@
+//! Online pre-registration on funded sessions: a prescriber pre-registers a person, the
+//! training centre returns the selection result, then the entry and its outcome.
+
+pub mod calendar;
+pub mod model;
+pub mod routes;
+pub mod service;
+pub mod stats;
+pub mod survey;

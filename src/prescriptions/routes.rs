@@ -1,0 +1,660 @@
+//! Pages and API of pre-registrations: the prescriber's form, the tracking screens of
+//! prescribers, centres and funders, one pre-registration with its steps and thread, the
+//! figures, the export and the satisfaction survey.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::model::{RefusalReason, Side, Situation, Status, Step};
+use super::service::{
+    self, Event, Message, NewPrescription, Person, PersonInput, Prescription, StepInput,
+};
+use super::stats::{self, Filter, Report, Row, SessionLoad};
+use super::survey::{self, Answers, NetworkResult, QUESTIONS};
+use crate::AppState;
+use crate::auth::policy::{Action, allows, authorize};
+use crate::auth::{CurrentUser, SessionHandle};
+use crate::error::{AppError, AppResult};
+use crate::trainings::store::SessionRecord;
+use crate::types::Role;
+use crate::web::extract::{Form, Query};
+use crate::web::{Page, render, see_other};
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/formations/sessions/{id}/preinscription",
+            get(prescribe_form).post(prescribe),
+        )
+        .route("/preinscriptions", get(tracking))
+        .route("/preinscriptions/export.csv", get(export_csv))
+        .route("/preinscriptions/{id}", get(show))
+        .route("/preinscriptions/{id}/etape", post(step))
+        .route("/preinscriptions/{id}/messages", post(message))
+        .route("/enquete", get(survey_form).post(survey_answer))
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api_create))
+        .routes(routes!(api_list))
+        .routes(routes!(api_stats))
+        .routes(routes!(api_get))
+        .routes(routes!(api_step))
+        .routes(routes!(api_message))
+}
+
+const LEVELS: &[(i32, &str)] = &[
+    (0, "Aucun diplôme, aucun niveau validé"),
+    (3, "Niveau 3 – CAP, BEP"),
+    (4, "Niveau 4 – baccalauréat"),
+    (5, "Niveau 5 – bac + 2"),
+    (6, "Niveau 6 – bac + 3 ou 4"),
+    (7, "Niveau 7 – bac + 5"),
+    (8, "Niveau 8 – doctorat"),
+];
+
+#[derive(Template)]
+#[template(path = "prescriptions/form.html")]
+struct PrescribeForm {
+    page: Page,
+    record: SessionRecord,
+    people: Vec<Person>,
+    errors: Vec<String>,
+    form: PrescribeFields,
+    situations: &'static [Situation],
+    levels: &'static [(i32, &'static str)],
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+struct PrescribeFields {
+    #[serde(default)]
+    person_id: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    birth_date: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    situation: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    job_seeker_id: String,
+    #[serde(default)]
+    consent: String,
+    #[serde(default)]
+    motive: String,
+}
+
+impl PrescribeFields {
+    fn to_new(&self) -> NewPrescription {
+        let existing = Some(self.person_id.trim().to_owned()).filter(|p| !p.is_empty());
+        NewPrescription {
+            person: existing.is_none().then(|| PersonInput {
+                first_name: self.first_name.clone(),
+                last_name: self.last_name.clone(),
+                birth_date: self.birth_date.clone(),
+                email: self.email.clone(),
+                phone: self.phone.clone(),
+                situation: self.situation.clone(),
+                level: self.level.clone(),
+                job_seeker_id: self.job_seeker_id.clone(),
+                consent: self.consent == "oui",
+            }),
+            person_id: existing,
+            motive: self.motive.clone(),
+        }
+    }
+}
+
+async fn show_form(
+    state: &AppState,
+    page: Page,
+    me: CurrentUser,
+    session_id: String,
+    form: PrescribeFields,
+    errors: Vec<String>,
+) -> AppResult<Response> {
+    authorize(&me, &Action::Prescribe)?;
+    let (record, people) = state
+        .db
+        .run(move |conn| {
+            Ok((
+                crate::trainings::store::session(conn, &session_id)?,
+                service::agency_people(conn, &me)?,
+            ))
+        })
+        .await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let html = render(&PrescribeForm {
+        page: page.titled(format!("Pré-inscription – {}", record.training.title)),
+        record,
+        people,
+        errors,
+        form,
+        situations: Situation::ALL,
+        levels: LEVELS,
+    })?;
+    Ok((status, html).into_response())
+}
+
+async fn prescribe_form(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    show_form(&state, page, me, id, PrescribeFields::default(), Vec::new()).await
+}
+
+async fn prescribe(
+    State(state): State<AppState>,
+    page: Page,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<PrescribeFields>,
+) -> AppResult<Response> {
+    let base = state.config.base_url();
+    let (who, key, new) = (me.clone(), id.clone(), form.to_new());
+    let result = state
+        .db
+        .tx(move |conn| service::create(conn, &who, &key, &new, &base))
+        .await?;
+    match result {
+        Ok(created) => {
+            session
+                .set_flash("La pré-inscription est envoyée à l’organisme de formation. Vous serez prévenu·e par e-mail de sa réponse.")
+                .await?;
+            Ok(see_other(&format!("/preinscriptions/{created}")))
+        }
+        Err(errors) => show_form(&state, page, me, id, form, errors).await,
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+struct TrackingParams {
+    /// A status (submitted, received, …, withdrawn).
+    #[serde(default)]
+    statut: String,
+    /// A session id.
+    #[serde(default)]
+    session: String,
+    /// `oui`: only the caller's own pre-registrations (prescribers).
+    #[serde(default)]
+    miens: String,
+}
+
+impl TrackingParams {
+    fn filter(&self) -> AppResult<Filter> {
+        let status = match self.statut.trim() {
+            "" => None,
+            s => Some(Status::parse(s).ok_or_else(|| AppError::unprocessable("Statut inconnu."))?),
+        };
+        Ok(Filter {
+            status,
+            session_id: Some(self.session.trim().to_owned()).filter(|s| !s.is_empty()),
+            mine: self.miens == "oui",
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "prescriptions/tracking.html")]
+struct TrackingPage {
+    page: Page,
+    p: TrackingParams,
+    rows: Vec<Row>,
+    report: Report,
+    loads: Vec<SessionLoad>,
+    statuses: &'static [Status],
+    prescriber: bool,
+    survey_due: bool,
+    survey: Vec<NetworkResult>,
+    questions: &'static [(&'static str, &'static str)],
+}
+
+async fn tracking(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Query(p): Query<TrackingParams>,
+) -> AppResult<Response> {
+    let filter = p.filter()?;
+    let who = me.clone();
+    let (rows, all_rows, survey_due, survey) = state
+        .db
+        .run(move |conn| {
+            let rows = stats::rows(conn, &who, &filter)?;
+            let all = stats::rows(conn, &who, &Filter::default())?;
+            let today = chrono::Utc::now().date_naive();
+            let survey_due = survey::is_due(conn, &who, today)?;
+            let results = if matches!(who.role, Role::RegionalAdmin | Role::Funder) {
+                survey::results(conn)?
+            } else {
+                Vec::new()
+            };
+            Ok((rows, all, survey_due, results))
+        })
+        .await?;
+    let loads = state
+        .db
+        .run({
+            let all = all_rows.clone();
+            move |conn| stats::session_loads(conn, &all)
+        })
+        .await?;
+    let title = match me.role {
+        Role::Prescriber => "Pré-inscriptions de mon agence",
+        Role::TrainingStaff => "Pré-inscriptions reçues",
+        Role::Funder => "Pré-inscriptions sur les sessions financées",
+        _ => "Pré-inscriptions",
+    };
+    render(&TrackingPage {
+        page: page.titled(title),
+        report: stats::report(&all_rows),
+        rows,
+        loads,
+        statuses: Status::ALL,
+        prescriber: me.role == Role::Prescriber,
+        survey_due,
+        survey,
+        questions: QUESTIONS,
+        p,
+    })
+}
+
+async fn export_csv(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(p): Query<TrackingParams>,
+) -> AppResult<Response> {
+    let filter = p.filter()?;
+    let bytes = state
+        .db
+        .run(move |conn| stats::csv(&stats::rows(conn, &me, &filter)?))
+        .await?;
+    let mut response = (StatusCode::OK, bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"preinscriptions.csv\""),
+    );
+    Ok(response)
+}
+
+/// A pre-registration with everything its page and the API show.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Detail {
+    prescription: Prescription,
+    status_label: String,
+    refusal_label: Option<String>,
+    overdue: bool,
+    person: Person,
+    training: String,
+    session_start: String,
+    session_end: String,
+    centre: String,
+    agency: String,
+    events: Vec<Event>,
+    messages: Vec<Message>,
+    days_to_decision: Option<i64>,
+    days_to_entry: Option<i64>,
+}
+
+fn detail(conn: &mut crate::db::DbConnection, me: &CurrentUser, id: &str) -> AppResult<Detail> {
+    let (p, _) = service::get_for(conn, me, id)?;
+    let person = service::person(conn, &p.person_id)?;
+    let record = crate::trainings::store::session(conn, &p.session_id)?;
+    let centre = crate::organisations::store::get(conn, &p.centre_id)?.name;
+    let agency = crate::organisations::store::get(conn, &p.agency_id)?.name;
+    let today = chrono::Utc::now().date_naive();
+    Ok(Detail {
+        status_label: p.status_label().to_owned(),
+        refusal_label: p.refusal_label().map(str::to_owned),
+        overdue: p.overdue(today),
+        days_to_decision: p.days_to_decision(),
+        days_to_entry: p.days_to_entry(),
+        events: service::events(conn, id)?,
+        messages: service::messages(conn, id)?,
+        training: record.training.title,
+        session_start: record.session.start.label(),
+        session_end: record.session.end.label(),
+        centre,
+        agency,
+        person,
+        prescription: p,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "prescriptions/show.html")]
+struct ShowPage {
+    page: Page,
+    d: Detail,
+    steps: Vec<Step>,
+    can_write: bool,
+    reasons: &'static [RefusalReason],
+}
+
+impl TrackingPage {
+    fn groups(&self) -> Vec<(&'static str, &Vec<stats::Figures>)> {
+        vec![
+            ("Par financeur", &self.report.by_funder),
+            ("Par organisme de formation", &self.report.by_centre),
+            ("Par territoire", &self.report.by_territory),
+        ]
+    }
+}
+
+impl ShowPage {
+    fn due_fr(&self) -> String {
+        self.d
+            .prescription
+            .decision_due
+            .format("%d/%m/%Y")
+            .to_string()
+    }
+    fn submitted_fr(&self) -> String {
+        crate::web::datetime_fr(&self.d.prescription.submitted_at)
+    }
+    fn entry_fr(&self) -> String {
+        self.d
+            .prescription
+            .entry_date
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_default()
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let who = me.clone();
+    let (d, reference) = state
+        .db
+        .run(move |conn| {
+            let d = detail(conn, &who, &id)?;
+            let reference = d
+                .prescription
+                .reference(service::session_funders(conn, &d.prescription.session_id)?);
+            Ok((d, reference))
+        })
+        .await?;
+    let status = d.prescription.status();
+    let mut steps = Vec::new();
+    if allows(&me, &Action::DecidePrescription(&reference)) {
+        if status == Status::Submitted {
+            steps.push(Step::Receive);
+        }
+        let from = if status == Status::Submitted {
+            Status::Received
+        } else {
+            status
+        };
+        steps.extend(from.steps(Side::Centre));
+    }
+    if allows(&me, &Action::WithdrawPrescription(&reference)) {
+        steps.extend(status.steps(Side::Prescriber));
+    }
+    let can_write = allows(&me, &Action::WritePrescriptionMessage(&reference));
+    render(&ShowPage {
+        page: page.titled(format!("Pré-inscription – {}", d.training)),
+        d,
+        steps,
+        can_write,
+        reasons: RefusalReason::ALL,
+    })
+}
+
+async fn step(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<StepInput>,
+) -> AppResult<Response> {
+    let base = state.config.base_url();
+    let key = id.clone();
+    let result = state
+        .db
+        .tx(move |conn| service::apply_step(conn, &me, &key, &form, &base))
+        .await;
+    match result {
+        Ok(Ok(status)) => {
+            session
+                .set_flash(format!(
+                    "C’est enregistré. Statut de la pré-inscription : « {} ».",
+                    status.label()
+                ))
+                .await?
+        }
+        Ok(Err(errors)) => session.set_flash(errors.join(" ")).await?,
+        Err(e) if e.status() == StatusCode::CONFLICT => {
+            session.set_flash(e.message().to_owned()).await?
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(see_other(&format!("/preinscriptions/{id}")))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct MessageForm {
+    body: String,
+}
+
+async fn message(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<MessageForm>,
+) -> AppResult<Response> {
+    let base = state.config.base_url();
+    let key = id.clone();
+    let result = state
+        .db
+        .tx(move |conn| service::post_message(conn, &me, &key, &form.body, &base))
+        .await?;
+    match result {
+        Ok(()) => session.set_flash("Votre message est envoyé.").await?,
+        Err(errors) => session.set_flash(errors.join(" ")).await?,
+    }
+    Ok(see_other(&format!("/preinscriptions/{id}#echanges")))
+}
+
+#[derive(Template)]
+#[template(path = "prescriptions/survey.html")]
+struct SurveyPage {
+    page: Page,
+    questions: &'static [(&'static str, &'static str)],
+    errors: Vec<String>,
+}
+
+async fn survey_form(page: Page, me: CurrentUser) -> AppResult<Response> {
+    if !matches!(me.role, Role::Prescriber | Role::TrainingStaff) {
+        return Err(AppError::forbidden());
+    }
+    render(&SurveyPage {
+        page: page.titled("Enquête de satisfaction"),
+        questions: QUESTIONS,
+        errors: Vec::new(),
+    })
+}
+
+async fn survey_answer(
+    State(state): State<AppState>,
+    page: Page,
+    session: SessionHandle,
+    me: CurrentUser,
+    Form(answers): Form<Answers>,
+) -> AppResult<Response> {
+    let today = chrono::Utc::now().date_naive();
+    let declined = answers.decline == "non";
+    let result = state
+        .db
+        .tx(move |conn| survey::record(conn, &me, &answers, today))
+        .await?;
+    match result {
+        Ok(()) => {
+            session
+                .set_flash(if declined {
+                    "C’est noté : l’enquête vous sera proposée au prochain trimestre."
+                } else {
+                    "Merci pour vos réponses !"
+                })
+                .await?;
+            Ok(see_other("/preinscriptions"))
+        }
+        Err(errors) => {
+            let html = render(&SurveyPage {
+                page: page.titled("Enquête de satisfaction"),
+                questions: QUESTIONS,
+                errors,
+            })?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+    }
+}
+
+// ---- API ----
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct Created {
+    id: String,
+}
+
+/// Pre-registers a person on a session (prescribers).
+#[utoipa::path(post, path = "/trainings/sessions/{id}/prescriptions", tag = "prescriptions", security(("bearer" = [])),
+    request_body = NewPrescription, params(("id" = String, Path, description = "Session id")),
+    responses((status = 201, body = Created), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn api_create(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    crate::web::extract::Json(request): crate::web::extract::Json<NewPrescription>,
+) -> AppResult<Response> {
+    let base = state.config.base_url();
+    let created = state
+        .db
+        .tx(move |conn| service::create(conn, &me, &id, &request, &base))
+        .await?
+        .map_err(AppError::invalid_fields)?;
+    Ok((StatusCode::CREATED, Json(Created { id: created })).into_response())
+}
+
+/// The pre-registrations the caller may see: a prescriber its agency's, a centre those to its
+/// sessions, a funder those to the sessions it funds.
+#[utoipa::path(get, path = "/prescriptions", tag = "prescriptions", security(("bearer" = [])), params(TrackingParams),
+    responses((status = 200, body = [Row]), (status = 403, body = crate::error::ErrorBody)))]
+async fn api_list(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(p): Query<TrackingParams>,
+) -> AppResult<Json<Vec<Row>>> {
+    let filter = p.filter()?;
+    state
+        .db
+        .run(move |conn| stats::rows(conn, &me, &filter))
+        .await
+        .map(Json)
+}
+
+/// Time to decision, time to entry (median and distribution) and the share of selection
+/// results returned through Passerelle, overall and per funder, centre and territory, over
+/// what the caller may see.
+#[utoipa::path(get, path = "/prescriptions/stats", tag = "prescriptions", security(("bearer" = [])),
+    responses((status = 200, body = Report), (status = 403, body = crate::error::ErrorBody)))]
+async fn api_stats(State(state): State<AppState>, me: CurrentUser) -> AppResult<Json<Report>> {
+    state
+        .db
+        .run(move |conn| Ok(stats::report(&stats::rows(conn, &me, &Filter::default())?)))
+        .await
+        .map(Json)
+}
+
+/// One pre-registration with its person, transitions and thread.
+#[utoipa::path(get, path = "/prescriptions/{id}", tag = "prescriptions", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Pre-registration id")),
+    responses((status = 200, body = Detail), (status = 404, body = crate::error::ErrorBody)))]
+async fn api_get(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Detail>> {
+    state
+        .db
+        .run(move |conn| detail(conn, &me, &id))
+        .await
+        .map(Json)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct StatusAnswer {
+    status: String,
+}
+
+/// Moves a pre-registration along: the centre returns the selection result, the entry and
+/// its outcome; the prescriber may withdraw it before a decision.
+#[utoipa::path(post, path = "/prescriptions/{id}/steps", tag = "prescriptions", security(("bearer" = [])),
+    request_body = StepInput, params(("id" = String, Path, description = "Pre-registration id")),
+    responses((status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn api_step(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    crate::web::extract::Json(request): crate::web::extract::Json<StepInput>,
+) -> AppResult<Json<StatusAnswer>> {
+    let base = state.config.base_url();
+    let status = state
+        .db
+        .tx(move |conn| service::apply_step(conn, &me, &id, &request, &base))
+        .await?
+        .map_err(AppError::invalid_fields)?;
+    Ok(Json(StatusAnswer {
+        status: status.as_str().to_owned(),
+    }))
+}
+
+/// Writes in a pre-registration's thread (the prescriber's agency and the centre).
+#[utoipa::path(post, path = "/prescriptions/{id}/messages", tag = "prescriptions", security(("bearer" = [])),
+    request_body = MessageForm, params(("id" = String, Path, description = "Pre-registration id")),
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+async fn api_message(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    crate::web::extract::Json(request): crate::web::extract::Json<MessageForm>,
+) -> AppResult<StatusCode> {
+    let base = state.config.base_url();
+    state
+        .db
+        .tx(move |conn| service::post_message(conn, &me, &id, &request.body, &base))
+        .await?
+        .map_err(AppError::invalid_fields)?;
+    Ok(StatusCode::NO_CONTENT)
+}

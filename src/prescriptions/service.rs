@@ -1,0 +1,948 @@
+//! Pre-registrations: recording them, moving them along the legal transitions, the dialogue
+//! thread, deadlines and reminders. Every read is scoped through the policy module.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::calendar;
+use super::model::{RefusalReason, Side, Situation, Status, Step};
+use crate::auth::CurrentUser;
+use crate::auth::policy::{Action, PrescriptionRef, authorize};
+use crate::db::{DbConnection, new_id, now, schema::*};
+use crate::error::{AppError, AppResult};
+use crate::trainings::model::RecruitmentState;
+use crate::types::{EmailAddress, Role};
+
+/// Working days a centre has to decide when the funder set nothing.
+pub const DEFAULT_DECISION_DAYS: i32 = 10;
+/// A reminder goes to the centre this many working days before the deadline.
+pub const REMINDER_DAYS_BEFORE: i64 = 2;
+
+/// The person, as the prescriber types them.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct PersonInput {
+    pub first_name: String,
+    pub last_name: String,
+    /// JJ/MM/AAAA or AAAA-MM-JJ.
+    pub birth_date: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    /// job_seeker, young_person, disabled_worker, employee or other.
+    pub situation: String,
+    /// Highest level reached, 0 (none) to 8.
+    pub level: String,
+    /// France Travail identifier, optional.
+    #[serde(default)]
+    pub job_seeker_id: String,
+    /// The person agreed that their data is sent to the training centre.
+    #[serde(default)]
+    pub consent: bool,
+}
+
+/// A new pre-registration: a person already followed by the agency, or a new one.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct NewPrescription {
+    /// A person the agency already recorded (their id), or none to record `person`.
+    #[serde(default)]
+    pub person_id: Option<String>,
+    #[serde(default)]
+    pub person: Option<PersonInput>,
+    /// Why the prescriber proposes this training.
+    pub motive: String,
+}
+
+/// A step and what it needs.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct StepInput {
+    /// receive, schedule_info_session, schedule_interview, accept, refuse, wait_list, enter,
+    /// not_enter, complete, drop_out or withdraw.
+    pub step: String,
+    /// The day the step names (interview, entry, end, drop-out): JJ/MM/AAAA or AAAA-MM-JJ.
+    #[serde(default)]
+    pub date: String,
+    /// For a refusal: prerequisites_not_met, no_show, session_full, found_job,
+    /// other_training, not_eligible or other.
+    #[serde(default)]
+    pub refusal_reason: String,
+    /// Words: required for a refusal "other", a non-entry and a drop-out.
+    #[serde(default)]
+    pub detail: String,
+}
+
+fn parse_day(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    crate::auth::routes::parse_date_fr(text)
+        .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = prescribed_people)]
+pub struct Person {
+    pub id: String,
+    #[serde(skip)]
+    pub agency_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub birth_date: NaiveDate,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub situation: String,
+    pub level: i32,
+    pub job_seeker_id: Option<String>,
+    pub consent_at: NaiveDateTime,
+    #[serde(skip)]
+    pub created_by: Option<String>,
+    #[serde(skip)]
+    pub created_at: NaiveDateTime,
+    #[serde(skip)]
+    pub updated_at: NaiveDateTime,
+}
+
+impl Person {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+    pub fn situation_label(&self) -> &'static str {
+        Situation::parse(&self.situation).map_or("", Situation::label)
+    }
+    pub fn birth_date_fr(&self) -> String {
+        self.birth_date.format("%d/%m/%Y").to_string()
+    }
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = prescriptions)]
+pub struct Prescription {
+    pub id: String,
+    pub session_id: String,
+    pub person_id: String,
+    pub agency_id: String,
+    #[serde(skip)]
+    pub prescriber_id: Option<String>,
+    pub centre_id: String,
+    pub funder_id: Option<String>,
+    pub motive: String,
+    pub status: String,
+    pub refusal_reason: Option<String>,
+    pub refusal_detail: Option<String>,
+    pub outcome_reason: Option<String>,
+    pub decision_due: NaiveDate,
+    pub submitted_at: NaiveDateTime,
+    pub received_at: Option<NaiveDateTime>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub entry_date: Option<NaiveDate>,
+    pub exit_date: Option<NaiveDate>,
+    #[serde(skip)]
+    pub reminded_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Prescription {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Submitted)
+    }
+    pub fn status_label(&self) -> &'static str {
+        self.status().label()
+    }
+    pub fn refusal_label(&self) -> Option<&'static str> {
+        self.refusal_reason
+            .as_deref()
+            .and_then(RefusalReason::parse)
+            .map(RefusalReason::label)
+    }
+    /// Past its deadline without a decision.
+    pub fn overdue(&self, today: NaiveDate) -> bool {
+        self.status().awaits_decision() && today > self.decision_due
+    }
+    /// Days from submission to entry, once entered.
+    pub fn days_to_entry(&self) -> Option<i64> {
+        self.entry_date
+            .map(|d| (d - self.submitted_at.date()).num_days())
+    }
+    /// Days from submission to the selection result, once decided.
+    pub fn days_to_decision(&self) -> Option<i64> {
+        self.decided_at
+            .map(|d| (d.date() - self.submitted_at.date()).num_days())
+    }
+    pub fn reference(&self, funder_ids: Vec<String>) -> PrescriptionRef {
+        PrescriptionRef {
+            agency_id: self.agency_id.clone(),
+            centre_id: self.centre_id.clone(),
+            funder_ids,
+        }
+    }
+}
+
+/// One transition as it happened.
+#[derive(Clone, Debug, Queryable, Serialize, utoipa::ToSchema)]
+pub struct Event {
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub event_date: Option<NaiveDate>,
+    pub note: Option<String>,
+    /// Who made it (name) and for which organisation.
+    pub by: String,
+    pub organisation: String,
+    pub at: NaiveDateTime,
+}
+
+impl Event {
+    pub fn to_label(&self) -> &'static str {
+        Status::parse(&self.to_status).map_or("", Status::label)
+    }
+    pub fn at_fr(&self) -> String {
+        crate::web::datetime_fr(&self.at)
+    }
+    pub fn date_fr(&self) -> String {
+        self.event_date
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Clone, Debug, Queryable, Serialize, utoipa::ToSchema)]
+pub struct Message {
+    pub id: String,
+    pub author: String,
+    pub organisation: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl Message {
+    pub fn at_fr(&self) -> String {
+        crate::web::datetime_fr(&self.created_at)
+    }
+}
+
+/// Funder organisations of a session's action.
+pub fn session_funders(conn: &mut DbConnection, session_id: &str) -> AppResult<Vec<String>> {
+    let ids: Vec<Option<String>> = training_sessions::table
+        .inner_join(
+            training_action_funders::table
+                .on(training_action_funders::action_id.eq(training_sessions::action_id)),
+        )
+        .filter(training_sessions::id.eq(session_id))
+        .order(training_action_funders::position)
+        .select(training_action_funders::funder_id)
+        .load(conn)?;
+    let mut ids: Vec<String> = ids.into_iter().flatten().collect();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// A pre-registration the caller may see, with its policy reference.
+pub fn get_for(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    id: &str,
+) -> AppResult<(Prescription, PrescriptionRef)> {
+    let found: Option<Prescription> = prescriptions::table
+        .find(id)
+        .select(Prescription::as_select())
+        .load(conn)?
+        .into_iter()
+        .next();
+    // Not found and not allowed look the same: nobody learns what exists elsewhere.
+    let found = found.ok_or_else(AppError::not_found)?;
+    let reference = found.reference(session_funders(conn, &found.session_id)?);
+    if crate::auth::policy::allows(user, &Action::ViewPrescription(&reference)) {
+        Ok((found, reference))
+    } else {
+        Err(AppError::not_found())
+    }
+}
+
+pub fn person(conn: &mut DbConnection, id: &str) -> AppResult<Person> {
+    prescribed_people::table
+        .find(id)
+        .select(Person::as_select())
+        .get_result(conn)
+        .optional()?
+        .ok_or_else(AppError::not_found)
+}
+
+/// People the caller's agency recorded, by name.
+pub fn agency_people(conn: &mut DbConnection, user: &CurrentUser) -> AppResult<Vec<Person>> {
+    authorize(user, &Action::Prescribe)?;
+    Ok(prescribed_people::table
+        .filter(prescribed_people::agency_id.eq(user.organisation_id.clone().unwrap_or_default()))
+        .order((prescribed_people::last_name, prescribed_people::first_name))
+        .select(Person::as_select())
+        .load(conn)?)
+}
+
+fn check_person(input: &PersonInput, errors: &mut Vec<String>) -> Option<ValidPerson> {
+    let first_name = input.first_name.trim().to_owned();
+    let last_name = input.last_name.trim().to_owned();
+    if first_name.is_empty() || first_name.chars().count() > 100 {
+        errors.push("Indiquez le prénom de la personne (100 caractères au plus).".into());
+    }
+    if last_name.is_empty() || last_name.chars().count() > 100 {
+        errors.push("Indiquez le nom de la personne (100 caractères au plus).".into());
+    }
+    let today = chrono::Utc::now().date_naive();
+    let birth_date = match parse_day(&input.birth_date) {
+        Some(d) if d < today && (today - d).num_days() >= 15 * 365 && d.year_ce().1 >= 1900 => {
+            Some(d)
+        }
+        Some(_) => {
+            errors.push(
+                "La date de naissance doit correspondre à une personne d’au moins 15 ans.".into(),
+            );
+            None
+        }
+        None => {
+            errors.push("La date de naissance doit être au format JJ/MM/AAAA.".into());
+            None
+        }
+    };
+    let email = match input.email.trim() {
+        "" => None,
+        e => match EmailAddress::parse(e) {
+            Ok(e) => Some(e.as_str().to_owned()),
+            Err(msg) => {
+                errors.push(msg.into());
+                None
+            }
+        },
+    };
+    let phone = Some(input.phone.trim().to_owned()).filter(|p| !p.is_empty());
+    if let Some(p) = &phone
+        && (p.chars().filter(char::is_ascii_digit).count() < 10
+            || p.chars()
+                .any(|c| !(c.is_ascii_digit() || " .+-()".contains(c))))
+    {
+        errors.push(
+            "Le numéro de téléphone comporte 10 chiffres, par exemple 06 12 34 56 78.".into(),
+        );
+    }
+    if email.is_none() && phone.is_none() {
+        errors.push("Indiquez au moins un moyen de contact : e-mail ou téléphone.".into());
+    }
+    let situation = Situation::parse(input.situation.trim());
+    if situation.is_none() {
+        errors.push("Choisissez la situation de la personne.".into());
+    }
+    let level = match input.level.trim().parse::<i32>() {
+        Ok(l) if (0..=8).contains(&l) => Some(l),
+        _ => {
+            errors.push("Choisissez le niveau de la personne (0 à 8).".into());
+            None
+        }
+    };
+    let job_seeker_id = Some(input.job_seeker_id.trim().to_uppercase()).filter(|j| !j.is_empty());
+    if let Some(j) = &job_seeker_id
+        && (j.len() < 7 || j.len() > 11 || !j.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        errors.push("L’identifiant France Travail comporte 7 à 11 lettres ou chiffres.".into());
+    }
+    if !input.consent {
+        errors.push("La personne doit avoir donné son accord pour que ses données soient transmises à l’organisme de formation.".into());
+    }
+    Some(ValidPerson {
+        first_name,
+        last_name,
+        birth_date: birth_date?,
+        email,
+        phone,
+        situation: situation?,
+        level: level?,
+        job_seeker_id,
+    })
+}
+
+use chrono::Datelike;
+
+struct ValidPerson {
+    first_name: String,
+    last_name: String,
+    birth_date: NaiveDate,
+    email: Option<String>,
+    phone: Option<String>,
+    situation: Situation,
+    level: i32,
+    job_seeker_id: Option<String>,
+}
+
+/// The number of working days the funder gives centres to decide.
+pub fn decision_days(conn: &mut DbConnection, funder_id: Option<&str>) -> AppResult<i32> {
+    let Some(funder_id) = funder_id else {
+        return Ok(DEFAULT_DECISION_DAYS);
+    };
+    let days: Vec<i32> = funder_settings::table
+        .find(funder_id)
+        .select(funder_settings::decision_days)
+        .load(conn)?;
+    Ok(days.into_iter().next().unwrap_or(DEFAULT_DECISION_DAYS))
+}
+
+fn record_event(
+    conn: &mut DbConnection,
+    prescription_id: &str,
+    from: Option<Status>,
+    to: Status,
+    event_date: Option<NaiveDate>,
+    note: Option<&str>,
+    user: Option<&CurrentUser>,
+) -> AppResult<()> {
+    diesel::insert_into(prescription_events::table)
+        .values((
+            prescription_events::id.eq(new_id()),
+            prescription_events::prescription_id.eq(prescription_id),
+            prescription_events::from_status.eq(from.map(Status::as_str)),
+            prescription_events::to_status.eq(to.as_str()),
+            prescription_events::event_date.eq(event_date),
+            prescription_events::note.eq(note),
+            prescription_events::user_id.eq(user.map(|u| u.id.clone())),
+            prescription_events::organisation_id.eq(user.and_then(|u| u.organisation_id.clone())),
+            prescription_events::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn staff_emails(conn: &mut DbConnection, org_id: &str, role: Role) -> AppResult<Vec<String>> {
+    Ok(users::table
+        .filter(users::organisation_id.eq(org_id))
+        .filter(users::status.eq("active"))
+        .filter(users::role.eq(role.as_str()))
+        .select(users::email)
+        .load(conn)?)
+}
+
+fn session_title(conn: &mut DbConnection, session_id: &str) -> AppResult<(String, String)> {
+    let record = crate::trainings::store::session(conn, session_id)?;
+    Ok((record.training.title, record.session.start.label()))
+}
+
+/// Mails the other side of a pre-registration.
+fn notify(
+    conn: &mut DbConnection,
+    p: &Prescription,
+    to: Side,
+    subject: &str,
+    text: &str,
+    base_url: &str,
+) -> AppResult<()> {
+    let (title, start) = session_title(conn, &p.session_id)?;
+    let recipients = match to {
+        Side::Centre => staff_emails(conn, &p.centre_id, Role::TrainingStaff)?,
+        Side::Prescriber => {
+            let mut r: Vec<String> = match &p.prescriber_id {
+                Some(id) => users::table
+                    .find(id)
+                    .filter(users::status.eq("active"))
+                    .select(users::email)
+                    .load(conn)?,
+                None => Vec::new(),
+            };
+            if r.is_empty() {
+                r = staff_emails(conn, &p.agency_id, Role::Prescriber)?;
+            }
+            r
+        }
+    };
+    for email in recipients {
+        crate::mail::enqueue(
+            conn,
+            &email,
+            &format!("{subject} – « {title} »"),
+            &format!(
+                "Bonjour,\n\n{text}\n\nFormation : {title} (session débutant : {start}).\nPour suivre la pré-inscription : {base_url}/preinscriptions/{}\n\nL’équipe Passerelle",
+                p.id
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// Records a pre-registration; `Err` lists what is wrong (French).
+pub fn create(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    session_id: &str,
+    input: &NewPrescription,
+    base_url: &str,
+) -> AppResult<Result<String, Vec<String>>> {
+    authorize(user, &Action::Prescribe)?;
+    let agency_id = user.organisation_id.clone().unwrap_or_default();
+    let record = crate::trainings::store::session(conn, session_id)?;
+    let mut errors = Vec::new();
+    if record.session.recruitment != RecruitmentState::Open {
+        errors.push(format!(
+            "Cette session n’accepte pas de pré-inscription : {}.",
+            record.session.recruitment.label().to_lowercase()
+        ));
+    }
+    if let Some(end) = record.session.end.last_day()
+        && end < chrono::Utc::now().date_naive()
+    {
+        errors.push("Cette session est terminée.".into());
+    }
+    let Some(centre_id) = record.centre_id.clone() else {
+        errors.push(
+            "L’organisme de formation de cette session n’a pas encore de compte sur Passerelle : contactez-le directement."
+                .into(),
+        );
+        return Ok(Err(errors));
+    };
+    let motive = input.motive.trim().to_owned();
+    if motive.is_empty() {
+        errors.push("Indiquez le motif de la prescription.".into());
+    } else if motive.chars().count() > 2000 {
+        errors.push("Le motif ne doit pas dépasser 2 000 caractères.".into());
+    }
+    let mut new_person = None;
+    let person_id = match (&input.person_id, &input.person) {
+        (Some(id), _) if !id.trim().is_empty() => match person(conn, id.trim()) {
+            Ok(p) if p.agency_id == agency_id => Some(p.id),
+            _ => {
+                errors.push("Cette personne n’est pas suivie par votre agence.".into());
+                None
+            }
+        },
+        (_, Some(person)) => check_person(person, &mut errors).map(|valid| {
+            new_person = Some(valid);
+            new_id()
+        }),
+        _ => {
+            errors
+                .push("Choisissez une personne déjà suivie ou renseignez-en une nouvelle.".into());
+            None
+        }
+    };
+    let Some(person_id) = person_id.filter(|_| errors.is_empty()) else {
+        return Ok(Err(errors));
+    };
+    let at = now();
+    if let Some(valid) = new_person {
+        diesel::insert_into(prescribed_people::table)
+            .values((
+                prescribed_people::id.eq(&person_id),
+                prescribed_people::agency_id.eq(&agency_id),
+                prescribed_people::first_name.eq(&valid.first_name),
+                prescribed_people::last_name.eq(&valid.last_name),
+                prescribed_people::birth_date.eq(valid.birth_date),
+                prescribed_people::email.eq(&valid.email),
+                prescribed_people::phone.eq(&valid.phone),
+                prescribed_people::situation.eq(valid.situation.as_str()),
+                prescribed_people::level.eq(valid.level),
+                prescribed_people::job_seeker_id.eq(&valid.job_seeker_id),
+                prescribed_people::consent_at.eq(at),
+                prescribed_people::created_by.eq(&user.id),
+                prescribed_people::created_at.eq(at),
+                prescribed_people::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    let already: i64 = prescriptions::table
+        .filter(prescriptions::person_id.eq(&person_id))
+        .filter(prescriptions::session_id.eq(session_id))
+        .filter(prescriptions::status.ne_all([
+            Status::Withdrawn.as_str(),
+            Status::Refused.as_str(),
+            Status::NotEntered.as_str(),
+        ]))
+        .count()
+        .get_result(conn)?;
+    if already > 0 {
+        return Ok(Err(vec![
+            "Cette personne est déjà pré-inscrite sur cette session.".into(),
+        ]));
+    }
+    let funder_id = record.funder_ids.first().cloned();
+    let days = decision_days(conn, funder_id.as_deref())?;
+    let due = calendar::add_working_days(at.date(), u32::try_from(days).unwrap_or(10));
+    let id = new_id();
+    diesel::insert_into(prescriptions::table)
+        .values((
+            prescriptions::id.eq(&id),
+            prescriptions::session_id.eq(session_id),
+            prescriptions::person_id.eq(&person_id),
+            prescriptions::agency_id.eq(&agency_id),
+            prescriptions::prescriber_id.eq(&user.id),
+            prescriptions::centre_id.eq(&centre_id),
+            prescriptions::funder_id.eq(&funder_id),
+            prescriptions::motive.eq(&motive),
+            prescriptions::status.eq(Status::Submitted.as_str()),
+            prescriptions::decision_due.eq(due),
+            prescriptions::submitted_at.eq(at),
+            prescriptions::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    record_event(conn, &id, None, Status::Submitted, None, None, Some(user))?;
+    let created = get_unscoped(conn, &id)?;
+    notify(
+        conn,
+        &created,
+        Side::Centre,
+        "Nouvelle pré-inscription",
+        &format!(
+            "{} ({}) vous adresse une pré-inscription. Merci de rendre votre décision au plus tard le {}.",
+            user.full_name(),
+            user.organisation_name.clone().unwrap_or_default(),
+            due.format("%d/%m/%Y")
+        ),
+        base_url,
+    )?;
+    Ok(Ok(id))
+}
+
+fn get_unscoped(conn: &mut DbConnection, id: &str) -> AppResult<Prescription> {
+    Ok(prescriptions::table
+        .find(id)
+        .select(Prescription::as_select())
+        .get_result(conn)?)
+}
+
+/// Moves a pre-registration along; `Err` lists what is wrong (French).
+pub fn apply_step(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    id: &str,
+    input: &StepInput,
+    base_url: &str,
+) -> AppResult<Result<Status, Vec<String>>> {
+    let (p, reference) = get_for(conn, user, id)?;
+    let Some(step) = Step::parse(input.step.trim()) else {
+        return Ok(Err(vec!["Action inconnue.".into()]));
+    };
+    match step.side() {
+        Side::Centre => authorize(user, &Action::DecidePrescription(&reference))?,
+        Side::Prescriber => authorize(user, &Action::WithdrawPrescription(&reference))?,
+    }
+    let mut current = p.status();
+    // A centre that answers without having marked it received has received it.
+    if step.side() == Side::Centre && current == Status::Submitted && step != Step::Receive {
+        record_event(
+            conn,
+            id,
+            Some(current),
+            Status::Received,
+            None,
+            None,
+            Some(user),
+        )?;
+        diesel::update(prescriptions::table.find(id))
+            .set((
+                prescriptions::status.eq(Status::Received.as_str()),
+                prescriptions::received_at.eq(now()),
+            ))
+            .execute(conn)?;
+        current = Status::Received;
+    }
+    let next = current.after(step)?;
+    let mut errors = Vec::new();
+    let date = if step.needs_date() {
+        match parse_day(&input.date) {
+            Some(d) => Some(d),
+            None => {
+                errors.push("Indiquez la date au format JJ/MM/AAAA.".into());
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let detail = Some(input.detail.trim().to_owned()).filter(|d| !d.is_empty());
+    if detail.as_ref().is_some_and(|d| d.chars().count() > 2000) {
+        errors.push("Le commentaire ne doit pas dépasser 2 000 caractères.".into());
+    }
+    let refusal = if step == Step::Refuse {
+        match RefusalReason::parse(input.refusal_reason.trim()) {
+            Some(RefusalReason::Other) if detail.is_none() => {
+                errors.push("Précisez le motif du refus.".into());
+                None
+            }
+            Some(r) => Some(r),
+            None => {
+                errors.push("Choisissez le motif du refus dans la liste.".into());
+                None
+            }
+        }
+    } else {
+        None
+    };
+    if step.needs_reason() && detail.is_none() {
+        errors.push(match step {
+            Step::NotEnter => "Indiquez pourquoi la personne n’est pas entrée en formation.".into(),
+            _ => "Indiquez le motif de l’abandon.".into(),
+        });
+    }
+    if let (Step::Enter, Some(d)) = (step, date)
+        && d < p.submitted_at.date()
+    {
+        errors.push("La date d’entrée ne peut pas précéder la pré-inscription.".into());
+    }
+    if let (Step::Complete | Step::DropOut, Some(d)) = (step, date)
+        && p.entry_date.is_some_and(|entry| d < entry)
+    {
+        errors.push("Cette date ne peut pas précéder l’entrée en formation.".into());
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let at = now();
+    diesel::update(prescriptions::table.find(id))
+        .set((
+            prescriptions::status.eq(next.as_str()),
+            prescriptions::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    match step {
+        Step::Receive => {
+            diesel::update(prescriptions::table.find(id))
+                .set(prescriptions::received_at.eq(at))
+                .execute(conn)?;
+        }
+        Step::Accept | Step::Refuse | Step::WaitList if p.decided_at.is_none() => {
+            diesel::update(prescriptions::table.find(id))
+                .set(prescriptions::decided_at.eq(at))
+                .execute(conn)?;
+        }
+        Step::Enter => {
+            diesel::update(prescriptions::table.find(id))
+                .set(prescriptions::entry_date.eq(date))
+                .execute(conn)?;
+        }
+        Step::Complete | Step::DropOut => {
+            diesel::update(prescriptions::table.find(id))
+                .set(prescriptions::exit_date.eq(date))
+                .execute(conn)?;
+        }
+        _ => {}
+    }
+    if let Some(reason) = refusal {
+        diesel::update(prescriptions::table.find(id))
+            .set((
+                prescriptions::refusal_reason.eq(reason.as_str()),
+                prescriptions::refusal_detail.eq(&detail),
+            ))
+            .execute(conn)?;
+    }
+    if matches!(step, Step::NotEnter | Step::DropOut) {
+        diesel::update(prescriptions::table.find(id))
+            .set(prescriptions::outcome_reason.eq(&detail))
+            .execute(conn)?;
+    }
+    let note = match refusal {
+        Some(r) => Some(match &detail {
+            Some(d) => format!("{} : {d}", r.label()),
+            None => r.label().to_owned(),
+        }),
+        None => detail.clone(),
+    };
+    record_event(
+        conn,
+        id,
+        Some(current),
+        next,
+        date,
+        note.as_deref(),
+        Some(user),
+    )?;
+    let updated = get_unscoped(conn, id)?;
+    let mut text = format!("La pré-inscription est maintenant : {}.", next.label());
+    if let Some(d) = date {
+        text.push_str(&format!(" Date : {}.", d.format("%d/%m/%Y")));
+    }
+    if let Some(n) = &note {
+        text.push_str(&format!(" Motif : {n}."));
+    }
+    let to = match step.side() {
+        Side::Centre => Side::Prescriber,
+        Side::Prescriber => Side::Centre,
+    };
+    if step != Step::Receive {
+        notify(conn, &updated, to, next.label(), &text, base_url)?;
+    }
+    Ok(Ok(next))
+}
+
+type EventRow = (
+    Option<String>,
+    String,
+    Option<NaiveDate>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+);
+
+type MessageRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    NaiveDateTime,
+);
+
+/// The transitions of a pre-registration, oldest first.
+pub fn events(conn: &mut DbConnection, id: &str) -> AppResult<Vec<Event>> {
+    let rows: Vec<EventRow> = prescription_events::table
+        .left_join(users::table.on(users::id.nullable().eq(prescription_events::user_id)))
+        .left_join(
+            organisations::table.on(organisations::id
+                .nullable()
+                .eq(prescription_events::organisation_id)),
+        )
+        .filter(prescription_events::prescription_id.eq(id))
+        .order((prescription_events::created_at, prescription_events::id))
+        .select((
+            prescription_events::from_status,
+            prescription_events::to_status,
+            prescription_events::event_date,
+            prescription_events::note,
+            users::first_name.nullable(),
+            users::last_name.nullable(),
+            organisations::name.nullable(),
+            prescription_events::user_id,
+            prescription_events::created_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(from, to, date, note, first, last, org, user, at)| Event {
+            from_status: from,
+            to_status: to,
+            event_date: date,
+            note,
+            by: match (first, last, user) {
+                (Some(f), Some(l), _) => format!("{f} {l}"),
+                (_, _, None) => "Passerelle (automatique)".into(),
+                _ => "Compte supprimé".into(),
+            },
+            organisation: org.unwrap_or_default(),
+            at,
+        })
+        .collect())
+}
+
+pub fn messages(conn: &mut DbConnection, id: &str) -> AppResult<Vec<Message>> {
+    let rows: Vec<MessageRow> = prescription_messages::table
+        .left_join(users::table.on(users::id.nullable().eq(prescription_messages::author_id)))
+        .left_join(
+            organisations::table.on(organisations::id
+                .nullable()
+                .eq(prescription_messages::organisation_id)),
+        )
+        .filter(prescription_messages::prescription_id.eq(id))
+        .order((prescription_messages::created_at, prescription_messages::id))
+        .select((
+            prescription_messages::id,
+            users::first_name.nullable(),
+            users::last_name.nullable(),
+            organisations::name.nullable(),
+            prescription_messages::body,
+            prescription_messages::created_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, first, last, org, body, at)| Message {
+            id,
+            author: match (first, last) {
+                (Some(f), Some(l)) => format!("{f} {l}"),
+                _ => "Compte supprimé".into(),
+            },
+            organisation: org.unwrap_or_default(),
+            body,
+            created_at: at,
+        })
+        .collect())
+}
+
+/// Adds a message to the thread and mails the other side.
+pub fn post_message(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    id: &str,
+    body: &str,
+    base_url: &str,
+) -> AppResult<Result<(), Vec<String>>> {
+    let (p, reference) = get_for(conn, user, id)?;
+    authorize(user, &Action::WritePrescriptionMessage(&reference))?;
+    let body = body.trim();
+    if body.is_empty() {
+        return Ok(Err(vec!["Le message est vide.".into()]));
+    }
+    if body.chars().count() > 4000 {
+        return Ok(Err(vec![
+            "Le message ne doit pas dépasser 4 000 caractères.".into(),
+        ]));
+    }
+    diesel::insert_into(prescription_messages::table)
+        .values((
+            prescription_messages::id.eq(new_id()),
+            prescription_messages::prescription_id.eq(id),
+            prescription_messages::author_id.eq(&user.id),
+            prescription_messages::organisation_id.eq(&user.organisation_id),
+            prescription_messages::body.eq(body),
+            prescription_messages::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    let to = if user.role == Role::TrainingStaff {
+        Side::Prescriber
+    } else {
+        Side::Centre
+    };
+    notify(
+        conn,
+        &p,
+        to,
+        "Nouveau message",
+        &format!("{} a écrit :\n\n{body}", user.full_name()),
+        base_url,
+    )?;
+    Ok(Ok(()))
+}
+
+/// Daily: reminds centres of decisions due within [`REMINDER_DAYS_BEFORE`] working days
+/// (once per pre-registration) and tells them what is overdue. Returns the reminders sent.
+pub fn send_reminders(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+    base_url: &str,
+) -> AppResult<usize> {
+    let waiting: Vec<Prescription> = prescriptions::table
+        .filter(prescriptions::status.eq_any([
+            Status::Submitted.as_str(),
+            Status::Received.as_str(),
+            Status::InfoSessionScheduled.as_str(),
+            Status::InterviewScheduled.as_str(),
+        ]))
+        .filter(prescriptions::reminded_at.is_null())
+        .select(Prescription::as_select())
+        .load(conn)?;
+    let mut sent = 0;
+    for p in waiting {
+        let left = calendar::working_days_between(today, p.decision_due);
+        if left > REMINDER_DAYS_BEFORE {
+            continue;
+        }
+        let text = if left >= 0 {
+            format!(
+                "Rappel : votre décision sur cette pré-inscription est attendue au plus tard le {}.",
+                p.decision_due.format("%d/%m/%Y")
+            )
+        } else {
+            format!(
+                "Cette pré-inscription attend votre décision depuis le {} (délai dépassé).",
+                p.decision_due.format("%d/%m/%Y")
+            )
+        };
+        notify(conn, &p, Side::Centre, "Décision attendue", &text, base_url)?;
+        diesel::update(prescriptions::table.find(&p.id))
+            .set(prescriptions::reminded_at.eq(now()))
+            .execute(conn)?;
+        sent += 1;
+    }
+    Ok(sent)
+}

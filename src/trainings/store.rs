@@ -1,0 +1,597 @@
+//! Trainings, actions and sessions in the database. Each level keeps its LHÉO content as
+//! JSON beside the columns searches and scoping filter on.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::model::{Action, RecruitmentState, Session, Training};
+use crate::db::{DbConnection, new_id, now, schema::*};
+use crate::error::{AppError, AppResult};
+use crate::types::OrgKind;
+
+/// What an upsert did to one training.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Upserted {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// Who publishes: decides which trainings it may publish and which funders it stands for.
+#[derive(Clone, Debug)]
+pub struct Publisher {
+    pub id: String,
+    pub kind: OrgKind,
+    pub siret: Option<String>,
+}
+
+impl Publisher {
+    pub fn load(conn: &mut DbConnection, organisation_id: &str) -> AppResult<Self> {
+        let org = crate::organisations::store::get(conn, organisation_id)?;
+        Ok(Self {
+            kind: org.kind(),
+            siret: org.siret.clone(),
+            id: org.id,
+        })
+    }
+}
+
+/// What the catalogue needs to know to store trainings: funders by LHÉO code, centres by
+/// SIRET. Loaded once per import.
+pub struct Directory {
+    funders_by_code: HashMap<String, String>,
+    centres_by_siret: HashMap<String, Option<String>>,
+}
+
+impl Directory {
+    pub fn load(conn: &mut DbConnection) -> AppResult<Self> {
+        let rows: Vec<(String, String)> = funder_settings::table
+            .select((
+                funder_settings::organisation_id,
+                funder_settings::lheo_codes,
+            ))
+            .order(funder_settings::organisation_id)
+            .load(conn)?;
+        let mut funders_by_code = HashMap::new();
+        for (org, codes) in rows {
+            for code in codes.split_whitespace() {
+                funders_by_code
+                    .entry(code.to_owned())
+                    .or_insert_with(|| org.clone());
+            }
+        }
+        Ok(Self {
+            funders_by_code,
+            centres_by_siret: HashMap::new(),
+        })
+    }
+
+    fn centre(&mut self, conn: &mut DbConnection, siret: &str) -> AppResult<Option<String>> {
+        if let Some(found) = self.centres_by_siret.get(siret) {
+            return Ok(found.clone());
+        }
+        let found: Vec<String> = organisations::table
+            .filter(organisations::siret.eq(siret))
+            .filter(organisations::kind.eq(OrgKind::TrainingCentre.as_str()))
+            .select(organisations::id)
+            .load(conn)?;
+        let found = found.into_iter().next();
+        self.centres_by_siret
+            .insert(siret.to_owned(), found.clone());
+        Ok(found)
+    }
+
+    /// The funder organisation registered for an LHÉO funder code (`funder_settings`).
+    fn funder(&self, code: &str) -> Option<String> {
+        self.funders_by_code.get(code.trim()).cloned()
+    }
+}
+
+/// Why a publisher may not publish this training (French), if it may not.
+pub fn may_publish(publisher: &Publisher, training: &Training) -> Option<String> {
+    match publisher.kind {
+        OrgKind::Funder | OrgKind::Operator => None,
+        OrgKind::TrainingCentre => {
+            if publisher.siret.as_deref() == Some(training.organisation.siret.as_str()) {
+                None
+            } else {
+                Some(format!(
+                    "le SIRET de l’organisme responsable ({}) n’est pas celui de votre organisme : un organisme de formation publie ses propres formations",
+                    training.organisation.siret
+                ))
+            }
+        }
+        _ => Some(
+            "seuls les financeurs et les organismes de formation publient des formations".into(),
+        ),
+    }
+}
+
+fn digest(training: &Training) -> String {
+    let json = serde_json::to_vec(training).unwrap_or_default();
+    hex::encode(Sha256::digest(json))
+}
+
+/// The French-analysed words of a training, as stored for word search (` a b c `).
+pub fn search_terms(training: &Training) -> String {
+    let mut analyzer = crate::search::analyzer::french_analyzer();
+    let text = format!(
+        "{}\n{}\n{}\n{}",
+        training.title, training.objectives, training.expected_results, training.content
+    );
+    let terms = crate::search::analyzer::terms(&mut analyzer, &text);
+    format!(" {} ", terms.join(" "))
+}
+
+fn spaced(codes: &[String]) -> String {
+    format!(" {} ", codes.join(" "))
+}
+
+/// Creates or updates a training with its actions and sessions, keyed by
+/// (publisher, numero). Sessions that disappeared are deleted, or closed when people are
+/// pre-registered on them (their history stays).
+pub fn upsert(
+    conn: &mut DbConnection,
+    directory: &mut Directory,
+    publisher: &Publisher,
+    training: &Training,
+) -> AppResult<Upserted> {
+    let digest = digest(training);
+    let existing: Vec<(String, String)> = trainings::table
+        .filter(trainings::publisher_id.eq(&publisher.id))
+        .filter(trainings::numero.eq(&training.numero))
+        .select((trainings::id, trainings::digest))
+        .load(conn)?;
+    if let Some((_, old)) = existing.first()
+        && *old == digest
+    {
+        return Ok(Upserted::Unchanged);
+    }
+    let centre_id = directory.centre(conn, &training.organisation.siret)?;
+    let mut head = training.clone();
+    head.actions.clear();
+    let data = serde_json::to_string(&head).map_err(AppError::internal)?;
+    let at = now();
+    let (training_id, outcome) = match existing.first() {
+        Some((id, _)) => {
+            diesel::update(trainings::table.find(id))
+                .set((
+                    trainings::centre_id.eq(&centre_id),
+                    trainings::centre_siret.eq(&training.organisation.siret),
+                    trainings::title.eq(&training.title),
+                    trainings::rome_codes.eq(spaced(&training.rome_codes)),
+                    trainings::search_terms.eq(search_terms(training)),
+                    trainings::certifying.eq(training.certifying),
+                    trainings::entry_level.eq(training.entry_level),
+                    trainings::data.eq(&data),
+                    trainings::digest.eq(&digest),
+                    trainings::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+            (id.clone(), Upserted::Updated)
+        }
+        None => {
+            let id = new_id();
+            diesel::insert_into(trainings::table)
+                .values((
+                    trainings::id.eq(&id),
+                    trainings::publisher_id.eq(&publisher.id),
+                    trainings::numero.eq(&training.numero),
+                    trainings::centre_id.eq(&centre_id),
+                    trainings::centre_siret.eq(&training.organisation.siret),
+                    trainings::title.eq(&training.title),
+                    trainings::rome_codes.eq(spaced(&training.rome_codes)),
+                    trainings::search_terms.eq(search_terms(training)),
+                    trainings::certifying.eq(training.certifying),
+                    trainings::entry_level.eq(training.entry_level),
+                    trainings::data.eq(&data),
+                    trainings::digest.eq(&digest),
+                    trainings::created_at.eq(at),
+                    trainings::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+            (id, Upserted::Created)
+        }
+    };
+    let old_actions: Vec<(String, String)> = training_actions::table
+        .filter(training_actions::training_id.eq(&training_id))
+        .select((training_actions::numero, training_actions::id))
+        .load(conn)?;
+    let mut old_actions: HashMap<String, String> = old_actions.into_iter().collect();
+    for action in &training.actions {
+        let action_id = old_actions.remove(&action.numero);
+        save_action(conn, directory, &training_id, action_id, action)?;
+    }
+    for (_, action_id) in old_actions {
+        retire_sessions(conn, &action_id, &[])?;
+        let left: i64 = training_sessions::table
+            .filter(training_sessions::action_id.eq(&action_id))
+            .count()
+            .get_result(conn)?;
+        if left == 0 {
+            diesel::delete(training_actions::table.find(&action_id)).execute(conn)?;
+        }
+    }
+    Ok(outcome)
+}
+
+fn save_action(
+    conn: &mut DbConnection,
+    directory: &Directory,
+    training_id: &str,
+    existing: Option<String>,
+    action: &Action,
+) -> AppResult<()> {
+    let place = action.place.as_ref();
+    let commune = match place.and_then(|p| p.insee.as_deref()) {
+        Some(insee) => crate::referential::store::commune(conn, insee)?,
+        None => None,
+    };
+    let lat = place
+        .and_then(|p| p.latitude)
+        .or(commune.as_ref().and_then(|c| c.lat));
+    let lon = place
+        .and_then(|p| p.longitude)
+        .or(commune.as_ref().and_then(|c| c.lon));
+    let mut head = action.clone();
+    head.sessions.clear();
+    let data = serde_json::to_string(&head).map_err(AppError::internal)?;
+    let values = (
+        training_actions::commune_insee.eq(commune.as_ref().map(|c| c.insee_code.clone())),
+        training_actions::department.eq(commune.as_ref().map(|c| c.department.clone())),
+        training_actions::lat.eq(lat),
+        training_actions::lon.eq(lon),
+        training_actions::teaching_mode.eq(action.teaching_mode),
+        training_actions::prescription_required.eq(action.prescription_required),
+        training_actions::data.eq(&data),
+    );
+    let action_id = match existing {
+        Some(id) => {
+            diesel::update(training_actions::table.find(&id))
+                .set(values)
+                .execute(conn)?;
+            id
+        }
+        None => {
+            let id = new_id();
+            diesel::insert_into(training_actions::table)
+                .values((
+                    training_actions::id.eq(&id),
+                    training_actions::training_id.eq(training_id),
+                    training_actions::numero.eq(&action.numero),
+                    values,
+                ))
+                .execute(conn)?;
+            id
+        }
+    };
+    diesel::delete(
+        training_action_funders::table.filter(training_action_funders::action_id.eq(&action_id)),
+    )
+    .execute(conn)?;
+    for (position, funding) in action.funders.iter().enumerate() {
+        diesel::insert_into(training_action_funders::table)
+            .values((
+                training_action_funders::action_id.eq(&action_id),
+                training_action_funders::position.eq(position as i32),
+                training_action_funders::lheo_code.eq(&funding.code),
+                training_action_funders::funder_id.eq(directory.funder(&funding.code)),
+                training_action_funders::places.eq(funding.places),
+            ))
+            .execute(conn)?;
+    }
+    let funded = !action.funders.is_empty();
+    let old: Vec<(String, String)> = training_sessions::table
+        .filter(training_sessions::action_id.eq(&action_id))
+        .select((training_sessions::numero, training_sessions::id))
+        .load(conn)?;
+    let old: HashMap<String, String> = old.into_iter().collect();
+    for session in &action.sessions {
+        let data = serde_json::to_string(session).map_err(AppError::internal)?;
+        let values = (
+            training_sessions::start_date.eq(session.start.first_day()),
+            training_sessions::end_date.eq(session.end.last_day()),
+            training_sessions::recruitment.eq(session.recruitment.as_str()),
+            training_sessions::places.eq(session.places),
+            training_sessions::funded.eq(funded),
+            training_sessions::data.eq(data),
+        );
+        match old.get(&session.numero) {
+            Some(id) => {
+                diesel::update(training_sessions::table.find(id))
+                    .set(values)
+                    .execute(conn)?;
+            }
+            None => {
+                diesel::insert_into(training_sessions::table)
+                    .values((
+                        training_sessions::id.eq(new_id()),
+                        training_sessions::action_id.eq(&action_id),
+                        training_sessions::training_id.eq(training_id),
+                        training_sessions::numero.eq(&session.numero),
+                        values,
+                    ))
+                    .execute(conn)?;
+            }
+        }
+    }
+    let keep: Vec<&str> = action.sessions.iter().map(|s| s.numero.as_str()).collect();
+    retire_sessions(conn, &action_id, &keep)
+}
+
+/// Sessions of an action no longer published: deleted, or closed when people are
+/// pre-registered on them.
+fn retire_sessions(conn: &mut DbConnection, action_id: &str, keep: &[&str]) -> AppResult<()> {
+    let gone: Vec<(String, String)> = training_sessions::table
+        .filter(training_sessions::action_id.eq(action_id))
+        .filter(training_sessions::numero.ne_all(keep))
+        .select((training_sessions::id, training_sessions::data))
+        .load(conn)?;
+    for (id, data) in gone {
+        let used: i64 = prescriptions::table
+            .filter(prescriptions::session_id.eq(&id))
+            .count()
+            .get_result(conn)?;
+        if used == 0 {
+            diesel::delete(training_sessions::table.find(&id)).execute(conn)?;
+        } else {
+            let mut session: Session = serde_json::from_str(&data).map_err(AppError::internal)?;
+            session.recruitment = RecruitmentState::Closed;
+            diesel::update(training_sessions::table.find(&id))
+                .set((
+                    training_sessions::recruitment.eq(RecruitmentState::Closed.as_str()),
+                    training_sessions::data
+                        .eq(serde_json::to_string(&session).map_err(AppError::internal)?),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// A stored training, reassembled with its actions and sessions.
+pub fn load(conn: &mut DbConnection, training_id: &str) -> AppResult<Training> {
+    let data: Option<String> = trainings::table
+        .find(training_id)
+        .select(trainings::data)
+        .load(conn)?
+        .into_iter()
+        .next();
+    let data = data.ok_or_else(AppError::not_found)?;
+    let mut loaded = assemble(conn, vec![(training_id.to_owned(), data)])?;
+    Ok(loaded.remove(0))
+}
+
+/// Reassembles trainings (id, data) with their actions and sessions, keeping their order.
+fn assemble(conn: &mut DbConnection, heads: Vec<(String, String)>) -> AppResult<Vec<Training>> {
+    let ids: Vec<&String> = heads.iter().map(|(id, _)| id).collect();
+    let actions: Vec<(String, String, String)> = training_actions::table
+        .filter(training_actions::training_id.eq_any(&ids))
+        .order((training_actions::training_id, training_actions::numero))
+        .select((
+            training_actions::id,
+            training_actions::training_id,
+            training_actions::data,
+        ))
+        .load(conn)?;
+    let action_ids: Vec<&String> = actions.iter().map(|(id, _, _)| id).collect();
+    let sessions: Vec<(String, String)> = training_sessions::table
+        .filter(training_sessions::action_id.eq_any(&action_ids))
+        .order((training_sessions::action_id, training_sessions::numero))
+        .select((training_sessions::action_id, training_sessions::data))
+        .load(conn)?;
+    let mut sessions_by_action: HashMap<String, Vec<Session>> = HashMap::new();
+    for (action_id, data) in sessions {
+        let session: Session = serde_json::from_str(&data).map_err(AppError::internal)?;
+        sessions_by_action
+            .entry(action_id)
+            .or_default()
+            .push(session);
+    }
+    let mut actions_by_training: HashMap<String, Vec<Action>> = HashMap::new();
+    for (id, training_id, data) in actions {
+        let mut action: Action = serde_json::from_str(&data).map_err(AppError::internal)?;
+        action.sessions = sessions_by_action.remove(&id).unwrap_or_default();
+        actions_by_training
+            .entry(training_id)
+            .or_default()
+            .push(action);
+    }
+    heads
+        .into_iter()
+        .map(|(id, data)| {
+            let mut training: Training = serde_json::from_str(&data).map_err(AppError::internal)?;
+            training.actions = actions_by_training.remove(&id).unwrap_or_default();
+            Ok(training)
+        })
+        .collect()
+}
+
+/// The whole catalogue (or one publisher's), in a stable order, `page` trainings at a time.
+pub fn each_page(
+    conn: &mut DbConnection,
+    publisher_id: Option<&str>,
+    page: i64,
+    mut f: impl FnMut(Vec<Training>) -> AppResult<()>,
+) -> AppResult<usize> {
+    let mut after = String::new();
+    let mut count = 0;
+    loop {
+        let mut query = trainings::table
+            .filter(trainings::id.gt(&after))
+            .order(trainings::id)
+            .select((trainings::id, trainings::data))
+            .limit(page)
+            .into_boxed();
+        if let Some(publisher) = publisher_id {
+            query = query.filter(trainings::publisher_id.eq(publisher));
+        }
+        let heads: Vec<(String, String)> = query.load(conn)?;
+        let Some((last, _)) = heads.last() else {
+            break;
+        };
+        after = last.clone();
+        let n = heads.len();
+        count += n;
+        f(assemble(conn, heads)?)?;
+        if (n as i64) < page {
+            break;
+        }
+    }
+    Ok(count)
+}
+
+/// Number of trainings and sessions in the catalogue.
+pub fn counts(conn: &mut DbConnection) -> AppResult<(i64, i64)> {
+    let trainings: i64 = trainings::table.count().get_result(conn)?;
+    let sessions: i64 = training_sessions::table.count().get_result(conn)?;
+    Ok((trainings, sessions))
+}
+
+/// One session with what pages and the pre-registration need around it.
+#[derive(Clone, Debug)]
+pub struct SessionRecord {
+    pub id: String,
+    pub training_id: String,
+    pub action_id: String,
+    pub publisher_id: String,
+    pub centre_id: Option<String>,
+    pub training: Training,
+    pub action: Action,
+    pub session: Session,
+    pub commune_insee: Option<String>,
+    pub department: Option<String>,
+    pub start_date: Option<NaiveDate>,
+    /// Funder organisations of the action (registered ones), in LHÉO order.
+    pub funder_ids: Vec<String>,
+}
+
+pub fn session(conn: &mut DbConnection, session_id: &str) -> AppResult<SessionRecord> {
+    let row: Option<(String, String, String, Option<NaiveDate>)> = training_sessions::table
+        .find(session_id)
+        .select((
+            training_sessions::training_id,
+            training_sessions::action_id,
+            training_sessions::data,
+            training_sessions::start_date,
+        ))
+        .load(conn)?
+        .into_iter()
+        .next();
+    let (training_id, action_id, data, start_date) = row.ok_or_else(AppError::not_found)?;
+    let (publisher_id, centre_id, training_data): (String, Option<String>, String) =
+        trainings::table
+            .find(&training_id)
+            .select((
+                trainings::publisher_id,
+                trainings::centre_id,
+                trainings::data,
+            ))
+            .get_result(conn)?;
+    let (action_data, commune_insee, department): (String, Option<String>, Option<String>) =
+        training_actions::table
+            .find(&action_id)
+            .select((
+                training_actions::data,
+                training_actions::commune_insee,
+                training_actions::department,
+            ))
+            .get_result(conn)?;
+    let funder_ids: Vec<Option<String>> = training_action_funders::table
+        .filter(training_action_funders::action_id.eq(&action_id))
+        .order(training_action_funders::position)
+        .select(training_action_funders::funder_id)
+        .load(conn)?;
+    let mut funder_ids: Vec<String> = funder_ids.into_iter().flatten().collect();
+    funder_ids.dedup();
+    Ok(SessionRecord {
+        id: session_id.to_owned(),
+        training: serde_json::from_str(&training_data).map_err(AppError::internal)?,
+        action: serde_json::from_str(&action_data).map_err(AppError::internal)?,
+        session: serde_json::from_str(&data).map_err(AppError::internal)?,
+        training_id,
+        action_id,
+        publisher_id,
+        centre_id,
+        commune_insee,
+        department,
+        start_date,
+        funder_ids,
+    })
+}
+
+/// Updates what a centre or funder maintains by hand on a session: recruitment state and
+/// places.
+pub fn update_session_state(
+    conn: &mut DbConnection,
+    session_id: &str,
+    recruitment: RecruitmentState,
+    places: Option<i32>,
+) -> AppResult<()> {
+    let record = session(conn, session_id)?;
+    let mut session = record.session;
+    session.recruitment = recruitment;
+    session.places = places;
+    diesel::update(training_sessions::table.find(session_id))
+        .set((
+            training_sessions::recruitment.eq(recruitment.as_str()),
+            training_sessions::places.eq(places),
+            training_sessions::data
+                .eq(serde_json::to_string(&session).map_err(AppError::internal)?),
+        ))
+        .execute(conn)?;
+    // The training's digest no longer matches its content: the next identical import
+    // restores what the publisher's file says.
+    diesel::update(trainings::table.find(&record.training_id))
+        .set((trainings::digest.eq(""), trainings::updated_at.eq(now())))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Applies an `lheo-index` summary to the training it names: the recruitment state of the
+/// sessions it lists. `Ok(true)` when something changed; `Err` (French) when the summary
+/// cannot be applied (no identifier, training unknown: a summary cannot create one).
+pub fn apply_summary(
+    conn: &mut DbConnection,
+    publisher: &Publisher,
+    summary: &super::lheo::Summary,
+) -> AppResult<Result<bool, String>> {
+    let Some(numero) = summary.numero.as_deref().filter(|n| !n.trim().is_empty()) else {
+        return Ok(Err("résumé sans identifiant (attribut numero)".into()));
+    };
+    let found: Vec<String> = trainings::table
+        .filter(trainings::publisher_id.eq(&publisher.id))
+        .filter(trainings::numero.eq(numero))
+        .select(trainings::id)
+        .load(conn)?;
+    let Some(training_id) = found.into_iter().next() else {
+        return Ok(Err(format!(
+            "la formation « {numero} » n’est pas au catalogue : un résumé lheo-index ne suffit pas à la créer, envoyez l’offre complète au format LHÉO"
+        )));
+    };
+    let mut changed = false;
+    for listed in &summary.sessions {
+        let (Some(session_numero), Some(recruitment)) = (&listed.numero, listed.recruitment) else {
+            continue;
+        };
+        let rows: Vec<(String, String)> = training_sessions::table
+            .filter(training_sessions::training_id.eq(&training_id))
+            .filter(training_sessions::numero.eq(session_numero))
+            .select((training_sessions::id, training_sessions::recruitment))
+            .load(conn)?;
+        for (id, current) in rows {
+            if current != recruitment.as_str() {
+                let places = training_sessions::table
+                    .find(&id)
+                    .select(training_sessions::places)
+                    .get_result(conn)?;
+                update_session_state(conn, &id, recruitment, places)?;
+                changed = true;
+            }
+        }
+    }
+    Ok(Ok(changed))
+}

@@ -1,0 +1,602 @@
+//! Online pre-registration: a prescriber pre-registers a person on a funded session, the
+//! centre returns the selection result and the entry, the prescriber and the funder follow
+//! it; nobody else sees anything of it (page, API, export).
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::{Client, TestApp};
+
+both_backends!(
+    a_prescriber_pre_registers_and_the_centre_decides,
+    transitions_follow_the_rules_and_need_reasons,
+    nobody_else_sees_a_pre_registration,
+    deadlines_count_working_days_and_remind_centres,
+    the_survey_is_offered_once_a_quarter,
+);
+
+const PRESCRIBER: &str = "prescriber@demo.passerelle.test";
+const OTHER_PRESCRIBER: &str = "conseillere.brest@demo.passerelle.test";
+const CENTRE: &str = "training_staff@demo.passerelle.test";
+const OTHER_CENTRE: &str = "formation.brest@demo.passerelle.test";
+const FUNDER: &str = "funder@demo.passerelle.test";
+
+fn day(offset: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(offset))
+        .format("%d/%m/%Y")
+        .to_string()
+}
+
+/// The first session of a demo training, found through the public search API.
+pub async fn demo_session(client: &mut Client<'_>, title: &str) -> String {
+    let r = client
+        .get("/api/v1/trainings/sessions?q=boulanger&financees=oui")
+        .await;
+    r.assert_status(StatusCode::OK);
+    let found = r.json();
+    found["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["title"] == title)
+        .unwrap_or_else(|| panic!("no session of {title}: {found}"))["session_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The prescriber fills in the form for a new person; returns the pre-registration's id.
+async fn pre_register(prescriber: &mut Client<'_>, session: &str, last_name: &str) -> String {
+    let path = format!("/formations/sessions/{session}/preinscription");
+    prescriber.get(&path).await.assert_status(StatusCode::OK);
+    let r = prescriber
+        .post_form(
+            &path,
+            &[
+                ("first_name", "Enora"),
+                ("last_name", last_name),
+                ("birth_date", "14/03/2001"),
+                ("email", "enora.lebras@example.org"),
+                ("phone", "06 12 34 56 78"),
+                ("situation", "job_seeker"),
+                ("level", "3"),
+                ("job_seeker_id", "1234567A"),
+                ("consent", "oui"),
+                (
+                    "motive",
+                    "Projet de reconversion validé : stage d’immersion réussi en boulangerie.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    r.location().rsplit('/').next().unwrap().to_owned()
+}
+
+async fn step(client: &mut Client<'_>, id: &str, fields: &[(&str, &str)]) -> String {
+    client.get(&format!("/preinscriptions/{id}")).await;
+    let r = client
+        .post_form(&format!("/preinscriptions/{id}/etape"), fields)
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    // The flash message says what happened.
+    client.get(&format!("/preinscriptions/{id}")).await.text
+}
+
+async fn a_prescriber_pre_registers_and_the_centre_decides(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut prescriber = app.login_as(PRESCRIBER).await;
+    let session = demo_session(&mut prescriber, "CAP Boulanger en un an").await;
+    let page = prescriber
+        .get(&format!("/formations/sessions/{session}"))
+        .await;
+    assert!(page.contains("Pré-inscription obligatoire par un conseiller"));
+    assert!(page.contains("Pré-inscrire une personne"));
+    let id = pre_register(&mut prescriber, &session, "Le Bras").await;
+
+    // The centre is told, with the deadline.
+    let mail = app.last_mail_to(CENTRE).await;
+    assert!(
+        mail.subject.contains("Nouvelle pré-inscription"),
+        "{mail:?}"
+    );
+    assert!(mail.body.contains("au plus tard le"));
+
+    // Opening it changes nothing (no state change on GET); the centre acknowledges it.
+    let mut centre = app.login_as(CENTRE).await;
+    let list = centre.get("/preinscriptions").await;
+    assert!(list.contains("Enora Le Bras"));
+    let page = centre.get(&format!("/preinscriptions/{id}")).await;
+    assert!(page.contains("Envoyée"));
+    assert!(page.contains("1234567A"));
+    let page = step(&mut centre, &id, &[("step", "receive")]).await;
+    assert!(page.contains("Reçue par l’organisme"));
+    let interview = day(3);
+    let page = step(
+        &mut centre,
+        &id,
+        &[("step", "schedule_interview"), ("date", interview.as_str())],
+    )
+    .await;
+    assert!(page.contains("Entretien prévu"));
+    assert!(page.contains(&interview));
+    // The prescriber is told of each step.
+    let mail = app.last_mail_to(PRESCRIBER).await;
+    assert!(mail.body.contains("Entretien prévu"), "{mail:?}");
+
+    // A message in the thread reaches the other side.
+    centre.get(&format!("/preinscriptions/{id}")).await;
+    centre
+        .post_form(
+            &format!("/preinscriptions/{id}/messages"),
+            &[("body", "Merci de venir avec un CV à jour.")],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let mail = app.last_mail_to(PRESCRIBER).await;
+    assert!(mail.body.contains("Merci de venir avec un CV à jour."));
+
+    let page = step(&mut centre, &id, &[("step", "accept")]).await;
+    assert!(page.contains("Acceptée"));
+    let today = day(0);
+    let page = step(
+        &mut centre,
+        &id,
+        &[("step", "enter"), ("date", today.as_str())],
+    )
+    .await;
+    assert!(page.contains("Entrée en formation"));
+
+    // The prescriber sees the result, the dates and the time to entry.
+    let page = prescriber.get(&format!("/preinscriptions/{id}")).await;
+    page.assert_status(StatusCode::OK);
+    assert!(page.contains("Entrée en formation"));
+    assert!(page.contains(&format!("le {today}")));
+    assert!(page.contains("0 jour(s) après la pré-inscription"));
+    assert!(page.contains("Merci de venir avec un CV à jour."));
+    let tracking = prescriber.get("/preinscriptions").await;
+    assert!(tracking.contains("Enora Le Bras"));
+    assert!(tracking.contains("Délai d’entrée en formation médian"));
+
+    // The funder sees it on its funded session, with the figures.
+    let mut funder = app.login_as(FUNDER).await;
+    let tracking = funder.get("/preinscriptions").await;
+    assert!(tracking.contains("Enora Le Bras"));
+    assert!(tracking.contains("Entrée en formation"));
+    let page = funder.get(&format!("/preinscriptions/{id}")).await;
+    page.assert_status(StatusCode::OK);
+    // It reads the thread but does not write in it nor decide.
+    assert!(!page.contains("Envoyer le message"));
+    assert!(!page.contains("Enregistrer un abandon"));
+    funder
+        .post_form(
+            &format!("/preinscriptions/{id}/messages"),
+            &[("body", "Je m’invite.")],
+        )
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let token = funder.new_api_token().await;
+    let mut api = app.client();
+    let stats = api.api_get("/api/v1/prescriptions/stats", &token).await;
+    stats.assert_status(StatusCode::OK);
+    let stats = stats.json();
+    assert_eq!(stats["overall"]["total"], 1);
+    assert_eq!(stats["overall"]["entered"], 1);
+    assert_eq!(stats["overall"]["time_to_entry"]["median_days"], 0.0);
+    assert_eq!(stats["overall"]["decided"], 1);
+    assert_eq!(
+        stats["by_funder"][0]["group"],
+        "Région Bretagne – direction de la formation"
+    );
+
+    // Through the API, the person's data and history.
+    let detail = api
+        .api_get(&format!("/api/v1/prescriptions/{id}"), &token)
+        .await;
+    detail.assert_status(StatusCode::OK);
+    let detail = detail.json();
+    assert_eq!(detail["prescription"]["status"], "entered");
+    let events: Vec<&str> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["to_status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "submitted",
+            "received",
+            "interview_scheduled",
+            "accepted",
+            "entered"
+        ]
+    );
+    assert!(
+        detail["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| !e["by"].as_str().unwrap().is_empty())
+    );
+
+    // The session shows one place less.
+    let session_json = api
+        .get(&format!("/api/v1/trainings/sessions/{session}"))
+        .await
+        .json();
+    assert_eq!(session_json["places_left"], 11);
+}
+
+async fn transitions_follow_the_rules_and_need_reasons(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut prescriber = app.login_as(PRESCRIBER).await;
+    let session = demo_session(&mut prescriber, "CAP Boulanger en un an").await;
+
+    // The form refuses what is missing, in French, and keeps what was typed.
+    let path = format!("/formations/sessions/{session}/preinscription");
+    prescriber.get(&path).await;
+    let r = prescriber
+        .post_form(
+            &path,
+            &[
+                ("first_name", "Yannick"),
+                ("last_name", ""),
+                ("birth_date", "31/02/2001"),
+                ("situation", "job_seeker"),
+                ("level", "3"),
+                ("motive", ""),
+            ],
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    for message in [
+        "Indiquez le nom de la personne",
+        "La date de naissance doit être au format JJ/MM/AAAA.",
+        "Indiquez au moins un moyen de contact",
+        "doit avoir donné son accord",
+        "Indiquez le motif de la prescription.",
+    ] {
+        assert!(r.contains(message), "missing {message}");
+    }
+    assert!(r.contains("value=\"Yannick\""));
+
+    let mut centre = app.login_as(CENTRE).await;
+    let token = centre.new_api_token().await;
+    let mut api = app.client();
+    // A refusal needs a coded reason; "other" needs words; the prescriber sees the reason.
+    let id = pre_register(&mut prescriber, &session, "Refus").await;
+    let path = format!("/api/v1/prescriptions/{id}/steps");
+    let r = api
+        .api_json("POST", &path, &token, json!({"step": "refuse"}))
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("Choisissez le motif du refus"));
+    let r = api
+        .api_json(
+            "POST",
+            &path,
+            &token,
+            json!({"step": "refuse", "refusal_reason": "other"}),
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("Précisez le motif du refus."));
+    let r = api
+        .api_json(
+            "POST",
+            &path,
+            &token,
+            json!({"step": "refuse", "refusal_reason": "prerequisites_not_met"}),
+        )
+        .await;
+    r.assert_status(StatusCode::OK);
+    assert_eq!(r.json()["status"], "refused");
+    // Answering implied reading it: received, then refused, both recorded.
+    let page = prescriber.get(&format!("/preinscriptions/{id}")).await;
+    assert!(page.contains("Refusée"));
+    assert!(page.contains("Prérequis non atteints"));
+    assert!(page.contains("Reçue par l’organisme"));
+    // Nothing follows a refusal.
+    let r = api
+        .api_json("POST", &path, &token, json!({"step": "accept"}))
+        .await;
+    r.assert_status(StatusCode::CONFLICT);
+    assert!(r.text.contains("n’est pas possible"));
+
+    // Entry needs an acceptance first, and a date; a drop-out needs a date and a reason.
+    let id = pre_register(&mut prescriber, &session, "Abandon").await;
+    let path = format!("/api/v1/prescriptions/{id}/steps");
+    let r = api
+        .api_json(
+            "POST",
+            &path,
+            &token,
+            json!({"step": "enter", "date": day(0)}),
+        )
+        .await;
+    r.assert_status(StatusCode::CONFLICT);
+    for (body, status) in [
+        (json!({"step": "wait_list"}), StatusCode::OK),
+        (json!({"step": "accept"}), StatusCode::OK),
+        (json!({"step": "enter"}), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({"step": "enter", "date": day(1)}), StatusCode::OK),
+        (
+            json!({"step": "drop_out", "date": day(5)}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"step": "drop_out", "date": day(0), "detail": "Déménagement"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"step": "drop_out", "date": day(5), "detail": "Déménagement"}),
+            StatusCode::OK,
+        ),
+        (
+            json!({"step": "complete", "date": day(6)}),
+            StatusCode::CONFLICT,
+        ),
+    ] {
+        let r = api.api_json("POST", &path, &token, body.clone()).await;
+        assert_eq!(r.status, status, "{body}: {}", r.text);
+    }
+    let detail = prescriber.get(&format!("/preinscriptions/{id}")).await;
+    assert!(detail.contains("Abandon en cours de formation"));
+    assert!(detail.contains("Déménagement"));
+
+    // The prescriber withdraws before a decision; the centre can no longer decide; the
+    // prescriber cannot decide in the centre's place.
+    let id = pre_register(&mut prescriber, &session, "Retrait").await;
+    let ptoken = prescriber.new_api_token().await;
+    let path = format!("/api/v1/prescriptions/{id}/steps");
+    api.api_json("POST", &path, &ptoken, json!({"step": "accept"}))
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let r = api
+        .api_json("POST", &path, &ptoken, json!({"step": "withdraw"}))
+        .await;
+    r.assert_status(StatusCode::OK);
+    api.api_json("POST", &path, &token, json!({"step": "accept"}))
+        .await
+        .assert_status(StatusCode::CONFLICT);
+    // Unknown steps are refused clearly.
+    let r = api
+        .api_json("POST", &path, &token, json!({"step": "teleport"}))
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The same person cannot be pre-registered twice on the same session.
+    let id = pre_register(&mut prescriber, &session, "Double").await;
+    let person = api
+        .api_get(&format!("/api/v1/prescriptions/{id}"), &ptoken)
+        .await
+        .json()["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = api
+        .api_json(
+            "POST",
+            &format!("/api/v1/trainings/sessions/{session}/prescriptions"),
+            &ptoken,
+            json!({"person_id": person, "motive": "Deuxième essai"}),
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("déjà pré-inscrite"));
+
+    // A closed session takes no pre-registration.
+    centre.get(&format!("/formations/sessions/{session}")).await;
+    centre
+        .post_form(
+            &format!("/formations/sessions/{session}/etat"),
+            &[("recruitment", "closed"), ("places", "12")],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let r = api
+        .api_json(
+            "POST",
+            &format!("/api/v1/trainings/sessions/{session}/prescriptions"),
+            &ptoken,
+            json!({"person_id": person, "motive": "Troisième essai"}),
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("recrutement fermé"), "{}", r.text);
+}
+
+async fn nobody_else_sees_a_pre_registration(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut prescriber = app.login_as(PRESCRIBER).await;
+    let session = demo_session(&mut prescriber, "CAP Boulanger en un an").await;
+    let id = pre_register(&mut prescriber, &session, "Confidentiel").await;
+    let person_page = prescriber.get(&format!("/preinscriptions/{id}")).await;
+    assert!(person_page.contains("Enora Confidentiel"));
+
+    for email in [
+        OTHER_PRESCRIBER,
+        OTHER_CENTRE,
+        "recruiter@demo.passerelle.test",
+    ] {
+        let mut other = app.login_as(email).await;
+        other
+            .get(&format!("/preinscriptions/{id}"))
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+        let list = other.get("/preinscriptions").await;
+        assert!(!list.contains("Confidentiel"), "{email} sees the list");
+        let export = other.get("/preinscriptions/export.csv").await;
+        assert!(!export.contains("Confidentiel"), "{email} sees the export");
+        let token = other.new_api_token().await;
+        let mut api = app.client();
+        api.api_get(&format!("/api/v1/prescriptions/{id}"), &token)
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+        let list = api.api_get("/api/v1/prescriptions", &token).await;
+        assert!(
+            !list.text.contains("Confidentiel"),
+            "{email} sees the API list"
+        );
+        let r = api
+            .api_json(
+                "POST",
+                &format!("/api/v1/prescriptions/{id}/steps"),
+                &token,
+                json!({"step": "accept"}),
+            )
+            .await;
+        r.assert_status(StatusCode::NOT_FOUND);
+        let r = api
+            .api_json(
+                "POST",
+                &format!("/api/v1/prescriptions/{id}/messages"),
+                &token,
+                json!({"body": "Bonjour"}),
+            )
+            .await;
+        r.assert_status(StatusCode::NOT_FOUND);
+    }
+    // The other agency cannot pre-register the first agency's person.
+    let ptoken = prescriber.new_api_token().await;
+    let mut api = app.client();
+    let person = api
+        .api_get(&format!("/api/v1/prescriptions/{id}"), &ptoken)
+        .await
+        .json()["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut other = app.login_as(OTHER_PRESCRIBER).await;
+    let other_token = other.new_api_token().await;
+    let r = api
+        .api_json(
+            "POST",
+            &format!("/api/v1/trainings/sessions/{session}/prescriptions"),
+            &other_token,
+            json!({"person_id": person, "motive": "Essai"}),
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("n’est pas suivie par votre agence"));
+    // A candidate cannot prescribe at all.
+    let mut candidate = app.login_as("candidate@demo.passerelle.test").await;
+    candidate
+        .get(&format!("/formations/sessions/{session}/preinscription"))
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    candidate
+        .get("/preinscriptions")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    // Its own export holds the person; the regional team sees everything.
+    let export = prescriber.get("/preinscriptions/export.csv").await;
+    assert!(export.contains("Enora Confidentiel"));
+    let mut admin = app.login_as("regional_admin@demo.passerelle.test").await;
+    assert!(admin.get("/preinscriptions").await.contains("Confidentiel"));
+}
+
+async fn deadlines_count_working_days_and_remind_centres(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut prescriber = app.login_as(PRESCRIBER).await;
+    let session = demo_session(&mut prescriber, "CAP Boulanger en un an").await;
+    let id = pre_register(&mut prescriber, &session, "Delai").await;
+    let token = prescriber.new_api_token().await;
+    let mut api = app.client();
+    let detail = api
+        .api_get(&format!("/api/v1/prescriptions/{id}"), &token)
+        .await
+        .json();
+    let today = chrono::Utc::now().date_naive();
+    let expected = passerelle::prescriptions::calendar::add_working_days(today, 10);
+    assert_eq!(
+        detail["prescription"]["decision_due"],
+        expected.format("%Y-%m-%d").to_string()
+    );
+    assert_eq!(detail["overdue"], false);
+
+    // Three working days before the deadline: no reminder; two: one reminder, once.
+    let state = app.state.clone();
+    let before = passerelle::prescriptions::calendar::add_working_days(today, 7);
+    let at_two = passerelle::prescriptions::calendar::add_working_days(today, 8);
+    let base = state.config.base_url();
+    let remind = |day| {
+        let state = state.clone();
+        let base = base.clone();
+        async move {
+            state
+                .db
+                .tx(move |conn| {
+                    passerelle::prescriptions::service::send_reminders(conn, day, &base)
+                })
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(remind(before).await, 0);
+    assert_eq!(remind(at_two).await, 1);
+    assert_eq!(remind(at_two).await, 0);
+    let mail = app.last_mail_to(CENTRE).await;
+    assert!(mail.subject.contains("Décision attendue"), "{mail:?}");
+    assert!(mail.body.contains(&expected.format("%d/%m/%Y").to_string()));
+}
+
+async fn the_survey_is_offered_once_a_quarter(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut prescriber = app.login_as(PRESCRIBER).await;
+    assert!(
+        prescriber
+            .get("/preinscriptions")
+            .await
+            .contains("/enquete")
+    );
+    prescriber
+        .get("/enquete")
+        .await
+        .assert_status(StatusCode::OK);
+    let r = prescriber
+        .post_form("/enquete", &[("ease", "5"), ("speed", "9")])
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.contains("Donnez une note de 1 à 5"));
+    let r = prescriber
+        .post_form(
+            "/enquete",
+            &[
+                ("ease", "5"),
+                ("speed", "3"),
+                ("dialogue", "4"),
+                ("overall", "4"),
+                ("comment", "Les refus motivés nous aident."),
+            ],
+        )
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    assert!(
+        !prescriber
+            .get("/preinscriptions")
+            .await
+            .contains("/enquete\"")
+    );
+    prescriber.get("/enquete").await;
+    prescriber
+        .post_form("/enquete", &[("decline", "non")])
+        .await
+        .assert_status(StatusCode::CONFLICT);
+    // The centre declines this quarter.
+    let mut centre = app.login_as(CENTRE).await;
+    centre.get("/enquete").await;
+    centre
+        .post_form("/enquete", &[("decline", "non")])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    // Results per network, for the regional team.
+    let mut admin = app.login_as("regional_admin@demo.passerelle.test").await;
+    let page = admin.get("/preinscriptions").await;
+    assert!(page.contains("Enquête de satisfaction, par réseau"));
+    assert!(page.contains("France Travail"));
+    assert!(page.contains("5,0 / 5"));
+    assert!(page.contains("CMA"));
+}
