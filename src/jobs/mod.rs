@@ -23,6 +23,7 @@ const SCHEDULES: &[(&str, i64)] = &[
     ("candidates.purge_inactive", 86400),
     ("applications.remind", 86400),
     ("prescriptions.remind", 86400),
+    ("prescriptions.purge", 86400),
     ("basket.digest", 86400),
 ];
 
@@ -200,6 +201,17 @@ async fn dispatch(app: &AppState, job: &Job) -> anyhow::Result<()> {
                 .tx(move |conn| crate::prescriptions::service::send_reminders(conn, today, &base))
                 .await?;
             tracing::info!(reminded, "pre-registration decision reminders");
+            Ok(())
+        }
+        "prescriptions.purge" => {
+            let purged = app
+                .db
+                .tx(|conn| crate::prescriptions::service::purge_inactive(conn, crate::db::now()))
+                .await?;
+            tracing::info!(
+                purged,
+                "prescribed people erased after two years without activity"
+            );
             Ok(())
         }
         "candidates.purge_inactive" => {

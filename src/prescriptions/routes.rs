@@ -38,6 +38,12 @@ pub fn pages() -> Router<AppState> {
         .route("/preinscriptions/{id}/etape", post(step))
         .route("/preinscriptions/{id}/messages", post(message))
         .route("/enquete", get(survey_form).post(survey_answer))
+        .route(
+            "/financeur/delais",
+            get(funder_settings_form).post(funder_settings_save),
+        )
+        .route("/personnes/{id}/export.json", get(person_export))
+        .route("/personnes/{id}/suppression", post(person_erase))
 }
 
 pub fn api() -> OpenApiRouter<AppState> {
@@ -199,6 +205,9 @@ struct TrackingParams {
     /// `oui`: only the caller's own pre-registrations (prescribers).
     #[serde(default)]
     miens: String,
+    /// `oui`: only those past their decision deadline.
+    #[serde(default)]
+    retard: String,
 }
 
 impl TrackingParams {
@@ -211,6 +220,7 @@ impl TrackingParams {
             status,
             session_id: Some(self.session.trim().to_owned()).filter(|s| !s.is_empty()),
             mine: self.miens == "oui",
+            overdue: self.retard == "oui",
         })
     }
 }
@@ -225,6 +235,7 @@ struct TrackingPage {
     loads: Vec<SessionLoad>,
     statuses: &'static [Status],
     prescriber: bool,
+    funder: bool,
     survey_due: bool,
     survey: Vec<NetworkResult>,
     questions: &'static [(&'static str, &'static str)],
@@ -257,7 +268,8 @@ async fn tracking(
         .db
         .run({
             let all = all_rows.clone();
-            move |conn| stats::session_loads(conn, &all)
+            let who = me.clone();
+            move |conn| stats::session_loads(conn, &who, &all)
         })
         .await?;
     let title = match me.role {
@@ -273,6 +285,7 @@ async fn tracking(
         loads,
         statuses: Status::ALL,
         prescriber: me.role == Role::Prescriber,
+        funder: me.role == Role::Funder,
         survey_due,
         survey,
         questions: QUESTIONS,
@@ -324,6 +337,11 @@ struct Detail {
 
 fn detail(conn: &mut crate::db::DbConnection, me: &CurrentUser, id: &str) -> AppResult<Detail> {
     let (p, _) = service::get_for(conn, me, id)?;
+    // Who saw a person's data, for which organisation, when (never what they saw).
+    crate::auth::audit::record(
+        conn,
+        crate::auth::audit::Event::by(me, "prescription.viewed").on("prescription", id),
+    )?;
     let person = service::person(conn, &p.person_id)?;
     let record = crate::trainings::store::session(conn, &p.session_id)?;
     let centre = crate::organisations::store::get(conn, &p.centre_id)?.name;
@@ -354,7 +372,116 @@ struct ShowPage {
     d: Detail,
     steps: Vec<Step>,
     can_write: bool,
+    /// The agency's prescribers may export or erase the person's data.
+    person_tools: bool,
     reasons: &'static [RefusalReason],
+}
+
+#[derive(Template)]
+#[template(path = "prescriptions/funder_settings.html")]
+struct FunderSettingsPage {
+    page: Page,
+    decision_days: String,
+    lheo_codes: String,
+    errors: Vec<String>,
+}
+
+fn funder_org(me: &CurrentUser) -> AppResult<String> {
+    match (me.role, &me.organisation_id) {
+        (Role::Funder, Some(org)) => Ok(org.clone()),
+        _ => Err(AppError::forbidden()),
+    }
+}
+
+async fn funder_settings_form(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+) -> AppResult<Response> {
+    let org = funder_org(&me)?;
+    let (codes, days) = state
+        .db
+        .run(move |conn| service::funder_settings(conn, &org))
+        .await?;
+    render(&FunderSettingsPage {
+        page: page.titled("Délai de décision des organismes"),
+        decision_days: days.to_string(),
+        lheo_codes: codes,
+        errors: Vec::new(),
+    })
+}
+
+#[derive(Deserialize)]
+struct FunderSettingsForm {
+    #[serde(default)]
+    decision_days: String,
+    #[serde(default)]
+    lheo_codes: String,
+}
+
+async fn funder_settings_save(
+    State(state): State<AppState>,
+    page: Page,
+    session: SessionHandle,
+    me: CurrentUser,
+    Form(form): Form<FunderSettingsForm>,
+) -> AppResult<Response> {
+    let org = funder_org(&me)?;
+    let (days, codes) = (form.decision_days.clone(), form.lheo_codes.clone());
+    let result = state
+        .db
+        .tx(move |conn| service::save_funder_settings(conn, &org, &days, &codes))
+        .await?;
+    match result {
+        Ok(()) => {
+            session
+                .set_flash("Le délai de décision est enregistré ; il s’applique aux nouvelles pré-inscriptions.")
+                .await?;
+            Ok(see_other("/financeur/delais"))
+        }
+        Err(errors) => {
+            let html = render(&FunderSettingsPage {
+                page: page.titled("Délai de décision des organismes"),
+                decision_days: form.decision_days,
+                lheo_codes: form.lheo_codes,
+                errors,
+            })?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+    }
+}
+
+async fn person_export(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let export = state
+        .db
+        .run(move |conn| service::export_person(conn, &me, &id))
+        .await?;
+    let mut response = Json(export).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"personne.json\""),
+    );
+    Ok(response)
+}
+
+async fn person_erase(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    state
+        .db
+        .tx(move |conn| service::erase_person(conn, &me, &id))
+        .await?;
+    session
+        .set_flash("Les données de la personne et ses pré-inscriptions sont effacées.")
+        .await?;
+    Ok(see_other("/preinscriptions"))
 }
 
 impl TrackingPage {
@@ -421,11 +548,14 @@ async fn show(
         steps.extend(status.steps(Side::Prescriber));
     }
     let can_write = allows(&me, &Action::WritePrescriptionMessage(&reference));
+    let person_tools = allows(&me, &Action::Prescribe)
+        && me.organisation_id.as_deref() == Some(d.prescription.agency_id.as_str());
     render(&ShowPage {
         page: page.titled(format!("Pré-inscription – {}", d.training)),
         d,
         steps,
         can_write,
+        person_tools,
         reasons: RefusalReason::ALL,
     })
 }

@@ -380,6 +380,59 @@ pub fn decision_days(conn: &mut DbConnection, funder_id: Option<&str>) -> AppRes
     Ok(days.into_iter().next().unwrap_or(DEFAULT_DECISION_DAYS))
 }
 
+/// A funder's LHÉO codes and decision delay (defaults when it set nothing).
+pub fn funder_settings(conn: &mut DbConnection, funder_id: &str) -> AppResult<(String, i32)> {
+    let row: Vec<(String, i32)> = funder_settings::table
+        .find(funder_id)
+        .select((funder_settings::lheo_codes, funder_settings::decision_days))
+        .load(conn)?;
+    Ok(row
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| (String::new(), DEFAULT_DECISION_DAYS)))
+}
+
+/// Saves a funder's decision delay (1 to 60 working days) and LHÉO funder codes.
+pub fn save_funder_settings(
+    conn: &mut DbConnection,
+    funder_id: &str,
+    days: &str,
+    codes: &str,
+) -> AppResult<Result<(), Vec<String>>> {
+    let mut errors = Vec::new();
+    let days = match days.trim().parse::<i32>() {
+        Ok(d) if (1..=60).contains(&d) => d,
+        _ => {
+            errors.push("Le délai est un nombre de jours ouvrés, de 1 à 60.".to_owned());
+            0
+        }
+    };
+    let codes: Vec<&str> = codes
+        .split([' ', ',', ';'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    if codes
+        .iter()
+        .any(|c| !c.chars().all(|ch| ch.is_ascii_digit()) || c.len() > 2)
+    {
+        errors.push("Les codes financeurs LHÉO sont des nombres, par exemple « 2 » pour un conseil régional.".to_owned());
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let codes = codes.join(" ");
+    diesel::delete(funder_settings::table.find(funder_id)).execute(conn)?;
+    diesel::insert_into(funder_settings::table)
+        .values((
+            funder_settings::organisation_id.eq(funder_id),
+            funder_settings::lheo_codes.eq(&codes),
+            funder_settings::decision_days.eq(days),
+        ))
+        .execute(conn)?;
+    Ok(Ok(()))
+}
+
 fn record_event(
     conn: &mut DbConnection,
     prescription_id: &str,
@@ -945,4 +998,91 @@ pub fn send_reminders(
         sent += 1;
     }
     Ok(sent)
+}
+
+/// Personal data of prescribed people is kept two years after their last pre-registration
+/// moved (or after they were recorded, without one), then erased.
+pub const RETENTION_DAYS: i64 = 730;
+
+/// Erases the people whose pre-registrations have all been still for [`RETENTION_DAYS`]
+/// (none open); their pre-registrations, history and threads go with them. Returns how many.
+pub fn purge_inactive(conn: &mut DbConnection, at: NaiveDateTime) -> AppResult<usize> {
+    let limit = at - chrono::Duration::days(RETENTION_DAYS);
+    let old: Vec<String> = prescribed_people::table
+        .filter(prescribed_people::updated_at.lt(limit))
+        .select(prescribed_people::id)
+        .load(conn)?;
+    let mut purged = 0;
+    for id in old {
+        let recent: i64 = prescriptions::table
+            .filter(prescriptions::person_id.eq(&id))
+            .filter(prescriptions::updated_at.ge(limit))
+            .count()
+            .get_result(conn)?;
+        if recent == 0 {
+            diesel::delete(prescribed_people::table.find(&id)).execute(conn)?;
+            purged += 1;
+        }
+    }
+    Ok(purged)
+}
+
+/// A person followed by the caller's agency (for its prescribers only).
+pub fn agency_person(conn: &mut DbConnection, user: &CurrentUser, id: &str) -> AppResult<Person> {
+    authorize(user, &Action::Prescribe)?;
+    let found = person(conn, id)?;
+    if Some(&found.agency_id) != user.organisation_id.as_ref() {
+        return Err(AppError::not_found());
+    }
+    Ok(found)
+}
+
+/// Everything Passerelle holds on a person, for a data access request.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PersonExport {
+    pub person: Person,
+    pub prescriptions: Vec<Prescription>,
+    pub events: Vec<Vec<Event>>,
+    pub messages: Vec<Vec<Message>>,
+}
+
+pub fn export_person(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    id: &str,
+) -> AppResult<PersonExport> {
+    let person = agency_person(conn, user, id)?;
+    let list: Vec<Prescription> = prescriptions::table
+        .filter(prescriptions::person_id.eq(id))
+        .order(prescriptions::submitted_at)
+        .select(Prescription::as_select())
+        .load(conn)?;
+    let mut events_all = Vec::new();
+    let mut messages_all = Vec::new();
+    for p in &list {
+        events_all.push(events(conn, &p.id)?);
+        messages_all.push(messages(conn, &p.id)?);
+    }
+    crate::auth::audit::record(
+        conn,
+        crate::auth::audit::Event::by(user, "prescribed_person.exported")
+            .on("prescribed_person", id),
+    )?;
+    Ok(PersonExport {
+        person,
+        prescriptions: list,
+        events: events_all,
+        messages: messages_all,
+    })
+}
+
+/// Erases a person and their pre-registrations (right to erasure, asked to the agency).
+pub fn erase_person(conn: &mut DbConnection, user: &CurrentUser, id: &str) -> AppResult<()> {
+    agency_person(conn, user, id)?;
+    diesel::delete(prescribed_people::table.find(id)).execute(conn)?;
+    crate::auth::audit::record(
+        conn,
+        crate::auth::audit::Event::by(user, "prescribed_person.erased").on("prescribed_person", id),
+    )?;
+    Ok(())
 }

@@ -93,6 +93,8 @@ pub struct Filter {
     pub session_id: Option<String>,
     /// Only the caller's own pre-registrations (prescribers).
     pub mine: bool,
+    /// Only those past their decision deadline.
+    pub overdue: bool,
 }
 
 /// The pre-registrations the caller may see, newest first.
@@ -118,6 +120,17 @@ pub fn rows(conn: &mut DbConnection, user: &CurrentUser, filter: &Filter) -> App
     }
     if filter.mine {
         query = query.filter(prescriptions::prescriber_id.eq(user.id.clone()));
+    }
+    if filter.overdue {
+        let today = chrono::Utc::now().date_naive();
+        query = query.filter(prescriptions::decision_due.lt(today)).filter(
+            prescriptions::status.eq_any([
+                Status::Submitted.as_str(),
+                Status::Received.as_str(),
+                Status::InfoSessionScheduled.as_str(),
+                Status::InterviewScheduled.as_str(),
+            ]),
+        );
     }
     let found: Vec<Prescription> = query.load(conn)?;
     to_rows(conn, found)
@@ -359,21 +372,60 @@ impl SessionLoad {
     }
 }
 
-/// Sessions with pre-registrations among `rows`, with their load.
-pub fn session_loads(conn: &mut DbConnection, rows: &[Row]) -> AppResult<Vec<SessionLoad>> {
-    let mut by_session: BTreeMap<(String, String), Vec<&Row>> = BTreeMap::new();
+/// Sessions the caller answers for even without pre-registrations: a centre's own, a
+/// funder's funded ones.
+fn own_sessions(conn: &mut DbConnection, user: &CurrentUser) -> AppResult<Vec<String>> {
+    Ok(match scope(user)? {
+        Scope::Centre(org) => training_sessions::table
+            .inner_join(trainings::table.on(trainings::id.eq(training_sessions::training_id)))
+            .filter(trainings::centre_id.eq(org))
+            .select(training_sessions::id)
+            .load(conn)?,
+        Scope::Funder(org) => funded_sessions(conn, &org)?,
+        Scope::Agency(_) | Scope::All => Vec::new(),
+    })
+}
+
+/// The load of each session the caller follows (its own or funded ones, and those with
+/// pre-registrations among `rows`): places, people holding one, waiting list, fill rate.
+pub fn session_loads(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    rows: &[Row],
+) -> AppResult<Vec<SessionLoad>> {
+    let mut by_session: BTreeMap<String, Vec<&Row>> = BTreeMap::new();
     for r in rows {
-        by_session
-            .entry((r.training.clone(), r.session_id.clone()))
-            .or_default()
-            .push(r);
+        by_session.entry(r.session_id.clone()).or_default().push(r);
     }
+    for id in own_sessions(conn, user)? {
+        by_session.entry(id).or_default();
+    }
+    let ids: Vec<&String> = by_session.keys().collect();
+    let info: HashMap<String, (String, Option<i32>, String, Option<NaiveDate>)> =
+        training_sessions::table
+            .inner_join(trainings::table.on(trainings::id.eq(training_sessions::training_id)))
+            .filter(training_sessions::id.eq_any(&ids))
+            .select((
+                training_sessions::id,
+                trainings::title,
+                training_sessions::places,
+                training_sessions::data,
+                training_sessions::start_date,
+            ))
+            .load::<(String, String, Option<i32>, String, Option<NaiveDate>)>(conn)?
+            .into_iter()
+            .map(|(id, title, places, data, start)| {
+                let label = serde_json::from_str::<crate::trainings::model::Session>(&data)
+                    .map(|s| s.start.label())
+                    .unwrap_or_default();
+                (id, (title, places, label, start))
+            })
+            .collect();
     let mut out = Vec::new();
-    for ((training, session_id), list) in by_session {
-        let places: Option<i32> = training_sessions::table
-            .find(&session_id)
-            .select(training_sessions::places)
-            .get_result(conn)?;
+    for (session_id, list) in by_session {
+        let Some((training, places, start, start_date)) = info.get(&session_id).cloned() else {
+            continue;
+        };
         let count = |pred: &dyn Fn(Status) -> bool| {
             list.iter()
                 .filter(|r| Status::parse(&r.status).is_some_and(pred))
@@ -385,24 +437,25 @@ pub fn session_loads(conn: &mut DbConnection, rows: &[Row]) -> AppResult<Vec<Ses
                 Status::Accepted | Status::Entered | Status::Completed | Status::DroppedOut
             )
         });
-        out.push(SessionLoad {
-            start: list
-                .first()
-                .map(|r| r.session_start.clone())
-                .unwrap_or_default(),
-            training,
-            places,
-            holding,
-            waiting_list: count(&|s| s == Status::WaitingList),
-            pending: count(&Status::awaits_decision),
-            places_left: places.map(|p| i64::from(p) - holding),
-            fill_rate: places
-                .filter(|p| *p > 0)
-                .map(|p| (holding as f64 * 100.0 / f64::from(p)).round()),
-            session_id,
-        });
+        out.push((
+            start_date,
+            SessionLoad {
+                start,
+                training,
+                places,
+                holding,
+                waiting_list: count(&|s| s == Status::WaitingList),
+                pending: count(&Status::awaits_decision),
+                places_left: places.map(|p| i64::from(p) - holding),
+                fill_rate: places
+                    .filter(|p| *p > 0)
+                    .map(|p| (holding as f64 * 100.0 / f64::from(p)).round()),
+                session_id,
+            },
+        ));
     }
-    Ok(out)
+    out.sort_by(|a, b| (a.0, &a.1.training).cmp(&(b.0, &b.1.training)));
+    Ok(out.into_iter().map(|(_, load)| load).collect())
 }
 
 /// The tracking list as CSV (same scope as the page).

@@ -314,3 +314,62 @@ async fn partners_drop_files_over_ftps() {
 
     server.shutdown().await.expect("clean stop");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_funder_drops_its_lheo_catalogue_over_ftps() {
+    let app = TestApp::new(Backend::Sqlite).await.with_demo().await;
+    let certs = tempfile::tempdir().unwrap();
+    let server = start(&app, certs.path()).await;
+    let base = format!("ftp://{}", server.address());
+    // The Region's software sends the catalogue back with one title changed.
+    let mut visitor = app.client();
+    let export = visitor.get("/api/v1/trainings/lheo").await.text;
+    let changed = export.replace(
+        "Titre professionnel Vendeur-conseil en magasin",
+        "Titre professionnel Vendeur-conseil en magasin (session de printemps)",
+    );
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("catalogue.xml");
+    std::fs::write(&file, changed).unwrap();
+    let file_arg = file.display().to_string();
+    let token = token_of(&app, "funder@demo.passerelle.test").await;
+    let (ok, _, err) = ftps(
+        "demo-region-lheo",
+        &token,
+        &["-T", &file_arg],
+        &format!("{base}/"),
+    )
+    .await;
+    assert!(ok, "upload refused: {err}");
+    let report = app
+        .state
+        .config
+        .data_dir
+        .join("ftps")
+        .join("demo-region-lheo")
+        .join("catalogue.xml.report.csv");
+    wait_for(&report).await;
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        text.contains(
+            "4 formation(s) reçue(s) : 0 créée(s), 1 modifiée(s), 3 inchangée(s), 0 refusée(s)."
+        ),
+        "{text}"
+    );
+    let found = visitor
+        .get("/api/v1/trainings/sessions?q=printemps")
+        .await
+        .json();
+    assert_eq!(found["total"], 2, "{found}");
+    // The training centre's token does not open the Region's folder.
+    let centre_token = token_of(&app, TRAINING_STAFF).await;
+    let (ok, _, _) = ftps(
+        "demo-region-lheo",
+        &centre_token,
+        &["--list-only"],
+        &format!("{base}/"),
+    )
+    .await;
+    assert!(!ok);
+    server.shutdown().await.unwrap();
+}

@@ -14,6 +14,7 @@ both_backends!(
     nobody_else_sees_a_pre_registration,
     deadlines_count_working_days_and_remind_centres,
     the_survey_is_offered_once_a_quarter,
+    a_person_s_data_is_exported_erased_and_purged,
 );
 
 const PRESCRIBER: &str = "prescriber@demo.passerelle.test";
@@ -164,6 +165,13 @@ async fn a_prescriber_pre_registers_and_the_centre_decides(app: TestApp) {
     let tracking = funder.get("/preinscriptions").await;
     assert!(tracking.contains("Enora Le Bras"));
     assert!(tracking.contains("Entrée en formation"));
+    // All its funded sessions, with their fill rate (8 sessions, one of them at 1 of 12).
+    assert!(tracking.contains("Sessions financées"));
+    assert_eq!(
+        tracking.text.matches("/preinscriptions?session=").count(),
+        8
+    );
+    assert!(tracking.contains("<td>8 %</td>"));
     let page = funder.get(&format!("/preinscriptions/{id}")).await;
     page.assert_status(StatusCode::OK);
     // It reads the thread but does not write in it nor decide.
@@ -517,6 +525,41 @@ async fn deadlines_count_working_days_and_remind_centres(app: TestApp) {
     );
     assert_eq!(detail["overdue"], false);
 
+    // The funder gives centres 15 working days from now on (bad input refused in French).
+    let mut funder = app.login_as(FUNDER).await;
+    let page = funder.get("/financeur/delais").await;
+    assert!(page.contains("value=\"10\""));
+    let r = funder
+        .post_form(
+            "/financeur/delais",
+            &[("decision_days", "90"), ("lheo_codes", "2")],
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.contains("de 1 à 60"));
+    funder
+        .post_form(
+            "/financeur/delais",
+            &[("decision_days", "15"), ("lheo_codes", "2")],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    prescriber
+        .get("/financeur/delais")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let second = pre_register(&mut prescriber, &session, "Quinze").await;
+    let detail = api
+        .api_get(&format!("/api/v1/prescriptions/{second}"), &token)
+        .await
+        .json();
+    assert_eq!(
+        detail["prescription"]["decision_due"],
+        passerelle::prescriptions::calendar::add_working_days(today, 15)
+            .format("%Y-%m-%d")
+            .to_string()
+    );
+
     // Three working days before the deadline: no reminder; two: one reminder, once.
     let state = app.state.clone();
     let before = passerelle::prescriptions::calendar::add_working_days(today, 7);
@@ -599,4 +642,88 @@ async fn the_survey_is_offered_once_a_quarter(app: TestApp) {
     assert!(page.contains("France Travail"));
     assert!(page.contains("5,0 / 5"));
     assert!(page.contains("CMA"));
+}
+
+async fn a_person_s_data_is_exported_erased_and_purged(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut prescriber = app.login_as(PRESCRIBER).await;
+    let session = demo_session(&mut prescriber, "CAP Boulanger en un an").await;
+    let id = pre_register(&mut prescriber, &session, "Effacement").await;
+    let token = prescriber.new_api_token().await;
+    let mut api = app.client();
+    let person = api
+        .api_get(&format!("/api/v1/prescriptions/{id}"), &token)
+        .await
+        .json()["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Who looked at the person is logged (who, organisation, what, when).
+    let mut centre = app.login_as(CENTRE).await;
+    centre.get(&format!("/preinscriptions/{id}")).await;
+    let mut admin = app.login_as("regional_admin@demo.passerelle.test").await;
+    let journal = admin.get("/admin/journal").await;
+    assert!(journal.contains("prescription.viewed"), "{}", journal.text);
+
+    // The agency exports the person's data; another agency and the centre cannot.
+    let export = prescriber
+        .get(&format!("/personnes/{person}/export.json"))
+        .await;
+    export.assert_status(StatusCode::OK);
+    let json = export.json();
+    assert_eq!(json["person"]["last_name"], "Effacement");
+    assert_eq!(json["prescriptions"].as_array().unwrap().len(), 1);
+    for email in [OTHER_PRESCRIBER, CENTRE] {
+        let mut other = app.login_as(email).await;
+        let status = other
+            .get(&format!("/personnes/{person}/export.json"))
+            .await
+            .status;
+        assert!(
+            status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
+            "{email}: {status}"
+        );
+        other.get("/preinscriptions").await;
+        let status = other
+            .post_form(&format!("/personnes/{person}/suppression"), &[])
+            .await
+            .status;
+        assert!(
+            status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
+            "{email}: {status}"
+        );
+    }
+    // Erasure takes the pre-registrations with it.
+    prescriber.get(&format!("/preinscriptions/{id}")).await;
+    prescriber
+        .post_form(&format!("/personnes/{person}/suppression"), &[])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    prescriber
+        .get(&format!("/preinscriptions/{id}"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    assert!(!centre.get("/preinscriptions").await.contains("Effacement"));
+
+    // Two years without activity: the nightly purge erases the person.
+    let id = pre_register(&mut prescriber, &session, "Ancien").await;
+    let state = app.state.clone();
+    let purge = |days: i64| {
+        let state = state.clone();
+        async move {
+            let at = passerelle::db::now() + chrono::Duration::days(days);
+            state
+                .db
+                .tx(move |conn| passerelle::prescriptions::service::purge_inactive(conn, at))
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(purge(700).await, 0);
+    assert_eq!(purge(731).await, 1);
+    prescriber
+        .get(&format!("/preinscriptions/{id}"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
 }
