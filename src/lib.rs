@@ -18,6 +18,7 @@ pub mod offers;
 pub mod organisations;
 pub mod prescriptions;
 pub mod referential;
+pub mod reports;
 pub mod search;
 pub mod telemetry;
 pub mod trainings;

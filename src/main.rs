@@ -48,6 +48,25 @@ enum Command {
     /// Export data for other services.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Reports computed from the data.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// The evaluation annex tables of a period for the whole region, as XLSX (CSV when the
+    /// file name ends in .csv).
+    Annex {
+        /// First day, YYYY-MM-DD (or DD/MM/YYYY).
+        #[arg(long)]
+        from: String,
+        /// Last day, YYYY-MM-DD (or DD/MM/YYYY).
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -146,6 +165,8 @@ enum BenchCommand {
     Search(passerelle::search::bench::BenchArgs),
     /// Partner file import: a generated generic CSV loaded twice into a fresh SQLite database.
     Import(passerelle::imports::bench::BenchArgs),
+    /// Dashboards and annex tables on generated data (1,000,000 offers by default).
+    Reports(passerelle::reports::bench::BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -217,6 +238,48 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Search(args)) => passerelle::search::bench::run(args)?,
         Command::Bench(BenchCommand::Import(args)) => {
             passerelle::imports::bench::run(args, config).await?
+        }
+        Command::Bench(BenchCommand::Reports(args)) => {
+            passerelle::reports::bench::run(args, config).await?
+        }
+        Command::Report(ReportCommand::Annex { from, to, out }) => {
+            let state = AppState::init(config)?;
+            let period = passerelle::reports::indicators::Period::parse(
+                &from,
+                &to,
+                chrono::Utc::now().date_naive(),
+            )
+            .map_err(|e| anyhow::anyhow!(e.join(" ")))?;
+            let mut conn = state.db.conn()?;
+            let tables = passerelle::reports::annex::tables(
+                &mut conn,
+                &passerelle::reports::annex::Scope::Region,
+                &period,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let bytes = if out
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+            {
+                let mut bytes = Vec::new();
+                for (i, table) in tables.iter().enumerate() {
+                    let csv = passerelle::reports::export::csv(table)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    bytes.extend(if i == 0 { &csv[..] } else { &csv[3..] });
+                    bytes.extend(b"\r\n");
+                }
+                bytes
+            } else {
+                passerelle::reports::export::xlsx(&tables).map_err(|e| anyhow::anyhow!("{e}"))?
+            };
+            std::fs::write(&out, bytes)
+                .with_context(|| format!("écriture de {}", out.display()))?;
+            eprintln!(
+                "{} tableaux annexes ({}) écrits dans {}",
+                tables.len(),
+                period.label(),
+                out.display()
+            );
         }
         Command::Import(ImportCommand::Lheo { profile, file }) => {
             let bytes =

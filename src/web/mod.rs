@@ -85,6 +85,14 @@ pub fn datetime_fr(at: &chrono::NaiveDateTime) -> String {
     local.format("%d/%m/%Y à %H:%M").to_string()
 }
 
+/// The UTC instant of midnight, Paris time, on a day (report periods are Paris days).
+pub fn paris_midnight_utc(date: chrono::NaiveDate) -> chrono::NaiveDateTime {
+    let midnight = date.and_hms_opt(0, 0, 0).expect("valid time");
+    // The offset in force just before local midnight (switches happen at 01:00 UTC).
+    let guess = (midnight - chrono::Duration::hours(1)).and_utc();
+    midnight - chrono::Duration::hours(paris_offset_hours(&guess))
+}
+
 /// Central European Time offset (1 h, 2 h from the last Sunday of March to the last Sunday
 /// of October, switching at 01:00 UTC).
 fn paris_offset_hours(at: &chrono::DateTime<chrono::Utc>) -> i64 {

@@ -53,12 +53,21 @@ struct Dashboard {
     page: Page,
     me: CurrentUser,
     tiles: Vec<Tile>,
+    /// The person's indicators for the chosen period (and department, for the region).
+    p: crate::reports::routes::PeriodParams,
+    period_label: String,
+    errors: Vec<String>,
+    views: Vec<crate::reports::routes::TableView>,
+    departments: Vec<crate::referential::store::Department>,
+    query: String,
+    download_base: &'static str,
 }
 
 async fn dashboard(
     State(state): State<AppState>,
     page: Page,
     me: CurrentUser,
+    crate::web::extract::Query(p): crate::web::extract::Query<crate::reports::routes::PeriodParams>,
 ) -> AppResult<Response> {
     let mut tiles = vec![Tile {
         href: "/compte",
@@ -288,10 +297,52 @@ async fn dashboard(
             text: "Connexions, changements de rôle, validations.".into(),
         });
     }
+    if crate::reports::annex::allowed(&me) {
+        tiles.push(Tile {
+            href: "/rapports/annexe",
+            title: "Tableaux annexes d’évaluation",
+            text: "Bénéficiaires par année, âge, situation et niveau, en XLSX ou CSV.".into(),
+        });
+    }
+    let today = chrono::Utc::now().date_naive();
+    let (period, errors) = match crate::reports::indicators::Period::parse(&p.du, &p.au, today) {
+        Ok(period) => (Some(period), Vec::new()),
+        Err(errors) => (None, errors),
+    };
+    let (views, departments) =
+        match period.filter(|_| crate::reports::indicators::has_indicators(&me)) {
+            Some(period) => {
+                let who = me.clone();
+                let department = p.department();
+                let (tables, departments) = state
+                    .db
+                    .run(move |conn| {
+                        Ok((
+                            crate::reports::indicators::for_user(
+                                conn,
+                                &who,
+                                &period,
+                                department.as_deref(),
+                            )?,
+                            crate::referential::store::departments_all(conn)?,
+                        ))
+                    })
+                    .await?;
+                (crate::reports::routes::TableView::of(tables), departments)
+            }
+            None => (Vec::new(), Vec::new()),
+        };
     render(&Dashboard {
         page: page.titled("Tableau de bord"),
+        period_label: period.map(|p| p.label()).unwrap_or_default(),
+        query: p.query(),
+        p,
         me,
         tiles,
+        errors,
+        views,
+        departments,
+        download_base: "/indicateurs",
     })
 }
 

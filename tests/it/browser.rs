@@ -764,6 +764,12 @@ async fn pre_registration_journey_is_accessible() {
         .await,
     );
     problems.extend(check_page(c, &format!("{base}/enquete"), "survey").await);
+    for (path, name) in [
+        ("/tableau-de-bord", "dashboard-prescriber"),
+        ("/rapports/annexe", "annex-prescriber"),
+    ] {
+        problems.extend(check_page(c, &format!("{base}{path}"), name).await);
+    }
     logout(c, base).await;
     login(c, base, "funder@demo.passerelle.test").await;
     c.goto(&format!("{base}/preinscriptions")).await.unwrap();
@@ -776,6 +782,12 @@ async fn pre_registration_journey_is_accessible() {
         )
         .await,
     );
+    for (path, name) in [
+        ("/tableau-de-bord", "dashboard-funder"),
+        ("/financeur/delais", "funder-settings"),
+    ] {
+        problems.extend(check_page(c, &format!("{base}{path}"), name).await);
+    }
     b.client.clone().close().await.unwrap();
     let _ = server.stop.send(true);
     assert!(

@@ -158,3 +158,69 @@ async fn the_training_catalogue_goes_out_and_in_as_lheo() {
     assert!(!ok);
     assert!(out.contains("Fichier refusé"), "{out}");
 }
+
+#[tokio::test]
+async fn the_annex_tables_are_written_from_the_command_line() {
+    let app = crate::helpers::TestApp::new(crate::helpers::Backend::Sqlite)
+        .await
+        .with_demo()
+        .await;
+    let xlsx = app.state.config.data_dir.join("annexe.xlsx");
+    let path = xlsx.display().to_string();
+    let (ok, out) = passerelle_on(
+        &app,
+        &[
+            "report",
+            "annex",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--out",
+            &path,
+        ],
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("6 tableaux annexes (du 01/01/2026 au 31/12/2026)"),
+        "{out}"
+    );
+    use calamine::Reader;
+    let mut book = calamine::open_workbook::<calamine::Xlsx<_>, _>(&xlsx).expect("XLSX");
+    assert_eq!(book.sheet_names().len(), 6);
+    let first = book.sheet_names()[0].clone();
+    assert!(book.worksheet_range(&first).is_ok());
+    let csv = app.state.config.data_dir.join("annexe.csv");
+    let path = csv.display().to_string();
+    let (ok, out) = passerelle_on(
+        &app,
+        &[
+            "report",
+            "annex",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--out",
+            &path,
+        ],
+    );
+    assert!(ok, "{out}");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.contains("Bénéficiaires par tranche d’âge") || text.contains("Tranche d’âge"));
+    let (ok, out) = passerelle_on(
+        &app,
+        &[
+            "report",
+            "annex",
+            "--from",
+            "2026-12-31",
+            "--to",
+            "2026-01-01",
+            "--out",
+            &path,
+        ],
+    );
+    assert!(!ok);
+    assert!(out.contains("précède"), "{out}");
+}

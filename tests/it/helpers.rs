@@ -332,6 +332,8 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub text: String,
+    /// The raw body (for binary downloads such as XLSX).
+    pub bytes: Vec<u8>,
 }
 
 impl TestResponse {
@@ -398,6 +400,7 @@ impl Client<'_> {
             status,
             headers,
             text,
+            bytes: bytes.to_vec(),
         }
     }
 

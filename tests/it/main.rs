@@ -19,5 +19,6 @@ mod organisations;
 mod policy;
 mod prescriptions;
 mod referential;
+mod reports;
 mod search;
 mod trainings;

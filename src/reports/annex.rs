@@ -1,0 +1,366 @@
+//! The evaluation annex tables both source reports had to fill in for their funder, computed
+//! from live data for a period. Beneficiaries are the people Passerelle served: candidates
+//! who signed up and people pre-registered on a training by an adviser. Where the data cannot
+//! answer, the cell says why instead of guessing.
+
+use std::collections::HashSet;
+
+use chrono::{Datelike, NaiveDate};
+use diesel::prelude::*;
+
+use super::indicators::Period;
+use super::table::{Cell, Table};
+use crate::auth::CurrentUser;
+use crate::db::{DbConnection, schema::*};
+use crate::error::{AppError, AppResult};
+use crate::types::Role;
+
+/// One beneficiary as the annex needs them.
+#[derive(Clone, Debug)]
+struct Person {
+    /// When they were served (sign-up or pre-registration), Paris day.
+    day: NaiveDate,
+    birth: Option<NaiveDate>,
+    /// `Some` for pre-registered people (the adviser records it); candidates have none.
+    situation: Option<String>,
+    level: Option<i32>,
+}
+
+/// Whose beneficiaries: the region's, an agency's, a centre's.
+#[derive(Clone, Debug)]
+pub enum Scope {
+    Region,
+    Agency(String),
+    Centre(String),
+}
+
+impl Scope {
+    /// The caller's own beneficiaries (the regional team: the region's).
+    pub fn of(user: &CurrentUser) -> AppResult<Scope> {
+        match (user.role, &user.organisation_id) {
+            (Role::RegionalAdmin, _) => Ok(Scope::Region),
+            (Role::Prescriber, Some(org)) => Ok(Scope::Agency(org.clone())),
+            (Role::TrainingStaff, Some(org)) => Ok(Scope::Centre(org.clone())),
+            _ => Err(AppError::forbidden()),
+        }
+    }
+
+    fn organisation(&self) -> Option<&str> {
+        match self {
+            Scope::Region => None,
+            Scope::Agency(org) | Scope::Centre(org) => Some(org),
+        }
+    }
+}
+
+/// Whether a person may produce annex tables (for their own beneficiaries).
+pub fn allowed(user: &CurrentUser) -> bool {
+    Scope::of(user).is_ok()
+}
+
+fn paris_day(at: chrono::NaiveDateTime) -> NaiveDate {
+    // Midnight Paris of the UTC day, compared: a moment after it is on that day or the next.
+    let day = at.date();
+    let next = day.succ_opt().unwrap_or(day);
+    if at >= crate::web::paris_midnight_utc(next) {
+        next
+    } else {
+        day
+    }
+}
+
+fn beneficiaries(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    period: &Period,
+) -> AppResult<Vec<Person>> {
+    let (from, to) = period.utc_range();
+    let mut people = Vec::new();
+    // Candidates: the region's, or those who applied to a centre's offers.
+    let candidates: Vec<(
+        String,
+        chrono::NaiveDateTime,
+        Option<NaiveDate>,
+        Option<i32>,
+    )> = match scope {
+        Scope::Agency(_) => Vec::new(),
+        Scope::Region | Scope::Centre(_) => {
+            let mut query = users::table
+                .left_join(candidate_profiles::table.on(candidate_profiles::user_id.eq(users::id)))
+                .filter(users::role.eq(Role::Candidate.as_str()))
+                .filter(users::created_at.ge(from))
+                .filter(users::created_at.lt(to))
+                .select((
+                    users::id,
+                    users::created_at,
+                    users::birth_date,
+                    candidate_profiles::level_reached.nullable(),
+                ))
+                .into_boxed();
+            if let Scope::Centre(org) = scope {
+                let applied = applications::table
+                    .filter(applications::managed_by_id.eq(org.clone()))
+                    .select(applications::candidate_id.assume_not_null());
+                query = query.filter(users::id.eq_any(applied));
+            }
+            query.load(conn)?
+        }
+    };
+    for (_, at, birth, level) in candidates {
+        people.push(Person {
+            day: paris_day(at),
+            birth,
+            situation: None,
+            level,
+        });
+    }
+    // People pre-registered in the period (once each, at their first pre-registration).
+    let mut query = prescriptions::table
+        .inner_join(prescribed_people::table)
+        .filter(prescriptions::submitted_at.ge(from))
+        .filter(prescriptions::submitted_at.lt(to))
+        .order(prescriptions::submitted_at)
+        .select((
+            prescribed_people::id,
+            prescriptions::submitted_at,
+            prescribed_people::birth_date,
+            prescribed_people::situation,
+            prescribed_people::level,
+        ))
+        .into_boxed();
+    match scope {
+        Scope::Agency(org) => query = query.filter(prescriptions::agency_id.eq(org.clone())),
+        Scope::Centre(org) => query = query.filter(prescriptions::centre_id.eq(org.clone())),
+        Scope::Region => {}
+    }
+    let prescribed: Vec<(String, chrono::NaiveDateTime, NaiveDate, String, i32)> =
+        query.load(conn)?;
+    let mut seen = HashSet::new();
+    for (id, at, birth, situation, level) in prescribed {
+        if seen.insert(id) {
+            people.push(Person {
+                day: paris_day(at),
+                birth: Some(birth),
+                situation: Some(situation),
+                level: Some(level),
+            });
+        }
+    }
+    Ok(people)
+}
+
+fn age_on(birth: NaiveDate, day: NaiveDate) -> u32 {
+    day.years_since(birth).unwrap_or(0)
+}
+
+/// Old French training levels beside the national scale (3 = V … 7/8 = I).
+fn old_level(level: i32) -> &'static str {
+    match level {
+        3 => "V",
+        4 => "IV",
+        5 => "III",
+        6 => "II",
+        7 | 8 => "I",
+        _ => "–",
+    }
+}
+
+/// The annex tables of a period, for a scope's beneficiaries.
+pub fn tables(conn: &mut DbConnection, scope: &Scope, period: &Period) -> AppResult<Vec<Table>> {
+    let people = beneficiaries(conn, scope, period)?;
+    let total = people.len() as i64;
+    let not_collected_sex = "le sexe n’est pas collecté par Passerelle";
+
+    // 1. Beneficiaries entered per year: young people under 26 and adults.
+    let mut per_year = Table::new(
+        "annexe-beneficiaires-par-annee",
+        "Bénéficiaires entrés par année",
+        &[
+            "Année",
+            "Jeunes de moins de 26 ans",
+            "Adultes (26 ans et plus)",
+            "Âge inconnu",
+            "Total",
+        ],
+    )
+    .with_chart(4);
+    let years: std::collections::BTreeSet<i32> = people.iter().map(|p| p.day.year()).collect();
+    for year in years {
+        let of_year: Vec<&Person> = people.iter().filter(|p| p.day.year() == year).collect();
+        let young = of_year
+            .iter()
+            .filter(|p| p.birth.is_some_and(|b| age_on(b, p.day) < 26))
+            .count() as i64;
+        let unknown = of_year.iter().filter(|p| p.birth.is_none()).count() as i64;
+        let n = of_year.len() as i64;
+        per_year.push(vec![
+            Cell::text(year.to_string()),
+            Cell::Int(young),
+            Cell::Int(n - young - unknown),
+            Cell::Int(unknown),
+            Cell::Int(n),
+        ]);
+    }
+
+    // 2. By age band.
+    let bands: [(&str, u32, u32); 6] = [
+        ("moins de 6 ans", 0, 5),
+        ("6 à 10 ans", 6, 9),
+        ("10 à 16 ans", 10, 15),
+        ("16 à 18 ans", 16, 17),
+        ("18 à 25 ans", 18, 25),
+        ("25 ans et plus", 26, u32::MAX),
+    ];
+    let mut by_age = Table::new(
+        "annexe-par-age",
+        "Bénéficiaires par tranche d’âge",
+        &["Tranche d’âge", "Bénéficiaires", "Part (%)"],
+    )
+    .with_chart(1)
+    .with_note("Âge au jour de l’entrée ; « 18 à 25 ans » compte jusqu’à la veille des 26 ans.");
+    for (label, lo, hi) in bands {
+        let n = people
+            .iter()
+            .filter(|p| {
+                p.birth
+                    .is_some_and(|b| (lo..=hi).contains(&age_on(b, p.day)))
+            })
+            .count() as i64;
+        by_age.push(vec![Cell::text(label), Cell::Int(n), Cell::share(n, total)]);
+    }
+    let unknown = people.iter().filter(|p| p.birth.is_none()).count() as i64;
+    by_age.push(vec![
+        Cell::text("âge inconnu"),
+        Cell::Int(unknown),
+        Cell::share(unknown, total),
+    ]);
+
+    // 3. By situation: only pre-registered people have one.
+    let with_situation = people.iter().filter(|p| p.situation.is_some()).count() as i64;
+    let candidates = total - with_situation;
+    let mut by_situation = Table::new(
+        "annexe-par-situation",
+        "Bénéficiaires par situation",
+        &["Situation", "Bénéficiaires"],
+    )
+    .with_note(
+        "La situation est renseignée par le conseiller lors d’une pré-inscription ; les candidats \
+         inscrits d’eux-mêmes ne la déclarent pas.",
+    );
+    for (label, code) in [
+        ("Élèves (collège, lycée)", None),
+        ("Apprentis", None),
+        ("Étudiants", None),
+        ("Demandeurs d’emploi", Some("job_seeker")),
+        ("Jeunes accompagnés (16–25 ans)", Some("young_person")),
+        ("Travailleurs handicapés", Some("disabled_worker")),
+        ("Salariés", Some("employee")),
+        ("Autres situations", Some("other")),
+    ] {
+        by_situation.push(vec![
+            Cell::text(label),
+            match code {
+                Some(code) => Cell::Int(
+                    people
+                        .iter()
+                        .filter(|p| p.situation.as_deref() == Some(code))
+                        .count() as i64,
+                ),
+                None => Cell::missing("situation non collectée sous cette forme"),
+            },
+        ]);
+    }
+    by_situation.push(vec![
+        Cell::text("Situation non déclarée (candidats)"),
+        Cell::Int(candidates),
+    ]);
+
+    // 4. By training level, with the old levels beside.
+    let mut by_level = Table::new(
+        "annexe-par-niveau",
+        "Bénéficiaires par niveau de formation",
+        &[
+            "Niveau (nomenclature 2019)",
+            "Ancien niveau",
+            "Bénéficiaires",
+        ],
+    )
+    .with_chart(2);
+    for level in 3..=8 {
+        let n = people.iter().filter(|p| p.level == Some(level)).count() as i64;
+        by_level.push(vec![
+            Cell::text(crate::offers::model::level_label(level)),
+            Cell::text(old_level(level)),
+            Cell::Int(n),
+        ]);
+    }
+    let below = people
+        .iter()
+        .filter(|p| p.level.is_some_and(|l| l < 3))
+        .count() as i64;
+    by_level.push(vec![
+        Cell::text("Sans diplôme ou niveau inférieur au CAP"),
+        Cell::text("VI"),
+        Cell::Int(below),
+    ]);
+    let unknown = people.iter().filter(|p| p.level.is_none()).count() as i64;
+    by_level.push(vec![
+        Cell::text("Niveau non renseigné"),
+        Cell::text("–"),
+        Cell::Int(unknown),
+    ]);
+
+    // 5. By sex: not collected.
+    let mut by_sex = Table::new(
+        "annexe-par-sexe",
+        "Bénéficiaires par sexe",
+        &["Sexe", "Bénéficiaires"],
+    );
+    for label in ["Femmes", "Hommes"] {
+        by_sex.push(vec![Cell::text(label), Cell::missing(not_collected_sex)]);
+    }
+    by_sex.push(vec![Cell::text("Total"), Cell::Int(total)]);
+
+    // 6. Adults by quality: the professionals using the platform (accounts).
+    let mut by_quality = Table::new(
+        "annexe-professionnels",
+        "Adultes par qualité (professionnels utilisant la plateforme)",
+        &["Qualité", "Comptes actifs"],
+    )
+    .with_note("Comptes actifs à la fin de la période ; pour un organisme, ses propres comptes.");
+    let end = period.utc_range().1;
+    for (label, role) in [
+        ("Enseignants et conseillers d’orientation", Role::Teacher),
+        ("Conseillers emploi (prescripteurs)", Role::Prescriber),
+        ("Personnels d’organismes de formation", Role::TrainingStaff),
+        ("Recruteurs", Role::Recruiter),
+        (
+            "Chargés d’enregistrement des chambres",
+            Role::RegistrationOfficer,
+        ),
+        ("Coordinateurs d’Espaces Métiers", Role::SiteCoordinator),
+        (
+            "Répondants des partenaires d’information",
+            Role::PartnerResponder,
+        ),
+    ] {
+        let mut query = users::table
+            .filter(users::role.eq(role.as_str()))
+            .filter(users::status.eq("active"))
+            .filter(users::created_at.lt(end))
+            .into_boxed();
+        if let Some(org) = scope.organisation() {
+            query = query.filter(users::organisation_id.eq(org.to_owned()));
+        }
+        let n: i64 = query.count().get_result(conn)?;
+        by_quality.push(vec![Cell::text(label), Cell::Int(n)]);
+    }
+    Ok(vec![
+        per_year,
+        by_age,
+        by_situation,
+        by_level,
+        by_sex,
+        by_quality,
+    ])
+}

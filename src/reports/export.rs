@@ -1,0 +1,145 @@
+//! Report tables as CSV (`;`, UTF-8 with BOM, as French spreadsheets open it) and XLSX (one
+//! sheet per table). Text cells starting with `=`, `+`, `-`, `@` (or a tab / carriage return)
+//! are neutralised so that no spreadsheet runs them as formulas.
+
+use rust_xlsxwriter::{Format, Workbook};
+
+use super::table::{Cell, Table};
+use crate::error::{AppError, AppResult};
+
+/// Whether a text would be read as a formula by a spreadsheet.
+pub fn is_dangerous(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// The text as written in a CSV cell: a leading apostrophe disarms formulas.
+pub fn neutralise(text: &str) -> String {
+    if is_dangerous(text) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+fn csv_value(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(t) => neutralise(t),
+        Cell::Int(i) => i.to_string(),
+        Cell::Num(n) => format!("{n}").replace('.', ","),
+        Cell::Missing(reason) => format!("non calculable ({reason})"),
+    }
+}
+
+/// One table as CSV.
+pub fn csv(table: &Table) -> AppResult<Vec<u8>> {
+    let mut out = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    out.write_record(table.columns.iter().map(|c| neutralise(c)))
+        .map_err(AppError::internal)?;
+    for row in &table.rows {
+        out.write_record(row.iter().map(csv_value))
+            .map_err(AppError::internal)?;
+    }
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(out.into_inner().map_err(AppError::internal)?);
+    Ok(bytes)
+}
+
+/// Sheet names: 31 characters at most, no `[]:*?/\`, unique.
+fn sheet_name(title: &str, taken: &mut Vec<String>) -> String {
+    let clean: String = title
+        .chars()
+        .map(|c| if "[]:*?/\\".contains(c) { ' ' } else { c })
+        .collect();
+    let base: String = clean.trim().chars().take(28).collect();
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
+        name = format!("{base} {n}");
+        n += 1;
+    }
+    taken.push(name.clone());
+    name
+}
+
+/// Tables as one XLSX workbook, a sheet per table (title, headers, rows, note).
+pub fn xlsx(tables: &[Table]) -> AppResult<Vec<u8>> {
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    let quoted = Format::new().set_quote_prefix();
+    let decimal = Format::new().set_num_format("0.0");
+    let mut taken = Vec::new();
+    for table in tables {
+        let sheet = workbook.add_worksheet();
+        sheet
+            .set_name(sheet_name(&table.title, &mut taken))
+            .map_err(AppError::internal)?;
+        sheet
+            .write_string_with_format(0, 0, &table.title, &bold)
+            .map_err(AppError::internal)?;
+        for (c, column) in table.columns.iter().enumerate() {
+            let col = u16::try_from(c).map_err(AppError::internal)?;
+            sheet
+                .write_string_with_format(2, col, column, &bold)
+                .map_err(AppError::internal)?;
+            sheet
+                .set_column_width(col, if c == 0 { 36 } else { 18 })
+                .map_err(AppError::internal)?;
+        }
+        for (r, row) in table.rows.iter().enumerate() {
+            let line = u32::try_from(r + 3).map_err(AppError::internal)?;
+            for (c, cell) in row.iter().enumerate() {
+                let col = u16::try_from(c).map_err(AppError::internal)?;
+                match cell {
+                    Cell::Text(t) if is_dangerous(t) => {
+                        sheet.write_string_with_format(line, col, t, &quoted)
+                    }
+                    Cell::Text(t) => sheet.write_string(line, col, t),
+                    Cell::Int(i) => sheet.write_number(line, col, *i as f64),
+                    Cell::Num(n) => sheet.write_number_with_format(line, col, *n, &decimal),
+                    Cell::Missing(reason) => {
+                        sheet.write_string(line, col, format!("non calculable ({reason})"))
+                    }
+                }
+                .map_err(AppError::internal)?;
+            }
+        }
+        if let Some(note) = &table.note {
+            let line = u32::try_from(table.rows.len() + 4).map_err(AppError::internal)?;
+            sheet
+                .write_string(line, 0, note)
+                .map_err(AppError::internal)?;
+        }
+    }
+    workbook.save_to_buffer().map_err(AppError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised() {
+        for dangerous in ["=1+1", "+33 6", "-2", "@SUM(A1)", "\t=x"] {
+            assert!(neutralise(dangerous).starts_with('\''), "{dangerous}");
+        }
+        assert_eq!(neutralise("Rennes"), "Rennes");
+        let mut table = Table::new("t", "Essai", &["Nom", "Valeur"]);
+        table.push(vec![Cell::text("=HYPERLINK(\"http://x\")"), Cell::Int(-3)]);
+        let text = String::from_utf8(csv(&table).unwrap()).unwrap();
+        assert!(text.contains("'=HYPERLINK"), "{text}");
+        // Numbers stay numbers, even negative.
+        assert!(text.contains(";-3"), "{text}");
+    }
+
+    #[test]
+    fn sheet_names_are_short_and_unique() {
+        let mut taken = Vec::new();
+        let a = sheet_name("Offres par département et par statut [2026]", &mut taken);
+        let b = sheet_name("Offres par département et par statut [2026]", &mut taken);
+        assert!(a.chars().count() <= 31 && b.chars().count() <= 31);
+        assert_ne!(a, b);
+        assert!(!a.contains('['));
+    }
+}

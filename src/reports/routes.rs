@@ -1,0 +1,281 @@
+//! Indicator downloads (CSV, XLSX), the evaluation annex page and the reports API. The
+//! indicators themselves are shown on each person's home (`/tableau-de-bord`).
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::annex::{self, Scope};
+use super::chart::Chart;
+use super::export;
+use super::indicators::{self, Period};
+use super::table::Table;
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::web::extract::Query;
+use crate::web::{Page, render};
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/indicateurs/{file}", get(indicator_file))
+        .route("/rapports/annexe", get(annex_page))
+        .route("/rapports/annexe/{file}", get(annex_file))
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api_dashboard))
+        .routes(routes!(api_annex))
+}
+
+/// Period and territory of the indicators (French names in the address bar).
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct PeriodParams {
+    /// First day (JJ/MM/AAAA or AAAA-MM-JJ; default: 1 January of this year).
+    #[serde(default)]
+    pub du: String,
+    /// Last day (default: today).
+    #[serde(default)]
+    pub au: String,
+    /// A department code (regional team only).
+    #[serde(default)]
+    pub departement: String,
+}
+
+impl PeriodParams {
+    pub fn period(&self) -> AppResult<Period> {
+        Period::parse(&self.du, &self.au, chrono::Utc::now().date_naive())
+            .map_err(AppError::invalid_fields)
+    }
+
+    pub fn department(&self) -> Option<String> {
+        Some(self.departement.trim().to_uppercase()).filter(|d| !d.is_empty())
+    }
+
+    /// The query string that reproduces this choice.
+    pub fn query(&self) -> String {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("du", &self.du),
+            ("au", &self.au),
+            ("departement", &self.departement),
+        ] {
+            if !v.trim().is_empty() {
+                out.append_pair(k, v.trim());
+            }
+        }
+        out.finish()
+    }
+}
+
+/// A table and its chart, as a page shows them.
+pub struct TableView {
+    pub table: Table,
+    pub chart: Option<Chart>,
+}
+
+impl TableView {
+    pub fn of(tables: Vec<Table>) -> Vec<TableView> {
+        tables
+            .into_iter()
+            .map(|table| TableView {
+                chart: Chart::of(&table),
+                table,
+            })
+            .collect()
+    }
+}
+
+/// `name.csv` / `name.xlsx` → (name, extension).
+fn split_file(file: &str) -> AppResult<(&str, &str)> {
+    match file.rsplit_once('.') {
+        Some((name, ext @ ("csv" | "xlsx"))) => Ok((name, ext)),
+        _ => Err(AppError::not_found()),
+    }
+}
+
+pub fn download(name: &str, ext: &str, tables: &[Table]) -> AppResult<Response> {
+    let (bytes, content_type) = match ext {
+        "csv" => {
+            let mut bytes = Vec::new();
+            for (i, table) in tables.iter().enumerate() {
+                let csv = export::csv(table)?;
+                // One BOM at the start; tables separated by a blank line.
+                bytes.extend(if i == 0 { &csv[..] } else { &csv[3..] });
+                if i + 1 < tables.len() {
+                    bytes.extend(b"\r\n");
+                }
+            }
+            (bytes, "text/csv; charset=utf-8")
+        }
+        _ => (
+            export::xlsx(tables)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    };
+    let mut response = (StatusCode::OK, bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!("attachment; filename=\"{name}.{ext}\""))
+            .map_err(AppError::internal)?,
+    );
+    Ok(response)
+}
+
+/// `/indicateurs/offres-par-statut.csv`, or `/indicateurs/tout.xlsx` for every table.
+async fn indicator_file(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(file): Path<String>,
+    Query(p): Query<PeriodParams>,
+) -> AppResult<Response> {
+    let (name, ext) = split_file(&file)?;
+    let period = p.period()?;
+    let department = p.department();
+    let key = name.to_owned();
+    let tables = state
+        .db
+        .run(move |conn| {
+            let all = indicators::for_user(conn, &me, &period, department.as_deref())?;
+            if key == "tout" {
+                Ok(all)
+            } else {
+                Ok(vec![
+                    all.into_iter()
+                        .find(|t| t.key == key)
+                        .ok_or_else(AppError::not_found)?,
+                ])
+            }
+        })
+        .await?;
+    if tables.is_empty() {
+        return Err(AppError::not_found());
+    }
+    download(&format!("indicateurs-{name}"), ext, &tables)
+}
+
+#[derive(Template)]
+#[template(path = "reports/annex.html")]
+struct AnnexPage {
+    page: Page,
+    p: PeriodParams,
+    period_label: String,
+    errors: Vec<String>,
+    views: Vec<TableView>,
+    query: String,
+}
+
+async fn annex_page(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Query(p): Query<PeriodParams>,
+) -> AppResult<Response> {
+    let scope = Scope::of(&me)?;
+    let (period, errors) = match Period::parse(&p.du, &p.au, chrono::Utc::now().date_naive()) {
+        Ok(period) => (Some(period), Vec::new()),
+        Err(errors) => (None, errors),
+    };
+    let tables = match period {
+        Some(period) => {
+            state
+                .db
+                .run(move |conn| annex::tables(conn, &scope, &period))
+                .await?
+        }
+        None => Vec::new(),
+    };
+    render(&AnnexPage {
+        page: page.titled("Tableaux annexes d’évaluation"),
+        period_label: period.map(|p| p.label()).unwrap_or_default(),
+        errors,
+        views: TableView::of(tables),
+        query: p.query(),
+        p,
+    })
+}
+
+/// `/rapports/annexe/annexe.xlsx` (all tables) or `/rapports/annexe/<table>.csv`.
+async fn annex_file(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(file): Path<String>,
+    Query(p): Query<PeriodParams>,
+) -> AppResult<Response> {
+    let (name, ext) = split_file(&file)?;
+    let scope = Scope::of(&me)?;
+    let period = p.period()?;
+    let key = name.to_owned();
+    let tables = state
+        .db
+        .run(move |conn| {
+            let all = annex::tables(conn, &scope, &period)?;
+            if key == "annexe" {
+                Ok(all)
+            } else {
+                Ok(all.into_iter().filter(|t| t.key == key).collect())
+            }
+        })
+        .await?;
+    if tables.is_empty() {
+        return Err(AppError::not_found());
+    }
+    download(name, ext, &tables)
+}
+
+// ---- API ----
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct Tables {
+    period: String,
+    tables: Vec<Table>,
+}
+
+/// The caller's own indicators for a period (and a department, for the regional team).
+#[utoipa::path(get, path = "/reports/dashboard", tag = "reports", security(("bearer" = [])), params(PeriodParams),
+    responses((status = 200, body = Tables), (status = 422, body = crate::error::ErrorBody)))]
+async fn api_dashboard(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(p): Query<PeriodParams>,
+) -> AppResult<Json<Tables>> {
+    let period = p.period()?;
+    let department = p.department();
+    let tables = state
+        .db
+        .run(move |conn| indicators::for_user(conn, &me, &period, department.as_deref()))
+        .await?;
+    Ok(Json(Tables {
+        period: period.label(),
+        tables,
+    }))
+}
+
+/// The evaluation annex tables of a period, for the caller's beneficiaries (the regional team:
+/// the region's; an agency or a centre: its own).
+#[utoipa::path(get, path = "/reports/annex", tag = "reports", security(("bearer" = [])), params(PeriodParams),
+    responses((status = 200, body = Tables), (status = 403, body = crate::error::ErrorBody)))]
+async fn api_annex(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(p): Query<PeriodParams>,
+) -> AppResult<Json<Tables>> {
+    let scope = Scope::of(&me)?;
+    let period = p.period()?;
+    let tables = state
+        .db
+        .run(move |conn| annex::tables(conn, &scope, &period))
+        .await?;
+    Ok(Json(Tables {
+        period: period.label(),
+        tables,
+    }))
+}

@@ -1,0 +1,282 @@
+//! Each person's indicators, their downloads (CSV, XLSX read back) and the evaluation annex:
+//! figures checked against the demo data, scoped to what each one answers for.
+
+use axum::http::StatusCode;
+use calamine::{Reader, Xlsx};
+use serde_json::Value;
+
+use crate::both_backends;
+use crate::helpers::TestApp;
+
+both_backends!(
+    each_home_shows_its_own_figures,
+    tables_download_as_csv_and_xlsx,
+    annex_tables_are_scoped_to_the_beneficiaries,
+);
+
+/// The value of a row (by its first cell) in a table (by key) of an API answer.
+fn value(tables: &Value, key: &str, row: &str) -> Value {
+    let table = tables["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == key)
+        .unwrap_or_else(|| panic!("no table {key} in {tables}"));
+    table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[0] == row)
+        .unwrap_or_else(|| panic!("no row {row} in {table}"))[1]
+        .clone()
+}
+
+async fn dashboard(app: &TestApp, email: &str, query: &str) -> Value {
+    let mut client = app.login_as(email).await;
+    let token = client.new_api_token().await;
+    let mut api = app.client();
+    let r = api
+        .api_get(&format!("/api/v1/reports/dashboard{query}"), &token)
+        .await;
+    r.assert_status(StatusCode::OK);
+    r.json()
+}
+
+async fn each_home_shows_its_own_figures(app: TestApp) {
+    let app = app.with_demo().await;
+    // The demo company posted 4 offers this year: 3 published, 1 waiting for validation.
+    let recruiter = dashboard(&app, "recruiter@demo.passerelle.test", "").await;
+    assert_eq!(value(&recruiter, "offres-par-statut", "Publiée"), 3);
+    assert_eq!(
+        value(&recruiter, "offres-par-statut", "En attente de validation"),
+        1
+    );
+    assert_eq!(value(&recruiter, "offres-par-statut", "Total"), 4);
+    assert_eq!(
+        value(&recruiter, "candidatures-recues", "Candidatures reçues"),
+        0
+    );
+    assert_eq!(
+        value(&recruiter, "candidatures-recues", "Taux de réponse (%)")["non_calculable"],
+        "aucune donnée sur la période",
+        "an empty period says so instead of 0 %"
+    );
+    // Another company (waiting for validation) has none of them.
+    let other = dashboard(&app, "garage.kerherve@demo.passerelle.test", "").await;
+    assert_eq!(value(&other, "offres-par-statut", "Total"), 0);
+    // An empty period.
+    let past = dashboard(
+        &app,
+        "recruiter@demo.passerelle.test",
+        "?du=01/01/2020&au=31/01/2020",
+    )
+    .await;
+    assert_eq!(value(&past, "offres-par-statut", "Total"), 0);
+    assert_eq!(past["period"], "du 01/01/2020 au 31/01/2020");
+    // Bad dates: a French, structured error.
+    let mut client = app.login_as("recruiter@demo.passerelle.test").await;
+    let token = client.new_api_token().await;
+    let r = app
+        .client()
+        .api_get(
+            "/api/v1/reports/dashboard?du=31/12/2026&au=01/01/2026",
+            &token,
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("précède"));
+
+    // The region, and one department of it: the demo offers are in 35 (Rennes, Cesson, Vitré).
+    let region = dashboard(&app, "regional_admin@demo.passerelle.test", "").await;
+    let by_dep = region["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == "offres-par-departement")
+        .unwrap()
+        .clone();
+    assert_eq!(by_dep["rows"].as_array().unwrap().len(), 1, "{by_dep}");
+    assert_eq!(by_dep["rows"][0][0], "Département 35");
+    assert_eq!(by_dep["rows"][0][7], 4);
+    let finistere = dashboard(
+        &app,
+        "regional_admin@demo.passerelle.test",
+        "?departement=29",
+    )
+    .await;
+    let by_dep = finistere["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == "offres-par-departement")
+        .unwrap()
+        .clone();
+    assert!(by_dep["rows"].as_array().unwrap().is_empty(), "{by_dep}");
+    // Sectors: the bakery offers (D1102) fall in NAF division 10 (food industry) among others.
+    let sectors = region["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == "offres-par-secteur")
+        .unwrap()
+        .to_string();
+    assert!(sectors.contains("10 – "), "{sectors}");
+
+    // The home page shows the figures with a chart and its table.
+    let mut admin = app.login_as("regional_admin@demo.passerelle.test").await;
+    let page = admin.get("/tableau-de-bord").await;
+    page.assert_status(StatusCode::OK);
+    assert!(page.contains("Mes indicateurs"));
+    assert!(page.contains("<svg class=\"chart\" role=\"img\""));
+    assert!(page.contains("Offres créées sur la période, par département et statut"));
+    // A candidate has no indicators; the others have theirs.
+    let mut candidate = app.login_as("candidate@demo.passerelle.test").await;
+    assert!(
+        !candidate
+            .get("/tableau-de-bord")
+            .await
+            .contains("Mes indicateurs")
+    );
+    let funder = dashboard(&app, "funder@demo.passerelle.test", "").await;
+    assert_eq!(value(&funder, "sessions-financees", "Sessions"), 8);
+    assert_eq!(value(&funder, "sessions-financees", "Places"), 98);
+    let chamber = dashboard(&app, "registration_officer@demo.passerelle.test", "").await;
+    assert_eq!(
+        value(
+            &chamber,
+            "validations",
+            "Entreprises en attente de validation (aujourd’hui)"
+        ),
+        1
+    );
+}
+
+async fn tables_download_as_csv_and_xlsx(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
+    let csv = recruiter.get("/indicateurs/offres-par-statut.csv").await;
+    csv.assert_status(StatusCode::OK);
+    assert!(csv.text.starts_with('\u{feff}'));
+    assert!(csv.text.contains("Publiée;3"), "{}", csv.text);
+    let xlsx = recruiter.get("/indicateurs/tout.xlsx").await;
+    xlsx.assert_status(StatusCode::OK);
+    let mut book = Xlsx::new(std::io::Cursor::new(xlsx.bytes.clone())).expect("a valid XLSX file");
+    let names = book.sheet_names().to_owned();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let sheet = book.worksheet_range(&names[0]).unwrap();
+    let cells: Vec<String> = sheet
+        .rows()
+        .flat_map(|r| r.iter().map(|c| c.to_string()))
+        .collect();
+    assert!(cells.contains(&"Publiée".to_owned()), "{cells:?}");
+    assert!(cells.contains(&"3".to_owned()), "{cells:?}");
+    // Someone else's table, an unknown table or format: 404.
+    recruiter
+        .get("/indicateurs/sessions-financees.csv")
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    recruiter
+        .get("/indicateurs/offres-par-statut.exe")
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    // Visitors must log in.
+    let anonymous = app.client().get("/indicateurs/offres-par-statut.csv").await;
+    assert_ne!(anonymous.status, StatusCode::OK);
+}
+
+async fn annex_tables_are_scoped_to_the_beneficiaries(app: TestApp) {
+    let app = app.with_demo().await;
+    // An adviser of France Travail Rennes Est pre-registers a 25-year-old job seeker.
+    let mut prescriber = app.login_as("prescriber@demo.passerelle.test").await;
+    let session =
+        crate::prescriptions::demo_session(&mut prescriber, "CAP Boulanger en un an").await;
+    let path = format!("/formations/sessions/{session}/preinscription");
+    prescriber.get(&path).await;
+    let birth = (chrono::Utc::now().date_naive() - chrono::Duration::days(25 * 366))
+        .format("%d/%m/%Y")
+        .to_string();
+    prescriber
+        .post_form(
+            &path,
+            &[
+                ("first_name", "Annaïg"),
+                ("last_name", "Le Du"),
+                ("birth_date", birth.as_str()),
+                ("phone", "06 11 22 33 44"),
+                ("situation", "job_seeker"),
+                ("level", "4"),
+                ("consent", "oui"),
+                ("motive", "Reconversion."),
+            ],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let token = prescriber.new_api_token().await;
+    let mut api = app.client();
+    let annex = api.api_get("/api/v1/reports/annex", &token).await.json();
+    let table = |annex: &Value, key: &str| {
+        annex["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    let ages = table(&annex, "annexe-par-age");
+    let row = |t: &Value, label: &str| {
+        t["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r[0] == label)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(row(&ages, "18 à 25 ans")[1], 1, "{ages}");
+    assert_eq!(row(&ages, "18 à 25 ans")[2], 100.0);
+    let situations = table(&annex, "annexe-par-situation");
+    assert_eq!(row(&situations, "Demandeurs d’emploi")[1], 1);
+    assert!(row(&situations, "Apprentis")[1]["non_calculable"].is_string());
+    let sexes = table(&annex, "annexe-par-sexe");
+    assert_eq!(
+        row(&sexes, "Femmes")[1]["non_calculable"],
+        "le sexe n’est pas collecté par Passerelle"
+    );
+    let levels = table(&annex, "annexe-par-niveau");
+    assert_eq!(row(&levels, "Niveau 4 – baccalauréat")[2], 1);
+    assert_eq!(row(&levels, "Niveau 4 – baccalauréat")[1], "IV");
+
+    // The other agency's annex has nobody; the centre's has the person sent to it.
+    let mut other = app.login_as("conseillere.brest@demo.passerelle.test").await;
+    let other_token = other.new_api_token().await;
+    let theirs = api
+        .api_get("/api/v1/reports/annex", &other_token)
+        .await
+        .json();
+    assert_eq!(row(&table(&theirs, "annexe-par-age"), "18 à 25 ans")[1], 0);
+    let xlsx = other.get("/rapports/annexe/annexe.xlsx").await;
+    let mut book = Xlsx::new(std::io::Cursor::new(xlsx.bytes.clone())).expect("XLSX");
+    assert_eq!(book.sheet_names().len(), 6);
+    let first = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&first).unwrap();
+    assert!(
+        range
+            .rows()
+            .all(|r| !r.contains(&calamine::Data::Float(1.0)))
+    );
+    // A recruiter has no annex.
+    let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
+    recruiter
+        .get("/rapports/annexe")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    // The region's page and files.
+    let mut admin = app.login_as("regional_admin@demo.passerelle.test").await;
+    let page = admin.get("/rapports/annexe").await;
+    page.assert_status(StatusCode::OK);
+    assert!(page.contains("Bénéficiaires par tranche d’âge"));
+    let csv = admin.get("/rapports/annexe/annexe-par-age.csv").await;
+    // The region counts the demo candidate (18) too.
+    assert!(csv.text.contains("18 à 25 ans;2;100"), "{}", csv.text);
+}
