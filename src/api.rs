@@ -21,8 +21,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::error::AppResult;
 use crate::web::{Page, render};
 use crate::{
-    AppState, applications, auth, basket, candidates, gateway, imports, offers, organisations,
-    prescriptions, referential, trainings, web,
+    AppState, applications, auth, basket, candidates, content, gateway, imports, offers,
+    organisations, prescriptions, programme, referential, trainings, web,
 };
 
 #[derive(OpenApi)]
@@ -47,6 +47,8 @@ use crate::{
         (name = "gateway", description = "Passerelle France Travail : offres à créer, modifier ou annuler chez France Travail"),
         (name = "trainings", description = "Catalogue des formations financées (LHÉO 2.3) : recherche de sessions, export LHÉO"),
         (name = "prescriptions", description = "Pré-inscriptions en formation : prescription, résultat de sélection, entrée, suivi et indicateurs"),
+        (name = "programme", description = "Programme des professionnels Cap Métiers Formation : sessions, inscriptions, liste d’attente"),
+        (name = "content", description = "Actualités, agenda et pages de documentation"),
         (name = "operations", description = "Supervision"),
     )
 )]
@@ -77,6 +79,8 @@ pub fn openapi_and_api() -> (Router<AppState>, OpenApiDoc) {
         .nest("/api/v1", gateway::routes::api())
         .nest("/api/v1", trainings::routes::api())
         .nest("/api/v1", prescriptions::routes::api())
+        .nest("/api/v1", programme::routes::api())
+        .nest("/api/v1", content::routes::api())
         .routes(routes!(healthz))
         .split_for_parts()
 }
@@ -96,6 +100,8 @@ pub fn router(state: AppState) -> Router {
         .merge(gateway::routes::pages())
         .merge(trainings::routes::pages())
         .merge(prescriptions::routes::pages())
+        .merge(programme::routes::pages())
+        .merge(content::routes::pages())
         .route("/api/openapi.json", get(openapi_json))
         .route("/api", get(api_page))
         .route("/metrics", get(metrics))
