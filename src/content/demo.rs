@@ -132,7 +132,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<()> {
         )
     };
     // The next Wednesdays.
-    let to_wednesday = (9 - i64::from(chrono::Datelike::weekday(&today).number_from_monday())) % 7;
+    let to_wednesday = (10 - i64::from(chrono::Datelike::weekday(&today).number_from_monday())) % 7;
     let wednesday = if to_wednesday == 0 { 7 } else { to_wednesday };
     let events = [
         (

@@ -55,7 +55,13 @@ pub fn render(markdown: &str) -> String {
     });
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events);
-    html
+    // Every `<` left is the renderer's (the author's are escaped): wide tables scroll in a
+    // region reachable with the keyboard.
+    html.replace(
+        "<table>",
+        "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Tableau\"><table class=\"table\">",
+    )
+    .replace("</table>", "</table></div>")
 }
 
 /// The first characters of a Markdown text as plain words, for summaries.

@@ -149,7 +149,10 @@ async fn editors_publish_safely_and_others_cannot(app: TestApp) {
     let contracts = visitor
         .get("/documentation/contrats-apprentissage-professionnalisation")
         .await;
-    assert!(contracts.contains("<table>"), "Markdown tables render");
+    assert!(
+        contracts.contains("<table class=\"table\">"),
+        "Markdown tables render"
+    );
     editor.get("/redaction/pages").await;
     let r = editor
         .post_form(
