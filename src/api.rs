@@ -21,8 +21,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::error::AppResult;
 use crate::web::{Page, render};
 use crate::{
-    AppState, applications, auth, basket, candidates, gateway, imports, offers, organisations,
-    prescriptions, referential, reports, trainings, web,
+    AppState, applications, auth, basket, candidates, content, gateway, imports, offers,
+    organisations, prescriptions, programme, referential, reports, trainings, web,
 };
 
 #[derive(OpenApi)]
@@ -48,6 +48,8 @@ use crate::{
         (name = "trainings", description = "Catalogue des formations financées (LHÉO 2.3) : recherche de sessions, export LHÉO"),
         (name = "prescriptions", description = "Pré-inscriptions en formation : prescription, résultat de sélection, entrée, suivi et indicateurs"),
         (name = "reports", description = "Indicateurs de chacun et tableaux annexes d’évaluation"),
+        (name = "programme", description = "Programme des professionnels Cap Métiers Formation : sessions, inscriptions, liste d’attente"),
+        (name = "content", description = "Actualités, agenda et pages de documentation"),
         (name = "operations", description = "Supervision"),
     )
 )]
@@ -79,6 +81,8 @@ pub fn openapi_and_api() -> (Router<AppState>, OpenApiDoc) {
         .nest("/api/v1", trainings::routes::api())
         .nest("/api/v1", prescriptions::routes::api())
         .nest("/api/v1", reports::routes::api())
+        .nest("/api/v1", programme::routes::api())
+        .nest("/api/v1", content::routes::api())
         .routes(routes!(healthz))
         .split_for_parts()
 }
@@ -99,6 +103,8 @@ pub fn router(state: AppState) -> Router {
         .merge(trainings::routes::pages())
         .merge(prescriptions::routes::pages())
         .merge(reports::routes::pages())
+        .merge(programme::routes::pages())
+        .merge(content::routes::pages())
         .route("/api/openapi.json", get(openapi_json))
         .route("/api", get(api_page))
         .route("/metrics", get(metrics))

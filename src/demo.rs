@@ -481,5 +481,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<bool> {
             birth_date: None,
         },
     )?;
+    crate::programme::demo::load(conn)?;
+    crate::content::demo::load(conn)?;
     Ok(true)
 }

@@ -112,6 +112,18 @@ pub enum Action<'a> {
         publisher_id: &'a str,
         centre_id: Option<&'a str>,
     },
+    /// Create courses and sessions of the practitioner training programme, see their
+    /// registrations, attendance and evaluations (the regional team: editors).
+    ManageProgramme,
+    /// Register for a session of the practitioner training programme (staff of a partner
+    /// organisation).
+    RegisterForProgramme,
+    /// Cancel a registration (the person registered, or the regional team).
+    CancelProgrammeRegistration { registrant_id: &'a str },
+    /// Fill in the evaluation of a session one attended (the attendee only).
+    EvaluateProgrammeSession { registrant_id: &'a str },
+    /// Publish news, agenda events and documentation pages (editors).
+    PublishContent,
 }
 
 fn same_org(user: &CurrentUser, org: &OrgRef) -> bool {
@@ -132,7 +144,8 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                 | Action::DecidePrescription(_)
                 | Action::WithdrawPrescription(_)
                 | Action::WritePrescriptionMessage(_)
-        );
+                | Action::EvaluateProgrammeSession { .. }
+        ) || matches!(action, Action::EvaluateProgrammeSession { registrant_id } if *registrant_id == user.id);
     }
     match action {
         Action::ViewCandidate(c) => {
@@ -248,6 +261,15 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                 && org.is_some()
                 && (org == Some(*publisher_id) || org == *centre_id)
         }
+        Action::ManageProgramme | Action::PublishContent => user.role == Role::Editor,
+        Action::RegisterForProgramme => {
+            user.organisation_id.is_some()
+                && !matches!(user.role, Role::Candidate | Role::Recruiter)
+        }
+        Action::CancelProgrammeRegistration { registrant_id } => {
+            user.id == *registrant_id || user.role == Role::Editor
+        }
+        Action::EvaluateProgrammeSession { registrant_id } => user.id == *registrant_id,
         Action::AdministerAccounts
         | Action::ViewAllImports
         | Action::ManageOrganisations

@@ -628,3 +628,144 @@ diesel::allow_tables_to_appear_in_same_query!(
     prescription_messages,
     survey_responses,
 );
+
+// ---- Practitioner training programme and editorial content ----
+
+diesel::table! {
+    programme_courses (id) {
+        id -> Text,
+        kind -> Text,
+        title -> Text,
+        summary -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    programme_sessions (id) {
+        id -> Text,
+        course_id -> Text,
+        place -> Text,
+        audience -> Text,
+        capacity -> Integer,
+        max_per_organisation -> Integer,
+        confirmed -> Integer,
+        last_seq -> Integer,
+        first_day -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    programme_session_days (session_id, day) {
+        session_id -> Text,
+        day -> Date,
+    }
+}
+
+diesel::table! {
+    programme_registrations (id) {
+        id -> Text,
+        session_id -> Text,
+        user_id -> Text,
+        organisation_id -> Text,
+        status -> Text,
+        seq -> Integer,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    programme_org_quotas (session_id, organisation_id) {
+        session_id -> Text,
+        organisation_id -> Text,
+        active -> Integer,
+    }
+}
+
+diesel::table! {
+    programme_attendance (registration_id, day) {
+        registration_id -> Text,
+        day -> Date,
+        recorded_by -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    programme_evaluations (registration_id) {
+        registration_id -> Text,
+        session_id -> Text,
+        content_score -> Integer,
+        facilitation_score -> Integer,
+        usefulness_score -> Integer,
+        organisation_score -> Integer,
+        comment -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    content_news (id) {
+        id -> Text,
+        slug -> Text,
+        title -> Text,
+        summary -> Text,
+        body -> Text,
+        territory -> Nullable<Text>,
+        published_at -> Timestamp,
+        updated_at -> Timestamp,
+        author_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    content_events (id) {
+        id -> Text,
+        kind -> Text,
+        title -> Text,
+        description -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        place -> Text,
+        organiser -> Text,
+        territory -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        author_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    content_pages (id) {
+        id -> Text,
+        slug -> Text,
+        title -> Text,
+        body -> Text,
+        updated_at -> Timestamp,
+        author_id -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(programme_sessions -> programme_courses (course_id));
+diesel::joinable!(programme_registrations -> programme_sessions (session_id));
+diesel::joinable!(programme_registrations -> users (user_id));
+diesel::joinable!(programme_registrations -> organisations (organisation_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    programme_courses,
+    programme_sessions,
+    programme_session_days,
+    programme_registrations,
+    programme_org_quotas,
+    programme_attendance,
+    programme_evaluations,
+    content_news,
+    content_events,
+    content_pages,
+);
+diesel::allow_tables_to_appear_in_same_query!(programme_registrations, users);
+diesel::allow_tables_to_appear_in_same_query!(programme_registrations, organisations);

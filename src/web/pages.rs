@@ -297,6 +297,24 @@ async fn dashboard(
             text: "Connexions, changements de rôle, validations.".into(),
         });
     }
+    if allows(&me, &Action::RegisterForProgramme) || allows(&me, &Action::ManageProgramme) {
+        tiles.push(Tile {
+            href: "/programme",
+            title: "Cap Métiers Formation",
+            text: if allows(&me, &Action::ManageProgramme) {
+                "Cours et sessions du programme, inscriptions, émargement, évaluations.".into()
+            } else {
+                "Stages courts, journées professionnelles et ateliers : s’inscrire.".into()
+            },
+        });
+    }
+    if allows(&me, &Action::PublishContent) {
+        tiles.push(Tile {
+            href: "/redaction",
+            title: "Rédaction",
+            text: "Actualités, agenda et pages de documentation.".into(),
+        });
+    }
     if crate::reports::annex::allowed(&me) {
         tiles.push(Tile {
             href: "/rapports/annexe",

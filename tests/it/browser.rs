@@ -796,3 +796,125 @@ async fn pre_registration_journey_is_accessible() {
         problems.join("\n")
     );
 }
+
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "browser suite NOT RUN: set PASSERELLE_TEST_BROWSER=1 (needs chromium, chromium-driver, axe-core)"
+)]
+async fn programme_and_agenda_journey_is_accessible() {
+    let server = server().await;
+    let b = browser(true).await;
+    let c = &b.client;
+    let base = &server.base;
+    let mut problems = Vec::new();
+    // Public pages: agenda, news, documentation.
+    problems.extend(check_page(c, &format!("{base}/agenda?territoire=35"), "agenda").await);
+    problems.extend(check_page(c, &format!("{base}/actualites"), "news").await);
+    problems.extend(
+        check_page(
+            c,
+            &format!("{base}/documentation/page-pour-les-parents"),
+            "documentation-parents",
+        )
+        .await,
+    );
+    problems.extend(
+        check_page(
+            c,
+            &format!("{base}/documentation/contrats-apprentissage-professionnalisation"),
+            "documentation-contracts",
+        )
+        .await,
+    );
+
+    // A practitioner joins the waiting list of the full session.
+    login(c, base, "prescriber@demo.passerelle.test").await;
+    problems.extend(check_page(c, &format!("{base}/programme"), "programme-catalogue").await);
+    c.find(Locator::XPath(
+        "//button[starts-with(normalize-space(.), 'S’inscrire en liste d’attente')]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_for_text(c, "vous êtes sur la liste d’attente, en position 2").await;
+    let session_url = c.current_url().await.unwrap().to_string();
+    problems.extend(check_page(c, &session_url, "programme-session").await);
+    logout(c, base).await;
+
+    // Two confirmed people cancel: the practitioner is promoted.
+    for who in [
+        "training_staff@demo.passerelle.test",
+        "site_coordinator@demo.passerelle.test",
+    ] {
+        login(c, base, who).await;
+        c.goto(&session_url).await.unwrap();
+        c.find(Locator::XPath(
+            "//button[normalize-space(.)='Annuler mon inscription']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+        wait_for_text(c, "L’inscription est annulée").await;
+        logout(c, base).await;
+    }
+    login(c, base, "prescriber@demo.passerelle.test").await;
+    c.goto(&session_url).await.unwrap();
+    wait_for_text(c, "Inscription confirmée").await;
+    logout(c, base).await;
+
+    // The regional team: registrations, the attendance sheet, publishing.
+    login(c, base, "editor@demo.passerelle.test").await;
+    c.goto(&session_url).await.unwrap();
+    wait_for_text(c, "Inscrits et liste d’attente").await;
+    problems.extend(check_page(c, &session_url, "programme-session-team").await);
+    let sheet = c
+        .find(Locator::XPath(
+            "//a[starts-with(normalize-space(.), 'Feuille d’émargement')]",
+        ))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let sheet_url = format!("{base}{sheet}");
+    problems.extend(check_page(c, &sheet_url, "programme-attendance-sheet").await);
+    c.goto(&sheet_url).await.unwrap();
+    c.find(Locator::Css(".attendance-sheet input[type=checkbox]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::XPath(
+        "//button[normalize-space(.)='Enregistrer les présences']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_for_text(c, "1 personne(s) présente(s)").await;
+    problems.extend(check_page(c, &format!("{base}/redaction"), "editor-home").await);
+    problems.extend(check_page(c, &format!("{base}/redaction/agenda"), "editor-event-form").await);
+    problems.extend(
+        check_page(
+            c,
+            &format!("{base}/programme/cours/nouveau"),
+            "programme-new-course",
+        )
+        .await,
+    );
+    b.client.clone().close().await.unwrap();
+    let _ = server.stop.send(true);
+    assert!(
+        problems.is_empty(),
+        "accessibility problems:\n{}",
+        problems.join("\n")
+    );
+}

@@ -1,0 +1,10 @@
+DROP TABLE content_pages;
+DROP TABLE content_events;
+DROP TABLE content_news;
+DROP TABLE programme_evaluations;
+DROP TABLE programme_attendance;
+DROP TABLE programme_org_quotas;
+DROP TABLE programme_registrations;
+DROP TABLE programme_session_days;
+DROP TABLE programme_sessions;
+DROP TABLE programme_courses;

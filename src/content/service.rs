@@ -1,0 +1,662 @@
+//! News, events and documentation pages: validation and storage.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::auth::CurrentUser;
+use crate::db::schema::{content_events, content_news, content_pages};
+use crate::db::{DbConnection, new_id, now};
+use crate::error::{AppError, AppResult};
+use crate::string_enum;
+
+string_enum! {
+    EventKind {
+        Fair => "fair", "Salon ou forum";
+        OpenDay => "open_day", "Portes ouvertes";
+        AlternanceWednesday => "alternance_wednesday", "Mercredi de l’alternance";
+        Other => "other", "Autre rendez-vous";
+    }
+}
+
+/// Paris wall-clock time to UTC (CET/CEST, changes on the last Sundays of March and October).
+pub fn paris_to_utc(local: NaiveDateTime) -> NaiveDateTime {
+    let summer = local - chrono::Duration::hours(2);
+    if crate::web::paris_offset_hours(&summer.and_utc()) == 2 {
+        summer
+    } else {
+        local - chrono::Duration::hours(1)
+    }
+}
+
+/// UTC to Paris wall-clock time.
+pub fn utc_to_paris(at: NaiveDateTime) -> NaiveDateTime {
+    at + chrono::Duration::hours(crate::web::paris_offset_hours(&at.and_utc()))
+}
+
+/// Today's date in Paris.
+pub fn today_paris() -> NaiveDate {
+    utc_to_paris(now()).date()
+}
+
+/// An address-friendly form of a title: `Les aides à l’embauche` → `les-aides-a-l-embauche`.
+pub fn slugify(title: &str) -> String {
+    let folded = crate::types::fold(title);
+    let mut out = String::new();
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_owned();
+    out.chars()
+        .take(80)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_owned()
+}
+
+fn valid_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.len() <= 80
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn territory_label(territory: &Option<String>) -> String {
+    match territory {
+        Some(code) => format!("Département {code}"),
+        None => "Toute la région".to_owned(),
+    }
+}
+
+fn parse_territory(
+    value: &str,
+    departments: &[String],
+    errors: &mut Vec<String>,
+) -> Option<String> {
+    match value.trim() {
+        "" | "region" => None,
+        code if departments.iter().any(|d| d == code) => Some(code.to_owned()),
+        _ => {
+            errors.push("Territoire inconnu : choisissez la région ou un département.".to_owned());
+            None
+        }
+    }
+}
+
+fn required(value: &str, label: &str, max: usize, errors: &mut Vec<String>) -> String {
+    let v = value.trim();
+    if v.is_empty() {
+        errors.push(format!("{label} est obligatoire."));
+    } else if v.chars().count() > max {
+        errors.push(format!("{label} fait {max} caractères au plus."));
+    }
+    v.to_owned()
+}
+
+fn optional(value: &str, label: &str, max: usize, errors: &mut Vec<String>) -> String {
+    let v = value.trim();
+    if v.chars().count() > max {
+        errors.push(format!("{label} fait {max} caractères au plus."));
+    }
+    v.to_owned()
+}
+
+/// Department codes of the region, for territory choices.
+pub fn department_codes(conn: &mut DbConnection) -> AppResult<Vec<String>> {
+    Ok(crate::referential::store::departments_all(conn)?
+        .into_iter()
+        .map(|d| d.code)
+        .collect())
+}
+
+// ---- News ----
+
+#[derive(Clone, Debug, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = content_news)]
+pub struct News {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    /// Markdown.
+    pub body: String,
+    /// Department code, or none for the whole region.
+    pub territory: Option<String>,
+    pub published_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl News {
+    pub fn territory_label(&self) -> String {
+        territory_label(&self.territory)
+    }
+    pub fn published_fr(&self) -> String {
+        crate::web::date_fr(&utc_to_paris(self.published_at).date())
+    }
+}
+
+pub struct NewsInput {
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    pub territory: Option<String>,
+}
+
+pub fn parse_news(
+    title: &str,
+    summary: &str,
+    body: &str,
+    territory: &str,
+    departments: &[String],
+) -> Result<NewsInput, Vec<String>> {
+    let mut errors = Vec::new();
+    let input = NewsInput {
+        title: required(title, "Le titre", 200, &mut errors),
+        summary: optional(summary, "Le chapô", 500, &mut errors),
+        body: required(body, "Le texte", 50_000, &mut errors),
+        territory: parse_territory(territory, departments, &mut errors),
+    };
+    if errors.is_empty() {
+        Ok(input)
+    } else {
+        Err(errors)
+    }
+}
+
+pub fn news_list(
+    conn: &mut DbConnection,
+    territory: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<News>> {
+    let mut q = content_news::table
+        .select(News::as_select())
+        .order((content_news::published_at.desc(), content_news::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(t) = territory {
+        q = q.filter(
+            content_news::territory
+                .eq(t.to_owned())
+                .or(content_news::territory.is_null()),
+        );
+    }
+    Ok(q.load(conn)?)
+}
+
+pub fn news_by_slug(conn: &mut DbConnection, slug: &str) -> AppResult<News> {
+    content_news::table
+        .filter(content_news::slug.eq(slug))
+        .select(News::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(AppError::not_found)
+}
+
+pub fn news_by_id(conn: &mut DbConnection, id: &str) -> AppResult<News> {
+    content_news::table
+        .find(id)
+        .select(News::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(AppError::not_found)
+}
+
+fn free_news_slug(conn: &mut DbConnection, title: &str) -> AppResult<String> {
+    let base = match slugify(title) {
+        s if s.is_empty() => "actualite".to_owned(),
+        s => s,
+    };
+    let mut slug = base.clone();
+    let mut n = 2;
+    loop {
+        let taken: i64 = content_news::table
+            .filter(content_news::slug.eq(&slug))
+            .count()
+            .get_result(conn)?;
+        if taken == 0 {
+            return Ok(slug);
+        }
+        slug = format!("{base}-{n}");
+        n += 1;
+    }
+}
+
+/// Publishes a news item (new) or updates it; returns its slug.
+pub fn save_news(
+    conn: &mut DbConnection,
+    me: &CurrentUser,
+    id: Option<&str>,
+    input: &NewsInput,
+) -> AppResult<String> {
+    let at = now();
+    match id {
+        Some(id) => {
+            let existing = news_by_id(conn, id)?;
+            diesel::update(content_news::table.find(id))
+                .set((
+                    content_news::title.eq(&input.title),
+                    content_news::summary.eq(&input.summary),
+                    content_news::body.eq(&input.body),
+                    content_news::territory.eq(&input.territory),
+                    content_news::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+            Ok(existing.slug)
+        }
+        None => {
+            let slug = free_news_slug(conn, &input.title)?;
+            diesel::insert_into(content_news::table)
+                .values((
+                    content_news::id.eq(new_id()),
+                    content_news::slug.eq(&slug),
+                    content_news::title.eq(&input.title),
+                    content_news::summary.eq(&input.summary),
+                    content_news::body.eq(&input.body),
+                    content_news::territory.eq(&input.territory),
+                    content_news::published_at.eq(at),
+                    content_news::updated_at.eq(at),
+                    content_news::author_id.eq(&me.id),
+                ))
+                .execute(conn)?;
+            Ok(slug)
+        }
+    }
+}
+
+pub fn delete_news(conn: &mut DbConnection, id: &str) -> AppResult<()> {
+    let n = diesel::delete(content_news::table.find(id)).execute(conn)?;
+    if n == 0 {
+        return Err(AppError::not_found());
+    }
+    Ok(())
+}
+
+// ---- Events ----
+
+#[derive(Clone, Debug, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = content_events)]
+pub struct Event {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    /// Markdown.
+    pub description: String,
+    /// UTC.
+    pub starts_at: NaiveDateTime,
+    /// UTC.
+    pub ends_at: NaiveDateTime,
+    pub place: String,
+    pub organiser: String,
+    pub territory: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Event {
+    pub fn kind_label(&self) -> &'static str {
+        EventKind::parse(&self.kind).map_or("", EventKind::label)
+    }
+    pub fn territory_label(&self) -> String {
+        territory_label(&self.territory)
+    }
+    pub fn local_start(&self) -> NaiveDateTime {
+        utc_to_paris(self.starts_at)
+    }
+    pub fn local_end(&self) -> NaiveDateTime {
+        utc_to_paris(self.ends_at)
+    }
+    /// « mercredi 2 décembre 2026, 14:00 – 17:00 »
+    pub fn when_fr(&self) -> String {
+        let start = self.local_start();
+        let end = self.local_end();
+        if start.date() == end.date() {
+            format!(
+                "{}, {} – {}",
+                long_date_fr(&start.date()),
+                start.format("%H:%M"),
+                end.format("%H:%M")
+            )
+        } else {
+            format!(
+                "du {} à {} au {} à {}",
+                long_date_fr(&start.date()),
+                start.format("%H:%M"),
+                long_date_fr(&end.date()),
+                end.format("%H:%M")
+            )
+        }
+    }
+}
+
+const DAYS: [&str; 7] = [
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+];
+const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+pub fn long_date_fr(d: &NaiveDate) -> String {
+    format!(
+        "{} {} {} {}",
+        DAYS[d.weekday().num_days_from_monday() as usize],
+        d.day(),
+        MONTHS[d.month0() as usize],
+        d.year()
+    )
+}
+
+pub fn month_fr(first: &NaiveDate) -> String {
+    format!("{} {}", MONTHS[first.month0() as usize], first.year())
+}
+
+pub struct EventInput {
+    pub kind: EventKind,
+    pub title: String,
+    pub description: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub place: String,
+    pub organiser: String,
+    pub territory: Option<String>,
+}
+
+pub struct EventFields<'a> {
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub date: &'a str,
+    pub start: &'a str,
+    pub end: &'a str,
+    pub place: &'a str,
+    pub organiser: &'a str,
+    pub territory: &'a str,
+}
+
+pub fn parse_event(f: &EventFields<'_>, departments: &[String]) -> Result<EventInput, Vec<String>> {
+    let mut errors = Vec::new();
+    let kind = EventKind::parse(f.kind.trim());
+    if kind.is_none() {
+        errors.push("Choisissez le type de rendez-vous.".to_owned());
+    }
+    let title = required(f.title, "Le titre", 200, &mut errors);
+    let description = optional(f.description, "La description", 20_000, &mut errors);
+    let place = required(f.place, "Le lieu", 300, &mut errors);
+    let organiser = required(f.organiser, "L’organisateur", 200, &mut errors);
+    let territory = parse_territory(f.territory, departments, &mut errors);
+    let date = crate::auth::routes::parse_date_fr(f.date);
+    if date.is_none() {
+        errors.push("La date est au format JJ/MM/AAAA.".to_owned());
+    }
+    let time = |v: &str, label: &str, errors: &mut Vec<String>| {
+        let t = NaiveTime::parse_from_str(v.trim(), "%H:%M")
+            .or_else(|_| NaiveTime::parse_from_str(v.trim(), "%Hh%M"));
+        if t.is_err() {
+            errors.push(format!("{label} est au format HH:MM, par exemple 14:30."));
+        }
+        t.ok()
+    };
+    let start = time(f.start, "L’heure de début", &mut errors);
+    let end = time(f.end, "L’heure de fin", &mut errors);
+    if let (Some(s), Some(e)) = (start, end)
+        && e <= s
+    {
+        errors.push("L’heure de fin est après l’heure de début.".to_owned());
+    }
+    match (kind, date, start, end) {
+        (Some(kind), Some(date), Some(start), Some(end)) if errors.is_empty() => Ok(EventInput {
+            kind,
+            title,
+            description,
+            starts_at: paris_to_utc(date.and_time(start)),
+            ends_at: paris_to_utc(date.and_time(end)),
+            place,
+            organiser,
+            territory,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Events starting in `[from, to)` (UTC), of a department (with the region-wide ones) or all.
+pub fn events_between(
+    conn: &mut DbConnection,
+    territory: Option<&str>,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> AppResult<Vec<Event>> {
+    let mut q = content_events::table
+        .filter(content_events::starts_at.ge(from))
+        .filter(content_events::starts_at.lt(to))
+        .select(Event::as_select())
+        .order((content_events::starts_at, content_events::id))
+        .into_boxed();
+    if let Some(t) = territory {
+        q = q.filter(
+            content_events::territory
+                .eq(t.to_owned())
+                .or(content_events::territory.is_null()),
+        );
+    }
+    Ok(q.load(conn)?)
+}
+
+pub fn all_events(conn: &mut DbConnection) -> AppResult<Vec<Event>> {
+    Ok(content_events::table
+        .select(Event::as_select())
+        .order(content_events::starts_at.desc())
+        .load(conn)?)
+}
+
+pub fn event_by_id(conn: &mut DbConnection, id: &str) -> AppResult<Event> {
+    content_events::table
+        .find(id)
+        .select(Event::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(AppError::not_found)
+}
+
+pub fn save_event(
+    conn: &mut DbConnection,
+    me: &CurrentUser,
+    id: Option<&str>,
+    input: &EventInput,
+) -> AppResult<String> {
+    let at = now();
+    let values = (
+        content_events::kind.eq(input.kind.as_str()),
+        content_events::title.eq(&input.title),
+        content_events::description.eq(&input.description),
+        content_events::starts_at.eq(input.starts_at),
+        content_events::ends_at.eq(input.ends_at),
+        content_events::place.eq(&input.place),
+        content_events::organiser.eq(&input.organiser),
+        content_events::territory.eq(&input.territory),
+        content_events::updated_at.eq(at),
+    );
+    match id {
+        Some(id) => {
+            event_by_id(conn, id)?;
+            diesel::update(content_events::table.find(id))
+                .set(values)
+                .execute(conn)?;
+            Ok(id.to_owned())
+        }
+        None => {
+            let id = new_id();
+            diesel::insert_into(content_events::table)
+                .values((
+                    content_events::id.eq(&id),
+                    values,
+                    content_events::created_at.eq(at),
+                    content_events::author_id.eq(&me.id),
+                ))
+                .execute(conn)?;
+            Ok(id)
+        }
+    }
+}
+
+pub fn delete_event(conn: &mut DbConnection, id: &str) -> AppResult<()> {
+    let n = diesel::delete(content_events::table.find(id)).execute(conn)?;
+    if n == 0 {
+        return Err(AppError::not_found());
+    }
+    Ok(())
+}
+
+// ---- Documentation pages ----
+
+#[derive(Clone, Debug, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = content_pages)]
+pub struct DocPage {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    /// Markdown.
+    pub body: String,
+    pub updated_at: NaiveDateTime,
+}
+
+impl DocPage {
+    pub fn updated_fr(&self) -> String {
+        crate::web::date_fr(&utc_to_paris(self.updated_at).date())
+    }
+}
+
+pub struct PageInput {
+    pub slug: String,
+    pub title: String,
+    pub body: String,
+}
+
+pub fn parse_page(slug: &str, title: &str, body: &str) -> Result<PageInput, Vec<String>> {
+    let mut errors = Vec::new();
+    let title = required(title, "Le titre", 200, &mut errors);
+    let body = required(body, "Le texte", 100_000, &mut errors);
+    let slug = match slug.trim() {
+        "" => slugify(&title),
+        s => s.to_owned(),
+    };
+    if !valid_slug(&slug) {
+        errors.push(
+            "L’adresse de la page s’écrit en minuscules sans accents, chiffres et tirets (80 caractères au plus)."
+                .to_owned(),
+        );
+    }
+    if errors.is_empty() {
+        Ok(PageInput { slug, title, body })
+    } else {
+        Err(errors)
+    }
+}
+
+pub fn pages_all(conn: &mut DbConnection) -> AppResult<Vec<DocPage>> {
+    Ok(content_pages::table
+        .select(DocPage::as_select())
+        .order(content_pages::title)
+        .load(conn)?)
+}
+
+pub fn page_by_slug(conn: &mut DbConnection, slug: &str) -> AppResult<DocPage> {
+    content_pages::table
+        .filter(content_pages::slug.eq(slug))
+        .select(DocPage::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(AppError::not_found)
+}
+
+pub fn page_by_id(conn: &mut DbConnection, id: &str) -> AppResult<DocPage> {
+    content_pages::table
+        .find(id)
+        .select(DocPage::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(AppError::not_found)
+}
+
+/// Creates or updates a documentation page; returns its slug.
+pub fn save_page(
+    conn: &mut DbConnection,
+    me: &CurrentUser,
+    id: Option<&str>,
+    input: &PageInput,
+) -> AppResult<String> {
+    let taken: i64 = content_pages::table
+        .filter(content_pages::slug.eq(&input.slug))
+        .filter(content_pages::id.ne(id.unwrap_or_default()))
+        .count()
+        .get_result(conn)?;
+    if taken > 0 {
+        return Err(AppError::invalid_fields(vec![format!(
+            "Une autre page utilise déjà l’adresse « {} ».",
+            input.slug
+        )]));
+    }
+    let values = (
+        content_pages::slug.eq(&input.slug),
+        content_pages::title.eq(&input.title),
+        content_pages::body.eq(&input.body),
+        content_pages::updated_at.eq(now()),
+        content_pages::author_id.eq(&me.id),
+    );
+    match id {
+        Some(id) => {
+            page_by_id(conn, id)?;
+            diesel::update(content_pages::table.find(id))
+                .set(values)
+                .execute(conn)?;
+        }
+        None => {
+            diesel::insert_into(content_pages::table)
+                .values((content_pages::id.eq(new_id()), values))
+                .execute(conn)?;
+        }
+    }
+    Ok(input.slug.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(
+            slugify("Les aides à l’embauche !"),
+            "les-aides-a-l-embauche"
+        );
+        assert_eq!(slugify("Page pour les parents"), "page-pour-les-parents");
+    }
+
+    #[test]
+    fn paris_time() {
+        let winter = NaiveDate::from_ymd_opt(2026, 12, 2)
+            .unwrap()
+            .and_hms_opt(14, 0, 0)
+            .unwrap();
+        assert_eq!(paris_to_utc(winter).format("%H").to_string(), "13");
+        let summer = NaiveDate::from_ymd_opt(2026, 6, 3)
+            .unwrap()
+            .and_hms_opt(14, 0, 0)
+            .unwrap();
+        assert_eq!(paris_to_utc(summer).format("%H").to_string(), "12");
+        assert_eq!(utc_to_paris(paris_to_utc(summer)), summer);
+    }
+}
