@@ -24,6 +24,7 @@ use crate::{
     AppState, applications, auth, basket, candidates, gateway, imports, offers, organisations,
     prescriptions, referential, trainings, web,
 };
+use crate::{discovery, sites};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -47,6 +48,8 @@ use crate::{
         (name = "gateway", description = "Passerelle France Travail : offres à créer, modifier ou annuler chez France Travail"),
         (name = "trainings", description = "Catalogue des formations financées (LHÉO 2.3) : recherche de sessions, export LHÉO"),
         (name = "prescriptions", description = "Pré-inscriptions en formation : prescription, résultat de sélection, entrée, suivi et indicateurs"),
+        (name = "sites", description = "Espaces Métiers : sites, journal des visites, expositions itinérantes, fréquentation"),
+        (name = "discovery", description = "Cap sur les métiers : actions de découverte des entreprises et demandes des établissements"),
         (name = "operations", description = "Supervision"),
     )
 )]
@@ -77,6 +80,8 @@ pub fn openapi_and_api() -> (Router<AppState>, OpenApiDoc) {
         .nest("/api/v1", gateway::routes::api())
         .nest("/api/v1", trainings::routes::api())
         .nest("/api/v1", prescriptions::routes::api())
+        .nest("/api/v1", sites::routes::api())
+        .nest("/api/v1", discovery::routes::api())
         .routes(routes!(healthz))
         .split_for_parts()
 }
@@ -96,6 +101,8 @@ pub fn router(state: AppState) -> Router {
         .merge(gateway::routes::pages())
         .merge(trainings::routes::pages())
         .merge(prescriptions::routes::pages())
+        .merge(sites::routes::pages())
+        .merge(discovery::routes::pages())
         .route("/api/openapi.json", get(openapi_json))
         .route("/api", get(api_page))
         .route("/metrics", get(metrics))
