@@ -353,11 +353,10 @@ pub fn search(
         .next()
         .unwrap_or_default()
         .to_owned();
-    if !rome.is_empty()
-        && !(rome.len() == 5
-            && rome[..1].chars().all(|c| c.is_ascii_uppercase())
-            && rome[1..].chars().all(|c| c.is_ascii_digit()))
-    {
+    let well_formed = rome.len() == 5
+        && rome[..1].chars().all(|c| c.is_ascii_uppercase())
+        && rome[1..].chars().all(|c| c.is_ascii_digit());
+    if !rome.is_empty() && !well_formed {
         errors
             .push("Le code ROME s’écrit avec une lettre et 4 chiffres, par exemple D1102.".into());
     }

@@ -38,11 +38,14 @@ fn site(
     Ok(id)
 }
 
+/// Age band, situation, topic, group size, referral.
+type Visit<'a> = (&'a str, &'a str, &'a str, i32, Option<&'a str>);
+
 fn visit(
     conn: &mut DbConnection,
     site: &str,
     day: NaiveDate,
-    (age, situation, topic, size, referred): (&str, &str, &str, i32, Option<&str>),
+    (age, situation, topic, size, referred): Visit<'_>,
 ) -> AppResult<()> {
     diesel::insert_into(site_visits::table)
         .values((
@@ -110,7 +113,7 @@ pub fn load(
         "2 quai des Indes",
         "56121",
     )?;
-    let visits: &[(i64, (&str, &str, &str, i32, Option<&str>))] = &[
+    let visits: &[(i64, Visit<'_>)] = &[
         (
             0,
             (
