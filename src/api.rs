@@ -24,6 +24,7 @@ use crate::{
     AppState, applications, auth, basket, candidates, content, gateway, imports, offers,
     organisations, prescriptions, programme, referential, reports, trainings, web,
 };
+use crate::{discovery, sites};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -50,6 +51,8 @@ use crate::{
         (name = "reports", description = "Indicateurs de chacun et tableaux annexes d’évaluation"),
         (name = "programme", description = "Programme des professionnels Cap Métiers Formation : sessions, inscriptions, liste d’attente"),
         (name = "content", description = "Actualités, agenda et pages de documentation"),
+        (name = "sites", description = "Espaces Métiers : sites, journal des visites, expositions itinérantes, fréquentation"),
+        (name = "discovery", description = "Cap sur les métiers : actions de découverte des entreprises et demandes des établissements"),
         (name = "operations", description = "Supervision"),
     )
 )]
@@ -83,6 +86,8 @@ pub fn openapi_and_api() -> (Router<AppState>, OpenApiDoc) {
         .nest("/api/v1", reports::routes::api())
         .nest("/api/v1", programme::routes::api())
         .nest("/api/v1", content::routes::api())
+        .nest("/api/v1", sites::routes::api())
+        .nest("/api/v1", discovery::routes::api())
         .routes(routes!(healthz))
         .split_for_parts()
 }
@@ -105,6 +110,8 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::routes::pages())
         .merge(programme::routes::pages())
         .merge(content::routes::pages())
+        .merge(sites::routes::pages())
+        .merge(discovery::routes::pages())
         .route("/api/openapi.json", get(openapi_json))
         .route("/api", get(api_page))
         .route("/metrics", get(metrics))

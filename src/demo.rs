@@ -470,7 +470,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<bool> {
         conn,
         NewUser {
             email: &email,
-            password_hash: Some(hash),
+            password_hash: Some(hash.clone()),
             first_name: "Morgane",
             last_name: "Kerhervé",
             role: Role::Recruiter,
@@ -483,5 +483,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<bool> {
     )?;
     crate::programme::demo::load(conn)?;
     crate::content::demo::load(conn)?;
+    crate::sites::demo::load(conn, &ids, &hash)?;
+    crate::discovery::demo::load(conn, &ids)?;
     Ok(true)
 }

@@ -44,6 +44,14 @@ pub struct PrescriptionRef {
     pub funder_ids: Vec<String>,
 }
 
+/// What the policy needs to know of a job-discovery request: the company offering the
+/// action and the school asking for it.
+#[derive(Clone, Debug)]
+pub struct DiscoveryRequestRef {
+    pub company_id: String,
+    pub school_id: String,
+}
+
 #[derive(Clone, Debug)]
 pub enum Action<'a> {
     /// See a candidate's profile and CV (the candidate; validated recruiters and training
@@ -124,6 +132,30 @@ pub enum Action<'a> {
     EvaluateProgrammeSession { registrant_id: &'a str },
     /// Publish news, agenda events and documentation pages (editors).
     PublishContent,
+    /// Run an Espace Métiers site of this host organisation: its details, visit log, events,
+    /// registrations and figures (the host's coordinators).
+    ManageSite { host_id: &'a str },
+    /// Open a new site for this host organisation (its coordinators).
+    CreateSiteFor { host_id: &'a str },
+    /// See visit figures (coordinators: their host's sites; the regional team: all).
+    ViewSiteFigures,
+    /// Keep the catalogue of travelling exhibitions (editors).
+    ManageExhibitions,
+    /// Book an exhibition for a site of this host (its coordinators).
+    BookExhibition { host_id: &'a str },
+    /// Offer job-discovery actions (recruiters of a validated company, professional
+    /// branches through their partner organisation).
+    OfferDiscoveryActions,
+    /// Edit or withdraw an action and see its figures (its organisation's staff).
+    ManageDiscoveryAction { organisation_id: &'a str },
+    /// Ask a company for a job-discovery action for a group (teachers and counsellors).
+    RequestDiscoveryAction,
+    /// See a request (the company's staff and the school's).
+    ViewDiscoveryRequest(&'a DiscoveryRequestRef),
+    /// Accept, propose another date, decline; record attendance (the company's staff).
+    AnswerDiscoveryRequest(&'a DiscoveryRequestRef),
+    /// Accept a proposed date, record attendance (the school's teachers).
+    FollowDiscoveryRequest(&'a DiscoveryRequestRef),
 }
 
 fn same_org(user: &CurrentUser, org: &OrgRef) -> bool {
@@ -145,6 +177,10 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                 | Action::WithdrawPrescription(_)
                 | Action::WritePrescriptionMessage(_)
                 | Action::EvaluateProgrammeSession { .. }
+                | Action::RequestDiscoveryAction
+                | Action::AnswerDiscoveryRequest(_)
+                | Action::FollowDiscoveryRequest(_)
+                | Action::OfferDiscoveryActions
         ) || matches!(action, Action::EvaluateProgrammeSession { registrant_id } if *registrant_id == user.id);
     }
     match action {
@@ -270,6 +306,39 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
             user.id == *registrant_id || user.role == Role::Editor
         }
         Action::EvaluateProgrammeSession { registrant_id } => user.id == *registrant_id,
+        Action::ManageSite { host_id }
+        | Action::CreateSiteFor { host_id }
+        | Action::BookExhibition { host_id } => {
+            user.role == Role::SiteCoordinator && user.organisation_id.as_deref() == Some(*host_id)
+        }
+        Action::ManageExhibitions => user.role == Role::Editor,
+        Action::ViewSiteFigures => user.role == Role::SiteCoordinator,
+        Action::OfferDiscoveryActions => match user.role {
+            Role::Recruiter => user.organisation_validated(),
+            Role::PartnerResponder => user.organisation_id.is_some(),
+            _ => false,
+        },
+        Action::ManageDiscoveryAction { organisation_id } => {
+            matches!(user.role, Role::Recruiter | Role::PartnerResponder)
+                && user.organisation_id.as_deref() == Some(*organisation_id)
+        }
+        Action::RequestDiscoveryAction => {
+            user.role == Role::Teacher && user.organisation_id.is_some()
+        }
+        Action::ViewDiscoveryRequest(r) => {
+            let org = user.organisation_id.as_deref();
+            (matches!(user.role, Role::Recruiter | Role::PartnerResponder)
+                && org == Some(r.company_id.as_str()))
+                || (user.role == Role::Teacher && org == Some(r.school_id.as_str()))
+        }
+        Action::AnswerDiscoveryRequest(r) => {
+            matches!(user.role, Role::Recruiter | Role::PartnerResponder)
+                && user.organisation_id.as_deref() == Some(r.company_id.as_str())
+        }
+        Action::FollowDiscoveryRequest(r) => {
+            user.role == Role::Teacher
+                && user.organisation_id.as_deref() == Some(r.school_id.as_str())
+        }
         Action::AdministerAccounts
         | Action::ViewAllImports
         | Action::ManageOrganisations

@@ -769,3 +769,169 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 diesel::allow_tables_to_appear_in_same_query!(programme_registrations, users);
 diesel::allow_tables_to_appear_in_same_query!(programme_registrations, organisations);
+// ---- Espaces Métiers network and job-discovery actions ----
+
+diesel::table! {
+    sites (id) {
+        id -> Text,
+        host_id -> Text,
+        name -> Text,
+        address -> Text,
+        commune_insee -> Text,
+        opening_hours -> Text,
+        services -> Text,
+        resources -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    site_visits (id) {
+        id -> Text,
+        site_id -> Text,
+        visited_on -> Date,
+        age_band -> Text,
+        situation -> Text,
+        topic -> Text,
+        group_size -> Integer,
+        referred_to -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    site_events (id) {
+        id -> Text,
+        site_id -> Text,
+        kind -> Text,
+        title -> Text,
+        description -> Text,
+        starts_at -> Timestamp,
+        capacity -> Nullable<Integer>,
+        registered -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    site_event_registrations (id) {
+        id -> Text,
+        event_id -> Text,
+        name -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    exhibitions (id) {
+        id -> Text,
+        title -> Text,
+        description -> Text,
+        requirements -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    exhibition_bookings (id) {
+        id -> Text,
+        exhibition_id -> Text,
+        site_id -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        transport_days_before -> Integer,
+        transport_days_after -> Integer,
+        booked_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    exhibition_booked_days (exhibition_id, day) {
+        exhibition_id -> Text,
+        day -> Date,
+        booking_id -> Text,
+    }
+}
+
+diesel::table! {
+    discovery_actions (id) {
+        id -> Text,
+        organisation_id -> Text,
+        kind -> Text,
+        title -> Text,
+        description -> Text,
+        rome_codes -> Text,
+        levels -> Text,
+        capacity -> Integer,
+        commune_insee -> Text,
+        lat -> Nullable<Double>,
+        lon -> Nullable<Double>,
+        on_request -> Bool,
+        starts_on -> Nullable<Date>,
+        ends_on -> Nullable<Date>,
+        search_terms -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    discovery_views (action_id, school_id) {
+        action_id -> Text,
+        school_id -> Text,
+        first_viewed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    discovery_requests (id) {
+        id -> Text,
+        action_id -> Text,
+        company_id -> Text,
+        school_id -> Text,
+        teacher_id -> Nullable<Text>,
+        group_size -> Integer,
+        wished_dates -> Text,
+        message -> Text,
+        status -> Text,
+        proposed_date -> Nullable<Date>,
+        answer -> Nullable<Text>,
+        company_attendance -> Nullable<Integer>,
+        school_attendance -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(site_visits -> sites (site_id));
+diesel::joinable!(site_events -> sites (site_id));
+diesel::joinable!(site_event_registrations -> site_events (event_id));
+diesel::joinable!(exhibition_bookings -> exhibitions (exhibition_id));
+diesel::joinable!(exhibition_bookings -> sites (site_id));
+diesel::joinable!(discovery_requests -> discovery_actions (action_id));
+diesel::joinable!(sites -> organisations (host_id));
+diesel::joinable!(sites -> communes (commune_insee));
+diesel::joinable!(discovery_actions -> organisations (organisation_id));
+diesel::joinable!(discovery_actions -> communes (commune_insee));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    sites,
+    site_visits,
+    site_events,
+    site_event_registrations,
+    exhibitions,
+    exhibition_bookings,
+    exhibition_booked_days,
+    discovery_actions,
+    discovery_views,
+    discovery_requests,
+);
+diesel::allow_tables_to_appear_in_same_query!(sites, organisations);
+diesel::allow_tables_to_appear_in_same_query!(sites, communes);
+diesel::allow_tables_to_appear_in_same_query!(discovery_actions, organisations);
+diesel::allow_tables_to_appear_in_same_query!(discovery_actions, communes);

@@ -271,6 +271,30 @@ async fn dashboard(
             text: "Offres à créer, modifier ou annuler chez France Travail.".into(),
         });
     }
+    if allows(&me, &Action::ViewSiteFigures) {
+        tiles.push(Tile {
+            href: "/espaces-metiers",
+            title: "Espaces Métiers",
+            text: "Journal des visites, événements, expositions itinérantes et fréquentation."
+                .into(),
+        });
+    }
+    if allows(&me, &Action::OfferDiscoveryActions) {
+        tiles.push(Tile {
+            href: "/decouverte-metiers/mes-actions",
+            title: "Cap sur les métiers",
+            text: "Vos actions de découverte, les établissements qui les ont consultées et leurs demandes.".into(),
+        });
+    }
+    if allows(&me, &Action::RequestDiscoveryAction) {
+        tiles.push(Tile {
+            href: "/decouverte-metiers",
+            title: "Cap sur les métiers",
+            text:
+                "Visites d’entreprise et interventions près de votre établissement ; vos demandes."
+                    .into(),
+        });
+    }
     if allows(&me, &Action::AdministerAccounts) {
         tiles.push(Tile {
             href: "/admin/comptes",

@@ -918,3 +918,132 @@ async fn programme_and_agenda_journey_is_accessible() {
         problems.join("\n")
     );
 }
+
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "browser suite NOT RUN: set PASSERELLE_TEST_BROWSER=1 (needs chromium, chromium-driver, axe-core)"
+)]
+async fn sites_and_discovery_journey_is_accessible() {
+    let server = server().await;
+    let b = browser(true).await;
+    let c = &b.client;
+    let base = &server.base;
+    let mut problems = Vec::new();
+    problems.extend(check_page(c, &format!("{base}/espaces-metiers"), "sites-list").await);
+
+    // The coordinator logs a visit on the tablet form, then books an exhibition.
+    login(c, base, "site_coordinator@demo.passerelle.test").await;
+    c.goto(&format!("{base}/espaces-metiers")).await.unwrap();
+    c.find(Locator::LinkText("Journal des visites de ce site"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(c, "Anonyme").await;
+    let visits_url = c.current_url().await.unwrap().to_string();
+    problems.extend(check_page(c, &visits_url, "site-visit-log").await);
+    for label in ["age-16_25", "situation-pupil", "topic-alternance"] {
+        c.find(Locator::Css(&format!("label[for='{label}']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    c.find(Locator::Css("form.visit-log button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(c, "Visite enregistrée").await;
+    problems.extend(
+        check_page(
+            c,
+            &format!("{base}/espaces-metiers/chiffres"),
+            "site-figures",
+        )
+        .await,
+    );
+    problems.extend(check_page(c, &format!("{base}/expositions"), "exhibitions").await);
+    c.find(Locator::LinkText("Industrie : les métiers de demain"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(c, "Réserver pour mon site").await;
+    let exhibition_url = c.current_url().await.unwrap().to_string();
+    problems.extend(check_page(c, &exhibition_url, "exhibition-booking").await);
+    let day = |offset| {
+        (chrono::Utc::now().date_naive() + chrono::Duration::days(offset))
+            .format("%d/%m/%Y")
+            .to_string()
+    };
+    fill(c, "starts_on", &day(40)).await;
+    fill(c, "ends_on", &day(50)).await;
+    c.find(Locator::Css(
+        "#reserver + form button[type=submit], form[action$=reservations] button[type=submit]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_for_text(c, "La réservation est enregistrée").await;
+    logout(c, base).await;
+
+    // The teacher finds the bakery's visit near first and requests it.
+    login(c, base, "teacher@demo.passerelle.test").await;
+    problems.extend(check_page(c, &format!("{base}/decouverte-metiers"), "discovery-search").await);
+    c.find(Locator::LinkText(
+        "Visite du fournil de la Boulangerie Le Goff",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_for_text(c, "Demander cette action pour un groupe").await;
+    let action_url = c.current_url().await.unwrap().to_string();
+    problems.extend(check_page(c, &action_url, "discovery-action").await);
+    fill(c, "group_size", "12").await;
+    fill(c, "wished_dates", "Un jeudi matin de mars").await;
+    fill(c, "message", "Classe de seconde bac pro.").await;
+    c.find(Locator::Css("form[action$=demande] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(c, "Votre demande est envoyée").await;
+    let request_url = c.current_url().await.unwrap().to_string();
+    problems.extend(check_page(c, &request_url, "discovery-request-teacher").await);
+    logout(c, base).await;
+
+    // The company accepts.
+    login(c, base, "recruiter@demo.passerelle.test").await;
+    problems.extend(
+        check_page(
+            c,
+            &format!("{base}/decouverte-metiers/mes-actions"),
+            "discovery-mine",
+        )
+        .await,
+    );
+    c.goto(&request_url).await.unwrap();
+    wait_for_text(c, "Un jeudi matin de mars").await;
+    problems.extend(check_page(c, &request_url, "discovery-request-company").await);
+    fill(c, "date-accept", &day(20)).await;
+    click_step(c, "accept").await;
+    wait_for_text(c, "La demande est « Acceptée »").await;
+    b.client.clone().close().await.unwrap();
+    let _ = server.stop.send(true);
+    assert!(
+        problems.is_empty(),
+        "accessibility problems:\n{}",
+        problems.join("\n")
+    );
+}

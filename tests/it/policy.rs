@@ -1,7 +1,7 @@
 //! The role × action table of the policy module.
 
 use passerelle::auth::CurrentUser;
-use passerelle::auth::policy::{Action, OrgRef, allows};
+use passerelle::auth::policy::{Action, DiscoveryRequestRef, OrgRef, allows};
 use passerelle::types::{OrgKind, OrgStatus, Role};
 
 fn person(role: Role, org: Option<&str>, departments: &[&str], admin: bool) -> CurrentUser {
@@ -101,4 +101,63 @@ fn role_action_table() {
         "policy differs from the table:\n{}",
         mismatches.join("\n")
     );
+}
+
+/// Espaces Métiers and discovery actions: who may do what (1 = allowed).
+#[test]
+fn sites_and_discovery_table() {
+    let request = DiscoveryRequestRef {
+        company_id: "company".into(),
+        school_id: "school".into(),
+    };
+    let people = [
+        person(Role::Recruiter, Some("company"), &["35"], false),
+        person(Role::Recruiter, Some("other-company"), &["29"], false),
+        person(Role::PartnerResponder, Some("onisep"), &["35"], false),
+        person(Role::SiteCoordinator, Some("site"), &["22"], false),
+        person(Role::SiteCoordinator, Some("other-site"), &["56"], false),
+        person(Role::Teacher, Some("school"), &["29"], false),
+        person(Role::Teacher, Some("other-school"), &["29"], false),
+        person(Role::Editor, Some("operator"), &[], false),
+        person(Role::RegionalAdmin, Some("operator"), &[], false),
+    ];
+    let actions = [
+        Action::ManageSite { host_id: "site" },
+        Action::BookExhibition { host_id: "site" },
+        Action::ViewSiteFigures,
+        Action::ManageExhibitions,
+        Action::OfferDiscoveryActions,
+        Action::ManageDiscoveryAction {
+            organisation_id: "company",
+        },
+        Action::RequestDiscoveryAction,
+        Action::ViewDiscoveryRequest(&request),
+        Action::AnswerDiscoveryRequest(&request),
+        Action::FollowDiscoveryRequest(&request),
+    ];
+    let expected: [[u8; 10]; 9] = [
+        [0, 0, 0, 0, 1, 1, 0, 1, 1, 0], // recruiter of the company
+        [0, 0, 0, 0, 1, 0, 0, 0, 0, 0], // recruiter of another company
+        [0, 0, 0, 0, 1, 0, 0, 0, 0, 0], // branch (partner)
+        [1, 1, 1, 0, 0, 0, 0, 0, 0, 0], // coordinator of the host
+        [0, 0, 1, 0, 0, 0, 0, 0, 0, 0], // coordinator of another host
+        [0, 0, 0, 0, 0, 0, 1, 1, 0, 1], // teacher of the school
+        [0, 0, 0, 0, 0, 0, 1, 0, 0, 0], // teacher of another school
+        [0, 0, 0, 1, 0, 0, 0, 0, 0, 0], // editor
+        [1, 1, 1, 1, 0, 1, 0, 1, 0, 0], // regional administrator
+    ];
+    let mut mismatches = Vec::new();
+    for (who, row) in people.iter().zip(expected) {
+        for (i, (action, want)) in actions.iter().zip(row).enumerate() {
+            if allows(who, action) != (want == 1) {
+                mismatches.push(format!(
+                    "{} {:?} / action {i}: expected {}",
+                    who.role,
+                    who.organisation_id,
+                    want == 1
+                ));
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }

@@ -1,0 +1,10 @@
+DROP TABLE discovery_requests;
+DROP TABLE discovery_views;
+DROP TABLE discovery_actions;
+DROP TABLE exhibition_booked_days;
+DROP TABLE exhibition_bookings;
+DROP TABLE exhibitions;
+DROP TABLE site_event_registrations;
+DROP TABLE site_events;
+DROP TABLE site_visits;
+DROP TABLE sites;

@@ -1,0 +1,63 @@
+//! Demo actions of "Cap sur les métiers": two actions of the demo bakery (a visit of the
+//! bakehouse on request, a talk in class on a set date).
+
+use std::collections::HashMap;
+
+use chrono::Duration;
+use diesel::prelude::*;
+
+use crate::db::{DbConnection, new_id, now, schema::*};
+use crate::error::AppResult;
+
+pub fn load(conn: &mut DbConnection, ids: &HashMap<&'static str, String>) -> AppResult<()> {
+    let today = chrono::Utc::now().date_naive();
+    let rennes = crate::referential::store::commune(conn, "35238")?;
+    let (lat, lon) = rennes.map_or((None, None), |c| (c.lat, c.lon));
+    let mut analyzer = crate::search::analyzer::french_analyzer();
+    for (kind, title, description, romes, levels, capacity, date) in [
+        (
+            "company_visit",
+            "Visite du fournil de la Boulangerie Le Goff",
+            "Le groupe découvre le fournil au petit matin avec un boulanger et ses apprentis : pétrissage, façonnage, cuisson du pain et des viennoiseries.",
+            " D1102 D1104 ",
+            " college lycee ",
+            15,
+            None,
+        ),
+        (
+            "class_talk",
+            "Un boulanger dans votre classe",
+            "Un artisan boulanger et son apprentie viennent présenter le métier, l’apprentissage et le CAP, avec dégustation.",
+            " D1102 ",
+            " college lycee job_seekers ",
+            30,
+            Some(today + Duration::days(28)),
+        ),
+    ] {
+        let terms =
+            crate::search::analyzer::terms(&mut analyzer, &format!("{title} {description}"));
+        diesel::insert_into(discovery_actions::table)
+            .values((
+                discovery_actions::id.eq(new_id()),
+                discovery_actions::organisation_id.eq(&ids["company"]),
+                discovery_actions::kind.eq(kind),
+                discovery_actions::title.eq(title),
+                discovery_actions::description.eq(description),
+                discovery_actions::rome_codes.eq(romes),
+                discovery_actions::levels.eq(levels),
+                discovery_actions::capacity.eq(capacity),
+                discovery_actions::commune_insee.eq("35238"),
+                discovery_actions::lat.eq(lat),
+                discovery_actions::lon.eq(lon),
+                discovery_actions::on_request.eq(date.is_none()),
+                discovery_actions::starts_on.eq(date),
+                discovery_actions::ends_on.eq(date),
+                discovery_actions::search_terms.eq(format!(" {} ", terms.join(" "))),
+                discovery_actions::active.eq(true),
+                discovery_actions::created_at.eq(now()),
+                discovery_actions::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}

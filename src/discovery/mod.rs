@@ -1,0 +1,7 @@
+//! "Cap sur les métiers": job-discovery actions (company visits, talks in class, job
+//! shadowing, workshops) that companies and professional branches offer to schools; teachers
+//! and counsellors find them near their school and request one for a group.
+
+pub mod demo;
+pub mod routes;
+pub mod service;

@@ -1,0 +1,542 @@
+//! Pages and API of job-discovery actions: the search (nearest to the school first), an
+//! action with its request form, a company's actions with how many schools looked at them,
+//! the requests of each side and their steps.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::service::{
+    self, ActionInput, ActionKind, Asked, Hit, Level, MyAction, RequestInput, RequestRow, StepInput,
+};
+use crate::AppState;
+use crate::auth::policy::{Action, allows};
+use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
+use crate::error::{AppError, AppResult};
+use crate::web::extract::{Form, Query};
+use crate::web::{Page, render, see_other};
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/decouverte-metiers", get(search))
+        .route("/decouverte-metiers/nouvelle", get(new_form).post(create))
+        .route("/decouverte-metiers/mes-actions", get(mine))
+        .route("/decouverte-metiers/actions/{id}", get(show))
+        .route("/decouverte-metiers/actions/{id}/demande", post(request))
+        .route("/decouverte-metiers/demandes", get(requests))
+        .route("/decouverte-metiers/demandes/{id}", get(show_request))
+        .route("/decouverte-metiers/demandes/{id}/etape", post(step))
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api_search, api_create))
+        .routes(routes!(api_mine))
+        .routes(routes!(api_request))
+        .routes(routes!(api_requests))
+        .routes(routes!(api_get_request))
+        .routes(routes!(api_step))
+}
+
+fn status_for(errors: &[String]) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+#[derive(Template)]
+#[template(path = "discovery/search.html")]
+struct SearchPage {
+    page: Page,
+    p: Asked,
+    hits: Vec<Hit>,
+    from: Option<String>,
+    errors: Vec<String>,
+    levels: &'static [Level],
+    can_offer: bool,
+    teacher: bool,
+}
+
+async fn search(
+    State(state): State<AppState>,
+    page: Page,
+    me: MaybeUser,
+    Query(p): Query<Asked>,
+) -> AppResult<Response> {
+    let (who, asked) = (me.0.clone(), p.clone());
+    let found = state
+        .db
+        .run(move |conn| service::search(conn, who.as_ref(), &asked))
+        .await?;
+    let (hits, from, errors) = match found {
+        Ok(f) => (f.hits, f.from, Vec::new()),
+        Err(e) => (Vec::new(), None, e),
+    };
+    let html = render(&SearchPage {
+        page: page.titled("Cap sur les métiers : actions de découverte"),
+        hits,
+        from,
+        errors: errors.clone(),
+        levels: Level::ALL,
+        can_offer: me
+            .0
+            .as_ref()
+            .is_some_and(|u| allows(u, &Action::OfferDiscoveryActions)),
+        teacher: me
+            .0
+            .as_ref()
+            .is_some_and(|u| allows(u, &Action::RequestDiscoveryAction)),
+        p,
+    })?;
+    Ok((status_for(&errors), html).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "discovery/form.html")]
+struct ActionForm {
+    page: Page,
+    form: ActionInput,
+    kinds: &'static [ActionKind],
+    levels: &'static [Level],
+    errors: Vec<String>,
+}
+
+/// Checkbox fields of the levels, gathered into the service's list.
+#[derive(Clone, Debug, Default, Deserialize)]
+struct ActionFields {
+    #[serde(flatten)]
+    input: ActionInput,
+    #[serde(default)]
+    level_college: String,
+    #[serde(default)]
+    level_lycee: String,
+    #[serde(default)]
+    level_post_bac: String,
+    #[serde(default)]
+    level_job_seekers: String,
+}
+
+impl ActionFields {
+    fn into_input(self) -> ActionInput {
+        let mut input = self.input;
+        let mut levels: Vec<&str> = input.levels.split_whitespace().collect();
+        for (field, code) in [
+            (&self.level_college, "college"),
+            (&self.level_lycee, "lycee"),
+            (&self.level_post_bac, "post_bac"),
+            (&self.level_job_seekers, "job_seekers"),
+        ] {
+            if field == "oui" {
+                levels.push(code);
+            }
+        }
+        input.levels = levels.join(" ");
+        input
+    }
+}
+
+impl ActionForm {
+    fn has_level(&self, code: &str) -> bool {
+        self.form.levels.split_whitespace().any(|l| l == code)
+    }
+}
+
+async fn new_form(page: Page, me: CurrentUser) -> AppResult<Response> {
+    crate::auth::policy::authorize(&me, &Action::OfferDiscoveryActions)?;
+    render(&ActionForm {
+        page: page.titled("Proposer une action de découverte"),
+        form: ActionInput {
+            capacity: "15".into(),
+            ..ActionInput::default()
+        },
+        kinds: ActionKind::ALL,
+        levels: Level::ALL,
+        errors: Vec::new(),
+    })
+}
+
+async fn create(
+    State(state): State<AppState>,
+    page: Page,
+    session: SessionHandle,
+    me: CurrentUser,
+    Form(fields): Form<ActionFields>,
+) -> AppResult<Response> {
+    let form = fields.into_input();
+    let input = form.clone();
+    match state
+        .db
+        .tx(move |conn| service::create_action(conn, &me, &input))
+        .await?
+    {
+        Ok(id) => {
+            session
+                .set_flash(
+                    "Votre action est publiée : les enseignants de la région peuvent la demander.",
+                )
+                .await?;
+            Ok(see_other(&format!("/decouverte-metiers/actions/{id}")))
+        }
+        Err(errors) => {
+            let html = render(&ActionForm {
+                page: page.titled("Proposer une action de découverte"),
+                form,
+                kinds: ActionKind::ALL,
+                levels: Level::ALL,
+                errors,
+            })?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "discovery/mine.html")]
+struct MinePage {
+    page: Page,
+    actions: Vec<MyAction>,
+}
+
+async fn mine(State(state): State<AppState>, page: Page, me: CurrentUser) -> AppResult<Response> {
+    let actions = state
+        .db
+        .run(move |conn| service::my_actions(conn, &me))
+        .await?;
+    render(&MinePage {
+        page: page.titled("Mes actions de découverte"),
+        actions,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "discovery/show.html")]
+struct ShowPage {
+    page: Page,
+    hit: Hit,
+    owner: bool,
+    schools_viewed: i64,
+    can_request: bool,
+    form: RequestInput,
+    errors: Vec<String>,
+}
+
+async fn show_action(
+    state: &AppState,
+    page: Page,
+    me: Option<CurrentUser>,
+    id: String,
+    form: RequestInput,
+    errors: Vec<String>,
+) -> AppResult<Response> {
+    let who = me.clone();
+    let (hit, schools_viewed) = state
+        .db
+        .run(move |conn| {
+            let hit = service::action(conn, &id)?;
+            if let Some(u) = &who {
+                service::record_view(conn, u, &id)?;
+            }
+            let views = service::views(conn, &id)?;
+            Ok((hit, views))
+        })
+        .await?;
+    let owner = me.as_ref().is_some_and(|u| {
+        allows(
+            u,
+            &Action::ManageDiscoveryAction {
+                organisation_id: &hit.action.organisation_id,
+            },
+        )
+    });
+    let can_request = me
+        .as_ref()
+        .is_some_and(|u| allows(u, &Action::RequestDiscoveryAction));
+    let html = render(&ShowPage {
+        page: page.titled(hit.action.title.clone()),
+        hit,
+        owner,
+        schools_viewed,
+        can_request,
+        form,
+        errors: errors.clone(),
+    })?;
+    Ok((status_for(&errors), html).into_response())
+}
+
+async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    me: MaybeUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    show_action(&state, page, me.0, id, RequestInput::default(), Vec::new()).await
+}
+
+async fn request(
+    State(state): State<AppState>,
+    page: Page,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<RequestInput>,
+) -> AppResult<Response> {
+    let base = state.config.base_url();
+    let (who, key, input) = (me.clone(), id.clone(), form.clone());
+    match state
+        .db
+        .tx(move |conn| service::request(conn, &who, &key, &input, &base))
+        .await?
+    {
+        Ok(created) => {
+            session
+                .set_flash("Votre demande est envoyée à l’entreprise. Vous serez prévenu·e par e-mail de sa réponse.")
+                .await?;
+            Ok(see_other(&format!(
+                "/decouverte-metiers/demandes/{created}"
+            )))
+        }
+        Err(errors) => show_action(&state, page, Some(me), id, form, errors).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "discovery/requests.html")]
+struct RequestsPage {
+    page: Page,
+    rows: Vec<RequestRow>,
+}
+
+async fn requests(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+) -> AppResult<Response> {
+    let rows = state
+        .db
+        .run(move |conn| service::requests(conn, &me))
+        .await?;
+    render(&RequestsPage {
+        page: page.titled("Demandes d’actions de découverte"),
+        rows,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "discovery/request.html")]
+struct RequestPage {
+    page: Page,
+    r: RequestRow,
+    steps: Vec<&'static str>,
+}
+
+async fn show_request(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let who = me.clone();
+    let r = state
+        .db
+        .run(move |conn| service::get_for(conn, &who, &id))
+        .await?;
+    let steps = service::steps(&me, &r.request);
+    render(&RequestPage {
+        page: page.titled(format!("Demande – {}", r.action_title)),
+        r,
+        steps,
+    })
+}
+
+async fn step(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<StepInput>,
+) -> AppResult<Response> {
+    let base = state.config.base_url();
+    let key = id.clone();
+    let result = state
+        .db
+        .tx(move |conn| service::apply_step(conn, &me, &key, &form, &base))
+        .await;
+    match result {
+        Ok(Ok(status)) => {
+            session
+                .set_flash(format!(
+                    "C’est enregistré. La demande est « {} ».",
+                    status.label()
+                ))
+                .await?
+        }
+        Ok(Err(errors)) => session.set_flash(errors.join(" ")).await?,
+        Err(e) if e.status() == StatusCode::CONFLICT => {
+            session.set_flash(e.message().to_owned()).await?
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(see_other(&format!("/decouverte-metiers/demandes/{id}")))
+}
+
+impl RequestPage {
+    fn step_label(&self, step: &str) -> &'static str {
+        match step {
+            "accept" => "Accepter",
+            "propose_date" => "Proposer une autre date",
+            "decline" => "Décliner",
+            "accept_date" => "Accepter la date proposée",
+            _ => "Indiquer que l’action a eu lieu",
+        }
+    }
+}
+
+// ---- API ----
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct Created {
+    id: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct SearchAnswer {
+    /// Where distances are measured from (the commune asked, or the caller's school).
+    from: Option<String>,
+    actions: Vec<Hit>,
+}
+
+/// Searches job-discovery actions: words (French analysis), ROME code, commune + radius,
+/// audience; nearest first (from the commune asked, or else the caller's school).
+#[utoipa::path(get, path = "/discovery/actions", tag = "discovery", params(Asked),
+    responses((status = 200, body = SearchAnswer), (status = 422, body = crate::error::ErrorBody)))]
+async fn api_search(
+    State(state): State<AppState>,
+    me: MaybeUser,
+    Query(p): Query<Asked>,
+) -> AppResult<Json<SearchAnswer>> {
+    let found = state
+        .db
+        .run(move |conn| service::search(conn, me.0.as_ref(), &p))
+        .await?
+        .map_err(AppError::invalid_fields)?;
+    Ok(Json(SearchAnswer {
+        from: found.from,
+        actions: found.hits,
+    }))
+}
+
+/// Publishes an action (recruiters of a validated company, professional branches).
+#[utoipa::path(post, path = "/discovery/actions", tag = "discovery", security(("bearer" = [])),
+    request_body = ActionInput,
+    responses((status = 201, body = Created), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn api_create(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    crate::web::extract::Json(input): crate::web::extract::Json<ActionInput>,
+) -> AppResult<Response> {
+    let id = state
+        .db
+        .tx(move |conn| service::create_action(conn, &me, &input))
+        .await?
+        .map_err(AppError::invalid_fields)?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// The caller's organisation's actions, with how many distinct schools viewed each.
+#[utoipa::path(get, path = "/discovery/my-actions", tag = "discovery", security(("bearer" = [])),
+    responses((status = 200, body = [MyAction]), (status = 403, body = crate::error::ErrorBody)))]
+async fn api_mine(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> AppResult<Json<Vec<MyAction>>> {
+    state
+        .db
+        .run(move |conn| service::my_actions(conn, &me))
+        .await
+        .map(Json)
+}
+
+/// Requests an action for a group (teachers and counsellors).
+#[utoipa::path(post, path = "/discovery/actions/{id}/requests", tag = "discovery", security(("bearer" = [])),
+    request_body = RequestInput, params(("id" = String, Path, description = "Action id")),
+    responses((status = 201, body = Created), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn api_request(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    crate::web::extract::Json(input): crate::web::extract::Json<RequestInput>,
+) -> AppResult<Response> {
+    let base = state.config.base_url();
+    let created = state
+        .db
+        .tx(move |conn| service::request(conn, &me, &id, &input, &base))
+        .await?
+        .map_err(AppError::invalid_fields)?;
+    Ok((StatusCode::CREATED, Json(Created { id: created })).into_response())
+}
+
+/// The requests the caller may see: a company those for its actions, a school its own.
+#[utoipa::path(get, path = "/discovery/requests", tag = "discovery", security(("bearer" = [])),
+    responses((status = 200, body = [RequestRow]), (status = 403, body = crate::error::ErrorBody)))]
+async fn api_requests(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> AppResult<Json<Vec<RequestRow>>> {
+    state
+        .db
+        .run(move |conn| service::requests(conn, &me))
+        .await
+        .map(Json)
+}
+
+/// One request (its company and its school only).
+#[utoipa::path(get, path = "/discovery/requests/{id}", tag = "discovery", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Request id")),
+    responses((status = 200, body = RequestRow), (status = 404, body = crate::error::ErrorBody)))]
+async fn api_get_request(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<RequestRow>> {
+    state
+        .db
+        .run(move |conn| service::get_for(conn, &me, &id))
+        .await
+        .map(Json)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct StatusAnswer {
+    status: String,
+}
+
+/// Moves a request along: the company accepts, proposes a date or declines; the school
+/// accepts a proposed date; both record that it took place and how many attended.
+#[utoipa::path(post, path = "/discovery/requests/{id}/steps", tag = "discovery", security(("bearer" = [])),
+    request_body = StepInput, params(("id" = String, Path, description = "Request id")),
+    responses((status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn api_step(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    crate::web::extract::Json(input): crate::web::extract::Json<StepInput>,
+) -> AppResult<Json<StatusAnswer>> {
+    let base = state.config.base_url();
+    let status = state
+        .db
+        .tx(move |conn| service::apply_step(conn, &me, &id, &input, &base))
+        .await?
+        .map_err(AppError::invalid_fields)?;
+    Ok(Json(StatusAnswer {
+        status: status.as_str().to_owned(),
+    }))
+}
