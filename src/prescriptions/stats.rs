@@ -480,13 +480,14 @@ pub fn csv(rows: &[Row]) -> AppResult<Vec<u8>> {
     ])
     .map_err(AppError::internal)?;
     for r in rows {
+        let safe = crate::imports::service::neutralise;
         out.write_record([
-            r.person.clone(),
-            r.training.clone(),
+            safe(&r.person),
+            safe(&r.training),
             r.session_start.clone(),
-            r.centre.clone(),
-            r.agency.clone(),
-            r.funder.clone().unwrap_or_default(),
+            safe(&r.centre),
+            safe(&r.agency),
+            safe(r.funder.as_deref().unwrap_or_default()),
             r.status_label.clone(),
             r.submitted_fr(),
             r.due_fr(),

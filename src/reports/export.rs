@@ -7,18 +7,11 @@ use rust_xlsxwriter::{Format, Workbook};
 use super::table::{Cell, Table};
 use crate::error::{AppError, AppResult};
 
+pub use crate::imports::service::neutralise;
+
 /// Whether a text would be read as a formula by a spreadsheet.
 pub fn is_dangerous(text: &str) -> bool {
-    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
-}
-
-/// The text as written in a CSV cell: a leading apostrophe disarms formulas.
-pub fn neutralise(text: &str) -> String {
-    if is_dangerous(text) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
+    neutralise(text).len() != text.len()
 }
 
 fn csv_value(cell: &Cell) -> String {
