@@ -470,7 +470,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<bool> {
         conn,
         NewUser {
             email: &email,
-            password_hash: Some(hash),
+            password_hash: Some(hash.clone()),
             first_name: "Morgane",
             last_name: "Kerhervé",
             role: Role::Recruiter,
@@ -481,5 +481,6 @@ pub fn load(conn: &mut DbConnection) -> AppResult<bool> {
             birth_date: None,
         },
     )?;
+    crate::helpline::demo::load(conn, &ids, &hash)?;
     Ok(true)
 }

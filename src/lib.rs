@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod gateway;
+pub mod helpline;
 pub mod imports;
 pub mod jobs;
 pub mod mail;

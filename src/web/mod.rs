@@ -87,7 +87,7 @@ pub fn datetime_fr(at: &chrono::NaiveDateTime) -> String {
 
 /// Central European Time offset (1 h, 2 h from the last Sunday of March to the last Sunday
 /// of October, switching at 01:00 UTC).
-fn paris_offset_hours(at: &chrono::DateTime<chrono::Utc>) -> i64 {
+pub fn paris_offset_hours(at: &chrono::DateTime<chrono::Utc>) -> i64 {
     use chrono::{Datelike, NaiveDate, Weekday};
     let year = at.year();
     let last_sunday = |month: u32| {
