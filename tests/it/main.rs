@@ -12,6 +12,7 @@ mod candidates;
 mod cli;
 mod ftps;
 mod gateway;
+mod helpline;
 mod imports;
 mod offers;
 mod operations;
