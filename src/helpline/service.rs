@@ -297,6 +297,7 @@ fn load(conn: &mut DbConnection, id: &str) -> AppResult<Request> {
         .ok_or_else(AppError::not_found)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn record_event(
     conn: &mut DbConnection,
     request_id: &str,
@@ -1431,15 +1432,18 @@ pub struct Event {
     pub at_fr: String,
 }
 
+/// kind, body, time, first name, last name, organisation.
+type EventRow = (
+    String,
+    Option<String>,
+    NaiveDateTime,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 pub fn events(conn: &mut DbConnection, id: &str) -> AppResult<Vec<Event>> {
-    let rows: Vec<(
-        String,
-        Option<String>,
-        NaiveDateTime,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    )> = helpline_events::table
+    let rows: Vec<EventRow> = helpline_events::table
         .left_join(users::table.on(users::id.nullable().eq(helpline_events::user_id)))
         .left_join(
             organisations::table.on(organisations::id
