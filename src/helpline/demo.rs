@@ -42,6 +42,25 @@ fn backdate(conn: &mut DbConnection, id: &str, at: chrono::NaiveDateTime) -> App
 }
 
 pub fn load(conn: &mut DbConnection, ids: &HashMap<&str, String>, hash: &str) -> AppResult<()> {
+    use crate::db::schema::{jobs, outbox_mails};
+    let before: Vec<String> = outbox_mails::table.select(outbox_mails::id).load(conn)?;
+    requests(conn, ids, hash)?;
+    // The demo's history happened in the past: its mails (to made-up addresses) are not sent.
+    let sent: Vec<String> = outbox_mails::table
+        .filter(outbox_mails::id.ne_all(&before))
+        .select(outbox_mails::id)
+        .load(conn)?;
+    diesel::delete(
+        jobs::table
+            .filter(jobs::kind.eq(crate::mail::JOB_KIND))
+            .filter(jobs::payload.eq_any(&sent)),
+    )
+    .execute(conn)?;
+    diesel::delete(outbox_mails::table.filter(outbox_mails::id.eq_any(&sent))).execute(conn)?;
+    Ok(())
+}
+
+fn requests(conn: &mut DbConnection, ids: &HashMap<&str, String>, hash: &str) -> AppResult<()> {
     let onisep = orgs::create(
         conn,
         NewOrganisation {
@@ -184,5 +203,12 @@ pub fn load(conn: &mut DbConnection, ids: &HashMap<&str, String>, hash: &str) ->
     late.caller_kind = "professional".into();
     let r = service::log_call(conn, &officer, &late, &hours, base, now)?.map_err(invalid)?;
     backdate(conn, &r.id, now - Duration::days(10))?;
+    // Reminded and escalated back then.
+    diesel::update(helpline_requests::table.find(&r.id))
+        .set((
+            helpline_requests::reminded_at.eq(Some(now - Duration::days(7))),
+            helpline_requests::escalated_at.eq(Some(now - Duration::days(3))),
+        ))
+        .execute(conn)?;
     Ok(())
 }
