@@ -21,7 +21,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::error::AppResult;
 use crate::web::{Page, render};
 use crate::{
-    AppState, applications, auth, basket, candidates, content, gateway, imports, offers,
+    AppState, applications, auth, basket, candidates, content, gateway, helpline, imports, offers,
     organisations, prescriptions, programme, referential, reports, trainings, web,
 };
 use crate::{discovery, sites};
@@ -53,6 +53,7 @@ use crate::{discovery, sites};
         (name = "content", description = "Actualités, agenda et pages de documentation"),
         (name = "sites", description = "Espaces Métiers : sites, journal des visites, expositions itinérantes, fréquentation"),
         (name = "discovery", description = "Cap sur les métiers : actions de découverte des entreprises et demandes des établissements"),
+        (name = "helpline", description = "Ligne d’information Cap Info : appels, demandes, orientation vers les partenaires, réponses sous 48 h ouvrées et indicateurs"),
         (name = "operations", description = "Supervision"),
     )
 )]
@@ -88,6 +89,7 @@ pub fn openapi_and_api() -> (Router<AppState>, OpenApiDoc) {
         .nest("/api/v1", content::routes::api())
         .nest("/api/v1", sites::routes::api())
         .nest("/api/v1", discovery::routes::api())
+        .nest("/api/v1", helpline::routes::api())
         .routes(routes!(healthz))
         .split_for_parts()
 }
@@ -112,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .merge(content::routes::pages())
         .merge(sites::routes::pages())
         .merge(discovery::routes::pages())
+        .merge(helpline::routes::pages())
         .route("/api/openapi.json", get(openapi_json))
         .route("/api", get(api_page))
         .route("/metrics", get(metrics))

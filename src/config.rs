@@ -185,6 +185,21 @@ pub struct Config {
         default_value = "50000-50100"
     )]
     pub ftps_passive_ports: PortRange,
+
+    /// Maildir the mail server delivers the information line's messages into (polled every
+    /// minute; default: DATA_DIR/maildir/helpline).
+    #[arg(long, env = "PASSERELLE_HELPLINE_MAILDIR", global = true)]
+    pub helpline_maildir: Option<PathBuf>,
+
+    /// Opening hours of the information line (Europe/Paris, Monday to Friday, French public
+    /// holidays excluded), over which its 48-hour promise is counted.
+    #[arg(
+        long,
+        env = "PASSERELLE_HELPLINE_HOURS",
+        global = true,
+        default_value = "09:00-17:00"
+    )]
+    pub helpline_hours: crate::helpline::sla::BusinessHours,
 }
 
 /// An inclusive range of TCP ports, written `FIRST-LAST` (or one port; `0` lets the system choose).
@@ -241,6 +256,8 @@ impl Config {
             ftps_cert: None,
             ftps_key: None,
             ftps_passive_ports: PortRange(0..=0),
+            helpline_maildir: None,
+            helpline_hours: Default::default(),
         }
     }
 

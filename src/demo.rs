@@ -485,5 +485,6 @@ pub fn load(conn: &mut DbConnection) -> AppResult<bool> {
     crate::content::demo::load(conn)?;
     crate::sites::demo::load(conn, &ids, &hash)?;
     crate::discovery::demo::load(conn, &ids)?;
+    crate::helpline::demo::load(conn, &ids, &hash)?;
     Ok(true)
 }

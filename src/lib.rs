@@ -13,6 +13,7 @@ pub mod demo;
 pub mod discovery;
 pub mod error;
 pub mod gateway;
+pub mod helpline;
 pub mod imports;
 pub mod jobs;
 pub mod mail;

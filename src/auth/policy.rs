@@ -52,6 +52,13 @@ pub struct DiscoveryRequestRef {
     pub school_id: String,
 }
 
+/// What the policy needs to know of a request to the information line.
+#[derive(Clone, Debug)]
+pub struct HelplineRef {
+    /// The information partner it is routed to, if any.
+    pub partner_id: Option<String>,
+}
+
 #[derive(Clone, Debug)]
 pub enum Action<'a> {
     /// See a candidate's profile and CV (the candidate; validated recruiters and training
@@ -156,6 +163,18 @@ pub enum Action<'a> {
     AnswerDiscoveryRequest(&'a DiscoveryRequestRef),
     /// Accept a proposed date, record attendance (the school's teachers).
     FollowDiscoveryRequest(&'a DiscoveryRequestRef),
+    /// Work the information line: log calls, answer, route, close, reopen, topics, figures
+    /// (information officers).
+    WorkHelpline,
+    /// See the list of requests: officers all of them, partner responders those routed to
+    /// their organisation.
+    ViewHelplineQueue,
+    /// See one request (officers; the responders of the partner it is routed to).
+    ViewHelplineRequest(&'a HelplineRef),
+    /// Answer a request routed to one's organisation (partner responders).
+    AnswerHelplineAsPartner(&'a HelplineRef),
+    /// Choose which information officers receive escalations (regional administrators).
+    ManageHelplineSupervisors,
 }
 
 fn same_org(user: &CurrentUser, org: &OrgRef) -> bool {
@@ -339,7 +358,19 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
             user.role == Role::Teacher
                 && user.organisation_id.as_deref() == Some(r.school_id.as_str())
         }
-        Action::AdministerAccounts
+        Action::WorkHelpline => user.role == Role::InfoOfficer,
+        Action::ViewHelplineQueue => {
+            user.role == Role::InfoOfficer
+                || (user.role == Role::PartnerResponder && user.organisation_id.is_some())
+        }
+        Action::ViewHelplineRequest(r) | Action::AnswerHelplineAsPartner(r) => {
+            (user.role == Role::InfoOfficer && matches!(action, Action::ViewHelplineRequest(_)))
+                || (user.role == Role::PartnerResponder
+                    && user.organisation_id.is_some()
+                    && user.organisation_id == r.partner_id)
+        }
+        Action::ManageHelplineSupervisors
+        | Action::AdministerAccounts
         | Action::ViewAllImports
         | Action::ManageOrganisations
         | Action::ViewOperations

@@ -935,3 +935,102 @@ diesel::allow_tables_to_appear_in_same_query!(sites, organisations);
 diesel::allow_tables_to_appear_in_same_query!(sites, communes);
 diesel::allow_tables_to_appear_in_same_query!(discovery_actions, organisations);
 diesel::allow_tables_to_appear_in_same_query!(discovery_actions, communes);
+
+// ---- Information line (Cap Info) ----
+
+diesel::table! {
+    helpline_topics (code) {
+        code -> Text,
+        label -> Text,
+        position -> Integer,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    helpline_requests (id) {
+        id -> Text,
+        reference -> Text,
+        channel -> Text,
+        status -> Text,
+        topic -> Text,
+        caller_kind -> Text,
+        age_band -> Text,
+        situation -> Text,
+        requester_name -> Nullable<Text>,
+        requester_email -> Nullable<Text>,
+        requester_phone -> Nullable<Text>,
+        subject -> Text,
+        question -> Text,
+        partner_id -> Nullable<Text>,
+        officer_id -> Nullable<Text>,
+        received_at -> Timestamp,
+        clock_started_at -> Timestamp,
+        paused_since -> Nullable<Timestamp>,
+        paused_seconds -> BigInt,
+        first_response_at -> Nullable<Timestamp>,
+        first_response_seconds -> Nullable<BigInt>,
+        first_response_by -> Nullable<Text>,
+        first_response_partner_id -> Nullable<Text>,
+        reminded_at -> Nullable<Timestamp>,
+        escalated_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    helpline_events (id) {
+        id -> Text,
+        request_id -> Text,
+        kind -> Text,
+        body -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        organisation_id -> Nullable<Text>,
+        message_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    helpline_links (token_hash) {
+        token_hash -> Text,
+        request_id -> Text,
+        partner_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    helpline_submissions (id) {
+        id -> Text,
+        ip -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    helpline_supervisors (user_id) {
+        user_id -> Text,
+    }
+}
+
+diesel::joinable!(helpline_events -> helpline_requests (request_id));
+diesel::joinable!(helpline_links -> helpline_requests (request_id));
+diesel::joinable!(helpline_requests -> helpline_topics (topic));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    helpline_topics,
+    helpline_requests,
+    helpline_events,
+    helpline_links,
+    helpline_submissions,
+    helpline_supervisors,
+);
+diesel::allow_tables_to_appear_in_same_query!(helpline_requests, organisations);
+diesel::allow_tables_to_appear_in_same_query!(helpline_topics, organisations);
+diesel::allow_tables_to_appear_in_same_query!(helpline_events, users);
+diesel::allow_tables_to_appear_in_same_query!(helpline_events, organisations);
+diesel::allow_tables_to_appear_in_same_query!(helpline_supervisors, users);

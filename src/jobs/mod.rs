@@ -25,6 +25,8 @@ const SCHEDULES: &[(&str, i64)] = &[
     ("prescriptions.remind", 86400),
     ("prescriptions.purge", 86400),
     ("basket.digest", 86400),
+    ("helpline.maildir", 60),
+    ("helpline.remind", 900),
 ];
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -225,6 +227,31 @@ async fn dispatch(app: &AppState, job: &Job) -> anyhow::Result<()> {
                 crate::candidates::service::remove_cv_file(&app.config.data_dir, Some(&file));
             }
             tracing::info!(warned, erased, "inactive candidates");
+            Ok(())
+        }
+        "helpline.maildir" => {
+            let root = crate::helpline::intake::maildir(&app.config);
+            let report = crate::helpline::intake::poll(app, &root).await?;
+            if report != Default::default() {
+                tracing::info!(?report, "information line mailbox");
+            }
+            Ok(())
+        }
+        "helpline.remind" => {
+            let base = app.config.base_url();
+            let hours = app.config.helpline_hours;
+            let (reminded, escalated) = app
+                .db
+                .tx(move |conn| {
+                    crate::helpline::service::remind_and_escalate(
+                        conn,
+                        &hours,
+                        &base,
+                        crate::db::now(),
+                    )
+                })
+                .await?;
+            tracing::info!(reminded, escalated, "information line reminders");
             Ok(())
         }
         other => anyhow::bail!("unknown job kind {other:?}"),

@@ -264,6 +264,44 @@ async fn dashboard(
             },
         });
     }
+    if allows(&me, &Action::ViewHelplineQueue) {
+        let who = me.clone();
+        let hours = state.config.helpline_hours;
+        let rows = state
+            .db
+            .run(move |conn| {
+                crate::helpline::stats::rows(
+                    conn,
+                    &who,
+                    &crate::helpline::stats::Filter::default(),
+                    &hours,
+                    crate::db::now(),
+                )
+            })
+            .await?;
+        let open = rows
+            .iter()
+            .filter(|r| {
+                crate::helpline::model::Status::parse(&r.status).is_some_and(|s| s.awaits_answer())
+            })
+            .count();
+        let overdue = rows.iter().filter(|r| r.overdue).count();
+        tiles.push(Tile {
+            href: if me.role == Role::PartnerResponder {
+                "/cap-info/partenaire"
+            } else {
+                "/cap-info"
+            },
+            title: if me.role == Role::PartnerResponder {
+                "Demandes transmises par Cap Info"
+            } else {
+                "Cap Info – ligne d’information"
+            },
+            text: format!(
+                "{open} demande(s) en attente de réponse, dont {overdue} au-delà de 48 h ouvrées."
+            ),
+        });
+    }
     if allows(&me, &Action::UseGateway) {
         tiles.push(Tile {
             href: "/passerelle-france-travail",

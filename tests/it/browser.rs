@@ -1047,3 +1047,133 @@ async fn sites_and_discovery_journey_is_accessible() {
         problems.join("\n")
     );
 }
+
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "browser suite NOT RUN: set PASSERELLE_TEST_BROWSER=1 (needs chromium, chromium-driver, axe-core)"
+)]
+async fn information_line_journey_is_accessible() {
+    let server = server().await;
+    let b = browser(true).await;
+    let c = &b.client;
+    let base = &server.base;
+    let mut problems = Vec::new();
+    // A visitor asks a question without an account.
+    problems.extend(check_page(c, &format!("{base}/question"), "helpline-public-form").await);
+    fill(
+        c,
+        "question",
+        "Comment financer un CAP Pâtissier en reconversion ?",
+    )
+    .await;
+    c.find(Locator::Css("#topic option[value=career_change]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(c, "email", "soizic@exemple.fr").await;
+    c.find(Locator::Css("main form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(c, "Votre question est bien envoyée").await;
+
+    // The officer logs a call with the keyboard-friendly form, then routes it.
+    login(c, base, "info_officer@demo.passerelle.test").await;
+    problems.extend(check_page(c, &format!("{base}/cap-info"), "helpline-queue").await);
+    problems.extend(check_page(c, &format!("{base}/cap-info/appel"), "helpline-call-form").await);
+    c.find(Locator::Css("#age_band option[value='26_44']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#topic option[value=funding]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(
+        c,
+        "question",
+        "Salarié, puis-je financer une formation de cariste avec mon CPF ?",
+    )
+    .await;
+    c.find(Locator::Css("main form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(c, "L’appel est enregistré sous la référence").await;
+    let request_url = c.current_url().await.unwrap().to_string();
+    problems.extend(check_page(c, &request_url, "helpline-request-officer").await);
+    c.find(Locator::XPath(
+        "//select[@id='partner_id']/option[text()='Transitions Pro Bretagne']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.find(Locator::Css("form[action$='/orientation'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(c, "La demande est transmise au partenaire").await;
+    problems.extend(check_page(c, &format!("{base}/cap-info/reglages"), "helpline-settings").await);
+    logout(c, base).await;
+
+    // The partner answers through the e-mailed link, without logging in.
+    let link = server
+        .app
+        .last_mail_to("partner_responder@demo.passerelle.test")
+        .await
+        .link();
+    problems.extend(check_page(c, &format!("{base}{link}"), "helpline-magic-link").await);
+    fill(
+        c,
+        "body",
+        "Oui, le CPF finance le CACES ; voyez aussi un projet de transition professionnelle.",
+    )
+    .await;
+    c.find(Locator::Css("main form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(c, "votre réponse est envoyée au demandeur").await;
+
+    // The partner's space and the figures.
+    login(c, base, "partner_responder@demo.passerelle.test").await;
+    problems.extend(
+        check_page(
+            c,
+            &format!("{base}/cap-info/partenaire"),
+            "helpline-partner-space",
+        )
+        .await,
+    );
+    logout(c, base).await;
+    login(c, base, "info_officer@demo.passerelle.test").await;
+    c.goto(&request_url).await.unwrap();
+    wait_for_text(c, "Répondue par le partenaire").await;
+    problems.extend(check_page(c, &format!("{base}/cap-info/chiffres"), "helpline-figures").await);
+    let figures = wait_for_text(c, "Transitions Pro Bretagne").await;
+    assert!(figures.contains("Respect des 48 h ouvrées par partenaire"));
+    b.client.clone().close().await.unwrap();
+    let _ = server.stop.send(true);
+    assert!(
+        problems.is_empty(),
+        "accessibility problems:\n{}",
+        problems.join("\n")
+    );
+}

@@ -14,6 +14,7 @@ mod content;
 mod discovery;
 mod ftps;
 mod gateway;
+mod helpline;
 mod imports;
 mod offers;
 mod operations;

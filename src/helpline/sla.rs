@@ -1,0 +1,345 @@
+//! The 48-hour promise, counted in business hours: opening hours (9:00–17:00 by default,
+//! Europe/Paris) on working days (Monday to Friday, French public holidays excluded, see
+//! [`crate::prescriptions::calendar`]). The clock pauses while the line waits for the
+//! requester. Everything here is pure: times are UTC `NaiveDateTime`, "now" is a parameter.
+
+use chrono::{Days, Duration, NaiveDate, NaiveDateTime, NaiveTime};
+
+use crate::prescriptions::calendar;
+
+/// Business seconds a request may wait for its answer.
+pub const TARGET_SECONDS: i64 = 48 * 3600;
+/// Business seconds after which whoever holds the request is reminded.
+pub const REMINDER_SECONDS: i64 = 24 * 3600;
+
+/// Daily opening hours of the line, in Paris local time, on working days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BusinessHours {
+    pub open: NaiveTime,
+    pub close: NaiveTime,
+}
+
+impl Default for BusinessHours {
+    fn default() -> Self {
+        Self {
+            open: NaiveTime::from_hms_opt(9, 0, 0).expect("valid time"),
+            close: NaiveTime::from_hms_opt(17, 0, 0).expect("valid time"),
+        }
+    }
+}
+
+impl std::str::FromStr for BusinessHours {
+    type Err = String;
+
+    /// `09:00-17:00`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let invalid = || {
+            format!(
+                "horaires invalides « {s} » : écrivez OUVERTURE-FERMETURE, par exemple 09:00-17:00"
+            )
+        };
+        let (open, close) = s.trim().split_once('-').ok_or_else(invalid)?;
+        let parse = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| invalid());
+        let (open, close) = (parse(open)?, parse(close)?);
+        if open >= close {
+            return Err(invalid());
+        }
+        Ok(Self { open, close })
+    }
+}
+
+impl std::fmt::Display for BusinessHours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}-{}",
+            self.open.format("%H:%M"),
+            self.close.format("%H:%M")
+        )
+    }
+}
+
+fn offset(utc: NaiveDateTime) -> Duration {
+    Duration::hours(crate::web::paris_offset_hours(&utc.and_utc()))
+}
+
+/// Paris local time of a UTC instant.
+pub fn to_paris(utc: NaiveDateTime) -> NaiveDateTime {
+    utc + offset(utc)
+}
+
+/// UTC instant of a Paris local time (opening hours never fall in a clock change).
+pub fn from_paris(local: NaiveDateTime) -> NaiveDateTime {
+    for hours in [2, 1] {
+        let utc = local - Duration::hours(hours);
+        if to_paris(utc) == local {
+            return utc;
+        }
+    }
+    local - Duration::hours(1)
+}
+
+impl BusinessHours {
+    /// The opening window of a local day, if it is a working day.
+    fn window(&self, day: NaiveDate) -> Option<(NaiveDateTime, NaiveDateTime)> {
+        calendar::is_working_day(day).then(|| (day.and_time(self.open), day.and_time(self.close)))
+    }
+
+    /// Business seconds between two instants (0 when `to` is not after `from`).
+    pub fn seconds_between(&self, from: NaiveDateTime, to: NaiveDateTime) -> i64 {
+        if to <= from {
+            return 0;
+        }
+        let (from, to) = (to_paris(from), to_paris(to));
+        let mut total = 0;
+        let mut day = from.date();
+        while day <= to.date() {
+            if let Some((open, close)) = self.window(day) {
+                let start = open.max(from);
+                let end = close.min(to);
+                if end > start {
+                    total += (end - start).num_seconds();
+                }
+            }
+            day = day + Days::new(1);
+        }
+        total
+    }
+
+    /// The instant at which `seconds` business seconds have passed since `from`.
+    pub fn add_seconds(&self, from: NaiveDateTime, seconds: i64) -> NaiveDateTime {
+        let local = to_paris(from);
+        let mut remaining = seconds.max(0);
+        let mut day = local.date();
+        // Ten years of days at most: the loop always ends.
+        for _ in 0..3660 {
+            if let Some((open, close)) = self.window(day) {
+                let start = open.max(local);
+                if close > start {
+                    let available = (close - start).num_seconds();
+                    if remaining <= available {
+                        return from_paris(start + Duration::seconds(remaining));
+                    }
+                    remaining -= available;
+                }
+            }
+            day = day + Days::new(1);
+        }
+        from_paris(local + Duration::seconds(remaining))
+    }
+}
+
+/// Where a request's clock stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clock {
+    /// Business seconds counted so far, pauses excluded.
+    pub elapsed: i64,
+    /// When the 48 hours run out; none while paused.
+    pub due_at: Option<NaiveDateTime>,
+    pub paused: bool,
+}
+
+impl Clock {
+    pub fn overdue(&self) -> bool {
+        self.elapsed >= TARGET_SECONDS
+    }
+}
+
+/// The clock of a request started at `started`, having spent `paused_seconds` business
+/// seconds in closed pauses, paused since `paused_since` if it waits for the requester now.
+pub fn clock(
+    hours: &BusinessHours,
+    started: NaiveDateTime,
+    paused_seconds: i64,
+    paused_since: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> Clock {
+    match paused_since {
+        Some(since) => Clock {
+            elapsed: (hours.seconds_between(started, since.min(now)) - paused_seconds).max(0),
+            due_at: None,
+            paused: true,
+        },
+        None => Clock {
+            elapsed: (hours.seconds_between(started, now) - paused_seconds).max(0),
+            due_at: Some(hours.add_seconds(started, TARGET_SECONDS + paused_seconds)),
+            paused: false,
+        },
+    }
+}
+
+/// "12 h 30", for people.
+pub fn hours_fr(seconds: i64) -> String {
+    let minutes = seconds.max(0) / 60;
+    let (h, m) = (minutes / 60, minutes % 60);
+    if m == 0 {
+        format!("{h} h")
+    } else {
+        format!("{h} h {m:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Paris local time, as UTC.
+    fn paris(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> NaiveDateTime {
+        from_paris(
+            NaiveDate::from_ymd_opt(y, mo, d)
+                .unwrap()
+                .and_hms_opt(h, mi, 0)
+                .unwrap(),
+        )
+    }
+
+    #[test]
+    fn paris_time_follows_summer_time() {
+        let winter = paris(2026, 1, 12, 9, 0);
+        assert_eq!(winter.format("%H:%M").to_string(), "08:00");
+        let summer = paris(2026, 7, 13, 9, 0);
+        assert_eq!(summer.format("%H:%M").to_string(), "07:00");
+        assert_eq!(to_paris(summer), summer + Duration::hours(2));
+    }
+
+    #[test]
+    fn hours_parse() {
+        let h: BusinessHours = "08:30-18:00".parse().unwrap();
+        assert_eq!(h.to_string(), "08:30-18:00");
+        assert!("18:00-08:00".parse::<BusinessHours>().is_err());
+        assert!("9h-17h".parse::<BusinessHours>().is_err());
+        assert_eq!(BusinessHours::default().to_string(), "09:00-17:00");
+    }
+
+    #[test]
+    fn within_one_day() {
+        let h = BusinessHours::default();
+        // Monday 9 March 2026, 10:00 → 15:30.
+        assert_eq!(
+            h.seconds_between(paris(2026, 3, 9, 10, 0), paris(2026, 3, 9, 15, 30)),
+            5 * 3600 + 1800
+        );
+        // Before opening and after closing count nothing.
+        assert_eq!(
+            h.seconds_between(paris(2026, 3, 9, 6, 0), paris(2026, 3, 9, 20, 0)),
+            8 * 3600
+        );
+        assert_eq!(
+            h.seconds_between(paris(2026, 3, 9, 18, 0), paris(2026, 3, 10, 8, 0)),
+            0
+        );
+        // Backwards: nothing.
+        assert_eq!(
+            h.seconds_between(paris(2026, 3, 9, 15, 0), paris(2026, 3, 9, 10, 0)),
+            0
+        );
+    }
+
+    #[test]
+    fn weekend_counts_nothing() {
+        let h = BusinessHours::default();
+        // Friday 6 March 2026 16:00 → Monday 9 March 10:00: 1 h + 1 h.
+        assert_eq!(
+            h.seconds_between(paris(2026, 3, 6, 16, 0), paris(2026, 3, 9, 10, 0)),
+            2 * 3600
+        );
+        // 48 h from Friday 16:00: 1 h Friday, then 8 h × 5 (Mon–Fri) = 41 h, then 7 h
+        // on Monday 16 March: due at 16:00.
+        assert_eq!(
+            h.add_seconds(paris(2026, 3, 6, 16, 0), TARGET_SECONDS),
+            paris(2026, 3, 16, 16, 0)
+        );
+        // A request left on Saturday starts counting on Monday at opening.
+        assert_eq!(
+            h.add_seconds(paris(2026, 3, 7, 11, 0), 3600),
+            paris(2026, 3, 9, 10, 0)
+        );
+        assert_eq!(
+            h.add_seconds(paris(2026, 3, 7, 11, 0), 0),
+            paris(2026, 3, 9, 9, 0)
+        );
+    }
+
+    #[test]
+    fn french_holidays_count_nothing() {
+        let h = BusinessHours::default();
+        // Wednesday 13 May 2026 16:00, Ascension on Thursday 14: 1 h Wednesday, nothing
+        // Thursday, 8 h Friday 15, 32 h Monday 18 to Thursday 21: 41 h; Friday 22 gives the
+        // last 7 h, due at 16:00.
+        assert_eq!(
+            h.add_seconds(paris(2026, 5, 13, 16, 0), TARGET_SECONDS),
+            paris(2026, 5, 22, 16, 0)
+        );
+        assert_eq!(
+            h.seconds_between(paris(2026, 5, 13, 16, 0), paris(2026, 5, 15, 10, 0)),
+            2 * 3600
+        );
+        // Pentecost Monday 25 May: 22 May 16:00 → 26 May 10:00 is 1 h + 1 h.
+        assert_eq!(
+            h.seconds_between(paris(2026, 5, 22, 16, 0), paris(2026, 5, 26, 10, 0)),
+            2 * 3600
+        );
+        // Christmas 2026 is a Friday, 1 January 2027 too.
+        assert_eq!(
+            h.seconds_between(paris(2026, 12, 24, 9, 0), paris(2027, 1, 4, 9, 0)),
+            (1 + 4) * 8 * 3600
+        );
+    }
+
+    #[test]
+    fn add_and_between_agree() {
+        let h = BusinessHours::default();
+        let mut start = paris(2026, 3, 20, 7, 13);
+        for step in 0..200 {
+            for seconds in [1, 3600, 8 * 3600, TARGET_SECONDS, 100 * 3600 + 17] {
+                let end = h.add_seconds(start, seconds);
+                assert_eq!(
+                    h.seconds_between(start, end),
+                    seconds,
+                    "{start} + {seconds}"
+                );
+            }
+            start += Duration::minutes(97 + step);
+        }
+    }
+
+    #[test]
+    fn the_clock_pauses_while_waiting_for_the_requester() {
+        let h = BusinessHours::default();
+        let received = paris(2026, 3, 9, 10, 0); // Monday
+        // Not paused: Wednesday 11 at 12:00 → 7 + 8 + 3 = 18 h; due Tuesday 17 at 10:00
+        // (7 + 8 × 4 + 8 on Monday 16 = 47 h, then one hour).
+        let now = paris(2026, 3, 11, 12, 0);
+        let c = clock(&h, received, 0, None, now);
+        assert_eq!(c.elapsed, 18 * 3600);
+        assert_eq!(c.due_at, Some(paris(2026, 3, 17, 10, 0)));
+        assert!(!c.overdue());
+        // Paused since Monday 14:00: the clock stopped at 4 h and shows no due time.
+        let c = clock(&h, received, 0, Some(paris(2026, 3, 9, 14, 0)), now);
+        assert_eq!(
+            c,
+            Clock {
+                elapsed: 4 * 3600,
+                due_at: None,
+                paused: true
+            }
+        );
+        // Resumed after 11 business hours of pause: the due time moves by 11 h.
+        let c = clock(&h, received, 11 * 3600, None, now);
+        assert_eq!(c.elapsed, 7 * 3600);
+        assert_eq!(
+            c.due_at,
+            Some(h.add_seconds(received, TARGET_SECONDS + 11 * 3600))
+        );
+        assert_eq!(c.due_at, Some(paris(2026, 3, 18, 13, 0)));
+        // Overdue once 48 business hours have passed.
+        let late = clock(&h, received, 0, None, paris(2026, 3, 17, 10, 0));
+        assert!(late.overdue());
+    }
+
+    #[test]
+    fn durations_for_people() {
+        assert_eq!(hours_fr(48 * 3600), "48 h");
+        assert_eq!(hours_fr(90 * 60), "1 h 30");
+    }
+}
