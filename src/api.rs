@@ -22,7 +22,7 @@ use crate::error::AppResult;
 use crate::web::{Page, render};
 use crate::{
     AppState, applications, auth, basket, candidates, gateway, imports, offers, organisations,
-    prescriptions, referential, trainings, web,
+    partners, prescriptions, referential, trainings, web,
 };
 
 #[derive(OpenApi)]
@@ -47,6 +47,7 @@ use crate::{
         (name = "gateway", description = "Passerelle France Travail : offres à créer, modifier ou annuler chez France Travail"),
         (name = "trainings", description = "Catalogue des formations financées (LHÉO 2.3) : recherche de sessions, export LHÉO"),
         (name = "prescriptions", description = "Pré-inscriptions en formation : prescription, résultat de sélection, entrée, suivi et indicateurs"),
+        (name = "partners", description = "Partenaires : annuaire public, parcours d’adhésion, charte et signatures, renouvellements et cotisations"),
         (name = "operations", description = "Supervision"),
     )
 )]
@@ -77,6 +78,7 @@ pub fn openapi_and_api() -> (Router<AppState>, OpenApiDoc) {
         .nest("/api/v1", gateway::routes::api())
         .nest("/api/v1", trainings::routes::api())
         .nest("/api/v1", prescriptions::routes::api())
+        .nest("/api/v1", partners::routes::api())
         .routes(routes!(healthz))
         .split_for_parts()
 }
@@ -96,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .merge(gateway::routes::pages())
         .merge(trainings::routes::pages())
         .merge(prescriptions::routes::pages())
+        .merge(partners::routes::pages())
         .route("/api/openapi.json", get(openapi_json))
         .route("/api", get(api_page))
         .route("/metrics", get(metrics))

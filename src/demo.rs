@@ -481,5 +481,6 @@ pub fn load(conn: &mut DbConnection) -> AppResult<bool> {
             birth_date: None,
         },
     )?;
+    crate::partners::demo::load(conn, &ids)?;
     Ok(true)
 }

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod mail;
 pub mod offers;
 pub mod organisations;
+pub mod partners;
 pub mod prescriptions;
 pub mod referential;
 pub mod search;

@@ -25,6 +25,7 @@ const SCHEDULES: &[(&str, i64)] = &[
     ("prescriptions.remind", 86400),
     ("prescriptions.purge", 86400),
     ("basket.digest", 86400),
+    ("partners.remind", 86400),
 ];
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -212,6 +213,16 @@ async fn dispatch(app: &AppState, job: &Job) -> anyhow::Result<()> {
                 purged,
                 "prescribed people erased after two years without activity"
             );
+            Ok(())
+        }
+        "partners.remind" => {
+            let base = app.config.base_url();
+            let today = chrono::Utc::now().date_naive();
+            let items = app
+                .db
+                .tx(move |conn| crate::partners::service::send_reminders(conn, today, &base))
+                .await?;
+            tracing::info!(items, "partner governance reminders");
             Ok(())
         }
         "candidates.purge_inactive" => {

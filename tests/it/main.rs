@@ -16,6 +16,7 @@ mod imports;
 mod offers;
 mod operations;
 mod organisations;
+mod partners;
 mod policy;
 mod prescriptions;
 mod referential;
