@@ -131,7 +131,7 @@ pub fn directory(conn: &mut DbConnection, filter: &DirectoryFilter) -> AppResult
         let contacts = store::contacts(conn, &org.id)?;
         cards.push(public_card(&org, &profile, departments, &contacts));
     }
-    cards.sort_by(|a, b| crate::types::fold(&a.name).cmp(&crate::types::fold(&b.name)));
+    cards.sort_by_key(|c| crate::types::fold(&c.name));
     Ok(cards)
 }
 
@@ -509,7 +509,7 @@ pub fn admin_rows(
             listed: profile.listed,
         });
     }
-    rows.sort_by(|a, b| crate::types::fold(&a.name).cmp(&crate::types::fold(&b.name)));
+    rows.sort_by_key(|r| crate::types::fold(&r.name));
     Ok(rows)
 }
 
