@@ -22,7 +22,7 @@ use crate::error::AppResult;
 use crate::web::{Page, render};
 use crate::{
     AppState, applications, auth, basket, candidates, content, gateway, helpline, imports, offers,
-    organisations, prescriptions, programme, referential, reports, trainings, web,
+    organisations, partners, prescriptions, programme, referential, reports, trainings, web,
 };
 use crate::{discovery, sites};
 
@@ -54,6 +54,7 @@ use crate::{discovery, sites};
         (name = "sites", description = "Espaces Métiers : sites, journal des visites, expositions itinérantes, fréquentation"),
         (name = "discovery", description = "Cap sur les métiers : actions de découverte des entreprises et demandes des établissements"),
         (name = "helpline", description = "Ligne d’information Cap Info : appels, demandes, orientation vers les partenaires, réponses sous 48 h ouvrées et indicateurs"),
+        (name = "partners", description = "Partenaires : annuaire public, parcours d’adhésion, charte et signatures, renouvellements et cotisations"),
         (name = "operations", description = "Supervision"),
     )
 )]
@@ -90,6 +91,7 @@ pub fn openapi_and_api() -> (Router<AppState>, OpenApiDoc) {
         .nest("/api/v1", sites::routes::api())
         .nest("/api/v1", discovery::routes::api())
         .nest("/api/v1", helpline::routes::api())
+        .nest("/api/v1", partners::routes::api())
         .routes(routes!(healthz))
         .split_for_parts()
 }
@@ -115,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sites::routes::pages())
         .merge(discovery::routes::pages())
         .merge(helpline::routes::pages())
+        .merge(partners::routes::pages())
         .route("/api/openapi.json", get(openapi_json))
         .route("/api", get(api_page))
         .route("/metrics", get(metrics))

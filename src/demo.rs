@@ -486,5 +486,6 @@ pub fn load(conn: &mut DbConnection) -> AppResult<bool> {
     crate::sites::demo::load(conn, &ids, &hash)?;
     crate::discovery::demo::load(conn, &ids)?;
     crate::helpline::demo::load(conn, &ids, &hash)?;
+    crate::partners::demo::load(conn, &ids)?;
     Ok(true)
 }

@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod mail;
 pub mod offers;
 pub mod organisations;
+pub mod partners;
 pub mod prescriptions;
 pub mod programme;
 pub mod referential;

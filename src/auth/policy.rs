@@ -175,6 +175,18 @@ pub enum Action<'a> {
     AnswerHelplineAsPartner(&'a HelplineRef),
     /// Choose which information officers receive escalations (regional administrators).
     ManageHelplineSupervisors,
+    /// See a partner's restricted fields (SIRET, every contact), its onboarding checklist,
+    /// charter signatures and contributions (its own staff; the regional administrator).
+    ViewPartnerRestricted(&'a OrgRef),
+    /// Keep a partner's contacts and public description, choose its public contact (its
+    /// administrators; the regional administrator).
+    ManagePartnerCard(&'a OrgRef),
+    /// Sign the current charter version for the organisation (its administrators only: the
+    /// regional team never signs in a partner's place).
+    SignCharter(&'a OrgRef),
+    /// Keep the partner directory and governance: record onboarding steps, publish charter
+    /// versions, renewals and contributions (the regional administrator).
+    ManagePartners,
 }
 
 fn same_org(user: &CurrentUser, org: &OrgRef) -> bool {
@@ -195,6 +207,7 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                 | Action::DecidePrescription(_)
                 | Action::WithdrawPrescription(_)
                 | Action::WritePrescriptionMessage(_)
+                | Action::SignCharter(_)
                 | Action::EvaluateProgrammeSession { .. }
                 | Action::RequestDiscoveryAction
                 | Action::AnswerDiscoveryRequest(_)
@@ -369,7 +382,12 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                     && user.organisation_id.is_some()
                     && user.organisation_id == r.partner_id)
         }
+        Action::ViewPartnerRestricted(org) => same_org(user, org),
+        Action::ManagePartnerCard(org) | Action::SignCharter(org) => {
+            same_org(user, org) && user.is_org_admin
+        }
         Action::ManageHelplineSupervisors
+        | Action::ManagePartners
         | Action::AdministerAccounts
         | Action::ViewAllImports
         | Action::ManageOrganisations

@@ -1034,3 +1034,105 @@ diesel::allow_tables_to_appear_in_same_query!(helpline_topics, organisations);
 diesel::allow_tables_to_appear_in_same_query!(helpline_events, users);
 diesel::allow_tables_to_appear_in_same_query!(helpline_events, organisations);
 diesel::allow_tables_to_appear_in_same_query!(helpline_supervisors, users);
+
+diesel::table! {
+    partner_profiles (organisation_id) {
+        organisation_id -> Text,
+        platform_role -> Text,
+        website -> Nullable<Text>,
+        description -> Text,
+        listed -> Bool,
+        onboarding_started_on -> Date,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partner_contacts (id) {
+        id -> Text,
+        organisation_id -> Text,
+        name -> Text,
+        function -> Text,
+        email -> Text,
+        phone -> Nullable<Text>,
+        is_public -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partner_steps (organisation_id, step) {
+        organisation_id -> Text,
+        step -> Text,
+        done_on -> Date,
+        done_by -> Text,
+        note -> Nullable<Text>,
+        import_profile_id -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    charter_versions (id) {
+        id -> Text,
+        number -> Integer,
+        title -> Text,
+        body -> Text,
+        effective_on -> Date,
+        published_by -> Text,
+        published_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    charter_signatures (id) {
+        id -> Text,
+        version_id -> Text,
+        organisation_id -> Text,
+        user_id -> Text,
+        signed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partner_renewals (id) {
+        id -> Text,
+        organisation_id -> Text,
+        year -> Integer,
+        renewal_on -> Date,
+        requested_cents -> BigInt,
+        requested_on -> Date,
+        due_on -> Date,
+        paid_cents -> Nullable<BigInt>,
+        paid_on -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partner_reminders (item, sent_on) {
+        item -> Text,
+        sent_on -> Date,
+    }
+}
+
+diesel::joinable!(charter_signatures -> charter_versions (version_id));
+diesel::joinable!(partner_profiles -> organisations (organisation_id));
+diesel::joinable!(charter_signatures -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    partner_profiles,
+    partner_contacts,
+    partner_steps,
+    charter_versions,
+    charter_signatures,
+    partner_renewals,
+    partner_reminders,
+);
+diesel::allow_tables_to_appear_in_same_query!(partner_profiles, organisations);
+diesel::allow_tables_to_appear_in_same_query!(charter_signatures, users);
+diesel::allow_tables_to_appear_in_same_query!(charter_signatures, organisations);
+diesel::allow_tables_to_appear_in_same_query!(partner_steps, users);
+diesel::allow_tables_to_appear_in_same_query!(partner_profiles, organisation_departments);

@@ -27,6 +27,7 @@ const SCHEDULES: &[(&str, i64)] = &[
     ("basket.digest", 86400),
     ("helpline.maildir", 60),
     ("helpline.remind", 900),
+    ("partners.remind", 86400),
 ];
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -214,6 +215,16 @@ async fn dispatch(app: &AppState, job: &Job) -> anyhow::Result<()> {
                 purged,
                 "prescribed people erased after two years without activity"
             );
+            Ok(())
+        }
+        "partners.remind" => {
+            let base = app.config.base_url();
+            let today = chrono::Utc::now().date_naive();
+            let items = app
+                .db
+                .tx(move |conn| crate::partners::service::send_reminders(conn, today, &base))
+                .await?;
+            tracing::info!(items, "partner governance reminders");
             Ok(())
         }
         "candidates.purge_inactive" => {

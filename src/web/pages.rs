@@ -302,6 +302,26 @@ async fn dashboard(
             ),
         });
     }
+    if allows(&me, &Action::ManagePartners) {
+        tiles.push(Tile {
+            href: "/admin/partenaires",
+            title: "Partenaires et conventions",
+            text: "Parcours d’adhésion, charte et signatures, renouvellements et cotisations."
+                .into(),
+        });
+    } else if let Some(org) = me.organisation_id.clone() {
+        let partner = state
+            .db
+            .run(move |conn| crate::partners::store::profile(conn, &org))
+            .await?;
+        if partner.is_some() {
+            tiles.push(Tile {
+                href: "/ma-convention",
+                title: "Ma convention",
+                text: "Charte des partenaires, parcours d’adhésion et cotisations de votre organisation.".into(),
+            });
+        }
+    }
     if allows(&me, &Action::UseGateway) {
         tiles.push(Tile {
             href: "/passerelle-france-travail",

@@ -1177,3 +1177,83 @@ async fn information_line_journey_is_accessible() {
         problems.join("\n")
     );
 }
+
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "browser suite NOT RUN: set PASSERELLE_TEST_BROWSER=1 (needs chromium, chromium-driver, axe-core)"
+)]
+async fn partners_journey_is_accessible() {
+    let server = server().await;
+    let b = browser(true).await;
+    let c = &b.client;
+    let base = &server.base;
+    let mut problems = Vec::new();
+    // A visitor browses the directory and opens a partner's card.
+    problems.extend(check_page(c, &format!("{base}/partenaires"), "partners-directory").await);
+    c.goto(&format!("{base}/partenaires")).await.unwrap();
+    c.find(Locator::LinkText("CFA des métiers de Rennes"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let text = wait_for_text(c, "Rôle dans la plateforme").await;
+    assert!(text.contains("Gaëlle Le Meur") && !text.contains("Hervé Coat"));
+    let card_url = c.current_url().await.unwrap().to_string();
+    problems.extend(check_page(c, &card_url, "partner-card-public").await);
+
+    // The regional administrator: the list, a governance page, the charter versions.
+    login(c, base, "regional_admin@demo.passerelle.test").await;
+    problems.extend(check_page(c, &format!("{base}/admin/partenaires"), "partners-admin").await);
+    c.goto(&format!("{base}/admin/partenaires")).await.unwrap();
+    c.find(Locator::LinkText("Transitions Pro Bretagne"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(c, "Parcours d’adhésion").await;
+    let governance_url = c.current_url().await.unwrap().to_string();
+    c.find(Locator::Css("#step option[value=accounts_created]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(c, "note", "Comptes des répondants ouverts").await;
+    c.find(Locator::Css("form[action$='/etapes'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(c, "Étape « Comptes créés » enregistrée.").await;
+    problems.extend(check_page(c, &governance_url, "partner-governance").await);
+    problems.extend(check_page(c, &format!("{base}/admin/charte"), "partners-charter").await);
+    problems.extend(check_page(c, &card_url, "partner-card-admin").await);
+    logout(c, base).await;
+
+    // France Travail's administrator signs the new charter version on "Ma convention".
+    login(c, base, "prescriber@demo.passerelle.test").await;
+    c.goto(&format!("{base}/ma-convention")).await.unwrap();
+    wait_for_text(c, "Charte à signer de nouveau").await;
+    problems.extend(check_page(c, &format!("{base}/ma-convention"), "my-convention").await);
+    c.find(Locator::Css(
+        "form[action='/ma-convention/signature'] button",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_for_text(c, "la version 2 de la charte est signée").await;
+    problems.extend(check_page(c, &format!("{base}/ma-convention"), "my-convention-signed").await);
+    b.client.clone().close().await.unwrap();
+    let _ = server.stop.send(true);
+    assert!(
+        problems.is_empty(),
+        "accessibility problems:\n{}",
+        problems.join("\n")
+    );
+}

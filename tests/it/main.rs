@@ -19,6 +19,7 @@ mod imports;
 mod offers;
 mod operations;
 mod organisations;
+mod partners;
 mod policy;
 mod prescriptions;
 mod programme;

@@ -161,3 +161,50 @@ fn sites_and_discovery_table() {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
+
+#[test]
+fn partner_governance_actions() {
+    let centre = OrgRef {
+        id: "centre".into(),
+        kind: OrgKind::TrainingCentre,
+        departments: vec!["35".into()],
+    };
+    // (person, restricted fields, manage card, sign charter, manage partners)
+    let table = [
+        (
+            person(Role::TrainingStaff, Some("centre"), &["35"], true),
+            [1, 1, 1, 0],
+        ),
+        (
+            person(Role::TrainingStaff, Some("centre"), &["35"], false),
+            [1, 0, 0, 0],
+        ),
+        (
+            person(Role::TrainingStaff, Some("other"), &["35"], true),
+            [0, 0, 0, 0],
+        ),
+        (
+            person(Role::Prescriber, Some("agency"), &["35"], true),
+            [0, 0, 0, 0],
+        ),
+        (person(Role::Candidate, None, &[], false), [0, 0, 0, 0]),
+        (
+            person(Role::Editor, Some("operator"), &["35"], true),
+            [0, 0, 0, 0],
+        ),
+        (
+            person(Role::RegionalAdmin, Some("operator"), &[], true),
+            [1, 1, 0, 1],
+        ),
+    ];
+    for (who, want) in table {
+        let got = [
+            allows(&who, &Action::ViewPartnerRestricted(&centre)),
+            allows(&who, &Action::ManagePartnerCard(&centre)),
+            allows(&who, &Action::SignCharter(&centre)),
+            allows(&who, &Action::ManagePartners),
+        ];
+        let want = want.map(|w| w == 1);
+        assert_eq!(got, want, "{} of {:?}", who.role, who.organisation_id);
+    }
+}
