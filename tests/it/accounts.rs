@@ -229,7 +229,7 @@ async fn recruiter_company_waits_for_the_chamber(app: TestApp) {
     .assert_status(StatusCode::SEE_OTHER);
     let dashboard = c.get("/tableau-de-bord").await;
     assert!(
-        dashboard.contains("En attente de validation"),
+        dashboard.contains("Votre organisation est au statut « En attente de validation »"),
         "{}",
         dashboard.text
     );
@@ -303,7 +303,7 @@ async fn recruiter_company_waits_for_the_chamber(app: TestApp) {
     let mail = app.last_mail_to("paul@creperie-caradec.fr").await;
     assert_eq!(mail.subject, "Votre entreprise est validée");
     let dashboard = c.get("/tableau-de-bord").await;
-    assert!(!dashboard.contains("En attente de validation"));
+    assert!(!dashboard.contains("Votre organisation est au statut"));
     // Deciding twice is refused.
     officer.get("/validations").await;
     officer
