@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::profile::{FIELDS, ImportProfile, Mode, field};
 use super::read::{Row, Table, parse_date, parse_integer};
-use crate::db::schema::{communes, import_profiles, offers, rome_occupations};
+use crate::db::schema::{communes, delegations, import_profiles, offers, rome_occupations};
 use crate::db::{DbConnection, new_id, now};
 use crate::error::AppResult;
 use crate::offers::model::{ContractType, OfferStatus};
@@ -101,18 +101,27 @@ impl Columns {
     /// The value of a field in a row (the default when the cell is empty), and where it came
     /// from, for the report.
     fn get<'r>(&'r self, row: &'r Row, key: &'static str) -> (&'r str, String) {
-        let label = || field(key).map_or(key, |f| f.label).to_owned();
+        (self.value(row, key), self.column(key))
+    }
+
+    /// The value of a field in a row (the default when the cell is empty).
+    fn value<'r>(&'r self, row: &'r Row, key: &'static str) -> &'r str {
+        let default = || self.defaults.get(key).map_or("", String::as_str);
         match self.index.get(key) {
-            Some((i, header)) => {
+            Some((i, _)) => {
                 let value = row.get(*i);
-                if value.is_empty() {
-                    let default = self.defaults.get(key).map_or("", String::as_str);
-                    (default, header.clone())
-                } else {
-                    (value, header.clone())
-                }
+                if value.is_empty() { default() } else { value }
             }
-            None => (self.defaults.get(key).map_or("", String::as_str), label()),
+            None => default(),
+        }
+    }
+
+    /// Where the value of a field comes from, for the report: its column in the file, or the
+    /// field's name when it has none (the profile's default value).
+    fn column(&self, key: &'static str) -> String {
+        match self.index.get(key) {
+            Some((_, header)) => header.clone(),
+            None => field(key).map_or(key, |f| f.label).to_owned(),
         }
     }
 }
@@ -124,13 +133,22 @@ struct Lookups {
     communes: HashMap<String, String>,
     /// What a typed commune (name, postal code) resolved to, or why not.
     typed_communes: HashMap<String, Result<(String, String), String>>,
-    /// SIRET → company id (or why it cannot be used).
+    /// SIRET → company id (or why it cannot be used), for the employers met so far.
     companies: HashMap<String, Result<String, String>>,
+    /// The valid SIRETs of the file, read at once (a query per employer cost seconds on large
+    /// files): the organisation that already had it (or why it cannot be used), if any.
+    existing: HashMap<String, Option<Result<String, String>>>,
+    /// Companies that delegate their offers to the partner.
     delegated: HashSet<String>,
 }
 
 impl Lookups {
-    fn load(conn: &mut DbConnection) -> AppResult<Self> {
+    fn load(
+        conn: &mut DbConnection,
+        partner_id: &str,
+        columns: &Columns,
+        table: &Table,
+    ) -> AppResult<Self> {
         let rome = rome_occupations::table
             .select(rome_occupations::code)
             .load::<String>(conn)?
@@ -141,12 +159,36 @@ impl Lookups {
             .load::<(String, String)>(conn)?
             .into_iter()
             .collect();
+        // The valid SIRETs of the file (read as `check_row` reads them).
+        let sirets: HashSet<String> = table
+            .rows
+            .iter()
+            .filter_map(|row| Siret::parse(columns.value(row, "siret").trim()).ok())
+            .map(|siret| siret.as_str().to_owned())
+            .collect();
+        let sirets: Vec<String> = sirets.into_iter().collect();
+        let mut existing: HashMap<String, Option<Result<String, String>>> = HashMap::new();
+        for chunk in sirets.chunks(500) {
+            existing.extend(chunk.iter().map(|siret| (siret.clone(), None)));
+            for org in orgs::find_by_sirets(conn, chunk)? {
+                if let Some(siret) = org.siret.clone() {
+                    existing.insert(siret, Some(usable_company(org)));
+                }
+            }
+        }
+        let delegated = delegations::table
+            .filter(delegations::training_centre_id.eq(partner_id))
+            .select(delegations::company_id)
+            .load::<String>(conn)?
+            .into_iter()
+            .collect();
         Ok(Self {
             rome,
             communes,
             typed_communes: HashMap::new(),
             companies: HashMap::new(),
-            delegated: HashSet::new(),
+            existing,
+            delegated,
         })
     }
 
@@ -297,7 +339,7 @@ fn check_row(
 ) -> AppResult<Result<Content, Vec<Rejection>>> {
     let mut problems = Vec::new();
     let mut reject = |key: &'static str, value: &str, reason: String| {
-        let (_, column) = columns.get(row, key);
+        let column = columns.column(key);
         problems.push(Rejection {
             line: i32::try_from(row.line).unwrap_or(i32::MAX),
             reference: reference.to_owned(),
@@ -306,7 +348,7 @@ fn check_row(
             reason,
         });
     };
-    let text = |key: &'static str| columns.get(row, key).0.trim().to_owned();
+    let text = |key: &'static str| columns.value(row, key).trim().to_owned();
 
     let title = text("title");
     if title.is_empty() {
@@ -488,6 +530,15 @@ fn check_row(
     }
 }
 
+/// An existing organisation as the company of a row.
+fn usable_company(org: orgs::Organisation) -> Result<String, String> {
+    if org.kind() == OrgKind::Company {
+        Ok(org.id)
+    } else {
+        Err("Ce SIRET est celui d’un organisme qui n’est pas une entreprise.".to_owned())
+    }
+}
+
 /// The company of a row: known by its SIRET, or created for the partner (which then manages
 /// its offers by delegation).
 fn company(
@@ -500,33 +551,51 @@ fn company(
     if let Some(known) = lookups.companies.get(&siret) {
         return Ok(known.clone());
     }
-    let found = match orgs::find_by_siret(conn, &siret)? {
-        Some(org) if org.kind() != OrgKind::Company => {
-            Err("Ce SIRET est celui d’un organisme qui n’est pas une entreprise.".to_owned())
-        }
-        Some(org) => Ok(org.id),
+    let existing = match lookups.existing.remove(&siret) {
+        Some(read_before) => read_before,
+        None => orgs::find_by_siret(conn, &siret)?.map(usable_company),
+    };
+    let mut created = false;
+    let found = match existing {
+        Some(usable) => usable,
         None if content.company_name.is_empty() => Err(
             "Entreprise inconnue de Passerelle : indiquez sa raison sociale pour la créer."
                 .to_owned(),
         ),
-        None => Ok(orgs::create(
-            conn,
-            NewOrganisation {
-                kind: OrgKind::Company,
-                name: &content.company_name,
-                network: None,
-                siret: Some(&content.siret),
-                commune_insee: Some(&content.commune_insee),
-                status: OrgStatus::Active,
-                departments: std::slice::from_ref(&content.department),
-            },
-        )?),
+        None => {
+            created = true;
+            Ok(orgs::create(
+                conn,
+                NewOrganisation {
+                    kind: OrgKind::Company,
+                    name: &content.company_name,
+                    network: None,
+                    siret: Some(&content.siret),
+                    commune_insee: Some(&content.commune_insee),
+                    status: OrgStatus::Active,
+                    departments: std::slice::from_ref(&content.department),
+                },
+            )?)
+        }
     };
     if let Ok(company_id) = &found
         && company_id != partner_id
         && !lookups.delegated.contains(company_id)
     {
-        crate::offers::store::add_delegation(conn, company_id, partner_id)?;
+        if created {
+            // A company created just now delegates to nobody yet: no need to look.
+            crate::with_backend!(conn, c => {
+                diesel::insert_into(delegations::table)
+                    .values((
+                        delegations::company_id.eq(company_id),
+                        delegations::training_centre_id.eq(partner_id),
+                        delegations::created_at.eq(now()),
+                    ))
+                    .execute(c)
+            })?;
+        } else {
+            crate::offers::store::add_delegation(conn, company_id, partner_id)?;
+        }
         lookups.delegated.insert(company_id.clone());
     }
     lookups.companies.insert(siret, found.clone());
@@ -578,7 +647,7 @@ pub fn apply(
         Ok(c) => c,
         Err(m) => return Ok(Err(m)),
     };
-    let mut lookups = Lookups::load(conn)?;
+    let mut lookups = Lookups::load(conn, &profile.organisation_id, &columns, table)?;
     let mut known = known_offers(conn, &profile.id)?;
     let mut applied = Applied::default();
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -588,8 +657,7 @@ pub fn apply(
             progress(done)?;
         }
         applied.counts.received += 1;
-        let (reference, reference_column) = columns.get(row, "reference");
-        let reference = reference.trim().to_owned();
+        let reference = columns.value(row, "reference").trim().to_owned();
         let line = i32::try_from(row.line).unwrap_or(i32::MAX);
         let reject_row = |applied: &mut Applied, column: String, value: &str, reason: String| {
             applied.rejections.push(Rejection {
@@ -603,7 +671,7 @@ pub fn apply(
         if reference.is_empty() || reference.chars().count() > 100 {
             reject_row(
                 &mut applied,
-                reference_column,
+                columns.column("reference"),
                 &reference,
                 "Référence de l’offre manquante ou trop longue (100 caractères au plus) : c’est \
                  elle qui relie la ligne à l’offre publiée."
@@ -615,7 +683,7 @@ pub fn apply(
         if let Some(first) = seen.insert(reference.clone(), row.line) {
             reject_row(
                 &mut applied,
-                reference_column,
+                columns.column("reference"),
                 &reference,
                 format!("Référence déjà présente ligne {first} du fichier : la ligne est ignorée."),
             );
@@ -650,33 +718,38 @@ pub fn apply(
         match known.remove(&reference) {
             None => {
                 let id = new_id();
-                diesel::insert_into(offers::table)
-                    .values((
-                        offers::id.eq(&id),
-                        offers::company_id.eq(&company_id),
-                        offers::managed_by_id.eq(&profile.organisation_id),
-                        offers::title.eq(&content.title),
-                        offers::description.eq(&content.description),
-                        offers::rome_code.eq(&content.rome_code),
-                        offers::contract_type.eq(content.contract_type.as_str()),
-                        offers::level.eq(content.level),
-                        offers::training.eq(&content.training),
-                        offers::start_date.eq(content.start_date),
-                        offers::duration_months.eq(content.duration_months),
-                        offers::commune_insee.eq(&content.commune_insee),
-                        offers::department.eq(&content.department),
-                        offers::positions.eq(content.positions),
-                        offers::share_with_france_travail.eq(content.share_with_france_travail),
-                        offers::status.eq(reopened.as_str()),
-                        offers::published_at.eq(profile.trusted.then_some(at)),
-                        offers::moderated_at.eq(profile.trusted.then_some(at)),
-                        offers::created_at.eq(at),
-                        offers::updated_at.eq(at),
-                        offers::import_profile_id.eq(&profile.id),
-                        offers::partner_reference.eq(&reference),
-                        offers::import_digest.eq(&digest),
-                    ))
-                    .execute(conn)?;
+                // On the concrete connection: through `DbConnection` (`MultiConnection`),
+                // diesel renders the statement's SQL again at every execution.
+                crate::with_backend!(conn, c => {
+                    diesel::insert_into(offers::table)
+                        .values((
+                            offers::id.eq(&id),
+                            offers::company_id.eq(&company_id),
+                            offers::managed_by_id.eq(&profile.organisation_id),
+                            offers::title.eq(&content.title),
+                            offers::description.eq(&content.description),
+                            offers::rome_code.eq(&content.rome_code),
+                            offers::contract_type.eq(content.contract_type.as_str()),
+                            offers::level.eq(content.level),
+                            offers::training.eq(&content.training),
+                            offers::start_date.eq(content.start_date),
+                            offers::duration_months.eq(content.duration_months),
+                            offers::commune_insee.eq(&content.commune_insee),
+                            offers::department.eq(&content.department),
+                            offers::positions.eq(content.positions),
+                            offers::share_with_france_travail
+                                .eq(content.share_with_france_travail),
+                            offers::status.eq(reopened.as_str()),
+                            offers::published_at.eq(profile.trusted.then_some(at)),
+                            offers::moderated_at.eq(profile.trusted.then_some(at)),
+                            offers::created_at.eq(at),
+                            offers::updated_at.eq(at),
+                            offers::import_profile_id.eq(&profile.id),
+                            offers::partner_reference.eq(&reference),
+                            offers::import_digest.eq(&digest),
+                        ))
+                        .execute(c)
+                })?;
                 applied.counts.created += 1;
                 applied.changed.push(id);
             }

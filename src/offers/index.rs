@@ -18,6 +18,7 @@ type Row = (
     String,
     String,
     String,
+    String,
     i32,
     String,
     Option<f64>,
@@ -48,15 +49,18 @@ fn naf_by_rome(conn: &mut DbConnection) -> AppResult<HashMap<String, String>> {
     Ok(map)
 }
 
-/// Published offers with what the index needs (a macro: the query's type is unnameable).
-macro_rules! published_offers {
+/// Offers with their status and what the index needs (a macro: the query's type is
+/// unnameable). Callers filter by primary key and keep the published ones in Rust: a
+/// `status = 'published'` condition makes SQLite walk the status index, every published offer
+/// for each call, instead of looking the ids up.
+macro_rules! offers_with_status {
     () => {
         offers::table
             .inner_join(organisations::table.on(organisations::id.eq(offers::company_id)))
             .inner_join(communes::table)
-            .filter(offers::status.eq(OfferStatus::Published.as_str()))
             .select((
                 offers::id,
+                offers::status,
                 offers::title,
                 offers::description,
                 organisations::name,
@@ -74,9 +78,14 @@ macro_rules! published_offers {
     };
 }
 
+fn is_published(row: &Row) -> bool {
+    row.1 == OfferStatus::Published.as_str()
+}
+
 fn doc(row: Row, naf: &HashMap<String, String>) -> OfferDoc {
     let (
         id,
+        _status,
         title,
         description,
         company_name,
@@ -118,10 +127,14 @@ pub fn docs_for(
     ids: &[String],
 ) -> AppResult<(Vec<OfferDoc>, Vec<String>)> {
     let naf = naf_by_rome(conn)?;
-    let rows: Vec<Row> = published_offers!()
+    let rows: Vec<Row> = offers_with_status!()
         .filter(offers::id.eq_any(ids))
         .load(conn)?;
-    let docs: Vec<OfferDoc> = rows.into_iter().map(|r| doc(r, &naf)).collect();
+    let docs: Vec<OfferDoc> = rows
+        .into_iter()
+        .filter(is_published)
+        .map(|r| doc(r, &naf))
+        .collect();
     let found: std::collections::HashSet<&str> = docs.iter().map(|d| d.id.as_str()).collect();
     let gone = ids
         .iter()
@@ -139,14 +152,22 @@ pub fn all_docs(
     let naf = naf_by_rome(conn)?;
     let mut after = String::new();
     loop {
-        let rows: Vec<Row> = published_offers!()
+        // Pages of every offer in id order (the primary key), published ones kept.
+        let rows: Vec<Row> = offers_with_status!()
             .filter(offers::id.gt(&after))
             .order(offers::id)
             .limit(5000)
             .load(conn)?;
         let Some(last) = rows.last() else { break };
         after = last.0.clone();
-        each(rows.into_iter().map(|r| doc(r, &naf)).collect())?;
+        let docs: Vec<OfferDoc> = rows
+            .into_iter()
+            .filter(is_published)
+            .map(|r| doc(r, &naf))
+            .collect();
+        if !docs.is_empty() {
+            each(docs)?;
+        }
     }
     Ok(())
 }
