@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::CurrentUser;
 use crate::auth::policy::{Action, DiscoveryRequestRef, allows, authorize};
+use crate::auth::routes::parse_date_fr as parse_day;
 use crate::db::{DbConnection, is_unique_violation, new_id, now, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::offers::search::centre_and_radius;
@@ -44,10 +45,6 @@ string_enum! {
         Declined => "declined", "Déclinée";
         Done => "done", "Réalisée";
     }
-}
-
-pub fn parse_day(text: &str) -> Option<NaiveDate> {
-    crate::sites::service::parse_day(text)
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Serialize, utoipa::ToSchema)]

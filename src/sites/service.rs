@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::model::{AgeBand, EventKind, Referral, Topic, VisitSituation};
 use crate::auth::CurrentUser;
 use crate::auth::policy::{Action, allows};
+use crate::auth::routes::parse_date_fr as parse_day;
 use crate::db::{DbConnection, is_unique_violation, new_id, now, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::types::{EmailAddress, OrgKind, Role};
@@ -16,12 +17,6 @@ use crate::types::{EmailAddress, OrgKind, Role};
 pub const MAX_BOOKING_DAYS: i64 = 92;
 /// Most transport days before or after a booking.
 pub const MAX_TRANSPORT_DAYS: i32 = 7;
-
-pub fn parse_day(text: &str) -> Option<NaiveDate> {
-    let text = text.trim();
-    crate::auth::routes::parse_date_fr(text)
-        .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
-}
 
 #[derive(Clone, Debug, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = sites)]

@@ -83,12 +83,6 @@ pub struct Found {
     pub centre: Option<Centre>,
 }
 
-fn parse_day(text: &str) -> Option<NaiveDate> {
-    let text = text.trim();
-    crate::auth::routes::parse_date_fr(text)
-        .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
-}
-
 /// Statuses that hold a place in a session.
 pub const HOLDING_PLACE: &[&str] = &["accepted", "entered", "completed", "dropped_out"];
 
@@ -125,14 +119,14 @@ pub fn search(conn: &mut DbConnection, asked: &Asked) -> AppResult<Result<Found,
     let around = centre_and_radius(conn, &asked.commune, &asked.radius_km, &mut errors)?;
     let start_from = match asked.start_from.trim() {
         "" => None,
-        d => parse_day(d).or_else(|| {
+        d => crate::auth::routes::parse_date_fr(d).or_else(|| {
             errors.push("La date « à partir du » doit être au format JJ/MM/AAAA.".into());
             None
         }),
     };
     let start_to = match asked.start_to.trim() {
         "" => None,
-        d => parse_day(d).or_else(|| {
+        d => crate::auth::routes::parse_date_fr(d).or_else(|| {
             errors.push("La date « jusqu’au » doit être au format JJ/MM/AAAA.".into());
             None
         }),
