@@ -1136,3 +1136,21 @@ diesel::allow_tables_to_appear_in_same_query!(charter_signatures, users);
 diesel::allow_tables_to_appear_in_same_query!(charter_signatures, organisations);
 diesel::allow_tables_to_appear_in_same_query!(partner_steps, users);
 diesel::allow_tables_to_appear_in_same_query!(partner_profiles, organisation_departments);
+
+diesel::table! {
+    report_counts (metric, department, month, dim) {
+        metric -> Text,
+        department -> Text,
+        month -> Text,
+        dim -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    report_dirty (month, tx) {
+        month -> Text,
+        tx -> BigInt,
+        version -> BigInt,
+    }
+}

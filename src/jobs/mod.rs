@@ -28,6 +28,7 @@ const SCHEDULES: &[(&str, i64)] = &[
     ("helpline.maildir", 60),
     ("helpline.remind", 900),
     ("partners.remind", 86400),
+    ("reports.refresh", 60),
 ];
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -178,6 +179,11 @@ async fn dispatch(app: &AppState, job: &Job) -> anyhow::Result<()> {
         crate::imports::service::REINDEX_JOB => {
             let count = crate::imports::service::reindex_profile(app, job.payload.clone()).await?;
             tracing::info!(count, "imported offers reindexed");
+            Ok(())
+        }
+        "reports.refresh" => {
+            let months = app.db.run(crate::reports::rollup::refresh).await?;
+            tracing::info!(months, "report counts refreshed");
             Ok(())
         }
         "basket.digest" => {

@@ -3,12 +3,13 @@
 //! who signed up and people pre-registered on a training by an adviser. Where the data cannot
 //! answer, the cell says why instead of guessing.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 
 use super::indicators::Period;
+use super::rollup::{self, Area, Metric, age_on, paris_day};
 use super::table::{Cell, Table};
 use crate::auth::CurrentUser;
 use crate::db::{DbConnection, schema::*};
@@ -58,22 +59,11 @@ pub fn allowed(user: &CurrentUser) -> bool {
     Scope::of(user).is_ok()
 }
 
-fn paris_day(at: chrono::NaiveDateTime) -> NaiveDate {
-    // Midnight Paris of the UTC day, compared: a moment after it is on that day or the next.
-    let day = at.date();
-    let next = day.succ_opt().unwrap_or(day);
-    if at >= crate::web::paris_midnight_utc(next) {
-        next
-    } else {
-        day
-    }
-}
-
 fn beneficiaries(
     conn: &mut DbConnection,
     scope: &Scope,
     period: &Period,
-) -> AppResult<Vec<Person>> {
+) -> AppResult<Beneficiaries> {
     let (from, to) = period.utc_range();
     let mut people = Vec::new();
     // Candidates: the region's, or those who applied to a centre's offers.
@@ -83,8 +73,8 @@ fn beneficiaries(
         Option<NaiveDate>,
         Option<i32>,
     )> = match scope {
-        Scope::Agency(_) => Vec::new(),
-        Scope::Region | Scope::Centre(_) => {
+        Scope::Agency(_) | Scope::Region => Vec::new(),
+        Scope::Centre(_) => {
             let mut query = users::table
                 .left_join(candidate_profiles::table.on(candidate_profiles::user_id.eq(users::id)))
                 .filter(users::role.eq(Role::Candidate.as_str()))
@@ -146,11 +136,53 @@ fn beneficiaries(
             });
         }
     }
-    Ok(people)
+    let mut counted = Beneficiaries::default();
+    for p in &people {
+        counted.add(p);
+    }
+    if let Scope::Region = scope {
+        // The region's candidates: precomputed per month (see `rollup`).
+        for c in rollup::counts(conn, Metric::CandidateAge, Some(period), Area::Region)? {
+            let year = c.month.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
+            *counted.ages.entry((year, c.dim.parse().ok())).or_default() += c.n;
+            *counted.situations.entry(None).or_default() += c.n;
+            counted.total += c.n;
+        }
+        for (dim, n) in rollup::totals(conn, Metric::CandidateLevel, Some(period), Area::Region)? {
+            *counted.levels.entry(dim.parse().ok()).or_default() += n;
+        }
+    }
+    Ok(counted)
 }
 
-fn age_on(birth: NaiveDate, day: NaiveDate) -> u32 {
-    day.years_since(birth).unwrap_or(0)
+/// Beneficiaries counted as the annex tables need them.
+#[derive(Debug, Default)]
+struct Beneficiaries {
+    /// By year of entry and age at entry (`None`: unknown).
+    ages: BTreeMap<(i32, Option<u32>), i64>,
+    /// By training level (`None`: not given).
+    levels: BTreeMap<Option<i32>, i64>,
+    /// By situation (`None`: candidates, who do not declare one).
+    situations: HashMap<Option<String>, i64>,
+    total: i64,
+}
+
+impl Beneficiaries {
+    fn add(&mut self, p: &Person) {
+        let age = p.birth.map(|b| age_on(b, p.day));
+        *self.ages.entry((p.day.year(), age)).or_default() += 1;
+        *self.levels.entry(p.level).or_default() += 1;
+        *self.situations.entry(p.situation.clone()).or_default() += 1;
+        self.total += 1;
+    }
+
+    fn aged(&self, keep: impl Fn(i32, Option<u32>) -> bool) -> i64 {
+        self.ages
+            .iter()
+            .filter(|((year, age), _)| keep(*year, *age))
+            .map(|(_, n)| n)
+            .sum()
+    }
 }
 
 /// Old French training levels beside the national scale (3 = V … 7/8 = I).
@@ -168,7 +200,7 @@ fn old_level(level: i32) -> &'static str {
 /// The annex tables of a period, for a scope's beneficiaries.
 pub fn tables(conn: &mut DbConnection, scope: &Scope, period: &Period) -> AppResult<Vec<Table>> {
     let people = beneficiaries(conn, scope, period)?;
-    let total = people.len() as i64;
+    let total = people.total;
     let not_collected_sex = "le sexe n’est pas collecté par Passerelle";
 
     // 1. Beneficiaries entered per year: young people under 26 and adults.
@@ -184,15 +216,11 @@ pub fn tables(conn: &mut DbConnection, scope: &Scope, period: &Period) -> AppRes
         ],
     )
     .with_chart(4);
-    let years: std::collections::BTreeSet<i32> = people.iter().map(|p| p.day.year()).collect();
+    let years: std::collections::BTreeSet<i32> = people.ages.keys().map(|k| k.0).collect();
     for year in years {
-        let of_year: Vec<&Person> = people.iter().filter(|p| p.day.year() == year).collect();
-        let young = of_year
-            .iter()
-            .filter(|p| p.birth.is_some_and(|b| age_on(b, p.day) < 26))
-            .count() as i64;
-        let unknown = of_year.iter().filter(|p| p.birth.is_none()).count() as i64;
-        let n = of_year.len() as i64;
+        let young = people.aged(|y, age| y == year && age.is_some_and(|a| a < 26));
+        let unknown = people.aged(|y, age| y == year && age.is_none());
+        let n = people.aged(|y, _| y == year);
         per_year.push(vec![
             Cell::text(year.to_string()),
             Cell::Int(young),
@@ -219,16 +247,10 @@ pub fn tables(conn: &mut DbConnection, scope: &Scope, period: &Period) -> AppRes
     .with_chart(1)
     .with_note("Âge au jour de l’entrée ; « 18 à 25 ans » compte jusqu’à la veille des 26 ans.");
     for (label, lo, hi) in bands {
-        let n = people
-            .iter()
-            .filter(|p| {
-                p.birth
-                    .is_some_and(|b| (lo..=hi).contains(&age_on(b, p.day)))
-            })
-            .count() as i64;
+        let n = people.aged(|_, age| age.is_some_and(|a| (lo..=hi).contains(&a)));
         by_age.push(vec![Cell::text(label), Cell::Int(n), Cell::share(n, total)]);
     }
-    let unknown = people.iter().filter(|p| p.birth.is_none()).count() as i64;
+    let unknown = people.aged(|_, age| age.is_none());
     by_age.push(vec![
         Cell::text("âge inconnu"),
         Cell::Int(unknown),
@@ -236,8 +258,7 @@ pub fn tables(conn: &mut DbConnection, scope: &Scope, period: &Period) -> AppRes
     ]);
 
     // 3. By situation: only pre-registered people have one.
-    let with_situation = people.iter().filter(|p| p.situation.is_some()).count() as i64;
-    let candidates = total - with_situation;
+    let candidates = people.situations.get(&None).copied().unwrap_or(0);
     let mut by_situation = Table::new(
         "annexe-par-situation",
         "Bénéficiaires par situation",
@@ -262,9 +283,10 @@ pub fn tables(conn: &mut DbConnection, scope: &Scope, period: &Period) -> AppRes
             match code {
                 Some(code) => Cell::Int(
                     people
-                        .iter()
-                        .filter(|p| p.situation.as_deref() == Some(code))
-                        .count() as i64,
+                        .situations
+                        .get(&Some(code.to_owned()))
+                        .copied()
+                        .unwrap_or(0),
                 ),
                 None => Cell::missing("situation non collectée sous cette forme"),
             },
@@ -287,23 +309,25 @@ pub fn tables(conn: &mut DbConnection, scope: &Scope, period: &Period) -> AppRes
     )
     .with_chart(2);
     for level in 3..=8 {
-        let n = people.iter().filter(|p| p.level == Some(level)).count() as i64;
+        let n = people.levels.get(&Some(level)).copied().unwrap_or(0);
         by_level.push(vec![
             Cell::text(crate::offers::model::level_label(level)),
             Cell::text(old_level(level)),
             Cell::Int(n),
         ]);
     }
-    let below = people
+    let below: i64 = people
+        .levels
         .iter()
-        .filter(|p| p.level.is_some_and(|l| l < 3))
-        .count() as i64;
+        .filter(|(l, _)| l.is_some_and(|l| l < 3))
+        .map(|(_, n)| n)
+        .sum();
     by_level.push(vec![
         Cell::text("Sans diplôme ou niveau inférieur au CAP"),
         Cell::text("VI"),
         Cell::Int(below),
     ]);
-    let unknown = people.iter().filter(|p| p.level.is_none()).count() as i64;
+    let unknown = people.levels.get(&None).copied().unwrap_or(0);
     by_level.push(vec![
         Cell::text("Niveau non renseigné"),
         Cell::text("–"),

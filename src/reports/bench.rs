@@ -84,7 +84,7 @@ fn generate(path: &std::path::Path, args: &BenchArgs) -> anyhow::Result<(Vec<Str
     let now = crate::db::now();
     let start = now - Days::days(700);
     let moment = |rng: &mut StdRng| start + Days::seconds(rng.random_range(0..700 * 86_400));
-    conn.transaction(|conn| -> anyhow::Result<(Vec<String>, String)> {
+    let generated = conn.transaction(|conn| -> anyhow::Result<(Vec<String>, String)> {
         let mut companies = Vec::with_capacity(args.companies);
         for chunk in (0..args.companies).collect::<Vec<_>>().chunks(1000) {
             let rows: Vec<_> = chunk
@@ -196,11 +196,21 @@ fn generate(path: &std::path::Path, args: &BenchArgs) -> anyhow::Result<(Vec<Str
                 .values(occupations)
                 .execute(conn)?;
         }
+        let mut applied = std::collections::HashSet::new();
         for chunk in (0..args.applications).collect::<Vec<_>>().chunks(1000) {
             let rows: Vec<_> = chunk
                 .iter()
                 .map(|i| {
-                    let offer = rng.random_range(0..offer_ids.len());
+                    // One application per candidate and offer, as the product allows.
+                    let (offer, candidate) = loop {
+                        let pair = (
+                            rng.random_range(0..offer_ids.len()),
+                            rng.random_range(0..candidate_ids.len()),
+                        );
+                        if applied.insert(pair) {
+                            break pair;
+                        }
+                    };
                     let created = moment(&mut rng);
                     let answered = rng
                         .random_bool(0.6)
@@ -208,9 +218,7 @@ fn generate(path: &std::path::Path, args: &BenchArgs) -> anyhow::Result<(Vec<Str
                     (
                         applications::id.eq(format!("bench-app-{i:08}")),
                         applications::offer_id.eq(offer_ids[offer].clone()),
-                        applications::candidate_id.eq(Some(
-                            candidate_ids[rng.random_range(0..candidate_ids.len())].clone(),
-                        )),
+                        applications::candidate_id.eq(Some(candidate_ids[candidate].clone())),
                         applications::managed_by_id.eq(companies[offer % companies.len()].clone()),
                         applications::status.eq("sent"),
                         applications::first_answered_at.eq(answered),
@@ -228,7 +236,11 @@ fn generate(path: &std::path::Path, args: &BenchArgs) -> anyhow::Result<(Vec<Str
             communes.iter().map(|c| c.1.clone()).take(1).collect(),
             companies[0].clone(),
         ))
-    })
+    })?;
+    // One transaction wrote it all: fold the write-ahead log back, as SQLite does as it goes
+    // on a database written the usual way.
+    diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn)?;
+    Ok(generated)
 }
 
 pub async fn run(args: BenchArgs, mut config: Config) -> anyhow::Result<()> {
@@ -315,45 +327,111 @@ pub async fn run(args: BenchArgs, mut config: Config) -> anyhow::Result<()> {
             None,
         ),
     ];
-    let mut worst = Duration::ZERO;
-    for (period_name, period) in &periods {
-        for (name, who, department) in &people {
-            let (who, period, department) = (who.clone(), *period, department.clone());
-            let timed = Instant::now();
-            let tables = state
-                .db
-                .run(move |conn| indicators::for_user(conn, &who, &period, department.as_deref()))
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let elapsed = timed.elapsed();
-            worst = worst.max(elapsed);
-            writeln!(
-                out,
-                "dashboard {name:<30} {period_name:<22} {:>7.1} ms  ({} tables)",
-                elapsed.as_secs_f64() * 1000.0,
-                tables.len()
-            )?;
+    let time_dashboards = |label: &'static str, only_region: bool| {
+        let state = state.clone();
+        let people = people.clone();
+        async move {
+            let mut worst = Duration::ZERO;
+            println!("## {label}");
+            for (period_name, period) in &periods {
+                for (name, who, department) in &people {
+                    if only_region && (who.role != Role::RegionalAdmin || department.is_some()) {
+                        continue;
+                    }
+                    let (who, period, department) = (who.clone(), *period, department.clone());
+                    let timed = Instant::now();
+                    let tables = state
+                        .db
+                        .run(move |conn| {
+                            indicators::for_user(conn, &who, &period, department.as_deref())
+                        })
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let elapsed = timed.elapsed();
+                    worst = worst.max(elapsed);
+                    println!(
+                        "dashboard {name:<30} {period_name:<22} {:>7.1} ms  ({} tables)",
+                        elapsed.as_secs_f64() * 1000.0,
+                        tables.len()
+                    );
+                }
+                let period = *period;
+                let timed = Instant::now();
+                let tables = state
+                    .db
+                    .run(move |conn| {
+                        super::annex::tables(conn, &super::annex::Scope::Region, &period)
+                    })
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let elapsed = timed.elapsed();
+                worst = worst.max(elapsed);
+                println!(
+                    "annex     {:<30} {period_name:<22} {:>7.1} ms  ({} tables)",
+                    "region",
+                    elapsed.as_secs_f64() * 1000.0,
+                    tables.len()
+                );
+            }
+            anyhow::Ok(worst)
         }
-        let period = *period;
-        let timed = Instant::now();
-        let tables = state
-            .db
-            .run(move |conn| super::annex::tables(conn, &super::annex::Scope::Region, &period))
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let elapsed = timed.elapsed();
-        worst = worst.max(elapsed);
-        writeln!(
-            out,
-            "annex     {:<30} {period_name:<22} {:>7.1} ms  ({} tables)",
-            "region",
-            elapsed.as_secs_f64() * 1000.0,
-            tables.len()
-        )?;
-    }
+    };
+    // Before the first refresh every month is computed from the source tables.
+    let cold = time_dashboards(
+        "before the first refresh: every month from the source tables",
+        true,
+    )
+    .await?;
+    let timed = Instant::now();
+    let months = state
+        .db
+        .run(super::rollup::refresh)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     writeln!(
         out,
-        "slowest: {:.1} ms; target < {} ms: {}",
+        "## refresh job: {months} months stored in {:.1} s",
+        timed.elapsed().as_secs_f64()
+    )?;
+    let mut worst = time_dashboards("after the refresh", false).await?;
+    // A recruiter fills an offer of eight months ago: that month is computed again until
+    // the next refresh.
+    let old = crate::db::now() - Days::days(240);
+    state
+        .db
+        .run(move |conn| {
+            let id: String = offers::table
+                .filter(offers::created_at.lt(old))
+                .order(offers::created_at.desc())
+                .select(offers::id)
+                .first(conn)?;
+            diesel::update(offers::table.find(id))
+                .set(offers::status.eq("filled"))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    worst = worst.max(time_dashboards("one old month changed since the refresh", true).await?);
+    let timed = Instant::now();
+    let months = state
+        .db
+        .run(super::rollup::refresh)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    writeln!(
+        out,
+        "## refresh job again: {months} month(s) stored in {:.1} ms",
+        timed.elapsed().as_secs_f64() * 1000.0
+    )?;
+    writeln!(
+        out,
+        "before the first refresh, slowest: {:.1} ms (not a target: the job runs within a minute of start)",
+        cold.as_secs_f64() * 1000.0
+    )?;
+    writeln!(
+        out,
+        "after the refresh, slowest: {:.1} ms; target < {} ms: {}",
         worst.as_secs_f64() * 1000.0,
         TARGET.as_millis(),
         if worst < TARGET { "met" } else { "NOT MET" }

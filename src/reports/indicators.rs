@@ -7,6 +7,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
+use super::rollup::{self, Area, Metric};
 use super::table::{Cell, Table};
 use crate::auth::CurrentUser;
 use crate::db::{DbConnection, schema::*};
@@ -393,20 +394,14 @@ fn offers_by_department(
     period: &Period,
     departments: Option<&[String]>,
 ) -> AppResult<Table> {
-    let (from, to) = period.utc_range();
-    let mut query = offers::table
-        .filter(offers::created_at.ge(from))
-        .filter(offers::created_at.lt(to))
-        .group_by((offers::department, offers::status))
-        .select((offers::department, offers::status, count_star()))
-        .into_boxed();
-    if let Some(d) = departments {
-        query = query.filter(offers::department.eq_any(d.to_vec()));
-    }
-    let rows: Vec<(String, String, i64)> = query.load(conn)?;
+    let area = departments.map_or(Area::EachDepartment, Area::Departments);
     let mut by_dep: BTreeMap<String, HashMap<String, i64>> = BTreeMap::new();
-    for (dep, status, n) in rows {
-        *by_dep.entry(dep).or_default().entry(status).or_default() += n;
+    for c in rollup::counts(conn, Metric::OfferStatus, Some(period), area)? {
+        *by_dep
+            .entry(c.department)
+            .or_default()
+            .entry(c.dim)
+            .or_default() += c.n;
     }
     let mut columns = vec!["Département"];
     let statuses = [
@@ -445,17 +440,7 @@ fn offers_by_sector(
     period: &Period,
     departments: Option<&[String]>,
 ) -> AppResult<Table> {
-    let (from, to) = period.utc_range();
-    let mut query = offers::table
-        .filter(offers::created_at.ge(from))
-        .filter(offers::created_at.lt(to))
-        .group_by(offers::rome_code)
-        .select((offers::rome_code, count_star()))
-        .into_boxed();
-    if let Some(d) = departments {
-        query = query.filter(offers::department.eq_any(d.to_vec()));
-    }
-    let by_rome: Vec<(String, i64)> = query.load(conn)?;
+    let by_rome = rollup::totals(conn, Metric::OfferRome, Some(period), Area::of(departments))?;
     sector_table(
         conn,
         by_rome,
@@ -522,18 +507,7 @@ fn sector_table(
 
 /// Candidate profiles (CVs) by sector of their wished occupations.
 fn cvs_by_sector(conn: &mut DbConnection, departments: Option<&[String]>) -> AppResult<Table> {
-    let mut query = candidate_occupations::table
-        .inner_join(
-            candidate_profiles::table
-                .on(candidate_profiles::user_id.eq(candidate_occupations::user_id)),
-        )
-        .group_by(candidate_occupations::rome_code)
-        .select((candidate_occupations::rome_code, count_star()))
-        .into_boxed();
-    if let Some(d) = departments {
-        query = query.filter(candidate_profiles::department.eq_any(d.to_vec()));
-    }
-    let by_rome: Vec<(String, i64)> = query.load(conn)?;
+    let by_rome = rollup::totals(conn, Metric::CvRome, None, Area::of(departments))?;
     sector_table(
         conn,
         by_rome,
@@ -549,18 +523,12 @@ fn applications_by_domain(
     period: &Period,
     departments: Option<&[String]>,
 ) -> AppResult<Table> {
-    let (from, to) = period.utc_range();
-    let mut query = applications::table
-        .inner_join(offers::table)
-        .filter(applications::created_at.ge(from))
-        .filter(applications::created_at.lt(to))
-        .group_by(offers::rome_code)
-        .select((offers::rome_code, count_star()))
-        .into_boxed();
-    if let Some(d) = departments {
-        query = query.filter(offers::department.eq_any(d.to_vec()));
-    }
-    let rows: Vec<(String, i64)> = query.load(conn)?;
+    let rows = rollup::totals(
+        conn,
+        Metric::ApplicationRome,
+        Some(period),
+        Area::of(departments),
+    )?;
     let mut by_domain: BTreeMap<&'static str, i64> = BTreeMap::new();
     for (rome, n) in rows {
         *by_domain.entry(rome_domain(&rome)).or_default() += n;
@@ -577,9 +545,8 @@ fn applications_by_domain(
     Ok(table)
 }
 
-/// Age band of a person on a day.
-pub fn age_band(birth: NaiveDate, on: NaiveDate) -> &'static str {
-    let age = on.years_since(birth).unwrap_or(0);
+/// Dashboard age band of an age in whole years.
+pub fn age_band(age: u32) -> &'static str {
     match age {
         0..=15 => "moins de 16 ans",
         16..=17 => "16-17 ans",
@@ -589,29 +556,15 @@ pub fn age_band(birth: NaiveDate, on: NaiveDate) -> &'static str {
     }
 }
 
-/// Candidates (accounts created in the period) by age band and level reached.
+/// Candidates (accounts created in the period) by age band at registration and level reached.
 fn candidates_by_age_and_level(
     conn: &mut DbConnection,
     period: &Period,
     departments: Option<&[String]>,
 ) -> AppResult<Vec<Table>> {
-    let (from, to) = period.utc_range();
-    let mut query = users::table
-        .left_join(candidate_profiles::table.on(candidate_profiles::user_id.eq(users::id)))
-        .filter(users::role.eq(Role::Candidate.as_str()))
-        .filter(users::created_at.ge(from))
-        .filter(users::created_at.lt(to))
-        .select((
-            users::birth_date,
-            candidate_profiles::level_reached.nullable(),
-            candidate_profiles::department.nullable(),
-        ))
-        .into_boxed();
-    if let Some(d) = departments {
-        query = query.filter(candidate_profiles::department.eq_any(d.to_vec()));
-    }
-    let rows: Vec<(Option<NaiveDate>, Option<i32>, Option<String>)> = query.load(conn)?;
-    let on = period.to;
+    let area = Area::of(departments);
+    let ages = rollup::totals(conn, Metric::CandidateAge, Some(period), area)?;
+    let levels = rollup::totals(conn, Metric::CandidateLevel, Some(period), area)?;
     let bands = [
         "moins de 16 ans",
         "16-17 ans",
@@ -619,23 +572,37 @@ fn candidates_by_age_and_level(
         "26-44 ans",
         "45 ans et plus",
     ];
+    let mut by_band: HashMap<&str, i64> = HashMap::new();
+    let mut unknown = 0;
+    for (dim, n) in &ages {
+        match dim.parse::<u32>() {
+            Ok(age) => *by_band.entry(age_band(age)).or_default() += n,
+            Err(_) => unknown += n,
+        }
+    }
     let mut by_age = Table::new(
         "candidats-par-age",
         "Candidats inscrits sur la période, par tranche d’âge",
         &["Tranche d’âge", "Candidats"],
     )
-    .with_chart(1);
+    .with_chart(1)
+    .with_note("Âge au jour de l’inscription.");
     for band in bands {
-        let n = rows
-            .iter()
-            .filter(|r| r.0.is_some_and(|b| age_band(b, on) == band))
-            .count() as i64;
-        by_age.push(vec![Cell::text(band), Cell::Int(n)]);
+        by_age.push(vec![
+            Cell::text(band),
+            Cell::Int(by_band.get(band).copied().unwrap_or(0)),
+        ]);
     }
-    let unknown = rows.iter().filter(|r| r.0.is_none()).count() as i64;
     if unknown > 0 {
         by_age.push(vec![Cell::text("Âge non renseigné"), Cell::Int(unknown)]);
     }
+    let level_count = |wanted: &str| {
+        levels
+            .iter()
+            .filter(|(dim, _)| dim == wanted)
+            .map(|(_, n)| n)
+            .sum::<i64>()
+    };
     let mut by_level = Table::new(
         "candidats-par-niveau",
         "Candidats inscrits sur la période, par niveau atteint",
@@ -646,14 +613,15 @@ fn candidates_by_age_and_level(
         "Le sexe des candidats n’est pas collecté par Passerelle : aucun indicateur par sexe.",
     );
     for level in 3..=8 {
-        let n = rows.iter().filter(|r| r.1 == Some(level)).count() as i64;
         by_level.push(vec![
             Cell::text(crate::offers::model::level_label(level)),
-            Cell::Int(n),
+            Cell::Int(level_count(&level.to_string())),
         ]);
     }
-    let none = rows.iter().filter(|r| r.1.is_none()).count() as i64;
-    by_level.push(vec![Cell::text("Niveau non renseigné"), Cell::Int(none)]);
+    by_level.push(vec![
+        Cell::text("Niveau non renseigné"),
+        Cell::Int(level_count(rollup::UNKNOWN)),
+    ]);
     Ok(vec![by_age, by_level])
 }
 
@@ -800,12 +768,11 @@ mod tests {
 
     #[test]
     fn age_bands_and_medians() {
-        let on = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let born = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        assert_eq!(age_band(born(2010, 11, 24), on), "moins de 16 ans");
-        assert_eq!(age_band(born(2010, 11, 23), on), "16-17 ans");
-        assert_eq!(age_band(born(2000, 11, 24), on), "18-25 ans");
-        assert_eq!(age_band(born(2000, 11, 23), on), "26-44 ans");
+        assert_eq!(age_band(15), "moins de 16 ans");
+        assert_eq!(age_band(16), "16-17 ans");
+        assert_eq!(age_band(25), "18-25 ans");
+        assert_eq!(age_band(26), "26-44 ans");
+        assert_eq!(age_band(45), "45 ans et plus");
         assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
         assert_eq!(median(vec![4.0, 1.0]), Some(2.5));
         assert_eq!(median(vec![]), None);

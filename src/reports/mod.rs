@@ -7,5 +7,6 @@ pub mod bench;
 pub mod chart;
 pub mod export;
 pub mod indicators;
+pub mod rollup;
 pub mod routes;
 pub mod table;

@@ -12,6 +12,7 @@ both_backends!(
     each_home_shows_its_own_figures,
     tables_download_as_csv_and_xlsx,
     annex_tables_are_scoped_to_the_beneficiaries,
+    precomputed_counts_give_the_same_figures,
 );
 
 /// The value of a row (by its first cell) in a table (by key) of an API answer.
@@ -279,4 +280,151 @@ async fn annex_tables_are_scoped_to_the_beneficiaries(app: TestApp) {
     let csv = admin.get("/rapports/annexe/annexe-par-age.csv").await;
     // The region counts the demo candidate (18) too.
     assert!(csv.text.contains("18 à 25 ans;2;100"), "{}", csv.text);
+}
+
+/// Offer counts of a department's row in the region's "offers by department" table:
+/// (drafts, pending, total).
+fn department_counts(tables: &Value, department: &str) -> (i64, i64, i64) {
+    let table = tables["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == "offres-par-departement")
+        .unwrap();
+    table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[0] == format!("Département {department}"))
+        .map_or((0, 0, 0), |r| {
+            (
+                r[6].as_i64().unwrap(),
+                r[2].as_i64().unwrap(),
+                r[7].as_i64().unwrap(),
+            )
+        })
+}
+
+/// Whole months come from the precomputed counts once the refresh job has run, the rest from
+/// the source tables: the figures are the same either way, a second either side of Paris
+/// midnight at the end of a month too, and a change to a counted row shows at once.
+async fn precomputed_counts_give_the_same_figures(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
+    recruiter.get("/mes-offres/nouvelle").await;
+    // Drafts in Brest (29) created one second either side of the end of a Paris month.
+    let instants = [
+        "2025-12-31 22:59:59", // 23:59:59 in Paris (winter time): December
+        "2025-12-31 23:00:00", // January
+        "2026-03-31 21:59:59", // summer time: March
+        "2026-03-31 22:00:00", // April
+        "2026-10-31 22:59:59", // winter time again: October
+        "2026-10-31 23:00:00", // November
+    ];
+    let start = (chrono::Utc::now().date_naive() + chrono::Duration::days(60))
+        .format("%d/%m/%Y")
+        .to_string();
+    let mut ids = Vec::new();
+    for at in instants {
+        let r = recruiter
+            .post_form(
+                "/mes-offres",
+                &[
+                    ("title", "Apprenti·e mécanicien·ne"),
+                    ("rome", "I1604"),
+                    (
+                        "description",
+                        "Entretien et réparation de véhicules légers, aux côtés d’un mécanicien confirmé.",
+                    ),
+                    ("contract_type", "apprentissage"),
+                    ("level", "3"),
+                    ("training", "CAP Maintenance des véhicules"),
+                    ("duration_months", "24"),
+                    ("commune", "Brest"),
+                    ("positions", "1"),
+                    ("start_date", start.as_str()),
+                ],
+            )
+            .await;
+        r.assert_status(StatusCode::SEE_OTHER);
+        let id = r.location().rsplit('/').next().unwrap().to_owned();
+        let when = chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S").unwrap();
+        let offer = id.clone();
+        app.state
+            .db
+            .run(move |conn| passerelle::offers::store::backdate(conn, &offer, when))
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let periods = [
+        ("01/12/2025", "31/12/2025", 1),
+        ("01/01/2026", "31/01/2026", 1),
+        ("31/12/2025", "01/01/2026", 2),
+        ("01/03/2026", "31/03/2026", 1),
+        ("01/04/2026", "30/04/2026", 1),
+        ("01/04/2026", "31/10/2026", 2),
+        ("01/10/2026", "31/10/2026", 1),
+        ("01/11/2026", "30/11/2026", 1),
+        ("01/12/2025", "30/11/2026", 6),
+        ("02/01/2026", "30/03/2026", 0),
+    ];
+    let admin = "regional_admin@demo.passerelle.test";
+    let officer = "registration_officer@demo.passerelle.test";
+    let mut before = Vec::new();
+    for (from, to, drafts) in periods {
+        let query = format!("?du={from}&au={to}");
+        let region = dashboard(&app, admin, &query).await;
+        assert_eq!(
+            department_counts(&region, "29"),
+            (drafts, 0, drafts),
+            "{from}–{to}"
+        );
+        let brest = dashboard(&app, admin, &format!("{query}&departement=29")).await;
+        assert_eq!(department_counts(&brest, "29").0, drafts, "{from}–{to}");
+        let chamber = dashboard(&app, officer, &query).await;
+        before.push((query, region, brest, chamber));
+    }
+    let token = app.login_as(admin).await.new_api_token().await;
+    let annex = |query: String| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            app.client()
+                .api_get(&format!("/api/v1/reports/annex{query}"), &token)
+                .await
+                .json()
+        }
+    };
+    let annex_before = annex("?du=01/12/2025&au=30/11/2026".into()).await;
+
+    // The job stores every month; a second run finds nothing left to do.
+    let refresh = || app.state.db.run(passerelle::reports::rollup::refresh);
+    assert!(refresh().await.unwrap() >= 6);
+    assert_eq!(refresh().await.unwrap(), 0);
+    for (query, region, brest, chamber) in &before {
+        assert_eq!(&dashboard(&app, admin, query).await, region, "{query}");
+        assert_eq!(
+            &dashboard(&app, admin, &format!("{query}&departement=29")).await,
+            brest,
+            "{query}"
+        );
+        assert_eq!(&dashboard(&app, officer, query).await, chamber, "{query}");
+    }
+    assert_eq!(
+        annex("?du=01/12/2025&au=30/11/2026".into()).await,
+        annex_before
+    );
+
+    // Submitting the March draft moves it to "waiting for validation" at once, although
+    // March had been stored; the next refresh agrees.
+    recruiter
+        .post_form(&format!("/mes-offres/{}/soumettre", ids[2]), &[])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let march = "?du=01/03/2026&au=31/03/2026";
+    let region = dashboard(&app, admin, march).await;
+    assert_eq!(department_counts(&region, "29"), (0, 1, 1));
+    assert_eq!(refresh().await.unwrap(), 1);
+    assert_eq!(dashboard(&app, admin, march).await, region);
 }
