@@ -128,6 +128,12 @@ impl Db {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create folder {}", parent.display()))?;
         }
+        if let DatabaseUrl::Sqlite(_) = url {
+            // Switch a new file to WAL once, before the pool opens its connections side by
+            // side: the switch needs the file to itself ("database is locked" otherwise).
+            url.connect()
+                .with_context(|| format!("cannot open the {} database", url.backend_name()))?;
+        }
         let size = match url {
             DatabaseUrl::Sqlite(_) => 8,
             DatabaseUrl::Postgres(_) => 16,

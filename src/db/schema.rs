@@ -1151,6 +1151,5 @@ diesel::table! {
     report_dirty (month, tx) {
         month -> Text,
         tx -> BigInt,
-        version -> BigInt,
     }
 }

@@ -400,9 +400,11 @@ fn live(
 struct Overtaken;
 
 /// Recomputes every dirty month into `report_counts`; returns how many months it stored.
-/// Each month is one transaction: SQLite takes its write lock at the first statement, so no
-/// write can slip between the computation and the marks it clears; on PostgreSQL refreshes
-/// take turns on an advisory lock, and marks left by transactions not yet visible stay.
+/// Each month is one transaction. SQLite takes its write lock at the first statement, so no
+/// write can slip between the counting and the clearing of the marks. On PostgreSQL writers do
+/// not wait: each writing transaction leaves its own mark, the refresh clears only the marks it
+/// read before counting (a transaction not yet committed then leaves its mark for next time),
+/// and refreshes take turns on an advisory lock.
 pub fn refresh(conn: &mut DbConnection) -> AppResult<usize> {
     let mut months: Vec<String> = dirty_months(conn)?.into_iter().collect();
     months.sort();
@@ -420,9 +422,9 @@ pub fn refresh(conn: &mut DbConnection) -> AppResult<usize> {
             }
             diesel::delete(report_counts::table.filter(report_counts::month.eq(&month)))
                 .execute(conn)?;
-            let marks: Vec<(i64, i64)> = report_dirty::table
+            let marks: Vec<i64> = report_dirty::table
                 .filter(report_dirty::month.eq(&month))
-                .select((report_dirty::tx, report_dirty::version))
+                .select(report_dirty::tx)
                 .load(conn)?;
             let (from, to) = month_utc(first);
             let mut rows = Vec::new();
@@ -448,12 +450,11 @@ pub fn refresh(conn: &mut DbConnection) -> AppResult<usize> {
                     .execute(c))?;
             }
             let mut cleared = 0;
-            for (tx, version) in &marks {
+            for tx in &marks {
                 cleared += diesel::delete(
                     report_dirty::table
                         .filter(report_dirty::month.eq(&month))
-                        .filter(report_dirty::tx.eq(tx))
-                        .filter(report_dirty::version.eq(version)),
+                        .filter(report_dirty::tx.eq(tx)),
                 )
                 .execute(conn)?;
             }

@@ -19,11 +19,11 @@ CREATE TABLE report_counts (
     PRIMARY KEY (metric, department, month, dim)
 );
 
--- tx: 0 here (SQLite has one writer at a time), the writing transaction on PostgreSQL.
+-- tx: the writing transaction, so that writers never wait on each other here and a mark
+-- left by a transaction the refresh could not see yet stays (0 on SQLite).
 CREATE TABLE report_dirty (
     month TEXT NOT NULL,
     tx BIGINT NOT NULL,
-    version BIGINT NOT NULL,
     PRIMARY KEY (month, tx)
 );
 
@@ -35,8 +35,8 @@ $$;
 
 -- One mark per month and writing transaction: writers never wait on each other here.
 CREATE FUNCTION report_mark(t timestamp) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO report_dirty (month, tx, version)
-    SELECT report_paris_month(t), txid_current(), 0 WHERE t IS NOT NULL
+    INSERT INTO report_dirty (month, tx)
+    SELECT report_paris_month(t), txid_current() WHERE t IS NOT NULL
     ON CONFLICT (month, tx) DO NOTHING
 $$;
 
@@ -112,8 +112,8 @@ CREATE TRIGGER report_occupations_changed AFTER INSERT OR UPDATE OR DELETE ON ca
     FOR EACH ROW EXECUTE FUNCTION report_candidate_changed();
 
 -- What an existing database already holds is counted at the first refresh.
-INSERT INTO report_dirty (month, tx, version)
-SELECT DISTINCT report_paris_month(created_at), 0, 0 FROM (
+INSERT INTO report_dirty (month, tx)
+SELECT DISTINCT report_paris_month(created_at), 0 FROM (
     SELECT created_at FROM offers
     UNION ALL SELECT created_at FROM applications
     UNION ALL SELECT created_at FROM users WHERE role = 'candidate'
