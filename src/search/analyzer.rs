@@ -6,7 +6,8 @@
 //! an apostrophe (straight or curly) follows them. Then: lower case, accents folded to ASCII,
 //! French stop words removed (accented and folded spellings), feminine trade names brought to
 //! their masculine form (`boulangère` → `boulanger`, `vendeuse` → `vendeur`, `conductrice` →
-//! `conducteur`: offers name both, people type either), French stemmer.
+//! `conducteur`: offers name both, people type either) and the plurals the stemmer misses to
+//! their singular (`boulangers`, `vignerons`), French stemmer.
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter,
@@ -15,6 +16,10 @@ use tantivy::tokenizer::{
 
 /// Name under which the analyzer is registered in the index.
 pub const FRENCH: &str = "fr_offer";
+
+/// Changes whenever the analyzer gives other terms for a text: an index written by another
+/// version is rebuilt from the database when the application starts.
+pub const VERSION: &str = "2-plurals";
 
 /// Builds the French analyzer.
 pub fn french_analyzer() -> TextAnalyzer {
@@ -180,8 +185,18 @@ pub fn masculine_form(word: &mut String) {
         if word.len() >= feminine.len() + 3 && word.ends_with(feminine) {
             word.truncate(word.len() - feminine.len());
             word.push_str(masculine);
-            return;
+            break;
         }
+    }
+    singular_form(word);
+}
+
+/// Brings to the singular the plural trade names the French stemmer keeps apart from it:
+/// `boulangers`, `bouchers` (it strips `-er` but not `-ers`) and `vignerons`, `bucherons`
+/// (read as verbs in `-erons`).
+fn singular_form(word: &mut String) {
+    if word.len() >= 6 && (word.ends_with("ers") || word.ends_with("erons")) {
+        word.pop();
     }
 }
 
@@ -269,6 +284,17 @@ mod tests {
         assert_eq!(analyze("cuisiniers"), analyze("cuisinier"));
         assert_eq!(analyze("comptables"), analyze("comptable"));
         assert_eq!(analyze("Électriciens"), analyze("électricien"));
+        for (plural, singular) in [
+            ("boulangers", "boulanger"),
+            ("Bouchers", "boucher"),
+            ("horlogers", "horloger"),
+            ("maraîchers", "maraîcher"),
+            ("vignerons", "vigneron"),
+            ("bûcherons", "bûcheron"),
+            ("boulangères", "boulanger"),
+        ] {
+            assert_eq!(analyze(plural), analyze(singular), "{plural} / {singular}");
+        }
     }
 
     #[test]

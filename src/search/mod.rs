@@ -178,12 +178,28 @@ pub struct OfferIndex {
     cache: Arc<cache::SegmentCache>,
 }
 
+/// File of the index folder naming the analyzer version that wrote it.
+const ANALYZER_MARKER: &str = "analyzer-version";
+
 impl OfferIndex {
     /// Opens the index in `dir` (memory-mapped), creating it if needed. An index written with
     /// another schema is discarded (it is empty afterwards: rebuild it from the database).
     pub fn open_or_create(dir: &Path) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create index folder {}", dir.display()))?;
+        // Terms written by another analyzer would not meet the words people type now.
+        let marker = dir.join(ANALYZER_MARKER);
+        let written_by = std::fs::read_to_string(&marker).ok();
+        if written_by.as_deref() != Some(analyzer::VERSION)
+            && std::fs::read_dir(dir)?.next().is_some()
+        {
+            tracing::warn!(dir = %dir.display(), "offer index written by another analyzer: starting empty");
+            std::fs::remove_dir_all(dir)
+                .with_context(|| format!("cannot clear index folder {}", dir.display()))?;
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&marker, analyzer::VERSION)
+            .with_context(|| format!("cannot write {}", marker.display()))?;
         let (schema, fields) = schema::build();
         let open = |schema| -> anyhow::Result<tantivy::Result<Index>> {
             let directory = MmapDirectory::open(dir)
