@@ -163,6 +163,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        thread_refs -> Nullable<Text>,
     }
 }
 

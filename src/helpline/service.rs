@@ -339,7 +339,19 @@ fn mail_requester(
         Some(name) => format!("Bonjour {name},"),
         None => "Bonjour,".to_owned(),
     };
-    let id = crate::mail::enqueue(
+    // The messages of the exchange so far, so that the requester's mail program threads it.
+    let mut thread: Vec<String> = helpline_events::table
+        .filter(helpline_events::request_id.eq(&r.id))
+        .filter(helpline_events::message_id.is_not_null())
+        .order((
+            helpline_events::created_at.desc(),
+            helpline_events::id.desc(),
+        ))
+        .select(helpline_events::message_id.assume_not_null())
+        .limit(10)
+        .load(conn)?;
+    thread.reverse();
+    let id = crate::mail::enqueue_in_thread(
         conn,
         email,
         &format!("{} {subject} – {LINE_NAME}", r.tag()),
@@ -347,6 +359,7 @@ fn mail_requester(
             "{hello}\n\n{text}\n\nVotre question : « {} »\n\nPour compléter votre demande, répondez simplement à ce courriel en gardant la référence {} dans l’objet.\n\nLe service d’information {LINE_NAME}",
             r.subject, r.reference
         ),
+        &thread,
     )?;
     Ok(Some(format!("<{id}@passerelle>")))
 }

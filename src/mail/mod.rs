@@ -51,15 +51,29 @@ impl Mailer {
         }
     }
 
-    async fn send(&self, id: &str, to: &str, subject: &str, body: &str) -> anyhow::Result<()> {
+    async fn send(
+        &self,
+        id: &str,
+        to: &str,
+        subject: &str,
+        body: &str,
+        thread_refs: Option<&str>,
+    ) -> anyhow::Result<()> {
         let to: Mailbox = to
             .parse()
             .with_context(|| format!("invalid recipient {to:?}"))?;
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(subject)
-            .message_id(Some(format!("<{id}@passerelle>")))
+            .message_id(Some(format!("<{id}@passerelle>")));
+        if let Some(refs) = thread_refs.map(str::trim).filter(|r| !r.is_empty()) {
+            if let Some(last) = refs.split_whitespace().last() {
+                builder = builder.in_reply_to(last.to_owned());
+            }
+            builder = builder.references(refs.to_owned());
+        }
+        let message = builder
             .header(ContentType::TEXT_PLAIN)
             .body(body.to_owned())?;
         match &self.transport {
@@ -77,7 +91,20 @@ impl Mailer {
 
 /// Puts a mail in the outbox; it leaves when the surrounding transaction commits.
 pub fn enqueue(conn: &mut DbConnection, to: &str, subject: &str, body: &str) -> AppResult<String> {
+    enqueue_in_thread(conn, to, subject, body, &[])
+}
+
+/// Puts in the outbox a mail that follows others of a conversation (their Message-IDs,
+/// `<…>` included, oldest first): it carries In-Reply-To and References.
+pub fn enqueue_in_thread(
+    conn: &mut DbConnection,
+    to: &str,
+    subject: &str,
+    body: &str,
+    thread: &[String],
+) -> AppResult<String> {
     let id = new_id();
+    let thread_refs = (!thread.is_empty()).then(|| thread.join(" "));
     diesel::insert_into(outbox_mails::table)
         .values((
             outbox_mails::id.eq(&id),
@@ -87,6 +114,7 @@ pub fn enqueue(conn: &mut DbConnection, to: &str, subject: &str, body: &str) -> 
             outbox_mails::status.eq("pending"),
             outbox_mails::attempts.eq(0),
             outbox_mails::created_at.eq(now()),
+            outbox_mails::thread_refs.eq(thread_refs),
         ))
         .execute(conn)?;
     jobs::enqueue(conn, JOB_KIND, &id, now())?;
@@ -96,7 +124,8 @@ pub fn enqueue(conn: &mut DbConnection, to: &str, subject: &str, body: &str) -> 
 /// Delivers one outbox mail (the `mail.send` job).
 pub async fn deliver(app: &crate::AppState, mail_id: &str) -> anyhow::Result<()> {
     let id = mail_id.to_owned();
-    let mail: Option<(String, String, String, String)> = app
+    type Outgoing = (String, String, String, String, Option<String>);
+    let mail: Option<Outgoing> = app
         .db
         .run(move |conn| {
             Ok(outbox_mails::table
@@ -106,18 +135,22 @@ pub async fn deliver(app: &crate::AppState, mail_id: &str) -> anyhow::Result<()>
                     outbox_mails::subject,
                     outbox_mails::body_text,
                     outbox_mails::status,
+                    outbox_mails::thread_refs,
                 ))
                 .first(conn)
                 .optional()?)
         })
         .await?;
-    let Some((to, subject, body, status)) = mail else {
+    let Some((to, subject, body, status, thread_refs)) = mail else {
         return Ok(());
     };
     if status == "sent" {
         return Ok(());
     }
-    let result = app.mailer.send(mail_id, &to, &subject, &body).await;
+    let result = app
+        .mailer
+        .send(mail_id, &to, &subject, &body, thread_refs.as_deref())
+        .await;
     let id = mail_id.to_owned();
     let error = result.as_ref().err().map(|e| format!("{e:#}"));
     app.db

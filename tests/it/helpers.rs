@@ -218,6 +218,9 @@ pub struct Mail {
     pub to: String,
     pub subject: String,
     pub body: String,
+    pub message_id: String,
+    pub in_reply_to: String,
+    pub references: String,
 }
 
 impl Mail {
@@ -249,6 +252,9 @@ impl Mail {
             to: header("To"),
             subject: decode_subject(&header("Subject")),
             body,
+            message_id: header("Message-ID"),
+            in_reply_to: header("In-Reply-To"),
+            references: header("References"),
         }
     }
 

@@ -408,6 +408,16 @@ Merci d=E2=80=99avance.\n",
     assert_eq!(status_of(&mut officer, &token, &id).await, "answered");
     let answer = app.last_mail_to("yann.kerbrat@exemple.fr").await;
     assert!(answer.subject.contains(&format!("[{reference}]")));
+    // Both mails follow the question in the requester's mail program.
+    assert_eq!(ack.in_reply_to, "<q1.yann@exemple.fr>");
+    assert_eq!(
+        answer.in_reply_to, ack.message_id,
+        "the answer follows the receipt"
+    );
+    assert_eq!(
+        answer.references,
+        format!("<q1.yann@exemple.fr> {}", ack.message_id)
+    );
 
     // A reply in the thread (In-Reply-To) joins the request and reopens it.
     write_mail(
