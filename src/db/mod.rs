@@ -77,9 +77,12 @@ impl DatabaseUrl {
             Self::Sqlite(path) => {
                 let mut conn = diesel::SqliteConnection::establish(path)?;
                 // Tuned for a server: concurrent readers, one writer waiting politely.
+                // Temporary data (sorts of grouped counts, and the statement journal a
+                // statement firing triggers keeps) stays in memory rather than in files.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA temp_store = MEMORY;",
                 )
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
