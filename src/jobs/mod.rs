@@ -15,6 +15,9 @@ use crate::error::AppResult;
 /// How long a claimed job is reserved before another process may take it over.
 const LEASE: Duration = Duration::minutes(5);
 const MAX_ATTEMPTS: i32 = 8;
+/// How long finished jobs stay for the operator to look at: done ones, failed ones.
+const KEEP_DONE: Duration = Duration::days(30);
+const KEEP_FAILED: Duration = Duration::days(180);
 
 /// Recurring tasks: name and period.
 const SCHEDULES: &[(&str, i64)] = &[
@@ -153,16 +156,17 @@ async fn dispatch(app: &AppState, job: &Job) -> anyhow::Result<()> {
         "maintenance.purge" => {
             let idle = Duration::minutes(app.config.session_idle_minutes);
             let max = Duration::hours(app.config.session_max_hours);
-            let (sessions, failures) = app
+            let (sessions, failures, jobs) = app
                 .db
                 .run(move |conn| {
                     Ok((
                         crate::auth::purge_expired(conn, idle, max)?,
                         crate::auth::throttle::purge(conn)?,
+                        purge_finished(conn, now())?,
                     ))
                 })
                 .await?;
-            tracing::info!(sessions, failures, "maintenance purge");
+            tracing::info!(sessions, failures, jobs, "maintenance purge");
             Ok(())
         }
         "offers.expire" => {
@@ -355,6 +359,24 @@ pub fn spawn_runner(
 }
 
 /// Jobs for the operator's page, most recent first.
+/// Deletes jobs done more than 30 days ago and jobs failed more than 180 days ago (recurring
+/// tasks alone leave thousands a day); returns how many.
+pub fn purge_finished(conn: &mut DbConnection, at: NaiveDateTime) -> AppResult<usize> {
+    let done = diesel::delete(
+        jobs::table
+            .filter(jobs::status.eq("done"))
+            .filter(jobs::finished_at.lt(at - KEEP_DONE)),
+    )
+    .execute(conn)?;
+    let failed = diesel::delete(
+        jobs::table
+            .filter(jobs::status.eq("failed"))
+            .filter(jobs::finished_at.lt(at - KEEP_FAILED)),
+    )
+    .execute(conn)?;
+    Ok(done + failed)
+}
+
 pub fn recent(conn: &mut DbConnection, limit: i64) -> AppResult<Vec<Job>> {
     Ok(jobs::table
         .order(jobs::created_at.desc())

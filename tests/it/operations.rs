@@ -5,7 +5,8 @@ use crate::helpers::{Backend, TestApp};
 
 both_backends!(
     health_metrics_openapi_and_french_pages,
-    jobs_run_once_across_runners
+    jobs_run_once_across_runners,
+    finished_jobs_are_purged_after_a_while
 );
 
 async fn health_metrics_openapi_and_french_pages(app: TestApp) {
@@ -256,4 +257,55 @@ async fn mail_goes_out_over_smtp() {
     assert_eq!(app.run_jobs().await, 0);
     let mut admin = app.login_as("regional_admin@demo.passerelle.test").await;
     assert!(admin.get("/admin/courriels").await.contains("Envoyé"));
+}
+
+/// The recurring tasks leave thousands of finished jobs a day: the maintenance task deletes
+/// those done more than 30 days ago and failed more than 180 days ago, and nothing else.
+async fn finished_jobs_are_purged_after_a_while(app: TestApp) {
+    let app = app.with_demo().await;
+    assert!(app.run_jobs().await >= 1);
+    let jobs = || async {
+        app.state
+            .db
+            .run(|conn| passerelle::jobs::recent(conn, 1000))
+            .await
+            .unwrap()
+    };
+    let before = jobs().await;
+    assert!(before.iter().all(|j| j.status != "failed"));
+    let count = before.iter().filter(|j| j.status == "done").count();
+    assert!(count >= 1);
+    let now = passerelle::db::now();
+    // Thirty-one days later the jobs that ran are purged; at twenty-nine none is.
+    let purged = app
+        .state
+        .db
+        .run(move |conn| passerelle::jobs::purge_finished(conn, now + chrono::Duration::days(29)))
+        .await
+        .unwrap();
+    assert_eq!(purged, 0);
+    assert_eq!(jobs().await.len(), before.len());
+    let purged = app
+        .state
+        .db
+        .run(move |conn| passerelle::jobs::purge_finished(conn, now + chrono::Duration::days(31)))
+        .await
+        .unwrap();
+    assert_eq!(purged, count);
+    // Queued jobs stay whatever their age.
+    app.state
+        .db
+        .run(|conn| passerelle::jobs::enqueue(conn, "maintenance.purge", "", passerelle::db::now()))
+        .await
+        .unwrap();
+    let later = app
+        .state
+        .db
+        .run(move |conn| passerelle::jobs::purge_finished(conn, now + chrono::Duration::days(400)))
+        .await
+        .unwrap();
+    assert_eq!(later, 0);
+    assert_eq!(jobs().await.len(), before.len() - count + 1);
+    // The maintenance task runs the purge.
+    assert!(app.run_jobs().await >= 1);
 }
