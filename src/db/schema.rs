@@ -822,6 +822,7 @@ diesel::table! {
         name -> Text,
         email -> Text,
         created_at -> Timestamp,
+        cancel_token_hash -> Nullable<Text>,
     }
 }
 

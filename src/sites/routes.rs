@@ -41,6 +41,10 @@ pub fn pages() -> Router<AppState> {
         .route("/espaces-metiers/{id}/evenements", post(create_event))
         .route("/evenements/{id}", get(event_page))
         .route("/evenements/{id}/inscription", post(register))
+        .route(
+            "/evenements/annulation/{secret}",
+            get(cancellation_page).post(cancel_registration),
+        )
         .route("/expositions", get(exhibitions).post(create_exhibition))
         .route("/expositions/{id}", get(exhibition))
         .route("/expositions/{id}/reservations", post(book))
@@ -486,6 +490,49 @@ async fn event_view(
     Ok((status, html).into_response())
 }
 
+#[derive(Template)]
+#[template(path = "sites/cancel.html")]
+struct CancelPage {
+    page: Page,
+    found: service::Cancellable,
+    action: String,
+}
+
+/// The page of a cancellation link: what it cancels, and a button (nothing changes on GET).
+async fn cancellation_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(secret): Path<String>,
+) -> AppResult<Response> {
+    let action = service::cancel_path(&secret);
+    let found = state
+        .db
+        .run(move |conn| service::cancellable(conn, &secret))
+        .await?;
+    let page = page.with_form().await?;
+    let html = render(&CancelPage {
+        page: page.titled("Annuler mon inscription".to_owned()),
+        found,
+        action,
+    })?;
+    Ok(html.into_response())
+}
+
+async fn cancel_registration(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    Path(secret): Path<String>,
+) -> AppResult<Response> {
+    let event = state
+        .db
+        .tx(move |conn| service::cancel_registration(conn, &secret))
+        .await?;
+    session
+        .set_flash("Votre inscription est annulée ; un e-mail vous le confirme.")
+        .await?;
+    Ok(see_other(&format!("/evenements/{}", event.id)))
+}
+
 async fn event_page(
     State(state): State<AppState>,
     page: Page,
@@ -512,10 +559,10 @@ async fn register(
     Path(id): Path<String>,
     Form(form): Form<RegistrationInput>,
 ) -> AppResult<Response> {
-    let (key, input) = (id.clone(), form.clone());
+    let (key, input, base) = (id.clone(), form.clone(), state.config.base_url());
     let result = state
         .db
-        .tx(move |conn| service::register(conn, &key, &input))
+        .tx(move |conn| service::register(conn, &key, &input, &base))
         .await;
     match result {
         Ok(Ok(())) => {

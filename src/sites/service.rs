@@ -506,6 +506,7 @@ pub fn register(
     conn: &mut DbConnection,
     event_id: &str,
     input: &RegistrationInput,
+    base_url: &str,
 ) -> AppResult<Result<(), Vec<String>>> {
     let mut errors = Vec::new();
     let name = input.name.trim();
@@ -540,6 +541,7 @@ pub fn register(
             AppError::conflict("Cet événement est complet : il n’y a plus de place disponible.")
         });
     }
+    let secret = crate::auth::tokens::random_secret();
     let inserted = diesel::insert_into(site_event_registrations::table)
         .values((
             site_event_registrations::id.eq(new_id()),
@@ -547,6 +549,8 @@ pub fn register(
             site_event_registrations::name.eq(name),
             site_event_registrations::email.eq(email.as_str()),
             site_event_registrations::created_at.eq(now()),
+            site_event_registrations::cancel_token_hash
+                .eq(Some(crate::auth::tokens::digest(&secret))),
         ))
         .execute(conn);
     match inserted {
@@ -564,13 +568,84 @@ pub fn register(
         email.as_str(),
         &format!("Inscription confirmée : {}", event.title),
         &format!(
-            "Bonjour {name},\n\nVotre inscription à « {} » ({}) le {} est enregistrée.\n\nÀ bientôt à l’Espace Métiers.",
+            "Bonjour {name},\n\nVotre inscription à « {} » ({}) le {} est enregistrée.\n\nSi vous ne pouvez pas venir, annulez votre inscription pour laisser votre place : {base_url}{}\n\nÀ bientôt à l’Espace Métiers.",
             event.title,
             event.kind_label(),
-            event.when_fr()
+            event.when_fr(),
+            cancel_path(&secret)
         ),
     )?;
     Ok(Ok(()))
+}
+
+/// Where a registered person cancels (the secret comes from their confirmation mail).
+pub fn cancel_path(secret: &str) -> String {
+    format!("/evenements/annulation/{secret}")
+}
+
+/// A registration found by the secret of its cancellation link.
+#[derive(Clone, Debug)]
+pub struct Cancellable {
+    pub registration_id: String,
+    pub name: String,
+    pub event: SiteEvent,
+}
+
+/// The registration a cancellation link stands for (404 once cancelled or unknown).
+pub fn cancellable(conn: &mut DbConnection, secret: &str) -> AppResult<Cancellable> {
+    let found: Option<(String, String, String)> = site_event_registrations::table
+        .filter(
+            site_event_registrations::cancel_token_hash
+                .eq(crate::auth::tokens::digest(secret.trim())),
+        )
+        .select((
+            site_event_registrations::id,
+            site_event_registrations::name,
+            site_event_registrations::event_id,
+        ))
+        .first(conn)
+        .optional()?;
+    let (registration_id, name, event_id) = found.ok_or_else(AppError::not_found)?;
+    Ok(Cancellable {
+        registration_id,
+        name,
+        event: event(conn, &event_id)?,
+    })
+}
+
+/// Cancels the registration of a link: the place goes back to others, and the person gets
+/// a confirmation. Returns the event.
+pub fn cancel_registration(conn: &mut DbConnection, secret: &str) -> AppResult<SiteEvent> {
+    let found = cancellable(conn, secret)?;
+    let email: String = site_event_registrations::table
+        .find(&found.registration_id)
+        .select(site_event_registrations::email)
+        .first(conn)?;
+    let deleted = diesel::delete(site_event_registrations::table.find(&found.registration_id))
+        .execute(conn)?;
+    if deleted == 0 {
+        return Err(AppError::not_found());
+    }
+    diesel::update(
+        site_events::table
+            .filter(site_events::id.eq(&found.event.id))
+            .filter(site_events::registered.gt(0)),
+    )
+    .set(site_events::registered.eq(site_events::registered - 1))
+    .execute(conn)?;
+    let event = event(conn, &found.event.id)?;
+    crate::mail::enqueue(
+        conn,
+        &email,
+        &format!("Inscription annulée : {}", event.title),
+        &format!(
+            "Bonjour {},\n\nVotre inscription à « {} » le {} est annulée : votre place revient à une autre personne.\n\nÀ bientôt à l’Espace Métiers.",
+            found.name,
+            event.title,
+            event.when_fr()
+        ),
+    )?;
+    Ok(event)
 }
 
 // ---- Exhibitions ----

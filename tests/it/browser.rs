@@ -995,6 +995,51 @@ async fn sites_and_discovery_journey_is_accessible() {
     wait_for_text(c, "La réservation est enregistrée").await;
     logout(c, base).await;
 
+    // Someone registers for the workshop, then cancels from the link of the mail.
+    c.goto(&format!("{base}/espaces-metiers")).await.unwrap();
+    c.find(Locator::LinkText("Espace Métiers de Saint-Brieuc"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::LinkText(
+        "Atelier : réussir sa recherche de contrat d’alternance",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_for_text(c, "S’inscrire").await;
+    fill(c, "name", "Nolwenn Le Bihan").await;
+    fill(c, "email", "nolwenn@exemple.fr").await;
+    c.find(Locator::Css(
+        "form[action$=inscription] button[type=submit]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_for_text(c, "Votre inscription est enregistrée").await;
+    let mail = server.app.last_mail_to("nolwenn@exemple.fr").await;
+    let link = mail
+        .body
+        .split_whitespace()
+        .find(|w| w.contains("/evenements/annulation/"))
+        .unwrap()
+        .to_owned();
+    let path = &link[link.find("/evenements/").unwrap()..];
+    problems.extend(check_page(c, &format!("{base}{path}"), "event-cancellation").await);
+    c.find(Locator::Css("form[action*=annulation] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(c, "Votre inscription est annulée").await;
+
     // The teacher finds the bakery's visit near first and requests it.
     login(c, base, "teacher@demo.passerelle.test").await;
     problems.extend(check_page(c, &format!("{base}/decouverte-metiers"), "discovery-search").await);

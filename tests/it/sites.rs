@@ -529,4 +529,58 @@ async fn event_registrations_never_exceed_capacity(app: TestApp) {
     // A visitor sees no one's name.
     let public = app.client().get(&event).await;
     assert!(!public.contains("visiteur0@exemple.fr"));
+
+    // One of the three cannot come: the link of their confirmation gives the place back.
+    let mail = mails
+        .iter()
+        .find(|m| m.subject.contains("Inscription confirmée") && page.contains(m.to.as_str()))
+        .unwrap();
+    let link = mail
+        .body
+        .split_whitespace()
+        .find(|w| w.contains("/evenements/annulation/"))
+        .unwrap()
+        .to_owned();
+    let path = &link[link.find("/evenements/").unwrap()..];
+    let mut person = app.client();
+    let confirm = person.get(path).await;
+    confirm.assert_status(StatusCode::OK);
+    assert!(
+        confirm.contains("Visite de la conserverie"),
+        "{}",
+        confirm.text
+    );
+    assert!(confirm.contains("Annuler mon inscription"));
+    assert!(page.contains("Inscrit·es (3)"), "nothing changes on GET");
+    let r = person.post_form(path, &[]).await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), event);
+    let page = coordinator.get(&event).await;
+    assert!(page.contains("Inscrit·es (2)"), "{}", page.text);
+    assert!(!page.contains(mail.to.as_str()));
+    assert!(page.contains("1 place(s) disponible(s) sur 3"));
+    assert!(
+        app.last_mail_to(&mail.to)
+            .await
+            .subject
+            .contains("Inscription annulée")
+    );
+    // The link works once; a made-up one is unknown.
+    person
+        .post_form(path, &[])
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    person
+        .get("/evenements/annulation/inconnu")
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    // Someone else takes the place.
+    let mut late = app.client();
+    late.get(&event).await;
+    late.post_form(
+        &format!("{event}/inscription"),
+        &[("name", "Loïc Tanguy"), ("email", "loic@exemple.fr")],
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
 }

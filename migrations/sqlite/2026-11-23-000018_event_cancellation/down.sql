@@ -1,0 +1,2 @@
+DROP INDEX site_event_registrations_cancel;
+ALTER TABLE site_event_registrations DROP COLUMN cancel_token_hash;
