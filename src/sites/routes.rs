@@ -48,6 +48,10 @@ pub fn pages() -> Router<AppState> {
         .route("/expositions", get(exhibitions).post(create_exhibition))
         .route("/expositions/{id}", get(exhibition))
         .route("/expositions/{id}/reservations", post(book))
+        .route(
+            "/expositions/{id}/reservations/{booking}/annulation",
+            post(cancel_booking),
+        )
 }
 
 pub fn api() -> OpenApiRouter<AppState> {
@@ -667,6 +671,8 @@ struct ExhibitionPage {
     page: Page,
     exhibition: Exhibition,
     bookings: Vec<Booking>,
+    /// Bookings this person may still cancel.
+    cancellable: Vec<String>,
     sites: Vec<SiteCard>,
     form: BookingInput,
     errors: Vec<String>,
@@ -684,7 +690,7 @@ async fn exhibition_page(
     let (exhibition, bookings, sites) = state
         .db
         .run(move |conn| {
-            let sites = service::managed(conn, &me)?
+            let sites: Vec<SiteCard> = service::managed(conn, &me)?
                 .into_iter()
                 .filter(|s| {
                     allows(
@@ -702,10 +708,16 @@ async fn exhibition_page(
             ))
         })
         .await?;
+    let cancellable = bookings
+        .iter()
+        .filter(|b| b.away_from() > today() && sites.iter().any(|s| s.site.id == b.site_id))
+        .map(|b| b.id.clone())
+        .collect();
     let html = render(&ExhibitionPage {
         page: page.titled(format!("Exposition « {} »", exhibition.title)),
         exhibition,
         bookings,
+        cancellable,
         sites,
         form,
         errors,
@@ -729,6 +741,23 @@ async fn exhibition(
         StatusCode::OK,
     )
     .await
+}
+
+async fn cancel_booking(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path((id, booking)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let key = id.clone();
+    state
+        .db
+        .tx(move |conn| service::cancel_booking(conn, &me, &key, &booking, today()))
+        .await?;
+    session
+        .set_flash("La réservation est annulée : ses jours sont de nouveau libres.")
+        .await?;
+    Ok(see_other(&format!("/expositions/{id}")))
 }
 
 async fn book(

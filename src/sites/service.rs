@@ -782,6 +782,44 @@ pub fn bookings(
         .load(conn)?)
 }
 
+/// Cancels a booking of a site the person books for, before the exhibition leaves for it
+/// (transport included): its days become free for other sites.
+pub fn cancel_booking(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    exhibition_id: &str,
+    booking_id: &str,
+    today: NaiveDate,
+) -> AppResult<()> {
+    let booking = bookings(conn, exhibition_id, today)?
+        .into_iter()
+        .find(|b| b.id == booking_id)
+        .ok_or_else(AppError::not_found)?;
+    let host_id: String = sites::table
+        .find(&booking.site_id)
+        .select(sites::host_id)
+        .first(conn)?;
+    if !allows(user, &Action::BookExhibition { host_id: &host_id }) {
+        return Err(AppError::not_found());
+    }
+    if booking.away_from() <= today {
+        return Err(AppError::conflict(
+            "Cette réservation a commencé (jours de transport compris) : elle ne peut plus être annulée.",
+        ));
+    }
+    diesel::delete(
+        exhibition_booked_days::table.filter(exhibition_booked_days::booking_id.eq(&booking.id)),
+    )
+    .execute(conn)?;
+    diesel::delete(exhibition_bookings::table.find(&booking.id)).execute(conn)?;
+    crate::auth::audit::record(
+        conn,
+        crate::auth::audit::Event::by(user, "exhibition.booking_cancelled")
+            .on("exhibition_booking", &booking.id),
+    )?;
+    Ok(())
+}
+
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct BookingInput {
     /// The site that hosts the exhibition.

@@ -993,6 +993,8 @@ async fn sites_and_discovery_journey_is_accessible() {
     .await
     .unwrap();
     wait_for_text(c, "La réservation est enregistrée").await;
+    // The calendar now offers to cancel the site's booking.
+    problems.extend(check_page(c, &exhibition_url, "exhibition-booked").await);
     logout(c, base).await;
 
     // Someone registers for the workshop, then cancels from the link of the mail.

@@ -210,6 +210,50 @@ async fn exhibitions_are_never_double_booked(app: TestApp) {
         )
         .await;
     r.assert_status(StatusCode::NOT_FOUND);
+
+    // Plans change: the booking made through the page is cancelled, by its site only.
+    let bookings = coordinator.get(&path).await.json();
+    let booked = bookings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| {
+            b["starts_on"].as_str().unwrap()
+                == (today + chrono::Duration::days(end_offset + 3))
+                    .format("%Y-%m-%d")
+                    .to_string()
+        })
+        .unwrap_or_else(|| panic!("{bookings}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cancel = format!("/expositions/{industry}/reservations/{booked}/annulation");
+    lorient.get(&format!("/expositions/{industry}")).await;
+    lorient
+        .post_form(&cancel, &[])
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    let page = coordinator.get(&format!("/expositions/{industry}")).await;
+    assert!(page.contains("Annuler<span class=\"visually-hidden\"> la réservation de"));
+    let r = coordinator.post_form(&cancel, &[]).await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    let page = coordinator.get(&format!("/expositions/{industry}")).await;
+    assert!(page.contains("La réservation est annulée"));
+    assert!(!page.contains(&day(end_offset + 3)));
+    coordinator
+        .post_form(&cancel, &[])
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    // Its days are free again.
+    let r = coordinator
+        .api_json(
+            "POST",
+            &path,
+            &token,
+            json!({"site_id": brieuc, "starts_on": day(end_offset + 3), "ends_on": day(end_offset + 5)}),
+        )
+        .await;
+    r.assert_status(StatusCode::CREATED);
 }
 
 async fn log_visit(client: &mut Client<'_>, site: &str, fields: &[(&str, &str)]) {
