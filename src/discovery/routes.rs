@@ -28,6 +28,7 @@ pub fn pages() -> Router<AppState> {
         .route("/decouverte-metiers/mes-actions", get(mine))
         .route("/decouverte-metiers/actions/{id}", get(show))
         .route("/decouverte-metiers/actions/{id}/demande", post(request))
+        .route("/decouverte-metiers/actions/{id}/retrait", post(withdraw))
         .route("/decouverte-metiers/demandes", get(requests))
         .route("/decouverte-metiers/demandes/{id}", get(show_request))
         .route("/decouverte-metiers/demandes/{id}/etape", post(step))
@@ -213,6 +214,24 @@ async fn mine(State(state): State<AppState>, page: Page, me: CurrentUser) -> App
         page: page.titled("Mes actions de découverte"),
         actions,
     })
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let title = state
+        .db
+        .tx(move |conn| service::withdraw_action(conn, &me, &id))
+        .await?;
+    session
+        .set_flash(format!(
+            "« {title} » est retirée : les établissements ne la trouvent plus ; les demandes déjà reçues se poursuivent."
+        ))
+        .await?;
+    Ok(see_other("/decouverte-metiers/mes-actions"))
 }
 
 #[derive(Template)]

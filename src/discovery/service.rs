@@ -535,6 +535,38 @@ pub fn my_actions(conn: &mut DbConnection, user: &CurrentUser) -> AppResult<Vec<
     Ok(out)
 }
 
+/// Withdraws one of the organisation's actions: schools no longer find it nor request it;
+/// the requests already received go on.
+pub fn withdraw_action(conn: &mut DbConnection, user: &CurrentUser, id: &str) -> AppResult<String> {
+    let found: Option<(String, String)> = discovery_actions::table
+        .find(id)
+        .filter(discovery_actions::active.eq(true))
+        .select((discovery_actions::organisation_id, discovery_actions::title))
+        .first(conn)
+        .optional()?;
+    let (organisation_id, title) = found.ok_or_else(AppError::not_found)?;
+    if !allows(
+        user,
+        &Action::ManageDiscoveryAction {
+            organisation_id: &organisation_id,
+        },
+    ) {
+        return Err(AppError::not_found());
+    }
+    diesel::update(discovery_actions::table.find(id))
+        .set((
+            discovery_actions::active.eq(false),
+            discovery_actions::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    crate::auth::audit::record(
+        conn,
+        crate::auth::audit::Event::by(user, "discovery.action_withdrawn")
+            .on("discovery_action", id),
+    )?;
+    Ok(title)
+}
+
 /// Distinct schools that looked at an action.
 pub fn views(conn: &mut DbConnection, action_id: &str) -> AppResult<i64> {
     Ok(discovery_views::table

@@ -253,6 +253,41 @@ async fn a_teacher_requests_an_action_and_the_company_accepts(app: TestApp) {
         )
         .await;
     r.assert_status(StatusCode::CONFLICT);
+
+    // The company withdraws the visit: schools no longer find it nor request it, another
+    // company cannot withdraw it, and the request already made stays readable.
+    let mut other = app.login_as(OTHER_RECRUITER).await;
+    other.get("/decouverte-metiers/mes-actions").await;
+    other
+        .post_form(&format!("{page}/retrait"), &[])
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    let mine = recruiter.get("/decouverte-metiers/mes-actions").await;
+    assert!(mine.contains(&format!("{page}/retrait")));
+    let r = recruiter.post_form(&format!("{page}/retrait"), &[]).await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    let mine = recruiter.get("/decouverte-metiers/mes-actions").await;
+    assert!(mine.contains("est retirée"), "{}", mine.text);
+    assert!(!mine.contains(&format!("{page}/retrait")));
+    let list = teacher
+        .get("/decouverte-metiers?q=boulang%C3%A8re&niveau=lycee")
+        .await;
+    assert!(!list.contains("Visite du fournil de la Boulangerie Le Goff"));
+    teacher
+        .get(&page)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    teacher
+        .api_get(
+            &format!("/api/v1/discovery/requests/{request}"),
+            &teacher_token,
+        )
+        .await
+        .assert_status(StatusCode::OK);
+    recruiter
+        .post_form(&format!("{page}/retrait"), &[])
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
 }
 
 async fn actions_near_the_school_come_first_and_requests_stay_private(app: TestApp) {
