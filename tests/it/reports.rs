@@ -428,3 +428,99 @@ async fn precomputed_counts_give_the_same_figures(app: TestApp) {
     assert_eq!(refresh().await.unwrap(), 1);
     assert_eq!(dashboard(&app, admin, march).await, region);
 }
+
+mod a_change_committed_during_a_refresh_is_not_lost {
+    #[tokio::test]
+    #[cfg_attr(
+        not(pg_tests),
+        ignore = "PostgreSQL suite NOT RUN: set PASSERELLE_TEST_POSTGRES_URL"
+    )]
+    async fn postgres() {
+        super::a_change_committed_during_a_refresh_is_not_lost(
+            crate::helpers::TestApp::new(crate::helpers::Backend::Postgres).await,
+        )
+        .await;
+    }
+}
+
+/// On PostgreSQL writers do not wait for the refresh: a transaction still open while the
+/// refresh counts its month leaves a mark of its own, so the month is counted again once it
+/// commits. (On SQLite the refresh holds the write lock and no write can interleave.)
+async fn a_change_committed_during_a_refresh_is_not_lost(app: TestApp) {
+    use diesel::prelude::*;
+    use passerelle::db::schema::offers;
+    use passerelle::reports::rollup;
+    let app = app.with_demo().await;
+    let state = app.state.clone();
+    let (offer, department) = tokio::task::spawn_blocking(move || {
+        let mut writer = state.db.conn().unwrap();
+        let mut refresher = state.db.conn().unwrap();
+        rollup::refresh(&mut refresher).unwrap();
+        // Two offers of the same Paris month.
+        let rows: Vec<(String, String, chrono::NaiveDateTime)> = offers::table
+            .filter(offers::status.ne("filled"))
+            .select((offers::id, offers::department, offers::created_at))
+            .load(&mut *refresher)
+            .unwrap();
+        let month = |at: &chrono::NaiveDateTime| rollup::paris_day(*at).format("%Y-%m").to_string();
+        let (x, y) = rows
+            .iter()
+            .flat_map(|a| rows.iter().map(move |b| (a, b)))
+            .find(|(a, b)| a.0 != b.0 && month(&a.2) == month(&b.2))
+            .expect("two demo offers of one month");
+        // A committed change makes the month dirty for the refresh to see.
+        diesel::update(offers::table.find(&y.0))
+            .set(offers::status.eq("expired"))
+            .execute(&mut *refresher)
+            .unwrap();
+        // Another transaction fills the other offer, and commits only after the refresh.
+        writer
+            .transaction(|w| {
+                diesel::update(offers::table.find(&x.0))
+                    .set(offers::status.eq("filled"))
+                    .execute(w)?;
+                let stored = rollup::refresh(&mut refresher)
+                    .map_err(|_| diesel::result::Error::RollbackTransaction)?;
+                assert_eq!(stored, 1, "the month the refresh could see");
+                Ok::<_, diesel::result::Error>(())
+            })
+            .unwrap();
+        (x.0.clone(), x.1.clone())
+    })
+    .await
+    .unwrap();
+    // The region's dashboard counts the offer as filled, although its month was stored
+    // before the change became visible.
+    // Sixty days to today: the offer's month is whole in it.
+    let today = chrono::Utc::now().date_naive();
+    let period = format!(
+        "?du={}&au={}",
+        (today - chrono::Duration::days(60)).format("%d/%m/%Y"),
+        today.format("%d/%m/%Y")
+    );
+    let region = dashboard(&app, "regional_admin@demo.passerelle.test", &period).await;
+    let row = region["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == "offres-par-departement")
+        .unwrap()["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[0] == format!("Département {department}"))
+        .unwrap()
+        .clone();
+    assert_eq!(row[3], 1, "filled offers of {department} ({offer}): {row}");
+    let state = app.state.clone();
+    let stored = tokio::task::spawn_blocking(move || {
+        rollup::refresh(&mut state.db.conn().unwrap()).unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(stored, 1);
+    assert_eq!(
+        dashboard(&app, "regional_admin@demo.passerelle.test", &period).await,
+        region
+    );
+}
