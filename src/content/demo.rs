@@ -123,9 +123,9 @@ pub fn load(conn: &mut DbConnection) -> AppResult<()> {
             },
         )?;
     }
-    let today = service::today_paris();
+    let today = crate::web::today_paris();
     let at = |days: i64, hour: u32, minute: u32| {
-        service::paris_to_utc(
+        crate::web::paris_to_utc(
             (today + chrono::Duration::days(days))
                 .and_hms_opt(hour, minute, 0)
                 .expect("valid time"),

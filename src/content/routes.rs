@@ -256,7 +256,7 @@ impl AgendaPage {
 fn month_start(value: &str) -> AppResult<NaiveDate> {
     match value.trim() {
         "" => {
-            let today = service::today_paris();
+            let today = crate::web::today_paris();
             Ok(NaiveDate::from_ymd_opt(today.year(), today.month(), 1).expect("valid date"))
         }
         v => NaiveDate::parse_from_str(&format!("{v}-01"), "%Y-%m-%d")
@@ -277,8 +277,8 @@ async fn agenda(
 ) -> AppResult<Response> {
     let first = month_start(&p.mois)?;
     let next_first = add_months(first, 1);
-    let from = service::paris_to_utc(first.and_hms_opt(0, 0, 0).expect("midnight"));
-    let to = service::paris_to_utc(next_first.and_hms_opt(0, 0, 0).expect("midnight"));
+    let from = crate::web::paris_to_utc(first.and_hms_opt(0, 0, 0).expect("midnight"));
+    let to = crate::web::paris_to_utc(next_first.and_hms_opt(0, 0, 0).expect("midnight"));
     let (departments, territory, events) = state
         .db
         .run(move |conn| {
@@ -717,7 +717,7 @@ async fn save_event(
     );
     match parsed {
         Ok(input) => {
-            let month = service::utc_to_paris(input.starts_at)
+            let month = crate::web::utc_to_paris(input.starts_at)
                 .format("%Y-%m")
                 .to_string();
             state
@@ -908,8 +908,8 @@ async fn api_events(
     Query(p): Query<TerritoryParams>,
 ) -> AppResult<axum::Json<Vec<Event>>> {
     let first = month_start(&p.mois)?;
-    let from = service::paris_to_utc(first.and_hms_opt(0, 0, 0).expect("midnight"));
-    let to = service::paris_to_utc(add_months(first, 1).and_hms_opt(0, 0, 0).expect("midnight"));
+    let from = crate::web::paris_to_utc(first.and_hms_opt(0, 0, 0).expect("midnight"));
+    let to = crate::web::paris_to_utc(add_months(first, 1).and_hms_opt(0, 0, 0).expect("midnight"));
     let events = state
         .db
         .run(move |conn| {

@@ -19,26 +19,6 @@ string_enum! {
     }
 }
 
-/// Paris wall-clock time to UTC (CET/CEST, changes on the last Sundays of March and October).
-pub fn paris_to_utc(local: NaiveDateTime) -> NaiveDateTime {
-    let summer = local - chrono::Duration::hours(2);
-    if crate::web::paris_offset_hours(&summer.and_utc()) == 2 {
-        summer
-    } else {
-        local - chrono::Duration::hours(1)
-    }
-}
-
-/// UTC to Paris wall-clock time.
-pub fn utc_to_paris(at: NaiveDateTime) -> NaiveDateTime {
-    at + chrono::Duration::hours(crate::web::paris_offset_hours(&at.and_utc()))
-}
-
-/// Today's date in Paris.
-pub fn today_paris() -> NaiveDate {
-    utc_to_paris(now()).date()
-}
-
 /// An address-friendly form of a title: `Les aides à l’embauche` → `les-aides-a-l-embauche`.
 pub fn slugify(title: &str) -> String {
     let folded = crate::types::fold(title);
@@ -136,7 +116,7 @@ impl News {
         territory_label(&self.territory)
     }
     pub fn published_fr(&self) -> String {
-        crate::web::date_fr(&utc_to_paris(self.published_at).date())
+        crate::web::date_fr(&crate::web::utc_to_paris(self.published_at).date())
     }
 }
 
@@ -304,10 +284,10 @@ impl Event {
         territory_label(&self.territory)
     }
     pub fn local_start(&self) -> NaiveDateTime {
-        utc_to_paris(self.starts_at)
+        crate::web::utc_to_paris(self.starts_at)
     }
     pub fn local_end(&self) -> NaiveDateTime {
-        utc_to_paris(self.ends_at)
+        crate::web::utc_to_paris(self.ends_at)
     }
     /// « mercredi 2 décembre 2026, 14:00 – 17:00 »
     pub fn when_fr(&self) -> String {
@@ -422,8 +402,8 @@ pub fn parse_event(f: &EventFields<'_>, departments: &[String]) -> Result<EventI
             kind,
             title,
             description,
-            starts_at: paris_to_utc(date.and_time(start)),
-            ends_at: paris_to_utc(date.and_time(end)),
+            starts_at: crate::web::paris_to_utc(date.and_time(start)),
+            ends_at: crate::web::paris_to_utc(date.and_time(end)),
             place,
             organiser,
             territory,
@@ -535,7 +515,7 @@ pub struct DocPage {
 
 impl DocPage {
     pub fn updated_fr(&self) -> String {
-        crate::web::date_fr(&utc_to_paris(self.updated_at).date())
+        crate::web::date_fr(&crate::web::utc_to_paris(self.updated_at).date())
     }
 }
 
@@ -651,12 +631,21 @@ mod tests {
             .unwrap()
             .and_hms_opt(14, 0, 0)
             .unwrap();
-        assert_eq!(paris_to_utc(winter).format("%H").to_string(), "13");
+        assert_eq!(
+            crate::web::paris_to_utc(winter).format("%H").to_string(),
+            "13"
+        );
         let summer = NaiveDate::from_ymd_opt(2026, 6, 3)
             .unwrap()
             .and_hms_opt(14, 0, 0)
             .unwrap();
-        assert_eq!(paris_to_utc(summer).format("%H").to_string(), "12");
-        assert_eq!(utc_to_paris(paris_to_utc(summer)), summer);
+        assert_eq!(
+            crate::web::paris_to_utc(summer).format("%H").to_string(),
+            "12"
+        );
+        assert_eq!(
+            crate::web::utc_to_paris(crate::web::paris_to_utc(summer)),
+            summer
+        );
     }
 }

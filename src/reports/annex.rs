@@ -9,12 +9,13 @@ use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 
 use super::indicators::Period;
-use super::rollup::{self, Area, Metric, age_on, paris_day};
+use super::rollup::{self, Area, Metric, age_on};
 use super::table::{Cell, Table};
 use crate::auth::CurrentUser;
 use crate::db::{DbConnection, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::types::Role;
+use crate::web::paris_day;
 
 /// One beneficiary as the annex needs them.
 #[derive(Clone, Debug)]

@@ -116,20 +116,9 @@ fn month_utc(first: NaiveDate) -> (NaiveDateTime, NaiveDateTime) {
     )
 }
 
-/// The Paris day of a UTC instant.
-pub fn paris_day(at: NaiveDateTime) -> NaiveDate {
-    let day = at.date();
-    let next = day.succ_opt().unwrap_or(day);
-    if at >= crate::web::paris_midnight_utc(next) {
-        next
-    } else {
-        day
-    }
-}
-
-/// Age in whole years on a day.
+/// Age in whole years on a day (0 for a birth date after it).
 pub fn age_on(birth: NaiveDate, day: NaiveDate) -> u32 {
-    day.years_since(birth).unwrap_or(0)
+    u32::try_from(crate::auth::service::age_on(birth, day)).unwrap_or(0)
 }
 
 /// What a reader takes from `report_counts`, and what it computes from the source tables.
@@ -171,7 +160,7 @@ fn plan(conn: &mut DbConnection, period: Option<&Period>) -> AppResult<Plan> {
     let mut live = Vec::new();
     // Rows are created at the time they are written, so a stored month holds nothing after
     // today: a period that reaches today covers its month whole.
-    let today = paris_day(crate::db::now());
+    let today = crate::web::today_paris();
     let mut first = first_of_month(period.from);
     while first <= period.to {
         let next = next_month(first);
@@ -352,7 +341,7 @@ fn live(
             let mut sums: HashMap<(String, String), i64> = HashMap::new();
             for (created, birth, department, level) in rows {
                 let dim = if metric == Metric::CandidateAge {
-                    birth.map(|b| age_on(b, paris_day(created)).to_string())
+                    birth.map(|b| age_on(b, crate::web::paris_day(created)).to_string())
                 } else {
                     level.map(|l| l.to_string())
                 };
@@ -394,10 +383,6 @@ fn live(
         }
     })
 }
-
-/// Why a month's refresh was given up: another process refreshed it meanwhile.
-#[derive(Debug)]
-struct Overtaken;
 
 /// Recomputes every dirty month into `report_counts`; returns how many months it stored.
 /// Each month is one transaction. SQLite takes its write lock at the first statement, so no
@@ -459,13 +444,13 @@ pub fn refresh(conn: &mut DbConnection) -> AppResult<usize> {
                 .execute(conn)?;
             }
             if cleared != marks.len() {
-                return Err(RefreshError::Overtaken(Overtaken));
+                return Err(RefreshError::Overtaken);
             }
             Ok(())
         });
         match outcome {
             Ok(()) => stored += 1,
-            Err(RefreshError::Overtaken(_)) => {}
+            Err(RefreshError::Overtaken) => {}
             Err(RefreshError::App(e)) => return Err(e),
             Err(RefreshError::Db(e)) => return Err(e.into()),
         }
@@ -475,7 +460,8 @@ pub fn refresh(conn: &mut DbConnection) -> AppResult<usize> {
 
 #[derive(Debug)]
 enum RefreshError {
-    Overtaken(Overtaken),
+    /// Another process refreshed the month meanwhile.
+    Overtaken,
     App(crate::error::AppError),
     Db(diesel::result::Error),
 }
@@ -494,10 +480,22 @@ mod tests {
     fn paris_days_and_ages() {
         let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
         let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        assert_eq!(paris_day(at("2025-12-31 22:59:59")), day(2025, 12, 31));
-        assert_eq!(paris_day(at("2025-12-31 23:00:00")), day(2026, 1, 1));
-        assert_eq!(paris_day(at("2026-03-31 22:00:00")), day(2026, 4, 1));
-        assert_eq!(paris_day(at("2026-10-31 22:30:00")), day(2026, 10, 31));
+        assert_eq!(
+            crate::web::paris_day(at("2025-12-31 22:59:59")),
+            day(2025, 12, 31)
+        );
+        assert_eq!(
+            crate::web::paris_day(at("2025-12-31 23:00:00")),
+            day(2026, 1, 1)
+        );
+        assert_eq!(
+            crate::web::paris_day(at("2026-03-31 22:00:00")),
+            day(2026, 4, 1)
+        );
+        assert_eq!(
+            crate::web::paris_day(at("2026-10-31 22:30:00")),
+            day(2026, 10, 31)
+        );
         assert_eq!(age_on(day(2010, 11, 24), day(2026, 11, 23)), 15);
         assert_eq!(age_on(day(2010, 11, 23), day(2026, 11, 23)), 16);
         assert_eq!(month_key(day(2026, 4, 30)), "2026-04");

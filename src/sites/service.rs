@@ -588,12 +588,13 @@ pub fn cancel_path(secret: &str) -> String {
 pub struct Cancellable {
     pub registration_id: String,
     pub name: String,
+    email: String,
     pub event: SiteEvent,
 }
 
 /// The registration a cancellation link stands for (404 once cancelled or unknown).
 pub fn cancellable(conn: &mut DbConnection, secret: &str) -> AppResult<Cancellable> {
-    let found: Option<(String, String, String)> = site_event_registrations::table
+    let found: Option<(String, String, String, String)> = site_event_registrations::table
         .filter(
             site_event_registrations::cancel_token_hash
                 .eq(crate::auth::tokens::digest(secret.trim())),
@@ -601,14 +602,16 @@ pub fn cancellable(conn: &mut DbConnection, secret: &str) -> AppResult<Cancellab
         .select((
             site_event_registrations::id,
             site_event_registrations::name,
+            site_event_registrations::email,
             site_event_registrations::event_id,
         ))
         .first(conn)
         .optional()?;
-    let (registration_id, name, event_id) = found.ok_or_else(AppError::not_found)?;
+    let (registration_id, name, email, event_id) = found.ok_or_else(AppError::not_found)?;
     Ok(Cancellable {
         registration_id,
         name,
+        email,
         event: event(conn, &event_id)?,
     })
 }
@@ -617,10 +620,6 @@ pub fn cancellable(conn: &mut DbConnection, secret: &str) -> AppResult<Cancellab
 /// a confirmation. Returns the event.
 pub fn cancel_registration(conn: &mut DbConnection, secret: &str) -> AppResult<SiteEvent> {
     let found = cancellable(conn, secret)?;
-    let email: String = site_event_registrations::table
-        .find(&found.registration_id)
-        .select(site_event_registrations::email)
-        .first(conn)?;
     let deleted = diesel::delete(site_event_registrations::table.find(&found.registration_id))
         .execute(conn)?;
     if deleted == 0 {
@@ -636,7 +635,7 @@ pub fn cancel_registration(conn: &mut DbConnection, secret: &str) -> AppResult<S
     let event = event(conn, &found.event.id)?;
     crate::mail::enqueue(
         conn,
-        &email,
+        &found.email,
         &format!("Inscription annulée : {}", event.title),
         &format!(
             "Bonjour {},\n\nVotre inscription à « {} » le {} est annulée : votre place revient à une autre personne.\n\nÀ bientôt à l’Espace Métiers.",

@@ -79,10 +79,32 @@ pub fn date_fr(date: &chrono::NaiveDate) -> String {
 
 /// French date and time, in the Paris time zone: 22/11/2026 à 14:05.
 pub fn datetime_fr(at: &chrono::NaiveDateTime) -> String {
-    let utc = at.and_utc();
-    let offset = paris_offset_hours(&utc);
-    let local = utc + chrono::Duration::hours(offset);
-    local.format("%d/%m/%Y à %H:%M").to_string()
+    utc_to_paris(*at).format("%d/%m/%Y à %H:%M").to_string()
+}
+
+/// Paris wall-clock time to UTC (CET/CEST, changes on the last Sundays of March and October).
+pub fn paris_to_utc(local: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    let summer = local - chrono::Duration::hours(2);
+    if paris_offset_hours(&summer.and_utc()) == 2 {
+        summer
+    } else {
+        local - chrono::Duration::hours(1)
+    }
+}
+
+/// UTC to Paris wall-clock time.
+pub fn utc_to_paris(at: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    at + chrono::Duration::hours(paris_offset_hours(&at.and_utc()))
+}
+
+/// The Paris day of a UTC instant.
+pub fn paris_day(at: chrono::NaiveDateTime) -> chrono::NaiveDate {
+    utc_to_paris(at).date()
+}
+
+/// Today's date in Paris.
+pub fn today_paris() -> chrono::NaiveDate {
+    paris_day(crate::db::now())
 }
 
 /// The UTC instant of midnight, Paris time, on a day (report periods are Paris days).

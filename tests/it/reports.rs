@@ -15,21 +15,31 @@ both_backends!(
     precomputed_counts_give_the_same_figures,
 );
 
-/// The value of a row (by its first cell) in a table (by key) of an API answer.
-fn value(tables: &Value, key: &str, row: &str) -> Value {
-    let table = tables["tables"]
+/// A table (by key) of an API answer.
+fn table(tables: &Value, key: &str) -> Value {
+    tables["tables"]
         .as_array()
         .unwrap()
         .iter()
         .find(|t| t["key"] == key)
-        .unwrap_or_else(|| panic!("no table {key} in {tables}"));
+        .unwrap_or_else(|| panic!("no table {key} in {tables}"))
+        .clone()
+}
+
+/// The row of a table whose first cell is `label`.
+fn row_of(table: &Value, label: &str) -> Option<Value> {
     table["rows"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r[0] == row)
-        .unwrap_or_else(|| panic!("no row {row} in {table}"))[1]
-        .clone()
+        .find(|r| r[0] == label)
+        .cloned()
+}
+
+/// The value of a row (by its first cell) in a table (by key) of an API answer.
+fn value(tables: &Value, key: &str, row: &str) -> Value {
+    let table = table(tables, key);
+    row_of(&table, row).unwrap_or_else(|| panic!("no row {row} in {table}"))[1].clone()
 }
 
 async fn dashboard(app: &TestApp, email: &str, query: &str) -> Value {
@@ -89,13 +99,7 @@ async fn each_home_shows_its_own_figures(app: TestApp) {
 
     // The region, and one department of it: the demo offers are in 35 (Rennes, Cesson, Vitré).
     let region = dashboard(&app, "regional_admin@demo.passerelle.test", "").await;
-    let by_dep = region["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["key"] == "offres-par-departement")
-        .unwrap()
-        .clone();
+    let by_dep = table(&region, "offres-par-departement");
     assert_eq!(by_dep["rows"].as_array().unwrap().len(), 1, "{by_dep}");
     assert_eq!(by_dep["rows"][0][0], "Département 35");
     assert_eq!(by_dep["rows"][0][7], 4);
@@ -105,22 +109,10 @@ async fn each_home_shows_its_own_figures(app: TestApp) {
         "?departement=29",
     )
     .await;
-    let by_dep = finistere["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["key"] == "offres-par-departement")
-        .unwrap()
-        .clone();
+    let by_dep = table(&finistere, "offres-par-departement");
     assert!(by_dep["rows"].as_array().unwrap().is_empty(), "{by_dep}");
     // Sectors: the bakery offers (D1102) fall in NAF division 10 (food industry) among others.
-    let sectors = region["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["key"] == "offres-par-secteur")
-        .unwrap()
-        .to_string();
+    let sectors = table(&region, "offres-par-secteur").to_string();
     assert!(sectors.contains("10 – "), "{sectors}");
 
     // The home page shows the figures with a chart and its table.
@@ -215,25 +207,8 @@ async fn annex_tables_are_scoped_to_the_beneficiaries(app: TestApp) {
     let token = prescriber.new_api_token().await;
     let mut api = app.client();
     let annex = api.api_get("/api/v1/reports/annex", &token).await.json();
-    let table = |annex: &Value, key: &str| {
-        annex["tables"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["key"] == key)
-            .unwrap()
-            .clone()
-    };
     let ages = table(&annex, "annexe-par-age");
-    let row = |t: &Value, label: &str| {
-        t["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r[0] == label)
-            .unwrap()
-            .clone()
-    };
+    let row = |t: &Value, label: &str| row_of(t, label).unwrap();
     assert_eq!(row(&ages, "18 à 25 ans")[1], 1, "{ages}");
     assert_eq!(row(&ages, "18 à 25 ans")[2], 100.0);
     let situations = table(&annex, "annexe-par-situation");
@@ -285,24 +260,17 @@ async fn annex_tables_are_scoped_to_the_beneficiaries(app: TestApp) {
 /// Offer counts of a department's row in the region's "offers by department" table:
 /// (drafts, pending, total).
 fn department_counts(tables: &Value, department: &str) -> (i64, i64, i64) {
-    let table = tables["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["key"] == "offres-par-departement")
-        .unwrap();
-    table["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r[0] == format!("Département {department}"))
-        .map_or((0, 0, 0), |r| {
-            (
-                r[6].as_i64().unwrap(),
-                r[2].as_i64().unwrap(),
-                r[7].as_i64().unwrap(),
-            )
-        })
+    row_of(
+        &table(tables, "offres-par-departement"),
+        &format!("Département {department}"),
+    )
+    .map_or((0, 0, 0), |r| {
+        (
+            r[6].as_i64().unwrap(),
+            r[2].as_i64().unwrap(),
+            r[7].as_i64().unwrap(),
+        )
+    })
 }
 
 /// Whole months come from the precomputed counts once the refresh job has run, the rest from
@@ -462,7 +430,9 @@ async fn a_change_committed_during_a_refresh_is_not_lost(app: TestApp) {
             .select((offers::id, offers::department, offers::created_at))
             .load(&mut *refresher)
             .unwrap();
-        let month = |at: &chrono::NaiveDateTime| rollup::paris_day(*at).format("%Y-%m").to_string();
+        let month = |at: &chrono::NaiveDateTime| {
+            passerelle::web::paris_day(*at).format("%Y-%m").to_string()
+        };
         let (x, y) = rows
             .iter()
             .flat_map(|a| rows.iter().map(move |b| (a, b)))
@@ -499,18 +469,11 @@ async fn a_change_committed_during_a_refresh_is_not_lost(app: TestApp) {
         today.format("%d/%m/%Y")
     );
     let region = dashboard(&app, "regional_admin@demo.passerelle.test", &period).await;
-    let row = region["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["key"] == "offres-par-departement")
-        .unwrap()["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r[0] == format!("Département {department}"))
-        .unwrap()
-        .clone();
+    let row = row_of(
+        &table(&region, "offres-par-departement"),
+        &format!("Département {department}"),
+    )
+    .unwrap();
     assert_eq!(row[3], 1, "filled offers of {department} ({offer}): {row}");
     let state = app.state.clone();
     let stored = tokio::task::spawn_blocking(move || {
