@@ -152,7 +152,7 @@ struct Health {
 }
 
 /// Liveness and database check.
-#[utoipa::path(get, path = "/healthz", tag = "operations",
+#[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "operations",
     responses((status = 200, body = Health), (status = 500, body = crate::error::ErrorBody)))]
 async fn healthz(State(state): State<AppState>) -> AppResult<Json<Health>> {
     state

@@ -260,7 +260,7 @@ struct Created {
 }
 
 /// Applies to a published offer (candidates).
-#[utoipa::path(post, path = "/offers/{id}/applications", tag = "applications", security(("bearer" = [])), request_body = ApplyRequest,
+#[utoipa::path(post, path = "/offers/{id}/applications", operation_id = "apply_to_offer", tag = "applications", security(("bearer" = [])), request_body = ApplyRequest,
     params(("id" = String, Path, description = "Offer id")),
     responses((status = 201, body = Created), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_apply(
@@ -278,7 +278,7 @@ async fn api_apply(
 }
 
 /// The caller's applications: a candidate's own, or those received by their organisation.
-#[utoipa::path(get, path = "/applications", tag = "applications", security(("bearer" = [])),
+#[utoipa::path(get, path = "/applications", operation_id = "list_applications", tag = "applications", security(("bearer" = [])),
     responses((status = 200, body = [ApplicationRow])))]
 async fn api_list(
     State(state): State<AppState>,
@@ -304,7 +304,7 @@ struct ApplicationDetail {
 }
 
 /// One application with its messages, for its candidate or the organisation receiving it.
-#[utoipa::path(get, path = "/applications/{id}", tag = "applications", security(("bearer" = [])),
+#[utoipa::path(get, path = "/applications/{id}", operation_id = "get_application", tag = "applications", security(("bearer" = [])),
     params(("id" = String, Path, description = "Application id")),
     responses((status = 200, body = ApplicationDetail), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_get(
@@ -340,7 +340,7 @@ struct StatusAnswer {
 }
 
 /// Moves an application along (and/or adds a message).
-#[utoipa::path(post, path = "/applications/{id}/steps", tag = "applications", security(("bearer" = [])), request_body = StepRequest,
+#[utoipa::path(post, path = "/applications/{id}/steps", operation_id = "step_application", tag = "applications", security(("bearer" = [])), request_body = StepRequest,
     params(("id" = String, Path, description = "Application id")),
     responses((status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 async fn api_step(

@@ -51,7 +51,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 }
 
 /// Who the token belongs to.
-#[utoipa::path(get, path = "/me", tag = "accounts", security(("bearer" = [])),
+#[utoipa::path(get, path = "/me", operation_id = "get_me", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = CurrentUser), (status = 401, body = crate::error::ErrorBody)))]
 async fn me(user: CurrentUser) -> Json<CurrentUser> {
     Json(user)

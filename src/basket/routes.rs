@@ -308,7 +308,7 @@ async fn renew_feed(
 
 /// The caller's basket: saved offers (candidate), saved profiles (recruiter) and saved searches
 /// with their private feed addresses.
-#[utoipa::path(get, path = "/basket", tag = "basket", security(("bearer" = [])),
+#[utoipa::path(get, path = "/basket", operation_id = "get_basket", tag = "basket", security(("bearer" = [])),
     responses((status = 200, body = Basket), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_basket(State(state): State<AppState>, me: CurrentUser) -> AppResult<Json<Basket>> {
     load_basket(&state, &me)
@@ -317,7 +317,7 @@ async fn api_basket(State(state): State<AppState>, me: CurrentUser) -> AppResult
 }
 
 /// Saves a published offer (candidates). Saving it twice changes nothing.
-#[utoipa::path(put, path = "/basket/offers/{id}", tag = "basket", security(("bearer" = [])),
+#[utoipa::path(put, path = "/basket/offers/{id}", operation_id = "keep_offer_in_basket", tag = "basket", security(("bearer" = [])),
     params(("id" = String, Path, description = "Offer id")),
     responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_keep_offer(
@@ -330,7 +330,7 @@ async fn api_keep_offer(
 }
 
 /// Takes an offer out of the basket.
-#[utoipa::path(delete, path = "/basket/offers/{id}", tag = "basket", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/basket/offers/{id}", operation_id = "drop_offer_from_basket", tag = "basket", security(("bearer" = [])),
     params(("id" = String, Path, description = "Offer id")),
     responses((status = 204), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_drop_offer(
@@ -343,7 +343,7 @@ async fn api_drop_offer(
 }
 
 /// Saves a candidate's profile the recruiter may see (validated recruiters and centres).
-#[utoipa::path(put, path = "/basket/candidates/{id}", tag = "basket", security(("bearer" = [])),
+#[utoipa::path(put, path = "/basket/candidates/{id}", operation_id = "keep_profile_in_basket", tag = "basket", security(("bearer" = [])),
     params(("id" = String, Path, description = "Candidate (account) id")),
     responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_keep_profile(
@@ -356,7 +356,7 @@ async fn api_keep_profile(
 }
 
 /// Takes a profile out of the basket.
-#[utoipa::path(delete, path = "/basket/candidates/{id}", tag = "basket", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/basket/candidates/{id}", operation_id = "drop_profile_from_basket", tag = "basket", security(("bearer" = [])),
     params(("id" = String, Path, description = "Candidate (account) id")),
     responses((status = 204), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_drop_profile(
@@ -385,7 +385,7 @@ pub struct CreatedSearch {
 }
 
 /// Saves an offer search (candidates, 20 at most), with daily alerts if asked.
-#[utoipa::path(post, path = "/saved-searches", tag = "basket", security(("bearer" = [])),
+#[utoipa::path(post, path = "/saved-searches", operation_id = "create_saved_search", tag = "basket", security(("bearer" = [])),
     request_body = NewSavedSearch,
     responses((status = 201, body = CreatedSearch), (status = 403, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]
@@ -403,7 +403,7 @@ async fn api_create_search(
 }
 
 /// Deletes one of the caller's saved searches, with its alerts and feed.
-#[utoipa::path(delete, path = "/saved-searches/{id}", tag = "basket", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/saved-searches/{id}", operation_id = "delete_saved_search", tag = "basket", security(("bearer" = [])),
     params(("id" = String, Path, description = "Saved search id")),
     responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_delete_search(
@@ -423,7 +423,7 @@ async fn api_delete_search(
 }
 
 /// Gives a saved search's feed a new private address; the old one stops working.
-#[utoipa::path(post, path = "/saved-searches/{id}/feed", tag = "basket", security(("bearer" = [])),
+#[utoipa::path(post, path = "/saved-searches/{id}/feed", operation_id = "renew_saved_search_feed", tag = "basket", security(("bearer" = [])),
     params(("id" = String, Path, description = "Saved search id")),
     responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_renew_feed(

@@ -896,7 +896,7 @@ async fn find_candidates(
 
 /// CV search for validated recruiters and training centres: validated, visible profiles only
 /// (no surname, e-mail or birth date); nearest first around a commune.
-#[utoipa::path(get, path = "/candidates/search", tag = "candidates", security(("bearer" = [])),
+#[utoipa::path(get, path = "/candidates/search", operation_id = "search_candidates", tag = "candidates", security(("bearer" = [])),
     params(CvCriteria),
     responses((status = 200, body = [CandidateView]), (status = 403, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]
@@ -916,7 +916,7 @@ async fn api_search(
 
 /// A candidate's profile, for the candidate, validated recruiters (validated and visible
 /// profiles only) and the chamber of the territory. Each view by someone else is audited.
-#[utoipa::path(get, path = "/candidates/{id}", tag = "candidates", security(("bearer" = [])),
+#[utoipa::path(get, path = "/candidates/{id}", operation_id = "get_candidate", tag = "candidates", security(("bearer" = [])),
     params(("id" = String, Path, description = "Candidate (account) id")),
     responses((status = 200, body = CandidateView), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_get(
@@ -935,7 +935,7 @@ async fn api_get(
 }
 
 /// All the data Passerelle keeps about the calling candidate (CV in base64).
-#[utoipa::path(get, path = "/me/export", tag = "candidates", security(("bearer" = [])),
+#[utoipa::path(get, path = "/me/export", operation_id = "export_my_data", tag = "candidates", security(("bearer" = [])),
     responses((status = 200, description = "JSON export"), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_export(
     State(state): State<AppState>,
@@ -992,7 +992,7 @@ async fn own_profile(state: &AppState, me: &CurrentUser) -> AppResult<OwnProfile
 }
 
 /// The calling candidate's profile.
-#[utoipa::path(get, path = "/me/profile", tag = "candidates", security(("bearer" = [])),
+#[utoipa::path(get, path = "/me/profile", operation_id = "get_my_profile", tag = "candidates", security(("bearer" = [])),
     responses((status = 200, body = OwnProfile), (status = 403, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody)))]
 async fn api_my_profile(
@@ -1056,7 +1056,7 @@ impl ProfileRequest {
 
 /// Creates or replaces the calling candidate's profile; any change sends it back to the
 /// chamber for validation, as on the page.
-#[utoipa::path(put, path = "/me/profile", tag = "candidates", security(("bearer" = [])),
+#[utoipa::path(put, path = "/me/profile", operation_id = "save_my_profile", tag = "candidates", security(("bearer" = [])),
     request_body = ProfileRequest,
     responses((status = 200, body = OwnProfile), (status = 403, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]
@@ -1092,7 +1092,7 @@ pub struct PendingProfile {
 }
 
 /// Profiles waiting for validation in the caller's territory (registration officers).
-#[utoipa::path(get, path = "/moderation/candidates", tag = "candidates", security(("bearer" = [])),
+#[utoipa::path(get, path = "/moderation/candidates", operation_id = "list_candidate_moderation_queue", tag = "candidates", security(("bearer" = [])),
     responses((status = 200, body = [PendingProfile]), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_queue(
     State(state): State<AppState>,
@@ -1121,7 +1121,7 @@ pub struct DecisionRequest {
 }
 
 /// Validates or rejects a profile of the caller's territory.
-#[utoipa::path(post, path = "/moderation/candidates/{id}", tag = "candidates", security(("bearer" = [])),
+#[utoipa::path(post, path = "/moderation/candidates/{id}", operation_id = "decide_candidate_profile", tag = "candidates", security(("bearer" = [])),
     params(("id" = String, Path, description = "Candidate (account) id")), request_body = DecisionRequest,
     responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_decide(
@@ -1142,7 +1142,7 @@ pub struct ContactRequestBody {
 
 /// A recruiter or training centre asks to contact a candidate whose profile it may see; the
 /// candidate's e-mail address is given only if they accept.
-#[utoipa::path(post, path = "/candidates/{id}/contact-requests", tag = "candidates", security(("bearer" = [])),
+#[utoipa::path(post, path = "/candidates/{id}/contact-requests", operation_id = "request_candidate_contact", tag = "candidates", security(("bearer" = [])),
     params(("id" = String, Path, description = "Candidate (account) id")), request_body = ContactRequestBody,
     responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]
@@ -1168,7 +1168,7 @@ pub struct ReceivedContact {
     pub organisation_name: String,
 }
 
-#[utoipa::path(get, path = "/me/contact-requests", tag = "candidates", security(("bearer" = [])),
+#[utoipa::path(get, path = "/me/contact-requests", operation_id = "list_my_contact_requests", tag = "candidates", security(("bearer" = [])),
     responses((status = 200, body = [ReceivedContact]), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_contact_requests(
     State(state): State<AppState>,
@@ -1195,7 +1195,7 @@ pub struct ContactAnswer {
 }
 
 /// The candidate accepts (their e-mail address goes to the organisation) or declines.
-#[utoipa::path(post, path = "/me/contact-requests/{id}", tag = "candidates", security(("bearer" = [])),
+#[utoipa::path(post, path = "/me/contact-requests/{id}", operation_id = "answer_contact_request", tag = "candidates", security(("bearer" = [])),
     params(("id" = String, Path, description = "Contact request id")), request_body = ContactAnswer,
     responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_answer_contact(

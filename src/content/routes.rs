@@ -882,7 +882,7 @@ async fn page_update(
 
 /// Latest news, of a department (with the region-wide ones) or all (public). Bodies are
 /// Markdown.
-#[utoipa::path(get, path = "/content/news", tag = "content", params(TerritoryParams),
+#[utoipa::path(get, path = "/content/news", operation_id = "list_news", tag = "content", params(TerritoryParams),
     responses((status = 200, body = Vec<News>), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_news(
     State(state): State<AppState>,
@@ -901,7 +901,7 @@ async fn api_news(
 
 /// Agenda events of a month (`mois=AAAA-MM`, default this month), of a department (with the
 /// region-wide ones) or all (public). Times are UTC.
-#[utoipa::path(get, path = "/content/events", tag = "content", params(TerritoryParams),
+#[utoipa::path(get, path = "/content/events", operation_id = "list_events", tag = "content", params(TerritoryParams),
     responses((status = 200, body = Vec<Event>), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_events(
     State(state): State<AppState>,
@@ -922,7 +922,7 @@ async fn api_events(
 }
 
 /// Documentation pages (public). Bodies are Markdown.
-#[utoipa::path(get, path = "/content/pages", tag = "content",
+#[utoipa::path(get, path = "/content/pages", operation_id = "list_doc_pages", tag = "content",
     responses((status = 200, body = Vec<DocPage>)))]
 async fn api_pages(State(state): State<AppState>) -> AppResult<axum::Json<Vec<DocPage>>> {
     Ok(axum::Json(state.db.run(service::pages_all).await?))

@@ -433,7 +433,7 @@ struct SearchAnswer {
 
 /// Searches job-discovery actions: words (French analysis), ROME code, commune + radius,
 /// audience; nearest first (from the commune asked, or else the caller's school).
-#[utoipa::path(get, path = "/discovery/actions", tag = "discovery", params(Asked),
+#[utoipa::path(get, path = "/discovery/actions", operation_id = "search_discovery_actions", tag = "discovery", params(Asked),
     responses((status = 200, body = SearchAnswer), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_search(
     State(state): State<AppState>,
@@ -452,7 +452,7 @@ async fn api_search(
 }
 
 /// Publishes an action (recruiters of a validated company, professional branches).
-#[utoipa::path(post, path = "/discovery/actions", tag = "discovery", security(("bearer" = [])),
+#[utoipa::path(post, path = "/discovery/actions", operation_id = "create_discovery_action", tag = "discovery", security(("bearer" = [])),
     request_body = ActionInput,
     responses((status = 201, body = Created), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_create(
@@ -469,7 +469,7 @@ async fn api_create(
 }
 
 /// The caller's organisation's actions, with how many distinct schools viewed each.
-#[utoipa::path(get, path = "/discovery/my-actions", tag = "discovery", security(("bearer" = [])),
+#[utoipa::path(get, path = "/discovery/my-actions", operation_id = "list_my_discovery_actions", tag = "discovery", security(("bearer" = [])),
     responses((status = 200, body = [MyAction]), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_mine(
     State(state): State<AppState>,
@@ -483,7 +483,7 @@ async fn api_mine(
 }
 
 /// Requests an action for a group (teachers and counsellors).
-#[utoipa::path(post, path = "/discovery/actions/{id}/requests", tag = "discovery", security(("bearer" = [])),
+#[utoipa::path(post, path = "/discovery/actions/{id}/requests", operation_id = "request_discovery_action", tag = "discovery", security(("bearer" = [])),
     request_body = RequestInput, params(("id" = String, Path, description = "Action id")),
     responses((status = 201, body = Created), (status = 403, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
@@ -503,7 +503,7 @@ async fn api_request(
 }
 
 /// The requests the caller may see: a company those for its actions, a school its own.
-#[utoipa::path(get, path = "/discovery/requests", tag = "discovery", security(("bearer" = [])),
+#[utoipa::path(get, path = "/discovery/requests", operation_id = "list_discovery_requests", tag = "discovery", security(("bearer" = [])),
     responses((status = 200, body = [RequestRow]), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_requests(
     State(state): State<AppState>,
@@ -517,7 +517,7 @@ async fn api_requests(
 }
 
 /// One request (its company and its school only).
-#[utoipa::path(get, path = "/discovery/requests/{id}", tag = "discovery", security(("bearer" = [])),
+#[utoipa::path(get, path = "/discovery/requests/{id}", operation_id = "get_discovery_request", tag = "discovery", security(("bearer" = [])),
     params(("id" = String, Path, description = "Request id")),
     responses((status = 200, body = RequestRow), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_get_request(
@@ -539,7 +539,7 @@ struct StatusAnswer {
 
 /// Moves a request along: the company accepts, proposes a date or declines; the school
 /// accepts a proposed date; both record that it took place and how many attended.
-#[utoipa::path(post, path = "/discovery/requests/{id}/steps", tag = "discovery", security(("bearer" = [])),
+#[utoipa::path(post, path = "/discovery/requests/{id}/steps", operation_id = "step_discovery_request", tag = "discovery", security(("bearer" = [])),
     request_body = StepInput, params(("id" = String, Path, description = "Request id")),
     responses((status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]

@@ -214,7 +214,7 @@ async fn process(
 
 /// The gateway queue (France Travail agents): pending entries by default, filtered by offer,
 /// France Travail code, SIRET, company and state.
-#[utoipa::path(get, path = "/gateway/entries", tag = "gateway", security(("bearer" = [])),
+#[utoipa::path(get, path = "/gateway/entries", operation_id = "list_gateway_entries", tag = "gateway", security(("bearer" = [])),
     params(QueueFilter),
     responses((status = 200, body = [QueueLine]), (status = 403, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]
@@ -227,7 +227,7 @@ async fn api_queue(
 }
 
 /// Records what France Travail did with an entry (code and agency), which closes it.
-#[utoipa::path(post, path = "/gateway/entries/{id}", tag = "gateway", security(("bearer" = [])),
+#[utoipa::path(post, path = "/gateway/entries/{id}", operation_id = "process_gateway_entry", tag = "gateway", security(("bearer" = [])),
     params(("id" = String, Path, description = "Entry id")), request_body = ProcessForm,
     responses((status = 200, body = GatewayEntry), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]

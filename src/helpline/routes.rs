@@ -718,7 +718,7 @@ async fn public_thanks(page: Page) -> AppResult<Response> {
 
 /// The requests the caller may see (officers: all; partner responders: those routed to
 /// their organisation), overdue first.
-#[utoipa::path(get, path = "/helpline/requests", tag = "helpline", security(("bearer" = [])), params(QueueParams),
+#[utoipa::path(get, path = "/helpline/requests", operation_id = "list_helpline_requests", tag = "helpline", security(("bearer" = [])), params(QueueParams),
     responses((status = 200, body = [Row]), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_list(
     State(state): State<AppState>,
@@ -742,7 +742,7 @@ struct Created {
 }
 
 /// Logs a phone call (information officers); with an `answer`, it is answered at once.
-#[utoipa::path(post, path = "/helpline/requests", tag = "helpline", security(("bearer" = [])),
+#[utoipa::path(post, path = "/helpline/requests", operation_id = "create_helpline_request", tag = "helpline", security(("bearer" = [])),
     request_body = CallInput,
     responses((status = 201, body = Created), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_create(
@@ -768,7 +768,7 @@ async fn api_create(
 }
 
 /// One request with its history and clock.
-#[utoipa::path(get, path = "/helpline/requests/{id}", tag = "helpline", security(("bearer" = [])),
+#[utoipa::path(get, path = "/helpline/requests/{id}", operation_id = "get_helpline_request", tag = "helpline", security(("bearer" = [])),
     params(("id" = String, Path, description = "Request id")),
     responses((status = 200, body = Detail), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_get(
@@ -796,7 +796,7 @@ struct StatusAnswer {
 
 /// Answers a request: an officer (new or routed), or a responder of the partner it is
 /// routed to. The answer is mailed to the requester.
-#[utoipa::path(post, path = "/helpline/requests/{id}/answer", tag = "helpline", security(("bearer" = [])),
+#[utoipa::path(post, path = "/helpline/requests/{id}/answer", operation_id = "answer_helpline_request", tag = "helpline", security(("bearer" = [])),
     request_body = AnswerRequest, params(("id" = String, Path, description = "Request id")),
     responses((status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_answer(
@@ -826,7 +826,7 @@ struct RouteRequest {
 
 /// Routes a request to an information partner (officers); its responders get a single-use
 /// answer link by mail, valid 8 days.
-#[utoipa::path(post, path = "/helpline/requests/{id}/route", tag = "helpline", security(("bearer" = [])),
+#[utoipa::path(post, path = "/helpline/requests/{id}/route", operation_id = "route_helpline_request", tag = "helpline", security(("bearer" = [])),
     request_body = RouteRequest, params(("id" = String, Path, description = "Request id")),
     responses((status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_route(
@@ -858,7 +858,7 @@ async fn api_route(
 }
 
 /// Closes a request (officers).
-#[utoipa::path(post, path = "/helpline/requests/{id}/close", tag = "helpline", security(("bearer" = [])),
+#[utoipa::path(post, path = "/helpline/requests/{id}/close", operation_id = "close_helpline_request", tag = "helpline", security(("bearer" = [])),
     params(("id" = String, Path, description = "Request id")),
     responses((status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_close(
@@ -884,7 +884,7 @@ struct ReopenRequest {
 }
 
 /// Reopens an answered or closed request with a new 48-hour clock (officers).
-#[utoipa::path(post, path = "/helpline/requests/{id}/reopen", tag = "helpline", security(("bearer" = [])),
+#[utoipa::path(post, path = "/helpline/requests/{id}/reopen", operation_id = "reopen_helpline_request", tag = "helpline", security(("bearer" = [])),
     request_body = ReopenRequest, params(("id" = String, Path, description = "Request id")),
     responses((status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_reopen(
@@ -905,7 +905,7 @@ async fn api_reopen(
 
 /// Volumes by channel, share of individuals and of people under 26, topics, first-response
 /// time and 48-hour compliance per partner, over what the caller may see.
-#[utoipa::path(get, path = "/helpline/figures", tag = "helpline", security(("bearer" = [])),
+#[utoipa::path(get, path = "/helpline/figures", operation_id = "get_helpline_figures", tag = "helpline", security(("bearer" = [])),
     responses((status = 200, body = Figures), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_figures(State(state): State<AppState>, me: CurrentUser) -> AppResult<Json<Figures>> {
     let hours = state.config.helpline_hours;

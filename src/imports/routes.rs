@@ -608,7 +608,7 @@ struct Accepted {
 /// Sends a CSV file of offers through an import profile (raw body, or multipart with a `file`
 /// field). The import runs in the background: the answer gives the run's id, whose status and
 /// report `GET /api/v1/imports/{id}` gives.
-#[utoipa::path(post, path = "/imports", tag = "imports", security(("bearer" = [])),
+#[utoipa::path(post, path = "/imports", operation_id = "send_import_file", tag = "imports", security(("bearer" = [])),
     params(SendQuery),
     request_body(content = String, content_type = "text/csv", description = "The CSV file"),
     responses((status = 202, body = Accepted), (status = 404, body = crate::error::ErrorBody),
@@ -703,7 +703,7 @@ struct RunAnswer {
 
 /// A run: status (`running`, `done`, `failed`), counts, error and rejected rows (line, column,
 /// value, French reason). The CSV report is at `/imports/{id}/rapport.csv`.
-#[utoipa::path(get, path = "/imports/{id}", tag = "imports", security(("bearer" = [])),
+#[utoipa::path(get, path = "/imports/{id}", operation_id = "get_import_run", tag = "imports", security(("bearer" = [])),
     params(("id" = String, Path, description = "Run id")),
     responses((status = 200, body = RunAnswer), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_get(
@@ -717,7 +717,7 @@ async fn api_get(
 
 /// The caller's organisation's runs, most recent first (every run for the regional
 /// administrator).
-#[utoipa::path(get, path = "/imports", tag = "imports", security(("bearer" = [])),
+#[utoipa::path(get, path = "/imports", operation_id = "list_import_runs", tag = "imports", security(("bearer" = [])),
     responses((status = 200, body = [ImportRun]), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_list(
     State(state): State<AppState>,

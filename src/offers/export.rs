@@ -450,7 +450,7 @@ impl Export {
 /// no personal data. JSON Lines (`application/x-ndjson`, one offer per line) or CSV
 /// (`text/csv`, `;`, header row, cells typed by people that start with `=`, `+`, `-` or `@`
 /// prefixed with an apostrophe), ordered by `updated_at` then `id`, streamed.
-#[utoipa::path(get, path = "/offers/export", tag = "offers", params(ExportParams),
+#[utoipa::path(get, path = "/offers/export", operation_id = "export_offers", tag = "offers", params(ExportParams),
     responses(
         (status = 200, description = "Published offers, one per line (JSON Lines) or per CSV row",
             content((ExportedOffer = "application/x-ndjson"), (String = "text/csv"))),

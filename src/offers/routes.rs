@@ -279,7 +279,7 @@ async fn public_list(
 /// Searches published offers: words (French analysis), ROME codes, NAF sector, commune and
 /// radius (haversine), department, contract type, level, start date; sorted by relevance,
 /// distance or date; with the exact total and facet counts.
-#[utoipa::path(get, path = "/offers/search", tag = "offers", params(super::search::ApiSearch),
+#[utoipa::path(get, path = "/offers/search", operation_id = "search_offers", tag = "offers", params(super::search::ApiSearch),
     responses((status = 200, body = super::search::SearchAnswer), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_search(
     State(state): State<AppState>,
@@ -748,7 +748,7 @@ struct Created {
 
 /// Creates a draft offer for the caller's company (or, for a training centre, for a company
 /// that delegated to it: `company_id`).
-#[utoipa::path(post, path = "/offers", tag = "offers", security(("bearer" = [])), request_body = OfferForm,
+#[utoipa::path(post, path = "/offers", operation_id = "create_offer", tag = "offers", security(("bearer" = [])), request_body = OfferForm,
     responses((status = 201, body = Created), (status = 422, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_create(
     State(state): State<AppState>,
@@ -766,7 +766,7 @@ async fn api_create(
 }
 
 /// One offer: anyone for a published offer; its managers and the chamber otherwise.
-#[utoipa::path(get, path = "/offers/{id}", tag = "offers", params(("id" = String, Path, description = "Offer id")),
+#[utoipa::path(get, path = "/offers/{id}", operation_id = "get_offer", tag = "offers", params(("id" = String, Path, description = "Offer id")),
     responses((status = 200, body = OfferView), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_get(
     State(state): State<AppState>,
@@ -787,7 +787,7 @@ async fn api_get(
 }
 
 /// Replaces an offer's content; a published offer goes back to moderation.
-#[utoipa::path(put, path = "/offers/{id}", tag = "offers", security(("bearer" = [])), request_body = OfferForm,
+#[utoipa::path(put, path = "/offers/{id}", operation_id = "update_offer", tag = "offers", security(("bearer" = [])), request_body = OfferForm,
     params(("id" = String, Path, description = "Offer id")),
     responses((status = 200, body = OfferView), (status = 422, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_update(
@@ -827,7 +827,7 @@ struct StatusAnswer {
 }
 
 /// Moves an offer along its lifecycle.
-#[utoipa::path(post, path = "/offers/{id}/transitions", tag = "offers", security(("bearer" = [])), request_body = TransitionRequest,
+#[utoipa::path(post, path = "/offers/{id}/transitions", operation_id = "transition_offer", tag = "offers", security(("bearer" = [])), request_body = TransitionRequest,
     params(("id" = String, Path, description = "Offer id")),
     responses((status = 200, body = StatusAnswer), (status = 409, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_transition(
@@ -872,7 +872,7 @@ async fn api_transition(
 }
 
 /// The offers of the caller's organisation (company, or training centre managing them).
-#[utoipa::path(get, path = "/my/offers", tag = "offers", security(("bearer" = [])),
+#[utoipa::path(get, path = "/my/offers", operation_id = "list_my_offers", tag = "offers", security(("bearer" = [])),
     responses((status = 200, body = [OfferView]), (status = 401, body = crate::error::ErrorBody)))]
 async fn api_mine(
     State(state): State<AppState>,
@@ -892,7 +892,7 @@ async fn api_mine(
 }
 
 /// Offers waiting for the caller's moderation (registration officers, for their territory).
-#[utoipa::path(get, path = "/moderation/offers", tag = "offers", security(("bearer" = [])),
+#[utoipa::path(get, path = "/moderation/offers", operation_id = "list_offer_moderation_queue", tag = "offers", security(("bearer" = [])),
     responses((status = 200, body = [OfferView]), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_moderation_queue(
     State(state): State<AppState>,

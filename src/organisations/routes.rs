@@ -57,7 +57,7 @@ struct OrganisationView {
 
 /// One organisation, if the caller may see it (its own; for a chamber, the companies of
 /// its territory; everything for the regional administrator).
-#[utoipa::path(get, path = "/{id}", tag = "accounts", security(("bearer" = [])),
+#[utoipa::path(get, path = "/{id}", operation_id = "get_organisation", tag = "accounts", security(("bearer" = [])),
     params(("id" = String, Path, description = "Organisation id")),
     responses((status = 200, body = OrganisationView), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_organisation(

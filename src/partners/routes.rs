@@ -565,7 +565,7 @@ async fn my_signature(
 // ---- API ----
 
 /// The public directory: public fields of the active partners.
-#[utoipa::path(get, path = "/partners", tag = "partners", params(DirectoryFilter),
+#[utoipa::path(get, path = "/partners", operation_id = "list_partners", tag = "partners", params(DirectoryFilter),
     responses((status = 200, body = [PublicCard])))]
 async fn api_directory(
     State(state): State<AppState>,
@@ -580,7 +580,7 @@ async fn api_directory(
 
 /// Every partner with its onboarding progress, charter status and renewal status
 /// (regional administrator).
-#[utoipa::path(get, path = "/partners/governance", tag = "partners", security(("bearer" = [])),
+#[utoipa::path(get, path = "/partners/governance", operation_id = "list_partner_governance", tag = "partners", security(("bearer" = [])),
     params(AdminFilter),
     responses((status = 200, body = [Row]), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_admin_list(
@@ -596,7 +596,7 @@ async fn api_admin_list(
 }
 
 /// The charter version in force (public).
-#[utoipa::path(get, path = "/partners/charter", tag = "partners",
+#[utoipa::path(get, path = "/partners/charter", operation_id = "get_charter", tag = "partners",
     responses((status = 200, body = CharterVersion), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_charter(State(state): State<AppState>) -> AppResult<Json<CharterVersion>> {
     state
@@ -613,7 +613,7 @@ struct VersionAnswer {
 }
 
 /// Publishes a new charter version (regional administrator); every version is kept.
-#[utoipa::path(post, path = "/partners/charter", tag = "partners", security(("bearer" = [])),
+#[utoipa::path(post, path = "/partners/charter", operation_id = "publish_charter", tag = "partners", security(("bearer" = [])),
     request_body = CharterInput,
     responses((status = 201, body = VersionAnswer), (status = 403, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]
@@ -632,7 +632,7 @@ async fn api_publish_charter(
 
 /// A partner's card: public fields for everyone, restricted fields (SIRET, contacts) for
 /// its own staff and the regional administrator.
-#[utoipa::path(get, path = "/partners/{id}", tag = "partners",
+#[utoipa::path(get, path = "/partners/{id}", operation_id = "get_partner", tag = "partners",
     params(("id" = String, Path, description = "Organisation id")),
     responses((status = 200, body = CardView), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_card(
@@ -649,7 +649,7 @@ async fn api_card(
 
 /// A partner's onboarding checklist, charter signatures and renewals (its own staff, the
 /// regional administrator; 404 for anyone else).
-#[utoipa::path(get, path = "/partners/{id}/governance", tag = "partners", security(("bearer" = [])),
+#[utoipa::path(get, path = "/partners/{id}/governance", operation_id = "get_partner_governance", tag = "partners", security(("bearer" = [])),
     params(("id" = String, Path, description = "Organisation id")),
     responses((status = 200, body = Governance), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_governance(
@@ -670,7 +670,7 @@ struct StepAnswer {
 }
 
 /// Records an onboarding step as done, dated, with who did it (regional administrator).
-#[utoipa::path(post, path = "/partners/{id}/steps", tag = "partners", security(("bearer" = [])),
+#[utoipa::path(post, path = "/partners/{id}/steps", operation_id = "record_partner_step", tag = "partners", security(("bearer" = [])),
     request_body = StepInput, params(("id" = String, Path, description = "Organisation id")),
     responses((status = 200, body = StepAnswer), (status = 403, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
@@ -691,7 +691,7 @@ async fn api_step(
 }
 
 /// Signs the charter version in force for the organisation (its administrators).
-#[utoipa::path(post, path = "/partners/{id}/charter-signatures", tag = "partners", security(("bearer" = [])),
+#[utoipa::path(post, path = "/partners/{id}/charter-signatures", operation_id = "sign_charter", tag = "partners", security(("bearer" = [])),
     params(("id" = String, Path, description = "Organisation id")),
     responses((status = 201, body = VersionAnswer), (status = 403, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
@@ -713,7 +713,7 @@ struct Created {
 }
 
 /// Adds a yearly renewal with the contribution requested (regional administrator).
-#[utoipa::path(post, path = "/partners/{id}/renewals", tag = "partners", security(("bearer" = [])),
+#[utoipa::path(post, path = "/partners/{id}/renewals", operation_id = "create_partner_renewal", tag = "partners", security(("bearer" = [])),
     request_body = RenewalInput, params(("id" = String, Path, description = "Organisation id")),
     responses((status = 201, body = Created), (status = 403, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
@@ -732,7 +732,7 @@ async fn api_renewal(
 }
 
 /// Records the payment of a renewal's contribution (regional administrator).
-#[utoipa::path(post, path = "/partners/renewals/{id}/payment", tag = "partners", security(("bearer" = [])),
+#[utoipa::path(post, path = "/partners/renewals/{id}/payment", operation_id = "record_renewal_payment", tag = "partners", security(("bearer" = [])),
     request_body = PaymentInput, params(("id" = String, Path, description = "Renewal id")),
     responses((status = 204), (status = 403, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]

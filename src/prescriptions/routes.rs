@@ -678,7 +678,7 @@ struct Created {
 }
 
 /// Pre-registers a person on a session (prescribers).
-#[utoipa::path(post, path = "/trainings/sessions/{id}/prescriptions", tag = "prescriptions", security(("bearer" = [])),
+#[utoipa::path(post, path = "/trainings/sessions/{id}/prescriptions", operation_id = "create_prescription", tag = "prescriptions", security(("bearer" = [])),
     request_body = NewPrescription, params(("id" = String, Path, description = "Session id")),
     responses((status = 201, body = Created), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_create(
@@ -698,7 +698,7 @@ async fn api_create(
 
 /// The pre-registrations the caller may see: a prescriber its agency's, a centre those to its
 /// sessions, a funder those to the sessions it funds.
-#[utoipa::path(get, path = "/prescriptions", tag = "prescriptions", security(("bearer" = [])), params(TrackingParams),
+#[utoipa::path(get, path = "/prescriptions", operation_id = "list_prescriptions", tag = "prescriptions", security(("bearer" = [])), params(TrackingParams),
     responses((status = 200, body = [Row]), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_list(
     State(state): State<AppState>,
@@ -716,7 +716,7 @@ async fn api_list(
 /// Time to decision, time to entry (median and distribution) and the share of selection
 /// results returned through Passerelle, overall and per funder, centre and territory, over
 /// what the caller may see.
-#[utoipa::path(get, path = "/prescriptions/stats", tag = "prescriptions", security(("bearer" = [])),
+#[utoipa::path(get, path = "/prescriptions/stats", operation_id = "get_prescription_stats", tag = "prescriptions", security(("bearer" = [])),
     responses((status = 200, body = Report), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_stats(State(state): State<AppState>, me: CurrentUser) -> AppResult<Json<Report>> {
     state
@@ -727,7 +727,7 @@ async fn api_stats(State(state): State<AppState>, me: CurrentUser) -> AppResult<
 }
 
 /// One pre-registration with its person, transitions and thread.
-#[utoipa::path(get, path = "/prescriptions/{id}", tag = "prescriptions", security(("bearer" = [])),
+#[utoipa::path(get, path = "/prescriptions/{id}", operation_id = "get_prescription", tag = "prescriptions", security(("bearer" = [])),
     params(("id" = String, Path, description = "Pre-registration id")),
     responses((status = 200, body = Detail), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_get(
@@ -749,7 +749,7 @@ struct StatusAnswer {
 
 /// Moves a pre-registration along: the centre returns the selection result, the entry and
 /// its outcome; the prescriber may withdraw it before a decision.
-#[utoipa::path(post, path = "/prescriptions/{id}/steps", tag = "prescriptions", security(("bearer" = [])),
+#[utoipa::path(post, path = "/prescriptions/{id}/steps", operation_id = "step_prescription", tag = "prescriptions", security(("bearer" = [])),
     request_body = StepInput, params(("id" = String, Path, description = "Pre-registration id")),
     responses((status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
@@ -771,7 +771,7 @@ async fn api_step(
 }
 
 /// Writes in a pre-registration's thread (the prescriber's agency and the centre).
-#[utoipa::path(post, path = "/prescriptions/{id}/messages", tag = "prescriptions", security(("bearer" = [])),
+#[utoipa::path(post, path = "/prescriptions/{id}/messages", operation_id = "post_prescription_message", tag = "prescriptions", security(("bearer" = [])),
     request_body = MessageForm, params(("id" = String, Path, description = "Pre-registration id")),
     responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_message(

@@ -592,7 +592,7 @@ async fn results_page(
 
 /// Courses of the programme with their sessions to come, places left and waiting lists
 /// (public; with a token, the caller's own registration on each session).
-#[utoipa::path(get, path = "/programme/sessions", tag = "programme",
+#[utoipa::path(get, path = "/programme/sessions", operation_id = "list_programme_sessions", tag = "programme",
     responses((status = 200, body = Vec<CourseView>)))]
 async fn api_catalogue(
     State(state): State<AppState>,
@@ -608,7 +608,7 @@ async fn api_catalogue(
 
 /// Registers the caller on a session: confirmed while places are left, otherwise on the
 /// waiting list (staff of partner organisations; at most the session's cap per organisation).
-#[utoipa::path(post, path = "/programme/sessions/{id}/registrations", tag = "programme",
+#[utoipa::path(post, path = "/programme/sessions/{id}/registrations", operation_id = "register_to_programme_session", tag = "programme",
     security(("bearer" = [])), params(("id" = String, Path, description = "Session id")),
     responses((status = 201, body = service::Registered), (status = 403, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
@@ -626,7 +626,7 @@ async fn api_register(
 }
 
 /// Active registrations of a session with attendance (the regional team).
-#[utoipa::path(get, path = "/programme/sessions/{id}/registrations", tag = "programme",
+#[utoipa::path(get, path = "/programme/sessions/{id}/registrations", operation_id = "list_programme_registrations", tag = "programme",
     security(("bearer" = [])), params(("id" = String, Path, description = "Session id")),
     responses((status = 200, body = Vec<RegistrationLine>), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_registrations(
@@ -647,7 +647,7 @@ async fn api_registrations(
 
 /// Cancels a registration (the person registered, or the regional team); a freed seat goes
 /// to the first person on the waiting list.
-#[utoipa::path(delete, path = "/programme/registrations/{id}", tag = "programme",
+#[utoipa::path(delete, path = "/programme/registrations/{id}", operation_id = "cancel_programme_registration", tag = "programme",
     security(("bearer" = [])), params(("id" = String, Path, description = "Registration id")),
     responses((status = 200, body = service::Cancelled), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_cancel(

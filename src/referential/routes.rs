@@ -36,7 +36,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 /// Communes by name (accent- and case-insensitive prefix), postal code prefix or INSEE
 /// code, most populated first.
-#[utoipa::path(get, path = "/communes", tag = "referential", params(Lookup),
+#[utoipa::path(get, path = "/communes", operation_id = "list_communes", tag = "referential", params(Lookup),
     responses((status = 200, body = [Commune], description = "Matching communes")))]
 async fn communes(
     State(state): State<AppState>,
@@ -52,7 +52,7 @@ async fn communes(
 }
 
 /// ROME 4.0 occupations by code prefix or words of the label.
-#[utoipa::path(get, path = "/rome", tag = "referential", params(Lookup),
+#[utoipa::path(get, path = "/rome", operation_id = "list_rome_occupations", tag = "referential", params(Lookup),
     responses((status = 200, body = [Rome], description = "Matching occupations")))]
 async fn rome(
     State(state): State<AppState>,
@@ -68,14 +68,14 @@ async fn rome(
 }
 
 /// All NAF divisions (activity sectors).
-#[utoipa::path(get, path = "/naf", tag = "referential",
+#[utoipa::path(get, path = "/naf", operation_id = "list_naf_divisions", tag = "referential",
     responses((status = 200, body = [NafDivision], description = "NAF divisions")))]
 async fn naf(State(state): State<AppState>) -> AppResult<Json<Vec<NafDivision>>> {
     Ok(Json(state.db.run(store::naf_divisions_all).await?))
 }
 
 /// All departments.
-#[utoipa::path(get, path = "/departments", tag = "referential",
+#[utoipa::path(get, path = "/departments", operation_id = "list_departments", tag = "referential",
     responses((status = 200, body = [Department], description = "Departments")))]
 async fn departments(State(state): State<AppState>) -> AppResult<Json<Vec<Department>>> {
     Ok(Json(state.db.run(store::departments_all).await?))

@@ -240,7 +240,7 @@ struct Tables {
 }
 
 /// The caller's own indicators for a period (and a department, for the regional team).
-#[utoipa::path(get, path = "/reports/dashboard", tag = "reports", security(("bearer" = [])), params(PeriodParams),
+#[utoipa::path(get, path = "/reports/dashboard", operation_id = "get_report_dashboard", tag = "reports", security(("bearer" = [])), params(PeriodParams),
     responses((status = 200, body = Tables), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_dashboard(
     State(state): State<AppState>,
@@ -261,7 +261,7 @@ async fn api_dashboard(
 
 /// The evaluation annex tables of a period, for the caller's beneficiaries (the regional team:
 /// the region's; an agency or a centre: its own).
-#[utoipa::path(get, path = "/reports/annex", tag = "reports", security(("bearer" = [])), params(PeriodParams),
+#[utoipa::path(get, path = "/reports/annex", operation_id = "get_report_annex", tag = "reports", security(("bearer" = [])), params(PeriodParams),
     responses((status = 200, body = Tables), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_annex(
     State(state): State<AppState>,

@@ -924,14 +924,14 @@ struct VisitRecorded {
 }
 
 /// Every Espace Métiers of the network, with address, opening hours, services and resources.
-#[utoipa::path(get, path = "/sites", tag = "sites", responses((status = 200, body = [SiteCard])))]
+#[utoipa::path(get, path = "/sites", operation_id = "list_sites", tag = "sites", responses((status = 200, body = [SiteCard])))]
 async fn api_sites(State(state): State<AppState>) -> AppResult<Json<Vec<SiteCard>>> {
     state.db.run(service::all).await.map(Json)
 }
 
 /// Visit figures per site and for the network (coordinators: their host's sites; the
 /// regional team: every site).
-#[utoipa::path(get, path = "/sites/figures", tag = "sites", security(("bearer" = [])), params(FigureParams),
+#[utoipa::path(get, path = "/sites/figures", operation_id = "get_site_figures", tag = "sites", security(("bearer" = [])), params(FigureParams),
     responses((status = 200, body = Report), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_figures(
     State(state): State<AppState>,
@@ -942,7 +942,7 @@ async fn api_figures(
 }
 
 /// Logs an anonymous walk-in visit (the site's coordinators).
-#[utoipa::path(post, path = "/sites/{id}/visits", tag = "sites", security(("bearer" = [])),
+#[utoipa::path(post, path = "/sites/{id}/visits", operation_id = "log_site_visit", tag = "sites", security(("bearer" = [])),
     request_body = VisitInput, params(("id" = String, Path, description = "Site id")),
     responses((status = 201, body = VisitRecorded), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_visit(
@@ -964,13 +964,13 @@ async fn api_visit(
 }
 
 /// The catalogue of travelling exhibitions.
-#[utoipa::path(get, path = "/exhibitions", tag = "sites", responses((status = 200, body = [Exhibition])))]
+#[utoipa::path(get, path = "/exhibitions", operation_id = "list_exhibitions", tag = "sites", responses((status = 200, body = [Exhibition])))]
 async fn api_exhibitions(State(state): State<AppState>) -> AppResult<Json<Vec<Exhibition>>> {
     state.db.run(service::exhibitions).await.map(Json)
 }
 
 /// An exhibition's bookings to come (and those of the last days).
-#[utoipa::path(get, path = "/exhibitions/{id}/bookings", tag = "sites",
+#[utoipa::path(get, path = "/exhibitions/{id}/bookings", operation_id = "list_exhibition_bookings", tag = "sites",
     params(("id" = String, Path, description = "Exhibition id")),
     responses((status = 200, body = [Booking]), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_bookings(
@@ -989,7 +989,7 @@ async fn api_bookings(
 
 /// Books an exhibition for a site (its coordinators). A period that overlaps another
 /// booking, transport days included, answers 409.
-#[utoipa::path(post, path = "/exhibitions/{id}/bookings", tag = "sites", security(("bearer" = [])),
+#[utoipa::path(post, path = "/exhibitions/{id}/bookings", operation_id = "book_exhibition", tag = "sites", security(("bearer" = [])),
     request_body = BookingInput, params(("id" = String, Path, description = "Exhibition id")),
     responses((status = 201, body = Created), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]

@@ -401,7 +401,7 @@ struct SearchAnswer {
 }
 
 /// Searches sessions of the training catalogue (public).
-#[utoipa::path(get, path = "/trainings/sessions", tag = "trainings", params(SearchParams),
+#[utoipa::path(get, path = "/trainings/sessions", operation_id = "search_training_sessions", tag = "trainings", params(SearchParams),
     responses((status = 200, body = SearchAnswer), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_search(
     State(state): State<AppState>,
@@ -423,7 +423,7 @@ async fn api_search(
 }
 
 /// One session with its training and action (public).
-#[utoipa::path(get, path = "/trainings/sessions/{id}", tag = "trainings",
+#[utoipa::path(get, path = "/trainings/sessions/{id}", operation_id = "get_training_session", tag = "trainings",
     params(("id" = String, Path, description = "Session id")),
     responses((status = 200, body = SessionDetail), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_session(
@@ -445,7 +445,7 @@ async fn api_session(
 }
 
 /// Sets a session's recruitment state and places (its publisher or its training centre).
-#[utoipa::path(put, path = "/trainings/sessions/{id}/state", tag = "trainings", security(("bearer" = [])),
+#[utoipa::path(put, path = "/trainings/sessions/{id}/state", operation_id = "update_training_session_state", tag = "trainings", security(("bearer" = [])),
     request_body = StateForm, params(("id" = String, Path, description = "Session id")),
     responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_update_state(
@@ -462,7 +462,7 @@ async fn api_update_state(
 
 /// The whole catalogue as LHÉO 2.3 XML (namespace `http://lheo.gouv.fr/2.3`), valid against
 /// the LHÉO 2.3 schema (public).
-#[utoipa::path(get, path = "/trainings/lheo", tag = "trainings",
+#[utoipa::path(get, path = "/trainings/lheo", operation_id = "export_trainings_lheo", tag = "trainings",
     responses((status = 200, content_type = "application/xml", body = String)))]
 async fn api_lheo(State(state): State<AppState>) -> AppResult<Response> {
     lheo_export(&state).await
