@@ -13,6 +13,7 @@ use super::service::{
     self, Application, ApplicationRow, DECLINE_REASONS, Message, ResponseRate, Side, Step,
 };
 use crate::AppState;
+use crate::api::{Created, StatusAnswer};
 use crate::auth::{CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::types::Role;
@@ -254,11 +255,6 @@ struct ApplyRequest {
     message: String,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-struct Created {
-    id: String,
-}
-
 /// Applies to a published offer (candidates).
 #[utoipa::path(post, path = "/offers/{id}/applications", operation_id = "apply_to_offer", tag = "applications", security(("bearer" = [])), request_body = ApplyRequest,
     params(("id" = String, Path, description = "Offer id")),
@@ -332,11 +328,6 @@ struct StepRequest {
     message: Option<String>,
     /// With `decline`: `profile`, `filled`, `training`, `distance` or `other`.
     reason: Option<String>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-struct StatusAnswer {
-    status: String,
 }
 
 /// Moves an application along (and/or adds a message).

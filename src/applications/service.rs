@@ -103,6 +103,7 @@ impl Application {
 
 #[derive(Clone, Debug, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = application_messages)]
+#[schema(as = ApplicationMessage)]
 pub struct Message {
     pub id: String,
     #[serde(skip)]

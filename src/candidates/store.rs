@@ -7,6 +7,7 @@ use crate::error::AppResult;
 
 #[derive(Clone, Debug, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = candidate_profiles)]
+#[schema(as = CandidateProfile)]
 pub struct Profile {
     pub user_id: String,
     pub presentation: String,

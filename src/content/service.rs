@@ -260,6 +260,7 @@ pub fn delete_news(conn: &mut DbConnection, id: &str) -> AppResult<()> {
 
 #[derive(Clone, Debug, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = content_events)]
+#[schema(as = AgendaEvent)]
 pub struct Event {
     pub id: String,
     pub kind: String,

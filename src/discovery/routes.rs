@@ -15,6 +15,7 @@ use super::service::{
     self, ActionInput, ActionKind, Asked, Hit, Level, MyAction, RequestInput, RequestRow, StepInput,
 };
 use crate::AppState;
+use crate::api::{Created, StatusAnswer};
 use crate::auth::policy::{Action, allows};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::error::{AppError, AppResult};
@@ -420,11 +421,7 @@ impl RequestPage {
 // ---- API ----
 
 #[derive(Serialize, utoipa::ToSchema)]
-struct Created {
-    id: String,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = DiscoverySearchAnswer)]
 struct SearchAnswer {
     /// Where distances are measured from (the commune asked, or the caller's school).
     from: Option<String>,
@@ -530,11 +527,6 @@ async fn api_get_request(
         .run(move |conn| service::get_for(conn, &me, &id))
         .await
         .map(Json)
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-struct StatusAnswer {
-    status: String,
 }
 
 /// Moves a request along: the company accepts, proposes a date or declines; the school

@@ -805,6 +805,7 @@ pub fn requests(conn: &mut DbConnection, user: &CurrentUser) -> AppResult<Vec<Re
 
 /// A step on a request.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = DiscoveryStepInput)]
 pub struct StepInput {
     /// Company: accept, propose_date, decline; school: accept_date; both: took_place.
     pub step: String,

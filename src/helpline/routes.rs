@@ -15,6 +15,7 @@ use super::model::{AgeBand, CallerKind, Channel, Situation, Status};
 use super::service::{self, CallInput, Event, Request, Topic, WebInput};
 use super::stats::{self, Figures, Filter, Row};
 use crate::AppState;
+use crate::api::StatusAnswer;
 use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{ClientIp, CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
@@ -247,6 +248,7 @@ async fn call_save(
 
 /// A request with everything its page and the API show.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = HelplineRequestDetail)]
 struct Detail {
     request: Request,
     status_label: String,
@@ -735,6 +737,7 @@ async fn api_list(
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = HelplineCreated)]
 struct Created {
     id: String,
     reference: String,
@@ -787,11 +790,6 @@ async fn api_get(
 #[derive(Deserialize, utoipa::ToSchema)]
 struct AnswerRequest {
     body: String,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-struct StatusAnswer {
-    status: String,
 }
 
 /// Answers a request: an officer (new or routed), or a responder of the partner it is

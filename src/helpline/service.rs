@@ -1435,6 +1435,7 @@ pub fn remind_and_escalate(
 
 /// One line of a request's history.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = HelplineEvent)]
 pub struct Event {
     pub kind: String,
     pub label: String,

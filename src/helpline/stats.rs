@@ -25,6 +25,7 @@ pub struct Filter {
 
 /// One request in the queue, the export and the API list.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = HelplineRow)]
 pub struct Row {
     pub id: String,
     pub reference: String,
@@ -143,6 +144,7 @@ pub fn rows(
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = HelplineCount)]
 pub struct Count {
     pub code: String,
     pub label: String,
@@ -164,6 +166,7 @@ pub struct PartnerCompliance {
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = HelplineFigures)]
 pub struct Figures {
     pub total: usize,
     pub by_channel: Vec<Count>,

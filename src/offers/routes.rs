@@ -16,6 +16,7 @@ use super::model::{ContractType, LEVELS, Offer, OfferForm, OfferStatus, Transiti
 use super::service::{self, Outcome};
 use super::store;
 use crate::AppState;
+use crate::api::{Created, StatusAnswer};
 use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::db::{DbConnection, schema::*};
@@ -741,11 +742,6 @@ async fn moderate(
 
 // ---- API ----
 
-#[derive(Serialize, utoipa::ToSchema)]
-struct Created {
-    id: String,
-}
-
 /// Creates a draft offer for the caller's company (or, for a training centre, for a company
 /// that delegated to it: `company_id`).
 #[utoipa::path(post, path = "/offers", operation_id = "create_offer", tag = "offers", security(("bearer" = [])), request_body = OfferForm,
@@ -819,11 +815,6 @@ struct TransitionRequest {
     action: String,
     /// Required to reject.
     reason: Option<String>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-struct StatusAnswer {
-    status: String,
 }
 
 /// Moves an offer along its lifecycle.

@@ -364,6 +364,7 @@ impl ApiSearch {
 
 /// The answer of `GET /api/v1/offers/search`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = OfferSearchAnswer)]
 pub struct SearchAnswer {
     /// Exact number of matching offers.
     pub total: u64,

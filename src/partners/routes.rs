@@ -18,6 +18,7 @@ use super::service::{
 };
 use super::store::CharterVersion;
 use crate::AppState;
+use crate::api::Created;
 use crate::auth::policy::{Action, allows};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::error::{AppError, AppResult};
@@ -705,11 +706,6 @@ async fn api_sign(
         .tx(move |conn| service::sign_charter(conn, &me, &id, today()))
         .await?;
     Ok((StatusCode::CREATED, Json(VersionAnswer { version })).into_response())
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-struct Created {
-    id: String,
 }
 
 /// Adds a yearly renewal with the contribution requested (regional administrator).

@@ -387,6 +387,7 @@ pub fn governance(
 
 /// One line of the regional administrator's list of partners.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PartnerRow)]
 pub struct Row {
     pub id: String,
     pub name: String,
@@ -748,6 +749,7 @@ pub fn remove_contact(
 }
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = PartnerStepInput)]
 pub struct StepInput {
     /// first_meeting, steering_approval, charter_signed, accounts_created, data_spaces,
     /// gateway_spec, training_given, communication_kit.

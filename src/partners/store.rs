@@ -10,6 +10,7 @@ use crate::error::{AppError, AppResult};
 
 #[derive(Clone, Debug, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = partner_profiles)]
+#[schema(as = PartnerProfile)]
 pub struct Profile {
     pub organisation_id: String,
     pub platform_role: String,

@@ -18,6 +18,7 @@ use super::service::{
 use super::stats::{self, Filter, Report, Row, SessionLoad};
 use super::survey::{self, Answers, NetworkResult, QUESTIONS};
 use crate::AppState;
+use crate::api::{Created, StatusAnswer};
 use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
@@ -318,6 +319,7 @@ async fn export_csv(
 
 /// A pre-registration with everything its page and the API show.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PrescriptionDetail)]
 struct Detail {
     prescription: Prescription,
     status_label: String,
@@ -672,11 +674,6 @@ async fn survey_answer(
 
 // ---- API ----
 
-#[derive(Serialize, utoipa::ToSchema)]
-struct Created {
-    id: String,
-}
-
 /// Pre-registers a person on a session (prescribers).
 #[utoipa::path(post, path = "/trainings/sessions/{id}/prescriptions", operation_id = "create_prescription", tag = "prescriptions", security(("bearer" = [])),
     request_body = NewPrescription, params(("id" = String, Path, description = "Session id")),
@@ -740,11 +737,6 @@ async fn api_get(
         .run(move |conn| detail(conn, &me, &id))
         .await
         .map(Json)
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-struct StatusAnswer {
-    status: String,
 }
 
 /// Moves a pre-registration along: the centre returns the selection result, the entry and

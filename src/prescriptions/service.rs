@@ -56,6 +56,7 @@ pub struct NewPrescription {
 
 /// A step and what it needs.
 #[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = PrescriptionStepInput)]
 pub struct StepInput {
     /// receive, schedule_info_session, schedule_interview, accept, refuse, wait_list, enter,
     /// not_enter, complete, drop_out or withdraw.
@@ -172,6 +173,7 @@ impl Prescription {
 
 /// One transition as it happened.
 #[derive(Clone, Debug, Queryable, Serialize, utoipa::ToSchema)]
+#[schema(as = PrescriptionEvent)]
 pub struct Event {
     pub from_status: Option<String>,
     pub to_status: String,
@@ -198,6 +200,7 @@ impl Event {
 }
 
 #[derive(Clone, Debug, Queryable, Serialize, utoipa::ToSchema)]
+#[schema(as = PrescriptionMessage)]
 pub struct Message {
     pub id: String,
     pub author: String,

@@ -17,6 +17,7 @@ use crate::types::Role;
 
 /// One line of a tracking screen.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PrescriptionRow)]
 pub struct Row {
     pub id: String,
     pub person: String,
@@ -265,6 +266,7 @@ impl Durations {
 
 /// Figures of one group (a funder, a centre, a territory, or everything).
 #[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+#[schema(as = PrescriptionFigures)]
 pub struct Figures {
     pub group: String,
     pub total: usize,
@@ -312,6 +314,7 @@ impl Figures {
 
 /// Figures overall and per funder, centre and territory (department of the session).
 #[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+#[schema(as = PrescriptionReport)]
 pub struct Report {
     pub overall: Figures,
     pub by_funder: Vec<Figures>,

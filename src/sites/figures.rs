@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 
 /// A count under a label.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SiteFigureCount)]
 pub struct Count {
     /// Code (`2026-11`, `16_25`, `alternance`…).
     pub key: String,
@@ -27,6 +28,7 @@ pub struct Count {
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SiteFigures)]
 pub struct Figures {
     /// The site, or none for the network total.
     pub site_id: Option<String>,
@@ -54,6 +56,7 @@ impl Figures {
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SiteReport)]
 pub struct Report {
     pub year: i32,
     pub network: Figures,

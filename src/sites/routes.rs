@@ -18,6 +18,7 @@ use super::service::{
     RegistrationInput, SiteCard, SiteEvent, SiteInput, VisitInput,
 };
 use crate::AppState;
+use crate::api::Created;
 use crate::auth::policy::{Action, allows};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::error::{AppError, AppResult};
@@ -911,11 +912,6 @@ async fn figures_csv(
 }
 
 // ---- API ----
-
-#[derive(Serialize, utoipa::ToSchema)]
-struct Created {
-    id: String,
-}
 
 #[derive(Serialize, utoipa::ToSchema)]
 struct VisitRecorded {

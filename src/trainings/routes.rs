@@ -393,6 +393,7 @@ async fn lheo_file(State(state): State<AppState>) -> AppResult<Response> {
 // ---- API ----
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = TrainingSearchAnswer)]
 struct SearchAnswer {
     total: usize,
     page: usize,
