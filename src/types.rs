@@ -248,3 +248,54 @@ mod tests {
         assert!(EmailAddress::parse("jean@exemple").is_err());
     }
 }
+
+/// Serde helpers for the API's timestamps: the database keeps UTC as `NaiveDateTime`; they
+/// are written as RFC 3339 with their offset (`2026-12-02T18:41:09.5Z`), which is what the
+/// OpenAPI `date-time` format promises.
+pub mod rfc3339 {
+    use chrono::NaiveDateTime;
+    use serde::{Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(at: &NaiveDateTime, serializer: S) -> Result<S::Ok, S::Error> {
+        at.and_utc().serialize(serializer)
+    }
+
+    pub fn serialize_option<S: Serializer>(
+        at: &Option<NaiveDateTime>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        at.map(|at| at.and_utc()).serialize(serializer)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use chrono::NaiveDate;
+
+        #[derive(serde::Serialize)]
+        struct Stamp {
+            #[serde(serialize_with = "super::serialize")]
+            at: chrono::NaiveDateTime,
+            #[serde(serialize_with = "super::serialize_option")]
+            maybe: Option<chrono::NaiveDateTime>,
+            #[serde(serialize_with = "super::serialize_option")]
+            none: Option<chrono::NaiveDateTime>,
+        }
+
+        #[test]
+        fn written_as_utc_with_offset() {
+            let at = NaiveDate::from_ymd_opt(2026, 12, 2)
+                .unwrap()
+                .and_hms_milli_opt(18, 41, 9, 500)
+                .unwrap();
+            let json = serde_json::to_value(Stamp {
+                at,
+                maybe: Some(at),
+                none: None,
+            })
+            .unwrap();
+            assert_eq!(json["at"], "2026-12-02T18:41:09.500Z");
+            assert_eq!(json["maybe"], "2026-12-02T18:41:09.500Z");
+            assert!(json["none"].is_null());
+        }
+    }
+}

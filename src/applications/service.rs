@@ -78,10 +78,13 @@ pub struct Application {
     pub managed_by_id: String,
     pub status: String,
     pub decline_reason: Option<String>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
     pub first_answered_at: Option<NaiveDateTime>,
     #[serde(skip)]
     pub reminded_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
 }
 
@@ -112,6 +115,7 @@ pub struct Message {
     pub author_id: Option<String>,
     pub from_candidate: bool,
     pub body: String,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub created_at: NaiveDateTime,
 }
 

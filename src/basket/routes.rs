@@ -77,6 +77,7 @@ pub struct SavedSearchView {
     pub query: String,
     pub alerts: bool,
     pub feed_url: String,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub created_at: chrono::NaiveDateTime,
 }
 

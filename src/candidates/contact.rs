@@ -18,7 +18,9 @@ pub struct ContactRequest {
     pub requested_by: Option<String>,
     pub message: String,
     pub status: String,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
     pub answered_at: Option<NaiveDateTime>,
 }
 

@@ -1088,6 +1088,7 @@ pub struct PendingProfile {
     pub first_name: String,
     pub last_name: String,
     pub department: Option<String>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub updated_at: chrono::NaiveDateTime,
 }
 

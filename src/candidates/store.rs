@@ -24,14 +24,18 @@ pub struct Profile {
     pub rejection_reason: Option<String>,
     #[serde(skip)]
     pub validated_by: Option<String>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
     pub validated_at: Option<NaiveDateTime>,
     #[serde(skip)]
     pub cv_file: Option<String>,
     pub cv_original_name: Option<String>,
     pub cv_size: Option<i64>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
     pub cv_uploaded_at: Option<NaiveDateTime>,
     pub structured_cv: Option<String>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
 }
 

@@ -107,7 +107,9 @@ pub struct News {
     pub body: String,
     /// Department code, or none for the whole region.
     pub territory: Option<String>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub published_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
 }
 
@@ -268,12 +270,15 @@ pub struct Event {
     /// Markdown.
     pub description: String,
     /// UTC.
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub starts_at: NaiveDateTime,
     /// UTC.
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub ends_at: NaiveDateTime,
     pub place: String,
     pub organiser: String,
     pub territory: Option<String>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
 }
 
@@ -511,6 +516,7 @@ pub struct DocPage {
     pub title: String,
     /// Markdown.
     pub body: String,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
 }
 

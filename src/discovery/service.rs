@@ -598,7 +598,9 @@ pub struct DiscoveryRequest {
     pub company_attendance: Option<i32>,
     /// Attendance the school recorded.
     pub school_attendance: Option<i32>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
 }
 

@@ -61,8 +61,11 @@ pub struct GatewayEntry {
     pub ft_code: Option<String>,
     /// France Travail agency that processed the entry.
     pub agency: Option<String>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
     pub processed_at: Option<NaiveDateTime>,
     #[serde(skip)]
     pub processed_by: Option<String>,

@@ -43,17 +43,25 @@ pub struct Request {
     pub question: String,
     pub partner_id: Option<String>,
     pub officer_id: Option<String>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub received_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub clock_started_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
     pub paused_since: Option<NaiveDateTime>,
     pub paused_seconds: i64,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
     pub first_response_at: Option<NaiveDateTime>,
     pub first_response_seconds: Option<i64>,
     pub first_response_by: Option<String>,
     pub first_response_partner_id: Option<String>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
     pub reminded_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
     pub escalated_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
     pub closed_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
 }
 
@@ -1442,6 +1450,7 @@ pub struct Event {
     pub body: Option<String>,
     pub by: String,
     pub organisation: String,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub at: NaiveDateTime,
     pub at_fr: String,
 }

@@ -40,11 +40,13 @@ pub struct Row {
     pub subject: String,
     pub partner_id: Option<String>,
     pub partner: Option<String>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub received_at: NaiveDateTime,
     pub received_fr: String,
     /// Business seconds counted in the current cycle, pauses excluded.
     pub elapsed_seconds: i64,
     pub elapsed_label: String,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
     pub due_at: Option<NaiveDateTime>,
     pub due_fr: String,
     pub paused: bool,

@@ -260,7 +260,9 @@ pub struct ImportProfile {
     pub defaults: String,
     /// Offers publish without review by the chamber.
     pub trusted: bool,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
 }
 

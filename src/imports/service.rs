@@ -82,7 +82,9 @@ pub struct ImportRun {
     pub unchanged: i32,
     pub withdrawn: i32,
     pub rejected: i32,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub started_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
     pub finished_at: Option<NaiveDateTime>,
     pub duration_ms: Option<i64>,
     /// `offers` (CSV) or `trainings` (LHÉO catalogue).

@@ -120,13 +120,17 @@ pub struct Offer {
     pub rejection_reason: Option<String>,
     #[serde(skip)]
     pub moderated_by: Option<String>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
     pub moderated_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
     pub published_at: Option<NaiveDateTime>,
     /// Last day of publication (otherwise 60 days without update).
     pub expires_on: Option<NaiveDate>,
     #[serde(skip)]
     pub expiry_warned_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
     /// The import profile that brought the offer, if it came from a partner's file.
     #[serde(skip)]

@@ -21,7 +21,9 @@ pub struct Organisation {
     pub rejection_reason: Option<String>,
     #[serde(skip)]
     pub validated_by: Option<String>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
     pub validated_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub created_at: NaiveDateTime,
 }
 

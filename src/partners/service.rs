@@ -224,6 +224,7 @@ pub struct SignatureView {
     pub version_number: i32,
     pub version_title: String,
     pub signed_by: String,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub signed_at: NaiveDateTime,
 }
 

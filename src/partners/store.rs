@@ -18,7 +18,9 @@ pub struct Profile {
     pub description: String,
     pub listed: bool,
     pub onboarding_started_on: NaiveDate,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
 }
 
@@ -49,6 +51,7 @@ pub struct StepRecord {
     pub import_profile_id: Option<String>,
     #[serde(skip)]
     pub recorded_by: String,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub recorded_at: NaiveDateTime,
 }
 
@@ -62,6 +65,7 @@ pub struct CharterVersion {
     pub effective_on: NaiveDate,
     #[serde(skip)]
     pub published_by: String,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub published_at: NaiveDateTime,
 }
 

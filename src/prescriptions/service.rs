@@ -87,6 +87,7 @@ pub struct Person {
     pub situation: String,
     pub level: i32,
     pub job_seeker_id: Option<String>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub consent_at: NaiveDateTime,
     #[serde(skip)]
     pub created_by: Option<String>,
@@ -125,13 +126,17 @@ pub struct Prescription {
     pub refusal_detail: Option<String>,
     pub outcome_reason: Option<String>,
     pub decision_due: NaiveDate,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub submitted_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
     pub received_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
     pub decided_at: Option<NaiveDateTime>,
     pub entry_date: Option<NaiveDate>,
     pub exit_date: Option<NaiveDate>,
     #[serde(skip)]
     pub reminded_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
 }
 
@@ -182,6 +187,7 @@ pub struct Event {
     /// Who made it (name) and for which organisation.
     pub by: String,
     pub organisation: String,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub at: NaiveDateTime,
 }
 
@@ -206,6 +212,7 @@ pub struct Message {
     pub author: String,
     pub organisation: String,
     pub body: String,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub created_at: NaiveDateTime,
 }
 

@@ -32,9 +32,11 @@ pub struct Row {
     pub status_label: String,
     pub next_action: String,
     pub prescriber_id: Option<String>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub submitted_at: NaiveDateTime,
     pub decision_due: NaiveDate,
     pub overdue: bool,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
     pub decided_at: Option<NaiveDateTime>,
     pub entry_date: Option<NaiveDate>,
     pub days_to_decision: Option<i64>,

@@ -471,6 +471,7 @@ pub fn event(conn: &mut DbConnection, id: &str) -> AppResult<SiteEvent> {
 pub struct Registration {
     pub name: String,
     pub email: String,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub created_at: NaiveDateTime,
 }
 

@@ -679,7 +679,9 @@ async fn the_public_form_needs_no_account_and_resists_spam(app: TestApp) {
 
 fn parse_time(value: &serde_json::Value) -> NaiveDateTime {
     let text = value.as_str().unwrap();
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").unwrap()
+    chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .naive_utc()
 }
 
 async fn reminders_and_escalation_count_business_hours(app: TestApp) {
