@@ -14,7 +14,9 @@ use serde::Serialize;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -73,7 +75,7 @@ impl Modify for BearerAuth {
 }
 
 pub fn openapi_and_api() -> (Router<AppState>, OpenApiDoc) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1/referential", referential::routes::api())
         .nest("/api/v1", auth::routes::api())
         .nest("/api/v1/organisations", organisations::routes::api())
@@ -93,7 +95,128 @@ pub fn openapi_and_api() -> (Router<AppState>, OpenApiDoc) {
         .nest("/api/v1", helpline::routes::api())
         .nest("/api/v1", partners::routes::api())
         .routes(routes!(healthz))
-        .split_for_parts()
+        .split_for_parts();
+    document_responses(&mut doc);
+    (router, doc)
+}
+
+/// Operations whose only requirement is a valid token: no role or ownership check can refuse
+/// them.
+const NO_ROLE_CHECK: &[&str] = &["get_me"];
+
+/// Completes every operation's responses: each gets a description (OpenAPI requires one),
+/// and the error answers that the extractors and the middleware give are documented with
+/// the shared [`ErrorBody`](crate::error::ErrorBody): 400 when a body or query parameters
+/// are read, 401 and 403 when a token is required, 403 for every state change (CSRF), 404
+/// when the path names a resource, 422 when a body is validated.
+fn document_responses(doc: &mut OpenApiDoc) {
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            (true, &mut item.get),
+            (true, &mut item.head),
+            (true, &mut item.options),
+            (false, &mut item.put),
+            (false, &mut item.post),
+            (false, &mut item.delete),
+            (false, &mut item.patch),
+        ];
+        for (safe, operation) in operations {
+            if let Some(operation) = operation {
+                document_operation(operation, safe);
+            }
+        }
+    }
+}
+
+fn document_operation(operation: &mut Operation, safe: bool) {
+    let parameters: Vec<&Parameter> = operation
+        .parameters
+        .iter()
+        .flatten()
+        .filter_map(|p| match p {
+            RefOr::T(p) => Some(p),
+            RefOr::Ref(_) => None,
+        })
+        .collect();
+    let in_path = parameters
+        .iter()
+        .any(|p| p.parameter_in == ParameterIn::Path);
+    let in_query = parameters
+        .iter()
+        .any(|p| p.parameter_in == ParameterIn::Query);
+    let has_body = operation.request_body.is_some();
+    let secured = operation
+        .security
+        .as_ref()
+        .is_some_and(|requirements| !requirements.is_empty());
+    let role_checked = secured
+        && !operation
+            .operation_id
+            .as_deref()
+            .is_some_and(|id| NO_ROLE_CHECK.contains(&id));
+    let mut errors = Vec::new();
+    if has_body || in_query {
+        errors.push("400");
+    }
+    if secured {
+        errors.push("401");
+    }
+    if role_checked || !safe {
+        errors.push("403");
+    }
+    if in_path {
+        errors.push("404");
+    }
+    if has_body {
+        errors.push("422");
+    }
+    let responses = &mut operation.responses.responses;
+    for status in errors {
+        responses
+            .entry(status.to_owned())
+            .or_insert_with(|| RefOr::T(error_response(status)));
+    }
+    for (status, response) in responses.iter_mut() {
+        if let RefOr::T(response) = response
+            && response.description.is_empty()
+        {
+            response.description = describe(status).to_owned();
+        }
+    }
+}
+
+fn error_response(status: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(describe(status))
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+}
+
+/// What an answer of this status means, in the words of the API's readers.
+fn describe(status: &str) -> &'static str {
+    match status {
+        "200" => "Succès.",
+        "201" => "Ressource créée.",
+        "202" => "Demande acceptée : le traitement se poursuit.",
+        "204" => "Succès, sans contenu.",
+        "400" => "Requête mal formée : corps ou paramètres illisibles.",
+        "401" => "Authentification requise : jeton absent, invalide ou révoqué.",
+        "403" => {
+            "Accès refusé : le rôle ou l’organisation de l’appelant ne le permet pas, \
+             ou le jeton CSRF manque à une requête authentifiée par cookie."
+        }
+        "404" => "Ressource introuvable, ou que l’appelant n’a pas le droit de voir.",
+        "409" => "Conflit avec l’état actuel de la ressource.",
+        "422" => "Données invalides : chaque problème est listé dans `details`.",
+        "429" => "Trop de requêtes : réessayez après le délai indiqué par `Retry-After`.",
+        "500" => "Erreur interne du serveur.",
+        _ => "Réponse.",
+    }
 }
 
 pub fn router(state: AppState) -> Router {

@@ -1124,7 +1124,7 @@ pub struct DecisionRequest {
 /// Validates or rejects a profile of the caller's territory.
 #[utoipa::path(post, path = "/moderation/candidates/{id}", operation_id = "decide_candidate_profile", tag = "candidates", security(("bearer" = [])),
     params(("id" = String, Path, description = "Candidate (account) id")), request_body = DecisionRequest,
-    responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 409, body = crate::error::ErrorBody), (status = 204), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_decide(
     State(state): State<AppState>,
     me: CurrentUser,

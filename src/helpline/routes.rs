@@ -796,7 +796,7 @@ struct AnswerRequest {
 /// routed to. The answer is mailed to the requester.
 #[utoipa::path(post, path = "/helpline/requests/{id}/answer", operation_id = "answer_helpline_request", tag = "helpline", security(("bearer" = [])),
     request_body = AnswerRequest, params(("id" = String, Path, description = "Request id")),
-    responses((status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 409, body = crate::error::ErrorBody), (status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_answer(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -826,7 +826,7 @@ struct RouteRequest {
 /// answer link by mail, valid 8 days.
 #[utoipa::path(post, path = "/helpline/requests/{id}/route", operation_id = "route_helpline_request", tag = "helpline", security(("bearer" = [])),
     request_body = RouteRequest, params(("id" = String, Path, description = "Request id")),
-    responses((status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 409, body = crate::error::ErrorBody), (status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_route(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -858,7 +858,7 @@ async fn api_route(
 /// Closes a request (officers).
 #[utoipa::path(post, path = "/helpline/requests/{id}/close", operation_id = "close_helpline_request", tag = "helpline", security(("bearer" = [])),
     params(("id" = String, Path, description = "Request id")),
-    responses((status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 409, body = crate::error::ErrorBody), (status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_close(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -884,7 +884,7 @@ struct ReopenRequest {
 /// Reopens an answered or closed request with a new 48-hour clock (officers).
 #[utoipa::path(post, path = "/helpline/requests/{id}/reopen", operation_id = "reopen_helpline_request", tag = "helpline", security(("bearer" = [])),
     request_body = ReopenRequest, params(("id" = String, Path, description = "Request id")),
-    responses((status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 409, body = crate::error::ErrorBody), (status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_reopen(
     State(state): State<AppState>,
     me: CurrentUser,

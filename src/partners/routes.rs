@@ -616,7 +616,7 @@ struct VersionAnswer {
 /// Publishes a new charter version (regional administrator); every version is kept.
 #[utoipa::path(post, path = "/partners/charter", operation_id = "publish_charter", tag = "partners", security(("bearer" = [])),
     request_body = CharterInput,
-    responses((status = 201, body = VersionAnswer), (status = 403, body = crate::error::ErrorBody),
+    responses((status = 409, body = crate::error::ErrorBody), (status = 201, body = VersionAnswer), (status = 403, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]
 async fn api_publish_charter(
     State(state): State<AppState>,

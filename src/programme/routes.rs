@@ -649,7 +649,7 @@ async fn api_registrations(
 /// to the first person on the waiting list.
 #[utoipa::path(delete, path = "/programme/registrations/{id}", operation_id = "cancel_programme_registration", tag = "programme",
     security(("bearer" = [])), params(("id" = String, Path, description = "Registration id")),
-    responses((status = 200, body = service::Cancelled), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 409, body = crate::error::ErrorBody), (status = 200, body = service::Cancelled), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_cancel(
     State(state): State<AppState>,
     me: CurrentUser,
