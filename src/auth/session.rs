@@ -314,13 +314,22 @@ const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
 
 /// Middleware: every state-changing request authenticated by cookie must carry the session's
 /// CSRF token (form field `csrf`, header `X-CSRF-Token` or query parameter `csrf`). Requests
-/// with an `Authorization` header are judged on their token and carry no cookie authority.
+/// with an `Authorization` header are judged on their token and carry no cookie authority;
+/// neither do API calls without a signed-in session, which go on to authentication (and get
+/// 401 where a person is required).
 pub async fn csrf_layer(request: Request, next: Next) -> Response {
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     if safe || request.headers().contains_key(header::AUTHORIZATION) {
+        return next.run(request).await;
+    }
+    let signed_in = request
+        .extensions()
+        .get::<SessionHandle>()
+        .is_some_and(|s| s.user().is_some());
+    if !signed_in && request.uri().path().starts_with("/api/") {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();

@@ -517,6 +517,22 @@ impl Client<'_> {
         self.request(request).await
     }
 
+    /// A request with the session cookie (if any) but neither a CSRF token nor a bearer token.
+    pub async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> TestResponse {
+        let request = self
+            .builder(method, path)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap();
+        self.request(request).await
+    }
+
     /// Creates a personal API token from the account page, as the person would.
     pub async fn new_api_token(&mut self) -> String {
         self.get("/compte").await;

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod accounts;
+mod api;
 mod applications;
 mod basket;
 mod browser;
