@@ -16,7 +16,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::CurrentUser;
-use super::tokens::{digest, random_secret, same};
+use super::tokens::{digest, random_secret, same_secret};
 use crate::AppState;
 use crate::db::{Db, DbConnection, now, schema::sessions};
 use crate::error::{AppError, AppResult};
@@ -384,7 +384,9 @@ pub async fn csrf_layer(request: Request, next: Next) -> Response {
         None => (None, body),
     };
     match provided {
-        Some(token) if same(&token, &expected) => next.run(Request::from_parts(parts, body)).await,
+        Some(token) if same_secret(token.as_bytes(), expected.as_bytes()) => {
+            next.run(Request::from_parts(parts, body)).await
+        }
         _ => AppError::csrf().into_response(),
     }
 }

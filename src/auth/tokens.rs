@@ -22,13 +22,12 @@ pub fn digest(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// Constant-time comparison of two secrets.
-pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+/// Whether a presented secret (or its hash) is the expected one, in time that does not
+/// depend on where they differ (`subtle`); only a difference in length shows. Every
+/// comparison of secrets made in Rust goes through here (lookups by hash happen in SQL).
+pub fn same_secret(presented: &[u8], expected: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    presented.ct_eq(expected).into()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,4 +177,29 @@ pub fn api_token_user(conn: &mut DbConnection, secret: &str) -> AppResult<Option
             .execute(conn)?;
     }
     Ok(Some(user_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_whole() {
+        let secret = random_secret();
+        assert!(same_secret(secret.as_bytes(), secret.clone().as_bytes()));
+        assert!(same_secret(b"", b""));
+        let mut other = secret.clone().into_bytes();
+        other[31] ^= 1;
+        assert!(!same_secret(&other, secret.as_bytes()));
+        assert!(!same_secret(&secret.as_bytes()[..42], secret.as_bytes()));
+        assert!(!same_secret(b"", secret.as_bytes()));
+        assert!(same_secret(
+            digest("abc").as_bytes(),
+            digest("abc").as_bytes()
+        ));
+        assert!(!same_secret(
+            digest("abc").as_bytes(),
+            digest("abd").as_bytes()
+        ));
+    }
 }

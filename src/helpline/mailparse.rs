@@ -1,7 +1,19 @@
-//! A small, careful reader of the RFC 5322 messages the mail server drops in the line's
-//! Maildir: unfolded headers, RFC 2047 encoded words, MIME multipart bodies (the first
-//! text/plain part, or text/html stripped of its tags), quoted-printable and base64, and
-//! the usual charsets. Anything it cannot make sense of is an error, never a panic.
+//! Reads the RFC 5322 messages the mail server drops in the line's Maildir with the
+//! `mail-parser` crate (MIME multipart, RFC 2047 encoded words, quoted-printable, base64,
+//! charsets) and keeps what the line needs: sender, subject, thread ids and the readable
+//! text (the first text/plain part, or text/html stripped of its tags). On top of the
+//! crate, which makes the best of anything, the line keeps its stricter rules: a malformed
+//! header block, a multipart without parts or an undecodable text part is an error (the
+//! message goes to `rejected/`), never a panic; undeclared 8-bit text is Windows-1252.
+
+use std::borrow::Cow;
+
+use encoding_rs::WINDOWS_1252;
+use mail_parser::decoders::html::html_to_text;
+use mail_parser::{
+    Encoding, Header, HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders,
+    PartType,
+};
 
 /// What the line needs of a received message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,354 +31,219 @@ pub struct ReceivedMail {
 
 /// Largest message read (bigger ones are rejected).
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
-const MAX_DEPTH: usize = 5;
 
-type Headers = Vec<(String, String)>;
-
-fn header<'a>(headers: &'a Headers, name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
-
-/// Splits a message or part into its raw headers and body.
-fn split(raw: &[u8]) -> (&[u8], &[u8]) {
-    for (i, w) in raw.windows(2).enumerate() {
-        if w == b"\n\n" {
-            return (&raw[..i], &raw[i + 2..]);
+/// Length of the header block: up to the first empty line (or the whole message).
+fn header_len(raw: &[u8]) -> usize {
+    let mut pos = 0;
+    while pos < raw.len() {
+        let end = raw[pos..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(raw.len(), |i| pos + i);
+        let line = &raw[pos..end];
+        if line.is_empty() || line == b"\r" {
+            return pos;
         }
-        if i + 4 <= raw.len() && &raw[i..i + 4] == b"\r\n\r\n" {
-            return (&raw[..i], &raw[i + 4..]);
-        }
+        pos = end + 1;
     }
-    (raw, &[])
+    raw.len()
 }
 
-/// Header lines, unfolded; raw 8-bit bytes read as UTF-8 or else Latin-1.
-fn parse_headers(raw: &[u8]) -> Result<Headers, String> {
-    let text = bytes_to_string(raw, None);
-    let mut headers: Headers = Vec::new();
-    for line in text.split('\n') {
+/// Every header line is `Name: value` or the continuation of one (mail-parser would
+/// silently skip anything else, and take a text that is no mail for one).
+fn check_header_lines(head: &str) -> Result<(), String> {
+    let mut seen = false;
+    for line in head.split('\n') {
         let line = line.trim_end_matches('\r');
         if line.is_empty() {
             continue;
         }
         if line.starts_with([' ', '\t']) {
-            match headers.last_mut() {
-                Some((_, value)) => {
-                    value.push(' ');
-                    value.push_str(line.trim());
-                }
-                None => return Err("ligne de continuation sans en-tête".into()),
+            if !seen {
+                return Err("ligne de continuation sans en-tête".into());
             }
             continue;
         }
-        let Some((name, value)) = line.split_once(':') else {
+        let Some((name, _)) = line.split_once(':') else {
             return Err(format!("ligne d’en-tête illisible : {line:.60}"));
         };
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(format!("nom d’en-tête invalide : {name:.60}"));
         }
-        headers.push((name.to_owned(), value.trim().to_owned()));
+        seen = true;
     }
-    Ok(headers)
-}
-
-fn bytes_to_string(bytes: &[u8], charset: Option<&str>) -> String {
-    let label = charset.unwrap_or("utf-8").trim().to_ascii_lowercase();
-    if matches!(label.as_str(), "utf-8" | "utf8" | "us-ascii" | "ascii")
-        && let Ok(text) = std::str::from_utf8(bytes)
-    {
-        return text.to_owned();
+    if seen {
+        Ok(())
+    } else {
+        Err("aucun en-tête".into())
     }
-    let encoding = encoding_rs::Encoding::for_label(label.as_bytes())
-        .filter(|e| *e != encoding_rs::UTF_8 || std::str::from_utf8(bytes).is_ok())
-        // Undeclared or wrongly declared 8-bit text is most often Windows-1252 in France.
-        .unwrap_or(encoding_rs::WINDOWS_1252);
-    encoding.decode_without_bom_handling(bytes).0.into_owned()
 }
 
-/// `type/subtype` (lower case) and parameters of a Content-Type value.
-fn content_type(value: Option<&str>) -> (String, Vec<(String, String)>) {
-    let value = value.unwrap_or("text/plain; charset=us-ascii");
-    let mut parts = split_params(value).into_iter();
-    let mime = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-    let params = parts
-        .filter_map(|p| {
-            let (k, v) = p.split_once('=')?;
-            Some((
-                k.trim().to_ascii_lowercase(),
-                v.trim().trim_matches('"').to_owned(),
-            ))
-        })
-        .collect();
-    (mime, params)
+/// The message with a checked header block in UTF-8: raw 8-bit header bytes that are not
+/// UTF-8 are read as Windows-1252 (mail-parser would turn them into U+FFFD). A message
+/// without body gets its empty line (mail-parser drops an unterminated last header).
+fn with_utf8_headers(raw: &[u8]) -> Result<Cow<'_, [u8]>, String> {
+    let head = &raw[..header_len(raw)];
+    let text = match std::str::from_utf8(head) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => WINDOWS_1252.decode_without_bom_handling(head).0,
+    };
+    check_header_lines(&text)?;
+    if matches!(text, Cow::Borrowed(_)) && head.len() < raw.len() {
+        return Ok(Cow::Borrowed(raw));
+    }
+    let mut bytes = text.into_owned().into_bytes();
+    bytes.extend_from_slice(&raw[head.len()..]);
+    if head.len() == raw.len() {
+        bytes.extend_from_slice(b"\r\n\r\n");
+    }
+    Ok(Cow::Owned(bytes))
 }
 
-/// Splits on `;` outside double quotes.
-fn split_params(value: &str) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut quoted = false;
-    for c in value.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                out.last_mut().expect("not empty").push(c);
-            }
-            ';' if !quoted => out.push(String::new()),
-            _ => out.last_mut().expect("not empty").push(c),
+/// The first header of that name (mail-parser's own accessors take the last one).
+fn first_header<'a, 'x>(message: &'a Message<'x>, name: HeaderName<'_>) -> Option<&'a Header<'x>> {
+    message.headers().iter().find(|h| h.name == name)
+}
+
+/// The raw (unfolded-as-is, trimmed) value of the first header of that name.
+fn raw_header<'a>(message: &'a Message<'_>, name: &str) -> Option<&'a str> {
+    let header = first_header(message, HeaderName::from(name))?;
+    message
+        .raw_message
+        .get(header.offset_start as usize..header.offset_end as usize)
+        .and_then(|bytes| std::str::from_utf8(bytes).ok())
+        .map(str::trim)
+}
+
+/// Message-IDs of a parsed id header, given back with their `<…>`.
+fn message_ids(value: Option<&HeaderValue<'_>>) -> Vec<String> {
+    let ids: Vec<&str> = match value {
+        Some(HeaderValue::Text(id)) => vec![id.as_ref()],
+        Some(HeaderValue::TextList(ids)) => ids.iter().map(|id| id.as_ref()).collect(),
+        _ => Vec::new(),
+    };
+    ids.into_iter()
+        .filter(|id| !id.is_empty() && id.len() < 498)
+        .map(|id| format!("<{id}>"))
+        .collect()
+}
+
+fn ids_of(message: &Message<'_>, name: HeaderName<'_>) -> Vec<String> {
+    message_ids(first_header(message, name).map(|h| &h.value))
+}
+
+fn is_attachment(part: &MessagePart<'_>) -> bool {
+    part.content_disposition()
+        .is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"))
+}
+
+fn is_text_part(part: &MessagePart<'_>) -> bool {
+    part.content_type().is_none_or(|ct| {
+        ct.ctype().eq_ignore_ascii_case("text")
+            && ct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("plain") || s.eq_ignore_ascii_case("html"))
+    })
+}
+
+/// What mail-parser recovered from but the line does not take in: a multipart without
+/// delimiter or parts, a text part whose declared transfer encoding cannot be decoded.
+fn check_parts(message: &Message<'_>) -> Result<(), String> {
+    for part in &message.parts {
+        if let Some(ct) = part.content_type()
+            && ct.ctype().eq_ignore_ascii_case("multipart")
+            && !matches!(part.body, PartType::Multipart(_))
+        {
+            return Err(match ct.attribute("boundary") {
+                Some(_) => "aucune partie MIME trouvée".into(),
+                None => "multipart sans délimiteur".into(),
+            });
+        }
+        let declared = part
+            .content_transfer_encoding()
+            .map(|e| e.trim().to_ascii_lowercase());
+        if part.is_encoding_problem
+            && matches!(declared.as_deref(), Some("base64" | "quoted-printable"))
+            && is_text_part(part)
+            && !is_attachment(part)
+        {
+            return Err(format!(
+                "partie de texte illisible ({})",
+                declared.unwrap_or_default()
+            ));
         }
     }
-    out
+    Ok(())
 }
 
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
-pub fn decode_quoted_printable(input: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        let b = input[i];
-        if b == b'=' {
-            // Soft line break.
-            if input.get(i + 1) == Some(&b'\n') {
-                i += 2;
-                continue;
-            }
-            if input.get(i + 1) == Some(&b'\r') && input.get(i + 2) == Some(&b'\n') {
-                i += 3;
-                continue;
-            }
-            let hex = input
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(v) = hex {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b);
-        i += 1;
-    }
-    out
-}
-
-fn decode_base64(input: &[u8]) -> Result<Vec<u8>, String> {
-    use base64::Engine;
-    let compact: Vec<u8> = input
-        .iter()
-        .copied()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(&compact)
-        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(&compact))
-        .map_err(|e| format!("base64 illisible : {e}"))
-}
-
-/// Decodes RFC 2047 encoded words (`=?utf-8?B?…?=`, `=?iso-8859-1?Q?…?=`); whitespace
-/// between two encoded words disappears.
-pub fn decode_words(value: &str) -> String {
-    let mut out = String::new();
-    let mut rest = value;
-    let mut last_was_word = false;
-    while let Some(start) = rest.find("=?") {
-        let (before, candidate) = rest.split_at(start);
-        match encoded_word(candidate) {
-            Some((text, len)) => {
-                if !(last_was_word && before.trim().is_empty()) {
-                    out.push_str(before);
-                }
-                out.push_str(&text);
-                rest = &candidate[len..];
-                last_was_word = true;
-            }
-            None => {
-                out.push_str(before);
-                out.push_str("=?");
-                rest = &candidate[2..];
-                last_was_word = false;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// One encoded word at the start of `s`: its text and its length.
-fn encoded_word(s: &str) -> Option<(String, usize)> {
-    let inner = s.strip_prefix("=?")?;
-    let (charset, inner) = inner.split_once('?')?;
-    let (encoding, inner) = inner.split_once('?')?;
-    let end = inner.find("?=")?;
-    let text = &inner[..end];
-    if text.contains(char::is_whitespace) {
+/// A part whose charset is missing, UTF-8 or unknown but whose bytes were not UTF-8 is
+/// read again as Windows-1252, as undeclared 8-bit text most often is in France.
+fn undeclared_8bit_text(message: &Message<'_>, part: &MessagePart<'_>) -> Option<String> {
+    let charset = part
+        .content_type()
+        .and_then(|ct| ct.attribute("charset"))
+        .map(|c| c.trim().to_ascii_lowercase());
+    let utf8_or_unknown = charset.as_deref().is_none_or(|c| {
+        matches!(c, "utf-8" | "utf8") || encoding_rs::Encoding::for_label(c.as_bytes()).is_none()
+    });
+    if !utf8_or_unknown {
         return None;
     }
-    // RFC 2231 language suffix: utf-8*fr.
-    let charset = charset.split('*').next().unwrap_or(charset);
-    let bytes = match encoding {
-        "B" | "b" => decode_base64(text.as_bytes()).ok()?,
-        "Q" | "q" => decode_quoted_printable(text.replace('_', " ").as_bytes()),
-        _ => return None,
+    let body = message
+        .raw_message
+        .get(part.offset_body as usize..part.offset_end as usize)?;
+    let transfer = match part.encoding {
+        Encoding::QuotedPrintable => "quoted-printable",
+        Encoding::Base64 => "base64",
+        Encoding::None => "8bit",
     };
-    let consumed = 2 + s[2..].find('?')? + 1 + encoding.len() + 1 + end + 2;
-    Some((bytes_to_string(&bytes, Some(charset)), consumed))
+    let mut single = format!(
+        "Content-Type: text/plain; charset=windows-1252\r\n\
+         Content-Transfer-Encoding: {transfer}\r\n\r\n"
+    )
+    .into_bytes();
+    single.extend_from_slice(body);
+    match &MessageParser::default().parse(&single)?.parts.first()?.body {
+        PartType::Text(text) => Some(text.clone().into_owned()),
+        _ => None,
+    }
 }
 
-/// The readable text of a part (recursively for multiparts).
-fn text_of(headers: &Headers, body: &[u8], depth: usize) -> Result<Option<String>, String> {
-    if depth > MAX_DEPTH {
-        return Err("imbrication MIME trop profonde".into());
-    }
-    let (mime, params) = content_type(header(headers, "Content-Type"));
-    if mime.starts_with("multipart/") {
-        let boundary = param(&params, "boundary").ok_or("multipart sans délimiteur")?;
-        let parts = split_multipart(body, boundary)?;
-        let mut html = None;
-        for part in parts {
-            let (h, b) = split(part);
-            let h = parse_headers(h)?;
-            let (part_mime, _) = content_type(header(&h, "Content-Type"));
-            let disposition = header(&h, "Content-Disposition").unwrap_or("");
-            if disposition.to_ascii_lowercase().starts_with("attachment") {
-                continue;
-            }
-            if part_mime == "text/html" {
-                if html.is_none() {
-                    html = text_of(&h, b, depth + 1)?;
-                }
-                continue;
-            }
-            if let Some(text) = text_of(&h, b, depth + 1)? {
-                return Ok(Some(text));
-            }
-        }
-        return Ok(html);
-    }
-    if mime != "text/plain" && mime != "text/html" && !mime.is_empty() {
-        return Ok(None);
-    }
-    let encoding = header(headers, "Content-Transfer-Encoding")
-        .unwrap_or("7bit")
-        .trim()
-        .to_ascii_lowercase();
-    let bytes = match encoding.as_str() {
-        "quoted-printable" => decode_quoted_printable(body),
-        "base64" => decode_base64(body)?,
-        _ => body.to_vec(),
-    };
-    let text = bytes_to_string(&bytes, param(&params, "charset"));
-    let text = text.replace("\r\n", "\n");
-    Ok(Some(if mime == "text/html" {
-        strip_html(&text)
-    } else {
-        text
-    }))
-}
-
-fn split_multipart<'a>(body: &'a [u8], boundary: &str) -> Result<Vec<&'a [u8]>, String> {
-    let delimiter = format!("--{boundary}");
-    let mut parts = Vec::new();
-    let mut start: Option<usize> = None;
-    let mut pos = 0;
-    let mut closed = false;
-    while pos <= body.len() {
-        let end = body[pos..]
-            .iter()
-            .position(|b| *b == b'\n')
-            .map_or(body.len(), |i| pos + i);
-        let line = &body[pos..end];
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.starts_with(delimiter.as_bytes()) {
-            let tail = &line[delimiter.len()..];
-            if let Some(s) = start {
-                // The part ends before the line break preceding the delimiter.
-                let mut e = pos.saturating_sub(1);
-                if e > s && body.get(e - 1) == Some(&b'\r') {
-                    e -= 1;
-                }
-                parts.push(&body[s..e.max(s)]);
-            }
-            if tail.starts_with(b"--") {
-                closed = true;
-                break;
-            }
-            start = Some((end + 1).min(body.len()));
-        }
-        pos = end + 1;
-    }
-    if parts.is_empty() && !closed {
-        return Err("aucune partie MIME trouvée".into());
-    }
-    Ok(parts)
-}
-
+/// Tags removed, entities decoded, blanks collapsed line by line.
 fn strip_html(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    let out = out
-        .replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&");
-    out.lines()
+    html_to_text(html)
+        .lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join("\n")
 }
 
-/// `Name <address>` or `address`.
-fn mailbox(value: &str) -> Option<(Option<String>, String)> {
-    let decoded = decode_words(value);
-    let (name, address) = match (decoded.rfind('<'), decoded.rfind('>')) {
-        (Some(open), Some(close)) if open < close => (
-            Some(decoded[..open].trim().trim_matches('"').trim().to_owned())
-                .filter(|n| !n.is_empty()),
-            decoded[open + 1..close].trim().to_owned(),
-        ),
-        _ => (None, decoded.trim().to_owned()),
+/// The readable text: the first text/plain body part, else the first text/html one.
+fn body_text(message: &Message<'_>) -> String {
+    let chosen = message
+        .text_bodies()
+        .find(|p| matches!(p.body, PartType::Text(_)) && is_text_part(p))
+        .or_else(|| {
+            message
+                .html_bodies()
+                .chain(message.text_bodies())
+                .find(|p| matches!(p.body, PartType::Html(_)))
+        });
+    let Some(part) = chosen else {
+        return String::new();
     };
-    let address = crate::types::EmailAddress::parse(&address).ok()?;
-    Some((name, address.as_str().to_owned()))
-}
-
-fn message_ids(value: &str) -> Vec<String> {
-    let mut ids = Vec::new();
-    let mut rest = value;
-    while let Some(open) = rest.find('<') {
-        let Some(close) = rest[open..].find('>') else {
-            break;
-        };
-        let id = &rest[open..open + close + 1];
-        if id.len() > 2 && id.len() < 500 {
-            ids.push(id.to_owned());
-        }
-        rest = &rest[open + close + 1..];
-    }
-    ids
+    let (text, html) = match &part.body {
+        PartType::Text(text) => (text.as_ref(), false),
+        PartType::Html(html) => (html.as_ref(), true),
+        _ => return String::new(),
+    };
+    let text = match text.contains('\u{fffd}') {
+        true => undeclared_8bit_text(message, part).map_or(Cow::Borrowed(text), Cow::Owned),
+        false => Cow::Borrowed(text),
+    };
+    let text = text.replace("\r\n", "\n");
+    if html { strip_html(&text) } else { text }
 }
 
 /// Removes what the requester's mail program quoted from earlier messages.
@@ -395,23 +272,37 @@ pub fn parse(raw: &[u8]) -> Result<ReceivedMail, String> {
     if raw.len() > MAX_BYTES {
         return Err("message trop volumineux".into());
     }
-    let (head, body) = split(raw);
-    let headers = parse_headers(head)?;
-    if headers.is_empty() {
-        return Err("aucun en-tête".into());
-    }
-    let from = header(&headers, "From").ok_or("pas d’expéditeur (From)")?;
-    let (from_name, from_address) =
-        mailbox(from).ok_or_else(|| format!("adresse d’expéditeur invalide : {from:.80}"))?;
-    let subject = decode_words(header(&headers, "Subject").unwrap_or(""))
+    let raw = with_utf8_headers(raw)?;
+    let message = MessageParser::default()
+        .parse(raw.as_ref())
+        .filter(|m| !m.parts.is_empty() && !m.headers().is_empty())
+        .ok_or("aucun en-tête")?;
+    let from = first_header(&message, HeaderName::From).ok_or("pas d’expéditeur (From)")?;
+    let sender = from.value.as_address().and_then(|a| a.first());
+    let from_address = sender
+        .and_then(|a| a.address.as_deref())
+        .and_then(|a| crate::types::EmailAddress::parse(a).ok())
+        .ok_or_else(|| {
+            let raw = raw_header(&message, "From").unwrap_or_default();
+            format!("adresse d’expéditeur invalide : {raw:.80}")
+        })?;
+    let from_name = sender
+        .and_then(|a| a.name.as_deref())
+        .map(|n| n.trim().trim_matches('"').trim().to_owned())
+        .filter(|n| !n.is_empty());
+    let subject = first_header(&message, HeaderName::Subject)
+        .and_then(|h| h.value.as_text())
+        .unwrap_or("")
         .trim()
         .to_owned();
-    let mut thread_ids = message_ids(header(&headers, "In-Reply-To").unwrap_or(""));
-    thread_ids.extend(message_ids(header(&headers, "References").unwrap_or("")));
-    let text = text_of(&headers, body, 0)?.unwrap_or_default();
-    let auto = header(&headers, "Auto-Submitted").is_some_and(|v| !v.eq_ignore_ascii_case("no"))
-        || header(&headers, "X-Autoreply").is_some()
-        || header(&headers, "Precedence").is_some_and(|v| {
+    let mut thread_ids = ids_of(&message, HeaderName::InReplyTo);
+    thread_ids.extend(ids_of(&message, HeaderName::References));
+    check_parts(&message)?;
+    let body = body_text(&message);
+    let automatic = raw_header(&message, "Auto-Submitted")
+        .is_some_and(|v| !v.eq_ignore_ascii_case("no"))
+        || raw_header(&message, "X-Autoreply").is_some()
+        || raw_header(&message, "Precedence").is_some_and(|v| {
             matches!(
                 v.to_ascii_lowercase().as_str(),
                 "bulk" | "junk" | "auto_reply"
@@ -419,14 +310,12 @@ pub fn parse(raw: &[u8]) -> Result<ReceivedMail, String> {
         });
     Ok(ReceivedMail {
         from_name,
-        from_address,
+        from_address: from_address.as_str().to_owned(),
         subject,
-        message_id: message_ids(header(&headers, "Message-ID").unwrap_or(""))
-            .into_iter()
-            .next(),
+        message_id: ids_of(&message, HeaderName::MessageId).into_iter().next(),
         thread_ids,
-        body: text.trim().to_owned(),
-        automatic: auto,
+        body: body.trim().to_owned(),
+        automatic,
     })
 }
 
@@ -503,18 +392,97 @@ TWVyY2kgYmVhdWNvdXAgIQo+IHF1b3Tp\n\
             b"From: not an address\n\nbody",
             b" continuation first\nFrom: a@b.fr\n\nx",
             b"From: a@b.fr\nContent-Type: multipart/mixed\n\nno boundary",
+            b"From: a@b.fr\nContent-Type: multipart/mixed; boundary=x\n\nno part",
             b"From: a@b.fr\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n@@@###",
             &[0xff, 0xfe, 0x00, 0x01, b'\n', b'\n'],
         ] {
             assert!(parse(raw).is_err(), "{:?}", String::from_utf8_lossy(raw));
         }
+        // Headers only, no body: a message all the same.
+        let mail = parse(b"From: a@b.fr\r\nSubject: vide").unwrap();
+        assert_eq!((mail.subject.as_str(), mail.body.as_str()), ("vide", ""));
     }
 
     #[test]
     fn quoted_reply_is_trimmed() {
         let text = "Merci, c’est clair.\n\nLe 22/11/2026 à 10:00, Cap Info a écrit :\n> Bonjour";
         assert_eq!(strip_quoted(text), "Merci, c’est clair.");
-        assert_eq!(decode_words("pas =?encodé"), "pas =?encodé");
-        assert_eq!(decode_words("=?utf-8?q?a?= =?utf-8?q?b?= c"), "ab c");
+    }
+
+    fn subject_of(subject: &str) -> String {
+        parse(format!("From: a@exemple.fr\nSubject: {subject}\n\nx").as_bytes())
+            .unwrap()
+            .subject
+    }
+
+    #[test]
+    fn encoded_words_in_subject() {
+        assert_eq!(subject_of("pas =?encodé"), "pas =?encodé");
+        assert_eq!(subject_of("=?utf-8?q?a?= =?utf-8?q?b?= c"), "ab c");
+        // ISO-8859-1, Q and B encodings.
+        assert_eq!(
+            subject_of("=?ISO-8859-1?Q?Demande_d'=E9tude_=E0_No=EBl?="),
+            "Demande d'étude à Noël"
+        );
+        assert_eq!(
+            subject_of("=?iso-8859-1?B?UulpbnNjcmlwdGlvbiDgIGxhIGZvcm1hdGlvbg==?="),
+            "Réinscription à la formation"
+        );
+        // Raw 8-bit Latin-1 in a header is read as Windows-1252.
+        let raw = b"From: a@exemple.fr\nSubject: Caf\xe9 \x80 2\n\nx";
+        assert_eq!(parse(raw).unwrap().subject, "Café € 2");
+    }
+
+    #[test]
+    fn windows_1252_bodies() {
+        let raw = b"From: =?windows-1252?Q?Ma=EFwenn_L=E9on?= <maiwenn@exemple.fr>\r\n\
+Subject: Co\xfbt\r\n\
+Content-Type: text/plain; charset=windows-1252\r\n\
+Content-Transfer-Encoding: quoted-printable\r\n\
+\r\n\
+Le co=FBt est de 1=A0200 =80, =93 tout compris =94=85 pour l=92ann=E9e.=\r\n\
+\r\n";
+        let mail = parse(raw).unwrap();
+        assert_eq!(mail.from_name.as_deref(), Some("Maïwenn Léon"));
+        assert_eq!(mail.subject, "Coût");
+        assert_eq!(
+            mail.body,
+            "Le coût est de 1\u{a0}200 €, “ tout compris ”… pour l’année."
+        );
+        // Undeclared (or wrongly declared) 8-bit text is Windows-1252 too.
+        for content_type in ["", "Content-Type: text/plain; charset=utf-8\n"] {
+            let mut raw = format!("From: a@exemple.fr\n{content_type}\n").into_bytes();
+            raw.extend_from_slice(b"Tr\xe8s \xe9t\xe9");
+            assert_eq!(parse(&raw).unwrap().body, "Très été", "{content_type}");
+        }
+    }
+
+    #[test]
+    fn attachments_and_nesting() {
+        let raw = b"From: a@exemple.fr\n\
+Content-Type: multipart/mixed; boundary=out\n\
+\n\
+--out\n\
+Content-Type: text/plain; name=cv.txt\n\
+Content-Disposition: attachment; filename=cv.txt\n\
+\n\
+Pi\xe8ce jointe\n\
+--out\n\
+Content-Type: multipart/alternative; boundary=in\n\
+\n\
+--in\n\
+Content-Type: text/html; charset=utf-8\n\
+\n\
+<html><head><style>p {}</style></head><body><p>Bonjour&nbsp;!</p><p>Une &lt;question&gt;</p></body></html>\n\
+--in--\n\
+--out\n\
+Content-Type: image/png\n\
+Content-Transfer-Encoding: base64\n\
+\n\
+@@@ broken but not text\n\
+--out--\n";
+        let mail = parse(raw).unwrap();
+        assert_eq!(mail.body, "Bonjour !\nUne <question>");
+        assert!(mail.message_id.is_none() && mail.thread_ids.is_empty());
     }
 }

@@ -130,7 +130,15 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), FileError> {
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok((text.to_owned(), Encoding::Utf8)),
-        Err(_) => Ok((windows_1252(bytes), Encoding::Windows1252)),
+        // WHATWG's Windows-1252: the five bytes the code page leaves undefined (0x81, 0x8D,
+        // 0x8F, 0x90, 0x9D) keep their Latin-1 code points.
+        Err(_) => Ok((
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned(),
+            Encoding::Windows1252,
+        )),
     }
 }
 
@@ -151,25 +159,6 @@ fn looks_binary(bytes: &[u8]) -> bool {
 /// The 1-based line on which byte `offset` lies.
 fn line_at(bytes: &[u8], offset: usize) -> usize {
     1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count()
-}
-
-/// Windows-1252 characters for bytes 0x80 to 0x9F; the five bytes the code page leaves
-/// undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) keep their Latin-1 code points.
-const WINDOWS_1252_HIGH: [char; 32] = [
-    '\u{20AC}', '\u{0081}', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
-    '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\u{008D}', '\u{017D}', '\u{008F}',
-    '\u{0090}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
-    '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\u{009D}', '\u{017E}', '\u{0178}',
-];
-
-fn windows_1252(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|&b| match b {
-            0x80..=0x9F => WINDOWS_1252_HIGH[usize::from(b - 0x80)],
-            _ => char::from(b),
-        })
-        .collect()
 }
 
 /// Where a CSV reader stands with respect to quotes, following the rules of the `csv` crate:
