@@ -296,6 +296,31 @@ pub fn demo_email(role: Role) -> String {
     format!("{}@{DOMAIN}", role.as_str())
 }
 
+/// The demo accounts beyond one per role (same password), as `passerelle demo` lists them:
+/// the part of the address before `@DOMAIN`, and who they are.
+pub const OTHER_ACCOUNTS: &[(&str, &str)] = &[
+    (
+        "garage.kerherve",
+        "Recruteur·se d’une entreprise en attente de validation",
+    ),
+    (
+        "formation.brest",
+        "Personnel d’un second organisme de formation (Brest)",
+    ),
+    (
+        "conseillere.brest",
+        "Prescriptrice d’une seconde agence (Mission Locale du Pays de Brest)",
+    ),
+    (
+        "onisep",
+        "Répondante d’un second partenaire d’information (ONISEP Bretagne)",
+    ),
+    (
+        "coordinatrice.lorient",
+        "Coordinatrice d’un second Espace Métiers (Lorient)",
+    ),
+];
+
 /// The Region funds the demo catalogue (LHÉO funder code 2, 10 working days for centres to
 /// decide); it publishes it through its own import profile. A second agency (Mission Locale du
 /// Pays de Brest) has an adviser too, who must see nothing of the first agency's people.

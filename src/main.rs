@@ -397,10 +397,9 @@ async fn serve(state: AppState, demo_loaded: Option<bool>) -> anyhow::Result<()>
         for role in Role::ALL {
             println!("  {:<42} {}", demo::demo_email(*role), role.label());
         }
-        println!(
-            "  {:<42} Recruteur·se d’une entreprise en attente de validation",
-            format!("garage.kerherve@{}", demo::DOMAIN)
-        );
+        for (local, who) in demo::OTHER_ACCOUNTS {
+            println!("  {:<42} {who}", format!("{local}@{}", demo::DOMAIN));
+        }
     }
     app.run_with_ftps(ftps).await
 }

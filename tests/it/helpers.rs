@@ -49,13 +49,13 @@ pub fn postgres_url() -> String {
     )
 }
 
-fn with_database(url: &str, database: &str) -> String {
+pub fn with_database(url: &str, database: &str) -> String {
     let mut parsed = url::Url::parse(url).expect("valid PostgreSQL URL");
     parsed.set_path(&format!("/{database}"));
     parsed.to_string()
 }
 
-fn admin_sql(sql: &str) {
+pub fn admin_sql(sql: &str) {
     use diesel::Connection;
     use diesel::connection::SimpleConnection;
     let mut conn = diesel::PgConnection::establish(&postgres_url()).expect("PostgreSQL reachable");

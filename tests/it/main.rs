@@ -26,6 +26,7 @@ mod prescriptions;
 mod programme;
 mod referential;
 mod reports;
+mod schema;
 mod search;
 mod sites;
 mod trainings;

@@ -274,4 +274,13 @@ async fn demo_data_loads_once() {
             .await
             .assert_status(StatusCode::OK);
     }
+    // The other accounts `passerelle demo` lists exist too, with the same password.
+    for (local, _) in passerelle::demo::OTHER_ACCOUNTS {
+        let mut c = app
+            .login_as(&format!("{local}@{}", passerelle::demo::DOMAIN))
+            .await;
+        c.get("/tableau-de-bord")
+            .await
+            .assert_status(StatusCode::OK);
+    }
 }
