@@ -11,6 +11,7 @@ use http_body_util::BodyExt;
 use passerelle::{AppState, Config};
 use tower::ServiceExt;
 
+#[derive(Clone, Copy)]
 pub enum Backend {
     Sqlite,
     Postgres,
@@ -23,15 +24,33 @@ pub struct TestApp {
     pg_database: Option<String>,
 }
 
-fn sqlite_template() -> &'static PathBuf {
-    static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
-    TEMPLATE.get_or_init(|| {
+/// What a new test database starts from: migrated with the reference data, plus the demo
+/// dataset for `Demo`.
+#[derive(Clone, Copy)]
+enum Template {
+    Clean,
+    Demo,
+}
+
+/// A SQLite template file, prepared once per test process.
+fn sqlite_template(template: Template) -> &'static PathBuf {
+    static CLEAN: OnceLock<PathBuf> = OnceLock::new();
+    static DEMO: OnceLock<PathBuf> = OnceLock::new();
+    let (cell, demo) = match template {
+        Template::Clean => (&CLEAN, false),
+        Template::Demo => (&DEMO, true),
+    };
+    cell.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir").keep();
         let path = dir.join("template.db");
         let config = Config::for_tests(format!("sqlite://{}", path.display()), dir.clone());
         let state = AppState::init(config).expect("template app");
         state.ensure_reference_data().expect("reference data");
         let mut conn = state.db.conn().expect("connection");
+        if demo {
+            passerelle::demo::load(&mut conn).expect("demo data");
+            state.rebuild_search(|_| {}).expect("search index");
+        }
         use diesel::connection::SimpleConnection;
         conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);")
             .expect("checkpoint");
@@ -40,6 +59,73 @@ fn sqlite_template() -> &'static PathBuf {
             .expect("vacuum into");
         copy
     })
+}
+
+/// The search index of a demo template's offers, built with it: in the template's folder.
+fn demo_index(backend: Backend) -> PathBuf {
+    let folder = match backend {
+        Backend::Sqlite => sqlite_template(Template::Demo)
+            .parent()
+            .expect("template folder")
+            .to_owned(),
+        Backend::Postgres => PathBuf::from(&postgres_template(Template::Demo).1),
+    };
+    folder.join("index").join("offers")
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("index folder");
+    for entry in std::fs::read_dir(from).expect("template index") {
+        let entry = entry.expect("template index entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else if !entry.file_name().to_string_lossy().ends_with(".lock") {
+            std::fs::copy(entry.path(), target).expect("copy index file");
+        }
+    }
+}
+
+/// A new database for one test, from a template: its URL, and its name on PostgreSQL.
+async fn create_database(
+    backend: Backend,
+    template: Template,
+    dir: &std::path::Path,
+) -> (String, Option<String>) {
+    match backend {
+        Backend::Sqlite => {
+            let source = tokio::task::spawn_blocking(move || sqlite_template(template))
+                .await
+                .unwrap();
+            std::fs::create_dir_all(dir).expect("data folder");
+            let path = dir.join("passerelle.db");
+            std::fs::copy(source, &path).expect("copy template");
+            (format!("sqlite://{}", path.display()), None)
+        }
+        Backend::Postgres => {
+            let source = tokio::task::spawn_blocking(move || &postgres_template(template).0)
+                .await
+                .unwrap();
+            let name = format!("passerelle_t_{}", uuid_simple());
+            let sql = format!("CREATE DATABASE {name} TEMPLATE {source}");
+            tokio::task::spawn_blocking(move || admin_sql(&sql))
+                .await
+                .unwrap();
+            (with_database(&postgres_url(), &name), Some(name))
+        }
+    }
+}
+
+async fn start(config: Config) -> AppState {
+    tokio::task::spawn_blocking(move || AppState::init(config))
+        .await
+        .unwrap()
+        .expect("app")
+}
+
+async fn drop_postgres_database(name: String) {
+    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    let _ = tokio::task::spawn_blocking(move || admin_sql(&sql)).await;
 }
 
 pub fn postgres_url() -> String {
@@ -63,19 +149,41 @@ pub fn admin_sql(sql: &str) {
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
-fn postgres_template() -> &'static str {
-    static TEMPLATE: OnceLock<String> = OnceLock::new();
-    TEMPLATE.get_or_init(|| {
-        let name = format!("passerelle_tpl_{}", std::process::id());
+/// A PostgreSQL template database, prepared once per test process.
+/// Its name, and the folder of its data (the demo's search index).
+fn postgres_template(template: Template) -> &'static (String, String) {
+    static CLEAN: OnceLock<(String, String)> = OnceLock::new();
+    static DEMO: OnceLock<(String, String)> = OnceLock::new();
+    let (cell, demo) = match template {
+        Template::Clean => (&CLEAN, false),
+        Template::Demo => (&DEMO, true),
+    };
+    cell.get_or_init(|| {
+        let name = format!(
+            "passerelle_tpl_{}{}",
+            if demo { "demo_" } else { "" },
+            std::process::id()
+        );
         admin_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-        admin_sql(&format!("CREATE DATABASE {name}"));
-        let dir = tempfile::tempdir().expect("temp dir");
-        let config =
-            Config::for_tests(with_database(&postgres_url(), &name), dir.path().to_owned());
+        if demo {
+            let clean = &postgres_template(Template::Clean).0;
+            admin_sql(&format!("CREATE DATABASE {name} TEMPLATE {clean}"));
+        } else {
+            admin_sql(&format!("CREATE DATABASE {name}"));
+        }
+        let dir = tempfile::tempdir().expect("temp dir").keep();
+        let config = Config::for_tests(with_database(&postgres_url(), &name), dir.clone());
         let state = AppState::init(config).expect("template app");
-        state.ensure_reference_data().expect("reference data");
+        if demo {
+            let mut conn = state.db.conn().expect("connection");
+            passerelle::demo::load(&mut conn).expect("demo data");
+            drop(conn);
+            state.rebuild_search(|_| {}).expect("search index");
+        } else {
+            state.ensure_reference_data().expect("reference data");
+        }
         drop(state);
-        name
+        (name, dir.display().to_string())
     })
 }
 
@@ -87,31 +195,10 @@ impl TestApp {
     /// A fresh application whose configuration the test adjusts.
     pub async fn with_config(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (url, pg_database) = match backend {
-            Backend::Sqlite => {
-                let template = sqlite_template();
-                let path = dir.path().join("passerelle.db");
-                std::fs::copy(template, &path).expect("copy template");
-                (format!("sqlite://{}", path.display()), None)
-            }
-            Backend::Postgres => {
-                let template = tokio::task::spawn_blocking(postgres_template)
-                    .await
-                    .unwrap();
-                let name = format!("passerelle_t_{}", uuid_simple());
-                let sql = format!("CREATE DATABASE {name} TEMPLATE {template}");
-                tokio::task::spawn_blocking(move || admin_sql(&sql))
-                    .await
-                    .unwrap();
-                (with_database(&postgres_url(), &name), Some(name))
-            }
-        };
+        let (url, pg_database) = create_database(backend, Template::Clean, dir.path()).await;
         let mut config = Config::for_tests(url, dir.path().to_owned());
         adjust(&mut config);
-        let state = tokio::task::spawn_blocking(move || AppState::init(config))
-            .await
-            .unwrap()
-            .expect("app");
+        let state = start(config).await;
         let router = state.router();
         Self {
             state,
@@ -121,18 +208,28 @@ impl TestApp {
         }
     }
 
-    /// Loads the demo dataset (one account per role, organisations of every kind).
-    pub async fn with_demo(self) -> Self {
-        self.state
-            .db
-            .run(passerelle::demo::load)
+    /// Loads the demo dataset (one account per role, organisations of every kind), with its
+    /// offers indexed: the application is started again on a copy of a template prepared
+    /// once per test process (database and search index), on the same configuration.
+    pub async fn with_demo(mut self) -> Self {
+        let backend = match self.pg_database {
+            Some(_) => Backend::Postgres,
+            None => Backend::Sqlite,
+        };
+        let mut config = self.state.config.clone();
+        config.data_dir = self._dir.path().join("demo");
+        let (url, pg_database) = create_database(backend, Template::Demo, &config.data_dir).await;
+        config.database_url = url;
+        let index = tokio::task::spawn_blocking(move || demo_index(backend))
             .await
-            .expect("demo data");
-        let state = self.state.clone();
-        tokio::task::spawn_blocking(move || state.rebuild_search(|_| {}))
-            .await
-            .unwrap()
-            .expect("search index");
+            .unwrap();
+        copy_dir(&index, &config.data_dir.join("index").join("offers"));
+        let state = start(config).await;
+        self.router = state.router();
+        self.state = state;
+        if let Some(previous) = std::mem::replace(&mut self.pg_database, pg_database) {
+            drop_postgres_database(previous).await;
+        }
         self
     }
 
