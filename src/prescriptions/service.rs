@@ -9,6 +9,7 @@ use super::calendar;
 use super::model::{RefusalReason, Side, Situation, Status, Step};
 use crate::auth::CurrentUser;
 use crate::auth::policy::{Action, PrescriptionRef, authorize};
+use crate::auth::store::staff_emails;
 use crate::db::{DbConnection, new_id, now, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::trainings::model::RecruitmentState;
@@ -462,15 +463,6 @@ fn record_event(
     Ok(())
 }
 
-fn staff_emails(conn: &mut DbConnection, org_id: &str, role: Role) -> AppResult<Vec<String>> {
-    Ok(users::table
-        .filter(users::organisation_id.eq(org_id))
-        .filter(users::status.eq("active"))
-        .filter(users::role.eq(role.as_str()))
-        .select(users::email)
-        .load(conn)?)
-}
-
 fn session_title(conn: &mut DbConnection, session_id: &str) -> AppResult<(String, String)> {
     let record = crate::trainings::store::session(conn, session_id)?;
     Ok((record.training.title, record.session.start.label()))
@@ -487,7 +479,7 @@ fn notify(
 ) -> AppResult<()> {
     let (title, start) = session_title(conn, &p.session_id)?;
     let recipients = match to {
-        Side::Centre => staff_emails(conn, &p.centre_id, Role::TrainingStaff)?,
+        Side::Centre => staff_emails(conn, &p.centre_id, &[Role::TrainingStaff])?,
         Side::Prescriber => {
             let mut r: Vec<String> = match &p.prescriber_id {
                 Some(id) => users::table
@@ -498,7 +490,7 @@ fn notify(
                 None => Vec::new(),
             };
             if r.is_empty() {
-                r = staff_emails(conn, &p.agency_id, Role::Prescriber)?;
+                r = staff_emails(conn, &p.agency_id, &[Role::Prescriber])?;
             }
             r
         }
