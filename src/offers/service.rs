@@ -248,7 +248,8 @@ pub fn create(
     let (company_id, managed_by) = poster(conn, by, &form.company_id)?;
     match check_form(conn, form, today)? {
         Ok(input) => {
-            let id = store::insert(conn, &company_id, &managed_by, Some(by.id.as_str()), &input)?;
+            let new = store::NewOffer::draft(&company_id, &managed_by, Some(&by.id), &input);
+            let id = store::insert(conn, new, crate::db::now())?;
             Ok(Outcome::Done(id))
         }
         Err(errors) => Ok(Outcome::Invalid(errors)),
@@ -274,7 +275,11 @@ pub fn update(
     let next = offer.status().after(Transition::Edit)?;
     match check_form(conn, form, today)? {
         Ok(input) => {
-            store::update_content(conn, id, &input, next)?;
+            store::update(
+                conn,
+                id,
+                &store::OfferChanges::edit(&input, next, crate::db::now()),
+            )?;
             Ok(Outcome::Done(next))
         }
         Err(errors) => Ok(Outcome::Invalid(errors)),
@@ -283,11 +288,7 @@ pub fn update(
 
 /// Staff of the organisations concerned by an offer (for mails).
 fn recipients(conn: &mut DbConnection, offer: &Offer) -> AppResult<Vec<String>> {
-    let mut emails: Vec<String> = orgs::staff(conn, &offer.managed_by_id)?
-        .into_iter()
-        .filter(|u| u.status == "active")
-        .map(|u| u.email)
-        .collect();
+    let mut emails = crate::auth::store::staff_emails(conn, &offer.managed_by_id, Role::ALL)?;
     emails.sort();
     emails.dedup();
     Ok(emails)
