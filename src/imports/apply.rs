@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::profile::{FIELDS, ImportProfile, Mode, field};
 use super::read::{Row, Table, parse_date, parse_integer};
 use crate::db::schema::{communes, delegations, import_profiles, offers, rome_occupations};
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{DbConnection, now};
 use crate::error::AppResult;
 use crate::offers::model::{ContractType, OfferStatus};
 use crate::offers::store::{

@@ -13,6 +13,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::store::{self, NewOrganisation, Organisation};
 use crate::AppState;
+use crate::auth::accounts;
 use crate::auth::audit::{self, AuditEntry, Event};
 use crate::auth::policy::{Action, authorize};
 use crate::auth::store::User;
@@ -457,25 +458,7 @@ async fn admin_accounts(
     let needle = crate::types::fold(q.trim());
     let users = state
         .db
-        .run(move |conn| {
-            use crate::db::schema::*;
-            use diesel::prelude::*;
-            let mut query = users::table
-                .left_join(organisations::table)
-                .order((users::last_name, users::first_name))
-                .limit(200)
-                .select((User::as_select(), organisations::name.nullable()))
-                .into_boxed();
-            if !needle.is_empty() {
-                let pattern = format!("%{needle}%");
-                query = query.filter(
-                    users::email
-                        .like(pattern.clone())
-                        .or(users::last_name.like(pattern)),
-                );
-            }
-            Ok(query.load(conn)?)
-        })
+        .run(move |conn| accounts::search(conn, &needle))
         .await?;
     render(&AdminAccounts {
         page: page.titled("Comptes"),
@@ -502,38 +485,7 @@ async fn change_role(
     let who = me.clone();
     state
         .db
-        .tx(move |conn| {
-            use crate::db::schema::*;
-            use diesel::prelude::*;
-            let user = crate::auth::store::by_id(conn, &id)?.ok_or_else(AppError::not_found)?;
-            let org_kind: Option<String> = match &user.organisation_id {
-                Some(org) => Some(
-                    organisations::table
-                        .find(org)
-                        .select(organisations::kind)
-                        .first(conn)?,
-                ),
-                None => None,
-            };
-            if role.organisation_kind().map(|k| k.as_str().to_owned()) != org_kind {
-                return Err(AppError::unprocessable(format!(
-                    "Le rôle « {} » ne convient pas à l’organisation de cette personne.",
-                    role.label()
-                )));
-            }
-            diesel::update(users::table.find(&id))
-                .set(users::role.eq(role.as_str()))
-                .execute(conn)?;
-            // New rights take effect at the next login.
-            crate::auth::store::end_sessions(conn, &id)?;
-            let detail = format!("{} -> {}", user.role, role.as_str());
-            audit::record(
-                conn,
-                Event::by(&who, "role_changed")
-                    .on("user", &id)
-                    .detail(&detail),
-            )
-        })
+        .tx(move |conn| accounts::change_role(conn, &who, &id, role))
         .await?;
     session
         .set_flash("Le rôle est modifié ; la personne devra se reconnecter.")
@@ -559,33 +511,10 @@ async fn change_status(
         "active" => UserStatus::Active,
         _ => return Err(AppError::bad_request("Statut inconnu.")),
     };
-    if id == me.id {
-        return Err(AppError::unprocessable(
-            "Vous ne pouvez pas désactiver votre propre compte.",
-        ));
-    }
     let who = me.clone();
     state
         .db
-        .tx(move |conn| {
-            use crate::db::schema::users;
-            use diesel::prelude::*;
-            let n = diesel::update(users::table.find(&id))
-                .set(users::status.eq(status.as_str()))
-                .execute(conn)?;
-            if n == 0 {
-                return Err(AppError::not_found());
-            }
-            if status == UserStatus::Disabled {
-                crate::auth::store::end_sessions(conn, &id)?;
-            }
-            let action = if status == UserStatus::Disabled {
-                "account_disabled"
-            } else {
-                "account_enabled"
-            };
-            audit::record(conn, Event::by(&who, action).on("user", &id))
-        })
+        .tx(move |conn| accounts::change_status(conn, &who, &id, status))
         .await?;
     let message = if status == UserStatus::Disabled {
         "Le compte est désactivé et ses sessions fermées."
