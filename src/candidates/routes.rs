@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::offers::model::{LEVELS, level_label};
 use crate::types::Role;
 use crate::web::extract::{Form, Query};
-use crate::web::{Page, render, see_other};
+use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -130,11 +130,7 @@ async fn profile_page(
             ..ProfileForm::default()
         },
     });
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form::status(&errors);
     let response = render(&ProfilePage {
         page: page.titled("Mon profil"),
         profile,

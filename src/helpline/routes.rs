@@ -20,7 +20,7 @@ use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{ClientIp, CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::web::extract::{Form, Query};
-use crate::web::{Page, render, see_other};
+use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -188,11 +188,7 @@ async fn show_call_form(
     errors: Vec<String>,
 ) -> AppResult<Response> {
     let topics = state.db.run(|conn| service::topics(conn, true)).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form::status(&errors);
     let html = render(&CallPage {
         page: page.titled("Noter un appel"),
         form,
@@ -575,11 +571,7 @@ async fn show_link(
         .find(|t| t.code == r.topic)
         .map(|t| t.label)
         .unwrap_or_default();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form::status(&errors);
     let page = page.with_form().await?;
     let html = render(&LinkPage {
         page: page.titled(format!("Répondre à la demande {}", r.reference)),
@@ -652,11 +644,7 @@ async fn show_public(
     errors: Vec<String>,
 ) -> AppResult<Response> {
     let topics = state.db.run(|conn| service::topics(conn, true)).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form::status(&errors);
     let page = page.with_form().await?;
     let html = render(&PublicPage {
         page: page.titled("Poser une question à Cap Info"),

@@ -21,7 +21,7 @@ use crate::auth::policy::{Action, OrgRef, allows, authorize};
 use crate::auth::{CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::web::extract::{Form, Query};
-use crate::web::{Page, render, see_other};
+use crate::web::{Page, form, render, see_other};
 
 /// Room for the largest file plus the multipart envelope.
 const BODY_LIMIT: usize = MAX_FILE_BYTES + 1024 * 1024;
@@ -466,7 +466,7 @@ async fn create_profile(
         fields: FIELDS,
         can_trust: false,
     })?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, response).into_response())
+    Ok(form::rerender(response))
 }
 
 /// A profile the caller may see: its organisation's (or its territory's, for the chamber).
@@ -539,7 +539,7 @@ async fn update_profile(
                 presets: PRESETS,
                 fields: FIELDS,
             })?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, response).into_response())
+            Ok(form::rerender(response))
         }
     }
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::model::{ContractType, LEVELS, Offer, OfferForm, OfferStatus, Transition, level_label};
-use super::service::{self, Outcome};
+use super::service;
 use super::store;
 use crate::AppState;
 use crate::api::{Created, StatusAnswer};
@@ -23,7 +23,7 @@ use crate::db::{DbConnection, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::types::Role;
 use crate::web::extract::{Form, Query};
-use crate::web::{Page, render, see_other};
+use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -235,11 +235,7 @@ async fn public_list(
         .db
         .run(crate::referential::store::departments_all)
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form::status(&errors);
     let response = render(&ListPage {
         page: page.titled("Offres d’alternance"),
         found,
@@ -431,11 +427,7 @@ async fn form_page(
     } else {
         "Nouvelle offre d’alternance"
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form::status(&errors);
     let response = render(&FormPage {
         page: page.titled(title),
         form,
@@ -494,11 +486,11 @@ async fn create(
         .tx(move |conn| service::create(conn, &who, &input, today()))
         .await?
     {
-        Outcome::Done(id) => {
+        Ok(id) => {
             session.set_flash("L’offre est enregistrée comme brouillon. Relisez-la puis soumettez-la à la chambre consulaire.").await?;
             Ok(see_other(&format!("/offres/{id}")))
         }
-        Outcome::Invalid(errors) => {
+        Err(errors) => {
             form_page(&state, page, &me, form, errors, "/mes-offres".into(), false).await
         }
     }
@@ -569,7 +561,7 @@ async fn update(
         .tx(move |conn| service::update(conn, &who, &key, &input, today()))
         .await?
     {
-        Outcome::Done(status) => {
+        Ok(status) => {
             state.search_sync(vec![id.clone()]).await?;
             let message = if status == OfferStatus::Pending {
                 "L’offre est modifiée. Elle repasse par la validation de la chambre consulaire avant d’être de nouveau publiée."
@@ -579,7 +571,7 @@ async fn update(
             session.set_flash(message).await?;
             Ok(see_other(&format!("/offres/{id}")))
         }
-        Outcome::Invalid(errors) => {
+        Err(errors) => {
             form_page(
                 &state,
                 page,
@@ -756,8 +748,8 @@ async fn api_create(
         .tx(move |conn| service::create(conn, &me, &form, today()))
         .await?
     {
-        Outcome::Done(id) => Ok((StatusCode::CREATED, Json(Created { id })).into_response()),
-        Outcome::Invalid(errors) => Err(AppError::invalid_fields(errors)),
+        Ok(id) => Ok((StatusCode::CREATED, Json(Created { id })).into_response()),
+        Err(errors) => Err(AppError::invalid_fields(errors)),
     }
 }
 
@@ -797,11 +789,11 @@ async fn api_update(
         .db
         .tx(
             move |conn| match service::update(conn, &me, &key, &form, today())? {
-                Outcome::Done(_) => {
+                Ok(_) => {
                     let offer = store::get(conn, &key)?;
                     Ok(Ok(view(conn, offer)?))
                 }
-                Outcome::Invalid(errors) => Ok(Err(errors)),
+                Err(errors) => Ok(Err(errors)),
             },
         )
         .await?;

@@ -234,25 +234,20 @@ fn poster(
     Ok((company_id, managed_by))
 }
 
-pub enum Outcome<T> {
-    Done(T),
-    Invalid(Vec<String>),
-}
-
 pub fn create(
     conn: &mut DbConnection,
     by: &CurrentUser,
     form: &OfferForm,
     today: NaiveDate,
-) -> AppResult<Outcome<String>> {
+) -> AppResult<Result<String, Vec<String>>> {
     let (company_id, managed_by) = poster(conn, by, &form.company_id)?;
     match check_form(conn, form, today)? {
         Ok(input) => {
             let new = store::NewOffer::draft(&company_id, &managed_by, Some(&by.id), &input);
             let id = store::insert(conn, new, crate::db::now())?;
-            Ok(Outcome::Done(id))
+            Ok(Ok(id))
         }
-        Err(errors) => Ok(Outcome::Invalid(errors)),
+        Err(errors) => Ok(Err(errors)),
     }
 }
 
@@ -270,7 +265,7 @@ pub fn update(
     id: &str,
     form: &OfferForm,
     today: NaiveDate,
-) -> AppResult<Outcome<OfferStatus>> {
+) -> AppResult<Result<OfferStatus, Vec<String>>> {
     let offer = managed(conn, by, id)?;
     let next = offer.status().after(Transition::Edit)?;
     match check_form(conn, form, today)? {
@@ -280,9 +275,9 @@ pub fn update(
                 id,
                 &store::OfferChanges::edit(&input, next, crate::db::now()),
             )?;
-            Ok(Outcome::Done(next))
+            Ok(Ok(next))
         }
-        Err(errors) => Ok(Outcome::Invalid(errors)),
+        Err(errors) => Ok(Err(errors)),
     }
 }
 

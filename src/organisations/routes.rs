@@ -4,8 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -23,7 +22,7 @@ use crate::jobs::Job;
 use crate::mail::OutboxMail;
 use crate::types::{EmailAddress, OrgKind, OrgStatus, Role, Siret, UserStatus};
 use crate::web::extract::{Form, Query, non_empty};
-use crate::web::{Page, render, see_other};
+use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -227,7 +226,7 @@ async fn invite(
         }
     }
     let response = show(&state, page, &me, id, errors).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, response).into_response())
+    Ok(form::rerender(response))
 }
 
 fn delegates_of(
@@ -274,7 +273,7 @@ async fn delegate(
         Ok(s) => s,
         Err(m) => {
             let response = show(&state, page, &me, id, vec![m.to_owned()]).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, response).into_response());
+            return Ok(form::rerender(response));
         }
     };
     let who = me.clone();
@@ -304,7 +303,7 @@ async fn delegate(
         }
         Err(e) if e.status().is_client_error() => {
             let response = show(&state, page, &me, id, vec![e.message().to_owned()]).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, response).into_response())
+            Ok(form::rerender(response))
         }
         Err(e) => Err(e),
     }
@@ -642,7 +641,7 @@ async fn create_organisation(
         }
     }
     let response = admin_organisations_page(&state, page, errors).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, response).into_response())
+    Ok(form::rerender(response))
 }
 
 #[derive(Template)]

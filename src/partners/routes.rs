@@ -26,7 +26,7 @@ use crate::imports::profile::ImportProfile;
 use crate::organisations::Organisation;
 use crate::types::OrgKind;
 use crate::web::extract::{Form, Query};
-use crate::web::{Page, render, see_other};
+use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -455,11 +455,7 @@ async fn show_charter_page(
             ))
         })
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form::status(&errors);
     let html = render(&CharterPage {
         page: page.titled("Charte des partenaires"),
         versions,

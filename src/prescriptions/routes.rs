@@ -25,7 +25,7 @@ use crate::error::{AppError, AppResult};
 use crate::trainings::store::SessionRecord;
 use crate::types::Role;
 use crate::web::extract::{Form, Query};
-use crate::web::{Page, render, see_other};
+use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -144,11 +144,7 @@ async fn show_form(
             ))
         })
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form::status(&errors);
     let html = render(&PrescribeForm {
         page: page.titled(format!("Pré-inscription – {}", record.training.title)),
         record,
@@ -448,7 +444,7 @@ async fn funder_settings_save(
                 lheo_codes: form.lheo_codes,
                 errors,
             })?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+            Ok(form::rerender(html))
         }
     }
 }
@@ -667,7 +663,7 @@ async fn survey_answer(
                 questions: QUESTIONS,
                 errors,
             })?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+            Ok(form::rerender(html))
         }
     }
 }

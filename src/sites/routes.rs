@@ -25,7 +25,7 @@ use crate::error::{AppError, AppResult};
 use crate::organisations::store::Organisation;
 use crate::types::{OrgKind, Role};
 use crate::web::extract::{Form, Query};
-use crate::web::{Page, render, see_other};
+use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -66,14 +66,6 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
-}
-
-fn status_for(errors: &[String]) -> StatusCode {
-    if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
 }
 
 // ---- Sites ----
@@ -162,7 +154,7 @@ async fn site_form(
         hosts,
         errors: errors.clone(),
     })?;
-    Ok((status_for(&errors), html).into_response())
+    Ok((form::status(&errors), html).into_response())
 }
 
 async fn new_form(
@@ -328,7 +320,7 @@ async fn show_site(
         form,
         errors: errors.clone(),
     })?;
-    Ok((status_for(&errors), html).into_response())
+    Ok((form::status(&errors), html).into_response())
 }
 
 async fn show(
@@ -402,7 +394,7 @@ async fn visit_page(
         referrals: Referral::ALL,
         errors: errors.clone(),
     })?;
-    Ok((status_for(&errors), html).into_response())
+    Ok((form::status(&errors), html).into_response())
 }
 
 async fn visit_form(
@@ -632,7 +624,7 @@ async fn exhibitions_page(
         form,
         errors: errors.clone(),
     })?;
-    Ok((status_for(&errors), html).into_response())
+    Ok((form::status(&errors), html).into_response())
 }
 
 async fn exhibitions(

@@ -2,6 +2,8 @@
 //! security headers, error pages, static assets and the general pages.
 
 pub mod extract;
+pub mod feed;
+pub mod form;
 pub mod pages;
 
 use askama::Template;
