@@ -843,7 +843,7 @@ async fn find_candidates(
             let available = match criteria.available_by.trim() {
                 "" => None,
                 t => {
-                    let d = crate::auth::routes::parse_date_fr(t);
+                    let d = crate::web::parse_date_fr(t);
                     if d.is_none() {
                         errors.push(
                             "La date de disponibilité doit être au format JJ/MM/AAAA.".to_owned(),

@@ -77,6 +77,14 @@ pub fn date_fr(date: &chrono::NaiveDate) -> String {
     date.format("%d/%m/%Y").to_string()
 }
 
+/// Parses a date as forms send it: `AAAA-MM-JJ` (date field) or `JJ/MM/AAAA` (typed by hand).
+pub fn parse_date_fr(input: &str) -> Option<chrono::NaiveDate> {
+    let input = input.trim();
+    chrono::NaiveDate::parse_from_str(input, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(input, "%d/%m/%Y"))
+        .ok()
+}
+
 /// French date and time, in the Paris time zone: 22/11/2026 à 14:05.
 pub fn datetime_fr(at: &chrono::NaiveDateTime) -> String {
     utc_to_paris(*at).format("%d/%m/%Y à %H:%M").to_string()
