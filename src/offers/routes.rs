@@ -570,7 +570,7 @@ async fn update(
         .await?
     {
         Outcome::Done(status) => {
-            state.search_sync(vec![id.clone()]).await?;
+            super::changed(&state, vec![id.clone()]).await?;
             let message = if status == OfferStatus::Pending {
                 "L’offre est modifiée. Elle repasse par la validation de la chambre consulaire avant d’être de nouveau publiée."
             } else {
@@ -625,7 +625,7 @@ async fn act(
         .db
         .tx(move |conn| service::apply(conn, &base, &me, &key, transition, None, today()))
         .await?;
-    state.search_sync(vec![id.clone()]).await?;
+    super::changed(&state, vec![id.clone()]).await?;
     let message = if transition == Transition::Extend && status == OfferStatus::Pending {
         "L’offre expirée est de nouveau soumise à la chambre consulaire."
     } else {
@@ -729,7 +729,7 @@ async fn moderate(
             )
         })
         .await?;
-    state.search_sync(vec![id.clone()]).await?;
+    super::changed(&state, vec![id.clone()]).await?;
     session
         .set_flash(if transition == Transition::Approve {
             "L’offre est publiée."
@@ -805,7 +805,7 @@ async fn api_update(
             },
         )
         .await?;
-    state.search_sync(vec![id.clone()]).await?;
+    super::changed(&state, vec![id.clone()]).await?;
     result.map(Json).map_err(AppError::invalid_fields)
 }
 
@@ -856,7 +856,7 @@ async fn api_transition(
             )
         })
         .await?;
-    state.search_sync(vec![id.clone()]).await?;
+    super::changed(&state, vec![id.clone()]).await?;
     Ok(Json(StatusAnswer {
         status: status.as_str().to_owned(),
     }))
