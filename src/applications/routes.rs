@@ -13,11 +13,11 @@ use super::service::{
     self, Application, ApplicationRow, DECLINE_REASONS, Message, ResponseRate, Side, Step,
 };
 use crate::AppState;
-use crate::api::{Created, StatusAnswer};
 use crate::auth::{CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::types::Role;
 use crate::web::extract::Form;
+use crate::web::json::{Created, StatusAnswer};
 use crate::web::{Page, render, see_other};
 
 pub fn pages() -> Router<AppState> {

@@ -15,11 +15,11 @@ use super::service::{
     self, ActionInput, ActionKind, Asked, Hit, Level, MyAction, RequestInput, RequestRow, StepInput,
 };
 use crate::AppState;
-use crate::api::{Created, StatusAnswer};
 use crate::auth::policy::{Action, allows};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::web::extract::{Form, Query};
+use crate::web::json::{Created, StatusAnswer};
 use crate::web::{Page, render, see_other};
 
 pub fn pages() -> Router<AppState> {

@@ -15,11 +15,11 @@ use super::model::{AgeBand, CallerKind, Channel, Situation, Status};
 use super::service::{self, CallInput, Event, Request, Topic, WebInput};
 use super::stats::{self, Figures, Filter, Row};
 use crate::AppState;
-use crate::api::StatusAnswer;
 use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{ClientIp, CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::web::extract::{Form, Query};
+use crate::web::json::StatusAnswer;
 use crate::web::{Page, render, see_other};
 
 pub fn pages() -> Router<AppState> {

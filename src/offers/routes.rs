@@ -16,13 +16,13 @@ use super::model::{ContractType, LEVELS, Offer, OfferForm, OfferStatus, Transiti
 use super::service::{self, Outcome};
 use super::store;
 use crate::AppState;
-use crate::api::{Created, StatusAnswer};
 use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::db::{DbConnection, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::types::Role;
 use crate::web::extract::{Form, Query};
+use crate::web::json::{Created, StatusAnswer};
 use crate::web::{Page, render, see_other};
 
 pub fn pages() -> Router<AppState> {

@@ -18,7 +18,6 @@ use super::service::{
 };
 use super::store::CharterVersion;
 use crate::AppState;
-use crate::api::Created;
 use crate::auth::policy::{Action, allows};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::error::{AppError, AppResult};
@@ -26,6 +25,7 @@ use crate::imports::profile::ImportProfile;
 use crate::organisations::Organisation;
 use crate::types::OrgKind;
 use crate::web::extract::{Form, Query};
+use crate::web::json::Created;
 use crate::web::{Page, render, see_other};
 
 pub fn pages() -> Router<AppState> {

@@ -18,13 +18,13 @@ use super::service::{
 use super::stats::{self, Filter, Report, Row, SessionLoad};
 use super::survey::{self, Answers, NetworkResult, QUESTIONS};
 use crate::AppState;
-use crate::api::{Created, StatusAnswer};
 use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::trainings::store::SessionRecord;
 use crate::types::Role;
 use crate::web::extract::{Form, Query};
+use crate::web::json::{Created, StatusAnswer};
 use crate::web::{Page, render, see_other};
 
 pub fn pages() -> Router<AppState> {

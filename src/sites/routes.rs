@@ -18,13 +18,13 @@ use super::service::{
     RegistrationInput, SiteCard, SiteEvent, SiteInput, VisitInput,
 };
 use crate::AppState;
-use crate::api::Created;
 use crate::auth::policy::{Action, allows};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::organisations::store::Organisation;
 use crate::types::{OrgKind, Role};
 use crate::web::extract::{Form, Query};
+use crate::web::json::Created;
 use crate::web::{Page, render, see_other};
 
 pub fn pages() -> Router<AppState> {

@@ -2,6 +2,7 @@
 //! security headers, error pages, static assets and the general pages.
 
 pub mod extract;
+pub mod json;
 pub mod pages;
 
 use askama::Template;
