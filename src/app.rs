@@ -9,7 +9,7 @@ use anyhow::Context;
 
 use crate::config::Config;
 use crate::db::{self, DatabaseUrl, Db};
-use crate::{events, jobs, mail, referential, search, telemetry};
+use crate::{events, jobs, mail, referential, search, telemetry, web};
 
 /// Everything a request handler or a job may need.
 pub struct App {
@@ -41,12 +41,14 @@ pub type OnStart = fn(&AppState) -> anyhow::Result<()>;
 
 /// Where each capability registers, at start, what the shared plumbing runs for it: its
 /// kinds of job and recurring tasks ([`jobs::Registry`]), its listeners of other
-/// capabilities' events ([`events::Events`]) and its start checks. Built once, by
+/// capabilities' events ([`events::Events`]), its dashboard tiles
+/// ([`web::dashboard::Registry`]) and its start checks. Built once, by
 /// `crate::startup::registry`.
 #[derive(Default)]
 pub struct Registry {
     pub jobs: jobs::Registry,
     pub events: events::Events,
+    pub dashboard: web::dashboard::Registry,
     on_start: Vec<OnStart>,
 }
 

@@ -1,6 +1,6 @@
 //! The composition root, next to the router (`crate::api`): the one place that knows every
 //! capability. It builds the [`Registry`] in which each capability registers its jobs,
-//! schedules, event listeners and start checks, opens the state with it, and runs the server.
+//! schedules, event listeners, dashboard tiles and start checks, opens the state with it, and runs the server.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,8 +13,8 @@ use crate::app::Registry;
 use crate::config::Config;
 use crate::db::now;
 use crate::{
-    AppState, api, applications, auth, basket, candidates, gateway, helpline, imports, jobs, mail,
-    offers, partners, prescriptions, reports,
+    AppState, api, applications, auth, basket, candidates, content, discovery, gateway, helpline,
+    imports, jobs, mail, offers, organisations, partners, prescriptions, programme, reports, sites,
 };
 
 /// Every registration, once. The order of the recurring tasks is the order they are
@@ -34,7 +34,30 @@ pub fn registry() -> Registry {
     reports::register(&mut reg);
     imports::register(&mut reg);
     gateway::register(&mut reg);
+    dashboard(&mut reg);
     reg
+}
+
+/// The dashboard's tiles, in the order shown (after "Mon compte"), then its sections.
+fn dashboard(reg: &mut Registry) {
+    reg.dashboard
+        .tiles(organisations::routes::tiles)
+        .tiles(applications::routes::tiles)
+        .tiles(candidates::routes::tiles)
+        .tiles(offers::routes::tiles)
+        .tiles(organisations::routes::validation_tiles)
+        .tiles(imports::routes::tiles)
+        .tiles(prescriptions::routes::tiles)
+        .tiles(helpline::routes::tiles)
+        .tiles(partners::routes::tiles)
+        .tiles(gateway::routes::tiles)
+        .tiles(sites::routes::tiles)
+        .tiles(discovery::routes::tiles)
+        .tiles(organisations::routes::admin_tiles)
+        .tiles(programme::routes::tiles)
+        .tiles(content::routes::tiles)
+        .tiles(reports::routes::tiles)
+        .section(reports::routes::dashboard_section);
 }
 
 /// The plumbing's own housekeeping: expired sessions, old login failures, finished jobs.

@@ -360,3 +360,34 @@ async fn api_step(
         status: status.as_str().to_owned(),
     }))
 }
+
+/// Dashboard tile: applications received, with the response rate.
+pub async fn tiles(
+    state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::types::Role;
+    let mut tiles = Vec::new();
+    if let (Role::Recruiter | Role::TrainingStaff, Some(org)) =
+        (me.role, me.organisation_id.clone())
+    {
+        let rate = state
+            .db
+            .run(move |conn| super::service::response_rate(conn, &org))
+            .await?;
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/candidatures-recues",
+            title: "Candidatures reçues",
+            text: if rate.received == 0 {
+                "Aucune candidature reçue pour l’instant.".into()
+            } else {
+                format!(
+                    "{} reçue(s), taux de réponse {} %.",
+                    rate.received,
+                    rate.percent()
+                )
+            },
+        });
+    }
+    Ok(tiles)
+}

@@ -551,3 +551,29 @@ async fn api_step(
         status: status.as_str().to_owned(),
     }))
 }
+
+/// Dashboard tile: a company's discovery actions, or a school's requests.
+pub async fn tiles(
+    _state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if allows(&me, &Action::OfferDiscoveryActions) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/decouverte-metiers/mes-actions",
+            title: "Cap sur les métiers",
+            text: "Vos actions de découverte, les établissements qui les ont consultées et leurs demandes.".into(),
+        });
+    }
+    if allows(&me, &Action::RequestDiscoveryAction) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/decouverte-metiers",
+            title: "Cap sur les métiers",
+            text:
+                "Visites d’entreprise et interventions près de votre établissement ; vos demandes."
+                    .into(),
+        });
+    }
+    Ok(tiles)
+}

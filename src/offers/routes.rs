@@ -901,3 +901,62 @@ async fn api_moderation_queue(
         .await
         .map(Json)
 }
+
+/// Dashboard tiles: offers for candidates, a recruiter's offers, the moderation queue.
+pub async fn tiles(
+    state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    use crate::types::Role;
+    let mut tiles = Vec::new();
+    if me.role == Role::Candidate {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/offres",
+            title: "Offres d’alternance",
+            text: "Les offres publiées près de chez vous.".into(),
+        });
+    }
+    if matches!(me.role, Role::Recruiter | Role::TrainingStaff) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/mes-offres",
+            title: "Mes offres",
+            text: if me.role == Role::TrainingStaff {
+                "Offres que vous gérez pour les entreprises qui vous l’ont délégué.".into()
+            } else {
+                "Publier, modifier, prolonger vos offres d’alternance.".into()
+            },
+        });
+    }
+    if allows(&me, &Action::ViewOfferModerationQueue) {
+        let scope = if me.is(Role::RegionalAdmin) {
+            None
+        } else {
+            Some(me.departments.clone())
+        };
+        let pending = state
+            .db
+            .run(move |conn| {
+                let deps = match scope {
+                    Some(d) => d,
+                    None => crate::referential::store::departments_all(conn)?
+                        .into_iter()
+                        .map(|d| d.code)
+                        .collect(),
+                };
+                super::store::pending_in(conn, &deps)
+            })
+            .await?
+            .len();
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/moderation/offres",
+            title: "Offres à valider",
+            text: match pending {
+                0 => "Aucune offre n’attend de validation.".into(),
+                1 => "1 offre attend votre validation.".into(),
+                n => format!("{n} offres attendent votre validation."),
+            },
+        });
+    }
+    Ok(tiles)
+}

@@ -1002,3 +1002,21 @@ async fn api_book(
         .map_err(AppError::invalid_fields)?;
     Ok((StatusCode::CREATED, Json(Created { id: created })).into_response())
 }
+
+/// Dashboard tile: the sites' log and figures.
+pub async fn tiles(
+    _state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if allows(&me, &Action::ViewSiteFigures) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/espaces-metiers",
+            title: "Espaces Métiers",
+            text: "Journal des visites, événements, expositions itinérantes et fréquentation."
+                .into(),
+        });
+    }
+    Ok(tiles)
+}
