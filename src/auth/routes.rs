@@ -203,14 +203,6 @@ async fn signup_candidate_page(page: Page) -> AppResult<Response> {
     })
 }
 
-/// Parses `AAAA-MM-JJ` (date field) or `JJ/MM/AAAA` (typed by hand).
-pub fn parse_date_fr(input: &str) -> Option<NaiveDate> {
-    let input = input.trim();
-    NaiveDate::parse_from_str(input, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(input, "%d/%m/%Y"))
-        .ok()
-}
-
 fn person_errors(
     first: &str,
     last: &str,
@@ -262,7 +254,7 @@ async fn signup_candidate(
         &form.password_confirm,
         &mut errors,
     );
-    let birth = parse_date_fr(&form.birth_date);
+    let birth = crate::web::parse_date_fr(&form.birth_date);
     if birth.is_none() {
         errors.push("Indiquez votre date de naissance au format JJ/MM/AAAA.".into());
     }

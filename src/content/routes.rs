@@ -878,3 +878,20 @@ async fn api_events(
 async fn api_pages(State(state): State<AppState>) -> AppResult<axum::Json<Vec<DocPage>>> {
     Ok(axum::Json(state.db.run(service::pages_all).await?))
 }
+
+/// Dashboard tile: the editors' desk.
+pub async fn tiles(
+    _state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if allows(&me, &Action::PublishContent) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/redaction",
+            title: "Rédaction",
+            text: "Actualités, agenda et pages de documentation.".into(),
+        });
+    }
+    Ok(tiles)
+}

@@ -15,11 +15,11 @@ use super::service::{
     self, ActionInput, ActionKind, Asked, Hit, Level, MyAction, RequestInput, RequestRow, StepInput,
 };
 use crate::AppState;
-use crate::api::{Created, StatusAnswer};
 use crate::auth::policy::{Action, allows};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::web::extract::{Form, Query};
+use crate::web::json::{Created, StatusAnswer};
 use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
@@ -542,4 +542,30 @@ async fn api_step(
     Ok(Json(StatusAnswer {
         status: status.as_str().to_owned(),
     }))
+}
+
+/// Dashboard tile: a company's discovery actions, or a school's requests.
+pub async fn tiles(
+    _state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if allows(&me, &Action::OfferDiscoveryActions) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/decouverte-metiers/mes-actions",
+            title: "Cap sur les métiers",
+            text: "Vos actions de découverte, les établissements qui les ont consultées et leurs demandes.".into(),
+        });
+    }
+    if allows(&me, &Action::RequestDiscoveryAction) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/decouverte-metiers",
+            title: "Cap sur les métiers",
+            text:
+                "Visites d’entreprise et interventions près de votre établissement ; vos demandes."
+                    .into(),
+        });
+    }
+    Ok(tiles)
 }

@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::CurrentUser;
 use crate::auth::policy::{Action, DiscoveryRequestRef, allows, authorize};
-use crate::auth::routes::parse_date_fr as parse_day;
 use crate::auth::store::staff_emails;
 use crate::db::{DbConnection, is_unique_violation, new_id, now, schema::*};
 use crate::error::{AppError, AppResult};
@@ -16,6 +15,7 @@ use crate::offers::search::centre_and_radius;
 use crate::search::geo::bounding_box;
 use crate::string_enum;
 use crate::types::Role;
+use crate::web::parse_date_fr as parse_day;
 
 string_enum! {
     /// What a company offers.

@@ -736,3 +736,32 @@ async fn api_list(
         .await?;
     Ok(Json(runs.into_iter().map(|(r, _)| r).collect()))
 }
+
+/// Dashboard tile: the imports of the person's organisation (or all of them).
+pub async fn tiles(
+    state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if let Some(org) = me.organisation_id.clone() {
+        let org = state
+            .db
+            .run(move |conn| {
+                let org = crate::organisations::store::get(conn, &org)?;
+                crate::organisations::store::policy_ref(conn, &org)
+            })
+            .await?;
+        if allows(&me, &Action::UseImports(&org)) && me.role != crate::types::Role::Recruiter
+            || allows(&me, &Action::ViewAllImports)
+        {
+            tiles.push(crate::web::dashboard::Tile {
+                href: "/imports",
+                title: "Imports de fichiers",
+                text: "Fichiers envoyés par votre logiciel (offres en CSV, catalogue de formations LHÉO) par FTPS ou API, rapports et profils d’import."
+                    .into(),
+            });
+        }
+    }
+    Ok(tiles)
+}

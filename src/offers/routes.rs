@@ -16,13 +16,13 @@ use super::model::{ContractType, LEVELS, Offer, OfferForm, OfferStatus, Transiti
 use super::service;
 use super::store;
 use crate::AppState;
-use crate::api::{Created, StatusAnswer};
 use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::db::{DbConnection, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::types::Role;
 use crate::web::extract::{Form, Query};
+use crate::web::json::{Created, StatusAnswer};
 use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
@@ -562,7 +562,7 @@ async fn update(
         .await?
     {
         Ok(status) => {
-            state.search_sync(vec![id.clone()]).await?;
+            super::changed(&state, vec![id.clone()]).await?;
             let message = if status == OfferStatus::Pending {
                 "L’offre est modifiée. Elle repasse par la validation de la chambre consulaire avant d’être de nouveau publiée."
             } else {
@@ -617,7 +617,7 @@ async fn act(
         .db
         .tx(move |conn| service::apply(conn, &base, &me, &key, transition, None, today()))
         .await?;
-    state.search_sync(vec![id.clone()]).await?;
+    super::changed(&state, vec![id.clone()]).await?;
     let message = if transition == Transition::Extend && status == OfferStatus::Pending {
         "L’offre expirée est de nouveau soumise à la chambre consulaire."
     } else {
@@ -721,7 +721,7 @@ async fn moderate(
             )
         })
         .await?;
-    state.search_sync(vec![id.clone()]).await?;
+    super::changed(&state, vec![id.clone()]).await?;
     session
         .set_flash(if transition == Transition::Approve {
             "L’offre est publiée."
@@ -797,7 +797,7 @@ async fn api_update(
             },
         )
         .await?;
-    state.search_sync(vec![id.clone()]).await?;
+    super::changed(&state, vec![id.clone()]).await?;
     result.map(Json).map_err(AppError::invalid_fields)
 }
 
@@ -848,7 +848,7 @@ async fn api_transition(
             )
         })
         .await?;
-    state.search_sync(vec![id.clone()]).await?;
+    super::changed(&state, vec![id.clone()]).await?;
     Ok(Json(StatusAnswer {
         status: status.as_str().to_owned(),
     }))
@@ -892,4 +892,63 @@ async fn api_moderation_queue(
         })
         .await
         .map(Json)
+}
+
+/// Dashboard tiles: offers for candidates, a recruiter's offers, the moderation queue.
+pub async fn tiles(
+    state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    use crate::types::Role;
+    let mut tiles = Vec::new();
+    if me.role == Role::Candidate {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/offres",
+            title: "Offres d’alternance",
+            text: "Les offres publiées près de chez vous.".into(),
+        });
+    }
+    if matches!(me.role, Role::Recruiter | Role::TrainingStaff) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/mes-offres",
+            title: "Mes offres",
+            text: if me.role == Role::TrainingStaff {
+                "Offres que vous gérez pour les entreprises qui vous l’ont délégué.".into()
+            } else {
+                "Publier, modifier, prolonger vos offres d’alternance.".into()
+            },
+        });
+    }
+    if allows(&me, &Action::ViewOfferModerationQueue) {
+        let scope = if me.is(Role::RegionalAdmin) {
+            None
+        } else {
+            Some(me.departments.clone())
+        };
+        let pending = state
+            .db
+            .run(move |conn| {
+                let deps = match scope {
+                    Some(d) => d,
+                    None => crate::referential::store::departments_all(conn)?
+                        .into_iter()
+                        .map(|d| d.code)
+                        .collect(),
+                };
+                super::store::pending_in(conn, &deps)
+            })
+            .await?
+            .len();
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/moderation/offres",
+            title: "Offres à valider",
+            text: match pending {
+                0 => "Aucune offre n’attend de validation.".into(),
+                1 => "1 offre attend votre validation.".into(),
+                n => format!("{n} offres attendent votre validation."),
+            },
+        });
+    }
+    Ok(tiles)
 }

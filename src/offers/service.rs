@@ -28,7 +28,7 @@ pub fn offer_ref(offer: &Offer) -> OfferRef {
 }
 
 fn parse_date(input: &str) -> Option<NaiveDate> {
-    crate::auth::routes::parse_date_fr(input)
+    crate::web::parse_date_fr(input)
 }
 
 /// Checks what was typed; every problem is reported at once, in French.

@@ -695,3 +695,98 @@ async fn admin_audit(
         entries,
     })
 }
+
+/// Dashboard tile: the person's organisation.
+pub async fn tiles(
+    _state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    let mut tiles = Vec::new();
+    if me.organisation_id.is_some() {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/organisation",
+            title: "Mon organisation",
+            text: if me.is_org_admin {
+                "Fiche de l’organisation, équipe et invitations.".into()
+            } else {
+                "Fiche de l’organisation et équipe.".into()
+            },
+        });
+    }
+    Ok(tiles)
+}
+
+/// Dashboard tile: the companies waiting for the chamber's validation.
+pub async fn validation_tiles(
+    state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if allows(&me, &Action::ViewValidationQueue) {
+        let departments = me.departments.clone();
+        let admin = me.is(crate::types::Role::RegionalAdmin);
+        let pending = state
+            .db
+            .run(move |conn| {
+                let deps = if admin {
+                    crate::referential::store::departments_all(conn)?
+                        .into_iter()
+                        .map(|d| d.code)
+                        .collect()
+                } else {
+                    departments
+                };
+                store::pending_companies(conn, &deps)
+            })
+            .await?
+            .len();
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/validations",
+            title: "Entreprises à valider",
+            text: match pending {
+                0 => "Aucune entreprise n’attend de validation.".into(),
+                1 => "1 entreprise attend votre validation.".into(),
+                n => format!("{n} entreprises attendent votre validation."),
+            },
+        });
+    }
+    Ok(tiles)
+}
+
+/// Dashboard tiles of the administration pages: accounts, organisations, mail and jobs,
+/// audit log.
+pub async fn admin_tiles(
+    _state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if allows(&me, &Action::AdministerAccounts) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/admin/comptes",
+            title: "Comptes",
+            text: "Rôles, désactivation des comptes.".into(),
+        });
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/admin/organisations",
+            title: "Organisations",
+            text: "Partenaires et territoires couverts.".into(),
+        });
+    }
+    if allows(&me, &Action::ViewOperations) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/admin/courriels",
+            title: "Courriels et tâches",
+            text: "File d’envoi des courriels et tâches de fond.".into(),
+        });
+    }
+    if allows(&me, &Action::ViewAuditLog) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/admin/journal",
+            title: "Journal d’audit",
+            text: "Connexions, changements de rôle, validations.".into(),
+        });
+    }
+    Ok(tiles)
+}

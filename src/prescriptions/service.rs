@@ -290,7 +290,7 @@ fn check_person(input: &PersonInput, errors: &mut Vec<String>) -> Option<ValidPe
         errors.push("Indiquez le nom de la personne (100 caractères au plus).".into());
     }
     let today = chrono::Utc::now().date_naive();
-    let birth_date = match crate::auth::routes::parse_date_fr(&input.birth_date) {
+    let birth_date = match crate::web::parse_date_fr(&input.birth_date) {
         Some(d) if d < today && (today - d).num_days() >= 15 * 365 && d.year_ce().1 >= 1900 => {
             Some(d)
         }
@@ -687,7 +687,7 @@ pub fn apply_step(
     let next = current.after(step)?;
     let mut errors = Vec::new();
     let date = if step.needs_date() {
-        match crate::auth::routes::parse_date_fr(&input.date) {
+        match crate::web::parse_date_fr(&input.date) {
             Some(d) => Some(d),
             None => {
                 errors.push("Indiquez la date au format JJ/MM/AAAA.".into());

@@ -659,3 +659,24 @@ async fn api_cancel(
         .await?;
     Ok(axum::Json(cancelled))
 }
+
+/// Dashboard tile: the programme, to register or to manage.
+pub async fn tiles(
+    _state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if allows(&me, &Action::RegisterForProgramme) || allows(&me, &Action::ManageProgramme) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/programme",
+            title: "Cap Métiers Formation",
+            text: if allows(&me, &Action::ManageProgramme) {
+                "Cours et sessions du programme, inscriptions, émargement, évaluations.".into()
+            } else {
+                "Stages courts, journées professionnelles et ateliers : s’inscrire.".into()
+            },
+        });
+    }
+    Ok(tiles)
+}

@@ -18,13 +18,13 @@ use super::service::{
     RegistrationInput, SiteCard, SiteEvent, SiteInput, VisitInput,
 };
 use crate::AppState;
-use crate::api::Created;
 use crate::auth::policy::{Action, allows};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::organisations::store::Organisation;
 use crate::types::{OrgKind, Role};
 use crate::web::extract::{Form, Query};
+use crate::web::json::Created;
 use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
@@ -993,4 +993,22 @@ async fn api_book(
         .await?
         .map_err(AppError::invalid_fields)?;
     Ok((StatusCode::CREATED, Json(Created { id: created })).into_response())
+}
+
+/// Dashboard tile: the sites' log and figures.
+pub async fn tiles(
+    _state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if allows(&me, &Action::ViewSiteFigures) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/espaces-metiers",
+            title: "Espaces Métiers",
+            text: "Journal des visites, événements, expositions itinérantes et fréquentation."
+                .into(),
+        });
+    }
+    Ok(tiles)
 }
