@@ -265,18 +265,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The answer to a creation: the new resource's id.
-#[derive(Serialize, ToSchema)]
-pub struct Created {
-    pub id: String,
-}
-
-/// The answer to a state change: the resulting status.
-#[derive(Serialize, ToSchema)]
-pub struct StatusAnswer {
-    pub status: String,
-}
-
 #[derive(Serialize, ToSchema)]
 struct Health {
     /// `ok` when the database answers.

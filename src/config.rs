@@ -199,7 +199,7 @@ pub struct Config {
         global = true,
         default_value = "09:00-17:00"
     )]
-    pub helpline_hours: crate::helpline::sla::BusinessHours,
+    pub helpline_hours: OpeningHours,
 }
 
 /// An inclusive range of TCP ports, written `FIRST-LAST` (or one port; `0` lets the system choose).
@@ -227,6 +227,54 @@ impl std::str::FromStr for PortRange {
 impl std::fmt::Display for PortRange {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}-{}", self.0.start(), self.0.end())
+    }
+}
+
+/// A daily opening window in local time, written `OPEN-CLOSE` (`09:00-17:00`, the default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpeningHours {
+    pub open: chrono::NaiveTime,
+    pub close: chrono::NaiveTime,
+}
+
+impl Default for OpeningHours {
+    fn default() -> Self {
+        Self {
+            open: chrono::NaiveTime::from_hms_opt(9, 0, 0).expect("valid time"),
+            close: chrono::NaiveTime::from_hms_opt(17, 0, 0).expect("valid time"),
+        }
+    }
+}
+
+impl std::str::FromStr for OpeningHours {
+    type Err = String;
+
+    /// `09:00-17:00`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let invalid = || {
+            format!(
+                "horaires invalides « {s} » : écrivez OUVERTURE-FERMETURE, par exemple 09:00-17:00"
+            )
+        };
+        let (open, close) = s.trim().split_once('-').ok_or_else(invalid)?;
+        let parse =
+            |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| invalid());
+        let (open, close) = (parse(open)?, parse(close)?);
+        if open >= close {
+            return Err(invalid());
+        }
+        Ok(Self { open, close })
+    }
+}
+
+impl std::fmt::Display for OpeningHours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}-{}",
+            self.open.format("%H:%M"),
+            self.close.format("%H:%M")
+        )
     }
 }
 

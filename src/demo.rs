@@ -274,7 +274,8 @@ fn offers(conn: &mut DbConnection, ids: &std::collections::HashMap<&str, String>
             expires_on: None,
         };
         let manager = if offer.by_centre { centre } else { company };
-        let id = offer_store::insert(conn, company, manager, None, &input)?;
+        let new = offer_store::NewOffer::draft(company, manager, None, &input);
+        let id = offer_store::insert(conn, new, crate::db::now())?;
         if offer.status != OfferStatus::Draft {
             offer_store::set_status(conn, &id, OfferStatus::Draft, OfferStatus::Pending)?;
         }

@@ -13,11 +13,11 @@ use super::service::{
     self, Application, ApplicationRow, DECLINE_REASONS, Message, ResponseRate, Side, Step,
 };
 use crate::AppState;
-use crate::api::{Created, StatusAnswer};
 use crate::auth::{CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::types::Role;
 use crate::web::extract::Form;
+use crate::web::json::{Created, StatusAnswer};
 use crate::web::{Page, render, see_other};
 
 pub fn pages() -> Router<AppState> {
@@ -359,4 +359,35 @@ async fn api_step(
     Ok(Json(StatusAnswer {
         status: status.as_str().to_owned(),
     }))
+}
+
+/// Dashboard tile: applications received, with the response rate.
+pub async fn tiles(
+    state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::types::Role;
+    let mut tiles = Vec::new();
+    if let (Role::Recruiter | Role::TrainingStaff, Some(org)) =
+        (me.role, me.organisation_id.clone())
+    {
+        let rate = state
+            .db
+            .run(move |conn| super::service::response_rate(conn, &org))
+            .await?;
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/candidatures-recues",
+            title: "Candidatures reçues",
+            text: if rate.received == 0 {
+                "Aucune candidature reçue pour l’instant.".into()
+            } else {
+                format!(
+                    "{} reçue(s), taux de réponse {} %.",
+                    rate.received,
+                    rate.percent()
+                )
+            },
+        });
+    }
+    Ok(tiles)
 }

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::auth::CurrentUser;
+use crate::auth::store::staff_emails;
 use crate::db::{DbConnection, new_id, now, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::offers::OfferStatus;
@@ -194,15 +195,6 @@ fn check_body(body: &str, min: usize) -> AppResult<String> {
     Ok(body.to_owned())
 }
 
-fn manager_emails(conn: &mut DbConnection, org_id: &str) -> AppResult<Vec<String>> {
-    Ok(users::table
-        .filter(users::organisation_id.eq(org_id))
-        .filter(users::status.eq("active"))
-        .filter(users::role.eq_any([Role::Recruiter.as_str(), Role::TrainingStaff.as_str()]))
-        .select(users::email)
-        .load(conn)?)
-}
-
 fn offer_title(conn: &mut DbConnection, offer_id: &str) -> AppResult<String> {
     Ok(offers::table
         .find(offer_id)
@@ -220,7 +212,11 @@ fn notify(
 ) -> AppResult<()> {
     let title = offer_title(conn, &application.offer_id)?;
     let recipients = match to_side {
-        Side::Company => manager_emails(conn, &application.managed_by_id)?,
+        Side::Company => staff_emails(
+            conn,
+            &application.managed_by_id,
+            &[Role::Recruiter, Role::TrainingStaff],
+        )?,
         Side::Candidate => match &application.candidate_id {
             Some(id) => users::table.find(id).select(users::email).load(conn)?,
             None => Vec::new(),

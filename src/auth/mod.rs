@@ -1,5 +1,6 @@
 //! Accounts, sessions, tokens and who may do what.
 
+pub mod accounts;
 pub mod audit;
 pub mod password;
 pub mod policy;

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::referential::{Commune, store::resolve_commune};
 use crate::types::{EmailAddress, Siret, check_new_password};
 use crate::web::extract::{Form, Query};
-use crate::web::{Page, render, see_other};
+use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -55,10 +55,6 @@ pub fn api() -> OpenApiRouter<AppState> {
     responses((status = 200, body = CurrentUser), (status = 401, body = crate::error::ErrorBody)))]
 async fn me(user: CurrentUser) -> Json<CurrentUser> {
     Json(user)
-}
-
-fn with_status(status: StatusCode, response: AppResult<Response>) -> AppResult<Response> {
-    response.map(|r| (status, r).into_response())
 }
 
 /// Only local paths are followed after login (no open redirect).
@@ -207,14 +203,6 @@ async fn signup_candidate_page(page: Page) -> AppResult<Response> {
     })
 }
 
-/// Parses `AAAA-MM-JJ` (date field) or `JJ/MM/AAAA` (typed by hand).
-pub fn parse_date_fr(input: &str) -> Option<NaiveDate> {
-    let input = input.trim();
-    NaiveDate::parse_from_str(input, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(input, "%d/%m/%Y"))
-        .ok()
-}
-
 fn person_errors(
     first: &str,
     last: &str,
@@ -266,7 +254,7 @@ async fn signup_candidate(
         &form.password_confirm,
         &mut errors,
     );
-    let birth = parse_date_fr(&form.birth_date);
+    let birth = crate::web::parse_date_fr(&form.birth_date);
     if birth.is_none() {
         errors.push("Indiquez votre date de naissance au format JJ/MM/AAAA.".into());
     }
@@ -313,14 +301,12 @@ async fn signup_candidate(
         password_confirm: String::new(),
         ..form
     };
-    with_status(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        render(&SignupCandidatePage {
-            page: page.titled("Créer mon compte candidat"),
-            form,
-            errors,
-        }),
-    )
+    render(&SignupCandidatePage {
+        page: page.titled("Créer mon compte candidat"),
+        form,
+        errors,
+    })
+    .map(form::rerender)
 }
 
 #[derive(Default, Deserialize)]
@@ -457,15 +443,13 @@ async fn signup_company(
         password_confirm: String::new(),
         ..form
     };
-    with_status(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        render(&SignupCompanyPage {
-            page: page.titled("Créer le compte de mon entreprise"),
-            form,
-            errors,
-            commune_choices,
-        }),
-    )
+    render(&SignupCompanyPage {
+        page: page.titled("Créer le compte de mon entreprise"),
+        form,
+        errors,
+        commune_choices,
+    })
+    .map(form::rerender)
 }
 
 // ---- Links sent by e-mail: the page shows a button; only the POST changes anything ----
@@ -651,18 +635,16 @@ async fn set_password_with_token(
         } else {
             ("/mot-de-passe/nouveau", "Choisir un nouveau mot de passe")
         };
-        return with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            render(&TokenAction {
-                page: page.titled(title),
-                action,
-                token: form.jeton,
-                intro: "Choisissez un mot de passe de 10 caractères au moins.",
-                button: "Enregistrer le mot de passe",
-                with_password: true,
-                error: Some(error),
-            }),
-        );
+        return render(&TokenAction {
+            page: page.titled(title),
+            action,
+            token: form.jeton,
+            intro: "Choisissez un mot de passe de 10 caractères au moins.",
+            button: "Enregistrer le mot de passe",
+            with_password: true,
+            error: Some(error),
+        })
+        .map(form::rerender);
     }
     state
         .db
@@ -775,10 +757,9 @@ async fn change_password(
         errors.push("Les deux mots de passe ne sont pas identiques.".to_owned());
     }
     if !errors.is_empty() {
-        return with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            account_page(&state, page, me, None, errors).await,
-        );
+        return account_page(&state, page, me, None, errors)
+            .await
+            .map(form::rerender);
     }
     let hash = password::hash(&form.password).map_err(AppError::internal)?;
     let who = me.clone();
@@ -811,10 +792,18 @@ async fn create_token(
 ) -> AppResult<Response> {
     let name = form.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 80 {
-        return with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            account_page(&state, page, me, None, vec!["Donnez un nom au jeton (80 caractères au plus), par exemple « Logiciel Ymag ».".into()]).await,
-        );
+        return account_page(
+            &state,
+            page,
+            me,
+            None,
+            vec![
+                "Donnez un nom au jeton (80 caractères au plus), par exemple « Logiciel Ymag »."
+                    .into(),
+            ],
+        )
+        .await
+        .map(form::rerender);
     }
     let who = me.clone();
     let secret = state

@@ -188,6 +188,21 @@ pub fn current_user(conn: &mut DbConnection, user_id: &str) -> AppResult<Option<
     }))
 }
 
+/// E-mails of the active staff of an organisation who hold one of `roles`: the people a
+/// capability tells about what happens to their organisation.
+pub fn staff_emails(
+    conn: &mut DbConnection,
+    org_id: &str,
+    roles: &[Role],
+) -> AppResult<Vec<String>> {
+    Ok(users::table
+        .filter(users::organisation_id.eq(org_id))
+        .filter(users::status.eq(UserStatus::Active.as_str()))
+        .filter(users::role.eq_any(roles.iter().map(|r| r.as_str())))
+        .select(users::email)
+        .load(conn)?)
+}
+
 /// Ends every session of a person at once (disabled account, new password).
 pub fn end_sessions(conn: &mut DbConnection, user_id: &str) -> AppResult<usize> {
     Ok(diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?)

@@ -1,21 +1,18 @@
 //! Atom feeds (RFC 4287) of new offers: public per department and per occupation, private per
 //! saved search (at a revocable address).
 
-use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
+use atom_syndication::{Entry, Person, Text};
 use axum::extract::{Path, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::offers::search::{Asked, Found, load};
 use crate::search::Sort;
+use crate::web::feed;
 
 const FEED_SIZE: usize = 50;
-
-fn date(at: chrono::NaiveDateTime) -> FixedDateTime {
-    at.and_utc().fixed_offset()
-}
 
 fn render(state: &AppState, id_path: &str, title: String, found: Vec<Found>) -> Response {
     let base = state.config.base_url();
@@ -23,22 +20,17 @@ fn render(state: &AppState, id_path: &str, title: String, found: Vec<Found>) -> 
         .into_iter()
         .map(|f| {
             let o = &f.view.offer;
-            let published = date(o.published_at.unwrap_or(o.updated_at));
+            let published = feed::date(o.published_at.unwrap_or(o.updated_at));
             Entry {
                 id: format!("{base}/offres/{}", o.id),
                 title: Text::plain(o.title.clone()),
-                updated: date(o.updated_at),
+                updated: feed::date(o.updated_at),
                 published: Some(published),
                 authors: vec![Person {
                     name: f.view.company_name.clone(),
                     ..Person::default()
                 }],
-                links: vec![Link {
-                    href: format!("{base}/offres/{}", o.id),
-                    rel: "alternate".into(),
-                    mime_type: Some("text/html".into()),
-                    ..Link::default()
-                }],
+                links: vec![feed::html_link(format!("{base}/offres/{}", o.id))],
                 summary: Some(Text::plain(format!(
                     "{} – {} – {} – début le {}",
                     f.view.company_name,
@@ -50,45 +42,7 @@ fn render(state: &AppState, id_path: &str, title: String, found: Vec<Found>) -> 
             }
         })
         .collect();
-    let updated = entries
-        .iter()
-        .map(|e| e.updated)
-        .max()
-        .unwrap_or_else(|| date(crate::db::now()));
-    let feed = Feed {
-        id: format!("{base}{id_path}"),
-        title: Text::plain(title),
-        updated,
-        authors: vec![Person {
-            name: format!("Passerelle {}", state.config.region_name),
-            ..Person::default()
-        }],
-        links: vec![
-            Link {
-                href: format!("{base}{id_path}"),
-                rel: "self".into(),
-                mime_type: Some("application/atom+xml".into()),
-                ..Link::default()
-            },
-            Link {
-                href: format!("{base}/offres"),
-                rel: "alternate".into(),
-                mime_type: Some("text/html".into()),
-                ..Link::default()
-            },
-        ],
-        lang: Some("fr".into()),
-        entries,
-        ..Feed::default()
-    };
-    (
-        [
-            (header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
-        feed.to_string(),
-    )
-        .into_response()
+    feed::respond(&state.config, id_path, title, "/offres", entries)
 }
 
 async fn newest(state: &AppState, asked: Asked) -> AppResult<Vec<Found>> {

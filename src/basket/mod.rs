@@ -3,5 +3,8 @@
 //! everyone may follow the public Atom feeds of new offers per department and per occupation.
 
 pub mod feeds;
+pub mod jobs;
 pub mod routes;
 pub mod service;
+
+pub use jobs::register;

@@ -3,6 +3,9 @@
 //! it and while its owner keeps it visible; every view of it by someone else is audited.
 
 pub mod contact;
+pub mod jobs;
 pub mod routes;
 pub mod service;
 pub mod store;
+
+pub use jobs::register;

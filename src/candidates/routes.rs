@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::offers::model::{LEVELS, level_label};
 use crate::types::Role;
 use crate::web::extract::{Form, Query};
-use crate::web::{Page, render, see_other};
+use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -130,11 +130,7 @@ async fn profile_page(
             ..ProfileForm::default()
         },
     });
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form::status(&errors);
     let response = render(&ProfilePage {
         page: page.titled("Mon profil"),
         profile,
@@ -843,7 +839,7 @@ async fn find_candidates(
             let available = match criteria.available_by.trim() {
                 "" => None,
                 t => {
-                    let d = crate::auth::routes::parse_date_fr(t);
+                    let d = crate::web::parse_date_fr(t);
                     if d.is_none() {
                         errors.push(
                             "La date de disponibilité doit être au format JJ/MM/AAAA.".to_owned(),
@@ -1212,4 +1208,35 @@ async fn api_answer_contact(
         .tx(move |conn| super::contact::answer(conn, &base, &me, &id, body.accept))
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Dashboard tiles: a candidate's profile; the search of candidates; the profiles to validate.
+pub async fn tiles(
+    _state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if me.role == crate::types::Role::Candidate {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/profil",
+            title: "Mon profil",
+            text: "Métiers recherchés, CV, visibilité, qui a consulté mon profil.".into(),
+        });
+    }
+    if allows(&me, &Action::SearchCandidates) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/candidats",
+            title: "Rechercher des candidats",
+            text: "Profils validés et visibles, par métier et autour d’une commune.".into(),
+        });
+    }
+    if allows(&me, &Action::ViewCandidateQueue) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/moderation/profils",
+            title: "Profils à valider",
+            text: "Profils de candidats de votre territoire en attente.".into(),
+        });
+    }
+    Ok(tiles)
 }

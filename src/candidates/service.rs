@@ -136,7 +136,7 @@ pub fn check_form(
     };
     let available_from = match form.available_from.trim() {
         "" => None,
-        text => match crate::auth::routes::parse_date_fr(text) {
+        text => match crate::web::parse_date_fr(text) {
             Some(d) => Some(d),
             None => {
                 errors.push("La date de disponibilité doit être au format JJ/MM/AAAA.".to_owned());

@@ -1,7 +1,7 @@
 //! Public pages and feeds of news, agenda and documentation; the editors' pages.
 
 use askama::Template;
-use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
+use atom_syndication::{Entry, Text};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -18,7 +18,7 @@ use crate::auth::CurrentUser;
 use crate::auth::policy::{Action, authorize};
 use crate::error::{AppError, AppResult};
 use crate::web::extract::{Form, Query};
-use crate::web::{Page, render, see_other};
+use crate::web::{Page, feed, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -136,10 +136,6 @@ async fn news_article(
     })
 }
 
-fn atom_date(at: chrono::NaiveDateTime) -> FixedDateTime {
-    at.and_utc().fixed_offset()
-}
-
 async fn news_feed(State(state): State<AppState>) -> AppResult<Response> {
     let news = state
         .db
@@ -153,14 +149,9 @@ async fn news_feed(State(state): State<AppState>) -> AppResult<Response> {
             Entry {
                 id: href.clone(),
                 title: Text::plain(n.title.clone()),
-                updated: atom_date(n.updated_at),
-                published: Some(atom_date(n.published_at)),
-                links: vec![Link {
-                    href,
-                    rel: "alternate".into(),
-                    mime_type: Some("text/html".into()),
-                    ..Link::default()
-                }],
+                updated: feed::date(n.updated_at),
+                published: Some(feed::date(n.published_at)),
+                links: vec![feed::html_link(href)],
                 summary: Some(Text::plain(if n.summary.is_empty() {
                     markdown::plain_excerpt(&n.body, 280)
                 } else {
@@ -180,48 +171,13 @@ async fn news_feed(State(state): State<AppState>) -> AppResult<Response> {
             }
         })
         .collect();
-    let updated = entries
-        .iter()
-        .map(|e| e.updated)
-        .max()
-        .unwrap_or_else(|| atom_date(crate::db::now()));
-    let feed = Feed {
-        id: format!("{base}/actualites.atom"),
-        title: Text::plain(format!(
-            "Actualités – Passerelle {}",
-            state.config.region_name
-        )),
-        updated,
-        authors: vec![Person {
-            name: format!("Passerelle {}", state.config.region_name),
-            ..Person::default()
-        }],
-        links: vec![
-            Link {
-                href: format!("{base}/actualites.atom"),
-                rel: "self".into(),
-                mime_type: Some("application/atom+xml".into()),
-                ..Link::default()
-            },
-            Link {
-                href: format!("{base}/actualites"),
-                rel: "alternate".into(),
-                mime_type: Some("text/html".into()),
-                ..Link::default()
-            },
-        ],
-        lang: Some("fr".into()),
+    Ok(feed::respond(
+        &state.config,
+        "/actualites.atom",
+        format!("Actualités – Passerelle {}", state.config.region_name),
+        "/actualites",
         entries,
-        ..Feed::default()
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
-        feed.to_string(),
-    )
-        .into_response())
+    ))
 }
 
 // ---- Agenda ----
@@ -466,11 +422,6 @@ async fn editor_home(
     })
 }
 
-fn unprocessable(mut response: Response) -> Response {
-    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    response
-}
-
 #[derive(Default, Deserialize)]
 struct NewsForm {
     #[serde(default)]
@@ -562,7 +513,7 @@ async fn save_news(
                 .await?;
             Ok(see_other(&format!("/actualites/{slug}")))
         }
-        Err(errors) => Ok(unprocessable(render(&NewsFormPage {
+        Err(errors) => Ok(form::rerender(render(&NewsFormPage {
             page: page.titled("Actualité"),
             id,
             form,
@@ -726,7 +677,7 @@ async fn save_event(
                 .await?;
             Ok(see_other(&format!("/agenda?mois={month}")))
         }
-        Err(errors) => Ok(unprocessable(render(&EventFormPage {
+        Err(errors) => Ok(form::rerender(render(&EventFormPage {
             page: page.titled("Rendez-vous"),
             id,
             form,
@@ -850,7 +801,7 @@ async fn save_page(
     match result {
         Ok(slug) => Ok(see_other(&format!("/documentation/{slug}"))),
         Err(Err(e)) => Err(e),
-        Err(Ok(errors)) => Ok(unprocessable(render(&PageFormPage {
+        Err(Ok(errors)) => Ok(form::rerender(render(&PageFormPage {
             page: page.titled("Page de documentation"),
             id,
             form,
@@ -926,4 +877,21 @@ async fn api_events(
     responses((status = 200, body = Vec<DocPage>)))]
 async fn api_pages(State(state): State<AppState>) -> AppResult<axum::Json<Vec<DocPage>>> {
     Ok(axum::Json(state.db.run(service::pages_all).await?))
+}
+
+/// Dashboard tile: the editors' desk.
+pub async fn tiles(
+    _state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if allows(&me, &Action::PublishContent) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/redaction",
+            title: "Rédaction",
+            text: "Actualités, agenda et pages de documentation.".into(),
+        });
+    }
+    Ok(tiles)
 }

@@ -15,12 +15,12 @@ use super::service::{
     self, ActionInput, ActionKind, Asked, Hit, Level, MyAction, RequestInput, RequestRow, StepInput,
 };
 use crate::AppState;
-use crate::api::{Created, StatusAnswer};
 use crate::auth::policy::{Action, allows};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::web::extract::{Form, Query};
-use crate::web::{Page, render, see_other};
+use crate::web::json::{Created, StatusAnswer};
+use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -43,14 +43,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_requests))
         .routes(routes!(api_get_request))
         .routes(routes!(api_step))
-}
-
-fn status_for(errors: &[String]) -> StatusCode {
-    if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
 }
 
 #[derive(Template)]
@@ -97,7 +89,7 @@ async fn search(
             .is_some_and(|u| allows(u, &Action::RequestDiscoveryAction)),
         p,
     })?;
-    Ok((status_for(&errors), html).into_response())
+    Ok((form::status(&errors), html).into_response())
 }
 
 #[derive(Template)]
@@ -194,7 +186,7 @@ async fn create(
                 levels: Level::ALL,
                 errors,
             })?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+            Ok(form::rerender(html))
         }
     }
 }
@@ -287,7 +279,7 @@ async fn show_action(
         form,
         errors: errors.clone(),
     })?;
-    Ok((status_for(&errors), html).into_response())
+    Ok((form::status(&errors), html).into_response())
 }
 
 async fn show(
@@ -550,4 +542,30 @@ async fn api_step(
     Ok(Json(StatusAnswer {
         status: status.as_str().to_owned(),
     }))
+}
+
+/// Dashboard tile: a company's discovery actions, or a school's requests.
+pub async fn tiles(
+    _state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if allows(&me, &Action::OfferDiscoveryActions) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/decouverte-metiers/mes-actions",
+            title: "Cap sur les métiers",
+            text: "Vos actions de découverte, les établissements qui les ont consultées et leurs demandes.".into(),
+        });
+    }
+    if allows(&me, &Action::RequestDiscoveryAction) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/decouverte-metiers",
+            title: "Cap sur les métiers",
+            text:
+                "Visites d’entreprise et interventions près de votre établissement ; vos demandes."
+                    .into(),
+        });
+    }
+    Ok(tiles)
 }

@@ -8,13 +8,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::CurrentUser;
 use crate::auth::policy::{Action, DiscoveryRequestRef, allows, authorize};
-use crate::auth::routes::parse_date_fr as parse_day;
+use crate::auth::store::staff_emails;
 use crate::db::{DbConnection, is_unique_violation, new_id, now, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::offers::search::centre_and_radius;
 use crate::search::geo::bounding_box;
 use crate::string_enum;
 use crate::types::Role;
+use crate::web::parse_date_fr as parse_day;
 
 string_enum! {
     /// What a company offers.
@@ -649,15 +650,6 @@ pub struct RequestInput {
     pub message: String,
 }
 
-fn emails(conn: &mut DbConnection, org: &str, roles: &[&str]) -> AppResult<Vec<String>> {
-    Ok(users::table
-        .filter(users::organisation_id.eq(org))
-        .filter(users::status.eq("active"))
-        .filter(users::role.eq_any(roles))
-        .select(users::email)
-        .load(conn)?)
-}
-
 fn org_name(conn: &mut DbConnection, id: &str) -> AppResult<String> {
     Ok(organisations::table
         .find(id)
@@ -720,10 +712,10 @@ pub fn request(
         ))
         .execute(conn)?;
     let school_name = org_name(conn, &school)?;
-    for to in emails(
+    for to in staff_emails(
         conn,
         &hit.action.organisation_id,
-        &["recruiter", "partner_responder"],
+        &[Role::Recruiter, Role::PartnerResponder],
     )? {
         crate::mail::enqueue(
             conn,
@@ -956,12 +948,12 @@ pub fn apply_step(
         ));
     }
     // Tell the other side.
-    let (to_org, roles): (&str, &[&str]) = if company_side {
-        (&r.school_id, &["teacher"])
+    let (to_org, roles): (&str, &[Role]) = if company_side {
+        (&r.school_id, &[Role::Teacher])
     } else {
-        (&r.company_id, &["recruiter", "partner_responder"])
+        (&r.company_id, &[Role::Recruiter, Role::PartnerResponder])
     };
-    let mut recipients = emails(conn, to_org, roles)?;
+    let mut recipients = staff_emails(conn, to_org, roles)?;
     if company_side && let Some(teacher) = &r.teacher_id {
         let own: Option<String> = users::table
             .find(teacher)

@@ -95,8 +95,13 @@ fn sent_state(done: &[GatewayEntry]) -> (Option<String>, Option<NaiveDateTime>) 
     (code, last)
 }
 
-/// Recomputes the pending entry of each offer after a change (called wherever offers change,
-/// with the search index update).
+/// Follows [`offers::CHANGED`](crate::offers::CHANGED): the queue keeps in step with the offers.
+pub fn register(reg: &mut crate::app::Registry) {
+    reg.events.on(crate::offers::CHANGED, sync);
+}
+
+/// Recomputes the pending entry of each offer after a change (on every
+/// [`offers::CHANGED`](crate::offers::CHANGED), in the transaction of the change).
 pub fn sync(conn: &mut DbConnection, offer_ids: &[String]) -> AppResult<()> {
     for chunk in offer_ids.chunks(500) {
         let rows: Vec<(String, String, bool, NaiveDateTime)> = offers::table

@@ -239,3 +239,20 @@ async fn api_process(
 ) -> AppResult<Json<GatewayEntry>> {
     process_entry(&state, me, id, form).await.map(Json)
 }
+
+/// Dashboard tile: the France Travail queue.
+pub async fn tiles(
+    _state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if allows(&me, &Action::UseGateway) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/passerelle-france-travail",
+            title: "Passerelle France Travail",
+            text: "Offres à créer, modifier ou annuler chez France Travail.".into(),
+        });
+    }
+    Ok(tiles)
+}

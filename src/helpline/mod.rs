@@ -4,9 +4,12 @@
 
 pub mod demo;
 pub mod intake;
+pub mod jobs;
 pub mod mailparse;
 pub mod model;
 pub mod routes;
 pub mod service;
 pub mod sla;
 pub mod stats;
+
+pub use jobs::register;

@@ -15,12 +15,12 @@ use super::model::{AgeBand, CallerKind, Channel, Situation, Status};
 use super::service::{self, CallInput, Event, Request, Topic, WebInput};
 use super::stats::{self, Figures, Filter, Row};
 use crate::AppState;
-use crate::api::StatusAnswer;
 use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{ClientIp, CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::web::extract::{Form, Query};
-use crate::web::{Page, render, see_other};
+use crate::web::json::StatusAnswer;
+use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -188,11 +188,7 @@ async fn show_call_form(
     errors: Vec<String>,
 ) -> AppResult<Response> {
     let topics = state.db.run(|conn| service::topics(conn, true)).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form::status(&errors);
     let html = render(&CallPage {
         page: page.titled("Noter un appel"),
         form,
@@ -575,11 +571,7 @@ async fn show_link(
         .find(|t| t.code == r.topic)
         .map(|t| t.label)
         .unwrap_or_default();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form::status(&errors);
     let page = page.with_form().await?;
     let html = render(&LinkPage {
         page: page.titled(format!("Répondre à la demande {}", r.reference)),
@@ -652,11 +644,7 @@ async fn show_public(
     errors: Vec<String>,
 ) -> AppResult<Response> {
     let topics = state.db.run(|conn| service::topics(conn, true)).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form::status(&errors);
     let page = page.with_form().await?;
     let html = render(&PublicPage {
         page: page.titled("Poser une question à Cap Info"),
@@ -920,4 +908,51 @@ async fn api_figures(State(state): State<AppState>, me: CurrentUser) -> AppResul
         })
         .await
         .map(Json)
+}
+
+/// Dashboard tile: the requests waiting for an answer, and those late.
+pub async fn tiles(
+    state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    use crate::types::Role;
+    let mut tiles = Vec::new();
+    if allows(&me, &Action::ViewHelplineQueue) {
+        let who = me.clone();
+        let hours = state.config.helpline_hours;
+        let rows = state
+            .db
+            .run(move |conn| {
+                super::stats::rows(
+                    conn,
+                    &who,
+                    &super::stats::Filter::default(),
+                    &hours,
+                    crate::db::now(),
+                )
+            })
+            .await?;
+        let open = rows
+            .iter()
+            .filter(|r| super::model::Status::parse(&r.status).is_some_and(|s| s.awaits_answer()))
+            .count();
+        let overdue = rows.iter().filter(|r| r.overdue).count();
+        tiles.push(crate::web::dashboard::Tile {
+            href: if me.role == Role::PartnerResponder {
+                "/cap-info/partenaire"
+            } else {
+                "/cap-info"
+            },
+            title: if me.role == Role::PartnerResponder {
+                "Demandes transmises par Cap Info"
+            } else {
+                "Cap Info – ligne d’information"
+            },
+            text: format!(
+                "{open} demande(s) en attente de réponse, dont {overdue} au-delà de 48 h ouvrées."
+            ),
+        });
+    }
+    Ok(tiles)
 }

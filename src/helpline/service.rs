@@ -12,6 +12,7 @@ use super::model::{AgeBand, CallerKind, Channel, Situation, Status};
 use super::sla::{self, BusinessHours, Clock};
 use crate::auth::CurrentUser;
 use crate::auth::policy::{Action, HelplineRef, allows, authorize};
+use crate::auth::store::staff_emails;
 use crate::db::{DbConnection, new_id, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::types::{EmailAddress, OrgKind, Role};
@@ -717,15 +718,6 @@ pub fn partners(conn: &mut DbConnection) -> AppResult<Vec<(String, String)>> {
         .load(conn)?)
 }
 
-fn responders(conn: &mut DbConnection, org: &str) -> AppResult<Vec<String>> {
-    Ok(users::table
-        .filter(users::organisation_id.eq(org))
-        .filter(users::status.eq("active"))
-        .filter(users::role.eq(Role::PartnerResponder.as_str()))
-        .select(users::email)
-        .load(conn)?)
-}
-
 /// An officer routes a request to an information partner, whose responders get a mail with
 /// a single-use link valid [`LINK_DAYS`] days. Returns the secret of the link (tests).
 #[allow(clippy::too_many_arguments)]
@@ -754,7 +746,7 @@ pub fn route(
             "Choisissez le partenaire à qui transmettre.".into(),
         ]));
     };
-    let emails = responders(conn, &partner_id)?;
+    let emails = staff_emails(conn, &partner_id, &[Role::PartnerResponder])?;
     if emails.is_empty() {
         return Ok(Err(vec![format!(
             "{partner_name} n’a aucun·e répondant·e actif·ve sur Passerelle : choisissez un autre partenaire."
@@ -1381,7 +1373,7 @@ pub fn remind_and_escalate(
         let link = format!("{base_url}/cap-info/demandes/{}", r.id);
         if clock.elapsed >= sla::REMINDER_SECONDS && r.reminded_at.is_none() {
             let to = match (&r.partner_id, r.status()) {
-                (Some(p), Status::Routed) => responders(conn, p)?,
+                (Some(p), Status::Routed) => staff_emails(conn, p, &[Role::PartnerResponder])?,
                 _ => officers(conn)?,
             };
             let due = clock

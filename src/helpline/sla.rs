@@ -3,7 +3,7 @@
 //! [`crate::prescriptions::calendar`]). The clock pauses while the line waits for the
 //! requester. Everything here is pure: times are UTC `NaiveDateTime`, "now" is a parameter.
 
-use chrono::{Days, Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Days, Duration, NaiveDate, NaiveDateTime};
 
 use crate::prescriptions::calendar;
 
@@ -12,52 +12,9 @@ pub const TARGET_SECONDS: i64 = 48 * 3600;
 /// Business seconds after which whoever holds the request is reminded.
 pub const REMINDER_SECONDS: i64 = 24 * 3600;
 
-/// Daily opening hours of the line, in Paris local time, on working days.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BusinessHours {
-    pub open: NaiveTime,
-    pub close: NaiveTime,
-}
-
-impl Default for BusinessHours {
-    fn default() -> Self {
-        Self {
-            open: NaiveTime::from_hms_opt(9, 0, 0).expect("valid time"),
-            close: NaiveTime::from_hms_opt(17, 0, 0).expect("valid time"),
-        }
-    }
-}
-
-impl std::str::FromStr for BusinessHours {
-    type Err = String;
-
-    /// `09:00-17:00`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let invalid = || {
-            format!(
-                "horaires invalides « {s} » : écrivez OUVERTURE-FERMETURE, par exemple 09:00-17:00"
-            )
-        };
-        let (open, close) = s.trim().split_once('-').ok_or_else(invalid)?;
-        let parse = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| invalid());
-        let (open, close) = (parse(open)?, parse(close)?);
-        if open >= close {
-            return Err(invalid());
-        }
-        Ok(Self { open, close })
-    }
-}
-
-impl std::fmt::Display for BusinessHours {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}-{}",
-            self.open.format("%H:%M"),
-            self.close.format("%H:%M")
-        )
-    }
-}
+/// Daily opening hours of the line, in Paris local time, on working days: the configuration's
+/// [`OpeningHours`](crate::config::OpeningHours), on which this module counts business time.
+pub use crate::config::OpeningHours as BusinessHours;
 
 fn offset(utc: NaiveDateTime) -> Duration {
     Duration::hours(crate::web::paris_offset_hours(&utc.and_utc()))

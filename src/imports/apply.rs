@@ -12,9 +12,12 @@ use sha2::{Digest, Sha256};
 use super::profile::{FIELDS, ImportProfile, Mode, field};
 use super::read::{Row, Table, parse_date, parse_integer};
 use crate::db::schema::{communes, delegations, import_profiles, offers, rome_occupations};
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{DbConnection, now};
 use crate::error::AppResult;
 use crate::offers::model::{ContractType, OfferStatus};
+use crate::offers::store::{
+    self as offer_store, ImportOrigin, NewOffer, OfferChanges, OfferContent,
+};
 use crate::organisations::store::{self as orgs, NewOrganisation};
 use crate::types::{OrgKind, OrgStatus, Siret};
 
@@ -238,6 +241,24 @@ struct Content {
 }
 
 impl Content {
+    /// What the row says of the offer, as the offers store writes it.
+    fn offer(&self) -> OfferContent<'_> {
+        OfferContent {
+            title: &self.title,
+            description: &self.description,
+            rome_code: &self.rome_code,
+            contract_type: self.contract_type.as_str(),
+            level: self.level,
+            training: self.training.as_deref(),
+            start_date: self.start_date,
+            duration_months: self.duration_months,
+            commune_insee: &self.commune_insee,
+            department: &self.department,
+            positions: self.positions,
+            share_with_france_travail: self.share_with_france_travail,
+        }
+    }
+
     /// A digest of everything the file says about the offer: equal digests, nothing to do.
     fn digest(&self) -> String {
         let mut h = Sha256::new();
@@ -717,39 +738,23 @@ pub fn apply(
         };
         match known.remove(&reference) {
             None => {
-                let id = new_id();
-                // On the concrete connection: through `DbConnection` (`MultiConnection`),
-                // diesel renders the statement's SQL again at every execution.
-                crate::with_backend!(conn, c => {
-                    diesel::insert_into(offers::table)
-                        .values((
-                            offers::id.eq(&id),
-                            offers::company_id.eq(&company_id),
-                            offers::managed_by_id.eq(&profile.organisation_id),
-                            offers::title.eq(&content.title),
-                            offers::description.eq(&content.description),
-                            offers::rome_code.eq(&content.rome_code),
-                            offers::contract_type.eq(content.contract_type.as_str()),
-                            offers::level.eq(content.level),
-                            offers::training.eq(&content.training),
-                            offers::start_date.eq(content.start_date),
-                            offers::duration_months.eq(content.duration_months),
-                            offers::commune_insee.eq(&content.commune_insee),
-                            offers::department.eq(&content.department),
-                            offers::positions.eq(content.positions),
-                            offers::share_with_france_travail
-                                .eq(content.share_with_france_travail),
-                            offers::status.eq(reopened.as_str()),
-                            offers::published_at.eq(profile.trusted.then_some(at)),
-                            offers::moderated_at.eq(profile.trusted.then_some(at)),
-                            offers::created_at.eq(at),
-                            offers::updated_at.eq(at),
-                            offers::import_profile_id.eq(&profile.id),
-                            offers::partner_reference.eq(&reference),
-                            offers::import_digest.eq(&digest),
-                        ))
-                        .execute(c)
-                })?;
+                let id = offer_store::insert(
+                    conn,
+                    NewOffer {
+                        company_id: &company_id,
+                        managed_by_id: &profile.organisation_id,
+                        created_by: None,
+                        content: content.offer(),
+                        expires_on: None,
+                        status: reopened,
+                        import: Some(ImportOrigin {
+                            profile_id: &profile.id,
+                            reference: &reference,
+                            digest: &digest,
+                        }),
+                    },
+                    at,
+                )?;
                 applied.counts.created += 1;
                 applied.changed.push(id);
             }
@@ -767,34 +772,21 @@ pub fn apply(
                     continue;
                 }
                 let publishing = status == OfferStatus::Published && offer.status != status;
-                diesel::update(offers::table.find(&offer.id))
-                    .set((
-                        offers::company_id.eq(&company_id),
-                        offers::title.eq(&content.title),
-                        offers::description.eq(&content.description),
-                        offers::rome_code.eq(&content.rome_code),
-                        offers::contract_type.eq(content.contract_type.as_str()),
-                        offers::level.eq(content.level),
-                        offers::training.eq(&content.training),
-                        offers::start_date.eq(content.start_date),
-                        offers::duration_months.eq(content.duration_months),
-                        offers::commune_insee.eq(&content.commune_insee),
-                        offers::department.eq(&content.department),
-                        offers::positions.eq(content.positions),
-                        offers::share_with_france_travail.eq(content.share_with_france_travail),
-                        offers::status.eq(status.as_str()),
-                        offers::updated_at.eq(at),
-                        offers::import_digest.eq(&digest),
-                    ))
-                    .execute(conn)?;
+                offer_store::update(
+                    conn,
+                    &offer.id,
+                    &OfferChanges {
+                        content: content.offer(),
+                        status: status.as_str(),
+                        updated_at: at,
+                        company_id: Some(&company_id),
+                        expires_on: None,
+                        import_digest: Some(&digest),
+                        expiry_warned_at: None,
+                    },
+                )?;
                 if publishing {
-                    diesel::update(offers::table.find(&offer.id))
-                        .set((
-                            offers::published_at.eq(at),
-                            offers::moderated_at.eq(at),
-                            offers::expiry_warned_at.eq(None::<chrono::NaiveDateTime>),
-                        ))
-                        .execute(conn)?;
+                    offer_store::mark_published(conn, &offer.id, at)?;
                 }
                 applied.counts.updated += 1;
                 applied.changed.push(offer.id);
@@ -815,14 +807,7 @@ pub fn apply(
             })
             .map(|(_, k)| k.id)
             .collect();
-        for chunk in gone.chunks(500) {
-            diesel::update(offers::table.filter(offers::id.eq_any(chunk)))
-                .set((
-                    offers::status.eq(OfferStatus::Withdrawn.as_str()),
-                    offers::updated_at.eq(at),
-                ))
-                .execute(conn)?;
-        }
+        offer_store::withdraw_many(conn, &gone, at)?;
         applied.counts.withdrawn = i32::try_from(gone.len()).unwrap_or(i32::MAX);
         applied.changed.extend(gone);
     }

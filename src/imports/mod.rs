@@ -3,7 +3,10 @@
 pub mod apply;
 pub mod bench;
 pub mod ftps;
+pub mod jobs;
 pub mod profile;
 pub mod read;
 pub mod routes;
 pub mod service;
+
+pub use jobs::register;

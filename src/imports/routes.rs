@@ -21,7 +21,7 @@ use crate::auth::policy::{Action, OrgRef, allows, authorize};
 use crate::auth::{CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::web::extract::{Form, Query};
-use crate::web::{Page, render, see_other};
+use crate::web::{Page, form, render, see_other};
 
 /// Room for the largest file plus the multipart envelope.
 const BODY_LIMIT: usize = MAX_FILE_BYTES + 1024 * 1024;
@@ -466,7 +466,7 @@ async fn create_profile(
         fields: FIELDS,
         can_trust: false,
     })?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, response).into_response())
+    Ok(form::rerender(response))
 }
 
 /// A profile the caller may see: its organisation's (or its territory's, for the chamber).
@@ -539,7 +539,7 @@ async fn update_profile(
                 presets: PRESETS,
                 fields: FIELDS,
             })?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, response).into_response())
+            Ok(form::rerender(response))
         }
     }
 }
@@ -735,4 +735,33 @@ async fn api_list(
         .run(move |conn| service::runs(conn, scope.as_deref(), 200))
         .await?;
     Ok(Json(runs.into_iter().map(|(r, _)| r).collect()))
+}
+
+/// Dashboard tile: the imports of the person's organisation (or all of them).
+pub async fn tiles(
+    state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if let Some(org) = me.organisation_id.clone() {
+        let org = state
+            .db
+            .run(move |conn| {
+                let org = crate::organisations::store::get(conn, &org)?;
+                crate::organisations::store::policy_ref(conn, &org)
+            })
+            .await?;
+        if allows(&me, &Action::UseImports(&org)) && me.role != crate::types::Role::Recruiter
+            || allows(&me, &Action::ViewAllImports)
+        {
+            tiles.push(crate::web::dashboard::Tile {
+                href: "/imports",
+                title: "Imports de fichiers",
+                text: "Fichiers envoyés par votre logiciel (offres en CSV, catalogue de formations LHÉO) par FTPS ou API, rapports et profils d’import."
+                    .into(),
+            });
+        }
+    }
+    Ok(tiles)
 }

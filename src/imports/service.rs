@@ -419,7 +419,7 @@ async fn sync_index(state: &AppState, ids: Vec<String>) -> AppResult<()> {
     // One index commit (and one database read) per 10,000 offers: per 1,000, a 100,000-row
     // import spent most of its time in commits and reads (`passerelle bench import`).
     for chunk in ids.chunks(10_000) {
-        state.search_sync(chunk.to_vec()).await?;
+        crate::offers::changed(state, chunk.to_vec()).await?;
     }
     Ok(())
 }

@@ -1,8 +1,16 @@
 //! Background work persisted in the database: queued jobs (mail delivery, …) and scheduled
-//! ones (maintenance, later reminders and digests). A restart loses nothing, and a job runs
-//! once even with several server processes: claiming is a conditional update that only one
+//! ones (maintenance, reminders and digests). A restart loses nothing, and a job runs once
+//! even with several server processes: claiming is a conditional update that only one
 //! process can win.
+//!
+//! This module knows no capability: each one registers the kinds of job it handles and its
+//! recurring tasks in a [`Registry`] at start (see `crate::startup`), and the runner
+//! dispatches through it.
 
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{Duration, NaiveDateTime};
@@ -19,20 +27,98 @@ const MAX_ATTEMPTS: i32 = 8;
 const KEEP_DONE: Duration = Duration::days(30);
 const KEEP_FAILED: Duration = Duration::days(180);
 
-/// Recurring tasks: name and period.
-const SCHEDULES: &[(&str, i64)] = &[
-    ("maintenance.purge", 3600),
-    ("offers.expire", 86400),
-    ("candidates.purge_inactive", 86400),
-    ("applications.remind", 86400),
-    ("prescriptions.remind", 86400),
-    ("prescriptions.purge", 86400),
-    ("basket.digest", 86400),
-    ("helpline.maildir", 60),
-    ("helpline.remind", 900),
-    ("partners.remind", 86400),
-    ("reports.refresh", 60),
-];
+/// Runs one job of a kind: the application and the job's payload.
+pub type Handler = Arc<dyn Fn(AppState, String) -> JobFuture + Send + Sync>;
+
+/// A running job.
+pub type JobFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
+
+/// Called in a transaction when a job of a kind failed for the last time, with its payload.
+pub type GiveUp = fn(&mut DbConnection, &str) -> AppResult<()>;
+
+struct Kind {
+    handler: Handler,
+    give_up: Option<GiveUp>,
+}
+
+/// A recurring task: a job of kind `name` enqueued every `period` (first run at first start).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    pub name: &'static str,
+    pub period: Duration,
+}
+
+/// The kinds of job the runner knows and the recurring tasks, as the capabilities registered
+/// them at start. A kind registered twice is a programming error and panics at start.
+#[derive(Default)]
+pub struct Registry {
+    kinds: HashMap<&'static str, Kind>,
+    schedules: Vec<Schedule>,
+}
+
+impl Registry {
+    /// Jobs of `kind` (enqueued with [`enqueue`]) run `handler` with their payload.
+    pub fn handle<F, Fut>(&mut self, kind: &'static str, handler: F) -> &mut Self
+    where
+        F: Fn(AppState, String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        let handler: Handler = Arc::new(move |app, payload| Box::pin(handler(app, payload)));
+        let previous = self.kinds.insert(
+            kind,
+            Kind {
+                handler,
+                give_up: None,
+            },
+        );
+        assert!(previous.is_none(), "job kind {kind:?} registered twice");
+        self
+    }
+
+    /// When a job of `kind` fails for the last time, `give_up` records it (in a transaction).
+    pub fn on_give_up(&mut self, kind: &'static str, give_up: GiveUp) -> &mut Self {
+        let Some(entry) = self.kinds.get_mut(kind) else {
+            panic!("job kind {kind:?} has no handler: register it before its give-up hook");
+        };
+        entry.give_up = Some(give_up);
+        self
+    }
+
+    /// A recurring task: a job of kind `name` every `period`, run by `handler`.
+    pub fn every<F, Fut>(&mut self, name: &'static str, period: Duration, handler: F) -> &mut Self
+    where
+        F: Fn(AppState) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        assert!(
+            period > Duration::zero(),
+            "schedule {name:?} needs a period"
+        );
+        self.handle(name, move |app, _payload| handler(app));
+        self.schedules.push(Schedule { name, period });
+        self
+    }
+
+    /// The recurring tasks, in the order they were registered.
+    pub fn schedules(&self) -> &[Schedule] {
+        &self.schedules
+    }
+
+    /// The kinds of job with a handler, sorted.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        let mut kinds: Vec<_> = self.kinds.keys().copied().collect();
+        kinds.sort_unstable();
+        kinds
+    }
+
+    fn handler(&self, kind: &str) -> Option<Handler> {
+        self.kinds.get(kind).map(|k| k.handler.clone())
+    }
+
+    fn give_up(&self, kind: &str) -> Option<GiveUp> {
+        self.kinds.get(kind).and_then(|k| k.give_up)
+    }
+}
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = jobs)]
@@ -72,10 +158,10 @@ pub fn enqueue(
 }
 
 /// Enqueues the recurring tasks that are due; only one process wins each period.
-fn tick_schedules(conn: &mut DbConnection) -> AppResult<usize> {
+fn tick_schedules(conn: &mut DbConnection, tasks: &[Schedule]) -> AppResult<usize> {
     let at = now();
     let mut enqueued = 0;
-    for (name, period) in SCHEDULES {
+    for &Schedule { name, period } in tasks {
         let next: Option<NaiveDateTime> = schedules::table
             .find(name)
             .select(schedules::next_run_at)
@@ -86,7 +172,7 @@ fn tick_schedules(conn: &mut DbConnection) -> AppResult<usize> {
             let inserted = diesel::insert_into(schedules::table)
                 .values((
                     schedules::name.eq(name),
-                    schedules::next_run_at.eq(at + Duration::seconds(*period)),
+                    schedules::next_run_at.eq(at + period),
                 ))
                 .execute(conn);
             match inserted {
@@ -107,7 +193,7 @@ fn tick_schedules(conn: &mut DbConnection) -> AppResult<usize> {
                 .find(name)
                 .filter(schedules::next_run_at.eq(next)),
         )
-        .set(schedules::next_run_at.eq(at + Duration::seconds(*period)))
+        .set(schedules::next_run_at.eq(at + period))
         .execute(conn)?;
         if won == 1 {
             enqueue(conn, name, "", at)?;
@@ -151,135 +237,18 @@ fn claim(conn: &mut DbConnection, worker: &str) -> AppResult<Option<Job>> {
 }
 
 async fn dispatch(app: &AppState, job: &Job) -> anyhow::Result<()> {
-    match job.kind.as_str() {
-        crate::mail::JOB_KIND => crate::mail::deliver(app, &job.payload).await,
-        "maintenance.purge" => {
-            let idle = Duration::minutes(app.config.session_idle_minutes);
-            let max = Duration::hours(app.config.session_max_hours);
-            let (sessions, failures, jobs) = app
-                .db
-                .run(move |conn| {
-                    Ok((
-                        crate::auth::purge_expired(conn, idle, max)?,
-                        crate::auth::throttle::purge(conn)?,
-                        purge_finished(conn, now())?,
-                    ))
-                })
-                .await?;
-            tracing::info!(sessions, failures, jobs, "maintenance purge");
-            Ok(())
-        }
-        "offers.expire" => {
-            let base = app.config.base_url();
-            let today = chrono::Utc::now().date_naive();
-            let (expired, warned) = app
-                .db
-                .tx(move |conn| crate::offers::service::expire_and_warn(conn, &base, today))
-                .await?;
-            tracing::info!(expired = expired.len(), warned, "offer expiry");
-            app.search_sync(expired).await?;
-            Ok(())
-        }
-        crate::imports::service::REINDEX_JOB => {
-            let count = crate::imports::service::reindex_profile(app, job.payload.clone()).await?;
-            tracing::info!(count, "imported offers reindexed");
-            Ok(())
-        }
-        "reports.refresh" => {
-            let months = app.db.run(crate::reports::rollup::refresh).await?;
-            tracing::info!(months, "report counts refreshed");
-            Ok(())
-        }
-        "basket.digest" => {
-            let sent = crate::basket::service::send_digests(app).await?;
-            tracing::info!(sent, "saved-search digests");
-            Ok(())
-        }
-        "applications.remind" => {
-            let base = app.config.base_url();
-            let reminded = app
-                .db
-                .tx(move |conn| {
-                    crate::applications::service::remind_unanswered(conn, &base, crate::db::now())
-                })
-                .await?;
-            tracing::info!(reminded, "unanswered applications");
-            Ok(())
-        }
-        "prescriptions.remind" => {
-            let base = app.config.base_url();
-            let today = chrono::Utc::now().date_naive();
-            let reminded = app
-                .db
-                .tx(move |conn| crate::prescriptions::service::send_reminders(conn, today, &base))
-                .await?;
-            tracing::info!(reminded, "pre-registration decision reminders");
-            Ok(())
-        }
-        "prescriptions.purge" => {
-            let purged = app
-                .db
-                .tx(|conn| crate::prescriptions::service::purge_inactive(conn, crate::db::now()))
-                .await?;
-            tracing::info!(
-                purged,
-                "prescribed people erased after two years without activity"
-            );
-            Ok(())
-        }
-        "partners.remind" => {
-            let base = app.config.base_url();
-            let today = chrono::Utc::now().date_naive();
-            let items = app
-                .db
-                .tx(move |conn| crate::partners::service::send_reminders(conn, today, &base))
-                .await?;
-            tracing::info!(items, "partner governance reminders");
-            Ok(())
-        }
-        "candidates.purge_inactive" => {
-            let base = app.config.base_url();
-            let today = chrono::Utc::now().date_naive();
-            let (warned, files, erased) = app
-                .db
-                .tx(move |conn| crate::candidates::service::purge_inactive(conn, &base, today))
-                .await?;
-            for file in files {
-                crate::candidates::service::remove_cv_file(&app.config.data_dir, Some(&file));
-            }
-            tracing::info!(warned, erased, "inactive candidates");
-            Ok(())
-        }
-        "helpline.maildir" => {
-            let root = crate::helpline::intake::maildir(&app.config);
-            let report = crate::helpline::intake::poll(app, &root).await?;
-            if report != Default::default() {
-                tracing::info!(?report, "information line mailbox");
-            }
-            Ok(())
-        }
-        "helpline.remind" => {
-            let base = app.config.base_url();
-            let hours = app.config.helpline_hours;
-            let (reminded, escalated) = app
-                .db
-                .tx(move |conn| {
-                    crate::helpline::service::remind_and_escalate(
-                        conn,
-                        &hours,
-                        &base,
-                        crate::db::now(),
-                    )
-                })
-                .await?;
-            tracing::info!(reminded, escalated, "information line reminders");
-            Ok(())
-        }
-        other => anyhow::bail!("unknown job kind {other:?}"),
-    }
+    let Some(handler) = app.registry.jobs.handler(&job.kind) else {
+        anyhow::bail!("unknown job kind {:?}: no handler registered", job.kind);
+    };
+    handler(app.clone(), job.payload.clone()).await
 }
 
-fn finish(conn: &mut DbConnection, job: &Job, outcome: &anyhow::Result<()>) -> AppResult<()> {
+fn finish(
+    conn: &mut DbConnection,
+    job: &Job,
+    outcome: &anyhow::Result<()>,
+    give_up: Option<GiveUp>,
+) -> AppResult<()> {
     let target = jobs::table.find(&job.id);
     match outcome {
         Ok(()) => {
@@ -311,8 +280,8 @@ fn finish(conn: &mut DbConnection, job: &Job, outcome: &anyhow::Result<()>) -> A
                     jobs::last_error.eq(Some(format!("{error:#}"))),
                 ))
                 .execute(conn)?;
-            if job.kind == crate::mail::JOB_KIND {
-                crate::mail::give_up(conn, &job.payload)?;
+            if let Some(give_up) = give_up {
+                give_up(conn, &job.payload)?;
             }
         }
     }
@@ -322,7 +291,8 @@ fn finish(conn: &mut DbConnection, job: &Job, outcome: &anyhow::Result<()>) -> A
 /// Runs every job due now, one after the other; returns how many ran.
 pub async fn run_due(app: &AppState) -> AppResult<usize> {
     let worker = app.instance_id.clone();
-    app.db.run(tick_schedules).await?;
+    let tasks = app.registry.jobs.schedules().to_vec();
+    app.db.run(move |conn| tick_schedules(conn, &tasks)).await?;
     let mut ran = 0;
     loop {
         let w = worker.clone();
@@ -334,7 +304,10 @@ pub async fn run_due(app: &AppState) -> AppResult<usize> {
             tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %format!("{error:#}"), "job failed");
         }
         metrics::counter!("passerelle_jobs_total", "kind" => job.kind.clone(), "ok" => outcome.is_ok().to_string()).increment(1);
-        app.db.run(move |conn| finish(conn, &job, &outcome)).await?;
+        let give_up = app.registry.jobs.give_up(&job.kind);
+        app.db
+            .run(move |conn| finish(conn, &job, &outcome, give_up))
+            .await?;
         ran += 1;
     }
     Ok(ran)

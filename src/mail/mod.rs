@@ -121,6 +121,15 @@ pub fn enqueue_in_thread(
     Ok(id)
 }
 
+/// Mail is delivered by `mail.send` jobs; one that fails for good marks its mail failed.
+pub fn register(reg: &mut crate::app::Registry) {
+    reg.jobs
+        .handle(JOB_KIND, |app, mail_id| async move {
+            deliver(&app, &mail_id).await
+        })
+        .on_give_up(JOB_KIND, give_up);
+}
+
 /// Delivers one outbox mail (the `mail.send` job).
 pub async fn deliver(app: &crate::AppState, mail_id: &str) -> anyhow::Result<()> {
     let id = mail_id.to_owned();

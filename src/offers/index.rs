@@ -7,8 +7,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::OfferStatus;
+use crate::AppState;
 use crate::db::{DbConnection, schema::*};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::search::{OfferDoc, department_of};
 
 type Row = (
@@ -177,4 +178,43 @@ pub fn published_count(conn: &mut DbConnection) -> AppResult<i64> {
         .filter(offers::status.eq(OfferStatus::Published.as_str()))
         .count()
         .get_result(conn)?)
+}
+
+/// Rebuilds the offer index from the database; `progress` receives the number indexed.
+pub fn rebuild(state: &AppState, progress: impl Fn(u64)) -> anyhow::Result<u64> {
+    let mut conn = state.db.conn()?;
+    let mut docs = Vec::new();
+    all_docs(&mut conn, |page| {
+        docs.extend(page);
+        Ok(())
+    })?;
+    state.search.rebuild(docs.into_iter(), progress)
+}
+
+/// At start: the database is the source of truth, an index that disagrees is rebuilt.
+pub fn check_at_start(state: &AppState) -> anyhow::Result<()> {
+    let published = published_count(&mut *state.db.conn()?).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if u64::try_from(published).unwrap_or(0) != state.search.len() {
+        let count = rebuild(state, |_| {})?;
+        tracing::info!(count, "search index rebuilt");
+    }
+    Ok(())
+}
+
+/// Brings the index in step with the database for these offers, after `docs_for` in the
+/// transaction of the change.
+pub async fn apply(state: &AppState, docs: Vec<OfferDoc>, gone: Vec<String>) -> AppResult<()> {
+    let index = state.search.clone();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        if !docs.is_empty() {
+            index.upsert(&docs)?;
+        }
+        if !gone.is_empty() {
+            index.delete(&gone)?;
+        }
+        Ok(())
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(AppError::internal)
 }

@@ -13,17 +13,17 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::model::{ContractType, LEVELS, Offer, OfferForm, OfferStatus, Transition, level_label};
-use super::service::{self, Outcome};
+use super::service;
 use super::store;
 use crate::AppState;
-use crate::api::{Created, StatusAnswer};
 use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::db::{DbConnection, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::types::Role;
 use crate::web::extract::{Form, Query};
-use crate::web::{Page, render, see_other};
+use crate::web::json::{Created, StatusAnswer};
+use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -235,11 +235,7 @@ async fn public_list(
         .db
         .run(crate::referential::store::departments_all)
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form::status(&errors);
     let response = render(&ListPage {
         page: page.titled("Offres d’alternance"),
         found,
@@ -431,11 +427,7 @@ async fn form_page(
     } else {
         "Nouvelle offre d’alternance"
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form::status(&errors);
     let response = render(&FormPage {
         page: page.titled(title),
         form,
@@ -494,11 +486,11 @@ async fn create(
         .tx(move |conn| service::create(conn, &who, &input, today()))
         .await?
     {
-        Outcome::Done(id) => {
+        Ok(id) => {
             session.set_flash("L’offre est enregistrée comme brouillon. Relisez-la puis soumettez-la à la chambre consulaire.").await?;
             Ok(see_other(&format!("/offres/{id}")))
         }
-        Outcome::Invalid(errors) => {
+        Err(errors) => {
             form_page(&state, page, &me, form, errors, "/mes-offres".into(), false).await
         }
     }
@@ -569,8 +561,8 @@ async fn update(
         .tx(move |conn| service::update(conn, &who, &key, &input, today()))
         .await?
     {
-        Outcome::Done(status) => {
-            state.search_sync(vec![id.clone()]).await?;
+        Ok(status) => {
+            super::changed(&state, vec![id.clone()]).await?;
             let message = if status == OfferStatus::Pending {
                 "L’offre est modifiée. Elle repasse par la validation de la chambre consulaire avant d’être de nouveau publiée."
             } else {
@@ -579,7 +571,7 @@ async fn update(
             session.set_flash(message).await?;
             Ok(see_other(&format!("/offres/{id}")))
         }
-        Outcome::Invalid(errors) => {
+        Err(errors) => {
             form_page(
                 &state,
                 page,
@@ -625,7 +617,7 @@ async fn act(
         .db
         .tx(move |conn| service::apply(conn, &base, &me, &key, transition, None, today()))
         .await?;
-    state.search_sync(vec![id.clone()]).await?;
+    super::changed(&state, vec![id.clone()]).await?;
     let message = if transition == Transition::Extend && status == OfferStatus::Pending {
         "L’offre expirée est de nouveau soumise à la chambre consulaire."
     } else {
@@ -729,7 +721,7 @@ async fn moderate(
             )
         })
         .await?;
-    state.search_sync(vec![id.clone()]).await?;
+    super::changed(&state, vec![id.clone()]).await?;
     session
         .set_flash(if transition == Transition::Approve {
             "L’offre est publiée."
@@ -756,8 +748,8 @@ async fn api_create(
         .tx(move |conn| service::create(conn, &me, &form, today()))
         .await?
     {
-        Outcome::Done(id) => Ok((StatusCode::CREATED, Json(Created { id })).into_response()),
-        Outcome::Invalid(errors) => Err(AppError::invalid_fields(errors)),
+        Ok(id) => Ok((StatusCode::CREATED, Json(Created { id })).into_response()),
+        Err(errors) => Err(AppError::invalid_fields(errors)),
     }
 }
 
@@ -797,15 +789,15 @@ async fn api_update(
         .db
         .tx(
             move |conn| match service::update(conn, &me, &key, &form, today())? {
-                Outcome::Done(_) => {
+                Ok(_) => {
                     let offer = store::get(conn, &key)?;
                     Ok(Ok(view(conn, offer)?))
                 }
-                Outcome::Invalid(errors) => Ok(Err(errors)),
+                Err(errors) => Ok(Err(errors)),
             },
         )
         .await?;
-    state.search_sync(vec![id.clone()]).await?;
+    super::changed(&state, vec![id.clone()]).await?;
     result.map(Json).map_err(AppError::invalid_fields)
 }
 
@@ -856,7 +848,7 @@ async fn api_transition(
             )
         })
         .await?;
-    state.search_sync(vec![id.clone()]).await?;
+    super::changed(&state, vec![id.clone()]).await?;
     Ok(Json(StatusAnswer {
         status: status.as_str().to_owned(),
     }))
@@ -900,4 +892,63 @@ async fn api_moderation_queue(
         })
         .await
         .map(Json)
+}
+
+/// Dashboard tiles: offers for candidates, a recruiter's offers, the moderation queue.
+pub async fn tiles(
+    state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    use crate::types::Role;
+    let mut tiles = Vec::new();
+    if me.role == Role::Candidate {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/offres",
+            title: "Offres d’alternance",
+            text: "Les offres publiées près de chez vous.".into(),
+        });
+    }
+    if matches!(me.role, Role::Recruiter | Role::TrainingStaff) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/mes-offres",
+            title: "Mes offres",
+            text: if me.role == Role::TrainingStaff {
+                "Offres que vous gérez pour les entreprises qui vous l’ont délégué.".into()
+            } else {
+                "Publier, modifier, prolonger vos offres d’alternance.".into()
+            },
+        });
+    }
+    if allows(&me, &Action::ViewOfferModerationQueue) {
+        let scope = if me.is(Role::RegionalAdmin) {
+            None
+        } else {
+            Some(me.departments.clone())
+        };
+        let pending = state
+            .db
+            .run(move |conn| {
+                let deps = match scope {
+                    Some(d) => d,
+                    None => crate::referential::store::departments_all(conn)?
+                        .into_iter()
+                        .map(|d| d.code)
+                        .collect(),
+                };
+                super::store::pending_in(conn, &deps)
+            })
+            .await?
+            .len();
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/moderation/offres",
+            title: "Offres à valider",
+            text: match pending {
+                0 => "Aucune offre n’attend de validation.".into(),
+                1 => "1 offre attend votre validation.".into(),
+                n => format!("{n} offres attendent votre validation."),
+            },
+        });
+    }
+    Ok(tiles)
 }

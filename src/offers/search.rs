@@ -73,7 +73,7 @@ pub fn build(conn: &mut DbConnection, asked: &Asked) -> AppResult<Result<Built, 
     };
     query.start_after = match asked.start_after.trim() {
         "" => None,
-        d => match crate::auth::routes::parse_date_fr(d) {
+        d => match crate::web::parse_date_fr(d) {
             Some(date) => Some(date),
             None => {
                 errors.push("La date de début doit être au format JJ/MM/AAAA.".to_owned());

@@ -28,7 +28,7 @@ pub fn offer_ref(offer: &Offer) -> OfferRef {
 }
 
 fn parse_date(input: &str) -> Option<NaiveDate> {
-    crate::auth::routes::parse_date_fr(input)
+    crate::web::parse_date_fr(input)
 }
 
 /// Checks what was typed; every problem is reported at once, in French.
@@ -234,24 +234,20 @@ fn poster(
     Ok((company_id, managed_by))
 }
 
-pub enum Outcome<T> {
-    Done(T),
-    Invalid(Vec<String>),
-}
-
 pub fn create(
     conn: &mut DbConnection,
     by: &CurrentUser,
     form: &OfferForm,
     today: NaiveDate,
-) -> AppResult<Outcome<String>> {
+) -> AppResult<Result<String, Vec<String>>> {
     let (company_id, managed_by) = poster(conn, by, &form.company_id)?;
     match check_form(conn, form, today)? {
         Ok(input) => {
-            let id = store::insert(conn, &company_id, &managed_by, Some(by.id.as_str()), &input)?;
-            Ok(Outcome::Done(id))
+            let new = store::NewOffer::draft(&company_id, &managed_by, Some(&by.id), &input);
+            let id = store::insert(conn, new, crate::db::now())?;
+            Ok(Ok(id))
         }
-        Err(errors) => Ok(Outcome::Invalid(errors)),
+        Err(errors) => Ok(Err(errors)),
     }
 }
 
@@ -269,25 +265,25 @@ pub fn update(
     id: &str,
     form: &OfferForm,
     today: NaiveDate,
-) -> AppResult<Outcome<OfferStatus>> {
+) -> AppResult<Result<OfferStatus, Vec<String>>> {
     let offer = managed(conn, by, id)?;
     let next = offer.status().after(Transition::Edit)?;
     match check_form(conn, form, today)? {
         Ok(input) => {
-            store::update_content(conn, id, &input, next)?;
-            Ok(Outcome::Done(next))
+            store::update(
+                conn,
+                id,
+                &store::OfferChanges::edit(&input, next, crate::db::now()),
+            )?;
+            Ok(Ok(next))
         }
-        Err(errors) => Ok(Outcome::Invalid(errors)),
+        Err(errors) => Ok(Err(errors)),
     }
 }
 
 /// Staff of the organisations concerned by an offer (for mails).
 fn recipients(conn: &mut DbConnection, offer: &Offer) -> AppResult<Vec<String>> {
-    let mut emails: Vec<String> = orgs::staff(conn, &offer.managed_by_id)?
-        .into_iter()
-        .filter(|u| u.status == "active")
-        .map(|u| u.email)
-        .collect();
+    let mut emails = crate::auth::store::staff_emails(conn, &offer.managed_by_id, Role::ALL)?;
     emails.sort();
     emails.dedup();
     Ok(emails)

@@ -1,6 +1,6 @@
 //! Offers in the database.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::model::{Offer, OfferInput, OfferStatus};
@@ -16,68 +16,193 @@ pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<Offer> {
         .ok_or_else(AppError::not_found)
 }
 
-pub fn insert(
-    conn: &mut DbConnection,
-    company_id: &str,
-    managed_by_id: &str,
-    created_by: Option<&str>,
-    input: &OfferInput,
-) -> AppResult<String> {
+/// What an offer says: the columns the offer forms, the API and imports all write, and that
+/// only this store writes.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = offers, treat_none_as_null = true)]
+pub struct OfferContent<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub rome_code: &'a str,
+    pub contract_type: &'static str,
+    pub level: i32,
+    pub training: Option<&'a str>,
+    pub start_date: NaiveDate,
+    pub duration_months: i32,
+    pub commune_insee: &'a str,
+    pub department: &'a str,
+    pub positions: i32,
+    pub share_with_france_travail: bool,
+}
+
+impl<'a> From<&'a OfferInput> for OfferContent<'a> {
+    fn from(input: &'a OfferInput) -> Self {
+        Self {
+            title: &input.title,
+            description: &input.description,
+            rome_code: &input.rome_code,
+            contract_type: input.contract_type.as_str(),
+            level: input.level,
+            training: input.training.as_deref(),
+            start_date: input.start_date,
+            duration_months: input.duration_months,
+            commune_insee: &input.commune_insee,
+            department: &input.department,
+            positions: input.positions,
+            share_with_france_travail: input.share_with_france_travail,
+        }
+    }
+}
+
+/// Where an imported offer comes from: its profile, the partner's reference, and the digest
+/// of the row it was last written from.
+pub struct ImportOrigin<'a> {
+    pub profile_id: &'a str,
+    pub reference: &'a str,
+    pub digest: &'a str,
+}
+
+/// A new offer: the forms and the API create drafts, imports pending or published offers.
+pub struct NewOffer<'a> {
+    pub company_id: &'a str,
+    pub managed_by_id: &'a str,
+    pub created_by: Option<&'a str>,
+    pub content: OfferContent<'a>,
+    pub expires_on: Option<NaiveDate>,
+    pub status: OfferStatus,
+    pub import: Option<ImportOrigin<'a>>,
+}
+
+impl<'a> NewOffer<'a> {
+    /// A draft from the form or the API (or the demo).
+    pub fn draft(
+        company_id: &'a str,
+        managed_by_id: &'a str,
+        created_by: Option<&'a str>,
+        input: &'a OfferInput,
+    ) -> Self {
+        Self {
+            company_id,
+            managed_by_id,
+            created_by,
+            content: input.into(),
+            expires_on: input.expires_on,
+            status: OfferStatus::Draft,
+            import: None,
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = offers)]
+struct OfferRow<'a> {
+    id: &'a str,
+    company_id: &'a str,
+    managed_by_id: &'a str,
+    created_by: Option<&'a str>,
+    #[diesel(embed)]
+    content: OfferContent<'a>,
+    status: &'static str,
+    published_at: Option<NaiveDateTime>,
+    moderated_at: Option<NaiveDateTime>,
+    expires_on: Option<NaiveDate>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    import_profile_id: Option<&'a str>,
+    partner_reference: Option<&'a str>,
+    import_digest: Option<&'a str>,
+}
+
+/// Writes a new offer dated `at`; one created published counts as moderated then.
+pub fn insert(conn: &mut DbConnection, new: NewOffer<'_>, at: NaiveDateTime) -> AppResult<String> {
     let id = new_id();
-    let at = now();
-    diesel::insert_into(offers::table)
-        .values((
-            offers::id.eq(&id),
-            offers::company_id.eq(company_id),
-            offers::managed_by_id.eq(managed_by_id),
-            offers::created_by.eq(created_by),
-            offers::title.eq(&input.title),
-            offers::description.eq(&input.description),
-            offers::rome_code.eq(&input.rome_code),
-            offers::contract_type.eq(input.contract_type.as_str()),
-            offers::level.eq(input.level),
-            offers::training.eq(&input.training),
-            offers::start_date.eq(input.start_date),
-            offers::duration_months.eq(input.duration_months),
-            offers::commune_insee.eq(&input.commune_insee),
-            offers::department.eq(&input.department),
-            offers::positions.eq(input.positions),
-            offers::share_with_france_travail.eq(input.share_with_france_travail),
-            offers::status.eq(OfferStatus::Draft.as_str()),
-            offers::expires_on.eq(input.expires_on),
-            offers::created_at.eq(at),
-            offers::updated_at.eq(at),
-        ))
-        .execute(conn)?;
+    let published = (new.status == OfferStatus::Published).then_some(at);
+    let row = OfferRow {
+        id: &id,
+        company_id: new.company_id,
+        managed_by_id: new.managed_by_id,
+        created_by: new.created_by,
+        content: new.content,
+        status: new.status.as_str(),
+        published_at: published,
+        moderated_at: published,
+        expires_on: new.expires_on,
+        created_at: at,
+        updated_at: at,
+        import_profile_id: new.import.as_ref().map(|i| i.profile_id),
+        partner_reference: new.import.as_ref().map(|i| i.reference),
+        import_digest: new.import.as_ref().map(|i| i.digest),
+    };
+    // On the concrete connection: through `DbConnection` (`MultiConnection`), diesel renders
+    // the statement's SQL again at every execution, which imports of thousands of offers felt.
+    crate::with_backend!(conn, c => {
+        diesel::insert_into(offers::table).values(&row).execute(c)
+    })?;
     Ok(id)
 }
 
-pub fn update_content(
-    conn: &mut DbConnection,
-    id: &str,
-    input: &OfferInput,
-    status: OfferStatus,
-) -> AppResult<()> {
+/// A new version of an offer's content, from its form, the API or an import.
+#[derive(AsChangeset)]
+#[diesel(table_name = offers)]
+pub struct OfferChanges<'a> {
+    #[diesel(embed)]
+    pub content: OfferContent<'a>,
+    pub status: &'static str,
+    pub updated_at: NaiveDateTime,
+    /// `Some` to move the offer to another employer (imports).
+    pub company_id: Option<&'a str>,
+    /// `Some` to set or clear the end date (forms and API; imports leave it).
+    pub expires_on: Option<Option<NaiveDate>>,
+    /// `Some` to record the digest of the imported row.
+    pub import_digest: Option<&'a str>,
+    /// `Some(None)` to forget that the managers were warned of the end.
+    pub expiry_warned_at: Option<Option<NaiveDateTime>>,
+}
+
+impl<'a> OfferChanges<'a> {
+    /// An edit through the form or the API: the content, its end date, the status it goes to.
+    pub fn edit(input: &'a OfferInput, status: OfferStatus, at: NaiveDateTime) -> Self {
+        Self {
+            content: input.into(),
+            status: status.as_str(),
+            updated_at: at,
+            company_id: None,
+            expires_on: Some(input.expires_on),
+            import_digest: None,
+            expiry_warned_at: Some(None),
+        }
+    }
+}
+
+pub fn update(conn: &mut DbConnection, id: &str, changes: &OfferChanges<'_>) -> AppResult<()> {
+    diesel::update(offers::table.find(id))
+        .set(changes)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Publishes an offer without a chamber's review (trusted imports).
+pub fn mark_published(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> AppResult<()> {
     diesel::update(offers::table.find(id))
         .set((
-            offers::title.eq(&input.title),
-            offers::description.eq(&input.description),
-            offers::rome_code.eq(&input.rome_code),
-            offers::contract_type.eq(input.contract_type.as_str()),
-            offers::level.eq(input.level),
-            offers::training.eq(&input.training),
-            offers::start_date.eq(input.start_date),
-            offers::duration_months.eq(input.duration_months),
-            offers::commune_insee.eq(&input.commune_insee),
-            offers::department.eq(&input.department),
-            offers::positions.eq(input.positions),
-            offers::share_with_france_travail.eq(input.share_with_france_travail),
-            offers::expires_on.eq(input.expires_on),
-            offers::status.eq(status.as_str()),
-            offers::updated_at.eq(now()),
-            offers::expiry_warned_at.eq(None::<chrono::NaiveDateTime>),
+            offers::published_at.eq(at),
+            offers::moderated_at.eq(at),
+            offers::expiry_warned_at.eq(None::<NaiveDateTime>),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Withdraws offers at once (an import snapshot that no longer lists them).
+pub fn withdraw_many(conn: &mut DbConnection, ids: &[String], at: NaiveDateTime) -> AppResult<()> {
+    for chunk in ids.chunks(500) {
+        diesel::update(offers::table.filter(offers::id.eq_any(chunk)))
+            .set((
+                offers::status.eq(OfferStatus::Withdrawn.as_str()),
+                offers::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
     Ok(())
 }
 

@@ -4,8 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -13,6 +12,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::store::{self, NewOrganisation, Organisation};
 use crate::AppState;
+use crate::auth::accounts;
 use crate::auth::audit::{self, AuditEntry, Event};
 use crate::auth::policy::{Action, authorize};
 use crate::auth::store::User;
@@ -22,7 +22,7 @@ use crate::jobs::Job;
 use crate::mail::OutboxMail;
 use crate::types::{EmailAddress, OrgKind, OrgStatus, Role, Siret, UserStatus};
 use crate::web::extract::{Form, Query, non_empty};
-use crate::web::{Page, render, see_other};
+use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -226,7 +226,7 @@ async fn invite(
         }
     }
     let response = show(&state, page, &me, id, errors).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, response).into_response())
+    Ok(form::rerender(response))
 }
 
 fn delegates_of(
@@ -273,7 +273,7 @@ async fn delegate(
         Ok(s) => s,
         Err(m) => {
             let response = show(&state, page, &me, id, vec![m.to_owned()]).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, response).into_response());
+            return Ok(form::rerender(response));
         }
     };
     let who = me.clone();
@@ -303,7 +303,7 @@ async fn delegate(
         }
         Err(e) if e.status().is_client_error() => {
             let response = show(&state, page, &me, id, vec![e.message().to_owned()]).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, response).into_response())
+            Ok(form::rerender(response))
         }
         Err(e) => Err(e),
     }
@@ -457,25 +457,7 @@ async fn admin_accounts(
     let needle = crate::types::fold(q.trim());
     let users = state
         .db
-        .run(move |conn| {
-            use crate::db::schema::*;
-            use diesel::prelude::*;
-            let mut query = users::table
-                .left_join(organisations::table)
-                .order((users::last_name, users::first_name))
-                .limit(200)
-                .select((User::as_select(), organisations::name.nullable()))
-                .into_boxed();
-            if !needle.is_empty() {
-                let pattern = format!("%{needle}%");
-                query = query.filter(
-                    users::email
-                        .like(pattern.clone())
-                        .or(users::last_name.like(pattern)),
-                );
-            }
-            Ok(query.load(conn)?)
-        })
+        .run(move |conn| accounts::search(conn, &needle))
         .await?;
     render(&AdminAccounts {
         page: page.titled("Comptes"),
@@ -502,38 +484,7 @@ async fn change_role(
     let who = me.clone();
     state
         .db
-        .tx(move |conn| {
-            use crate::db::schema::*;
-            use diesel::prelude::*;
-            let user = crate::auth::store::by_id(conn, &id)?.ok_or_else(AppError::not_found)?;
-            let org_kind: Option<String> = match &user.organisation_id {
-                Some(org) => Some(
-                    organisations::table
-                        .find(org)
-                        .select(organisations::kind)
-                        .first(conn)?,
-                ),
-                None => None,
-            };
-            if role.organisation_kind().map(|k| k.as_str().to_owned()) != org_kind {
-                return Err(AppError::unprocessable(format!(
-                    "Le rôle « {} » ne convient pas à l’organisation de cette personne.",
-                    role.label()
-                )));
-            }
-            diesel::update(users::table.find(&id))
-                .set(users::role.eq(role.as_str()))
-                .execute(conn)?;
-            // New rights take effect at the next login.
-            crate::auth::store::end_sessions(conn, &id)?;
-            let detail = format!("{} -> {}", user.role, role.as_str());
-            audit::record(
-                conn,
-                Event::by(&who, "role_changed")
-                    .on("user", &id)
-                    .detail(&detail),
-            )
-        })
+        .tx(move |conn| accounts::change_role(conn, &who, &id, role))
         .await?;
     session
         .set_flash("Le rôle est modifié ; la personne devra se reconnecter.")
@@ -559,33 +510,10 @@ async fn change_status(
         "active" => UserStatus::Active,
         _ => return Err(AppError::bad_request("Statut inconnu.")),
     };
-    if id == me.id {
-        return Err(AppError::unprocessable(
-            "Vous ne pouvez pas désactiver votre propre compte.",
-        ));
-    }
     let who = me.clone();
     state
         .db
-        .tx(move |conn| {
-            use crate::db::schema::users;
-            use diesel::prelude::*;
-            let n = diesel::update(users::table.find(&id))
-                .set(users::status.eq(status.as_str()))
-                .execute(conn)?;
-            if n == 0 {
-                return Err(AppError::not_found());
-            }
-            if status == UserStatus::Disabled {
-                crate::auth::store::end_sessions(conn, &id)?;
-            }
-            let action = if status == UserStatus::Disabled {
-                "account_disabled"
-            } else {
-                "account_enabled"
-            };
-            audit::record(conn, Event::by(&who, action).on("user", &id))
-        })
+        .tx(move |conn| accounts::change_status(conn, &who, &id, status))
         .await?;
     let message = if status == UserStatus::Disabled {
         "Le compte est désactivé et ses sessions fermées."
@@ -713,7 +641,7 @@ async fn create_organisation(
         }
     }
     let response = admin_organisations_page(&state, page, errors).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, response).into_response())
+    Ok(form::rerender(response))
 }
 
 #[derive(Template)]
@@ -766,4 +694,99 @@ async fn admin_audit(
         page: page.titled("Journal d’audit"),
         entries,
     })
+}
+
+/// Dashboard tile: the person's organisation.
+pub async fn tiles(
+    _state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    let mut tiles = Vec::new();
+    if me.organisation_id.is_some() {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/organisation",
+            title: "Mon organisation",
+            text: if me.is_org_admin {
+                "Fiche de l’organisation, équipe et invitations.".into()
+            } else {
+                "Fiche de l’organisation et équipe.".into()
+            },
+        });
+    }
+    Ok(tiles)
+}
+
+/// Dashboard tile: the companies waiting for the chamber's validation.
+pub async fn validation_tiles(
+    state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if allows(&me, &Action::ViewValidationQueue) {
+        let departments = me.departments.clone();
+        let admin = me.is(crate::types::Role::RegionalAdmin);
+        let pending = state
+            .db
+            .run(move |conn| {
+                let deps = if admin {
+                    crate::referential::store::departments_all(conn)?
+                        .into_iter()
+                        .map(|d| d.code)
+                        .collect()
+                } else {
+                    departments
+                };
+                store::pending_companies(conn, &deps)
+            })
+            .await?
+            .len();
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/validations",
+            title: "Entreprises à valider",
+            text: match pending {
+                0 => "Aucune entreprise n’attend de validation.".into(),
+                1 => "1 entreprise attend votre validation.".into(),
+                n => format!("{n} entreprises attendent votre validation."),
+            },
+        });
+    }
+    Ok(tiles)
+}
+
+/// Dashboard tiles of the administration pages: accounts, organisations, mail and jobs,
+/// audit log.
+pub async fn admin_tiles(
+    _state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if allows(&me, &Action::AdministerAccounts) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/admin/comptes",
+            title: "Comptes",
+            text: "Rôles, désactivation des comptes.".into(),
+        });
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/admin/organisations",
+            title: "Organisations",
+            text: "Partenaires et territoires couverts.".into(),
+        });
+    }
+    if allows(&me, &Action::ViewOperations) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/admin/courriels",
+            title: "Courriels et tâches",
+            text: "File d’envoi des courriels et tâches de fond.".into(),
+        });
+    }
+    if allows(&me, &Action::ViewAuditLog) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/admin/journal",
+            title: "Journal d’audit",
+            text: "Connexions, changements de rôle, validations.".into(),
+        });
+    }
+    Ok(tiles)
 }

@@ -4,7 +4,10 @@
 //! reminder digest to the regional team.
 
 pub mod demo;
+pub mod jobs;
 pub mod model;
 pub mod routes;
 pub mod service;
 pub mod store;
+
+pub use jobs::register;

@@ -18,7 +18,6 @@ use super::service::{
 };
 use super::store::CharterVersion;
 use crate::AppState;
-use crate::api::Created;
 use crate::auth::policy::{Action, allows};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::error::{AppError, AppResult};
@@ -26,7 +25,8 @@ use crate::imports::profile::ImportProfile;
 use crate::organisations::Organisation;
 use crate::types::OrgKind;
 use crate::web::extract::{Form, Query};
-use crate::web::{Page, render, see_other};
+use crate::web::json::Created;
+use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -455,11 +455,7 @@ async fn show_charter_page(
             ))
         })
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form::status(&errors);
     let html = render(&CharterPage {
         page: page.titled("Charte des partenaires"),
         versions,
@@ -744,4 +740,34 @@ async fn api_payment(
         .await?
         .map_err(AppError::invalid_fields)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Dashboard tile: the partners' administration, or a partner's own agreement.
+pub async fn tiles(
+    state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if allows(&me, &Action::ManagePartners) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/admin/partenaires",
+            title: "Partenaires et conventions",
+            text: "Parcours d’adhésion, charte et signatures, renouvellements et cotisations."
+                .into(),
+        });
+    } else if let Some(org) = me.organisation_id.clone() {
+        let partner = state
+            .db
+            .run(move |conn| super::store::profile(conn, &org))
+            .await?;
+        if partner.is_some() {
+            tiles.push(crate::web::dashboard::Tile {
+                href: "/ma-convention",
+                title: "Ma convention",
+                text: "Charte des partenaires, parcours d’adhésion et cotisations de votre organisation.".into(),
+            });
+        }
+    }
+    Ok(tiles)
 }

@@ -13,11 +13,11 @@ use super::store::{self, CharterVersion, Contact, Profile, Renewal, Signature, S
 use crate::auth::CurrentUser;
 use crate::auth::audit::{self, Event};
 use crate::auth::policy::{Action, OrgRef, allows, authorize};
-use crate::auth::routes::parse_date_fr;
 use crate::db::{DbConnection, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::organisations::store::{self as orgs, Organisation};
 use crate::types::{EmailAddress, OrgKind, OrgStatus, Role, UserStatus};
+use crate::web::parse_date_fr;
 
 /// Days before a tacit renewal when it shows as due (and goes in the digest).
 pub const RENEWAL_NOTICE_DAYS: i64 = 30;

@@ -2,8 +2,11 @@
 //! training centre returns the selection result, then the entry and its outcome.
 
 pub mod calendar;
+pub mod jobs;
 pub mod model;
 pub mod routes;
 pub mod service;
 pub mod stats;
 pub mod survey;
+
+pub use jobs::register;

@@ -18,14 +18,14 @@ use super::service::{
 use super::stats::{self, Filter, Report, Row, SessionLoad};
 use super::survey::{self, Answers, NetworkResult, QUESTIONS};
 use crate::AppState;
-use crate::api::{Created, StatusAnswer};
 use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::trainings::store::SessionRecord;
 use crate::types::Role;
 use crate::web::extract::{Form, Query};
-use crate::web::{Page, render, see_other};
+use crate::web::json::{Created, StatusAnswer};
+use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -144,11 +144,7 @@ async fn show_form(
             ))
         })
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form::status(&errors);
     let html = render(&PrescribeForm {
         page: page.titled(format!("Pré-inscription – {}", record.training.title)),
         record,
@@ -448,7 +444,7 @@ async fn funder_settings_save(
                 lheo_codes: form.lheo_codes,
                 errors,
             })?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+            Ok(form::rerender(html))
         }
     }
 }
@@ -667,7 +663,7 @@ async fn survey_answer(
                 questions: QUESTIONS,
                 errors,
             })?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+            Ok(form::rerender(html))
         }
     }
 }
@@ -779,4 +775,50 @@ async fn api_message(
         .await?
         .map_err(AppError::invalid_fields)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Dashboard tiles: pre-registrations with their figures, and the funded trainings to
+/// pre-register people in.
+pub async fn tiles(
+    state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::types::Role;
+    let mut tiles = Vec::new();
+    if matches!(
+        me.role,
+        Role::Prescriber | Role::TrainingStaff | Role::Funder | Role::RegionalAdmin
+    ) {
+        let who = me.clone();
+        let rows = state
+            .db
+            .run(move |conn| super::stats::rows(conn, &who, &super::stats::Filter::default()))
+            .await?;
+        let waiting = rows
+            .iter()
+            .filter(|r| super::model::Status::parse(&r.status).is_some_and(|s| s.awaits_decision()))
+            .count();
+        let overdue = rows.iter().filter(|r| r.overdue).count();
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/preinscriptions",
+            title: match me.role {
+                Role::Prescriber => "Pré-inscriptions de mon agence",
+                Role::TrainingStaff => "Pré-inscriptions reçues",
+                _ => "Pré-inscriptions en formation",
+            },
+            text: format!(
+                "{} pré-inscription(s), dont {waiting} en attente de décision et {overdue} en retard ; délais et indicateurs.",
+                rows.len()
+            ),
+        });
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/formations",
+            title: "Formations financées",
+            text: match me.role {
+                Role::Prescriber => "Trouver une session et y pré-inscrire une personne.".into(),
+                _ => "Le catalogue régional des sessions (LHÉO).".into(),
+            },
+        });
+    }
+    Ok(tiles)
 }

@@ -9,6 +9,7 @@ use super::calendar;
 use super::model::{RefusalReason, Side, Situation, Status, Step};
 use crate::auth::CurrentUser;
 use crate::auth::policy::{Action, PrescriptionRef, authorize};
+use crate::auth::store::staff_emails;
 use crate::db::{DbConnection, new_id, now, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::trainings::model::RecruitmentState;
@@ -289,7 +290,7 @@ fn check_person(input: &PersonInput, errors: &mut Vec<String>) -> Option<ValidPe
         errors.push("Indiquez le nom de la personne (100 caractères au plus).".into());
     }
     let today = chrono::Utc::now().date_naive();
-    let birth_date = match crate::auth::routes::parse_date_fr(&input.birth_date) {
+    let birth_date = match crate::web::parse_date_fr(&input.birth_date) {
         Some(d) if d < today && (today - d).num_days() >= 15 * 365 && d.year_ce().1 >= 1900 => {
             Some(d)
         }
@@ -462,15 +463,6 @@ fn record_event(
     Ok(())
 }
 
-fn staff_emails(conn: &mut DbConnection, org_id: &str, role: Role) -> AppResult<Vec<String>> {
-    Ok(users::table
-        .filter(users::organisation_id.eq(org_id))
-        .filter(users::status.eq("active"))
-        .filter(users::role.eq(role.as_str()))
-        .select(users::email)
-        .load(conn)?)
-}
-
 fn session_title(conn: &mut DbConnection, session_id: &str) -> AppResult<(String, String)> {
     let record = crate::trainings::store::session(conn, session_id)?;
     Ok((record.training.title, record.session.start.label()))
@@ -487,7 +479,7 @@ fn notify(
 ) -> AppResult<()> {
     let (title, start) = session_title(conn, &p.session_id)?;
     let recipients = match to {
-        Side::Centre => staff_emails(conn, &p.centre_id, Role::TrainingStaff)?,
+        Side::Centre => staff_emails(conn, &p.centre_id, &[Role::TrainingStaff])?,
         Side::Prescriber => {
             let mut r: Vec<String> = match &p.prescriber_id {
                 Some(id) => users::table
@@ -498,7 +490,7 @@ fn notify(
                 None => Vec::new(),
             };
             if r.is_empty() {
-                r = staff_emails(conn, &p.agency_id, Role::Prescriber)?;
+                r = staff_emails(conn, &p.agency_id, &[Role::Prescriber])?;
             }
             r
         }
@@ -695,7 +687,7 @@ pub fn apply_step(
     let next = current.after(step)?;
     let mut errors = Vec::new();
     let date = if step.needs_date() {
-        match crate::auth::routes::parse_date_fr(&input.date) {
+        match crate::web::parse_date_fr(&input.date) {
             Some(d) => Some(d),
             None => {
                 errors.push("Indiquez la date au format JJ/MM/AAAA.".into());

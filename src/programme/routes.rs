@@ -19,7 +19,7 @@ use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::web::extract::Form;
-use crate::web::{Page, date_fr, render, see_other};
+use crate::web::{Page, date_fr, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -147,14 +147,13 @@ async fn create_course(
             Ok(see_other(&format!("/programme/cours/{id}/sessions")))
         }
         Err(errors) => {
-            let mut response = render(&CourseFormPage {
+            let response = render(&CourseFormPage {
                 page: page.titled("Nouveau cours du programme"),
                 form,
                 errors,
                 kinds: CourseKind::ALL,
             })?;
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+            Ok(form::rerender(response))
         }
     }
 }
@@ -229,14 +228,13 @@ async fn create_session(
             Ok(see_other(&format!("/programme/sessions/{session_id}")))
         }
         Err(errors) => {
-            let mut response = render(&SessionFormPage {
+            let response = render(&SessionFormPage {
                 page: page.titled(format!("Nouvelle session – {}", course.title)),
                 course,
                 form,
                 errors,
             })?;
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+            Ok(form::rerender(response))
         }
     }
 }
@@ -545,14 +543,13 @@ async fn evaluate(
                 .db
                 .run(move |conn| service::session_view(conn, &id, Some(&user_id)))
                 .await?;
-            let mut response = render(&EvaluationPage {
+            let response = render(&EvaluationPage {
                 page: page.titled(format!("Évaluation – {}", view.course.title)),
                 view,
                 questions: &QUESTIONS,
                 errors,
             })?;
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+            Ok(form::rerender(response))
         }
     }
 }
@@ -661,4 +658,25 @@ async fn api_cancel(
         .tx(move |conn| service::cancel(conn, &me, &id, &base))
         .await?;
     Ok(axum::Json(cancelled))
+}
+
+/// Dashboard tile: the programme, to register or to manage.
+pub async fn tiles(
+    _state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if allows(&me, &Action::RegisterForProgramme) || allows(&me, &Action::ManageProgramme) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/programme",
+            title: "Cap Métiers Formation",
+            text: if allows(&me, &Action::ManageProgramme) {
+                "Cours et sessions du programme, inscriptions, émargement, évaluations.".into()
+            } else {
+                "Stages courts, journées professionnelles et ateliers : s’inscrire.".into()
+            },
+        });
+    }
+    Ok(tiles)
 }

@@ -210,7 +210,7 @@ pub fn parse_session(
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        match crate::auth::routes::parse_date_fr(part) {
+        match crate::web::parse_date_fr(part) {
             Some(d) => parsed.push(d),
             None => errors.push(format!(
                 "« {part} » n’est pas une date au format JJ/MM/AAAA."

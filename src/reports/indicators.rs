@@ -42,7 +42,7 @@ impl Period {
 
     /// Reads `du` / `au` (JJ/MM/AAAA or AAAA-MM-JJ); defaults to the year to date.
     pub fn parse(from: &str, to: &str, today: NaiveDate) -> Result<Self, Vec<String>> {
-        let parse = crate::auth::routes::parse_date_fr;
+        let parse = crate::web::parse_date_fr;
         let default = Self::year_to_date(today);
         let mut errors = Vec::new();
         let from = match from.trim() {

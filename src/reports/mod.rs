@@ -7,6 +7,9 @@ pub mod bench;
 pub mod chart;
 pub mod export;
 pub mod indicators;
+pub mod jobs;
 pub mod rollup;
 pub mod routes;
 pub mod table;
+
+pub use jobs::register;

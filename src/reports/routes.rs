@@ -279,3 +279,79 @@ async fn api_annex(
         tables,
     }))
 }
+
+/// Dashboard tile: the evaluation annex.
+pub async fn tiles(
+    _state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    let mut tiles = Vec::new();
+    if annex::allowed(&me) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/rapports/annexe",
+            title: "Tableaux annexes d’évaluation",
+            text: "Bénéficiaires par année, âge, situation et niveau, en XLSX ou CSV.".into(),
+        });
+    }
+    Ok(tiles)
+}
+
+#[derive(Template)]
+#[template(path = "reports/dashboard_section.html")]
+struct DashboardSection {
+    me: CurrentUser,
+    /// The person's indicators for the chosen period (and department, for the region).
+    p: PeriodParams,
+    period_label: String,
+    errors: Vec<String>,
+    views: Vec<TableView>,
+    departments: Vec<crate::referential::store::Department>,
+    query: String,
+    download_base: &'static str,
+}
+
+/// The dashboard's section "Mes indicateurs", for the period (and department) of the
+/// page's query; nothing for those who have no indicators.
+pub async fn dashboard_section(
+    state: AppState,
+    me: CurrentUser,
+    uri: axum::http::Uri,
+) -> AppResult<Option<String>> {
+    let Query(p) = Query::<PeriodParams>::from_uri(&uri)?;
+    let today = chrono::Utc::now().date_naive();
+    let (period, errors) = match Period::parse(&p.du, &p.au, today) {
+        Ok(period) => (Some(period), Vec::new()),
+        Err(errors) => (None, errors),
+    };
+    let (views, departments) = match period.filter(|_| indicators::has_indicators(&me)) {
+        Some(period) => {
+            let who = me.clone();
+            let department = p.department();
+            let (tables, departments) = state
+                .db
+                .run(move |conn| {
+                    Ok((
+                        indicators::for_user(conn, &who, &period, department.as_deref())?,
+                        crate::referential::store::departments_all(conn)?,
+                    ))
+                })
+                .await?;
+            (TableView::of(tables), departments)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    if views.is_empty() && errors.is_empty() {
+        return Ok(None);
+    }
+    let section = DashboardSection {
+        period_label: period.map(|p| p.label()).unwrap_or_default(),
+        query: p.query(),
+        p,
+        me,
+        errors,
+        views,
+        departments,
+        download_base: "/indicateurs",
+    };
+    Ok(Some(section.render()?))
+}

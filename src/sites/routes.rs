@@ -18,14 +18,14 @@ use super::service::{
     RegistrationInput, SiteCard, SiteEvent, SiteInput, VisitInput,
 };
 use crate::AppState;
-use crate::api::Created;
 use crate::auth::policy::{Action, allows};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::organisations::store::Organisation;
 use crate::types::{OrgKind, Role};
 use crate::web::extract::{Form, Query};
-use crate::web::{Page, render, see_other};
+use crate::web::json::Created;
+use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -66,14 +66,6 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
-}
-
-fn status_for(errors: &[String]) -> StatusCode {
-    if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
 }
 
 // ---- Sites ----
@@ -162,7 +154,7 @@ async fn site_form(
         hosts,
         errors: errors.clone(),
     })?;
-    Ok((status_for(&errors), html).into_response())
+    Ok((form::status(&errors), html).into_response())
 }
 
 async fn new_form(
@@ -328,7 +320,7 @@ async fn show_site(
         form,
         errors: errors.clone(),
     })?;
-    Ok((status_for(&errors), html).into_response())
+    Ok((form::status(&errors), html).into_response())
 }
 
 async fn show(
@@ -402,7 +394,7 @@ async fn visit_page(
         referrals: Referral::ALL,
         errors: errors.clone(),
     })?;
-    Ok((status_for(&errors), html).into_response())
+    Ok((form::status(&errors), html).into_response())
 }
 
 async fn visit_form(
@@ -632,7 +624,7 @@ async fn exhibitions_page(
         form,
         errors: errors.clone(),
     })?;
-    Ok((status_for(&errors), html).into_response())
+    Ok((form::status(&errors), html).into_response())
 }
 
 async fn exhibitions(
@@ -1001,4 +993,22 @@ async fn api_book(
         .await?
         .map_err(AppError::invalid_fields)?;
     Ok((StatusCode::CREATED, Json(Created { id: created })).into_response())
+}
+
+/// Dashboard tile: the sites' log and figures.
+pub async fn tiles(
+    _state: AppState,
+    me: crate::auth::CurrentUser,
+) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::auth::policy::{Action, allows};
+    let mut tiles = Vec::new();
+    if allows(&me, &Action::ViewSiteFigures) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/espaces-metiers",
+            title: "Espaces Métiers",
+            text: "Journal des visites, événements, expositions itinérantes et fréquentation."
+                .into(),
+        });
+    }
+    Ok(tiles)
 }

@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use super::model::{AgeBand, EventKind, Referral, Topic, VisitSituation};
 use crate::auth::CurrentUser;
 use crate::auth::policy::{Action, allows};
-use crate::auth::routes::parse_date_fr as parse_day;
 use crate::db::{DbConnection, is_unique_violation, new_id, now, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::types::{EmailAddress, OrgKind, Role};
+use crate::web::parse_date_fr as parse_day;
 
 /// Longest period an exhibition may be booked for in one go (days, transport excluded).
 pub const MAX_BOOKING_DAYS: i64 = 92;

@@ -26,6 +26,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
 
 pub struct Query<T>(pub T);
 
+impl<T: DeserializeOwned> Query<T> {
+    /// Reads the query of an address, with the same French error as the extractor.
+    pub fn from_uri(uri: &axum::http::Uri) -> Result<Self, AppError> {
+        axum::extract::Query::<T>::try_from_uri(uri)
+            .map(|axum::extract::Query(v)| Query(v))
+            .map_err(|e| query_error(&e.body_text()))
+    }
+}
+
+fn query_error(detail: &str) -> AppError {
+    AppError::bad_request(format!("Paramètres de requête invalides ({detail})."))
+}
+
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = AppError;
 
@@ -33,12 +46,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(v)| Query(v))
-            .map_err(|e| {
-                AppError::bad_request(format!(
-                    "Paramètres de requête invalides ({}).",
-                    e.body_text()
-                ))
-            })
+            .map_err(|e| query_error(&e.body_text()))
     }
 }
 

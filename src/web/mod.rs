@@ -1,7 +1,11 @@
 //! Shared web plumbing: page context for templates, extractors that answer in French,
 //! security headers, error pages, static assets and the general pages.
 
+pub mod dashboard;
 pub mod extract;
+pub mod feed;
+pub mod form;
+pub mod json;
 pub mod pages;
 
 use askama::Template;
@@ -75,6 +79,14 @@ pub fn see_other(to: &str) -> Response {
 /// French date as people write it: 22/11/2026.
 pub fn date_fr(date: &chrono::NaiveDate) -> String {
     date.format("%d/%m/%Y").to_string()
+}
+
+/// Parses a date as forms send it: `AAAA-MM-JJ` (date field) or `JJ/MM/AAAA` (typed by hand).
+pub fn parse_date_fr(input: &str) -> Option<chrono::NaiveDate> {
+    let input = input.trim();
+    chrono::NaiveDate::parse_from_str(input, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(input, "%d/%m/%Y"))
+        .ok()
 }
 
 /// French date and time, in the Paris time zone: 22/11/2026 à 14:05.

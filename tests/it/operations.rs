@@ -6,7 +6,8 @@ use crate::helpers::{Backend, TestApp};
 both_backends!(
     health_metrics_openapi_and_french_pages,
     jobs_run_once_across_runners,
-    finished_jobs_are_purged_after_a_while
+    finished_jobs_are_purged_after_a_while,
+    a_job_of_an_unknown_kind_fails_clearly
 );
 
 async fn health_metrics_openapi_and_french_pages(app: TestApp) {
@@ -308,4 +309,30 @@ async fn finished_jobs_are_purged_after_a_while(app: TestApp) {
     assert_eq!(jobs().await.len(), before.len() - count + 1);
     // The maintenance task runs the purge.
     assert!(app.run_jobs().await >= 1);
+}
+
+/// A job whose kind no capability registered fails with a clear error, and is retried later
+/// (a newer process may know it), never silently dropped.
+async fn a_job_of_an_unknown_kind_fails_clearly(app: TestApp) {
+    let id = app
+        .state
+        .db
+        .run(|conn| passerelle::jobs::enqueue(conn, "nobody.knows", "", passerelle::db::now()))
+        .await
+        .unwrap();
+    app.run_jobs().await;
+    let jobs = app
+        .state
+        .db
+        .run(|conn| passerelle::jobs::recent(conn, 1000))
+        .await
+        .unwrap();
+    let job = jobs.iter().find(|j| j.id == id).expect("the job stays");
+    assert_eq!(job.status, "queued");
+    assert_eq!(job.attempts, 1);
+    let error = job.last_error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("unknown job kind \"nobody.knows\""),
+        "{error}"
+    );
 }

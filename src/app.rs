@@ -1,0 +1,103 @@
+//! The shared application state: configuration, database, mailer, metrics, search index and
+//! the registries the capabilities fill at start. Plumbing only: this module knows no
+//! capability (they register in `crate::startup`, next to the router).
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::config::Config;
+use crate::db::{self, DatabaseUrl, Db};
+use crate::{events, jobs, mail, referential, search, telemetry, web};
+
+/// Everything a request handler or a job may need.
+pub struct App {
+    pub config: Config,
+    pub db: Db,
+    pub mailer: mail::Mailer,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Identifies this process among several sharing a database (job leases).
+    pub instance_id: String,
+    /// Full-text and geographic search of published offers (rebuilt from the database).
+    pub search: Arc<search::OfferIndex>,
+    /// What the capabilities registered at start: job handlers, schedules, event listeners.
+    pub registry: Registry,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+/// A check run once the state is open, before anything is served (say, marking work
+/// interrupted by a stop as failed); an error stops the start.
+pub type OnStart = fn(&AppState) -> anyhow::Result<()>;
+
+/// Where each capability registers, at start, what the shared plumbing runs for it: its
+/// kinds of job and recurring tasks ([`jobs::Registry`]), its listeners of other
+/// capabilities' events ([`events::Events`]), its dashboard tiles
+/// ([`web::dashboard::Registry`]) and its start checks. Built once, by
+/// `crate::startup::registry`.
+#[derive(Default)]
+pub struct Registry {
+    pub jobs: jobs::Registry,
+    pub events: events::Events,
+    pub dashboard: web::dashboard::Registry,
+    on_start: Vec<OnStart>,
+}
+
+impl Registry {
+    /// `check` runs at every start, in registration order.
+    pub fn on_start(&mut self, check: OnStart) -> &mut Self {
+        self.on_start.push(check);
+        self
+    }
+}
+
+impl AppState {
+    /// Opens the database, applies migrations, prepares the mailer and the search index,
+    /// then runs the start checks of `registry`.
+    pub fn open(config: Config, registry: Registry) -> anyhow::Result<Self> {
+        let url = DatabaseUrl::parse(&config.database_url)?;
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
+        let db = Db::connect(&url)?;
+        db.migrate()?;
+        let mailer = mail::Mailer::new(&config)?;
+        let index_dir = config.data_dir.join("index").join("offers");
+        let search = Arc::new(
+            search::OfferIndex::open_or_create(&index_dir).with_context(|| {
+                format!("cannot open the search index in {}", index_dir.display())
+            })?,
+        );
+        let state = Self(Arc::new(App {
+            metrics: telemetry::metrics_handle(),
+            instance_id: db::new_id(),
+            config,
+            db,
+            mailer,
+            search,
+            registry,
+        }));
+        for check in &state.registry.on_start {
+            check(&state)?;
+        }
+        Ok(state)
+    }
+
+    /// Loads the reference data unless it is already there.
+    pub fn ensure_reference_data(&self) -> anyhow::Result<()> {
+        let mut conn = self.db.conn()?;
+        if !referential::load::is_loaded(&mut conn)? {
+            let loaded = referential::load_all(&mut conn)?;
+            tracing::info!(?loaded, "reference data loaded");
+        }
+        Ok(())
+    }
+}

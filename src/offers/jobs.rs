@@ -1,0 +1,24 @@
+//! The offers' background work: expiry of offers past their end date, with a warning to
+//! their authors before.
+
+use chrono::Duration;
+
+use crate::AppState;
+use crate::app::Registry;
+
+pub fn register(reg: &mut Registry) {
+    reg.jobs.every("offers.expire", Duration::days(1), expire);
+    reg.on_start(super::index::check_at_start);
+}
+
+async fn expire(app: AppState) -> anyhow::Result<()> {
+    let base = app.config.base_url();
+    let today = chrono::Utc::now().date_naive();
+    let (expired, warned) = app
+        .db
+        .tx(move |conn| super::service::expire_and_warn(conn, &base, today))
+        .await?;
+    tracing::info!(expired = expired.len(), warned, "offer expiry");
+    super::changed(&app, expired).await?;
+    Ok(())
+}
