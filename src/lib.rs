@@ -6,6 +6,7 @@ pub mod applications;
 pub mod auth;
 pub mod basket;
 pub mod candidates;
+pub mod clock;
 pub mod config;
 pub mod content;
 pub mod db;
@@ -44,6 +45,8 @@ use db::{DatabaseUrl, Db};
 /// Everything a request handler or a job may need.
 pub struct App {
     pub config: Config,
+    /// Where time comes from: the same clock as `db`'s (tests move it).
+    pub clock: clock::Clock,
     pub db: Db,
     pub mailer: mail::Mailer,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
@@ -82,6 +85,7 @@ impl AppState {
             metrics: telemetry::metrics_handle(),
             instance_id: db::new_id(),
             config,
+            clock: db.clock().clone(),
             db,
             mailer,
             search,

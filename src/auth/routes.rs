@@ -247,10 +247,6 @@ fn person_errors(
     email
 }
 
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
 async fn signup_candidate(
     State(state): State<AppState>,
     session: SessionHandle,
@@ -295,7 +291,7 @@ async fn signup_candidate(
                         last_name: &last,
                     },
                     birth,
-                    today(),
+                    crate::clock::today_paris(),
                 )
             })
             .await;

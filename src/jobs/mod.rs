@@ -171,7 +171,7 @@ async fn dispatch(app: &AppState, job: &Job) -> anyhow::Result<()> {
         }
         "offers.expire" => {
             let base = app.config.base_url();
-            let today = chrono::Utc::now().date_naive();
+            let today = crate::clock::today_paris();
             let (expired, warned) = app
                 .db
                 .tx(move |conn| crate::offers::service::expire_and_warn(conn, &base, today))
@@ -208,7 +208,7 @@ async fn dispatch(app: &AppState, job: &Job) -> anyhow::Result<()> {
         }
         "prescriptions.remind" => {
             let base = app.config.base_url();
-            let today = chrono::Utc::now().date_naive();
+            let today = crate::clock::today_paris();
             let reminded = app
                 .db
                 .tx(move |conn| crate::prescriptions::service::send_reminders(conn, today, &base))
@@ -229,7 +229,7 @@ async fn dispatch(app: &AppState, job: &Job) -> anyhow::Result<()> {
         }
         "partners.remind" => {
             let base = app.config.base_url();
-            let today = chrono::Utc::now().date_naive();
+            let today = crate::clock::today_paris();
             let items = app
                 .db
                 .tx(move |conn| crate::partners::service::send_reminders(conn, today, &base))
@@ -239,7 +239,7 @@ async fn dispatch(app: &AppState, job: &Job) -> anyhow::Result<()> {
         }
         "candidates.purge_inactive" => {
             let base = app.config.base_url();
-            let today = chrono::Utc::now().date_naive();
+            let today = crate::clock::today_paris();
             let (warned, files, erased) = app
                 .db
                 .tx(move |conn| crate::candidates::service::purge_inactive(conn, &base, today))
@@ -321,6 +321,11 @@ fn finish(conn: &mut DbConnection, job: &Job, outcome: &anyhow::Result<()>) -> A
 
 /// Runs every job due now, one after the other; returns how many ran.
 pub async fn run_due(app: &AppState) -> AppResult<usize> {
+    // Jobs see the application's clock, as requests do.
+    crate::clock::scope(app.clock.clone(), run_all_due(app)).await
+}
+
+async fn run_all_due(app: &AppState) -> AppResult<usize> {
     let worker = app.instance_id.clone();
     app.db.run(tick_schedules).await?;
     let mut ran = 0;

@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -46,10 +45,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_transition))
         .routes(routes!(api_mine))
         .routes(routes!(api_moderation_queue))
-}
-
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
 }
 
 /// An offer with the names people read beside the codes.
@@ -491,7 +486,7 @@ async fn create(
     let input = form.clone();
     match state
         .db
-        .tx(move |conn| service::create(conn, &who, &input, today()))
+        .tx(move |conn| service::create(conn, &who, &input, crate::clock::today_paris()))
         .await?
     {
         Outcome::Done(id) => {
@@ -566,7 +561,7 @@ async fn update(
     let key = id.clone();
     match state
         .db
-        .tx(move |conn| service::update(conn, &who, &key, &input, today()))
+        .tx(move |conn| service::update(conn, &who, &key, &input, crate::clock::today_paris()))
         .await?
     {
         Outcome::Done(status) => {
@@ -623,7 +618,17 @@ async fn act(
     let key = id.clone();
     let status = state
         .db
-        .tx(move |conn| service::apply(conn, &base, &me, &key, transition, None, today()))
+        .tx(move |conn| {
+            service::apply(
+                conn,
+                &base,
+                &me,
+                &key,
+                transition,
+                None,
+                crate::clock::today_paris(),
+            )
+        })
         .await?;
     state.search_sync(vec![id.clone()]).await?;
     let message = if transition == Transition::Extend && status == OfferStatus::Pending {
@@ -725,7 +730,7 @@ async fn moderate(
                 &key,
                 transition,
                 reason.as_deref(),
-                today(),
+                crate::clock::today_paris(),
             )
         })
         .await?;
@@ -753,7 +758,7 @@ async fn api_create(
 ) -> AppResult<Response> {
     match state
         .db
-        .tx(move |conn| service::create(conn, &me, &form, today()))
+        .tx(move |conn| service::create(conn, &me, &form, crate::clock::today_paris()))
         .await?
     {
         Outcome::Done(id) => Ok((StatusCode::CREATED, Json(Created { id })).into_response()),
@@ -795,15 +800,15 @@ async fn api_update(
     let key = id.clone();
     let result = state
         .db
-        .tx(
-            move |conn| match service::update(conn, &me, &key, &form, today())? {
+        .tx(move |conn| {
+            match service::update(conn, &me, &key, &form, crate::clock::today_paris())? {
                 Outcome::Done(_) => {
                     let offer = store::get(conn, &key)?;
                     Ok(Ok(view(conn, offer)?))
                 }
                 Outcome::Invalid(errors) => Ok(Err(errors)),
-            },
-        )
+            }
+        })
         .await?;
     state.search_sync(vec![id.clone()]).await?;
     result.map(Json).map_err(AppError::invalid_fields)
@@ -852,7 +857,7 @@ async fn api_transition(
                 &key,
                 transition,
                 request.reason.as_deref(),
-                today(),
+                crate::clock::today_paris(),
             )
         })
         .await?;

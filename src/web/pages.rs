@@ -404,7 +404,7 @@ async fn dashboard(
             text: "Bénéficiaires par année, âge, situation et niveau, en XLSX ou CSV.".into(),
         });
     }
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today_paris();
     let (period, errors) = match crate::reports::indicators::Period::parse(&p.du, &p.au, today) {
         Ok(period) => (Some(period), Vec::new()),
         Err(errors) => (None, errors),
