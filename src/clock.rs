@@ -19,7 +19,7 @@ use chrono_tz::Europe::Paris;
 /// clone; clones share the offset.
 #[derive(Clone, Debug, Default)]
 pub struct Clock {
-    offset_ms: Arc<AtomicI64>,
+    offset_ns: Arc<AtomicI64>,
 }
 
 impl Clock {
@@ -30,7 +30,7 @@ impl Clock {
 
     /// Now, in UTC, as the database stores it.
     pub fn now(&self) -> NaiveDateTime {
-        Utc::now().naive_utc() + Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))
+        Utc::now().naive_utc() + Duration::nanoseconds(self.offset_ns.load(Ordering::Relaxed))
     }
 
     /// Today's date in Paris.
@@ -40,21 +40,29 @@ impl Clock {
 
     /// Moves time forward (or back, with a negative duration).
     pub fn advance(&self, by: Duration) {
-        self.offset_ms
-            .fetch_add(by.num_milliseconds(), Ordering::Relaxed);
+        self.offset_ns.fetch_add(nanos(by), Ordering::Relaxed);
     }
 
     /// Makes "now" this UTC instant (time keeps flowing from there).
     pub fn set(&self, at: NaiveDateTime) {
         let offset = at - Utc::now().naive_utc();
-        self.offset_ms
-            .store(offset.num_milliseconds(), Ordering::Relaxed);
+        self.offset_ns.store(nanos(offset), Ordering::Relaxed);
     }
 
     /// Makes "now" this Paris wall-clock time.
     pub fn set_paris(&self, local: NaiveDateTime) {
         self.set(paris_to_utc(local));
     }
+}
+
+/// Nanoseconds (exact, so that a clock just set reads no earlier than asked), within the
+/// ±292 years an `i64` holds.
+fn nanos(d: Duration) -> i64 {
+    d.num_nanoseconds().unwrap_or(if d < Duration::zero() {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
 }
 
 tokio::task_local! {
