@@ -262,7 +262,13 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(CatchPanicLayer::new())
         .layer(Extension(Arc::new(openapi)))
+        .layer(middleware::from_fn_with_state(state.clone(), with_clock))
         .with_state(state)
+}
+
+/// Runs each request with the application's clock as the current one.
+async fn with_clock(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    crate::clock::scope(state.clock.clone(), next.run(request)).await
 }
 
 #[derive(Serialize, ToSchema)]

@@ -14,6 +14,8 @@ use crate::{events, jobs, mail, referential, search, telemetry, web};
 /// Everything a request handler or a job may need.
 pub struct App {
     pub config: Config,
+    /// Where time comes from: the same clock as `db`'s (tests move it).
+    pub clock: crate::clock::Clock,
     pub db: Db,
     pub mailer: mail::Mailer,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
@@ -80,6 +82,7 @@ impl AppState {
             metrics: telemetry::metrics_handle(),
             instance_id: db::new_id(),
             config,
+            clock: db.clock().clone(),
             db,
             mailer,
             search,

@@ -248,7 +248,7 @@ fn offers(conn: &mut DbConnection, ids: &std::collections::HashMap<&str, String>
     let company = &ids["company"];
     let centre = &ids["training_centre"];
     offer_store::add_delegation(conn, company, centre)?;
-    let start = chrono::Utc::now().date_naive() + chrono::Duration::days(45);
+    let start = crate::clock::today_paris() + chrono::Duration::days(45);
     let mut created = Vec::new();
     for (i, offer) in OFFERS.iter().enumerate() {
         let commune =
@@ -373,7 +373,7 @@ fn trainings(
     )?;
     let publisher = crate::trainings::store::Publisher::load(conn, &ids["funder"])?;
     let mut directory = crate::trainings::store::Directory::load(conn)?;
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today_paris();
     let centre = orgs::get(conn, &ids["training_centre"])?;
     let mut catalogue = crate::trainings::demo::catalogue(
         today,

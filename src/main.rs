@@ -247,7 +247,7 @@ async fn main() -> anyhow::Result<()> {
             let period = passerelle::reports::indicators::Period::parse(
                 &from,
                 &to,
-                chrono::Utc::now().date_naive(),
+                passerelle::clock::today_paris(),
             )
             .map_err(|e| anyhow::anyhow!(e.join(" ")))?;
             let mut conn = state.db.conn()?;

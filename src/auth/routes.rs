@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -235,10 +234,6 @@ fn person_errors(
     email
 }
 
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
 async fn signup_candidate(
     State(state): State<AppState>,
     session: SessionHandle,
@@ -283,7 +278,7 @@ async fn signup_candidate(
                         last_name: &last,
                     },
                     birth,
-                    today(),
+                    crate::clock::today_paris(),
                 )
             })
             .await;

@@ -15,7 +15,7 @@ pub fn register(reg: &mut Registry) {
 
 async fn purge_inactive(app: AppState) -> anyhow::Result<()> {
     let base = app.config.base_url();
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today_paris();
     let (warned, files, erased) = app
         .db
         .tx(move |conn| super::service::purge_inactive(conn, &base, today))

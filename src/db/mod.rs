@@ -7,11 +7,12 @@ pub mod schema;
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::{NaiveDateTime, Utc};
-use diesel::connection::SimpleConnection;
+use chrono::NaiveDateTime;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+use crate::clock::Clock;
 use crate::error::AppError;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -115,11 +116,13 @@ impl diesel::r2d2::ManageConnection for Manager {
 
 pub type Pool = diesel::r2d2::Pool<Manager>;
 
-/// The database handle shared by the whole application.
+/// The database handle shared by the whole application. Its blocking work runs with the
+/// application's clock as the current one (see [`crate::clock`]).
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
     url: DatabaseUrl,
+    clock: Clock,
 }
 
 impl Db {
@@ -149,11 +152,17 @@ impl Db {
         Ok(Self {
             pool,
             url: url.clone(),
+            clock: Clock::system(),
         })
     }
 
     pub fn url(&self) -> &DatabaseUrl {
         &self.url
+    }
+
+    /// The application's clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Applies pending migrations of the backend in use.
@@ -188,7 +197,9 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let clock = self.clock.clone();
         tokio::task::spawn_blocking(move || {
+            let _clock = crate::clock::enter(clock);
             let mut conn = pool.get().map_err(AppError::internal)?;
             f(&mut conn)
         })
@@ -196,13 +207,40 @@ impl Db {
         .map_err(AppError::internal)?
     }
 
-    /// Like [`Db::run`] inside one transaction: all or nothing.
+    /// Like [`Db::run`] inside one transaction: all or nothing (see [`write_transaction`]).
     pub async fn tx<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     {
-        self.run(|conn| conn.transaction(f)).await
+        self.run(|conn| write_transaction(conn, f)).await
+    }
+}
+
+/// Runs `f` in a transaction meant to write. On SQLite it begins with `BEGIN IMMEDIATE`, taking
+/// the write lock first: a concurrent writer waits for it (`busy_timeout`) instead of failing
+/// with "database is locked" when a transaction that has read tries to write. On PostgreSQL, a
+/// plain transaction. Nested transactions inside `f` become savepoints, as usual.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Pg(_) => DbConnection::begin_transaction(conn)?,
+    }
+    match f(&mut *conn) {
+        Ok(value) => {
+            DbConnection::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match DbConnection::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
     }
 }
 
@@ -211,9 +249,9 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// Now, in UTC, as stored.
+/// Now, in UTC, as stored: the current clock's (see [`crate::clock`]).
 pub fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
+    crate::clock::now()
 }
 
 /// True when a diesel error is a unique-constraint violation.

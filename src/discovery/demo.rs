@@ -10,7 +10,7 @@ use crate::db::{DbConnection, new_id, now, schema::*};
 use crate::error::AppResult;
 
 pub fn load(conn: &mut DbConnection, ids: &HashMap<&'static str, String>) -> AppResult<()> {
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today_paris();
     let rennes = crate::referential::store::commune(conn, "35238")?;
     let (lat, lon) = rennes.map_or((None, None), |c| (c.lat, c.lon));
     let mut analyzer = crate::search::analyzer::french_analyzer();

@@ -5,6 +5,7 @@
 
 use chrono::{Days, Duration, NaiveDate, NaiveDateTime};
 
+use crate::clock::{paris_to_utc, utc_to_paris};
 use crate::prescriptions::calendar;
 
 /// Business seconds a request may wait for its answer.
@@ -15,26 +16,6 @@ pub const REMINDER_SECONDS: i64 = 24 * 3600;
 /// Daily opening hours of the line, in Paris local time, on working days: the configuration's
 /// [`OpeningHours`](crate::config::OpeningHours), on which this module counts business time.
 pub use crate::config::OpeningHours as BusinessHours;
-
-fn offset(utc: NaiveDateTime) -> Duration {
-    Duration::hours(crate::web::paris_offset_hours(&utc.and_utc()))
-}
-
-/// Paris local time of a UTC instant.
-pub fn to_paris(utc: NaiveDateTime) -> NaiveDateTime {
-    utc + offset(utc)
-}
-
-/// UTC instant of a Paris local time (opening hours never fall in a clock change).
-pub fn from_paris(local: NaiveDateTime) -> NaiveDateTime {
-    for hours in [2, 1] {
-        let utc = local - Duration::hours(hours);
-        if to_paris(utc) == local {
-            return utc;
-        }
-    }
-    local - Duration::hours(1)
-}
 
 impl BusinessHours {
     /// The opening window of a local day, if it is a working day.
@@ -47,7 +28,7 @@ impl BusinessHours {
         if to <= from {
             return 0;
         }
-        let (from, to) = (to_paris(from), to_paris(to));
+        let (from, to) = (utc_to_paris(from), utc_to_paris(to));
         let mut total = 0;
         let mut day = from.date();
         while day <= to.date() {
@@ -65,7 +46,7 @@ impl BusinessHours {
 
     /// The instant at which `seconds` business seconds have passed since `from`.
     pub fn add_seconds(&self, from: NaiveDateTime, seconds: i64) -> NaiveDateTime {
-        let local = to_paris(from);
+        let local = utc_to_paris(from);
         let mut remaining = seconds.max(0);
         let mut day = local.date();
         // Ten years of days at most: the loop always ends.
@@ -75,14 +56,14 @@ impl BusinessHours {
                 if close > start {
                     let available = (close - start).num_seconds();
                     if remaining <= available {
-                        return from_paris(start + Duration::seconds(remaining));
+                        return paris_to_utc(start + Duration::seconds(remaining));
                     }
                     remaining -= available;
                 }
             }
             day = day + Days::new(1);
         }
-        from_paris(local + Duration::seconds(remaining))
+        paris_to_utc(local + Duration::seconds(remaining))
     }
 }
 
@@ -142,7 +123,7 @@ mod tests {
 
     /// A Paris local time, as UTC.
     fn paris(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> NaiveDateTime {
-        from_paris(
+        paris_to_utc(
             NaiveDate::from_ymd_opt(y, mo, d)
                 .unwrap()
                 .and_hms_opt(h, mi, 0)
@@ -156,7 +137,7 @@ mod tests {
         assert_eq!(winter.format("%H:%M").to_string(), "08:00");
         let summer = paris(2026, 7, 13, 9, 0);
         assert_eq!(summer.format("%H:%M").to_string(), "07:00");
-        assert_eq!(to_paris(summer), summer + Duration::hours(2));
+        assert_eq!(utc_to_paris(summer), summer + Duration::hours(2));
     }
 
     #[test]

@@ -141,7 +141,7 @@ pub fn generate_csv(rows: usize, seed: u64, companies: usize) -> anyhow::Result<
     }
     // An employer keeps the name of its first offer.
     let mut names: Vec<Option<String>> = vec![None; companies];
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today_paris();
     let mut out = Vec::with_capacity(rows * 450);
     {
         let mut w = csv::WriterBuilder::new()
@@ -425,7 +425,7 @@ mod tests {
             .delimiter(b';')
             .from_reader(csv.as_slice());
         assert_eq!(reader.headers().expect("header"), HEADER.as_slice());
-        let today = chrono::Utc::now().date_naive();
+        let today = crate::clock::today_paris();
         let reference = crate::search::generate::reference();
         let mut sirets = HashSet::new();
         let mut rows = 0;

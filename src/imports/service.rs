@@ -274,7 +274,7 @@ pub async fn finish(
             let applied = match content {
                 Content::Offers(Err(e)) => Err(e.0),
                 Content::Offers(Ok(table)) => {
-                    let today = chrono::Utc::now().date_naive();
+                    let today = crate::clock::today_paris();
                     match apply::apply(conn, &profile, &table, today, &progress)? {
                         Ok(applied) => Ok(applied),
                         Err(mismatch) => Err(mismatch.0),

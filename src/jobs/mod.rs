@@ -290,6 +290,11 @@ fn finish(
 
 /// Runs every job due now, one after the other; returns how many ran.
 pub async fn run_due(app: &AppState) -> AppResult<usize> {
+    // Jobs see the application's clock, as requests do.
+    crate::clock::scope(app.clock.clone(), run_all_due(app)).await
+}
+
+async fn run_all_due(app: &AppState) -> AppResult<usize> {
     let worker = app.instance_id.clone();
     let tasks = app.registry.jobs.schedules().to_vec();
     app.db.run(move |conn| tick_schedules(conn, &tasks)).await?;

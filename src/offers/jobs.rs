@@ -13,7 +13,7 @@ pub fn register(reg: &mut Registry) {
 
 async fn expire(app: AppState) -> anyhow::Result<()> {
     let base = app.config.base_url();
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today_paris();
     let (expired, warned) = app
         .db
         .tx(move |conn| super::service::expire_and_warn(conn, &base, today))

@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -46,10 +45,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_transition))
         .routes(routes!(api_mine))
         .routes(routes!(api_moderation_queue))
-}
-
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
 }
 
 /// An offer with the names people read beside the codes.
@@ -483,7 +478,7 @@ async fn create(
     let input = form.clone();
     match state
         .db
-        .tx(move |conn| service::create(conn, &who, &input, today()))
+        .tx(move |conn| service::create(conn, &who, &input, crate::clock::today_paris()))
         .await?
     {
         Ok(id) => {
@@ -558,7 +553,7 @@ async fn update(
     let key = id.clone();
     match state
         .db
-        .tx(move |conn| service::update(conn, &who, &key, &input, today()))
+        .tx(move |conn| service::update(conn, &who, &key, &input, crate::clock::today_paris()))
         .await?
     {
         Ok(status) => {
@@ -615,7 +610,17 @@ async fn act(
     let key = id.clone();
     let status = state
         .db
-        .tx(move |conn| service::apply(conn, &base, &me, &key, transition, None, today()))
+        .tx(move |conn| {
+            service::apply(
+                conn,
+                &base,
+                &me,
+                &key,
+                transition,
+                None,
+                crate::clock::today_paris(),
+            )
+        })
         .await?;
     super::changed(&state, vec![id.clone()]).await?;
     let message = if transition == Transition::Extend && status == OfferStatus::Pending {
@@ -717,7 +722,7 @@ async fn moderate(
                 &key,
                 transition,
                 reason.as_deref(),
-                today(),
+                crate::clock::today_paris(),
             )
         })
         .await?;
@@ -745,7 +750,7 @@ async fn api_create(
 ) -> AppResult<Response> {
     match state
         .db
-        .tx(move |conn| service::create(conn, &me, &form, today()))
+        .tx(move |conn| service::create(conn, &me, &form, crate::clock::today_paris()))
         .await?
     {
         Ok(id) => Ok((StatusCode::CREATED, Json(Created { id })).into_response()),
@@ -787,15 +792,15 @@ async fn api_update(
     let key = id.clone();
     let result = state
         .db
-        .tx(
-            move |conn| match service::update(conn, &me, &key, &form, today())? {
+        .tx(move |conn| {
+            match service::update(conn, &me, &key, &form, crate::clock::today_paris())? {
                 Ok(_) => {
                     let offer = store::get(conn, &key)?;
                     Ok(Ok(view(conn, offer)?))
                 }
                 Err(errors) => Ok(Err(errors)),
-            },
-        )
+            }
+        })
         .await?;
     super::changed(&state, vec![id.clone()]).await?;
     result.map(Json).map_err(AppError::invalid_fields)
@@ -844,7 +849,7 @@ async fn api_transition(
                 &key,
                 transition,
                 request.reason.as_deref(),
-                today(),
+                crate::clock::today_paris(),
             )
         })
         .await?;

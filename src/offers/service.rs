@@ -400,8 +400,12 @@ pub fn expire_and_warn(
     for offer in store::due_for_warning(conn, today)? {
         let end = offer
             .expires_on
-            .unwrap_or_else(|| (offer.updated_at + Duration::days(IDLE_DAYS)).date())
-            .min((offer.updated_at + Duration::days(IDLE_DAYS)).date());
+            .unwrap_or_else(|| {
+                crate::clock::paris_day(offer.updated_at + Duration::days(IDLE_DAYS))
+            })
+            .min(crate::clock::paris_day(
+                offer.updated_at + Duration::days(IDLE_DAYS),
+            ));
         for email in recipients(conn, &offer)? {
             crate::mail::enqueue(
                 conn,

@@ -149,7 +149,7 @@ fn user_id(conn: &mut DbConnection, role: &str) -> AppResult<String> {
 }
 
 pub fn load(conn: &mut DbConnection, ids: &HashMap<&'static str, String>) -> AppResult<()> {
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today_paris();
     let ago = |days: i64| -> NaiveDate { today - Duration::days(days) };
     let admin_user = user(conn, "regional_admin")?;
     let admin_name = format!(

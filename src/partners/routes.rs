@@ -65,10 +65,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_payment))
 }
 
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
 /// Kinds of organisation a partner may be.
 const PARTNER_KINDS: &[OrgKind] = &[
     OrgKind::TrainingCentre,
@@ -273,13 +269,18 @@ async fn admin_list(
     let (rows, departments, candidates) = state
         .db
         .run(move |conn| {
-            let all = service::admin_rows(conn, &me, &AdminFilter::default(), today())?;
+            let all = service::admin_rows(
+                conn,
+                &me,
+                &AdminFilter::default(),
+                crate::clock::today_paris(),
+            )?;
             let mut departments: Vec<String> =
                 all.iter().flat_map(|r| r.departments.clone()).collect();
             departments.sort();
             departments.dedup();
             Ok((
-                service::admin_rows(conn, &me, &filter, today())?,
+                service::admin_rows(conn, &me, &filter, crate::clock::today_paris())?,
                 departments,
                 service::candidates_for_partnership(conn, &me)?,
             ))
@@ -303,7 +304,7 @@ async fn admin_add(
 ) -> AppResult<Response> {
     let result = state
         .db
-        .tx(move |conn| service::add_partner(conn, &me, &form, today()))
+        .tx(move |conn| service::add_partner(conn, &me, &form, crate::clock::today_paris()))
         .await?;
     match result {
         Ok(id) => {
@@ -339,7 +340,7 @@ async fn governance_page(
         .db
         .run(move |conn| {
             Ok((
-                service::governance(conn, &me, &id, today())?,
+                service::governance(conn, &me, &id, crate::clock::today_paris())?,
                 crate::imports::service::profiles_of(conn, &id)?,
             ))
         })
@@ -349,7 +350,7 @@ async fn governance_page(
         g,
         steps: Step::ALL,
         import_profiles,
-        today: crate::web::date_fr(&today()),
+        today: crate::web::date_fr(&crate::clock::today_paris()),
     })
 }
 
@@ -363,7 +364,7 @@ async fn step_record(
     let key = id.clone();
     let result = state
         .db
-        .tx(move |conn| service::record_step(conn, &me, &key, &form, today()))
+        .tx(move |conn| service::record_step(conn, &me, &key, &form, crate::clock::today_paris()))
         .await?;
     let ok = match &result {
         Ok(step) => format!("Étape « {} » enregistrée.", step.label()),
@@ -388,7 +389,7 @@ async fn renewal_add(
     let key = id.clone();
     let result = state
         .db
-        .tx(move |conn| service::add_renewal(conn, &me, &key, &form, today()))
+        .tx(move |conn| service::add_renewal(conn, &me, &key, &form, crate::clock::today_paris()))
         .await?;
     answer(
         &session,
@@ -408,7 +409,7 @@ async fn payment_record(
 ) -> AppResult<Response> {
     let result = state
         .db
-        .tx(move |conn| service::record_payment(conn, &me, &id, &form, today()))
+        .tx(move |conn| service::record_payment(conn, &me, &id, &form, crate::clock::today_paris()))
         .await?;
     let back = match &result {
         Ok(org) => format!("/admin/partenaires/{org}#renouvellements"),
@@ -451,7 +452,7 @@ async fn show_charter_page(
         .run(move |conn| {
             Ok((
                 service::charter_versions(conn, &me)?,
-                service::current_charter(conn, today())?.map(|v| v.number),
+                service::current_charter(conn, crate::clock::today_paris())?.map(|v| v.number),
             ))
         })
         .await?;
@@ -484,7 +485,7 @@ async fn charter_publish(
     let (who, input) = (me.clone(), form.clone());
     let result = state
         .db
-        .tx(move |conn| service::publish_charter(conn, &who, &input, today()))
+        .tx(move |conn| service::publish_charter(conn, &who, &input, crate::clock::today_paris()))
         .await?;
     match result {
         Ok(number) => {
@@ -521,7 +522,7 @@ async fn my_convention(
     let (g, can_sign) = state
         .db
         .run(move |conn| {
-            let g = service::governance(conn, &who, &org, today())?;
+            let g = service::governance(conn, &who, &org, crate::clock::today_paris())?;
             let (_, _, reference) = service::partner(conn, &org)?;
             Ok((g, allows(&who, &Action::SignCharter(&reference))))
         })
@@ -541,7 +542,7 @@ async fn my_signature(
     let org = my_org(&me)?;
     let result = state
         .db
-        .tx(move |conn| service::sign_charter(conn, &me, &org, today()))
+        .tx(move |conn| service::sign_charter(conn, &me, &org, crate::clock::today_paris()))
         .await;
     match result {
         Ok(number) => {
@@ -587,7 +588,7 @@ async fn api_admin_list(
 ) -> AppResult<Json<Vec<Row>>> {
     state
         .db
-        .run(move |conn| service::admin_rows(conn, &me, &f, today()))
+        .run(move |conn| service::admin_rows(conn, &me, &f, crate::clock::today_paris()))
         .await
         .map(Json)
 }
@@ -598,7 +599,7 @@ async fn api_admin_list(
 async fn api_charter(State(state): State<AppState>) -> AppResult<Json<CharterVersion>> {
     state
         .db
-        .run(|conn| service::current_charter(conn, today()))
+        .run(|conn| service::current_charter(conn, crate::clock::today_paris()))
         .await?
         .map(Json)
         .ok_or_else(AppError::not_found)
@@ -621,7 +622,7 @@ async fn api_publish_charter(
 ) -> AppResult<Response> {
     let version = state
         .db
-        .tx(move |conn| service::publish_charter(conn, &me, &input, today()))
+        .tx(move |conn| service::publish_charter(conn, &me, &input, crate::clock::today_paris()))
         .await?
         .map_err(AppError::invalid_fields)?;
     Ok((StatusCode::CREATED, Json(VersionAnswer { version })).into_response())
@@ -656,7 +657,7 @@ async fn api_governance(
 ) -> AppResult<Json<Governance>> {
     state
         .db
-        .run(move |conn| service::governance(conn, &me, &id, today()))
+        .run(move |conn| service::governance(conn, &me, &id, crate::clock::today_paris()))
         .await
         .map(Json)
 }
@@ -679,7 +680,7 @@ async fn api_step(
 ) -> AppResult<Json<StepAnswer>> {
     let step = state
         .db
-        .tx(move |conn| service::record_step(conn, &me, &id, &input, today()))
+        .tx(move |conn| service::record_step(conn, &me, &id, &input, crate::clock::today_paris()))
         .await?
         .map_err(AppError::invalid_fields)?;
     Ok(Json(StepAnswer {
@@ -699,7 +700,7 @@ async fn api_sign(
 ) -> AppResult<Response> {
     let version = state
         .db
-        .tx(move |conn| service::sign_charter(conn, &me, &id, today()))
+        .tx(move |conn| service::sign_charter(conn, &me, &id, crate::clock::today_paris()))
         .await?;
     Ok((StatusCode::CREATED, Json(VersionAnswer { version })).into_response())
 }
@@ -717,7 +718,7 @@ async fn api_renewal(
 ) -> AppResult<Response> {
     let id = state
         .db
-        .tx(move |conn| service::add_renewal(conn, &me, &id, &input, today()))
+        .tx(move |conn| service::add_renewal(conn, &me, &id, &input, crate::clock::today_paris()))
         .await?
         .map_err(AppError::invalid_fields)?;
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
@@ -736,7 +737,9 @@ async fn api_payment(
 ) -> AppResult<StatusCode> {
     state
         .db
-        .tx(move |conn| service::record_payment(conn, &me, &id, &input, today()))
+        .tx(move |conn| {
+            service::record_payment(conn, &me, &id, &input, crate::clock::today_paris())
+        })
         .await?
         .map_err(AppError::invalid_fields)?;
     Ok(StatusCode::NO_CONTENT)

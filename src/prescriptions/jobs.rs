@@ -14,7 +14,7 @@ pub fn register(reg: &mut Registry) {
 
 async fn remind(app: AppState) -> anyhow::Result<()> {
     let base = app.config.base_url();
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today_paris();
     let reminded = app
         .db
         .tx(move |conn| super::service::send_reminders(conn, today, &base))

@@ -251,7 +251,7 @@ async fn tracking(
         .run(move |conn| {
             let rows = stats::rows(conn, &who, &filter)?;
             let all = stats::rows(conn, &who, &Filter::default())?;
-            let today = chrono::Utc::now().date_naive();
+            let today = crate::clock::today_paris();
             let survey_due = survey::is_due(conn, &who, today)?;
             let results = if matches!(who.role, Role::RegionalAdmin | Role::Funder) {
                 survey::results(conn)?
@@ -344,7 +344,7 @@ fn detail(conn: &mut crate::db::DbConnection, me: &CurrentUser, id: &str) -> App
     let record = crate::trainings::store::session(conn, &p.session_id)?;
     let centre = crate::organisations::store::get(conn, &p.centre_id)?.name;
     let agency = crate::organisations::store::get(conn, &p.agency_id)?.name;
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today_paris();
     Ok(Detail {
         status_label: p.status_label().to_owned(),
         refusal_label: p.refusal_label().map(str::to_owned),
@@ -640,7 +640,7 @@ async fn survey_answer(
     me: CurrentUser,
     Form(answers): Form<Answers>,
 ) -> AppResult<Response> {
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today_paris();
     let declined = answers.decline == "non";
     let result = state
         .db

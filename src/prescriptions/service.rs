@@ -10,6 +10,7 @@ use super::model::{RefusalReason, Side, Situation, Status, Step};
 use crate::auth::CurrentUser;
 use crate::auth::policy::{Action, PrescriptionRef, authorize};
 use crate::auth::store::staff_emails;
+use crate::clock::paris_day;
 use crate::db::{DbConnection, new_id, now, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::trainings::model::RecruitmentState;
@@ -161,12 +162,12 @@ impl Prescription {
     /// Days from submission to entry, once entered.
     pub fn days_to_entry(&self) -> Option<i64> {
         self.entry_date
-            .map(|d| (d - self.submitted_at.date()).num_days())
+            .map(|d| (d - paris_day(self.submitted_at)).num_days())
     }
     /// Days from submission to the selection result, once decided.
     pub fn days_to_decision(&self) -> Option<i64> {
         self.decided_at
-            .map(|d| (d.date() - self.submitted_at.date()).num_days())
+            .map(|d| (paris_day(d) - paris_day(self.submitted_at)).num_days())
     }
     pub fn reference(&self, funder_ids: Vec<String>) -> PrescriptionRef {
         PrescriptionRef {
@@ -289,7 +290,7 @@ fn check_person(input: &PersonInput, errors: &mut Vec<String>) -> Option<ValidPe
     if last_name.is_empty() || last_name.chars().count() > 100 {
         errors.push("Indiquez le nom de la personne (100 caractères au plus).".into());
     }
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today_paris();
     let birth_date = match crate::web::parse_date_fr(&input.birth_date) {
         Some(d) if d < today && (today - d).num_days() >= 15 * 365 && d.year_ce().1 >= 1900 => {
             Some(d)
@@ -528,7 +529,7 @@ pub fn create(
         ));
     }
     if let Some(end) = record.session.end.last_day()
-        && end < chrono::Utc::now().date_naive()
+        && end < crate::clock::today_paris()
     {
         errors.push("Cette session est terminée.".into());
     }
@@ -605,7 +606,8 @@ pub fn create(
     }
     let funder_id = record.funder_ids.first().cloned();
     let days = decision_days(conn, funder_id.as_deref())?;
-    let due = calendar::add_working_days(at.date(), u32::try_from(days).unwrap_or(10));
+    // The centre's working days count from the Paris day it was submitted.
+    let due = calendar::add_working_days(paris_day(at), u32::try_from(days).unwrap_or(10));
     let id = new_id();
     diesel::insert_into(prescriptions::table)
         .values((
@@ -723,7 +725,7 @@ pub fn apply_step(
         });
     }
     if let (Step::Enter, Some(d)) = (step, date)
-        && d < p.submitted_at.date()
+        && d < paris_day(p.submitted_at)
     {
         errors.push("La date d’entrée ne peut pas précéder la pré-inscription.".into());
     }

@@ -125,7 +125,7 @@ pub fn rows(conn: &mut DbConnection, user: &CurrentUser, filter: &Filter) -> App
         query = query.filter(prescriptions::prescriber_id.eq(user.id.clone()));
     }
     if filter.overdue {
-        let today = chrono::Utc::now().date_naive();
+        let today = crate::clock::today_paris();
         query = query.filter(prescriptions::decision_due.lt(today)).filter(
             prescriptions::status.eq_any([
                 Status::Submitted.as_str(),
@@ -184,7 +184,7 @@ fn to_rows(conn: &mut DbConnection, found: Vec<Prescription>) -> AppResult<Vec<R
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect();
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today_paris();
     Ok(found
         .into_iter()
         .map(|p| {
@@ -325,7 +325,7 @@ pub struct Report {
 }
 
 pub fn report(rows: &[Row]) -> Report {
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today_paris();
     let all: Vec<&Row> = rows.iter().collect();
     let group = |key: &dyn Fn(&Row) -> String| {
         let mut groups: BTreeMap<String, Vec<&Row>> = BTreeMap::new();

@@ -14,7 +14,7 @@ fn person(conn: &mut DbConnection, email: &str) -> AppResult<crate::auth::Curren
 
 pub fn load(conn: &mut DbConnection) -> AppResult<()> {
     let editor = person(conn, &crate::demo::demo_email(Role::Editor))?;
-    let today = service::today();
+    let today = crate::clock::today_paris();
     let day = |offset: i64| today + chrono::Duration::days(offset);
     let stage = service::create_course(
         conn,

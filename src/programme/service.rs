@@ -118,13 +118,8 @@ impl SessionView {
         self.days.last().copied().unwrap_or(self.session.first_day)
     }
     pub fn started(&self) -> bool {
-        self.session.first_day <= today()
+        self.session.first_day <= crate::clock::today_paris()
     }
-}
-
-/// Today in France (the programme's days are French calendar days).
-pub fn today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(1)).date_naive()
 }
 
 // ---- Courses and sessions ----
@@ -390,7 +385,7 @@ pub struct CourseView {
 
 /// The catalogue: courses with sessions whose last day is today or later.
 pub fn catalogue(conn: &mut DbConnection, user_id: Option<&str>) -> AppResult<Vec<CourseView>> {
-    let horizon = today() - chrono::Duration::days(10);
+    let horizon = crate::clock::today_paris() - chrono::Duration::days(10);
     let ids: Vec<String> = programme_sessions::table
         .filter(programme_sessions::first_day.ge(horizon))
         .order((programme_sessions::first_day, programme_sessions::id))
@@ -399,7 +394,7 @@ pub fn catalogue(conn: &mut DbConnection, user_id: Option<&str>) -> AppResult<Ve
     let mut out: Vec<CourseView> = Vec::new();
     for id in ids {
         let view = session_view(conn, &id, user_id)?;
-        if view.last_day() < today() {
+        if view.last_day() < crate::clock::today_paris() {
             continue;
         }
         match out.iter_mut().find(|c| c.course.id == view.course.id) {

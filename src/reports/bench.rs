@@ -290,7 +290,7 @@ pub async fn run(args: BenchArgs, mut config: Config) -> anyhow::Result<()> {
         args.seed,
         started.elapsed().as_secs_f64()
     )?;
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today_paris();
     let periods = [
         ("année en cours", Period::year_to_date(today)),
         (

@@ -265,7 +265,10 @@ fn prescription_delays(rows: &[crate::prescriptions::stats::Row], key: &str, tit
     let o = &report.overall;
     let in_time = rows
         .iter()
-        .filter(|r| r.decided_at.is_some_and(|d| d.date() <= r.decision_due))
+        .filter(|r| {
+            r.decided_at
+                .is_some_and(|d| crate::clock::paris_day(d) <= r.decision_due)
+        })
         .count() as i64;
     let mut table = Table::new(key, title, &["Indicateur", "Valeur"]);
     table.push(vec![

@@ -401,7 +401,7 @@ pub fn refresh(conn: &mut DbConnection) -> AppResult<usize> {
                 .execute(conn)?;
             continue;
         };
-        let outcome = conn.transaction(|conn| -> Result<(), RefreshError> {
+        let outcome = crate::db::write_transaction(conn, |conn| -> Result<(), RefreshError> {
             if let DbConnection::Pg(_) = conn {
                 diesel::sql_query("SELECT pg_advisory_xact_lock(7262301)").execute(conn)?;
             }

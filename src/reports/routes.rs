@@ -50,7 +50,7 @@ pub struct PeriodParams {
 
 impl PeriodParams {
     pub fn period(&self) -> AppResult<Period> {
-        Period::parse(&self.du, &self.au, chrono::Utc::now().date_naive())
+        Period::parse(&self.du, &self.au, crate::clock::today_paris())
             .map_err(AppError::invalid_fields)
     }
 
@@ -180,7 +180,7 @@ async fn annex_page(
     Query(p): Query<PeriodParams>,
 ) -> AppResult<Response> {
     let scope = Scope::of(&me)?;
-    let (period, errors) = match Period::parse(&p.du, &p.au, chrono::Utc::now().date_naive()) {
+    let (period, errors) = match Period::parse(&p.du, &p.au, crate::clock::today_paris()) {
         Ok(period) => (Some(period), Vec::new()),
         Err(errors) => (None, errors),
     };
@@ -318,7 +318,7 @@ pub async fn dashboard_section(
     uri: axum::http::Uri,
 ) -> AppResult<Option<String>> {
     let Query(p) = Query::<PeriodParams>::from_uri(&uri)?;
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today_paris();
     let (period, errors) = match Period::parse(&p.du, &p.au, today) {
         Ok(period) => (Some(period), Vec::new()),
         Err(errors) => (None, errors),

@@ -68,7 +68,7 @@ pub fn load(
     ids: &HashMap<&'static str, String>,
     hash: &str,
 ) -> AppResult<()> {
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today_paris();
     let brieuc = site(
         conn,
         &ids["site_host"],

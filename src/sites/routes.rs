@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -62,10 +62,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_visit))
         .routes(routes!(api_exhibitions))
         .routes(routes!(api_bookings, api_book))
-}
-
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
 }
 
 // ---- Sites ----
@@ -299,7 +295,7 @@ async fn show_site(
         .run(move |conn| {
             Ok((
                 service::get(conn, &id)?,
-                service::events(conn, &id, today())?,
+                service::events(conn, &id, crate::clock::today_paris())?,
             ))
         })
         .await?;
@@ -380,7 +376,7 @@ async fn visit_page(
         .db
         .run(move |conn| {
             let card = service::managed_site(conn, &me, &id)?;
-            let n = service::visits_on(conn, &id, today())?;
+            let n = service::visits_on(conn, &id, crate::clock::today_paris())?;
             Ok((card, n))
         })
         .await?;
@@ -417,7 +413,7 @@ async fn visit(
     let (who, key) = (me.clone(), id.clone());
     match state
         .db
-        .tx(move |conn| service::record_visit(conn, &who, &key, &form, today()))
+        .tx(move |conn| service::record_visit(conn, &who, &key, &form, crate::clock::today_paris()))
         .await?
     {
         Ok(count) => {
@@ -696,14 +692,17 @@ async fn exhibition_page(
                 .collect();
             Ok((
                 service::exhibition(conn, &id)?,
-                service::bookings(conn, &id, today())?,
+                service::bookings(conn, &id, crate::clock::today_paris())?,
                 sites,
             ))
         })
         .await?;
     let cancellable = bookings
         .iter()
-        .filter(|b| b.away_from() > today() && sites.iter().any(|s| s.site.id == b.site_id))
+        .filter(|b| {
+            b.away_from() > crate::clock::today_paris()
+                && sites.iter().any(|s| s.site.id == b.site_id)
+        })
         .map(|b| b.id.clone())
         .collect();
     let html = render(&ExhibitionPage {
@@ -745,7 +744,9 @@ async fn cancel_booking(
     let key = id.clone();
     state
         .db
-        .tx(move |conn| service::cancel_booking(conn, &me, &key, &booking, today()))
+        .tx(move |conn| {
+            service::cancel_booking(conn, &me, &key, &booking, crate::clock::today_paris())
+        })
         .await?;
     session
         .set_flash("La réservation est annulée : ses jours sont de nouveau libres.")
@@ -764,7 +765,7 @@ async fn book(
     let (who, key, input) = (me.clone(), id.clone(), form.clone());
     let result = state
         .db
-        .tx(move |conn| service::book(conn, &who, &key, &input, today()))
+        .tx(move |conn| service::book(conn, &who, &key, &input, crate::clock::today_paris()))
         .await;
     match result {
         Ok(Ok(_)) => {
@@ -815,7 +816,7 @@ struct FigureParams {
 impl FigureParams {
     fn year(&self) -> AppResult<i32> {
         match self.annee.trim() {
-            "" => Ok(today().year()),
+            "" => Ok(crate::clock::today_paris().year()),
             y => y
                 .parse::<i32>()
                 .ok()
@@ -941,7 +942,7 @@ async fn api_visit(
 ) -> AppResult<Response> {
     let n = state
         .db
-        .tx(move |conn| service::record_visit(conn, &me, &id, &input, today()))
+        .tx(move |conn| service::record_visit(conn, &me, &id, &input, crate::clock::today_paris()))
         .await?
         .map_err(AppError::invalid_fields)?;
     Ok((
@@ -969,7 +970,7 @@ async fn api_bookings(
         .db
         .run(move |conn| {
             service::exhibition(conn, &id)?;
-            service::bookings(conn, &id, today())
+            service::bookings(conn, &id, crate::clock::today_paris())
         })
         .await
         .map(Json)
@@ -989,7 +990,7 @@ async fn api_book(
 ) -> AppResult<Response> {
     let created = state
         .db
-        .tx(move |conn| service::book(conn, &me, &id, &input, today()))
+        .tx(move |conn| service::book(conn, &me, &id, &input, crate::clock::today_paris()))
         .await?
         .map_err(AppError::invalid_fields)?;
     Ok((StatusCode::CREATED, Json(Created { id: created })).into_response())

@@ -152,7 +152,7 @@ pub fn search(conn: &mut DbConnection, asked: &Asked) -> AppResult<Result<Found,
     }
     let mut analyzer = crate::search::analyzer::french_analyzer();
     let terms = crate::search::analyzer::terms(&mut analyzer, &asked.q);
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::clock::today_paris();
 
     let mut query = training_sessions::table
         .inner_join(training_actions::table.inner_join(trainings::table))

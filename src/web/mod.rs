@@ -94,57 +94,8 @@ pub fn datetime_fr(at: &chrono::NaiveDateTime) -> String {
     utc_to_paris(*at).format("%d/%m/%Y à %H:%M").to_string()
 }
 
-/// Paris wall-clock time to UTC (CET/CEST, changes on the last Sundays of March and October).
-pub fn paris_to_utc(local: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
-    let summer = local - chrono::Duration::hours(2);
-    if paris_offset_hours(&summer.and_utc()) == 2 {
-        summer
-    } else {
-        local - chrono::Duration::hours(1)
-    }
-}
-
-/// UTC to Paris wall-clock time.
-pub fn utc_to_paris(at: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
-    at + chrono::Duration::hours(paris_offset_hours(&at.and_utc()))
-}
-
-/// The Paris day of a UTC instant.
-pub fn paris_day(at: chrono::NaiveDateTime) -> chrono::NaiveDate {
-    utc_to_paris(at).date()
-}
-
-/// Today's date in Paris.
-pub fn today_paris() -> chrono::NaiveDate {
-    paris_day(crate::db::now())
-}
-
-/// The UTC instant of midnight, Paris time, on a day (report periods are Paris days).
-pub fn paris_midnight_utc(date: chrono::NaiveDate) -> chrono::NaiveDateTime {
-    let midnight = date.and_hms_opt(0, 0, 0).expect("valid time");
-    // The offset in force just before local midnight (switches happen at 01:00 UTC).
-    let guess = (midnight - chrono::Duration::hours(1)).and_utc();
-    midnight - chrono::Duration::hours(paris_offset_hours(&guess))
-}
-
-/// Central European Time offset (1 h, 2 h from the last Sunday of March to the last Sunday
-/// of October, switching at 01:00 UTC).
-pub fn paris_offset_hours(at: &chrono::DateTime<chrono::Utc>) -> i64 {
-    use chrono::{Datelike, NaiveDate, Weekday};
-    let year = at.year();
-    let last_sunday = |month: u32| {
-        let mut day = NaiveDate::from_ymd_opt(year, month, 31).expect("valid day");
-        while day.weekday() != Weekday::Sun {
-            day = day.pred_opt().expect("valid day");
-        }
-        day.and_hms_opt(1, 0, 0).expect("valid time").and_utc()
-    };
-    if *at >= last_sunday(3) && *at < last_sunday(10) {
-        2
-    } else {
-        1
-    }
-}
+// The Paris conversions live with the clock (`crate::clock`); re-exported for the pages.
+pub use crate::clock::{paris_day, paris_midnight_utc, paris_to_utc, today_paris, utc_to_paris};
 
 #[derive(Template)]
 #[template(path = "error.html")]

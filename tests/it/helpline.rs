@@ -18,6 +18,7 @@ both_backends!(
     a_partner_sees_only_what_is_routed_to_it,
     the_public_form_needs_no_account_and_resists_spam,
     reminders_and_escalation_count_business_hours,
+    the_promise_keeps_paris_hours_across_clock_changes,
 );
 
 const OFFICER: &str = "info_officer@demo.passerelle.test";
@@ -853,4 +854,69 @@ fn policy_of_the_information_line() {
     assert!(allows(&admin, &Action::WorkHelpline));
     assert!(!allows(&prescriber, &Action::ViewHelplineQueue));
     assert!(!allows(&prescriber, &Action::ViewHelplineRequest(&routed)));
+}
+
+fn paris(at: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(at, "%d/%m/%Y %H:%M").unwrap()
+}
+
+/// The 48 business hours follow Paris opening hours across the clock changes: the due time
+/// shown, the reminder after 24 hours and the escalation after 48 happen at the right Paris
+/// time, the application's clock moved as time passes.
+async fn the_promise_keeps_paris_hours_across_clock_changes(app: TestApp) {
+    let clock = app.state.clock.clone();
+    clock.set_paris(paris("01/03/2027 10:00"));
+    let app = app.with_demo().await;
+    let count = |mails: &[crate::helpers::Mail], reference: &str, what: &str| {
+        mails
+            .iter()
+            .filter(|m| m.subject.contains(&format!("[{reference}]")) && m.subject.contains(what))
+            .count()
+    };
+    for (received, reminder, due) in [
+        // A Friday in winter time; Easter Monday (29/03) is off; the reminder and the due
+        // time fall in summer time.
+        ("26/03/2027 16:00", "01/04/2027 16:00", "06/04/2027 16:00"),
+        // A Friday in summer time; All Saints' Day (01/11) is off; due in winter time.
+        ("22/10/2027 16:00", "27/10/2027 16:00", "02/11/2027 16:00"),
+    ] {
+        clock.set_paris(paris(received));
+        let mut officer = app.login_as(OFFICER).await;
+        let token = officer.new_api_token().await;
+        let id = log_call(&mut officer, "Qui finance un BTS ?", "maiwenn@exemple.fr").await;
+        let detail = officer
+            .api_get(&format!("/api/v1/helpline/requests/{id}"), &token)
+            .await
+            .json();
+        let reference = detail["request"]["reference"].as_str().unwrap().to_owned();
+        let page = officer.get(&format!("/cap-info/demandes/{id}")).await;
+        assert!(page.contains(&received.replace(' ', " à ")), "{received}");
+        assert!(
+            page.contains(&due.replace(' ', " à ")),
+            "due {due}: {}",
+            page.text
+        );
+
+        let at = |local: &str, minutes: i64| paris(local) + Duration::minutes(minutes);
+        clock.set_paris(at(reminder, -10));
+        assert_eq!(
+            count(&app.mails().await, &reference, "Relance"),
+            0,
+            "{reminder}"
+        );
+        clock.set_paris(at(reminder, 10));
+        assert_eq!(
+            count(&app.mails().await, &reference, "Relance"),
+            1,
+            "{reminder}"
+        );
+
+        clock.set_paris(at(due, -10));
+        assert_eq!(count(&app.mails().await, &reference, "dépassé"), 0, "{due}");
+        clock.set_paris(at(due, 10));
+        assert!(
+            count(&app.mails().await, &reference, "dépassé") > 0,
+            "{due}"
+        );
+    }
 }

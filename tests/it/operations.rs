@@ -336,3 +336,33 @@ async fn a_job_of_an_unknown_kind_fails_clearly(app: TestApp) {
         "{error}"
     );
 }
+
+/// On SQLite, two transactions that read then write, side by side, both succeed: the second
+/// waits for the write lock at its start instead of failing with "database is locked".
+#[tokio::test]
+async fn concurrent_read_then_write_transactions_wait_on_sqlite() {
+    use diesel::prelude::*;
+    use passerelle::db::schema::jobs;
+
+    let app = TestApp::new(Backend::Sqlite).await;
+    let read_then_write = |kind: &'static str| {
+        app.state.db.tx(move |conn| {
+            let before: i64 = jobs::table.count().get_result(conn)?;
+            // Long enough for the other transaction to have begun meanwhile.
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            let tomorrow = passerelle::db::now() + chrono::Duration::days(1);
+            passerelle::jobs::enqueue(conn, kind, "{}", tomorrow)?;
+            Ok(before)
+        })
+    };
+    let (a, b) = tokio::join!(
+        read_then_write("test.first"),
+        read_then_write("test.second")
+    );
+    let (a, b) = (
+        a.expect("first transaction"),
+        b.expect("second transaction"),
+    );
+    // One ran after the other: the second saw the first's row.
+    assert_eq!((a - b).abs(), 1);
+}

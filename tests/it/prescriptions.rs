@@ -15,6 +15,7 @@ both_backends!(
     deadlines_count_working_days_and_remind_centres,
     the_survey_is_offered_once_a_quarter,
     a_person_s_data_is_exported_erased_and_purged,
+    deadlines_count_from_the_paris_day_across_clock_changes,
 );
 
 const PRESCRIBER: &str = "prescriber@demo.passerelle.test";
@@ -24,7 +25,7 @@ const OTHER_CENTRE: &str = "formation.brest@demo.passerelle.test";
 const FUNDER: &str = "funder@demo.passerelle.test";
 
 fn day(offset: i64) -> String {
-    (chrono::Utc::now().date_naive() + chrono::Duration::days(offset))
+    (passerelle::clock::today_paris() + chrono::Duration::days(offset))
         .format("%d/%m/%Y")
         .to_string()
 }
@@ -517,7 +518,7 @@ async fn deadlines_count_working_days_and_remind_centres(app: TestApp) {
         .api_get(&format!("/api/v1/prescriptions/{id}"), &token)
         .await
         .json();
-    let today = chrono::Utc::now().date_naive();
+    let today = app.state.clock.today_paris();
     let expected = passerelle::prescriptions::calendar::add_working_days(today, 10);
     assert_eq!(
         detail["prescription"]["decision_due"],
@@ -726,4 +727,53 @@ async fn a_person_s_data_is_exported_erased_and_purged(app: TestApp) {
         .get(&format!("/preinscriptions/{id}"))
         .await
         .assert_status(StatusCode::NOT_FOUND);
+}
+
+/// The centre's working days count from the Paris day of the pre-registration, even in the
+/// first hours of that day when UTC is still on the day before, on both sides of the spring
+/// (28/03/2027) and autumn (31/10/2027) clock changes.
+async fn deadlines_count_from_the_paris_day_across_clock_changes(app: TestApp) {
+    let clock = app.state.clock.clone();
+    let paris = |at: &str| chrono::NaiveDateTime::parse_from_str(at, "%d/%m/%Y %H:%M").unwrap();
+    clock.set_paris(paris("01/03/2027 10:00"));
+    let app = app.with_demo().await;
+    let session = {
+        let mut prescriber = app.login_as(PRESCRIBER).await;
+        demo_session(&mut prescriber, "CAP Boulanger en un an").await
+    };
+    for (name, submitted, utc_day, due) in [
+        // Tuesday after Easter Monday, summer time: 22:30 UTC on Easter Monday.
+        ("Mars", "30/03/2027 00:30", "2027-03-29", "13/04/2027"),
+        // Friday before the autumn change, still summer time; All Saints' Day and
+        // Armistice Day are off.
+        ("Octobre", "29/10/2027 00:30", "2027-10-28", "16/11/2027"),
+        // Tuesday after the change, winter time: 23:30 UTC on All Saints' Day.
+        ("Novembre", "02/11/2027 00:30", "2027-11-01", "17/11/2027"),
+    ] {
+        clock.set_paris(paris(submitted));
+        assert_eq!(clock.now().date().to_string(), utc_day);
+        let mut prescriber = app.login_as(PRESCRIBER).await;
+        let id = pre_register(&mut prescriber, &session, name).await;
+        let token = prescriber.new_api_token().await;
+        let detail = app
+            .client()
+            .api_get(&format!("/api/v1/prescriptions/{id}"), &token)
+            .await
+            .json();
+        let iso = chrono::NaiveDate::parse_from_str(due, "%d/%m/%Y").unwrap();
+        assert_eq!(
+            detail["prescription"]["decision_due"],
+            iso.format("%Y-%m-%d").to_string(),
+            "{submitted}"
+        );
+        assert_eq!(detail["overdue"], false);
+        let told = format!("au plus tard le {due}");
+        assert!(
+            app.mails()
+                .await
+                .iter()
+                .any(|m| m.to.contains(CENTRE) && m.body.contains(&told)),
+            "{submitted}: the centre is told {told}"
+        );
+    }
 }

@@ -606,7 +606,86 @@ both_backends!(
     organisation_cap_is_enforced,
     attendance_evaluation_and_export,
     only_the_regional_team_manages_courses,
+    registration_closes_at_paris_midnight_across_clock_changes,
 );
+
+fn paris(day: &str, time: &str) -> chrono::NaiveDateTime {
+    chrono::NaiveDateTime::parse_from_str(&format!("{day} {time}"), "%d/%m/%Y %H:%M").unwrap()
+}
+
+/// Registration to a session closes at midnight, Paris time, on its first day: checked on
+/// both sides of the spring change (28/03/2027) and of the autumn one (31/10/2027).
+async fn registration_closes_at_paris_midnight_across_clock_changes(app: TestApp) {
+    let clock = app.state.clock.clone();
+    clock.set_paris(paris("01/03/2027", "10:00"));
+    let app = app.with_demo().await;
+    // (first day, the eve at 23:50 Paris in UTC, the day at 00:30 Paris in UTC)
+    for (day, eve_utc, day_utc) in [
+        // Tuesday after the spring change: summer time, UTC+2.
+        ("30/03/2027", "21:50", "22:30"),
+        // Friday before the autumn change: still summer time.
+        ("29/10/2027", "21:50", "22:30"),
+        // Tuesday after it: winter time, UTC+1.
+        ("02/11/2027", "22:50", "23:30"),
+    ] {
+        let first_day = paris(day, "00:00");
+        clock.set_paris(first_day - chrono::Duration::days(10));
+        let mut editor = app.login_as(EDITOR).await;
+        editor.get("/programme/cours/nouveau").await;
+        let r = editor
+            .post_form(
+                "/programme/cours",
+                &[
+                    ("kind", "workshop"),
+                    ("title", "Atelier : les métiers de la mer"),
+                    ("summary", ""),
+                ],
+            )
+            .await;
+        r.assert_status(StatusCode::SEE_OTHER);
+        let form = r.location();
+        editor.get(&form).await.assert_status(StatusCode::OK);
+        let r = editor
+            .post_form(
+                &form,
+                &[
+                    ("days", day),
+                    ("place", "Lorient, salle Groix"),
+                    ("audience", "Conseillers"),
+                    ("capacity", "10"),
+                    ("max_per_organisation", "5"),
+                ],
+            )
+            .await;
+        r.assert_status(StatusCode::SEE_OTHER);
+        let page = r.location();
+        let action = format!("{page}/inscription");
+
+        // The eve at 23:50 in Paris: still open.
+        clock.set_paris(first_day - chrono::Duration::minutes(10));
+        assert_eq!(clock.now().format("%H:%M").to_string(), eve_utc, "{day}");
+        let mut attendee = app.login_as("prescriber@demo.passerelle.test").await;
+        let open = attendee.get(&page).await;
+        open.assert_status(StatusCode::OK);
+        assert!(open.contains(&action), "{day}: open on the eve");
+
+        // 00:30 in Paris, though not yet the day in UTC: the session has begun.
+        clock.set_paris(first_day + chrono::Duration::minutes(30));
+        assert_eq!(clock.now().format("%H:%M").to_string(), day_utc, "{day}");
+        let closed = attendee.get(&page).await;
+        assert!(!closed.contains(&action), "{day}: closed on the day");
+        attendee
+            .post_form(&action, &[])
+            .await
+            .assert_status(StatusCode::SEE_OTHER);
+        let refused = attendee.get(&page).await;
+        assert!(refused.contains("Cette session a commencé"), "{day}");
+        assert!(
+            !refused.contains("Votre inscription est confirmée"),
+            "{day}"
+        );
+    }
+}
 
 fn person(role: Role, id: &str, org: Option<&str>) -> CurrentUser {
     CurrentUser {
