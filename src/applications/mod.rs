@@ -3,5 +3,6 @@
 //! interview, hires or declines. One thread of messages per application; each step is mailed
 //! to the other side; unanswered applications remind the recruiter after 7 days.
 
+pub mod mails;
 pub mod routes;
 pub mod service;

@@ -1,6 +1,7 @@
 //! Accounts, sessions, tokens and who may do what.
 
 pub mod audit;
+pub mod mails;
 pub mod password;
 pub mod policy;
 pub mod routes;

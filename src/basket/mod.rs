@@ -3,5 +3,6 @@
 //! everyone may follow the public Atom feeds of new offers per department and per occupation.
 
 pub mod feeds;
+pub mod mails;
 pub mod routes;
 pub mod service;

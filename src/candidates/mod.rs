@@ -3,6 +3,7 @@
 //! it and while its owner keeps it visible; every view of it by someone else is audited.
 
 pub mod contact;
+pub mod mails;
 pub mod routes;
 pub mod service;
 pub mod store;

@@ -3,6 +3,7 @@
 
 pub mod export;
 pub mod index;
+pub mod mails;
 pub mod model;
 pub mod routes;
 pub mod search;

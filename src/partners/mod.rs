@@ -4,6 +4,7 @@
 //! reminder digest to the regional team.
 
 pub mod demo;
+pub mod mails;
 pub mod model;
 pub mod routes;
 pub mod service;

@@ -2,6 +2,7 @@
 //! training centre returns the selection result, then the entry and its outcome.
 
 pub mod calendar;
+pub mod mails;
 pub mod model;
 pub mod routes;
 pub mod service;
