@@ -167,7 +167,7 @@ fn document_operation(operation: &mut Operation, safe: bool) {
     if in_path {
         errors.push("404");
     }
-    if has_body {
+    if has_body || in_query {
         errors.push("422");
     }
     let responses = &mut operation.responses.responses;

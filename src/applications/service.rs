@@ -1,3 +1,6 @@
+//! Applications to offers: who may apply, the steps of an application, messages between
+//! candidate and recruiter, reminders of unanswered ones.
+
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;

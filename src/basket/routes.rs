@@ -1,3 +1,5 @@
+//! The basket's pages and API: saved offers and profiles, saved searches and their feeds.
+
 use askama::Template;
 use axum::Json;
 use axum::Router;

@@ -1,3 +1,6 @@
+//! The basket's rules: what a person keeps (offers, profiles of candidates) and the saved
+//! searches whose new offers are sent as a digest or read as a feed.
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 

@@ -1,3 +1,6 @@
+//! Candidate profiles in the database: the profile, wished occupations, the CV file's
+//! metadata, visibility and the moderation decision.
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;

@@ -1,4 +1,5 @@
-// One schema for both backends. Keep in step with migrations/{sqlite,postgres}.
+//! One schema for both backends (diesel's `table!`): keep it in step with
+//! `migrations/{sqlite,postgres}` (tests/it/schema.rs checks that both agree).
 
 diesel::table! {
     regions (code) {

@@ -1,3 +1,6 @@
+//! Organisations in the database: creation, lookup by SIRET or name, departments covered
+//! and the companies waiting for validation.
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;

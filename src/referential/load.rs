@@ -1,3 +1,6 @@
+//! Loads the reference CSV files shipped in `data/reference/` (see its provenance) into the
+//! database at first start.
+
 use anyhow::Context;
 use diesel::prelude::*;
 use serde::Deserialize;

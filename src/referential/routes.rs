@@ -1,3 +1,6 @@
+//! Reference data API: communes, ROME occupations, NAF divisions and departments, for
+//! autocompletion in forms and for partners' software.
+
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;

@@ -1,3 +1,6 @@
+//! Queries on reference data: communes (by name, postcode or INSEE code), ROME
+//! occupations, NAF divisions and departments.
+
 use diesel::prelude::*;
 use serde::Serialize;
 

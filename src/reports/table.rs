@@ -5,7 +5,7 @@ use serde::Serialize;
 
 /// One cell of a report table. In JSON: a string, a number, or
 /// `{"non_calculable": "why"}`.
-#[derive(Clone, Debug, PartialEq, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Cell {
     Text(String),
     Int(i64),
@@ -13,6 +13,21 @@ pub enum Cell {
     Num(f64),
     /// Not computable from the data: the reason, in French.
     Missing(String),
+}
+
+/// How a [`Cell`] reads in JSON, for the API document only: a text, a number, or an object
+/// saying why the figure cannot be computed.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[schema(as = ReportCell)]
+#[allow(dead_code)]
+enum CellDoc {
+    Text(String),
+    Number(f64),
+    Missing {
+        /// Why the figure cannot be computed, in French.
+        non_calculable: String,
+    },
 }
 
 impl Serialize for Cell {
@@ -100,7 +115,7 @@ pub struct Table {
     pub key: String,
     pub title: String,
     pub columns: Vec<String>,
-    #[schema(value_type = Vec<Vec<Object>>)]
+    #[schema(value_type = Vec<Vec<CellDoc>>)]
     pub rows: Vec<Vec<Cell>>,
     /// Index of the numeric column drawn as a bar chart, if any.
     pub chart: Option<usize>,

@@ -1,3 +1,5 @@
+//! Index tests on a generated sample: French analysis, filters, distance, paging, sorting.
+
 use std::path::Path;
 use std::sync::OnceLock;
 
