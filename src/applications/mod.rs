@@ -4,6 +4,7 @@
 //! to the other side; unanswered applications remind the recruiter after 7 days.
 
 pub mod jobs;
+pub mod mails;
 pub mod routes;
 pub mod service;
 

@@ -223,15 +223,14 @@ fn notify(
         },
     };
     for email in recipients {
-        crate::mail::enqueue(
-            conn,
-            &email,
-            &format!("{subject} – « {title} »"),
-            &format!(
-                "Bonjour,\n\n{text}\n\nPour lire et répondre : {base_url}/candidatures/{}\n\nL’équipe Passerelle",
-                application.id
-            ),
-        )?;
+        let mail = super::mails::Notice {
+            what: subject,
+            text,
+            title: &title,
+            id: &application.id,
+            base_url,
+        };
+        crate::mail::enqueue(conn, &email, &mail)?;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod mails;
 pub mod password;
 pub mod policy;
 pub mod routes;

@@ -38,16 +38,12 @@ fn verification_mail(
     first_name: &str,
 ) -> AppResult<()> {
     let secret = tokens::issue(conn, user_id, Purpose::VerifyEmail)?;
-    crate::mail::enqueue(
-        conn,
-        email,
-        "Confirmez votre adresse e-mail",
-        &format!(
-            "Bonjour {first_name},\n\nVous venez de créer un compte sur Passerelle. Pour confirmer votre \
-             adresse e-mail, ouvrez ce lien (valable 3 jours) :\n\n{base_url}/verification?jeton={secret}\n\n\
-             Si vous n’êtes pas à l’origine de cette inscription, ignorez ce message.\n\nL’équipe Passerelle"
-        ),
-    )?;
+    let mail = super::mails::VerifyEmail {
+        first_name,
+        secret: &secret,
+        base_url,
+    };
+    crate::mail::enqueue(conn, email, &mail)?;
     Ok(())
 }
 
@@ -145,18 +141,14 @@ pub fn sign_up_recruiter(
     )?;
     // Tell the chambers covering the department that a company waits.
     for officer in officers_for(conn, &commune.department)? {
-        crate::mail::enqueue(
-            conn,
-            &officer,
-            "Nouvelle entreprise à valider",
-            &format!(
-                "Bonjour,\n\nL’entreprise « {company_name} » (SIRET {}, {} – {}) vient de s’inscrire sur \
-                 Passerelle et attend votre validation :\n\n{base_url}/validations\n\nL’équipe Passerelle",
-                siret.as_str(),
-                commune.name,
-                commune.department
-            ),
-        )?;
+        let mail = super::mails::CompanyToValidate {
+            company_name,
+            siret: siret.as_str(),
+            commune: &commune.name,
+            department: &commune.department,
+            base_url,
+        };
+        crate::mail::enqueue(conn, &officer, &mail)?;
     }
     Ok(id)
 }
@@ -295,17 +287,12 @@ pub fn request_reset(conn: &mut DbConnection, base_url: &str, email: &str) -> Ap
         return Ok(());
     }
     let secret = tokens::issue(conn, &user.id, Purpose::ResetPassword)?;
-    crate::mail::enqueue(
-        conn,
-        &user.email,
-        "Réinitialisation de votre mot de passe",
-        &format!(
-            "Bonjour {},\n\nPour choisir un nouveau mot de passe, ouvrez ce lien. Il est valable une heure \
-             et ne sert qu’une fois :\n\n{base_url}/mot-de-passe/nouveau?jeton={secret}\n\n\
-             Si vous n’avez rien demandé, ignorez ce message : votre mot de passe reste inchangé.\n\nL’équipe Passerelle",
-            user.first_name
-        ),
-    )?;
+    let mail = super::mails::PasswordReset {
+        first_name: &user.first_name,
+        secret: &secret,
+        base_url,
+    };
+    crate::mail::enqueue(conn, &user.email, &mail)?;
     Ok(())
 }
 
@@ -391,19 +378,15 @@ pub fn invite(
         },
     )?;
     let secret = tokens::issue(conn, &id, Purpose::Invitation)?;
-    crate::mail::enqueue(
-        conn,
-        email.as_str(),
-        &format!("Invitation à rejoindre {} sur Passerelle", org.name),
-        &format!(
-            "Bonjour {first_name},\n\n{} vous invite à rejoindre l’espace de « {} » sur Passerelle, \
-             avec le rôle « {} ».\n\nPour choisir votre mot de passe et activer votre compte, ouvrez ce lien \
-             (valable 7 jours) :\n\n{base_url}/invitation?jeton={secret}\n\nL’équipe Passerelle",
-            by.full_name(),
-            org.name,
-            role.label()
-        ),
-    )?;
+    let mail = super::mails::Invitation {
+        first_name,
+        inviter: by.full_name(),
+        organisation: &org.name,
+        role: role.label(),
+        secret: &secret,
+        base_url,
+    };
+    crate::mail::enqueue(conn, email.as_str(), &mail)?;
     audit::record(
         conn,
         Event::by(by, "staff_invited")

@@ -4,6 +4,7 @@
 
 pub mod feeds;
 pub mod jobs;
+pub mod mails;
 pub mod routes;
 pub mod service;
 

@@ -228,27 +228,34 @@ pub async fn send_digests(state: &AppState) -> AppResult<usize> {
                     .filter(digest_sent::saved_search_id.eq(&id))
                     .select(digest_sent::offer_id)
                     .load(conn)?;
-                let new: Vec<_> = fresh.iter().filter(|f| !already.contains(&f.view.offer.id)).collect();
+                let new: Vec<_> = fresh
+                    .iter()
+                    .filter(|f| !already.contains(&f.view.offer.id))
+                    .collect();
                 if new.is_empty() {
                     return Ok(false);
                 }
-                let lines: Vec<String> = new
-                    .iter()
-                    .map(|f| format!("- {} – {}, {}\n  {base}/offres/{}", f.view.offer.title, f.view.company_name, f.view.place(), f.view.offer.id))
-                    .collect();
-                crate::mail::enqueue(
-                    conn,
-                    &email,
-                    &format!("{} nouvelle(s) offre(s) pour « {name} »", new.len()),
-                    &format!(
-                        "Bonjour,\n\nDe nouvelles offres correspondent à votre recherche « {name} » :\n\n{}\n\n\
-                         Gérer vos alertes : {base}/panier\n\nL’équipe Passerelle",
-                        lines.join("\n")
-                    ),
-                )?;
+                let mail = super::mails::Digest {
+                    name: &name,
+                    offers: new
+                        .iter()
+                        .map(|f| super::mails::DigestOffer {
+                            id: f.view.offer.id.clone(),
+                            title: f.view.offer.title.clone(),
+                            company: f.view.company_name.clone(),
+                            place: f.view.place(),
+                        })
+                        .collect(),
+                    base_url: &base,
+                };
+                crate::mail::enqueue(conn, &email, &mail)?;
                 for f in new {
                     diesel::insert_into(digest_sent::table)
-                        .values((digest_sent::saved_search_id.eq(&id), digest_sent::offer_id.eq(&f.view.offer.id), digest_sent::sent_at.eq(now())))
+                        .values((
+                            digest_sent::saved_search_id.eq(&id),
+                            digest_sent::offer_id.eq(&f.view.offer.id),
+                            digest_sent::sent_at.eq(now()),
+                        ))
                         .execute(conn)?;
                 }
                 Ok(true)

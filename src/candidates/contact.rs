@@ -84,16 +84,13 @@ pub fn request(
     let candidate =
         crate::auth::store::by_id(conn, candidate_id)?.ok_or_else(AppError::not_found)?;
     let org_name = me.organisation_name.clone().unwrap_or_default();
-    crate::mail::enqueue(
-        conn,
-        &candidate.email,
-        &format!("{org_name} souhaite vous contacter"),
-        &format!(
-            "Bonjour {},\n\n« {org_name} » a vu votre profil et souhaite vous contacter :\n\n{message}\n\n\
-             Votre adresse e-mail ne lui sera communiquée que si vous acceptez : {base_url}/profil\n\nL’équipe Passerelle",
-            candidate.first_name
-        ),
-    )?;
+    let mail = super::mails::ContactRequested {
+        first_name: &candidate.first_name,
+        organisation: &org_name,
+        message,
+        base_url,
+    };
+    crate::mail::enqueue(conn, &candidate.email, &mail)?;
     Ok(())
 }
 
@@ -159,23 +156,20 @@ pub fn answer(
         .transpose()?
         .flatten()
     {
-        let body = if accept {
-            format!(
-                "Bonjour,\n\n{} accepte d’être contacté·e. Son adresse e-mail : {}\n\nSon profil : {base_url}/candidats/{}\n\nL’équipe Passerelle",
-                me.first_name, me.email, me.id
-            )
+        if accept {
+            let mail = super::mails::ContactAccepted {
+                first_name: &me.first_name,
+                email: &me.email,
+                candidate_id: &me.id,
+                base_url,
+            };
+            crate::mail::enqueue(conn, &requester.email, &mail)?;
         } else {
-            format!(
-                "Bonjour,\n\n{} ne souhaite pas donner suite à votre demande de contact.\n\nL’équipe Passerelle",
-                me.first_name
-            )
-        };
-        crate::mail::enqueue(
-            conn,
-            &requester.email,
-            "Réponse à votre demande de contact",
-            &body,
-        )?;
+            let mail = super::mails::ContactDeclined {
+                first_name: &me.first_name,
+            };
+            crate::mail::enqueue(conn, &requester.email, &mail)?;
+        }
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 pub mod contact;
 pub mod jobs;
+pub mod mails;
 pub mod routes;
 pub mod service;
 pub mod store;

@@ -268,27 +268,20 @@ pub fn decide(
         .on("candidate", user_id),
     )?;
     let user = crate::auth::store::by_id(conn, user_id)?.ok_or_else(AppError::not_found)?;
-    let (subject, body) = if approve {
-        (
-            "Votre profil est validé".to_owned(),
-            format!(
-                "Bonjour {},\n\nVotre profil a été validé. S’il est visible, les entreprises qui recrutent en alternance peuvent \
-                 désormais le consulter. Vous gardez la main : {base_url}/profil\n\nL’équipe Passerelle",
-                user.first_name
-            ),
-        )
+    if approve {
+        let mail = super::mails::ProfileValidated {
+            first_name: &user.first_name,
+            base_url,
+        };
+        crate::mail::enqueue(conn, &user.email, &mail)?;
     } else {
-        (
-            "Votre profil est à compléter".to_owned(),
-            format!(
-                "Bonjour {},\n\nVotre profil n’a pas encore été validé, pour la raison suivante :\n\n{}\n\n\
-                 Corrigez-le ici : {base_url}/profil\n\nL’équipe Passerelle",
-                user.first_name,
-                reason.unwrap_or_default()
-            ),
-        )
-    };
-    crate::mail::enqueue(conn, &user.email, &subject, &body)?;
+        let mail = super::mails::ProfileToComplete {
+            first_name: &user.first_name,
+            reason: reason.unwrap_or_default(),
+            base_url,
+        };
+        crate::mail::enqueue(conn, &user.email, &mail)?;
+    }
     Ok(())
 }
 
@@ -372,16 +365,11 @@ pub fn purge_inactive(
     for (id, email, first_name) in
         store::inactive_candidates(conn, now - Duration::days(WARN_AFTER_DAYS), false)?
     {
-        crate::mail::enqueue(
-            conn,
-            &email,
-            "Votre compte Passerelle sera supprimé dans un mois",
-            &format!(
-                "Bonjour {first_name},\n\nVous ne vous êtes pas connecté·e à Passerelle depuis près de deux ans. Pour protéger vos \
-                 données, votre compte, votre profil et votre CV seront supprimés dans un mois.\n\nPour les garder, connectez-vous \
-                 simplement : {base_url}/connexion\n\nL’équipe Passerelle"
-            ),
-        )?;
+        let mail = super::mails::InactivityWarning {
+            first_name: &first_name,
+            base_url,
+        };
+        crate::mail::enqueue(conn, &email, &mail)?;
         store::mark_inactivity_warned(conn, &id)?;
         warned += 1;
     }

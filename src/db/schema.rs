@@ -165,6 +165,7 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         thread_refs -> Nullable<Text>,
+        body_html -> Nullable<Text>,
     }
 }
 

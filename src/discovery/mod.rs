@@ -3,5 +3,6 @@
 //! and counsellors find them near their school and request one for a group.
 
 pub mod demo;
+pub mod mails;
 pub mod routes;
 pub mod service;

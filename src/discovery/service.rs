@@ -717,23 +717,17 @@ pub fn request(
         &hit.action.organisation_id,
         &[Role::Recruiter, Role::PartnerResponder],
     )? {
-        crate::mail::enqueue(
-            conn,
-            &to,
-            &format!("Nouvelle demande pour « {} »", hit.action.title),
-            &format!(
-                "Bonjour,\n\n{} ({}) demande « {} » pour un groupe de {size} personne(s).\nDates souhaitées : {}\n{}\n\nRépondez (accepter, proposer une autre date ou décliner) sur Passerelle :\n{base_url}/decouverte-metiers/demandes/{id}\n",
-                user.full_name(),
-                school_name,
-                hit.action.title,
-                input.wished_dates.trim(),
-                if input.message.trim().is_empty() {
-                    String::new()
-                } else {
-                    format!("Message : {}", input.message.trim())
-                },
-            ),
-        )?;
+        let mail = super::mails::Requested {
+            teacher: user.full_name(),
+            school: &school_name,
+            action_title: &hit.action.title,
+            size,
+            wished_dates: input.wished_dates.trim(),
+            message: input.message.trim(),
+            id: &id,
+            base_url,
+        };
+        crate::mail::enqueue(conn, &to, &mail)?;
     }
     Ok(Ok(id))
 }
@@ -1000,23 +994,15 @@ pub fn apply_step(
         ),
     };
     for to in recipients {
-        crate::mail::enqueue(
-            conn,
-            &to,
-            &format!(
-                "« {} » : {}",
-                row.action_title,
-                status.label().to_lowercase()
-            ),
-            &format!(
-                "Bonjour,\n\n{what}\n{}\nLa demande sur Passerelle :\n{base_url}/decouverte-metiers/demandes/{id}\n",
-                if message.is_empty() {
-                    String::new()
-                } else {
-                    format!("Message : {message}\n")
-                }
-            ),
-        )?;
+        let mail = super::mails::Update {
+            action_title: &row.action_title,
+            status: status.label(),
+            what: &what,
+            message,
+            id,
+            base_url,
+        };
+        crate::mail::enqueue(conn, &to, &mail)?;
     }
     Ok(Ok(status))
 }

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod intake;
 pub mod jobs;
 pub mod mailparse;
+pub mod mails;
 pub mod model;
 pub mod routes;
 pub mod service;

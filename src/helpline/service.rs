@@ -344,10 +344,6 @@ fn mail_requester(
     let Some(email) = &r.requester_email else {
         return Ok(None);
     };
-    let hello = match &r.requester_name {
-        Some(name) => format!("Bonjour {name},"),
-        None => "Bonjour,".to_owned(),
-    };
     // The messages of the exchange so far, so that the requester's mail program threads it.
     let mut thread: Vec<String> = helpline_events::table
         .filter(helpline_events::request_id.eq(&r.id))
@@ -360,16 +356,15 @@ fn mail_requester(
         .limit(10)
         .load(conn)?;
     thread.reverse();
-    let id = crate::mail::enqueue_in_thread(
-        conn,
-        email,
-        &format!("{} {subject} – {LINE_NAME}", r.tag()),
-        &format!(
-            "{hello}\n\n{text}\n\nVotre question : « {} »\n\nPour compléter votre demande, répondez simplement à ce courriel en gardant la référence {} dans l’objet.\n\nLe service d’information {LINE_NAME}",
-            r.subject, r.reference
-        ),
-        &thread,
-    )?;
+    let mail = super::mails::ToRequester {
+        tag: r.tag(),
+        what: subject,
+        name: r.requester_name.as_deref(),
+        text,
+        question: &r.subject,
+        reference: &r.reference,
+    };
+    let id = crate::mail::enqueue_in_thread(conn, email, &mail, &thread)?;
     Ok(Some(format!("<{id}@passerelle>")))
 }
 
@@ -797,22 +792,17 @@ pub fn route(
         .unwrap_or_else(|| "dès que possible".into());
     let topic = topic_label(conn, &r.topic)?;
     for email in emails {
-        crate::mail::enqueue(
-            conn,
-            &email,
-            &format!(
-                "{} Demande d’information transmise par {LINE_NAME}",
-                r.tag()
-            ),
-            &format!(
-                "Bonjour,\n\n{LINE_NAME} vous transmet une demande d’information (thème : {topic}).\n\nQuestion : {}\n{}\nMerci d’y répondre avant le {due} (engagement de réponse sous 48 heures ouvrées).\n\nRépondre sans vous connecter (lien personnel, utilisable une seule fois, valable {LINK_DAYS} jours) :\n{base_url}/cap-info/reponse/{secret}\n\nOu depuis votre espace : {base_url}/cap-info/demandes/{}\n\nLe service d’information {LINE_NAME}",
-                r.question,
-                note.as_deref()
-                    .map(|n| format!("\nMot du chargé d’information : {n}\n"))
-                    .unwrap_or_default(),
-                r.id
-            ),
-        )?;
+        let mail = super::mails::Routed {
+            tag: r.tag(),
+            topic: &topic,
+            question: &r.question,
+            note: note.as_deref(),
+            due: &due,
+            secret: &secret,
+            id: &r.id,
+            base_url,
+        };
+        crate::mail::enqueue(conn, &email, &mail)?;
     }
     Ok(Ok(secret))
 }
@@ -1381,18 +1371,13 @@ pub fn remind_and_escalate(
                 .map(|d| crate::web::datetime_fr(&d))
                 .unwrap_or_default();
             for email in to {
-                crate::mail::enqueue(
-                    conn,
-                    &email,
-                    &format!(
-                        "{} Relance : demande sans réponse depuis 24 h ouvrées",
-                        r.tag()
-                    ),
-                    &format!(
-                        "Bonjour,\n\nLa demande « {} » attend sa réponse depuis 24 heures ouvrées. Elle doit recevoir une réponse avant le {due}.\n\n{link}\n\nLe service d’information {LINE_NAME}",
-                        r.subject
-                    ),
-                )?;
+                let mail = super::mails::Reminder {
+                    tag: r.tag(),
+                    subject: &r.subject,
+                    due: &due,
+                    link: &link,
+                };
+                crate::mail::enqueue(conn, &email, &mail)?;
             }
             diesel::update(helpline_requests::table.find(&r.id))
                 .set(helpline_requests::reminded_at.eq(Some(now)))
@@ -1408,15 +1393,13 @@ pub fn remind_and_escalate(
                 _ => "le service d’information".to_owned(),
             };
             for email in supervisors(conn)? {
-                crate::mail::enqueue(
-                    conn,
-                    &email,
-                    &format!("{} Délai de 48 h ouvrées dépassé", r.tag()),
-                    &format!(
-                        "Bonjour,\n\nLa demande « {} » n’a pas reçu de réponse dans les 48 heures ouvrées (elle est chez : {holder}).\n\n{link}\n\nLe service d’information {LINE_NAME}",
-                        r.subject
-                    ),
-                )?;
+                let mail = super::mails::Escalation {
+                    tag: r.tag(),
+                    subject: &r.subject,
+                    holder: &holder,
+                    link: &link,
+                };
+                crate::mail::enqueue(conn, &email, &mail)?;
             }
             diesel::update(helpline_requests::table.find(&r.id))
                 .set(helpline_requests::escalated_at.eq(Some(now)))

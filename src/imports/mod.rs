@@ -4,6 +4,7 @@ pub mod apply;
 pub mod bench;
 pub mod ftps;
 pub mod jobs;
+pub mod mails;
 pub mod profile;
 pub mod read;
 pub mod routes;

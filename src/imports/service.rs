@@ -343,18 +343,15 @@ pub async fn finish(
                 .transpose()?
                 .flatten()
             {
-                crate::mail::enqueue(
-                    conn,
-                    &user.email,
-                    &format!("Import « {} » : {}", run.file_name, run.status_label()),
-                    &format!(
-                        "Bonjour,\n\nPasserelle a reçu le fichier « {} » (profil d’import « {} »).\n\n{}\n\nLe détail, avec les lignes refusées et leur motif : {base}/imports/{}\n\nL’équipe Passerelle",
-                        run.file_name,
-                        profile.identifier,
-                        run.summary(),
-                        run.id
-                    ),
-                )?;
+                let mail = super::mails::Done {
+                    file_name: &run.file_name,
+                    status: run.status_label(),
+                    profile: &profile.identifier,
+                    summary: run.summary(),
+                    id: &run.id,
+                    base_url: &base,
+                };
+                crate::mail::enqueue(conn, &user.email, &mail)?;
             }
             Ok((run, changed))
         })

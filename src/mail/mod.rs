@@ -1,13 +1,19 @@
 //! Outgoing mail goes through a database outbox: a mail is written in the same transaction
 //! as the change it tells about, and a job delivers it (SMTP, or `.eml` files in
 //! development), retried with backoff when the server is down. The operator sees the outbox.
+//!
+//! A mail is written as a pair of askama templates, text and HTML, that a capability declares
+//! with [`template!`] (its struct in `src/<capability>/mails.rs`, its templates in
+//! `templates/mail/<capability>/<name>.txt` and `.html`, the HTML one extending
+//! `templates/mail/layout.html`); it leaves as `multipart/alternative`. This module knows no
+//! capability.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use lettre::message::{Mailbox, Message, header::ContentType};
+use lettre::message::{Mailbox, Message, MultiPart, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use crate::config::Config;
@@ -16,6 +22,103 @@ use crate::error::AppResult;
 use crate::jobs;
 
 pub const JOB_KIND: &str = "mail.send";
+
+/// A rendered mail: its subject, its text, and the HTML alternative of the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mail {
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+}
+
+impl Mail {
+    /// The whole mail as one readable document (subject, text part, HTML part), the form
+    /// its snapshot tests keep.
+    pub fn preview(&self) -> String {
+        format!(
+            "Subject: {}\n\n----- text/plain -----\n{}\n----- text/html -----\n{}",
+            self.subject,
+            self.text,
+            self.html.as_deref().unwrap_or("(none)")
+        )
+    }
+}
+
+/// A mail a capability can send: an askama text template and its HTML twin, and a subject.
+/// Implemented by [`template!`]; what is written in the HTML part goes through askama's HTML
+/// escaping, so text a person typed never becomes markup.
+pub trait Template {
+    fn subject(&self) -> String;
+    fn text(&self) -> askama::Result<String>;
+    fn html(&self) -> askama::Result<String>;
+
+    fn render(&self) -> AppResult<Mail> {
+        Ok(Mail {
+            subject: self.subject(),
+            text: self.text()?,
+            html: Some(self.html()?),
+        })
+    }
+}
+
+/// Declares a mail: a struct whose fields the templates read, its text template, its HTML
+/// template (which sees the same fields) and its subject.
+///
+/// ```ignore
+/// crate::mail::template! {
+///     /// Tells a company its offer is online.
+///     pub struct OfferApproved<'a> {
+///         pub title: &'a str,
+///         pub link: String,
+///     }
+///     text = "mail/offers/approved.txt",
+///     html = "mail/offers/approved.html",
+///     subject(&self) { format!("Votre offre « {} » est publiée", self.title) }
+/// }
+/// ```
+macro_rules! template {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident $(<$($lt:lifetime),+>)? { $($fields:tt)* }
+        text = $text:tt,
+        html = $html:tt,
+        subject(&$this:ident) $subject:block
+    ) => {
+        $(#[$meta])*
+        #[derive(askama::Template)]
+        #[template(path = $text)]
+        $vis struct $name $(<$($lt),+>)? { $($fields)* }
+
+        const _: () = {
+            use $crate::mail::Template as _;
+
+            /// The HTML part: the same fields, seen through `Deref`.
+            #[derive(askama::Template)]
+            #[template(path = $html)]
+            struct Html<'html $($(, $lt)+)?>(&'html $name $(<$($lt),+>)?);
+
+            impl<'html $($(, $lt)+)?> ::std::ops::Deref for Html<'html $($(, $lt)+)?> {
+                type Target = $name $(<$($lt),+>)?;
+                fn deref(&self) -> &Self::Target {
+                    self.0
+                }
+            }
+
+            impl $(<$($lt),+>)? $crate::mail::Template for $name $(<$($lt),+>)? {
+                fn subject(&$this) -> String $subject
+
+                fn text(&self) -> askama::Result<String> {
+                    askama::Template::render(self)
+                }
+
+                fn html(&self) -> askama::Result<String> {
+                    askama::Template::render(&Html(self))
+                }
+            }
+        };
+    };
+}
+pub(crate) use template;
 
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
@@ -56,7 +159,8 @@ impl Mailer {
         id: &str,
         to: &str,
         subject: &str,
-        body: &str,
+        text: &str,
+        html: Option<&str>,
         thread_refs: Option<&str>,
     ) -> anyhow::Result<()> {
         let to: Mailbox = to
@@ -73,9 +177,15 @@ impl Mailer {
             }
             builder = builder.references(refs.to_owned());
         }
-        let message = builder
-            .header(ContentType::TEXT_PLAIN)
-            .body(body.to_owned())?;
+        let message = match html {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+                text.to_owned(),
+                html.to_owned(),
+            ))?,
+            None => builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(text.to_owned())?,
+        };
         match &self.transport {
             Transport::Smtp(smtp) => {
                 smtp.send(message).await?;
@@ -90,8 +200,8 @@ impl Mailer {
 }
 
 /// Puts a mail in the outbox; it leaves when the surrounding transaction commits.
-pub fn enqueue(conn: &mut DbConnection, to: &str, subject: &str, body: &str) -> AppResult<String> {
-    enqueue_in_thread(conn, to, subject, body, &[])
+pub fn enqueue(conn: &mut DbConnection, to: &str, mail: &impl Template) -> AppResult<String> {
+    enqueue_in_thread(conn, to, mail, &[])
 }
 
 /// Puts in the outbox a mail that follows others of a conversation (their Message-IDs,
@@ -99,10 +209,14 @@ pub fn enqueue(conn: &mut DbConnection, to: &str, subject: &str, body: &str) -> 
 pub fn enqueue_in_thread(
     conn: &mut DbConnection,
     to: &str,
-    subject: &str,
-    body: &str,
+    mail: &impl Template,
     thread: &[String],
 ) -> AppResult<String> {
+    let Mail {
+        subject,
+        text,
+        html,
+    } = mail.render()?;
     let id = new_id();
     let thread_refs = (!thread.is_empty()).then(|| thread.join(" "));
     diesel::insert_into(outbox_mails::table)
@@ -110,7 +224,8 @@ pub fn enqueue_in_thread(
             outbox_mails::id.eq(&id),
             outbox_mails::to_address.eq(to),
             outbox_mails::subject.eq(subject),
-            outbox_mails::body_text.eq(body),
+            outbox_mails::body_text.eq(text),
+            outbox_mails::body_html.eq(html),
             outbox_mails::status.eq("pending"),
             outbox_mails::attempts.eq(0),
             outbox_mails::created_at.eq(now()),
@@ -133,7 +248,14 @@ pub fn register(reg: &mut crate::app::Registry) {
 /// Delivers one outbox mail (the `mail.send` job).
 pub async fn deliver(app: &crate::AppState, mail_id: &str) -> anyhow::Result<()> {
     let id = mail_id.to_owned();
-    type Outgoing = (String, String, String, String, Option<String>);
+    type Outgoing = (
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+    );
     let mail: Option<Outgoing> = app
         .db
         .run(move |conn| {
@@ -143,6 +265,7 @@ pub async fn deliver(app: &crate::AppState, mail_id: &str) -> anyhow::Result<()>
                     outbox_mails::to_address,
                     outbox_mails::subject,
                     outbox_mails::body_text,
+                    outbox_mails::body_html,
                     outbox_mails::status,
                     outbox_mails::thread_refs,
                 ))
@@ -150,7 +273,7 @@ pub async fn deliver(app: &crate::AppState, mail_id: &str) -> anyhow::Result<()>
                 .optional()?)
         })
         .await?;
-    let Some((to, subject, body, status, thread_refs)) = mail else {
+    let Some((to, subject, text, html, status, thread_refs)) = mail else {
         return Ok(());
     };
     if status == "sent" {
@@ -158,7 +281,14 @@ pub async fn deliver(app: &crate::AppState, mail_id: &str) -> anyhow::Result<()>
     }
     let result = app
         .mailer
-        .send(mail_id, &to, &subject, &body, thread_refs.as_deref())
+        .send(
+            mail_id,
+            &to,
+            &subject,
+            &text,
+            html.as_deref(),
+            thread_refs.as_deref(),
+        )
         .await;
     let id = mail_id.to_owned();
     let error = result.as_ref().err().map(|e| format!("{e:#}"));

@@ -4,6 +4,7 @@
 pub mod export;
 pub mod index;
 pub mod jobs;
+pub mod mails;
 pub mod model;
 pub mod routes;
 pub mod search;

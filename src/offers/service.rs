@@ -4,7 +4,7 @@
 use chrono::{Duration, NaiveDate};
 
 use super::model::{ContractType, Offer, OfferForm, OfferInput, OfferStatus, Transition};
-use super::store;
+use super::{mails, store};
 use crate::auth::CurrentUser;
 use crate::auth::audit::{self, Event};
 use crate::auth::policy::{Action, OfferRef, authorize};
@@ -343,26 +343,24 @@ pub fn apply(
             )
             .on("offer", id),
         )?;
-        let (subject, body) = if approved {
-            (
-                format!("Votre offre « {} » est publiée", offer.title),
-                format!(
-                    "Bonjour,\n\nLa chambre consulaire a validé votre offre « {} ». Elle est désormais visible des candidats :\n\n{base_url}/offres/{id}\n\nL’équipe Passerelle",
-                    offer.title
-                ),
-            )
-        } else {
-            (
-                format!("Votre offre « {} » est à revoir", offer.title),
-                format!(
-                    "Bonjour,\n\nLa chambre consulaire n’a pas publié votre offre « {} », pour le motif suivant :\n\n{}\n\nModifiez-la puis soumettez-la de nouveau :\n\n{base_url}/mes-offres/{id}/modifier\n\nL’équipe Passerelle",
-                    offer.title,
-                    reason.unwrap_or_default().trim()
-                ),
-            )
-        };
+        let reason = reason.unwrap_or_default().trim();
         for email in recipients(conn, &offer)? {
-            crate::mail::enqueue(conn, &email, &subject, &body)?;
+            if approved {
+                let mail = mails::Approved {
+                    title: &offer.title,
+                    id,
+                    base_url,
+                };
+                crate::mail::enqueue(conn, &email, &mail)?;
+            } else {
+                let mail = mails::Rejected {
+                    title: &offer.title,
+                    reason,
+                    id,
+                    base_url,
+                };
+                crate::mail::enqueue(conn, &email, &mail)?;
+            }
         }
     }
     Ok(to)
@@ -383,16 +381,11 @@ pub fn expire_and_warn(
             OfferStatus::Expired,
         )?;
         for email in recipients(conn, &offer)? {
-            crate::mail::enqueue(
-                conn,
-                &email,
-                &format!("Votre offre « {} » a expiré", offer.title),
-                &format!(
-                    "Bonjour,\n\nVotre offre « {} » n’est plus publiée. Si le poste est toujours à pourvoir, \
-                     prolongez-la : elle repassera par la validation de la chambre consulaire.\n\n{base_url}/mes-offres\n\nL’équipe Passerelle",
-                    offer.title
-                ),
-            )?;
+            let mail = mails::Expired {
+                title: &offer.title,
+                base_url,
+            };
+            crate::mail::enqueue(conn, &email, &mail)?;
         }
         expired.push(offer.id);
     }
@@ -407,18 +400,12 @@ pub fn expire_and_warn(
                 offer.updated_at + Duration::days(IDLE_DAYS),
             ));
         for email in recipients(conn, &offer)? {
-            crate::mail::enqueue(
-                conn,
-                &email,
-                &format!("Votre offre « {} » expire bientôt", offer.title),
-                &format!(
-                    "Bonjour,\n\nVotre offre « {} » cessera d’être publiée le {}. Si le poste est toujours à pourvoir, \
-                     prolongez-la en un clic :\n\n{base_url}/mes-offres\n\nSi elle est pourvue, indiquez-le : les candidats \
-                     cesseront de postuler.\n\nL’équipe Passerelle",
-                    offer.title,
-                    crate::web::date_fr(&end)
-                ),
-            )?;
+            let mail = mails::Expiring {
+                title: &offer.title,
+                end: crate::web::date_fr(&end),
+                base_url,
+            };
+            crate::mail::enqueue(conn, &email, &mail)?;
         }
         store::mark_warned(conn, &offer.id)?;
         warned += 1;

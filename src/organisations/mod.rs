@@ -2,6 +2,7 @@
 //! employment agencies, funders, …), their territory, their staff, and the validation of
 //! companies by the chambers.
 
+pub mod mails;
 pub mod routes;
 pub mod store;
 

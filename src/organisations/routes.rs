@@ -399,24 +399,27 @@ async fn decide(
             let reference = store::policy_ref(conn, &org)?;
             authorize(&who, &Action::ValidateCompany(&reference))?;
             store::decide(conn, &id, &who.id, approve, reason.as_deref())?;
-            let action = if approve { "organisation_validated" } else { "organisation_rejected" };
-            audit::record(conn, Event::by(&who, action).on("organisation", &id))?;
-            let (subject, body) = if approve {
-                (
-                    "Votre entreprise est validée".to_owned(),
-                    format!("Bonjour,\n\nLa chambre consulaire a validé le compte de « {} » sur Passerelle. \
-                             Vous pouvez désormais publier vos offres d’alternance :\n\n{base}/tableau-de-bord\n\nL’équipe Passerelle", org.name),
-                )
+            let action = if approve {
+                "organisation_validated"
             } else {
-                (
-                    "Votre inscription n’a pas été validée".to_owned(),
-                    format!("Bonjour,\n\nLa chambre consulaire n’a pas validé le compte de « {} » sur Passerelle, \
-                             pour le motif suivant :\n\n{}\n\nVous pouvez lui répondre ou contacter l’équipe Passerelle.\n\nL’équipe Passerelle",
-                            org.name, reason.clone().unwrap_or_default()),
-                )
+                "organisation_rejected"
             };
+            audit::record(conn, Event::by(&who, action).on("organisation", &id))?;
+            let reason = reason.clone().unwrap_or_default();
             for member in store::staff(conn, &id)? {
-                crate::mail::enqueue(conn, &member.email, &subject, &body)?;
+                if approve {
+                    let mail = super::mails::Validated {
+                        name: &org.name,
+                        base_url: &base,
+                    };
+                    crate::mail::enqueue(conn, &member.email, &mail)?;
+                } else {
+                    let mail = super::mails::Rejected {
+                        name: &org.name,
+                        reason: &reason,
+                    };
+                    crate::mail::enqueue(conn, &member.email, &mail)?;
+                }
             }
             Ok(org.name)
         })

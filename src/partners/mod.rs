@@ -5,6 +5,7 @@
 
 pub mod demo;
 pub mod jobs;
+pub mod mails;
 pub mod model;
 pub mod routes;
 pub mod service;

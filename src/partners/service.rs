@@ -1182,18 +1182,13 @@ pub fn send_reminders(
         .filter(users::status.eq(UserStatus::Active.as_str()))
         .select(users::email)
         .load(conn)?;
-    let body = format!(
-        "Bonjour,\n\nVoici les points de suivi des partenaires au {} :\n\n{}\n\nLa liste des partenaires : {base_url}/admin/partenaires\n\nPasserelle\n",
-        crate::web::date_fr(&today),
-        fresh
-            .iter()
-            .map(|t| format!("- {t}"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    let subject = format!("Partenaires : {} point(s) à suivre", fresh.len());
+    let mail = super::mails::FollowUp {
+        today: crate::web::date_fr(&today),
+        items: &fresh,
+        base_url,
+    };
     for to in admins {
-        crate::mail::enqueue(conn, &to, &subject, &body)?;
+        crate::mail::enqueue(conn, &to, &mail)?;
     }
     Ok(fresh.len())
 }

@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod jobs;
+pub mod mails;
 pub mod model;
 pub mod routes;
 pub mod service;

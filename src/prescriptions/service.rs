@@ -497,15 +497,15 @@ fn notify(
         }
     };
     for email in recipients {
-        crate::mail::enqueue(
-            conn,
-            &email,
-            &format!("{subject} – « {title} »"),
-            &format!(
-                "Bonjour,\n\n{text}\n\nFormation : {title} (session débutant : {start}).\nPour suivre la pré-inscription : {base_url}/preinscriptions/{}\n\nL’équipe Passerelle",
-                p.id
-            ),
-        )?;
+        let mail = super::mails::Notice {
+            what: subject,
+            text,
+            title: &title,
+            start: &start,
+            id: &p.id,
+            base_url,
+        };
+        crate::mail::enqueue(conn, &email, &mail)?;
     }
     Ok(())
 }

@@ -4,5 +4,6 @@
 //! day and an evaluation after the session.
 
 pub mod demo;
+pub mod mails;
 pub mod routes;
 pub mod service;

@@ -561,29 +561,28 @@ pub fn register_with(
         });
     };
     let link = format!("{base_url}/programme/sessions/{session_id}");
-    let (subject, body) = match status {
-        RegistrationStatus::Confirmed => (
-            format!("Inscription confirmée : {}", view.course.title),
-            format!(
-                "Bonjour {},\n\nvotre inscription à « {} » est confirmée.\nDates : {}\nLieu : {}\n\nPour l’annuler ou revoir la session : {link}\n\nL’équipe régionale Passerelle",
-                me.first_name,
-                view.course.title,
-                view.days_fr(),
-                view.session.place
-            ),
-        ),
-        _ => (
-            format!("Liste d’attente : {}", view.course.title),
-            format!(
-                "Bonjour {},\n\nla session « {} » du {} est complète : vous êtes sur la liste d’attente, en position {}.\nDès qu’une place se libère, la première personne de la liste est inscrite et prévenue par courriel.\n\nVoir la session : {link}\n\nL’équipe régionale Passerelle",
-                me.first_name,
-                view.course.title,
-                date_fr(&view.session.first_day),
-                position.unwrap_or(0)
-            ),
-        ),
-    };
-    crate::mail::enqueue(conn, &me.email, &subject, &body)?;
+    match status {
+        RegistrationStatus::Confirmed => {
+            let mail = super::mails::Confirmed {
+                first_name: &me.first_name,
+                title: &view.course.title,
+                days: view.days_fr(),
+                place: &view.session.place,
+                link: &link,
+            };
+            crate::mail::enqueue(conn, &me.email, &mail)?;
+        }
+        _ => {
+            let mail = super::mails::Waiting {
+                first_name: &me.first_name,
+                title: &view.course.title,
+                first_day: date_fr(&view.session.first_day),
+                position: position.unwrap_or(0),
+                link: &link,
+            };
+            crate::mail::enqueue(conn, &me.email, &mail)?;
+        }
+    }
     Ok(Registered {
         id,
         status,
@@ -715,17 +714,14 @@ fn promote(conn: &mut DbConnection, session_id: &str, base_url: &str) -> AppResu
         .select((users::email, users::first_name))
         .first(conn)?;
     let view = session_view(conn, session_id, None)?;
-    crate::mail::enqueue(
-        conn,
-        &email,
-        &format!("Une place s’est libérée : {}", view.course.title),
-        &format!(
-            "Bonjour {first_name},\n\nune place s’est libérée dans la session « {} » : vous étiez en tête de la liste d’attente, votre inscription est confirmée.\nDates : {}\nLieu : {}\n\nSi vous ne pouvez plus venir, annulez depuis la page de la session pour laisser la place : {base_url}/programme/sessions/{session_id}\n\nL’équipe régionale Passerelle",
-            view.course.title,
-            view.days_fr(),
-            view.session.place
-        ),
-    )?;
+    let mail = super::mails::SeatFreed {
+        first_name: &first_name,
+        title: &view.course.title,
+        days: view.days_fr(),
+        place: &view.session.place,
+        link: format!("{base_url}/programme/sessions/{session_id}"),
+    };
+    crate::mail::enqueue(conn, &email, &mail)?;
     Ok(Some(id))
 }
 

@@ -4,6 +4,7 @@
 
 pub mod demo;
 pub mod figures;
+pub mod mails;
 pub mod model;
 pub mod routes;
 pub mod service;

@@ -564,18 +564,15 @@ pub fn register(
         Err(e) => return Err(e.into()),
     }
     let event = event(conn, event_id)?;
-    crate::mail::enqueue(
-        conn,
-        email.as_str(),
-        &format!("Inscription confirmée : {}", event.title),
-        &format!(
-            "Bonjour {name},\n\nVotre inscription à « {} » ({}) le {} est enregistrée.\n\nSi vous ne pouvez pas venir, annulez votre inscription pour laisser votre place : {base_url}{}\n\nÀ bientôt à l’Espace Métiers.",
-            event.title,
-            event.kind_label(),
-            event.when_fr(),
-            cancel_path(&secret)
-        ),
-    )?;
+    let mail = super::mails::Registered {
+        name,
+        title: &event.title,
+        kind: event.kind_label(),
+        when: event.when_fr(),
+        cancel_path: cancel_path(&secret),
+        base_url,
+    };
+    crate::mail::enqueue(conn, email.as_str(), &mail)?;
     Ok(Ok(()))
 }
 
@@ -634,17 +631,12 @@ pub fn cancel_registration(conn: &mut DbConnection, secret: &str) -> AppResult<S
     .set(site_events::registered.eq(site_events::registered - 1))
     .execute(conn)?;
     let event = event(conn, &found.event.id)?;
-    crate::mail::enqueue(
-        conn,
-        &found.email,
-        &format!("Inscription annulée : {}", event.title),
-        &format!(
-            "Bonjour {},\n\nVotre inscription à « {} » le {} est annulée : votre place revient à une autre personne.\n\nÀ bientôt à l’Espace Métiers.",
-            found.name,
-            event.title,
-            event.when_fr()
-        ),
-    )?;
+    let mail = super::mails::Cancelled {
+        name: &found.name,
+        title: &event.title,
+        when: event.when_fr(),
+    };
+    crate::mail::enqueue(conn, &found.email, &mail)?;
     Ok(event)
 }
 

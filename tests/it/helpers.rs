@@ -314,7 +314,10 @@ fn rand_octet() -> u8 {
 pub struct Mail {
     pub to: String,
     pub subject: String,
+    /// The text (text/plain part).
     pub body: String,
+    /// The HTML alternative, empty when the mail has none.
+    pub html: String,
     pub message_id: String,
     pub in_reply_to: String,
     pub references: String,
@@ -322,33 +325,42 @@ pub struct Mail {
 
 impl Mail {
     fn parse(raw: &str) -> Self {
-        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
-        let head = head.replace("\r\n ", " ").replace("\r\n\t", " ");
-        let header = |name: &str| {
-            head.lines()
-                .find_map(|l| l.strip_prefix(&format!("{name}: ")))
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let encoding = header("Content-Transfer-Encoding");
-        let body = match encoding.as_str() {
-            "quoted-printable" => decode_qp(body),
-            "base64" => {
-                use base64::Engine;
-                let compact: String = body.split_whitespace().collect();
-                String::from_utf8(
-                    base64::engine::general_purpose::STANDARD
-                        .decode(compact)
-                        .expect("base64"),
-                )
-                .expect("utf8")
+        let (head, body) = split_part(raw);
+        let header = |name: &str| header_of(&head, name);
+        // A mail with an HTML part is multipart/alternative: `body` is its text/plain part.
+        let (body, html) = match boundary(&header("Content-Type")) {
+            Some(boundary) => {
+                let (mut text, mut html) = (String::new(), String::new());
+                for part in body.split(&format!("--{boundary}")).skip(1) {
+                    if part.starts_with("--") {
+                        break;
+                    }
+                    let part = part.strip_prefix("\r\n").unwrap_or(part);
+                    let (part_head, part_body) = split_part(part);
+                    let part_body = part_body.strip_suffix("\r\n").unwrap_or(part_body);
+                    let decoded = decode_body(
+                        &header_of(&part_head, "Content-Transfer-Encoding"),
+                        part_body,
+                    );
+                    let content_type = header_of(&part_head, "Content-Type");
+                    if content_type.starts_with("text/plain") {
+                        text = decoded;
+                    } else if content_type.starts_with("text/html") {
+                        html = decoded;
+                    }
+                }
+                (text, html)
             }
-            _ => body.to_owned(),
+            None => (
+                decode_body(&header("Content-Transfer-Encoding"), body),
+                String::new(),
+            ),
         };
         Mail {
             to: header("To"),
             subject: decode_subject(&header("Subject")),
             body,
+            html,
             message_id: header("Message-ID"),
             in_reply_to: header("In-Reply-To"),
             references: header("References"),
@@ -364,6 +376,45 @@ impl Mail {
         let rest = &self.body[start..];
         let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
         rest[..end].replace("http://passerelle.test", "")
+    }
+}
+
+/// Headers (folded lines unfolded) and body of a message or of a MIME part.
+fn split_part(raw: &str) -> (String, &str) {
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+    (head.replace("\r\n ", " ").replace("\r\n\t", " "), body)
+}
+
+fn header_of(head: &str, name: &str) -> String {
+    head.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn boundary(content_type: &str) -> Option<String> {
+    if !content_type.starts_with("multipart/") {
+        return None;
+    }
+    let (_, rest) = content_type.split_once("boundary=")?;
+    let value = rest.split(';').next().unwrap_or(rest).trim();
+    Some(value.trim_matches('"').to_owned())
+}
+
+fn decode_body(encoding: &str, body: &str) -> String {
+    match encoding {
+        "quoted-printable" => decode_qp(body),
+        "base64" => {
+            use base64::Engine;
+            let compact: String = body.split_whitespace().collect();
+            String::from_utf8(
+                base64::engine::general_purpose::STANDARD
+                    .decode(compact)
+                    .expect("base64"),
+            )
+            .expect("utf8")
+        }
+        _ => body.to_owned(),
     }
 }
 

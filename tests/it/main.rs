@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod api;
+mod api_answers;
 mod applications;
 mod basket;
 mod browser;
@@ -17,6 +18,7 @@ mod ftps;
 mod gateway;
 mod helpline;
 mod imports;
+mod mails;
 mod offers;
 mod operations;
 mod organisations;

@@ -1,0 +1,112 @@
+//! The mails of accounts: address verification, password reset, invitations, and the
+//! chambers told that a company waits for them.
+
+use crate::mail::template;
+
+template! {
+    /// Asks a new account to confirm its address.
+    pub struct VerifyEmail<'a> {
+        pub first_name: &'a str,
+        pub secret: &'a str,
+        pub base_url: &'a str,
+    }
+    text = "mail/auth/verify_email.txt",
+    html = "mail/auth/verify_email.html",
+    subject(&self) { "Confirmez votre adresse e-mail".to_owned() }
+}
+
+template! {
+    /// Tells a chamber's officer that a company signed up in their department.
+    pub struct CompanyToValidate<'a> {
+        pub company_name: &'a str,
+        pub siret: &'a str,
+        pub commune: &'a str,
+        pub department: &'a str,
+        pub base_url: &'a str,
+    }
+    text = "mail/auth/company_to_validate.txt",
+    html = "mail/auth/company_to_validate.html",
+    subject(&self) { "Nouvelle entreprise à valider".to_owned() }
+}
+
+template! {
+    /// The link to choose a new password.
+    pub struct PasswordReset<'a> {
+        pub first_name: &'a str,
+        pub secret: &'a str,
+        pub base_url: &'a str,
+    }
+    text = "mail/auth/password_reset.txt",
+    html = "mail/auth/password_reset.html",
+    subject(&self) { "Réinitialisation de votre mot de passe".to_owned() }
+}
+
+template! {
+    /// Invites a person to join an organisation's staff.
+    pub struct Invitation<'a> {
+        pub first_name: &'a str,
+        /// Who invites, full name.
+        pub inviter: String,
+        pub organisation: &'a str,
+        /// The role's French label.
+        pub role: &'a str,
+        pub secret: &'a str,
+        pub base_url: &'a str,
+    }
+    text = "mail/auth/invitation.txt",
+    html = "mail/auth/invitation.html",
+    subject(&self) { format!("Invitation à rejoindre {} sur Passerelle", self.organisation) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::Template;
+
+    const BASE: &str = "https://passerelle.example";
+
+    #[test]
+    fn verify_email() {
+        let mail = VerifyEmail {
+            first_name: "Léa",
+            secret: "s3cr3t",
+            base_url: BASE,
+        };
+        insta::assert_snapshot!(mail.render().unwrap().preview());
+    }
+
+    #[test]
+    fn company_to_validate() {
+        let mail = CompanyToValidate {
+            company_name: "Boulangerie <Dupont> & fils",
+            siret: "12345678900011",
+            commune: "Orléans",
+            department: "45",
+            base_url: BASE,
+        };
+        insta::assert_snapshot!(mail.render().unwrap().preview());
+    }
+
+    #[test]
+    fn password_reset() {
+        let mail = PasswordReset {
+            first_name: "Léa",
+            secret: "s3cr3t",
+            base_url: BASE,
+        };
+        insta::assert_snapshot!(mail.render().unwrap().preview());
+    }
+
+    #[test]
+    fn invitation() {
+        let mail = Invitation {
+            first_name: "Léa",
+            inviter: "Marc Durand".to_owned(),
+            organisation: "CFA du Loiret",
+            role: "Organisme de formation",
+            secret: "s3cr3t",
+            base_url: BASE,
+        };
+        insta::assert_snapshot!(mail.render().unwrap().preview());
+    }
+}

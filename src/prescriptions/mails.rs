@@ -1,0 +1,40 @@
+//! The mail of pre-registrations: tells one side what the other did.
+
+use crate::mail::template;
+
+template! {
+    /// A step of a pre-registration, told to the centre or the prescriber.
+    pub struct Notice<'a> {
+        /// What happened (the step's label), put before the training's title.
+        pub what: &'a str,
+        /// The paragraph that tells it.
+        pub text: &'a str,
+        pub title: &'a str,
+        /// The session's start, as people read it.
+        pub start: &'a str,
+        pub id: &'a str,
+        pub base_url: &'a str,
+    }
+    text = "mail/prescriptions/notice.txt",
+    html = "mail/prescriptions/notice.html",
+    subject(&self) { format!("{} – « {} »", self.what, self.title) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::Template;
+
+    #[test]
+    fn notice() {
+        let mail = Notice {
+            what: "Nouveau message",
+            text: "Marc Durand a écrit :\n\nBonjour, <b>merci</b> & à bientôt.",
+            title: "CAP Boulanger",
+            start: "le 22/11/2026",
+            id: "0190-prescription",
+            base_url: "https://passerelle.example",
+        };
+        insta::assert_snapshot!(mail.render().unwrap().preview());
+    }
+}
