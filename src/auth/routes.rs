@@ -16,8 +16,7 @@ use super::tokens::{self, ApiToken, Purpose};
 use super::{ClientIp, CurrentUser, SessionHandle, password, store};
 use crate::AppState;
 use crate::error::{AppError, AppResult};
-use crate::referential::{Commune, store::resolve_commune};
-use crate::types::{EmailAddress, Siret, check_new_password};
+use crate::types::{EmailAddress, check_new_password};
 use crate::web::extract::{Form, Query};
 use crate::web::{Page, form, render, see_other};
 
@@ -29,10 +28,6 @@ pub fn pages() -> Router<AppState> {
         .route(
             "/inscription/candidat",
             get(signup_candidate_page).post(signup_candidate),
-        )
-        .route(
-            "/inscription/entreprise",
-            get(signup_company_page).post(signup_company),
         )
         .route("/verification", get(verify_page).post(verify))
         .route("/verification/renvoyer", get(resend_page).post(resend))
@@ -202,7 +197,7 @@ async fn signup_candidate_page(page: Page) -> AppResult<Response> {
     })
 }
 
-fn person_errors(
+pub fn person_errors(
     first: &str,
     last: &str,
     email: &str,
@@ -300,149 +295,6 @@ async fn signup_candidate(
         page: page.titled("Créer mon compte candidat"),
         form,
         errors,
-    })
-    .map(form::rerender)
-}
-
-#[derive(Default, Deserialize)]
-struct CompanyForm {
-    #[serde(default)]
-    first_name: String,
-    #[serde(default)]
-    last_name: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    company_name: String,
-    #[serde(default)]
-    siret: String,
-    #[serde(default)]
-    commune: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    password_confirm: String,
-}
-
-#[derive(Template)]
-#[template(path = "auth/signup_company.html")]
-struct SignupCompanyPage {
-    page: Page,
-    form: CompanyForm,
-    errors: Vec<String>,
-    commune_choices: Vec<Commune>,
-}
-
-async fn signup_company_page(page: Page) -> AppResult<Response> {
-    render(&SignupCompanyPage {
-        page: page
-            .titled("Créer le compte de mon entreprise")
-            .with_form()
-            .await?,
-        form: CompanyForm::default(),
-        errors: Vec::new(),
-        commune_choices: Vec::new(),
-    })
-}
-
-async fn signup_company(
-    State(state): State<AppState>,
-    session: SessionHandle,
-    page: Page,
-    Form(form): Form<CompanyForm>,
-) -> AppResult<Response> {
-    let mut errors = Vec::new();
-    let email = person_errors(
-        &form.first_name,
-        &form.last_name,
-        &form.email,
-        &form.password,
-        &form.password_confirm,
-        &mut errors,
-    );
-    if form.company_name.trim().is_empty() {
-        errors.push("Indiquez le nom de l’entreprise.".into());
-    }
-    let siret = match Siret::parse(&form.siret) {
-        Ok(s) => Some(s),
-        Err(msg) => {
-            errors.push(msg.into());
-            None
-        }
-    };
-    let typed = form.commune.clone();
-    let mut commune_choices = Vec::new();
-    let commune = if typed.trim().is_empty() {
-        errors.push("Indiquez la commune de l’établissement.".into());
-        None
-    } else {
-        match state
-            .db
-            .run(move |conn| resolve_commune(conn, &typed))
-            .await?
-        {
-            Ok(c) => Some(c),
-            Err(choices) if choices.is_empty() => {
-                errors.push("Aucune commune ne correspond : vérifiez l’orthographe ou saisissez le code postal.".into());
-                None
-            }
-            Err(choices) => {
-                errors.push(
-                    "Plusieurs communes correspondent : choisissez-la dans la liste ci-dessous."
-                        .into(),
-                );
-                commune_choices = choices;
-                None
-            }
-        }
-    };
-    if let (true, Some(email), Some(siret), Some(commune)) =
-        (errors.is_empty(), email, siret, commune)
-    {
-        let base = state.config.base_url();
-        let (first, last, pw, name) = (
-            form.first_name.clone(),
-            form.last_name.clone(),
-            form.password.clone(),
-            form.company_name.clone(),
-        );
-        let result = state
-            .db
-            .tx(move |conn| {
-                service::sign_up_recruiter(
-                    conn,
-                    &base,
-                    Person {
-                        email: &email,
-                        password: &pw,
-                        first_name: &first,
-                        last_name: &last,
-                    },
-                    &name,
-                    &siret,
-                    &commune,
-                )
-            })
-            .await;
-        match result {
-            Ok(_) => {
-                session.set_flash("Votre compte est créé. Confirmez votre adresse avec le lien reçu par e-mail. La chambre consulaire de votre département validera ensuite votre entreprise.").await?;
-                return Ok(see_other("/connexion"));
-            }
-            Err(e) if e.status().is_client_error() => errors.push(e.message().to_owned()),
-            Err(e) => return Err(e),
-        }
-    }
-    let form = CompanyForm {
-        password: String::new(),
-        password_confirm: String::new(),
-        ..form
-    };
-    render(&SignupCompanyPage {
-        page: page.titled("Créer le compte de mon entreprise"),
-        form,
-        errors,
-        commune_choices,
     })
     .map(form::rerender)
 }

@@ -8,9 +8,7 @@ use super::tokens::{self, Purpose};
 use super::{CurrentUser, password, throttle};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
-use crate::organisations::store::{self as orgs, NewOrganisation};
-use crate::referential::Commune;
-use crate::types::{EmailAddress, OrgKind, OrgStatus, Role, Siret, UserStatus};
+use crate::types::{EmailAddress, Role, UserStatus};
 
 pub const MINIMUM_AGE: i32 = 15;
 
@@ -30,7 +28,7 @@ pub struct Person<'a> {
     pub last_name: &'a str,
 }
 
-fn verification_mail(
+pub fn verification_mail(
     conn: &mut DbConnection,
     base_url: &str,
     user_id: &str,
@@ -88,85 +86,6 @@ pub fn sign_up_candidate(
         person.first_name,
     )?;
     Ok(id)
-}
-
-/// A recruiter signs up with their company, which waits for a chamber's validation.
-pub fn sign_up_recruiter(
-    conn: &mut DbConnection,
-    base_url: &str,
-    person: Person<'_>,
-    company_name: &str,
-    siret: &Siret,
-    commune: &Commune,
-) -> AppResult<String> {
-    if orgs::find_by_siret(conn, siret.as_str())?.is_some() {
-        return Err(AppError::conflict(
-            "Un compte existe déjà pour cet établissement (même SIRET). Demandez à son administrateur de vous inviter.",
-        ));
-    }
-    let hash = password::hash(person.password).map_err(AppError::internal)?;
-    let org_id = orgs::create(
-        conn,
-        NewOrganisation {
-            kind: OrgKind::Company,
-            name: company_name,
-            network: None,
-            siret: Some(siret),
-            commune_insee: Some(&commune.insee_code),
-            status: OrgStatus::Pending,
-            departments: std::slice::from_ref(&commune.department),
-        },
-    )?;
-    let id = store::create(
-        conn,
-        NewUser {
-            email: person.email,
-            password_hash: Some(hash),
-            first_name: person.first_name,
-            last_name: person.last_name,
-            role: Role::Recruiter,
-            organisation_id: Some(&org_id),
-            is_org_admin: true,
-            status: UserStatus::Active,
-            email_verified: false,
-            birth_date: None,
-        },
-    )?;
-    verification_mail(
-        conn,
-        base_url,
-        &id,
-        person.email.as_str(),
-        person.first_name,
-    )?;
-    // Tell the chambers covering the department that a company waits.
-    for officer in officers_for(conn, &commune.department)? {
-        let mail = super::mails::CompanyToValidate {
-            company_name,
-            siret: siret.as_str(),
-            commune: &commune.name,
-            department: &commune.department,
-            base_url,
-        };
-        crate::mail::enqueue(conn, &officer, &mail)?;
-    }
-    Ok(id)
-}
-
-fn officers_for(conn: &mut DbConnection, department: &str) -> AppResult<Vec<String>> {
-    use crate::db::schema::*;
-    use diesel::prelude::*;
-    Ok(users::table
-        .inner_join(
-            organisation_departments::table.on(organisation_departments::organisation_id
-                .nullable()
-                .eq(users::organisation_id)),
-        )
-        .filter(organisation_departments::department_code.eq(department))
-        .filter(users::role.eq(Role::RegistrationOfficer.as_str()))
-        .filter(users::status.eq(UserStatus::Active.as_str()))
-        .select(users::email)
-        .load(conn)?)
 }
 
 /// Checks credentials with throttling; returns the person to log in.
@@ -361,7 +280,7 @@ pub fn invite(
         last_name,
         role,
     } = invitation;
-    let org = orgs::get(conn, org_id)?;
+    let organisation = store::organisation_name(conn, org_id)?;
     let id = store::create(
         conn,
         NewUser {
@@ -381,7 +300,7 @@ pub fn invite(
     let mail = super::mails::Invitation {
         first_name,
         inviter: by.full_name(),
-        organisation: &org.name,
+        organisation: &organisation,
         role: role.label(),
         secret: &secret,
         base_url,

@@ -105,6 +105,16 @@ pub fn create(conn: &mut DbConnection, new: NewUser<'_>) -> AppResult<String> {
     }
 }
 
+/// The name of an organisation an account belongs to (for mails and pages about accounts).
+pub fn organisation_name(conn: &mut DbConnection, org_id: &str) -> AppResult<String> {
+    organisations::table
+        .find(org_id)
+        .select(organisations::name)
+        .first(conn)
+        .optional()?
+        .ok_or_else(crate::error::AppError::not_found)
+}
+
 pub fn by_email(conn: &mut DbConnection, email: &str) -> AppResult<Option<User>> {
     Ok(users::table
         .filter(users::email.eq(email))

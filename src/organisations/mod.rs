@@ -4,6 +4,7 @@
 
 pub mod mails;
 pub mod routes;
+pub mod signup;
 pub mod store;
 
 pub use store::Organisation;

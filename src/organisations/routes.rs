@@ -26,6 +26,7 @@ use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> Router<AppState> {
     Router::new()
+        .merge(super::signup::pages())
         .route("/organisation", get(my_organisation))
         .route("/organisations/{id}", get(organisation_page))
         .route("/organisations/{id}/invitations", post(invite))
