@@ -247,7 +247,7 @@ const OFFERS: &[DemoOffer] = &[
 fn offers(conn: &mut DbConnection, ids: &std::collections::HashMap<&str, String>) -> AppResult<()> {
     let company = &ids["company"];
     let centre = &ids["training_centre"];
-    offer_store::add_delegation(conn, company, centre)?;
+    crate::organisations::store::add_delegation(conn, company, centre)?;
     let start = crate::clock::today_paris() + chrono::Duration::days(45);
     let mut created = Vec::new();
     for (i, offer) in OFFERS.iter().enumerate() {

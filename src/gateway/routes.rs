@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::auth::policy::{Action, authorize};
 use crate::auth::{CurrentUser, SessionHandle};
 use crate::error::AppResult;
-use crate::imports::service::neutralise;
+use crate::web::csv::neutralise;
 use crate::web::extract::{Form, Query};
 use crate::web::{Page, render, see_other};
 

@@ -615,7 +615,7 @@ fn company(
                     .execute(c)
             })?;
         } else {
-            crate::offers::store::add_delegation(conn, company_id, partner_id)?;
+            crate::organisations::store::add_delegation(conn, company_id, partner_id)?;
         }
         lookups.delegated.insert(company_id.clone());
     }

@@ -488,16 +488,6 @@ pub fn runs(
     Ok(q.load(conn)?)
 }
 
-/// A cell safe to open in a spreadsheet: one starting with `=`, `+`, `-` or `@` is prefixed
-/// with an apostrophe so that it is never run as a formula.
-pub fn neutralise(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
 /// The report of a run as CSV (`;`, UTF-8 with BOM so spreadsheets show accents): a summary
 /// line, then one line per problem.
 pub fn report_csv(run: &ImportRun, rejected: &[Rejection]) -> String {
@@ -512,9 +502,9 @@ pub fn report_csv(run: &ImportRun, rejected: &[Rejection]) -> String {
         for r in rejected {
             let _ = w.write_record([
                 r.line.to_string(),
-                neutralise(&r.reference),
-                neutralise(&r.column),
-                neutralise(&r.value),
+                crate::web::csv::neutralise(&r.reference),
+                crate::web::csv::neutralise(&r.column),
+                crate::web::csv::neutralise(&r.value),
                 r.reason.clone(),
             ]);
         }

@@ -25,7 +25,7 @@ use super::OfferStatus;
 use crate::AppState;
 use crate::db::{DbConnection, schema::*};
 use crate::error::{AppError, AppResult};
-use crate::imports::service::neutralise;
+use crate::web::csv::neutralise;
 use crate::web::extract::Query;
 
 /// Offers read from the database and written at a time.

@@ -412,7 +412,7 @@ async fn form_page(
     let companies = if is_centre {
         state
             .db
-            .run(move |conn| store::delegated_companies(conn, &org))
+            .run(move |conn| crate::organisations::store::delegated_companies(conn, &org))
             .await?
     } else {
         Vec::new()

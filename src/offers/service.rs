@@ -208,7 +208,7 @@ fn poster(
     }
     let reference = orgs::policy_ref(conn, &company)?;
     let delegated =
-        by.role == Role::TrainingStaff && store::is_delegated(conn, &company_id, &my_org)?;
+        by.role == Role::TrainingStaff && orgs::is_delegated(conn, &company_id, &my_org)?;
     if !crate::auth::policy::allows(
         by,
         &Action::CreateOfferFor {

@@ -368,40 +368,6 @@ pub fn published(
     Ok((total, list))
 }
 
-pub fn delegated_companies(
-    conn: &mut DbConnection,
-    centre_id: &str,
-) -> AppResult<Vec<(String, String)>> {
-    Ok(delegations::table
-        .inner_join(organisations::table.on(organisations::id.eq(delegations::company_id)))
-        .filter(delegations::training_centre_id.eq(centre_id))
-        .order(organisations::name)
-        .select((organisations::id, organisations::name))
-        .load(conn)?)
-}
-
-pub fn is_delegated(conn: &mut DbConnection, company_id: &str, centre_id: &str) -> AppResult<bool> {
-    Ok(delegations::table
-        .find((company_id, centre_id))
-        .count()
-        .get_result::<i64>(conn)?
-        > 0)
-}
-
-pub fn add_delegation(conn: &mut DbConnection, company_id: &str, centre_id: &str) -> AppResult<()> {
-    if is_delegated(conn, company_id, centre_id)? {
-        return Ok(());
-    }
-    diesel::insert_into(delegations::table)
-        .values((
-            delegations::company_id.eq(company_id),
-            delegations::training_centre_id.eq(centre_id),
-            delegations::created_at.eq(now()),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 pub fn get_many(conn: &mut DbConnection, ids: &[String]) -> AppResult<Vec<Offer>> {
     Ok(offers::table
         .filter(offers::id.eq_any(ids))

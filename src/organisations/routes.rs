@@ -289,7 +289,7 @@ async fn delegate(
                         "Aucun organisme de formation inscrit sur Passerelle n’a ce SIRET.",
                     )
                 })?;
-            crate::offers::store::add_delegation(conn, &company, &centre.id)?;
+            store::add_delegation(conn, &company, &centre.id)?;
             audit::record(
                 conn,
                 Event::by(&who, "delegation_granted").on("organisation", &centre.id),

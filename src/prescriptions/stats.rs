@@ -485,7 +485,7 @@ pub fn csv(rows: &[Row]) -> AppResult<Vec<u8>> {
     ])
     .map_err(AppError::internal)?;
     for r in rows {
-        let safe = crate::imports::service::neutralise;
+        let safe = crate::web::csv::neutralise;
         out.write_record([
             safe(&r.person),
             safe(&r.training),

@@ -850,7 +850,7 @@ pub fn record_attendance(
 /// The attendance of a session as CSV (`;`, UTF-8 with BOM), every cell neutralised against
 /// formula injection.
 pub fn attendance_csv(days: &[NaiveDate], lines: &[RegistrationLine]) -> AppResult<Vec<u8>> {
-    use crate::imports::service::neutralise;
+    use crate::web::csv::neutralise;
     let mut out = Vec::new();
     out.extend_from_slice("\u{feff}".as_bytes());
     {

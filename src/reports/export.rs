@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Format, Workbook};
 use super::table::{Cell, Table};
 use crate::error::{AppError, AppResult};
 
-pub use crate::imports::service::neutralise;
+pub use crate::web::csv::neutralise;
 
 /// Whether a text would be read as a formula by a spreadsheet.
 pub fn is_dangerous(text: &str) -> bool {

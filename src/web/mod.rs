@@ -1,6 +1,7 @@
 //! Shared web plumbing: page context for templates, extractors that answer in French,
 //! security headers, error pages, static assets and the general pages.
 
+pub mod csv;
 pub mod dashboard;
 pub mod extract;
 pub mod feed;
