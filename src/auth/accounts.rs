@@ -94,3 +94,18 @@ pub fn change_status(
     };
     audit::record(conn, Event::by(by, action).on("user", id))
 }
+
+/// Notes that the person was warned of the erasure of their inactive account.
+pub fn mark_inactivity_warned(conn: &mut DbConnection, user_id: &str) -> AppResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::inactivity_warned_at.eq(Some(crate::db::now())))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes an account (the capability erasing the person's data has removed or anonymised
+/// what referred to it; the audit trail keeps the erasure).
+pub fn delete(conn: &mut DbConnection, user_id: &str) -> AppResult<()> {
+    diesel::delete(users::table.find(user_id)).execute(conn)?;
+    Ok(())
+}

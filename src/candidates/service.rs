@@ -326,7 +326,6 @@ pub fn export(
 /// Erases a candidate's account, profile and CV. Returns the CV file to remove once the
 /// transaction committed.
 pub fn erase(conn: &mut DbConnection, user_id: &str, reason: &str) -> AppResult<Option<String>> {
-    use crate::db::schema::users;
     use diesel::prelude::*;
     let cv = store::get(conn, user_id)?.and_then(|p| p.cv_file);
     // Applications stay with the companies, anonymised: the person's own words go.
@@ -339,7 +338,7 @@ pub fn erase(conn: &mut DbConnection, user_id: &str, reason: &str) -> AppResult<
         )
         .execute(conn)?;
     }
-    diesel::delete(users::table.find(user_id)).execute(conn)?;
+    crate::auth::accounts::delete(conn, user_id)?;
     audit::record(
         conn,
         Event {
@@ -370,7 +369,7 @@ pub fn purge_inactive(
             base_url,
         };
         crate::mail::enqueue(conn, &email, &mail)?;
-        store::mark_inactivity_warned(conn, &id)?;
+        crate::auth::accounts::mark_inactivity_warned(conn, &id)?;
         warned += 1;
     }
     let mut files = Vec::new();

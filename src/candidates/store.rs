@@ -317,10 +317,3 @@ pub fn inactive_candidates(
     };
     Ok(query.load(conn)?)
 }
-
-pub fn mark_inactivity_warned(conn: &mut DbConnection, user_id: &str) -> AppResult<()> {
-    diesel::update(users::table.find(user_id))
-        .set(users::inactivity_warned_at.eq(Some(now())))
-        .execute(conn)?;
-    Ok(())
-}
