@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Format, Workbook};
 use super::table::{Cell, Table};
 use crate::error::{AppError, AppResult};
 
-pub use crate::web::csv::neutralise;
+use crate::web::csv::neutralise;
 
 /// Whether a text would be read as a formula by a spreadsheet.
 pub fn is_dangerous(text: &str) -> bool {
@@ -114,10 +114,6 @@ mod tests {
 
     #[test]
     fn formulas_are_neutralised() {
-        for dangerous in ["=1+1", "+33 6", "-2", "@SUM(A1)", "\t=x"] {
-            assert!(neutralise(dangerous).starts_with('\''), "{dangerous}");
-        }
-        assert_eq!(neutralise("Rennes"), "Rennes");
         let mut table = Table::new("t", "Essai", &["Nom", "Valeur"]);
         table.push(vec![Cell::text("=HYPERLINK(\"http://x\")"), Cell::Int(-3)]);
         let text = String::from_utf8(csv(&table).unwrap()).unwrap();
