@@ -2,8 +2,8 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::auth::policy::{Action, authorize};
 use crate::auth::{CurrentUser, SessionHandle};
 use crate::error::AppResult;
-use crate::web::csv::neutralise;
+use crate::web::csv::{CsvWriter, attachment};
 use crate::web::extract::{Form, Query};
 use crate::web::{Page, render, see_other};
 
@@ -96,62 +96,44 @@ async fn queue_csv(
 ) -> AppResult<Response> {
     let lines = load(&state, &me, filter).await?;
     let base = state.config.base_url();
-    let mut out = Vec::new();
-    out.extend_from_slice("\u{feff}".as_bytes());
-    {
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(b';')
-            .from_writer(&mut out);
-        let _ = w.write_record([
-            "demande",
-            "action",
-            "état",
-            "offre",
-            "référence partenaire",
-            "intitulé",
-            "entreprise",
-            "siret",
-            "commune",
-            "code France Travail",
-            "agence",
-            "mise à jour",
-            "adresse",
-        ]);
-        for l in &lines {
-            let _ = w.write_record([
-                l.entry.id.clone(),
-                l.entry.action_label().to_owned(),
-                if l.entry.status == "done" {
-                    "traitée"
-                } else {
-                    "à traiter"
-                }
-                .to_owned(),
-                l.entry.offer_id.clone(),
-                neutralise(l.partner_reference.as_deref().unwrap_or("")),
-                neutralise(&l.offer_title),
-                neutralise(&l.company_name),
-                l.company_siret.clone().unwrap_or_default(),
-                l.commune_insee.clone(),
-                l.entry.ft_code.clone().unwrap_or_default(),
-                neutralise(l.entry.agency.as_deref().unwrap_or("")),
-                crate::web::datetime_fr(&l.entry.updated_at),
-                format!("{base}/offres/{}", l.entry.offer_id),
-            ]);
-        }
-        let _ = w.flush();
+    let mut out = CsvWriter::new([
+        "demande",
+        "action",
+        "état",
+        "offre",
+        "référence partenaire",
+        "intitulé",
+        "entreprise",
+        "siret",
+        "commune",
+        "code France Travail",
+        "agence",
+        "mise à jour",
+        "adresse",
+    ])?;
+    for l in &lines {
+        out.row([
+            l.entry.id.clone(),
+            l.entry.action_label().to_owned(),
+            if l.entry.status == "done" {
+                "traitée"
+            } else {
+                "à traiter"
+            }
+            .to_owned(),
+            l.entry.offer_id.clone(),
+            l.partner_reference.clone().unwrap_or_default(),
+            l.offer_title.clone(),
+            l.company_name.clone(),
+            l.company_siret.clone().unwrap_or_default(),
+            l.commune_insee.clone(),
+            l.entry.ft_code.clone().unwrap_or_default(),
+            l.entry.agency.clone().unwrap_or_default(),
+            crate::web::datetime_fr(&l.entry.updated_at),
+            format!("{base}/offres/{}", l.entry.offer_id),
+        ])?;
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"passerelle-france-travail.csv\"",
-            ),
-        ],
-        out,
-    )
-        .into_response())
+    Ok(attachment("passerelle-france-travail.csv", out.finish()?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

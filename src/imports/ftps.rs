@@ -690,7 +690,7 @@ async fn import(state: &AppState, received: Received) {
         }
         Err(e) => {
             tracing::error!(error = %e, profile = %identifier, file = %file_name, "FTPS import failed");
-            write_report(&report, &internal_error_report()).await;
+            write_report(&report, service::failure_report_csv()).await;
             return;
         }
     };
@@ -706,7 +706,7 @@ async fn import(state: &AppState, received: Received) {
         Ok(run) => run,
         Err(e) => {
             tracing::error!(error = %e, profile = %identifier, file = %file_name, "FTPS import failed");
-            write_report(&report, &internal_error_report()).await;
+            write_report(&report, service::failure_report_csv()).await;
             return;
         }
     };
@@ -722,21 +722,20 @@ async fn import(state: &AppState, received: Received) {
             Vec::new()
         }
     };
-    write_report(&report, &service::report_csv(&run, &rejected)).await;
+    write_report(&report, service::report_csv(&run, &rejected)).await;
     tracing::info!(profile = %identifier, file = %file_name, run = %run.id, status = %run.status, "FTPS import done");
-}
-
-/// The report when the file could not be processed at all (database unavailable…).
-fn internal_error_report() -> String {
-    "\u{feff}ligne;référence;colonne;valeur;motif\n0;;;;Le fichier n’a pas pu être traité \
-     (erreur interne de Passerelle) : aucune offre n’a été modifiée. Renvoyez-le plus tard ; \
-     si le problème persiste, contactez l’équipe Passerelle.\n"
-        .to_owned()
 }
 
 /// Writes a report under a temporary name, then renames it: a report that can be seen is
 /// complete.
-async fn write_report(path: &Path, contents: &str) {
+async fn write_report(path: &Path, contents: AppResult<Vec<u8>>) {
+    let contents = match contents {
+        Ok(contents) => contents,
+        Err(e) => {
+            tracing::error!(error = %e, report = %path.display(), "cannot write an FTPS import report");
+            return;
+        }
+    };
     let mut partial = path.as_os_str().to_owned();
     partial.push(".part");
     let partial = PathBuf::from(partial);

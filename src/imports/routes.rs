@@ -188,20 +188,10 @@ async fn report_csv(
         "{}.report.csv",
         run.file_name.replace(['"', '\\', '/'], "_")
     );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}\"",
-                    name.replace(|c: char| !c.is_ascii(), "_")
-                ),
-            ),
-        ],
-        service::report_csv(&run, &rejected),
-    )
-        .into_response())
+    Ok(crate::web::csv::attachment(
+        &name.replace(|c: char| !c.is_ascii(), "_"),
+        service::report_csv(&run, &rejected)?,
+    ))
 }
 
 /// A partner's staff sends a file from the page (same import as FTPS and the API).

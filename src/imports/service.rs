@@ -2,6 +2,7 @@
 //! duration, rejected rows), applied in one transaction, reported by e-mail, and the search
 //! index follows.
 
+use crate::web::csv::CsvWriter;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -250,7 +251,7 @@ pub async fn finish(
     let channel = upload.channel;
     let bytes = upload.bytes;
     // An XML file is a training catalogue (LHÉO); anything else is a CSV file of offers.
-    let content = if crate::trainings::import::is_xml(&bytes) {
+    let content = if read::is_xml(&bytes) {
         Content::Lheo(bytes)
     } else {
         Content::Offers(
@@ -259,6 +260,7 @@ pub async fn finish(
                 .map_err(AppError::internal)?,
         )
     };
+    let catalogue = state.registry.get::<super::CatalogueImport>().copied();
     let base = state.config.base_url();
     let profile = upload.profile;
     let user_id = upload.user_id;
@@ -280,12 +282,14 @@ pub async fn finish(
                         Err(mismatch) => Err(mismatch.0),
                     }
                 }
-                Content::Lheo(bytes) => crate::trainings::import::apply(
-                    conn,
-                    &profile.organisation_id,
-                    &bytes,
-                    &progress,
-                )?,
+                Content::Lheo(bytes) => match catalogue {
+                    Some(super::CatalogueImport(apply)) => {
+                        apply(conn, &profile.organisation_id, &bytes, &progress)?
+                    }
+                    None => Err("Les catalogues de formations (XML) ne sont pas acceptés \
+                                 par cette plateforme."
+                        .to_owned()),
+                },
             };
             let changed = match applied {
                 Err(error) => {
@@ -488,29 +492,35 @@ pub fn runs(
     Ok(q.load(conn)?)
 }
 
-/// The report of a run as CSV (`;`, UTF-8 with BOM so spreadsheets show accents): a summary
-/// line, then one line per problem.
-pub fn report_csv(run: &ImportRun, rejected: &[Rejection]) -> String {
-    let mut out = Vec::new();
-    out.extend_from_slice("\u{feff}".as_bytes());
-    {
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(b';')
-            .from_writer(&mut out);
-        let _ = w.write_record(["ligne", "référence", "colonne", "valeur", "motif"]);
-        let _ = w.write_record(["0", "", "", "", &run.summary()]);
-        for r in rejected {
-            let _ = w.write_record([
-                r.line.to_string(),
-                crate::web::csv::neutralise(&r.reference),
-                crate::web::csv::neutralise(&r.column),
-                crate::web::csv::neutralise(&r.value),
-                r.reason.clone(),
-            ]);
-        }
-        let _ = w.flush();
+/// The report of a run as CSV: a summary line, then one line per problem.
+pub fn report_csv(run: &ImportRun, rejected: &[Rejection]) -> AppResult<Vec<u8>> {
+    let mut out = report_writer(&run.summary())?;
+    for r in rejected {
+        out.row([
+            r.line.to_string().as_str(),
+            &r.reference,
+            &r.column,
+            &r.value,
+            &r.reason,
+        ])?;
     }
-    String::from_utf8(out).unwrap_or_default()
+    out.finish()
+}
+
+/// The report of a file that could not be processed at all (database unavailable…).
+pub fn failure_report_csv() -> AppResult<Vec<u8>> {
+    report_writer(
+        "Le fichier n’a pas pu être traité (erreur interne de Passerelle) : aucune offre \
+         n’a été modifiée. Renvoyez-le plus tard ; si le problème persiste, contactez \
+         l’équipe Passerelle.",
+    )?
+    .finish()
+}
+
+fn report_writer(summary: &str) -> AppResult<CsvWriter> {
+    let mut out = CsvWriter::new(["ligne", "référence", "colonne", "valeur", "motif"])?;
+    out.row(["0", "", "", "", summary])?;
+    Ok(out)
 }
 
 /// Profiles by their public identifier.

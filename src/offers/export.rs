@@ -25,7 +25,7 @@ use super::OfferStatus;
 use crate::AppState;
 use crate::db::{DbConnection, schema::*};
 use crate::error::{AppError, AppResult};
-use crate::web::csv::neutralise;
+use crate::web::csv::CsvWriter;
 use crate::web::extract::Query;
 
 /// Offers read from the database and written at a time.
@@ -336,39 +336,35 @@ fn encode(rows: Vec<Row>, format: Format, base_url: &str, header: bool) -> AppRe
             }
         }
         Format::Csv => {
-            let mut w = csv::WriterBuilder::new()
-                .delimiter(b';')
-                .has_headers(false)
-                .from_writer(&mut out);
-            if header {
-                w.write_record(CSV_HEADER).map_err(AppError::internal)?;
-            }
-            let opt = |v: &Option<String>| neutralise(v.as_deref().unwrap_or_default());
+            let mut w = if header {
+                CsvWriter::new(CSV_HEADER)?
+            } else {
+                CsvWriter::continued()
+            };
+            let opt = |v: Option<String>| v.unwrap_or_default();
             let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
             for row in rows {
                 let o = row.exported(base_url);
-                // Text that people typed is neutralised; the numbers, codes and dates written
-                // here are not (a western longitude starts with `-`).
-                w.write_record([
+                w.row([
                     o.id,
-                    opt(&o.partner_reference),
-                    neutralise(&o.title),
-                    neutralise(&o.description),
+                    opt(o.partner_reference),
+                    o.title,
+                    o.description,
                     o.rome_code,
-                    neutralise(&o.rome_label),
+                    o.rome_label,
                     o.contract_type,
                     o.level.to_string(),
-                    opt(&o.training),
+                    opt(o.training),
                     o.start_date.to_string(),
                     o.duration_months.to_string(),
                     o.positions.to_string(),
                     o.commune_insee,
-                    neutralise(&o.commune_name),
+                    o.commune_name,
                     o.postal_code,
                     o.department,
                     num(o.lat),
                     num(o.lon),
-                    neutralise(&o.company_name),
+                    o.company_name,
                     o.company_siret.unwrap_or_default(),
                     if o.share_with_france_travail {
                         "oui"
@@ -379,10 +375,9 @@ fn encode(rows: Vec<Row>, format: Format, base_url: &str, header: bool) -> AppRe
                     o.published_at.unwrap_or_default(),
                     o.updated_at,
                     o.url,
-                ])
-                .map_err(AppError::internal)?;
+                ])?;
             }
-            w.flush().map_err(AppError::internal)?;
+            out.extend(w.finish()?);
         }
     }
     Ok(out)
@@ -448,8 +443,8 @@ impl Export {
 
 /// Lists the published offers for national services (France Travail, aggregators): public,
 /// no personal data. JSON Lines (`application/x-ndjson`, one offer per line) or CSV
-/// (`text/csv`, `;`, header row, cells typed by people that start with `=`, `+`, `-` or `@`
-/// prefixed with an apostrophe), ordered by `updated_at` then `id`, streamed.
+/// (`text/csv`, UTF-8 with a byte order mark, `;`, header row, cells that a spreadsheet would
+/// run as formulas prefixed with an apostrophe), ordered by `updated_at` then `id`, streamed.
 #[utoipa::path(get, path = "/offers/export", operation_id = "export_offers", tag = "offers", params(ExportParams),
     responses(
         (status = 200, description = "Published offers, one per line (JSON Lines) or per CSV row",
@@ -628,7 +623,10 @@ mod tests {
             csv.extend(bytes);
         }
         let csv = String::from_utf8(csv).expect("UTF-8");
-        assert!(csv.starts_with("id;partner_reference;title;"), "{csv}");
+        assert!(
+            csv.starts_with("\u{feff}id;partner_reference;title;"),
+            "{csv}"
+        );
         assert_eq!(
             csv.matches("http://x/offres/").count(),
             3,

@@ -300,17 +300,7 @@ async fn export_csv(
         .db
         .run(move |conn| stats::csv(&stats::rows(conn, &me, &filter)?))
         .await?;
-    let mut response = (StatusCode::OK, bytes).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"preinscriptions.csv\""),
-    );
-    Ok(response)
+    Ok(crate::web::csv::attachment("preinscriptions.csv", bytes))
 }
 
 /// A pre-registration with everything its page and the API show.

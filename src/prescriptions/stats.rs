@@ -14,6 +14,7 @@ use crate::auth::CurrentUser;
 use crate::db::{DbConnection, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::types::Role;
+use crate::web::csv::CsvWriter;
 
 /// One line of a tracking screen.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -465,10 +466,7 @@ pub fn session_loads(
 
 /// The tracking list as CSV (same scope as the page).
 pub fn csv(rows: &[Row]) -> AppResult<Vec<u8>> {
-    let mut out = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
-    out.write_record([
+    let mut out = CsvWriter::new([
         "Personne",
         "Formation",
         "Début de session",
@@ -482,17 +480,15 @@ pub fn csv(rows: &[Row]) -> AppResult<Vec<u8>> {
         "Entrée le",
         "Jours jusqu’à la décision",
         "Jours jusqu’à l’entrée",
-    ])
-    .map_err(AppError::internal)?;
+    ])?;
     for r in rows {
-        let safe = crate::web::csv::neutralise;
-        out.write_record([
-            safe(&r.person),
-            safe(&r.training),
+        out.row([
+            r.person.clone(),
+            r.training.clone(),
             r.session_start.clone(),
-            safe(&r.centre),
-            safe(&r.agency),
-            safe(r.funder.as_deref().unwrap_or_default()),
+            r.centre.clone(),
+            r.agency.clone(),
+            r.funder.clone().unwrap_or_default(),
             r.status_label.clone(),
             r.submitted_fr(),
             r.due_fr(),
@@ -502,10 +498,7 @@ pub fn csv(rows: &[Row]) -> AppResult<Vec<u8>> {
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
             r.days_to_entry.map(|d| d.to_string()).unwrap_or_default(),
-        ])
-        .map_err(AppError::internal)?;
+        ])?;
     }
-    let mut bytes = b"\xEF\xBB\xBF".to_vec();
-    bytes.extend(out.into_inner().map_err(AppError::internal)?);
-    Ok(bytes)
+    out.finish()
 }

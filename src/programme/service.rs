@@ -847,42 +847,32 @@ pub fn record_attendance(
     Ok(count)
 }
 
-/// The attendance of a session as CSV (`;`, UTF-8 with BOM), every cell neutralised against
-/// formula injection.
+/// The attendance of a session as CSV.
 pub fn attendance_csv(days: &[NaiveDate], lines: &[RegistrationLine]) -> AppResult<Vec<u8>> {
-    use crate::web::csv::neutralise;
-    let mut out = Vec::new();
-    out.extend_from_slice("\u{feff}".as_bytes());
-    {
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(b';')
-            .from_writer(&mut out);
-        let mut head = vec![
-            "Nom".to_owned(),
-            "Prénom".to_owned(),
-            "Organisation".to_owned(),
-            "Adresse e-mail".to_owned(),
-            "Statut".to_owned(),
+    let mut head = vec![
+        "Nom".to_owned(),
+        "Prénom".to_owned(),
+        "Organisation".to_owned(),
+        "Adresse e-mail".to_owned(),
+        "Statut".to_owned(),
+    ];
+    head.extend(days.iter().map(|d| format!("Présent le {}", date_fr(d))));
+    let mut out = crate::web::csv::CsvWriter::new(&head)?;
+    for l in lines {
+        let mut row = vec![
+            l.last_name.clone(),
+            l.first_name.clone(),
+            l.organisation.clone(),
+            l.email.clone(),
+            l.status.label().to_owned(),
         ];
-        head.extend(days.iter().map(|d| format!("Présent le {}", date_fr(d))));
-        w.write_record(&head).map_err(AppError::internal)?;
-        for l in lines {
-            let mut row = vec![
-                neutralise(&l.last_name),
-                neutralise(&l.first_name),
-                neutralise(&l.organisation),
-                neutralise(&l.email),
-                l.status.label().to_owned(),
-            ];
-            row.extend(
-                days.iter()
-                    .map(|d| if l.present_on(d) { "oui" } else { "non" }.to_owned()),
-            );
-            w.write_record(&row).map_err(AppError::internal)?;
-        }
-        w.flush().map_err(AppError::internal)?;
+        row.extend(
+            days.iter()
+                .map(|d| if l.present_on(d) { "oui" } else { "non" }.to_owned()),
+        );
+        out.row(&row)?;
     }
-    Ok(out)
+    out.finish()
 }
 
 // ---- Evaluation ----

@@ -1,42 +1,42 @@
-//! Report tables as CSV (`;`, UTF-8 with BOM, as French spreadsheets open it) and XLSX (one
-//! sheet per table). Text cells starting with `=`, `+`, `-`, `@` (or a tab / carriage return)
-//! are neutralised so that no spreadsheet runs them as formulas.
+//! Report tables as CSV (the product's one CSV writer, `web::csv`) and XLSX (one sheet per
+//! table). Text that a spreadsheet would run as a formula is shown as text in both.
 
 use rust_xlsxwriter::{Format, Workbook};
 
 use super::table::{Cell, Table};
 use crate::error::{AppError, AppResult};
 
-use crate::web::csv::neutralise;
-
-/// Whether a text would be read as a formula by a spreadsheet.
-pub fn is_dangerous(text: &str) -> bool {
-    neutralise(text).len() != text.len()
-}
+use crate::web::csv::{CsvWriter, is_formula};
 
 fn csv_value(cell: &Cell) -> String {
     match cell {
-        Cell::Text(t) => neutralise(t),
+        Cell::Text(t) => t.clone(),
         Cell::Int(i) => i.to_string(),
         Cell::Num(n) => format!("{n}").replace('.', ","),
         Cell::Missing(reason) => format!("non calculable ({reason})"),
     }
 }
 
-/// One table as CSV.
-pub fn csv(table: &Table) -> AppResult<Vec<u8>> {
-    let mut out = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
-    out.write_record(table.columns.iter().map(|c| neutralise(c)))
-        .map_err(AppError::internal)?;
-    for row in &table.rows {
-        out.write_record(row.iter().map(csv_value))
-            .map_err(AppError::internal)?;
+/// Tables as one CSV document, an empty line between two tables.
+pub fn csv(tables: &[Table]) -> AppResult<Vec<u8>> {
+    let mut out: Option<CsvWriter> = None;
+    for table in tables {
+        match out.as_mut() {
+            None => out = Some(CsvWriter::new(&table.columns)?),
+            Some(w) => {
+                w.blank_line()?;
+                w.row(&table.columns)?;
+            }
+        }
+        let w = out.as_mut().expect("set just above");
+        for row in &table.rows {
+            w.row(row.iter().map(csv_value))?;
+        }
     }
-    let mut bytes = b"\xEF\xBB\xBF".to_vec();
-    bytes.extend(out.into_inner().map_err(AppError::internal)?);
-    Ok(bytes)
+    match out {
+        Some(w) => w.finish(),
+        None => CsvWriter::new([""; 0])?.finish(),
+    }
 }
 
 /// Sheet names: 31 characters at most, no `[]:*?/\`, unique.
@@ -85,7 +85,7 @@ pub fn xlsx(tables: &[Table]) -> AppResult<Vec<u8>> {
             for (c, cell) in row.iter().enumerate() {
                 let col = u16::try_from(c).map_err(AppError::internal)?;
                 match cell {
-                    Cell::Text(t) if is_dangerous(t) => {
+                    Cell::Text(t) if is_formula(t) => {
                         sheet.write_string_with_format(line, col, t, &quoted)
                     }
                     Cell::Text(t) => sheet.write_string(line, col, t),
@@ -116,7 +116,7 @@ mod tests {
     fn formulas_are_neutralised() {
         let mut table = Table::new("t", "Essai", &["Nom", "Valeur"]);
         table.push(vec![Cell::text("=HYPERLINK(\"http://x\")"), Cell::Int(-3)]);
-        let text = String::from_utf8(csv(&table).unwrap()).unwrap();
+        let text = String::from_utf8(csv(&[table]).unwrap()).unwrap();
         assert!(text.contains("'=HYPERLINK"), "{text}");
         // Numbers stay numbers, even negative.
         assert!(text.contains(";-3"), "{text}");

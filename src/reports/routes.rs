@@ -103,16 +103,10 @@ fn split_file(file: &str) -> AppResult<(&str, &str)> {
 pub fn download(name: &str, ext: &str, tables: &[Table]) -> AppResult<Response> {
     let (bytes, content_type) = match ext {
         "csv" => {
-            let mut bytes = Vec::new();
-            for (i, table) in tables.iter().enumerate() {
-                let csv = export::csv(table)?;
-                // One BOM at the start; tables separated by a blank line.
-                bytes.extend(if i == 0 { &csv[..] } else { &csv[3..] });
-                if i + 1 < tables.len() {
-                    bytes.extend(b"\r\n");
-                }
-            }
-            (bytes, "text/csv; charset=utf-8")
+            return Ok(crate::web::csv::attachment(
+                &format!("{name}.{ext}"),
+                export::csv(tables)?,
+            ));
         }
         _ => (
             export::xlsx(tables)?,

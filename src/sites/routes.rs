@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -891,17 +891,10 @@ async fn figures_csv(
             figures::csv(&sites, &rows)
         })
         .await?;
-    let mut response = (StatusCode::OK, bytes).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"frequentation-espaces-metiers.csv\""),
-    );
-    Ok(response)
+    Ok(crate::web::csv::attachment(
+        "frequentation-espaces-metiers.csv",
+        bytes,
+    ))
 }
 
 // ---- API ----
