@@ -2,6 +2,8 @@
 //! the registries the capabilities fill at start. Plumbing only: this module knows no
 //! capability (they register in `crate::startup`, next to the router).
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -44,7 +46,8 @@ pub type OnStart = fn(&AppState) -> anyhow::Result<()>;
 /// Where each capability registers, at start, what the shared plumbing runs for it: its
 /// kinds of job and recurring tasks ([`jobs::Registry`]), its listeners of other
 /// capabilities' events ([`events::Events`]), its dashboard tiles
-/// ([`web::dashboard::Registry`]) and its start checks. Built once, by
+/// ([`web::dashboard::Registry`]), its start checks, and what it provides to another
+/// capability that asked for it by type ([`Registry::provide`]). Built once, by
 /// `crate::startup::registry`.
 #[derive(Default)]
 pub struct Registry {
@@ -52,9 +55,31 @@ pub struct Registry {
     pub events: events::Events,
     pub dashboard: web::dashboard::Registry,
     on_start: Vec<OnStart>,
+    provided: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
 }
 
 impl Registry {
+    /// Makes `value` available to whoever asks for a `T`: a capability declares the type of
+    /// what it needs from others (a function answering a question, say), another capability
+    /// registers one, and neither imports the other in both directions. A type is provided
+    /// once: a second registration is a mistake in `crate::startup` and stops the start.
+    pub fn provide<T: Any + Send + Sync>(&mut self, value: T) -> &mut Self {
+        let previous = self.provided.insert(TypeId::of::<T>(), Box::new(value));
+        assert!(
+            previous.is_none(),
+            "{} is provided twice",
+            std::any::type_name::<T>()
+        );
+        self
+    }
+
+    /// What was registered for `T`, if anything.
+    pub fn get<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.provided
+            .get(&TypeId::of::<T>())
+            .and_then(|value| value.downcast_ref())
+    }
+
     /// `check` runs at every start, in registration order.
     pub fn on_start(&mut self, check: OnStart) -> &mut Self {
         self.on_start.push(check);
@@ -102,5 +127,29 @@ impl AppState {
             tracing::info!(?loaded, "reference data loaded");
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Registry;
+
+    #[derive(Debug, PartialEq)]
+    struct Answer(u32);
+
+    #[test]
+    fn provided_values_are_found_by_type() {
+        let mut reg = Registry::default();
+        assert_eq!(reg.get::<Answer>(), None);
+        reg.provide(Answer(42));
+        assert_eq!(reg.get::<Answer>(), Some(&Answer(42)));
+    }
+
+    #[test]
+    #[should_panic(expected = "provided twice")]
+    fn a_type_is_provided_once() {
+        let mut reg = Registry::default();
+        reg.provide(Answer(1));
+        reg.provide(Answer(2));
     }
 }

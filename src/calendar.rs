@@ -1,5 +1,6 @@
-//! French working days, used to compute the deadline a training centre has to answer a
-//! pre-registration ("nombre de jours ouvrés, jours fériés français décomptés").
+//! French working days: the deadline a training centre has to answer a pre-registration
+//! ("nombre de jours ouvrés, jours fériés français décomptés") and the opening days of the
+//! information line. Plumbing: it knows no capability.
 //!
 //! A working day is a Monday to Friday that is not one of the 11 national public holidays
 //! (Alsace-Moselle and overseas holidays are not taken into account). Everything here is pure

@@ -8,10 +8,11 @@ use crate::error::AppResult;
 use crate::offers::model::{ContractType, OfferInput, OfferStatus};
 use crate::offers::store as offer_store;
 use crate::organisations::store::{self as orgs, NewOrganisation};
-use crate::types::{EmailAddress, OrgKind, OrgStatus, Role, Siret, UserStatus};
+use crate::types::{
+    DEMO_DOMAIN, EmailAddress, OrgKind, OrgStatus, Role, Siret, UserStatus, demo_email,
+};
 
 pub const PASSWORD: &str = "Passerelle-demo-2026";
-pub const DOMAIN: &str = "demo.passerelle.test";
 const BRITTANY: [&str; 4] = ["22", "29", "35", "56"];
 
 /// Completes a 13-digit prefix with its Luhn check digit.
@@ -293,12 +294,8 @@ fn offers(conn: &mut DbConnection, ids: &std::collections::HashMap<&str, String>
     Ok(())
 }
 
-pub fn demo_email(role: Role) -> String {
-    format!("{}@{DOMAIN}", role.as_str())
-}
-
 /// The demo accounts beyond one per role (same password), as `passerelle demo` lists them:
-/// the part of the address before `@DOMAIN`, and who they are.
+/// the part of the address before `@DEMO_DOMAIN`, and who they are.
 pub const OTHER_ACCOUNTS: &[(&str, &str)] = &[
     (
         "garage.kerherve",
@@ -355,7 +352,7 @@ fn trainings(
         },
     )?;
     let email =
-        EmailAddress::parse(&format!("formation.brest@{DOMAIN}")).expect("valid demo address");
+        EmailAddress::parse(&format!("formation.brest@{DEMO_DOMAIN}")).expect("valid demo address");
     users::create(
         conn,
         NewUser {
@@ -402,8 +399,8 @@ fn trainings(
         },
         false,
     )?;
-    let email =
-        EmailAddress::parse(&format!("conseillere.brest@{DOMAIN}")).expect("valid demo address");
+    let email = EmailAddress::parse(&format!("conseillere.brest@{DEMO_DOMAIN}"))
+        .expect("valid demo address");
     users::create(
         conn,
         NewUser {
@@ -491,7 +488,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<bool> {
     trainings(conn, &ids, &hash)?;
     // The pending company has its own recruiter, so the chamber's queue has someone to answer.
     let email =
-        EmailAddress::parse(&format!("garage.kerherve@{DOMAIN}")).expect("valid demo address");
+        EmailAddress::parse(&format!("garage.kerherve@{DEMO_DOMAIN}")).expect("valid demo address");
     users::create(
         conn,
         NewUser {

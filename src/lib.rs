@@ -6,6 +6,7 @@ pub mod app;
 pub mod applications;
 pub mod auth;
 pub mod basket;
+pub mod calendar;
 pub mod candidates;
 pub mod clock;
 pub mod config;

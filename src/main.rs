@@ -237,7 +237,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Bench(BenchCommand::Search(args)) => passerelle::search::bench::run(args)?,
         Command::Bench(BenchCommand::Import(args)) => {
-            passerelle::imports::bench::run(args, config).await?
+            passerelle::imports::bench::run(args, config, demo::load).await?
         }
         Command::Bench(BenchCommand::Reports(args)) => {
             passerelle::reports::bench::run(args, config).await?
@@ -261,14 +261,7 @@ async fn main() -> anyhow::Result<()> {
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
             {
-                let mut bytes = Vec::new();
-                for (i, table) in tables.iter().enumerate() {
-                    let csv = passerelle::reports::export::csv(table)
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    bytes.extend(if i == 0 { &csv[..] } else { &csv[3..] });
-                    bytes.extend(b"\r\n");
-                }
-                bytes
+                passerelle::reports::export::csv(&tables).map_err(|e| anyhow::anyhow!("{e}"))?
             } else {
                 passerelle::reports::export::xlsx(&tables).map_err(|e| anyhow::anyhow!("{e}"))?
             };
@@ -284,7 +277,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Import(ImportCommand::Lheo { profile, file }) => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("lecture de {}", file.display()))?;
-            if !passerelle::trainings::import::is_xml(&bytes) {
+            if !passerelle::imports::read::is_xml(&bytes) {
                 anyhow::bail!(
                     "{} n’est pas un fichier XML LHÉO (pour un fichier CSV d’offres : passerelle import offers)",
                     file.display()
@@ -382,7 +375,7 @@ async fn serve(state: AppState, demo_loaded: Option<bool>) -> anyhow::Result<()>
         if demo_loaded.is_some() {
             println!(
                 "  Exemple : curl --ssl-reqd --insecure --user demo-generic:JETON -T offres.csv ftp://{address}/ (JETON : passerelle user token {})",
-                demo::demo_email(Role::TrainingStaff)
+                passerelle::types::demo_email(Role::TrainingStaff)
             );
         }
     }
@@ -395,10 +388,17 @@ async fn serve(state: AppState, demo_loaded: Option<bool>) -> anyhow::Result<()>
             demo::PASSWORD
         );
         for role in Role::ALL {
-            println!("  {:<42} {}", demo::demo_email(*role), role.label());
+            println!(
+                "  {:<42} {}",
+                passerelle::types::demo_email(*role),
+                role.label()
+            );
         }
         for (local, who) in demo::OTHER_ACCOUNTS {
-            println!("  {:<42} {who}", format!("{local}@{}", demo::DOMAIN));
+            println!(
+                "  {:<42} {who}",
+                format!("{local}@{}", passerelle::types::DEMO_DOMAIN)
+            );
         }
     }
     app.run_with_ftps(ftps).await
@@ -592,8 +592,11 @@ async fn import_file(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut report = file.as_os_str().to_owned();
     report.push(".report.csv");
-    std::fs::write(&report, service::report_csv(&run, &rejected))
-        .with_context(|| format!("écriture du rapport {}", report.to_string_lossy()))?;
+    std::fs::write(
+        &report,
+        service::report_csv(&run, &rejected).map_err(|e| anyhow::anyhow!("{e}"))?,
+    )
+    .with_context(|| format!("écriture du rapport {}", report.to_string_lossy()))?;
     println!("{}", run.summary());
     println!("Rapport : {}", report.to_string_lossy());
     if run.status == "failed" {

@@ -15,6 +15,7 @@ use crate::db::now;
 use crate::{
     AppState, api, applications, auth, basket, candidates, content, discovery, gateway, helpline,
     imports, jobs, mail, offers, organisations, partners, prescriptions, programme, reports, sites,
+    trainings,
 };
 
 /// Every registration, once. The order of the recurring tasks is the order they are
@@ -33,6 +34,7 @@ pub fn registry() -> Registry {
     partners::register(&mut reg);
     reports::register(&mut reg);
     imports::register(&mut reg);
+    trainings::register(&mut reg);
     gateway::register(&mut reg);
     dashboard(&mut reg);
     reg

@@ -5,6 +5,14 @@ use serde::Serialize;
 
 pub use crate::string_enum;
 
+/// The domain of the demo accounts that `passerelle demo` creates.
+pub const DEMO_DOMAIN: &str = "demo.passerelle.test";
+
+/// The demo account of a role: `<role>@demo.passerelle.test`.
+pub fn demo_email(role: Role) -> String {
+    format!("{}@{DEMO_DOMAIN}", role.as_str())
+}
+
 /// Lower-case, accent-free form of a text, for accent- and case-insensitive matching
 /// (`Brélès` → `breles`, `Saint-Malo` → `saint-malo`).
 pub fn fold(text: &str) -> String {

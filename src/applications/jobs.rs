@@ -1,4 +1,5 @@
-//! The applications' background work: recruiters are reminded of unanswered applications.
+//! The applications' registrations: recruiters are reminded of unanswered applications, and
+//! the candidates' profiles learn which organisations a candidate applied to.
 
 use chrono::Duration;
 
@@ -8,6 +9,9 @@ use crate::app::Registry;
 pub fn register(reg: &mut Registry) {
     reg.jobs
         .every("applications.remind", Duration::days(1), remind);
+    reg.provide(crate::candidates::AppliedTo(
+        super::service::organisations_applied_to,
+    ));
 }
 
 async fn remind(app: AppState) -> anyhow::Result<()> {

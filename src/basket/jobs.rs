@@ -1,4 +1,5 @@
-//! The basket's background work: the daily digest of new results of saved searches.
+//! The basket's registrations: the daily digest of new results of saved searches, and the
+//! answer to "is this offer in the selection?" for the offer's page.
 
 use chrono::Duration;
 
@@ -7,6 +8,7 @@ use crate::app::Registry;
 
 pub fn register(reg: &mut Registry) {
     reg.jobs.every("basket.digest", Duration::days(1), digest);
+    reg.provide(crate::offers::SavedOffer(super::service::is_saved));
 }
 
 async fn digest(app: AppState) -> anyhow::Result<()> {

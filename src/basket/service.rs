@@ -52,6 +52,16 @@ pub fn saved_offer_ids(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<
         .load(conn)?)
 }
 
+/// Whether the person keeps this offer in their selection.
+pub fn is_saved(conn: &mut DbConnection, user_id: &str, offer_id: &str) -> AppResult<bool> {
+    let found: i64 = saved_offers::table
+        .filter(saved_offers::user_id.eq(user_id))
+        .filter(saved_offers::offer_id.eq(offer_id))
+        .count()
+        .get_result(conn)?;
+    Ok(found > 0)
+}
+
 pub fn save_profile(conn: &mut DbConnection, user_id: &str, candidate_id: &str) -> AppResult<()> {
     let exists: i64 = saved_profiles::table
         .find((user_id, candidate_id))

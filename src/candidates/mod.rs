@@ -10,3 +10,12 @@ pub mod service;
 pub mod store;
 
 pub use jobs::register;
+
+use crate::db::DbConnection;
+use crate::error::AppResult;
+
+/// The organisations a candidate applied to (`conn`, candidate id): they see the profile
+/// whatever its visibility. Provided at start by the capability that keeps applications
+/// (`reg.provide(candidates::AppliedTo(…))`); without one, nobody sees a profile that way.
+#[derive(Clone, Copy)]
+pub struct AppliedTo(pub fn(&mut DbConnection, &str) -> AppResult<Vec<String>>);

@@ -644,13 +644,16 @@ fn candidate_view(
 /// Loads a profile the caller may see and records the view.
 fn visible_profile(
     conn: &mut crate::db::DbConnection,
+    applied_to: Option<super::AppliedTo>,
     me: &CurrentUser,
     id: &str,
     download: bool,
 ) -> AppResult<(Profile, String)> {
     let profile = store::get(conn, id)?.ok_or_else(AppError::not_found)?;
     let mut reference = service::candidate_ref(&profile);
-    reference.applied_to = crate::applications::service::organisations_applied_to(conn, id)?;
+    if let Some(super::AppliedTo(organisations)) = applied_to {
+        reference.applied_to = organisations(conn, id)?;
+    }
     authorize(me, &Action::ViewCandidate(&reference)).map_err(|_| AppError::not_found())?;
     let user = crate::auth::store::by_id(conn, id)?.ok_or_else(AppError::not_found)?;
     service::record_view(conn, me, id, download)?;
@@ -674,10 +677,11 @@ async fn show(
     me: CurrentUser,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
+    let applied_to = state.registry.get::<super::AppliedTo>().copied();
     let (c, contact, email) = state
         .db
         .tx(move |conn| {
-            let (profile, first_name) = visible_profile(conn, &me, &id, false)?;
+            let (profile, first_name) = visible_profile(conn, applied_to, &me, &id, false)?;
             let contact = match &me.organisation_id {
                 Some(org) => super::contact::of_organisation(conn, &id, org)?,
                 None => None,
@@ -709,10 +713,11 @@ async fn download_cv(
     me: CurrentUser,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
+    let applied_to = state.registry.get::<super::AppliedTo>().copied();
     let stored = state
         .db
         .tx(move |conn| {
-            let (profile, _) = visible_profile(conn, &me, &id, true)?;
+            let (profile, _) = visible_profile(conn, applied_to, &me, &id, true)?;
             profile.cv_file.ok_or_else(AppError::not_found)
         })
         .await?;
@@ -920,10 +925,11 @@ async fn api_get(
     me: CurrentUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<CandidateView>> {
+    let applied_to = state.registry.get::<super::AppliedTo>().copied();
     state
         .db
         .tx(move |conn| {
-            let (profile, first_name) = visible_profile(conn, &me, &id, false)?;
+            let (profile, first_name) = visible_profile(conn, applied_to, &me, &id, false)?;
             candidate_view(conn, profile, first_name, None)
         })
         .await

@@ -58,7 +58,7 @@ Dès 16 ans (15 ans s’il a terminé la classe de troisième). Un mineur a droi
 Les frais de formation ne sont pas à la charge de la famille.";
 
 pub fn load(conn: &mut DbConnection) -> AppResult<()> {
-    let editor = users::by_email(conn, &crate::demo::demo_email(Role::Editor))?
+    let editor = users::by_email(conn, &crate::types::demo_email(Role::Editor))?
         .ok_or_else(AppError::not_found)?;
     let editor = users::current_user(conn, &editor.id)?.ok_or_else(AppError::not_found)?;
     for (slug, title, body) in [

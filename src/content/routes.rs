@@ -246,7 +246,7 @@ async fn agenda(
         .await?;
     let mut days: Vec<AgendaDay> = Vec::new();
     for e in events {
-        let label = service::long_date_fr(&e.local_start().date());
+        let label = crate::web::long_date_fr(&e.local_start().date());
         let html = markdown::render(&e.description);
         match days.last_mut() {
             Some(d) if d.label == label => d.events.push((e, html)),
@@ -260,7 +260,7 @@ async fn agenda(
         Some(t) => format!("/agenda/{t}.ics"),
         None => "/agenda.ics".to_owned(),
     };
-    let month_label = service::month_fr(&first);
+    let month_label = crate::web::month_fr(first.year(), first.month());
     render(&AgendaPage {
         page: page.titled(format!("Agenda – {month_label}")),
         days,

@@ -1,6 +1,6 @@
 //! News, events and documentation pages: validation and storage.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -302,52 +302,20 @@ impl Event {
         if start.date() == end.date() {
             format!(
                 "{}, {} – {}",
-                long_date_fr(&start.date()),
+                crate::web::long_date_fr(&start.date()),
                 start.format("%H:%M"),
                 end.format("%H:%M")
             )
         } else {
             format!(
                 "du {} à {} au {} à {}",
-                long_date_fr(&start.date()),
+                crate::web::long_date_fr(&start.date()),
                 start.format("%H:%M"),
-                long_date_fr(&end.date()),
+                crate::web::long_date_fr(&end.date()),
                 end.format("%H:%M")
             )
         }
     }
-}
-
-const DAYS: [&str; 7] = [
-    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
-];
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
-pub fn long_date_fr(d: &NaiveDate) -> String {
-    format!(
-        "{} {} {} {}",
-        DAYS[d.weekday().num_days_from_monday() as usize],
-        d.day(),
-        MONTHS[d.month0() as usize],
-        d.year()
-    )
-}
-
-pub fn month_fr(first: &NaiveDate) -> String {
-    format!("{} {}", MONTHS[first.month0() as usize], first.year())
 }
 
 pub struct EventInput {
@@ -622,6 +590,7 @@ pub fn save_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
     #[test]
     fn slugs() {

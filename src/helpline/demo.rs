@@ -93,7 +93,7 @@ fn requests(conn: &mut DbConnection, ids: &HashMap<&str, String>, hash: &str) ->
             birth_date: None,
         },
     )?;
-    let officer_email = crate::demo::demo_email(Role::InfoOfficer);
+    let officer_email = crate::types::demo_email(Role::InfoOfficer);
     let officer_id = users::by_email(conn, &officer_email)?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("demo officer missing")))?
         .id;
@@ -104,8 +104,8 @@ fn requests(conn: &mut DbConnection, ids: &HashMap<&str, String>, hash: &str) ->
     let now = crate::db::now();
     let invalid = |e: Vec<String>| AppError::internal(anyhow::anyhow!("demo request: {e:?}"));
 
-    // Answered at once on the phone.
-    service::log_call(
+    // Answered at once on the phone, three days ago.
+    as_of(now - Duration::days(3), || service::log_call(
         conn,
         &officer,
         &call(
@@ -117,8 +117,7 @@ fn requests(conn: &mut DbConnection, ids: &HashMap<&str, String>, hash: &str) ->
         ),
         &hours,
         base,
-        now - Duration::days(3),
-    )?
+    ))?
     .map_err(invalid)?;
     // Routed to Transitions Pro Bretagne, waiting for its answer.
     let mut routed = call(
@@ -130,7 +129,7 @@ fn requests(conn: &mut DbConnection, ids: &HashMap<&str, String>, hash: &str) ->
     );
     routed.requester_name = "Gaëlle Le Corre".into();
     routed.requester_email = "gaelle.lecorre@exemple.fr".into();
-    let r = service::log_call(conn, &officer, &routed, &hours, base, now)?.map_err(invalid)?;
+    let r = service::log_call(conn, &officer, &routed, &hours, base)?.map_err(invalid)?;
     service::route(
         conn,
         &officer,
@@ -139,7 +138,6 @@ fn requests(conn: &mut DbConnection, ids: &HashMap<&str, String>, hash: &str) ->
         "Projet déjà bien construit, CDI depuis plus de deux ans.",
         &hours,
         base,
-        now,
     )?
     .map_err(invalid)?;
     // Routed to ONISEP, answered by it, then closed.
@@ -155,10 +153,9 @@ fn requests(conn: &mut DbConnection, ids: &HashMap<&str, String>, hash: &str) ->
         ),
         &hours,
         base,
-        now,
     )?
     .map_err(invalid)?;
-    service::route(conn, &officer, &r.id, &onisep, "", &hours, base, now)?.map_err(invalid)?;
+    service::route(conn, &officer, &r.id, &onisep, "", &hours, base)?.map_err(invalid)?;
     let responder_id = users::by_email(conn, OTHER_RESPONDER)?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("demo responder missing")))?
         .id;
@@ -171,10 +168,9 @@ fn requests(conn: &mut DbConnection, ids: &HashMap<&str, String>, hash: &str) ->
         "Un BTS Tourisme ou un BTS MCO en alternance sont accessibles après un bac pro commerce ; voir les fiches ONISEP.",
         &hours,
         base,
-        now,
     )?
     .map_err(invalid)?;
-    service::close(conn, &officer, &r.id, &hours, now)?.map_err(invalid)?;
+    service::close(conn, &officer, &r.id, &hours)?.map_err(invalid)?;
     // A web question, still new.
     service::submit_web(
         conn,
@@ -189,7 +185,6 @@ fn requests(conn: &mut DbConnection, ids: &HashMap<&str, String>, hash: &str) ->
             ..WebInput::default()
         },
         "127.0.0.1",
-        now,
     )?
     .map_err(invalid)?;
     // A professional's question received ten days ago, never answered: overdue.
@@ -201,7 +196,7 @@ fn requests(conn: &mut DbConnection, ids: &HashMap<&str, String>, hash: &str) ->
         "",
     );
     late.caller_kind = "professional".into();
-    let r = service::log_call(conn, &officer, &late, &hours, base, now)?.map_err(invalid)?;
+    let r = service::log_call(conn, &officer, &late, &hours, base)?.map_err(invalid)?;
     backdate(conn, &r.id, now - Duration::days(10))?;
     // Reminded and escalated back then.
     diesel::update(helpline_requests::table.find(&r.id))
@@ -211,4 +206,12 @@ fn requests(conn: &mut DbConnection, ids: &HashMap<&str, String>, hash: &str) ->
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Runs `f` as if it were `at` (demo requests received in the past).
+fn as_of<T>(at: chrono::NaiveDateTime, f: impl FnOnce() -> T) -> T {
+    let clock = crate::clock::Clock::system();
+    clock.set(at);
+    let _past = crate::clock::enter(clock);
+    f()
 }

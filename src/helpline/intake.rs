@@ -70,7 +70,7 @@ pub async fn poll(app: &AppState, root: &Path) -> anyhow::Result<Report> {
         let hours = app.config.helpline_hours;
         let outcome = app
             .db
-            .tx(move |conn| service::take_mail(conn, &mail, &hours, crate::db::now()))
+            .tx(move |conn| service::take_mail(conn, &mail, &hours))
             .await;
         match outcome {
             Ok(Intake::Created(reference)) => {

@@ -26,7 +26,7 @@ async fn remind(app: AppState) -> anyhow::Result<()> {
     let hours = app.config.helpline_hours;
     let (reminded, escalated) = app
         .db
-        .tx(move |conn| super::service::remind_and_escalate(conn, &hours, &base, crate::db::now()))
+        .tx(move |conn| super::service::remind_and_escalate(conn, &hours, &base))
         .await?;
     tracing::info!(reminded, escalated, "information line reminders");
     Ok(())

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -51,10 +51,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_route))
         .routes(routes!(api_close))
         .routes(routes!(api_reopen))
-}
-
-fn now() -> chrono::NaiveDateTime {
-    crate::db::now()
 }
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -119,7 +115,7 @@ async fn queue(
         .db
         .run(move |conn| {
             Ok((
-                stats::rows(conn, &who, &filter, &hours, now())?,
+                stats::rows(conn, &who, &filter, &hours)?,
                 service::topics(conn, false)?,
             ))
         })
@@ -154,19 +150,9 @@ async fn export_csv(
     let hours = state.config.helpline_hours;
     let bytes = state
         .db
-        .run(move |conn| stats::csv(&stats::rows(conn, &me, &filter, &hours, now())?))
+        .run(move |conn| stats::csv(&stats::rows(conn, &me, &filter, &hours)?))
         .await?;
-    let mut response = (StatusCode::OK, bytes).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"cap-info.csv\""),
-    );
-    Ok(response)
+    Ok(crate::web::csv::attachment("cap-info.csv", bytes))
 }
 
 #[derive(Template)]
@@ -225,7 +211,7 @@ async fn call_save(
     let input = form.clone();
     let result = state
         .db
-        .tx(move |conn| service::log_call(conn, &me, &input, &hours, &base, now()))
+        .tx(move |conn| service::log_call(conn, &me, &input, &hours, &base))
         .await?;
     match result {
         Ok(r) => {
@@ -274,7 +260,7 @@ fn detail(
         r.requester_email = None;
         r.requester_phone = None;
     }
-    let at = now();
+    let at = crate::db::now();
     let clock = r.clock(hours, at);
     let topic_label = service::topics(conn, false)?
         .into_iter()
@@ -389,9 +375,8 @@ async fn act(
     let result: AppResult<Result<String, Vec<String>>> = state
         .db
         .tx(move |conn| {
-            let at = now();
             Ok(match action.as_str() {
-                "reponse" => service::answer(conn, &me, &key, &form.body, &hours, &base, at)?
+                "reponse" => service::answer(conn, &me, &key, &form.body, &hours, &base)?
                     .map(|s| format!("La réponse est enregistrée ({}).", s.label().to_lowercase())),
                 "orientation" => service::route(
                     conn,
@@ -401,20 +386,19 @@ async fn act(
                     &form.note,
                     &hours,
                     &base,
-                    at,
                 )?
                 .map(|_| "La demande est transmise au partenaire ; ses répondant·es ont reçu un lien pour répondre.".to_owned()),
-                "precisions" => service::ask_details(conn, &me, &key, &form.body, at)?
+                "precisions" => service::ask_details(conn, &me, &key, &form.body)?
                     .map(|()| "Les précisions sont demandées ; le délai est suspendu jusqu’à la réponse du demandeur.".to_owned()),
                 "reprise" => {
-                    service::resume(conn, &me, &key, &hours, at)?;
+                    service::resume(conn, &me, &key, &hours)?;
                     Ok("Le délai a repris.".to_owned())
                 }
-                "cloture" => service::close(conn, &me, &key, &hours, at)?
+                "cloture" => service::close(conn, &me, &key, &hours)?
                     .map(|()| "La demande est close.".to_owned()),
-                "reouverture" => service::reopen(conn, &me, &key, &form.note, at)?
+                "reouverture" => service::reopen(conn, &me, &key, &form.note)?
                     .map(|()| "La demande est rouverte ; un nouveau délai de 48 h ouvrées commence.".to_owned()),
-                "theme" => service::classify(conn, &me, &key, &form.topic, at)?
+                "theme" => service::classify(conn, &me, &key, &form.topic)?
                     .map(|()| "Le thème est modifié.".to_owned()),
                 _ => return Err(AppError::not_found()),
             })
@@ -448,7 +432,7 @@ async fn figures_page(
     let who = me.clone();
     let rows = state
         .db
-        .run(move |conn| stats::rows(conn, &who, &Filter::default(), &hours, now()))
+        .run(move |conn| stats::rows(conn, &who, &Filter::default(), &hours))
         .await?;
     render(&FiguresPage {
         page: page.titled("Cap Info – indicateurs"),
@@ -562,7 +546,7 @@ async fn show_link(
     let (r, partner, topics) = state
         .db
         .run(move |conn| {
-            let (r, partner) = service::link_request(conn, &key, now())?;
+            let (r, partner) = service::link_request(conn, &key)?;
             Ok((r, partner, service::topics(conn, false)?))
         })
         .await?;
@@ -610,7 +594,7 @@ async fn link_answer(
     let (key, body) = (token.clone(), form.body.clone());
     let result = state
         .db
-        .tx(move |conn| service::answer_by_link(conn, &key, &body, &hours, &base, now()))
+        .tx(move |conn| service::answer_by_link(conn, &key, &body, &hours, &base))
         .await?;
     match result {
         Ok(_) => {
@@ -676,7 +660,7 @@ async fn public_submit(
     let input = form.clone();
     let result = state
         .db
-        .tx(move |conn| service::submit_web(conn, &input, &ip, now()))
+        .tx(move |conn| service::submit_web(conn, &input, &ip))
         .await?;
     match result {
         Ok(reference) => {
@@ -719,7 +703,7 @@ async fn api_list(
     let hours = state.config.helpline_hours;
     state
         .db
-        .run(move |conn| stats::rows(conn, &me, &filter, &hours, now()))
+        .run(move |conn| stats::rows(conn, &me, &filter, &hours))
         .await
         .map(Json)
 }
@@ -744,7 +728,7 @@ async fn api_create(
     let (hours, base) = (state.config.helpline_hours, state.config.base_url());
     let r = state
         .db
-        .tx(move |conn| service::log_call(conn, &me, &input, &hours, &base, now()))
+        .tx(move |conn| service::log_call(conn, &me, &input, &hours, &base))
         .await?
         .map_err(AppError::invalid_fields)?;
     Ok((
@@ -794,7 +778,7 @@ async fn api_answer(
     let (hours, base) = (state.config.helpline_hours, state.config.base_url());
     let status = state
         .db
-        .tx(move |conn| service::answer(conn, &me, &id, &input.body, &hours, &base, now()))
+        .tx(move |conn| service::answer(conn, &me, &id, &input.body, &hours, &base))
         .await?
         .map_err(AppError::invalid_fields)?;
     Ok(Json(StatusAnswer {
@@ -833,7 +817,6 @@ async fn api_route(
                 &input.note,
                 &hours,
                 &base,
-                now(),
             )
         })
         .await?
@@ -855,7 +838,7 @@ async fn api_close(
     let hours = state.config.helpline_hours;
     state
         .db
-        .tx(move |conn| service::close(conn, &me, &id, &hours, now()))
+        .tx(move |conn| service::close(conn, &me, &id, &hours))
         .await?
         .map_err(AppError::invalid_fields)?;
     Ok(Json(StatusAnswer {
@@ -881,7 +864,7 @@ async fn api_reopen(
 ) -> AppResult<Json<StatusAnswer>> {
     state
         .db
-        .tx(move |conn| service::reopen(conn, &me, &id, &input.reason, now()))
+        .tx(move |conn| service::reopen(conn, &me, &id, &input.reason))
         .await?
         .map_err(AppError::invalid_fields)?;
     Ok(Json(StatusAnswer {
@@ -903,7 +886,6 @@ async fn api_figures(State(state): State<AppState>, me: CurrentUser) -> AppResul
                 &me,
                 &Filter::default(),
                 &hours,
-                now(),
             )?))
         })
         .await
@@ -924,13 +906,7 @@ pub async fn tiles(
         let rows = state
             .db
             .run(move |conn| {
-                super::stats::rows(
-                    conn,
-                    &who,
-                    &super::stats::Filter::default(),
-                    &hours,
-                    crate::db::now(),
-                )
+                super::stats::rows(conn, &who, &super::stats::Filter::default(), &hours)
             })
             .await?;
         let open = rows

@@ -375,8 +375,8 @@ pub fn log_call(
     input: &CallInput,
     hours: &BusinessHours,
     base_url: &str,
-    now: NaiveDateTime,
 ) -> AppResult<Result<Request, Vec<String>>> {
+    let now = crate::db::now();
     authorize(user, &Action::WorkHelpline)?;
     let mut errors = Vec::new();
     let (kind, age, situation) = check_caller(
@@ -437,8 +437,8 @@ pub fn submit_web(
     conn: &mut DbConnection,
     input: &WebInput,
     ip: &str,
-    now: NaiveDateTime,
 ) -> AppResult<Result<Option<String>, Vec<String>>> {
+    let now = crate::db::now();
     if !input.site_web.trim().is_empty() {
         tracing::info!(ip, "helpline web form: honeypot filled, ignored");
         return Ok(Ok(None));
@@ -662,8 +662,8 @@ pub fn answer(
     body: &str,
     hours: &BusinessHours,
     base_url: &str,
-    now: NaiveDateTime,
 ) -> AppResult<Result<Status, Vec<String>>> {
+    let now = crate::db::now();
     let r = get_for(conn, user, id)?;
     let body = match check_body(body) {
         Ok(b) => b,
@@ -724,8 +724,8 @@ pub fn route(
     note: &str,
     hours: &BusinessHours,
     base_url: &str,
-    now: NaiveDateTime,
 ) -> AppResult<Result<String, Vec<String>>> {
+    let now = crate::db::now();
     authorize(user, &Action::WorkHelpline)?;
     let r = get_for(conn, user, id)?;
     if !r.status().awaits_answer() {
@@ -863,11 +863,8 @@ fn link(conn: &mut DbConnection, secret: &str) -> AppResult<Link> {
 }
 
 /// The request behind a usable link (its page), with the partner's name.
-pub fn link_request(
-    conn: &mut DbConnection,
-    secret: &str,
-    now: NaiveDateTime,
-) -> AppResult<(Request, String)> {
+pub fn link_request(conn: &mut DbConnection, secret: &str) -> AppResult<(Request, String)> {
+    let now = crate::db::now();
     let l = link(conn, secret)?;
     check_link(&l, now).map_err(LinkProblem::error)?;
     let r = load(conn, &l.request_id)?;
@@ -885,9 +882,9 @@ pub fn answer_by_link(
     body: &str,
     hours: &BusinessHours,
     base_url: &str,
-    now: NaiveDateTime,
 ) -> AppResult<Result<Status, Vec<String>>> {
-    let (r, _) = link_request(conn, secret, now)?;
+    let now = crate::db::now();
+    let (r, _) = link_request(conn, secret)?;
     let body = match check_body(body) {
         Ok(b) => b,
         Err(e) => return Ok(Err(e)),
@@ -914,8 +911,8 @@ pub fn ask_details(
     user: &CurrentUser,
     id: &str,
     body: &str,
-    now: NaiveDateTime,
 ) -> AppResult<Result<(), Vec<String>>> {
+    let now = crate::db::now();
     authorize(user, &Action::WorkHelpline)?;
     let r = get_for(conn, user, id)?;
     if !r.status().awaits_answer() || r.paused_since.is_some() {
@@ -958,8 +955,8 @@ pub fn resume(
     user: &CurrentUser,
     id: &str,
     hours: &BusinessHours,
-    now: NaiveDateTime,
 ) -> AppResult<()> {
+    let now = crate::db::now();
     authorize(user, &Action::WorkHelpline)?;
     let r = get_for(conn, user, id)?;
     if r.paused_since.is_some() {
@@ -974,8 +971,8 @@ pub fn close(
     user: &CurrentUser,
     id: &str,
     hours: &BusinessHours,
-    now: NaiveDateTime,
 ) -> AppResult<Result<(), Vec<String>>> {
+    let now = crate::db::now();
     authorize(user, &Action::WorkHelpline)?;
     let r = get_for(conn, user, id)?;
     if r.status() == Status::Closed {
@@ -1011,8 +1008,8 @@ pub fn reopen(
     user: &CurrentUser,
     id: &str,
     reason: &str,
-    now: NaiveDateTime,
 ) -> AppResult<Result<(), Vec<String>>> {
+    let now = crate::db::now();
     authorize(user, &Action::WorkHelpline)?;
     let r = get_for(conn, user, id)?;
     if !r.status().is_answered() {
@@ -1038,8 +1035,8 @@ pub fn classify(
     user: &CurrentUser,
     id: &str,
     topic: &str,
-    now: NaiveDateTime,
 ) -> AppResult<Result<(), Vec<String>>> {
+    let now = crate::db::now();
     authorize(user, &Action::WorkHelpline)?;
     let r = get_for(conn, user, id)?;
     if !topics(conn, true)?.iter().any(|t| t.code == topic) {
@@ -1114,8 +1111,8 @@ pub fn take_mail(
     conn: &mut DbConnection,
     mail: &ReceivedMail,
     hours: &BusinessHours,
-    now: NaiveDateTime,
 ) -> AppResult<Intake> {
+    let now = crate::db::now();
     if mail.automatic {
         return Ok(Intake::Ignored("message automatique"));
     }
@@ -1345,8 +1342,8 @@ pub fn remind_and_escalate(
     conn: &mut DbConnection,
     hours: &BusinessHours,
     base_url: &str,
-    now: NaiveDateTime,
 ) -> AppResult<(usize, usize)> {
+    let now = crate::db::now();
     let open: Vec<Request> = helpline_requests::table
         .filter(helpline_requests::status.eq_any([Status::New.as_str(), Status::Routed.as_str()]))
         .filter(helpline_requests::paused_since.is_null())

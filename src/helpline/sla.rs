@@ -1,12 +1,12 @@
 //! The 48-hour promise, counted in business hours: opening hours (9:00–17:00 by default,
 //! Europe/Paris) on working days (Monday to Friday, French public holidays excluded, see
-//! [`crate::prescriptions::calendar`]). The clock pauses while the line waits for the
+//! [`crate::calendar`]). The clock pauses while the line waits for the
 //! requester. Everything here is pure: times are UTC `NaiveDateTime`, "now" is a parameter.
 
 use chrono::{Days, Duration, NaiveDate, NaiveDateTime};
 
+use crate::calendar;
 use crate::clock::{paris_to_utc, utc_to_paris};
-use crate::prescriptions::calendar;
 
 /// Business seconds a request may wait for its answer.
 pub const TARGET_SECONDS: i64 = 48 * 3600;

@@ -60,9 +60,9 @@ pub fn rows(
     user: &CurrentUser,
     filter: &Filter,
     hours: &BusinessHours,
-    now: NaiveDateTime,
 ) -> AppResult<Vec<Row>> {
     authorize(user, &Action::ViewHelplineQueue)?;
+    let now = crate::db::now();
     let mut query = helpline_requests::table
         .inner_join(helpline_topics::table)
         .left_join(
@@ -298,42 +298,33 @@ pub fn figures(rows: &[Row]) -> Figures {
     }
 }
 
-/// The rows as CSV (`;`, UTF-8 with BOM, for spreadsheets).
+/// The rows as CSV (the public's subject is shown as text, never run as a formula).
 pub fn csv(rows: &[Row]) -> AppResult<Vec<u8>> {
-    let mut out = vec![0xEF, 0xBB, 0xBF];
-    {
-        let mut w = ::csv::WriterBuilder::new()
-            .delimiter(b';')
-            .from_writer(&mut out);
-        w.write_record([
-            "Référence",
-            "Reçue le",
-            "Canal",
-            "Thème",
-            "Statut",
-            "Partenaire",
-            "Objet",
-            "Délai écoulé (heures ouvrées)",
-            "Réponse attendue avant",
-            "En retard",
-        ])
-        .map_err(crate::error::AppError::internal)?;
-        for r in rows {
-            w.write_record([
-                r.reference.as_str(),
-                r.received_fr.as_str(),
-                r.channel_label.as_str(),
-                r.topic_label.as_str(),
-                r.status_label.as_str(),
-                r.partner.as_deref().unwrap_or(""),
-                r.subject.as_str(),
-                r.elapsed_label.as_str(),
-                r.due_fr.as_str(),
-                if r.overdue { "oui" } else { "non" },
-            ])
-            .map_err(crate::error::AppError::internal)?;
-        }
-        w.flush().map_err(crate::error::AppError::internal)?;
+    let mut out = crate::web::csv::CsvWriter::new([
+        "Référence",
+        "Reçue le",
+        "Canal",
+        "Thème",
+        "Statut",
+        "Partenaire",
+        "Objet",
+        "Délai écoulé (heures ouvrées)",
+        "Réponse attendue avant",
+        "En retard",
+    ])?;
+    for r in rows {
+        out.row([
+            r.reference.as_str(),
+            r.received_fr.as_str(),
+            r.channel_label.as_str(),
+            r.topic_label.as_str(),
+            r.status_label.as_str(),
+            r.partner.as_deref().unwrap_or(""),
+            r.subject.as_str(),
+            r.elapsed_label.as_str(),
+            r.due_fr.as_str(),
+            if r.overdue { "oui" } else { "non" },
+        ])?;
     }
-    Ok(out)
+    out.finish()
 }

@@ -16,9 +16,11 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::service::{self, Channel, ImportRun, Upload};
+use crate::db::DbConnection;
+use crate::error::AppResult;
 use crate::search::generate::OfferGenerator;
 use crate::types::{Role, Siret};
-use crate::{AppState, Config, demo};
+use crate::{AppState, Config};
 
 const TARGET_FIRST: Duration = Duration::from_secs(20);
 const TARGET_SECOND: Duration = Duration::from_secs(5);
@@ -201,11 +203,15 @@ fn mib(bytes: u64) -> f64 {
     bytes as f64 / 1_048_576.0
 }
 
+/// Loads the demo dataset (the bench imports through its trusted profile): given by the
+/// caller, which knows every capability's demo rows.
+pub type LoadDemo = fn(&mut DbConnection) -> AppResult<bool>;
+
 /// Runs the benchmark, printing to standard output. `config` is the command line's: its
 /// database and data folder are replaced by a fresh SQLite database in a temporary folder.
-pub async fn run(args: BenchArgs, config: Config) -> anyhow::Result<()> {
+pub async fn run(args: BenchArgs, config: Config, load_demo: LoadDemo) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
-    run_to(&args, config, &mut stdout.lock()).await?;
+    run_to(&args, config, load_demo, &mut stdout.lock()).await?;
     Ok(())
 }
 
@@ -213,6 +219,7 @@ pub async fn run(args: BenchArgs, config: Config) -> anyhow::Result<()> {
 pub async fn run_to(
     args: &BenchArgs,
     mut config: Config,
+    load_demo: LoadDemo,
     out: &mut dyn Write,
 ) -> anyhow::Result<Report> {
     let companies = args.companies.unwrap_or(args.rows / 3).max(1);
@@ -267,7 +274,7 @@ pub async fn run_to(
         state.ensure_reference_data()?;
         {
             let mut conn = state.db.conn()?;
-            demo::load(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+            load_demo(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
         }
         state.rebuild_search(|_| {})?;
         Ok(state)
@@ -277,7 +284,8 @@ pub async fn run_to(
         .db
         .run(|conn| {
             let profile = service::profile_by_identifier(conn, PROFILE)?;
-            let user = crate::auth::store::by_email(conn, &demo::demo_email(Role::TrainingStaff))?;
+            let user =
+                crate::auth::store::by_email(conn, &crate::types::demo_email(Role::TrainingStaff))?;
             Ok((profile, user.map(|u| u.id)))
         })
         .await

@@ -20,6 +20,16 @@ const SNIFF_BYTES: usize = 64 * 1024;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// Whether a received file is XML (an LHÉO catalogue) rather than CSV: its first significant
+/// character.
+pub fn is_xml(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'<')
+}
+
 /// Delimiters recognised, in the order that breaks ties.
 const DELIMITERS: [u8; 3] = [b';', b'\t', b','];
 

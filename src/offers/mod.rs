@@ -15,7 +15,14 @@ pub use jobs::register;
 pub use model::{ContractType, Offer, OfferStatus};
 
 use crate::AppState;
+use crate::db::DbConnection;
 use crate::error::AppResult;
+
+/// Whether a person keeps an offer in their selection (`user id`, `offer id`), for the offer's
+/// page: answered by the capability that keeps selections, which provides it at start
+/// (`reg.provide(offers::SavedOffer(…))`); without one, no offer is ever shown as saved.
+#[derive(Clone, Copy)]
+pub struct SavedOffer(pub fn(&mut DbConnection, &str, &str) -> AppResult<bool>);
 
 /// The event published when offers changed (created, edited, moderated, expired, imported…),
 /// with their ids: other capabilities follow it by registering a listener

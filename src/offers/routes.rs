@@ -329,12 +329,12 @@ async fn show(
     let saved = match &user {
         Some(u) if u.role == Role::Candidate => {
             let (uid, oid) = (u.id.clone(), v.offer.id.clone());
-            state
-                .db
-                .run(move |conn| {
-                    Ok(crate::basket::service::saved_offer_ids(conn, &uid)?.contains(&oid))
-                })
-                .await?
+            match state.registry.get::<super::SavedOffer>().copied() {
+                Some(super::SavedOffer(is_saved)) => {
+                    state.db.run(move |conn| is_saved(conn, &uid, &oid)).await?
+                }
+                None => false,
+            }
         }
         _ => false,
     };

@@ -139,7 +139,7 @@ const CHARTER_V1: &str = "Les partenaires de Passerelle s’engagent à publier 
 const CHARTER_V2: &str = "Les partenaires de Passerelle s’engagent à publier des informations exactes et à jour, à traiter les demandes qui leur sont transmises dans les délais convenus et à protéger les données personnelles des candidats.\n\nChaque partenaire désigne un contact référent et participe au comité de pilotage annuel.\n\nNouveau : les réponses aux demandes routées par la ligne d’information sont données sous 48 heures ouvrées, et chaque partenaire signale sans délai toute violation de données.";
 
 fn user(conn: &mut DbConnection, role: &str) -> AppResult<users::User> {
-    let email = format!("{role}@{}", crate::demo::DOMAIN);
+    let email = format!("{role}@{}", crate::types::DEMO_DOMAIN);
     users::by_email(conn, &email)?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("demo user {email} missing")))
 }

@@ -1,7 +1,6 @@
 //! Online pre-registration on funded sessions: a prescriber pre-registers a person, the
 //! training centre returns the selection result, then the entry and its outcome.
 
-pub mod calendar;
 pub mod jobs;
 pub mod mails;
 pub mod model;

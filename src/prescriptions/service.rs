@@ -5,11 +5,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::calendar;
 use super::model::{RefusalReason, Side, Situation, Status, Step};
 use crate::auth::CurrentUser;
 use crate::auth::policy::{Action, PrescriptionRef, authorize};
 use crate::auth::store::staff_emails;
+use crate::calendar;
 use crate::clock::paris_day;
 use crate::db::{DbConnection, new_id, now, schema::*};
 use crate::error::{AppError, AppResult};

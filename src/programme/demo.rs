@@ -13,7 +13,7 @@ fn person(conn: &mut DbConnection, email: &str) -> AppResult<crate::auth::Curren
 }
 
 pub fn load(conn: &mut DbConnection) -> AppResult<()> {
-    let editor = person(conn, &crate::demo::demo_email(Role::Editor))?;
+    let editor = person(conn, &crate::types::demo_email(Role::Editor))?;
     let today = crate::clock::today_paris();
     let day = |offset: i64| today + chrono::Duration::days(offset);
     let stage = service::create_course(
@@ -94,7 +94,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<()> {
         Role::Teacher,
         Role::PartnerResponder,
     ] {
-        let who = person(conn, &crate::demo::demo_email(role))?;
+        let who = person(conn, &crate::types::demo_email(role))?;
         service::register_with(conn, &who, &full, None)?;
     }
     Ok(())

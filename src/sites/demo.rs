@@ -89,8 +89,11 @@ pub fn load(
             departments: &departments,
         },
     )?;
-    let email = EmailAddress::parse(&format!("coordinatrice.lorient@{}", crate::demo::DOMAIN))
-        .expect("valid demo address");
+    let email = EmailAddress::parse(&format!(
+        "coordinatrice.lorient@{}",
+        crate::types::DEMO_DOMAIN
+    ))
+    .expect("valid demo address");
     users::create(
         conn,
         NewUser {

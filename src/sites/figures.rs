@@ -2,13 +2,15 @@
 //! year-olds), school pupils and topics. A group visit counts its number of people. A
 //! coordinator sees the sites of their host, the regional team the whole network.
 
+use crate::web::csv::CsvWriter;
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::model::{AgeBand, Topic, VisitSituation, month_label};
+use super::model::{AgeBand, Topic, VisitSituation};
+
 use super::service::{SiteCard, managed};
 use crate::auth::CurrentUser;
 use crate::db::{DbConnection, schema::*};
@@ -159,7 +161,7 @@ pub fn figures(site_id: Option<String>, name: String, rows: &[&VisitRow]) -> Fig
         .into_iter()
         .map(|(key, v)| {
             let (y, m) = key.split_once('-').unwrap_or_default();
-            let label = month_label(y.parse().unwrap_or(0), m.parse().unwrap_or(1));
+            let label = crate::web::month_fr(y.parse().unwrap_or(0), m.parse().unwrap_or(1));
             count(key, label, v)
         })
         .collect();
@@ -224,9 +226,6 @@ pub fn report(sites: &[SiteCard], rows: &[VisitRow], year: i32) -> Report {
 
 /// One line per site and month: visits, people, each age band, pupils, each topic.
 pub fn csv(sites: &[SiteCard], rows: &[VisitRow]) -> AppResult<Vec<u8>> {
-    let mut out = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
     let mut header: Vec<String> = vec![
         "Site".into(),
         "Mois".into(),
@@ -238,7 +237,7 @@ pub fn csv(sites: &[SiteCard], rows: &[VisitRow]) -> AppResult<Vec<u8>> {
     header.push("Scolaires".into());
     header.push("Orientées vers un partenaire".into());
     header.extend(Topic::ALL.iter().map(|t| t.label().to_owned()));
-    out.write_record(&header).map_err(AppError::internal)?;
+    let mut out = CsvWriter::new(&header)?;
     for s in sites {
         let mut by_month: BTreeMap<String, Vec<&VisitRow>> = BTreeMap::new();
         for r in rows.iter().filter(|r| r.site_id == s.site.id) {
@@ -264,10 +263,8 @@ pub fn csv(sites: &[SiteCard], rows: &[VisitRow]) -> AppResult<Vec<u8>> {
             line.push(f.pupils.to_string());
             line.push(f.referred.to_string());
             line.extend(f.by_topic.iter().map(|c| c.people.to_string()));
-            out.write_record(&line).map_err(AppError::internal)?;
+            out.row(&line)?;
         }
     }
-    let mut bytes = b"\xEF\xBB\xBF".to_vec();
-    bytes.extend(out.into_inner().map_err(AppError::internal)?);
-    Ok(bytes)
+    out.finish()
 }

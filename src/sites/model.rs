@@ -61,8 +61,3 @@ string_enum! {
         Information => "information", "Réunion d’information";
     }
 }
-
-/// French name of a month (1–12).
-pub fn month_label(year: i32, month: u32) -> String {
-    crate::trainings::model::LheoDate::Month(year, month).label()
-}

@@ -8,15 +8,6 @@ use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::imports::apply::{Applied, Rejection};
 
-/// Whether a received file is XML (LHÉO) rather than CSV: its first significant character.
-pub fn is_xml(bytes: &[u8]) -> bool {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    bytes
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|b| *b == b'<')
-}
-
 /// Applies an LHÉO file for `organisation_id`; `Err` (French) when the whole file is refused.
 pub fn apply(
     conn: &mut DbConnection,

@@ -9,3 +9,9 @@ pub mod model;
 pub mod routes;
 pub mod search;
 pub mod store;
+
+/// Registers at start: the catalogue imports of partners' profiles (LHÉO files) are applied
+/// here.
+pub fn register(reg: &mut crate::app::Registry) {
+    reg.provide(crate::imports::CatalogueImport(import::apply));
+}

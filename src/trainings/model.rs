@@ -81,24 +81,10 @@ impl LheoDate {
 
     /// French, for people: `22/11/2026`, `novembre 2026`, `2026`, `date à préciser`.
     pub fn label(self) -> String {
-        const MONTHS: [&str; 12] = [
-            "janvier",
-            "février",
-            "mars",
-            "avril",
-            "mai",
-            "juin",
-            "juillet",
-            "août",
-            "septembre",
-            "octobre",
-            "novembre",
-            "décembre",
-        ];
         match self {
             LheoDate::Unknown => "date à préciser".into(),
             LheoDate::Year(y) => format!("{y}"),
-            LheoDate::Month(y, m) => format!("{} {y}", MONTHS[(m as usize - 1) % 12]),
+            LheoDate::Month(y, m) => crate::web::month_fr(y, m),
             LheoDate::Day(d) => format!("{:02}/{:02}/{}", d.day(), d.month(), d.year()),
         }
     }

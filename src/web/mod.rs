@@ -82,6 +82,41 @@ pub fn date_fr(date: &chrono::NaiveDate) -> String {
     date.format("%d/%m/%Y").to_string()
 }
 
+const DAYS: [&str; 7] = [
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+];
+const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+/// A date in words: `dimanche 22 novembre 2026`.
+pub fn long_date_fr(date: &chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!(
+        "{} {} {} {}",
+        DAYS[date.weekday().num_days_from_monday() as usize],
+        date.day(),
+        MONTHS[date.month0() as usize],
+        date.year()
+    )
+}
+
+/// A month in words: `novembre 2026` (`month` from 1 to 12).
+pub fn month_fr(year: i32, month: u32) -> String {
+    format!("{} {year}", MONTHS[(month.clamp(1, 12) - 1) as usize])
+}
+
 /// Parses a date as forms send it: `AAAA-MM-JJ` (date field) or `JJ/MM/AAAA` (typed by hand).
 pub fn parse_date_fr(input: &str) -> Option<chrono::NaiveDate> {
     let input = input.trim();

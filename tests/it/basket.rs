@@ -27,7 +27,8 @@ async fn saved_searches_alert_once_and_feed_atom(app: TestApp) {
         .next()
         .unwrap()
         .to_owned();
-    candidate.get(&format!("/offres/{id}")).await;
+    let page = candidate.get(&format!("/offres/{id}")).await;
+    assert!(!page.contains("Retirer de mon panier"), "not saved yet");
     candidate
         .post_form(&format!("/offres/{id}/panier"), &[("action", "ajouter")])
         .await
@@ -38,7 +39,11 @@ async fn saved_searches_alert_once_and_feed_atom(app: TestApp) {
             .await
             .contains("Apprenti·e pâtissier·ère")
     );
-    candidate.get(&format!("/offres/{id}")).await;
+    let page = candidate.get(&format!("/offres/{id}")).await;
+    assert!(
+        page.contains("Retirer de mon panier"),
+        "the page shows it saved"
+    );
     candidate
         .post_form(&format!("/offres/{id}/panier"), &[("action", "retirer")])
         .await;

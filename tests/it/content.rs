@@ -371,7 +371,7 @@ async fn agenda_and_icalendar_feeds(app: TestApp) {
         .await;
     page.assert_status(StatusCode::OK);
     assert!(page.contains("Mercredi de l’alternance, Rennes; édition spéciale"));
-    let label = passerelle::content::service::long_date_fr(&day);
+    let label = passerelle::web::long_date_fr(&day);
     assert!(
         page.contains(&format!("{label}, 14:00 – 17:30")),
         "{}",

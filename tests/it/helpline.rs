@@ -233,29 +233,27 @@ async fn expired_reused_and_replaced_links_are_refused(app: TestApp) {
     let first = secret_of(&app.last_mail_to(PARTNER).await.link());
     let at = passerelle::db::now();
     let hours = BusinessHours::default();
-    // Valid for 8 days, not a second more (time chosen by the test).
+    // Valid for 8 days, not a second more (the test moves the clock, then brings it back).
     let s = first.clone();
+    app.state.clock.set(at + Duration::days(7));
     let ok = app
         .state
         .db
-        .run(move |conn| service::link_request(conn, &s, at + Duration::days(7)))
+        .run(move |conn| service::link_request(conn, &s))
         .await;
     assert!(ok.is_ok());
     let s = first.clone();
+    app.state
+        .clock
+        .set(at + Duration::days(8) + Duration::seconds(1));
     let late = app
         .state
         .db
         .tx(move |conn| {
-            service::answer_by_link(
-                conn,
-                &s,
-                "Trop tard",
-                &hours,
-                "http://passerelle.test",
-                at + Duration::days(8) + Duration::seconds(1),
-            )
+            service::answer_by_link(conn, &s, "Trop tard", &hours, "http://passerelle.test")
         })
         .await;
+    app.state.clock.set(at);
     let error = late.expect_err("an expired link is refused");
     assert_eq!(error.status(), StatusCode::GONE);
     assert!(error.message().contains("expiré"), "{}", error.message());
@@ -747,10 +745,13 @@ async fn reminders_and_escalation_count_business_hours(app: TestApp) {
             .contains("superviseur·e")
     );
     let hours = BusinessHours::default();
+    // The job runs at chosen times: the clock is moved there, and brought back at the end.
+    let before = app.state.clock.now();
     let run = |at: NaiveDateTime| {
-        app.state.db.tx(move |conn| {
-            service::remind_and_escalate(conn, &hours, "http://passerelle.test", at)
-        })
+        app.state.clock.set(at);
+        app.state
+            .db
+            .tx(move |conn| service::remind_and_escalate(conn, &hours, "http://passerelle.test"))
     };
     let count = |mails: &[crate::helpers::Mail], tag: &str, what: &str| {
         mails
@@ -784,6 +785,7 @@ async fn reminders_and_escalation_count_business_hours(app: TestApp) {
     assert_eq!(escalations.len(), 2, "{escalations:?}");
     assert!(escalations.iter().any(|m| m.to.contains(ADMIN)));
     assert!(escalations.iter().any(|m| m.to.contains(OFFICER)));
+    app.state.clock.set(before);
     // The paused request was neither reminded nor escalated.
     assert_eq!(count(&mails, &paused_ref, "Relance"), 0);
     assert_eq!(count(&mails, &paused_ref, "dépassé"), 0);
@@ -807,6 +809,8 @@ async fn reminders_and_escalation_count_business_hours(app: TestApp) {
         .await
         .json();
     assert_eq!(all[0]["overdue"], true);
+    // Days went by meanwhile: the officer's session has expired, they sign in again.
+    let mut officer = app.login_as(OFFICER).await;
     let queue = officer.get("/cap-info").await;
     assert!(queue.contains("en retard"));
 }

@@ -269,7 +269,7 @@ async fn demo_data_loads_once() {
     let again = app.state.db.run(passerelle::demo::load).await.unwrap();
     assert!(!again, "a second load changes nothing");
     for role in passerelle::types::Role::ALL {
-        let mut c = app.login_as(&passerelle::demo::demo_email(*role)).await;
+        let mut c = app.login_as(&passerelle::types::demo_email(*role)).await;
         c.get("/tableau-de-bord")
             .await
             .assert_status(StatusCode::OK);
@@ -277,7 +277,7 @@ async fn demo_data_loads_once() {
     // The other accounts `passerelle demo` lists exist too, with the same password.
     for (local, _) in passerelle::demo::OTHER_ACCOUNTS {
         let mut c = app
-            .login_as(&format!("{local}@{}", passerelle::demo::DOMAIN))
+            .login_as(&format!("{local}@{}", passerelle::types::DEMO_DOMAIN))
             .await;
         c.get("/tableau-de-bord")
             .await

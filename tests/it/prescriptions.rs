@@ -519,7 +519,7 @@ async fn deadlines_count_working_days_and_remind_centres(app: TestApp) {
         .await
         .json();
     let today = app.state.clock.today_paris();
-    let expected = passerelle::prescriptions::calendar::add_working_days(today, 10);
+    let expected = passerelle::calendar::add_working_days(today, 10);
     assert_eq!(
         detail["prescription"]["decision_due"],
         expected.format("%Y-%m-%d").to_string()
@@ -556,15 +556,15 @@ async fn deadlines_count_working_days_and_remind_centres(app: TestApp) {
         .json();
     assert_eq!(
         detail["prescription"]["decision_due"],
-        passerelle::prescriptions::calendar::add_working_days(today, 15)
+        passerelle::calendar::add_working_days(today, 15)
             .format("%Y-%m-%d")
             .to_string()
     );
 
     // Three working days before the deadline: no reminder; two: one reminder, once.
     let state = app.state.clone();
-    let before = passerelle::prescriptions::calendar::add_working_days(today, 7);
-    let at_two = passerelle::prescriptions::calendar::add_working_days(today, 8);
+    let before = passerelle::calendar::add_working_days(today, 7);
+    let at_two = passerelle::calendar::add_working_days(today, 8);
     let base = state.config.base_url();
     let remind = |day| {
         let state = state.clone();
