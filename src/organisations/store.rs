@@ -302,7 +302,8 @@ pub fn proposed_by(conn: &mut DbConnection, proposer_id: &str) -> AppResult<Vec<
         .load(conn)?)
 }
 
-/// Whether a company was proposed by an import and nobody claimed it yet (no account).
+/// Whether a company was proposed by an import and nobody claimed it yet (no account),
+/// whatever the chamber decided of it meanwhile.
 pub fn is_unclaimed_proposal(conn: &mut DbConnection, org: &Organisation) -> AppResult<bool> {
     let proposed: Option<String> = organisations::table
         .find(&org.id)
@@ -312,11 +313,12 @@ pub fn is_unclaimed_proposal(conn: &mut DbConnection, org: &Organisation) -> App
         .filter(users::organisation_id.eq(&org.id))
         .count()
         .get_result(conn)?;
-    Ok(proposed.is_some() && org.is_pending() && staff == 0)
+    Ok(proposed.is_some() && staff == 0)
 }
 
 /// The real company claims a company an import proposed: its own name and place replace the
-/// importer's, and the importer's hand on it ends (it stays pending for the chamber).
+/// importer's, the importer's hand on it ends, and it waits for the chamber's validation as
+/// any sign-up (a decision taken on the importer's proposal does not hold for it).
 pub fn claim_proposal(
     conn: &mut DbConnection,
     id: &str,
@@ -329,6 +331,10 @@ pub fn claim_proposal(
             organisations::name.eq(name.trim()),
             organisations::commune_insee.eq(commune_insee),
             organisations::proposed_by_id.eq(None::<String>),
+            organisations::status.eq(OrgStatus::Pending.as_str()),
+            organisations::rejection_reason.eq(None::<String>),
+            organisations::validated_by.eq(None::<String>),
+            organisations::validated_at.eq(None::<NaiveDateTime>),
         ))
         .execute(conn)?;
     diesel::delete(
