@@ -396,6 +396,7 @@ fn trainings(
             mapping: generic.mapping(),
             mode: crate::imports::profile::Mode::Delta,
             defaults: generic.default_values(),
+            allow_pending_companies: false,
         },
         false,
     )?;
@@ -482,6 +483,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<bool> {
                 defaults.insert("france_travail".to_owned(), "oui".to_owned());
                 defaults
             },
+            allow_pending_companies: false,
         },
         true,
     )?;

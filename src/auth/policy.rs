@@ -3,7 +3,7 @@
 
 use super::CurrentUser;
 use crate::error::{AppError, AppResult};
-use crate::types::{OrgKind, Role};
+use crate::types::{OrgKind, OrgStatus, Role};
 
 /// What the policy needs to know of an organisation.
 #[derive(Clone, Debug)]
@@ -20,6 +20,9 @@ pub struct OfferRef {
     pub company_id: String,
     pub managed_by_id: String,
     pub department: String,
+    /// The managing organisation is the company, or a centre the company still delegates to
+    /// (a revoked delegation ends the centre's hand on the offer).
+    pub delegated: bool,
 }
 
 /// What the policy needs to know of a candidate's profile.
@@ -100,10 +103,17 @@ pub enum Action<'a> {
     ViewOperations,
     /// Read the audit log.
     ViewAuditLog,
-    /// Send files through an import profile of this organisation and see its runs (its staff).
+    /// Send files through an import profile of this organisation and see its runs (its staff,
+    /// once the organisation is validated).
     UseImports(&'a OrgRef),
-    /// Create and edit the organisation's import profiles (its administrators).
+    /// Create and edit the organisation's import profiles (its administrators, once the
+    /// organisation is validated).
     ManageImportProfiles(&'a OrgRef),
+    /// Let a training centre manage this company's offers (the company's administrators), or
+    /// record such a delegation (the chamber covering the company).
+    GrantDelegation(&'a OrgRef),
+    /// End a delegation of this company (its administrators).
+    RevokeDelegation(&'a OrgRef),
     /// Let an organisation's imported offers publish without review (the chamber covering it).
     TrustImports(&'a OrgRef),
     /// See every partner's import runs.
@@ -253,7 +263,7 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
             let mine = |id: &str| user.organisation_id.as_deref() == Some(id);
             match user.role {
                 Role::Recruiter => mine(&offer.company_id) && user.organisation_validated(),
-                Role::TrainingStaff => mine(&offer.managed_by_id),
+                Role::TrainingStaff => mine(&offer.managed_by_id) && offer.delegated,
                 _ => false,
             }
         }
@@ -276,6 +286,7 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
         }
         Action::UseImports(org) => {
             same_org(user, org)
+                && organisation_may_import(user.organisation_status)
                 && matches!(
                     user.role,
                     Role::TrainingStaff
@@ -286,6 +297,7 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
         }
         Action::ManageImportProfiles(org) => {
             same_org(user, org)
+                && organisation_may_import(user.organisation_status)
                 && user.is_org_admin
                 && matches!(
                     user.role,
@@ -294,6 +306,17 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                         | Role::Recruiter
                         | Role::Funder
                 )
+        }
+        Action::GrantDelegation(org) => {
+            org.kind == OrgKind::Company
+                && ((same_org(user, org) && user.is_org_admin && user.role == Role::Recruiter)
+                    || (user.role == Role::RegistrationOfficer && covers(user, org)))
+        }
+        Action::RevokeDelegation(org) => {
+            org.kind == OrgKind::Company
+                && same_org(user, org)
+                && user.is_org_admin
+                && user.role == Role::Recruiter
         }
         Action::TrustImports(org) => user.role == Role::RegistrationOfficer && covers(user, org),
         Action::UseGateway => user.role == Role::GatewayAgent,
@@ -394,6 +417,13 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
         | Action::ViewOperations
         | Action::ViewAuditLog => false,
     }
+}
+
+/// Whether an organisation in this state may import files, on any channel (pages, API, FTPS,
+/// command line): only once validated, so that nobody imports in the name of an organisation
+/// no one has checked.
+pub fn organisation_may_import(status: Option<OrgStatus>) -> bool {
+    status == Some(OrgStatus::Active)
 }
 
 pub fn authorize(user: &CurrentUser, action: &Action<'_>) -> AppResult<()> {

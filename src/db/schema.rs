@@ -66,6 +66,7 @@ diesel::table! {
         validated_by -> Nullable<Text>,
         validated_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        proposed_by_id -> Nullable<Text>,
     }
 }
 
@@ -262,6 +263,7 @@ diesel::table! {
         trusted -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        allow_pending_companies -> Bool,
     }
 }
 

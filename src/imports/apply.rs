@@ -136,13 +136,15 @@ struct Lookups {
     communes: HashMap<String, String>,
     /// What a typed commune (name, postal code) resolved to, or why not.
     typed_communes: HashMap<String, Result<(String, String), String>>,
-    /// SIRET → company id (or why it cannot be used), for the employers met so far.
-    companies: HashMap<String, Result<String, String>>,
+    /// SIRET → company (or why it cannot be used), for the employers met so far.
+    companies: HashMap<String, UsableCompany>,
     /// The valid SIRETs of the file, read at once (a query per employer cost seconds on large
-    /// files): the organisation that already had it (or why it cannot be used), if any.
-    existing: HashMap<String, Option<Result<String, String>>>,
+    /// files): the organisation that already has it, if any.
+    existing: HashMap<String, Option<orgs::Organisation>>,
     /// Companies that delegate their offers to the partner.
     delegated: HashSet<String>,
+    /// Companies the partner's imports proposed and nobody claimed yet.
+    proposed: HashSet<String>,
 }
 
 impl Lookups {
@@ -170,12 +172,12 @@ impl Lookups {
             .map(|siret| siret.as_str().to_owned())
             .collect();
         let sirets: Vec<String> = sirets.into_iter().collect();
-        let mut existing: HashMap<String, Option<Result<String, String>>> = HashMap::new();
+        let mut existing: HashMap<String, Option<orgs::Organisation>> = HashMap::new();
         for chunk in sirets.chunks(500) {
             existing.extend(chunk.iter().map(|siret| (siret.clone(), None)));
             for org in orgs::find_by_sirets(conn, chunk)? {
                 if let Some(siret) = org.siret.clone() {
-                    existing.insert(siret, Some(usable_company(org)));
+                    existing.insert(siret, Some(org));
                 }
             }
         }
@@ -185,6 +187,7 @@ impl Lookups {
             .load::<String>(conn)?
             .into_iter()
             .collect();
+        let proposed = orgs::proposed_by(conn, partner_id)?.into_iter().collect();
         Ok(Self {
             rome,
             communes,
@@ -192,6 +195,7 @@ impl Lookups {
             companies: HashMap::new(),
             existing,
             delegated,
+            proposed,
         })
     }
 
@@ -551,41 +555,65 @@ fn check_row(
     }
 }
 
-/// An existing organisation as the company of a row.
-fn usable_company(org: orgs::Organisation) -> Result<String, String> {
-    if org.kind() == OrgKind::Company {
-        Ok(org.id)
+/// Why a row naming a company the importer may not act for is refused.
+const NO_DELEGATION: &str = "Entreprise sans délégation à votre organisme : elle doit vous \
+     déléguer la gestion de ses offres depuis sa fiche sur Passerelle (ou la chambre consulaire \
+     l’enregistrer) avant que vous publiiez pour elle.";
+
+/// Why a row naming a SIRET unknown to Passerelle is refused when the profile does not
+/// propose companies.
+const UNKNOWN_COMPANY: &str = "Entreprise sans délégation à votre organisme : ce SIRET est \
+     inconnu de Passerelle. L’entreprise doit s’inscrire et vous déléguer ses offres, ou le \
+     profil d’import doit proposer les entreprises inconnues à la validation de la chambre.";
+
+/// A company a row may name: its id, and whether it still waits for the chamber (its offers
+/// are then never published).
+type UsableCompany = Result<(String, bool), String>;
+
+/// An existing organisation as the company of a row: a company, which is the importer
+/// itself, delegates to it, or was proposed by it and is not claimed yet.
+fn usable_company(org: orgs::Organisation, lookups: &Lookups, partner_id: &str) -> UsableCompany {
+    if org.kind() != OrgKind::Company {
+        return Err("Ce SIRET est celui d’un organisme qui n’est pas une entreprise.".to_owned());
+    }
+    if org.id == partner_id
+        || lookups.delegated.contains(&org.id)
+        || lookups.proposed.contains(&org.id)
+    {
+        let pending = org.status != OrgStatus::Active.as_str();
+        Ok((org.id, pending))
     } else {
-        Err("Ce SIRET est celui d’un organisme qui n’est pas une entreprise.".to_owned())
+        Err(NO_DELEGATION.to_owned())
     }
 }
 
-/// The company of a row: known by its SIRET, or created for the partner (which then manages
-/// its offers by delegation).
+/// The company of a row: known by its SIRET and one the importer may act for, or, when the
+/// profile allows it, proposed to the chamber as a pending company. The import never adds a
+/// delegation: only the company (or the chamber covering it) grants one.
 fn company(
     conn: &mut DbConnection,
     lookups: &mut Lookups,
-    partner_id: &str,
+    profile: &ImportProfile,
     content: &Content,
-) -> AppResult<Result<String, String>> {
+) -> AppResult<UsableCompany> {
     let siret = content.siret.as_str().to_owned();
     if let Some(known) = lookups.companies.get(&siret) {
         return Ok(known.clone());
     }
     let existing = match lookups.existing.remove(&siret) {
         Some(read_before) => read_before,
-        None => orgs::find_by_siret(conn, &siret)?.map(usable_company),
+        None => orgs::find_by_siret(conn, &siret)?,
     };
-    let mut created = false;
     let found = match existing {
-        Some(usable) => usable,
+        Some(org) => usable_company(org, lookups, &profile.organisation_id),
+        None if !profile.allow_pending_companies => Err(UNKNOWN_COMPANY.to_owned()),
         None if content.company_name.is_empty() => Err(
-            "Entreprise inconnue de Passerelle : indiquez sa raison sociale pour la créer."
+            "Entreprise inconnue de Passerelle : indiquez sa raison sociale pour la proposer à \
+             la chambre consulaire."
                 .to_owned(),
         ),
         None => {
-            created = true;
-            Ok(orgs::create(
+            let id = orgs::create(
                 conn,
                 NewOrganisation {
                     kind: OrgKind::Company,
@@ -593,32 +621,15 @@ fn company(
                     network: None,
                     siret: Some(&content.siret),
                     commune_insee: Some(&content.commune_insee),
-                    status: OrgStatus::Active,
+                    status: OrgStatus::Pending,
                     departments: std::slice::from_ref(&content.department),
                 },
-            )?)
+            )?;
+            orgs::set_proposed_by(conn, &id, &profile.organisation_id)?;
+            lookups.proposed.insert(id.clone());
+            Ok((id, true))
         }
     };
-    if let Ok(company_id) = &found
-        && company_id != partner_id
-        && !lookups.delegated.contains(company_id)
-    {
-        if created {
-            // A company created just now delegates to nobody yet: no need to look.
-            crate::with_backend!(conn, c => {
-                diesel::insert_into(delegations::table)
-                    .values((
-                        delegations::company_id.eq(company_id),
-                        delegations::training_centre_id.eq(partner_id),
-                        delegations::created_at.eq(now()),
-                    ))
-                    .execute(c)
-            })?;
-        } else {
-            crate::organisations::store::add_delegation(conn, company_id, partner_id)?;
-        }
-        lookups.delegated.insert(company_id.clone());
-    }
     lookups.companies.insert(siret, found.clone());
     Ok(found)
 }
@@ -626,15 +637,20 @@ fn company(
 /// An offer this profile imported before.
 struct Known {
     id: String,
+    company_id: String,
     digest: Option<String>,
     status: OfferStatus,
 }
 
+/// An imported offer as read: id, company, partner reference, digest, status.
+type KnownRow = (String, String, Option<String>, Option<String>, String);
+
 fn known_offers(conn: &mut DbConnection, profile_id: &str) -> AppResult<HashMap<String, Known>> {
-    let rows: Vec<(String, Option<String>, Option<String>, String)> = offers::table
+    let rows: Vec<KnownRow> = offers::table
         .filter(offers::import_profile_id.eq(profile_id))
         .select((
             offers::id,
+            offers::company_id,
             offers::partner_reference,
             offers::import_digest,
             offers::status,
@@ -642,11 +658,12 @@ fn known_offers(conn: &mut DbConnection, profile_id: &str) -> AppResult<HashMap<
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, reference, digest, status)| {
+        .filter_map(|(id, company_id, reference, digest, status)| {
             Some((
                 reference?,
                 Known {
                     id,
+                    company_id,
                     digest,
                     status: OfferStatus::parse(&status).unwrap_or(OfferStatus::Draft),
                 },
@@ -720,8 +737,8 @@ pub fn apply(
                 continue;
             }
         };
-        let company_id = match company(conn, &mut lookups, &profile.organisation_id, &content)? {
-            Ok(id) => id,
+        let (company_id, company_pending) = match company(conn, &mut lookups, profile, &content)? {
+            Ok(found) => found,
             Err(reason) => {
                 let (value, column) = columns.get(row, "siret");
                 let value = value.to_owned();
@@ -731,7 +748,9 @@ pub fn apply(
             }
         };
         let digest = content.digest();
-        let reopened = if profile.trusted {
+        // A pending company's offers wait for the chamber, whatever the profile's trust.
+        let trusted = profile.trusted && !company_pending;
+        let reopened = if trusted {
             OfferStatus::Published
         } else {
             OfferStatus::Pending
@@ -763,8 +782,8 @@ pub fn apply(
                 // A withdrawn offer listed again is back; filled and expired ones stay so.
                 let status = match offer.status {
                     OfferStatus::Withdrawn => reopened,
-                    OfferStatus::Published if changed && !profile.trusted => OfferStatus::Pending,
-                    OfferStatus::Pending if profile.trusted => OfferStatus::Published,
+                    OfferStatus::Published if changed && !trusted => OfferStatus::Pending,
+                    OfferStatus::Pending if trusted => OfferStatus::Published,
                     other => other,
                 };
                 if !changed && status == offer.status {
@@ -799,7 +818,12 @@ pub fn apply(
         let gone: Vec<String> = known
             .into_iter()
             .filter(|(reference, k)| {
-                !seen.contains_key(reference)
+                // A company that revoked its delegation is no longer the importer's to manage.
+                let managed = k.company_id == profile.organisation_id
+                    || lookups.delegated.contains(&k.company_id)
+                    || lookups.proposed.contains(&k.company_id);
+                managed
+                    && !seen.contains_key(reference)
                     && matches!(
                         k.status,
                         OfferStatus::Draft | OfferStatus::Pending | OfferStatus::Published

@@ -190,6 +190,51 @@ pub fn generate_csv(rows: usize, seed: u64, companies: usize) -> anyhow::Result<
     Ok(out)
 }
 
+/// The file's employers, registered as validated companies that delegate their offers to the
+/// partner (an import names only such companies): part of the setup, not of the measure.
+async fn register_employers(
+    state: &AppState,
+    bytes: &[u8],
+    partner_id: String,
+) -> anyhow::Result<usize> {
+    let mut employers = std::collections::BTreeMap::new();
+    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(bytes);
+    for record in reader.records() {
+        let record = record?;
+        if let (Some(siret), Some(name)) = (record.get(12), record.get(13)) {
+            employers
+                .entry(siret.to_owned())
+                .or_insert_with(|| name.to_owned());
+        }
+    }
+    let count = employers.len();
+    state
+        .db
+        .tx(move |conn| {
+            for (siret, name) in &employers {
+                let siret = Siret::parse(siret)
+                    .map_err(|m| crate::error::AppError::internal(anyhow::anyhow!(m)))?;
+                let id = crate::organisations::store::create(
+                    conn,
+                    crate::organisations::store::NewOrganisation {
+                        kind: crate::types::OrgKind::Company,
+                        name,
+                        network: None,
+                        siret: Some(&siret),
+                        commune_insee: None,
+                        status: crate::types::OrgStatus::Active,
+                        departments: &[],
+                    },
+                )?;
+                crate::organisations::store::add_delegation(conn, &id, &partner_id)?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(count)
+}
+
 /// Removes the temporary folder at the end.
 struct TempDir(PathBuf);
 
@@ -291,10 +336,11 @@ pub async fn run_to(
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let profile = profile.with_context(|| format!("the demo profile {PROFILE} is missing"))?;
+    let employers = register_employers(&state, &bytes, profile.organisation_id.clone()).await?;
     writeln!(
         out,
-        "# setup: SQLite database in {}, reference data and demo dataset loaded in {:.2} s; \
-         profile {PROFILE} ({} mode, {})",
+        "# setup: SQLite database in {}, reference data, demo dataset and {employers} employers \
+         delegating to the centre loaded in {:.2} s; profile {PROFILE} ({} mode, {})",
         dir.display(),
         setup.elapsed().as_secs_f64(),
         profile.mode().as_str(),

@@ -264,6 +264,9 @@ pub struct ImportProfile {
     pub created_at: NaiveDateTime,
     #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
+    /// Companies unknown to Passerelle are proposed to the chamber (pending, their offers
+    /// unpublished until it validates them) instead of refused.
+    pub allow_pending_companies: bool,
 }
 
 impl ImportProfile {

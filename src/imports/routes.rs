@@ -101,6 +101,11 @@ async fn usable_profile(
             )
         })?;
     let org = org_ref(state, profile.organisation_id.clone()).await?;
+    if me.organisation_id.as_deref() == Some(org.id.as_str())
+        && !crate::auth::policy::organisation_may_import(me.organisation_status)
+    {
+        return Err(service::not_validated());
+    }
     authorize(me, &Action::UseImports(&org)).map_err(|_| {
         AppError::new(
             StatusCode::NOT_FOUND,
@@ -288,6 +293,8 @@ struct ProfileForm {
     mode: String,
     columns: BTreeMap<String, String>,
     defaults: BTreeMap<String, String>,
+    /// Unknown companies are proposed to the chamber (off unless ticked).
+    allow_pending_companies: bool,
 }
 
 impl ProfileForm {
@@ -300,6 +307,7 @@ impl ProfileForm {
                 "name" => form.name = v,
                 "preset" => form.preset = v,
                 "mode" => form.mode = v,
+                "allow_pending_companies" => form.allow_pending_companies = v == "oui",
                 _ => {
                     if let Some(f) = k.strip_prefix("col_") {
                         if profile::field(f).is_some() && !v.is_empty() {
@@ -325,6 +333,7 @@ impl ProfileForm {
             mode: profile.mode.clone(),
             columns: profile.mapping(),
             defaults: profile.default_values(),
+            allow_pending_companies: profile.allow_pending_companies,
         }
     }
 
@@ -383,6 +392,7 @@ impl ProfileForm {
                 mapping: self.columns.clone(),
                 mode,
                 defaults: self.defaults.clone(),
+                allow_pending_companies: self.allow_pending_companies,
             }),
             _ => Err(errors),
         }
@@ -397,6 +407,9 @@ struct PresetQuery {
 async fn managed_org(state: &AppState, me: &CurrentUser) -> AppResult<(String, OrgRef)> {
     let org_id = me.organisation_id.clone().ok_or_else(AppError::forbidden)?;
     let org = org_ref(state, org_id.clone()).await?;
+    if !crate::auth::policy::organisation_may_import(me.organisation_status) {
+        return Err(service::not_validated());
+    }
     authorize(me, &Action::ManageImportProfiles(&org))?;
     Ok((org_id, org))
 }

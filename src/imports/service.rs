@@ -198,6 +198,7 @@ pub async fn record_start(state: &AppState, upload: &Upload) -> AppResult<()> {
     state
         .db
         .run(move |conn| {
+            ensure_may_import(conn, &profile.organisation_id)?;
             diesel::insert_into(import_runs::table)
                 .values((
                     import_runs::id.eq(&id),
@@ -221,6 +222,28 @@ pub async fn record_start(state: &AppState, upload: &Upload) -> AppResult<()> {
             Ok(())
         })
         .await
+}
+
+/// Refuses a file for an organisation that is not validated, whatever the channel (pages, API,
+/// FTPS, command line): the same rule as the policy's.
+pub fn ensure_may_import(conn: &mut DbConnection, organisation_id: &str) -> AppResult<()> {
+    let org = crate::organisations::store::get(conn, organisation_id)?;
+    let status = crate::types::OrgStatus::parse(&org.status);
+    if crate::auth::policy::organisation_may_import(status) {
+        Ok(())
+    } else {
+        Err(not_validated())
+    }
+}
+
+/// The answer to an organisation that is not validated yet and tries to import.
+pub fn not_validated() -> AppError {
+    AppError::new(
+        axum::http::StatusCode::FORBIDDEN,
+        "forbidden",
+        "Votre organisation doit être validée avant d’importer des offres ou de créer des \
+         profils d’import.",
+    )
 }
 
 /// What a received file holds.
@@ -563,6 +586,9 @@ pub struct ProfileInput {
     pub mapping: std::collections::BTreeMap<String, String>,
     pub mode: super::profile::Mode,
     pub defaults: std::collections::BTreeMap<String, String>,
+    /// Companies unknown to Passerelle are proposed to the chamber (pending) instead of
+    /// refused.
+    pub allow_pending_companies: bool,
 }
 
 pub fn create_profile(
@@ -591,6 +617,7 @@ pub fn create_profile(
             import_profiles::defaults
                 .eq(serde_json::to_string(&input.defaults).map_err(AppError::internal)?),
             import_profiles::trusted.eq(trusted),
+            import_profiles::allow_pending_companies.eq(input.allow_pending_companies),
             import_profiles::created_at.eq(at),
             import_profiles::updated_at.eq(at),
         ))
@@ -608,6 +635,7 @@ pub fn update_profile(conn: &mut DbConnection, id: &str, input: &ProfileInput) -
             import_profiles::mode.eq(input.mode.as_str()),
             import_profiles::defaults
                 .eq(serde_json::to_string(&input.defaults).map_err(AppError::internal)?),
+            import_profiles::allow_pending_companies.eq(input.allow_pending_companies),
             import_profiles::updated_at.eq(now()),
         ))
         .execute(conn)?;

@@ -124,14 +124,18 @@ fn view(conn: &mut DbConnection, offer: Offer) -> AppResult<OfferView> {
 }
 
 /// Who may see an offer that is not published: its managers and the chamber.
-fn may_see(user: Option<&CurrentUser>, offer: &Offer) -> bool {
+fn may_see(conn: &mut DbConnection, user: Option<&CurrentUser>, offer: &Offer) -> AppResult<bool> {
     if offer.is_published() {
-        return true;
+        return Ok(true);
     }
-    let reference = service::offer_ref(offer);
-    user.is_some_and(|u| {
-        allows(u, &Action::ManageOffer(&reference)) || allows(u, &Action::ModerateOffer(&reference))
-    })
+    let Some(u) = user else {
+        return Ok(false);
+    };
+    let reference = service::offer_ref(conn, offer)?;
+    Ok(
+        allows(u, &Action::ManageOffer(&reference))
+            || allows(u, &Action::ModerateOffer(&reference)),
+    )
 }
 
 // ---- Public pages ----
@@ -311,19 +315,20 @@ async fn show(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let viewer = user.clone();
-    let v = state
+    let (v, can_manage) = state
         .db
         .run(move |conn| {
             let offer = store::get(conn, &id)?;
-            if !may_see(viewer.as_ref(), &offer) {
+            if !may_see(conn, viewer.as_ref(), &offer)? {
                 return Err(AppError::not_found());
             }
-            view(conn, offer)
+            let reference = service::offer_ref(conn, &offer)?;
+            let can_manage = viewer
+                .as_ref()
+                .is_some_and(|u| allows(u, &Action::ManageOffer(&reference)));
+            Ok((view(conn, offer)?, can_manage))
         })
         .await?;
-    let can_manage = user
-        .as_ref()
-        .is_some_and(|u| allows(u, &Action::ManageOffer(&service::offer_ref(&v.offer))));
     let can_apply =
         v.offer.is_published() && user.as_ref().is_none_or(|u| u.role == Role::Candidate);
     let saved = match &user {
@@ -770,7 +775,7 @@ async fn api_get(
         .db
         .run(move |conn| {
             let offer = store::get(conn, &id)?;
-            if !may_see(user.as_ref(), &offer) {
+            if !may_see(conn, user.as_ref(), &offer)? {
                 return Err(AppError::not_found());
             }
             view(conn, offer)

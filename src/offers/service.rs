@@ -19,12 +19,17 @@ pub const IDLE_DAYS: i64 = 60;
 /// …and its managers are warned this many days before.
 pub const WARN_DAYS: i64 = 7;
 
-pub fn offer_ref(offer: &Offer) -> OfferRef {
-    OfferRef {
+/// The offer as the policy sees it, with whether its manager still holds the company's
+/// delegation.
+pub fn offer_ref(conn: &mut DbConnection, offer: &Offer) -> AppResult<OfferRef> {
+    let delegated = offer.company_id == offer.managed_by_id
+        || orgs::is_delegated(conn, &offer.company_id, &offer.managed_by_id)?;
+    Ok(OfferRef {
         company_id: offer.company_id.clone(),
         managed_by_id: offer.managed_by_id.clone(),
         department: offer.department.clone(),
-    }
+        delegated,
+    })
 }
 
 fn parse_date(input: &str) -> Option<NaiveDate> {
@@ -254,7 +259,8 @@ pub fn create(
 /// Loads an offer the caller manages (404 for anyone else: ids teach nothing).
 pub fn managed(conn: &mut DbConnection, by: &CurrentUser, id: &str) -> AppResult<Offer> {
     let offer = store::get(conn, id)?;
-    authorize(by, &Action::ManageOffer(&offer_ref(&offer))).map_err(|_| AppError::not_found())?;
+    authorize(by, &Action::ManageOffer(&offer_ref(conn, &offer)?))
+        .map_err(|_| AppError::not_found())?;
     Ok(offer)
 }
 
@@ -301,7 +307,7 @@ pub fn apply(
     today: NaiveDate,
 ) -> AppResult<OfferStatus> {
     let offer = store::get(conn, id)?;
-    let reference = offer_ref(&offer);
+    let reference = offer_ref(conn, &offer)?;
     let moderation = matches!(transition, Transition::Approve | Transition::Reject);
     let action = if moderation {
         Action::ModerateOffer(&reference)
@@ -315,6 +321,12 @@ pub fn apply(
         Transition::Reject if reason.is_none_or(|r| r.trim().is_empty()) => {
             return Err(AppError::unprocessable(
                 "Indiquez le motif du refus : il sera communiqué au recruteur.",
+            ));
+        }
+        Transition::Approve if orgs::get(conn, &offer.company_id)?.is_pending() => {
+            return Err(AppError::unprocessable(
+                "L’entreprise de cette offre attend encore la validation de la chambre : \
+                 validez d’abord l’entreprise, l’offre pourra ensuite être publiée.",
             ));
         }
         Transition::Extend => {

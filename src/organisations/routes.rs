@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::delegations::{self, Delegate};
 use super::store::{self, NewOrganisation, Organisation};
 use crate::AppState;
 use crate::auth::accounts;
@@ -31,6 +32,10 @@ pub fn pages() -> Router<AppState> {
         .route("/organisations/{id}", get(organisation_page))
         .route("/organisations/{id}/invitations", post(invite))
         .route("/organisations/{id}/delegations", post(delegate))
+        .route(
+            "/organisations/{id}/delegations/{centre}/revoquer",
+            post(revoke_delegation),
+        )
         .route("/validations", get(validation_queue))
         .route("/validations/{id}", post(decide))
         .route("/admin/comptes", get(admin_accounts))
@@ -45,7 +50,10 @@ pub fn pages() -> Router<AppState> {
 }
 
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_organisation))
+    OpenApiRouter::new()
+        .routes(routes!(get_organisation))
+        .routes(routes!(api_delegations, api_grant_delegation))
+        .routes(routes!(api_revoke_delegation))
 }
 
 /// An organisation as the API shows it.
@@ -104,7 +112,11 @@ struct OrganisationPage {
     roles: Vec<Role>,
     errors: Vec<String>,
     /// Training centres managing this company's offers (for a company).
-    delegates: Vec<(String, String)>,
+    delegates: Vec<Delegate>,
+    /// The caller may let a training centre manage the company's offers.
+    can_delegate: bool,
+    /// The caller may end a delegation.
+    can_revoke: bool,
 }
 
 async fn my_organisation(me: CurrentUser) -> AppResult<Response> {
@@ -127,7 +139,7 @@ async fn show(
         .db
         .run(move |conn| {
             let delegates = if is_company {
-                delegates_of(conn, &id)?
+                delegations::list(conn, &id)?
             } else {
                 Vec::new()
             };
@@ -140,6 +152,8 @@ async fn show(
         departments: departments.clone(),
     };
     let can_invite = crate::auth::policy::allows(me, &Action::ManageStaff(&reference));
+    let can_delegate = crate::auth::policy::allows(me, &Action::GrantDelegation(&reference));
+    let can_revoke = crate::auth::policy::allows(me, &Action::RevokeDelegation(&reference));
     let roles = Role::ALL
         .iter()
         .copied()
@@ -154,6 +168,8 @@ async fn show(
         roles,
         errors,
         delegates,
+        can_delegate,
+        can_revoke,
     })
 }
 
@@ -230,26 +246,14 @@ async fn invite(
     Ok(form::rerender(response))
 }
 
-fn delegates_of(
-    conn: &mut crate::db::DbConnection,
-    company_id: &str,
-) -> AppResult<Vec<(String, String)>> {
-    use crate::db::schema::*;
-    use diesel::prelude::*;
-    Ok(delegations::table
-        .inner_join(organisations::table.on(organisations::id.eq(delegations::training_centre_id)))
-        .filter(delegations::company_id.eq(company_id))
-        .order(organisations::name)
-        .select((organisations::name, organisations::siret.assume_not_null()))
-        .load(conn)?)
-}
-
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct DelegationForm {
+    /// SIRET of the training centre.
     siret: String,
 }
 
-/// A company lets a training centre manage its offers; applications then go to the centre.
+/// A company (its administrator), or the chamber covering it, lets a training centre manage
+/// its offers; applications then go to the centre.
 async fn delegate(
     State(state): State<AppState>,
     session: SessionHandle,
@@ -258,18 +262,6 @@ async fn delegate(
     Path(id): Path<String>,
     Form(form): Form<DelegationForm>,
 ) -> AppResult<Response> {
-    let (org, departments) = load_visible(&state, &me, id.clone()).await?;
-    let reference = crate::auth::policy::OrgRef {
-        id: org.id.clone(),
-        kind: org.kind(),
-        departments,
-    };
-    authorize(&me, &Action::ManageStaff(&reference))?;
-    if org.kind() != OrgKind::Company {
-        return Err(AppError::unprocessable(
-            "Seule une entreprise délègue la gestion de ses offres.",
-        ));
-    }
     let siret = match Siret::parse(&form.siret) {
         Ok(s) => s,
         Err(m) => {
@@ -281,33 +273,93 @@ async fn delegate(
     let company = id.clone();
     let result = state
         .db
-        .tx(move |conn| {
-            let centre = store::find_by_siret(conn, siret.as_str())?
-                .filter(|o| o.kind() == OrgKind::TrainingCentre)
-                .ok_or_else(|| {
-                    AppError::unprocessable(
-                        "Aucun organisme de formation inscrit sur Passerelle n’a ce SIRET.",
-                    )
-                })?;
-            store::add_delegation(conn, &company, &centre.id)?;
-            audit::record(
-                conn,
-                Event::by(&who, "delegation_granted").on("organisation", &centre.id),
-            )?;
-            Ok(centre.name)
-        })
+        .tx(move |conn| delegations::grant(conn, &who, &company, &siret))
         .await;
     match result {
-        Ok(name) => {
-            session.set_flash(format!("« {name} » peut désormais publier et gérer vos offres ; les candidatures lui seront adressées.")).await?;
+        Ok(centre) => {
+            session.set_flash(format!("« {} » peut désormais publier et gérer les offres de l’entreprise ; les candidatures lui seront adressées.", centre.name)).await?;
             Ok(see_other(&format!("/organisations/{id}")))
         }
-        Err(e) if e.status().is_client_error() => {
+        Err(e) if e.status() == axum::http::StatusCode::UNPROCESSABLE_ENTITY => {
             let response = show(&state, page, &me, id, vec![e.message().to_owned()]).await?;
             Ok(form::rerender(response))
         }
         Err(e) => Err(e),
     }
+}
+
+/// The company ends a delegation from its page.
+async fn revoke_delegation(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path((id, centre)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let who = me.clone();
+    let company = id.clone();
+    let centre = state
+        .db
+        .tx(move |conn| delegations::revoke(conn, &who, &company, &centre))
+        .await?;
+    session
+        .set_flash(format!(
+            "« {} » ne gère plus vos offres : il ne peut plus en publier ni en modifier pour vous.",
+            centre.name
+        ))
+        .await?;
+    Ok(see_other(&format!("/organisations/{id}")))
+}
+
+/// The training centres a company delegates the management of its offers to.
+#[utoipa::path(get, path = "/{id}/delegations", operation_id = "list_delegations", tag = "accounts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Company id")),
+    responses((status = 200, body = Vec<Delegate>), (status = 404, body = crate::error::ErrorBody)))]
+async fn api_delegations(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Vec<Delegate>>> {
+    state
+        .db
+        .run(move |conn| delegations::visible(conn, &me, &id))
+        .await
+        .map(Json)
+}
+
+/// The company (its administrator), or the chamber covering it, lets the training centre with
+/// this SIRET publish and manage the company's offers. Audited.
+#[utoipa::path(post, path = "/{id}/delegations", operation_id = "grant_delegation", tag = "accounts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Company id")), request_body = DelegationForm,
+    responses((status = 201, body = Delegate), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn api_grant_delegation(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    crate::web::extract::Json(form): crate::web::extract::Json<DelegationForm>,
+) -> AppResult<(axum::http::StatusCode, Json<Delegate>)> {
+    let siret = Siret::parse(&form.siret).map_err(AppError::unprocessable)?;
+    let centre = state
+        .db
+        .tx(move |conn| delegations::grant(conn, &me, &id, &siret))
+        .await?;
+    Ok((axum::http::StatusCode::CREATED, Json(centre)))
+}
+
+/// The company (its administrator) ends a delegation: from now on the centre neither creates
+/// nor manages the company's offers. Audited.
+#[utoipa::path(delete, path = "/{id}/delegations/{centre_id}", operation_id = "revoke_delegation", tag = "accounts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Company id"), ("centre_id" = String, Path, description = "Training centre id")),
+    responses((status = 200, body = Delegate), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+async fn api_revoke_delegation(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path((id, centre_id)): Path<(String, String)>,
+) -> AppResult<Json<Delegate>> {
+    state
+        .db
+        .tx(move |conn| delegations::revoke(conn, &me, &id, &centre_id))
+        .await
+        .map(Json)
 }
 
 // ---- Validation of companies by the chambers ----

@@ -1,5 +1,6 @@
 //! A company signs up: its first recruiter's account and the company, which waits for the
-//! validation of a chamber covering its department (the registration officers are told).
+//! validation of a chamber covering its department (the registration officers are told). A
+//! company an import proposed and nobody claimed is claimed by its real sign-up.
 
 use askama::Template;
 use axum::Router;
@@ -182,24 +183,42 @@ pub fn sign_up_recruiter(
     siret: &Siret,
     commune: &Commune,
 ) -> AppResult<String> {
-    if store::find_by_siret(conn, siret.as_str())?.is_some() {
-        return Err(AppError::conflict(
-            "Un compte existe déjà pour cet établissement (même SIRET). Demandez à son administrateur de vous inviter.",
-        ));
-    }
+    // A company an import proposed, that nobody claimed yet, is this company's to claim: the
+    // account is attached to it and the chamber validates it as any sign-up.
+    let proposal = match store::find_by_siret(conn, siret.as_str())? {
+        Some(org) if store::is_unclaimed_proposal(conn, &org)? => Some(org.id),
+        Some(_) => {
+            return Err(AppError::conflict(
+                "Un compte existe déjà pour cet établissement (même SIRET). Demandez à son administrateur de vous inviter.",
+            ));
+        }
+        None => None,
+    };
     let hash = crate::auth::password::hash(person.password).map_err(AppError::internal)?;
-    let org_id = store::create(
-        conn,
-        NewOrganisation {
-            kind: OrgKind::Company,
-            name: company_name,
-            network: None,
-            siret: Some(siret),
-            commune_insee: Some(&commune.insee_code),
-            status: OrgStatus::Pending,
-            departments: std::slice::from_ref(&commune.department),
-        },
-    )?;
+    let org_id = match proposal {
+        Some(id) => {
+            store::claim_proposal(
+                conn,
+                &id,
+                company_name,
+                &commune.insee_code,
+                &commune.department,
+            )?;
+            id
+        }
+        None => store::create(
+            conn,
+            NewOrganisation {
+                kind: OrgKind::Company,
+                name: company_name,
+                network: None,
+                siret: Some(siret),
+                commune_insee: Some(&commune.insee_code),
+                status: OrgStatus::Pending,
+                departments: std::slice::from_ref(&commune.department),
+            },
+        )?,
+    };
     let id = crate::auth::store::create(
         conn,
         NewUser {

@@ -259,3 +259,93 @@ pub fn add_delegation(conn: &mut DbConnection, company_id: &str, centre_id: &str
         .execute(conn)?;
     Ok(())
 }
+
+/// Ends a delegation; whether there was one.
+pub fn remove_delegation(
+    conn: &mut DbConnection,
+    company_id: &str,
+    centre_id: &str,
+) -> AppResult<bool> {
+    Ok(diesel::delete(delegations::table.find((company_id, centre_id))).execute(conn)? > 0)
+}
+
+/// The training centres a company delegates to: (id, name, SIRET), by name.
+pub fn delegates_of(
+    conn: &mut DbConnection,
+    company_id: &str,
+) -> AppResult<Vec<(String, String, String)>> {
+    Ok(delegations::table
+        .inner_join(organisations::table.on(organisations::id.eq(delegations::training_centre_id)))
+        .filter(delegations::company_id.eq(company_id))
+        .order(organisations::name)
+        .select((
+            organisations::id,
+            organisations::name,
+            organisations::siret.assume_not_null(),
+        ))
+        .load(conn)?)
+}
+
+/// Records which organisation's import proposed a pending company.
+pub fn set_proposed_by(conn: &mut DbConnection, id: &str, proposer_id: &str) -> AppResult<()> {
+    diesel::update(organisations::table.find(id))
+        .set(organisations::proposed_by_id.eq(proposer_id))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The companies this organisation's imports proposed and nobody claimed yet.
+pub fn proposed_by(conn: &mut DbConnection, proposer_id: &str) -> AppResult<Vec<String>> {
+    Ok(organisations::table
+        .filter(organisations::proposed_by_id.eq(proposer_id))
+        .select(organisations::id)
+        .load(conn)?)
+}
+
+/// Whether a company was proposed by an import and nobody claimed it yet (no account),
+/// whatever the chamber decided of it meanwhile.
+pub fn is_unclaimed_proposal(conn: &mut DbConnection, org: &Organisation) -> AppResult<bool> {
+    let proposed: Option<String> = organisations::table
+        .find(&org.id)
+        .select(organisations::proposed_by_id)
+        .first(conn)?;
+    let staff: i64 = users::table
+        .filter(users::organisation_id.eq(&org.id))
+        .count()
+        .get_result(conn)?;
+    Ok(proposed.is_some() && staff == 0)
+}
+
+/// The real company claims a company an import proposed: its own name and place replace the
+/// importer's, the importer's hand on it ends, and it waits for the chamber's validation as
+/// any sign-up (a decision taken on the importer's proposal does not hold for it).
+pub fn claim_proposal(
+    conn: &mut DbConnection,
+    id: &str,
+    name: &str,
+    commune_insee: &str,
+    department: &str,
+) -> AppResult<()> {
+    diesel::update(organisations::table.find(id))
+        .set((
+            organisations::name.eq(name.trim()),
+            organisations::commune_insee.eq(commune_insee),
+            organisations::proposed_by_id.eq(None::<String>),
+            organisations::status.eq(OrgStatus::Pending.as_str()),
+            organisations::rejection_reason.eq(None::<String>),
+            organisations::validated_by.eq(None::<String>),
+            organisations::validated_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    diesel::delete(
+        organisation_departments::table.filter(organisation_departments::organisation_id.eq(id)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(organisation_departments::table)
+        .values((
+            organisation_departments::organisation_id.eq(id),
+            organisation_departments::department_code.eq(department),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

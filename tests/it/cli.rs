@@ -224,3 +224,27 @@ async fn the_annex_tables_are_written_from_the_command_line() {
     assert!(!ok);
     assert!(out.contains("précède"), "{out}");
 }
+
+#[tokio::test]
+async fn an_organisation_not_validated_cannot_import_from_the_command_line() {
+    let app = crate::helpers::TestApp::new(crate::helpers::Backend::Sqlite)
+        .await
+        .with_demo()
+        .await;
+    crate::imports::pending_company_profile(&app).await;
+    let file = app.state.config.data_dir.join("offres.csv");
+    std::fs::write(
+        &file,
+        "reference;title;description;rome_code;contract_type;level;commune_insee;start_date;positions;siret;company_name\n\
+         G-1;Mécanicien·ne auto;Entretien et réparation des véhicules légers à l’atelier.;I1604;apprentissage;3;29019;01/09/2027;1;82345678900010;Garage Kerhervé\n",
+    )
+    .unwrap();
+    let path = file.display().to_string();
+    let (ok, out) = passerelle_on(
+        &app,
+        &["import", "offers", "--profile", "garage-import", &path],
+    );
+    assert!(!ok, "{out}");
+    assert!(out.contains("doit être validée"), "{out}");
+    assert!(!std::path::Path::new(&format!("{path}.report.csv")).exists());
+}

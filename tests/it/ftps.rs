@@ -35,10 +35,12 @@ fn offers_csv() -> String {
          FTPS-2;Ostréiculteur·rice en alternance;Travail sur les parcs à huîtres : tri, calibrage et expédition des bourriches.;A1404;03;apprentissage;4;29019;48.39;-4.49;{start};2;{};Huîtres de la Rade;2026-11-01\n\
          FTPS-3;Boulanger·ère de nuit;Pétrissage, façonnage et cuisson du pain et des viennoiseries pour la boutique.;D1102;10;professionnalisation;3;56260;47.66;-2.76;{start};1;{};Fournil de Vannes;2026-11-01\n\
          FTPS-4;Goémonier·ère;Récolte des algues sur l’estran, séchage et préparation des livraisons.;Z9999;03;apprentissage;3;22278;48.51;-2.77;{start};1;{};Algues d’Armor;2026-11-01\n",
+        // The demo bakery, which delegates its offers to the training centre: an import names
+        // only companies that delegated to the importer.
         siret("8123456780001"),
-        siret("8123456780002"),
-        siret("8123456780003"),
-        siret("8123456780004"),
+        siret("8123456780001"),
+        siret("8123456780001"),
+        siret("8123456780001"),
     )
 }
 
@@ -99,29 +101,21 @@ async fn token_of(app: &TestApp, email: &str) -> String {
 /// A second partner: an import profile of the demo chamber (setup, as its administrator would
 /// create it on the imports page).
 async fn chamber_profile(app: &TestApp) {
-    app.state
+    let chamber = app
+        .state
         .db
-        .run(|conn| {
-            let officer = passerelle::auth::store::by_email(conn, CHAMBER_STAFF)?
-                .expect("demo chamber officer");
-            let chamber = officer.organisation_id.expect("chamber staff");
-            let generic = passerelle::imports::profile::preset("generic").expect("preset");
-            passerelle::imports::service::create_profile(
-                conn,
-                &chamber,
-                &passerelle::imports::service::ProfileInput {
-                    identifier: "chambre-demo".to_owned(),
-                    name: "Offres collectées par la chambre".to_owned(),
-                    preset: generic.name.to_owned(),
-                    mapping: generic.mapping(),
-                    mode: passerelle::imports::profile::Mode::Delta,
-                    defaults: generic.default_values(),
-                },
-                false,
-            )
-        })
+        .run(|conn| passerelle::auth::store::by_email(conn, CHAMBER_STAFF))
         .await
-        .expect("second profile");
+        .unwrap()
+        .and_then(|officer| officer.organisation_id)
+        .expect("demo chamber officer");
+    crate::imports::generic_profile(
+        app,
+        chamber,
+        "chambre-demo",
+        "Offres collectées par la chambre",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -311,6 +305,28 @@ async fn partners_drop_files_over_ftps() {
     )
     .await;
     assert!(ok, "{err}");
+
+    // (f) An organisation the chamber has not validated cannot log in, so uploads nothing,
+    // even with a valid token of its administrator and a profile of its own.
+    crate::imports::pending_company_profile(&app).await;
+    let garage_token = token_of(&app, "garage.kerherve@demo.passerelle.test").await;
+    let (ok, _, _) = ftps(
+        "garage-import",
+        &garage_token,
+        &["-T", &file_arg],
+        &format!("{base}/"),
+    )
+    .await;
+    assert!(!ok, "an organisation not validated uploaded a file");
+    assert!(
+        !app.state
+            .config
+            .data_dir
+            .join("ftps")
+            .join("garage-import")
+            .join("offers.csv")
+            .exists()
+    );
 
     server.shutdown().await.expect("clean stop");
 }

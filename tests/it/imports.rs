@@ -14,7 +14,10 @@ both_backends!(
     unreadable_files_change_nothing,
     a_failure_in_the_middle_of_a_file_keeps_nothing,
     partners_never_see_each_others_imports,
-    gil_and_sigma_exports_are_read
+    gil_and_sigma_exports_are_read,
+    an_import_never_acts_for_a_company_that_did_not_delegate,
+    unknown_companies_wait_for_the_chamber_when_the_profile_proposes_them,
+    an_organisation_not_validated_cannot_import
 );
 
 const CENTRE: &str = "training_staff@demo.passerelle.test";
@@ -29,7 +32,7 @@ fn start() -> String {
 /// A valid generic row; `n` varies the reference, the title and the SIRET's company.
 fn generic_row(reference: &str, title: &str, commune: &str) -> String {
     format!(
-        "{reference};{title};Au sein de notre atelier, vous apprendrez le métier aux côtés d’un maître d’apprentissage.;D1102;10;apprentissage;3;{commune};;;{};1;73282932000074;Boulangerie des Lices;2026-11-01T08:00:00Z",
+        "{reference};{title};Au sein de notre atelier, vous apprendrez le métier aux côtés d’un maître d’apprentissage.;D1102;10;apprentissage;3;{commune};;;{};1;81234567800013;Boulangerie des Lices;2026-11-01T08:00:00Z",
         start()
     )
 }
@@ -212,10 +215,10 @@ async fn profiles_presets_encodings_and_snapshots(app: TestApp) {
     let header = "Référence offre\tIntitulé du poste\tDescriptif\tCode ROME\tType de contrat\tNiveau visé\tCode INSEE lieu\tDate de début\tDurée (mois)\tNombre de postes\tSIRET entreprise\tRaison sociale\tFormation\tDiffusion France Travail\t\t";
     let rows = [
         format!(
-            "Y-1\tÉlectricien·ne en bâtiment\t\"Chantiers neufs et rénovation.\nPermis B apprécié ; déplacements en Ille-et-Vilaine.\"\tF1602\tApprentissage\tV\t35238\t{date}\t24\t2\t73282932000074\tÉlec Rennes\tCAP Électricien\toui\t\t"
+            "Y-1\tÉlectricien·ne en bâtiment\t\"Chantiers neufs et rénovation.\nPermis B apprécié ; déplacements en Ille-et-Vilaine.\"\tF1602\tApprentissage\tV\t35238\t{date}\t24\t2\t81234567800013\tÉlec Rennes\tCAP Électricien\toui\t\t"
         ),
         format!(
-            "Y-2\tPlombier·ère chauffagiste\tInstallation et dépannage de chaudières chez les particuliers.\tF1603\tContrat de professionnalisation\tIV\t35047\t{date}\t12\t1\t73282932000074\tÉlec Rennes\t\tnon\t\t"
+            "Y-2\tPlombier·ère chauffagiste\tInstallation et dépannage de chaudières chez les particuliers.\tF1603\tContrat de professionnalisation\tIV\t35047\t{date}\t12\t1\t81234567800013\tÉlec Rennes\t\tnon\t\t"
         ),
     ];
     let text = format!("{header}\r\n{}\r\n{}\r\n", rows[0], rows[1]);
@@ -555,8 +558,8 @@ async fn gil_and_sigma_exports_are_read(app: TestApp) {
     let bom = '\u{feff}';
     let gil = format!(
         "{bom}REF_OFFRE,LIBELLE_POSTE,DESCRIPTIF_POSTE,CODE_ROME,TYPE_CONTRAT,NIVEAU_DIPLOME,INSEE_LIEU,DATE_DEBUT,DUREE_MOIS,NB_POSTES,SIRET_EMPLOYEUR,NOM_EMPLOYEUR,DIPLOME_PREPARE,ACCORD_FT\n\
-         G-1,Apprenti·e mécanicien·ne auto,\"Entretien, diagnostic et réparation des véhicules légers.\",I1604,APP,V,29019,{date},24,1,73282932000074,Garage de l’Iroise,CAP Maintenance des véhicules,O\n\
-         G-2,Assistant·e comptable,\"Saisie, rapprochements bancaires et déclarations de TVA.\",M1203,PRO,III,56260,{date},12,1,73282932000074,Garage de l’Iroise,,N\n"
+         G-1,Apprenti·e mécanicien·ne auto,\"Entretien, diagnostic et réparation des véhicules légers.\",I1604,APP,V,29019,{date},24,1,81234567800013,Garage de l’Iroise,CAP Maintenance des véhicules,O\n\
+         G-2,Assistant·e comptable,\"Saisie, rapprochements bancaires et déclarations de TVA.\",M1203,PRO,III,56260,{date},12,1,81234567800013,Garage de l’Iroise,,N\n"
     );
     let run = send(&mut api, &token, "cfa-gil", gil.into_bytes()).await;
     assert_eq!(counts(&run), [2, 2, 0, 0, 0, 0], "{run}");
@@ -565,8 +568,8 @@ async fn gil_and_sigma_exports_are_read(app: TestApp) {
     profile_from_preset(&mut staff, "cfa-sigma", "sigma").await;
     let sigma = format!(
         "id_offre;titre;texte;rome;contrat;niveau;commune;debut;duree;postes;siret_entreprise;nom_entreprise;formation;diffusion_ft\n\
-         S-1;Apprenti·e fleuriste;Compositions florales, conseil en boutique et livraisons.;D1209;apprentissage;3;Vitré (35500);{date};24;1;732 829 320 00074;Fleurs de Vitré;CAP Fleuriste;non\n\
-         S-2;Apprenti·e coiffeur·se;Shampooings, coupes et couleurs, accueil de la clientèle.;D1202;apprentissage;3;Saint-Martin;{date};24;1;73282932000074;Salon Martin;;non\n"
+         S-1;Apprenti·e fleuriste;Compositions florales, conseil en boutique et livraisons.;D1209;apprentissage;3;Vitré (35500);{date};24;1;812 345 678 00013;Fleurs de Vitré;CAP Fleuriste;non\n\
+         S-2;Apprenti·e coiffeur·se;Shampooings, coupes et couleurs, accueil de la clientèle.;D1202;apprentissage;3;Saint-Martin;{date};24;1;81234567800013;Salon Martin;;non\n"
     );
     let run = send(&mut api, &token, "cfa-sigma", sigma.into_bytes()).await;
     assert_eq!(counts(&run), [2, 1, 0, 0, 0, 1], "{run}");
@@ -585,4 +588,357 @@ async fn gil_and_sigma_exports_are_read(app: TestApp) {
             && mine.contains("Assistant·e comptable")
             && mine.contains("Apprenti·e fleuriste")
     );
+}
+
+/// The demo company waiting for its chamber (Garage Kerhervé), which delegates to nobody.
+const GARAGE_SIRET: &str = "82345678900010";
+/// A company unknown to Passerelle.
+const UNKNOWN_SIRET: &str = "73282932000074";
+
+/// A generic row for another company than the demo bakery.
+fn row_for(reference: &str, title: &str, siret: &str, name: &str) -> String {
+    generic_row(reference, title, "35238").replace(
+        ";81234567800013;Boulangerie des Lices;",
+        &format!(";{siret};{name};"),
+    )
+}
+
+async fn organisation_by_siret(
+    app: &TestApp,
+    siret: &'static str,
+) -> Option<passerelle::organisations::Organisation> {
+    app.state
+        .db
+        .run(move |conn| passerelle::organisations::store::find_by_siret(conn, siret))
+        .await
+        .unwrap()
+}
+
+/// How many offers a company has, whatever their status.
+async fn offers_of(app: &TestApp, company_id: &str) -> Vec<(String, String)> {
+    use diesel::prelude::*;
+    use passerelle::db::schema::offers;
+    let company_id = company_id.to_owned();
+    app.state
+        .db
+        .run(move |conn| {
+            Ok(offers::table
+                .filter(offers::company_id.eq(&company_id))
+                .select((offers::id, offers::status))
+                .load::<(String, String)>(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+async fn an_import_never_acts_for_a_company_that_did_not_delegate(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut staff = app.login_as(CENTRE).await;
+    let token = staff.new_api_token().await;
+    let mut api = app.client();
+    let file = generic_file(&[
+        generic_row("OWN-1", "Apprenti·e boulanger·ère au fournil", "35238"),
+        row_for(
+            "FOREIGN-1",
+            "Mécanicien·ne auto",
+            GARAGE_SIRET,
+            "Garage usurpé",
+        ),
+        row_for(
+            "FOREIGN-2",
+            "Apprenti·e boulanger·ère",
+            UNKNOWN_SIRET,
+            "Boulangerie des Lices",
+        ),
+    ]);
+    let run = send(&mut api, &token, "demo-generic", file.clone()).await;
+    assert_eq!(counts(&run), [3, 1, 0, 0, 0, 2], "{run}");
+    for (i, reference) in [(0, "FOREIGN-1"), (1, "FOREIGN-2")] {
+        let rejected = &run["rejections"][i];
+        assert_eq!(rejected["reference"], reference);
+        assert_eq!(rejected["column"], "siret");
+        assert!(
+            rejected["reason"]
+                .as_str()
+                .unwrap()
+                .contains("Entreprise sans délégation à votre organisme"),
+            "{rejected}"
+        );
+    }
+    // Idempotent: the same file reports the same refusals and changes nothing.
+    let again = send(&mut api, &token, "demo-generic", file).await;
+    assert_eq!(counts(&again), [3, 0, 0, 1, 0, 2]);
+
+    // The foreign company gained neither a delegation nor an offer; the unknown one was not
+    // created.
+    let garage = organisation_by_siret(&app, GARAGE_SIRET).await.unwrap();
+    assert!(offers_of(&app, &garage.id).await.is_empty());
+    let mut garage_staff = app.login_as("garage.kerherve@demo.passerelle.test").await;
+    let garage_token = garage_staff.new_api_token().await;
+    let delegates = api
+        .api_get(
+            &format!("/api/v1/organisations/{}/delegations", garage.id),
+            &garage_token,
+        )
+        .await;
+    delegates.assert_status(StatusCode::OK);
+    assert_eq!(delegates.json(), serde_json::json!([]));
+    assert!(organisation_by_siret(&app, UNKNOWN_SIRET).await.is_none());
+    // No offer of the garage reaches the centre, so neither do its applicants: the centre's
+    // list of applications names no garage offer.
+    let applications = staff.get("/candidatures-recues").await;
+    assert!(
+        !applications.contains("Mécanicien"),
+        "{}",
+        applications.text
+    );
+
+    // The real company still signs up with its SIRET.
+    real_company_signs_up(&app).await;
+    let lices = organisation_by_siret(&app, UNKNOWN_SIRET).await.unwrap();
+    assert!(lices.is_pending());
+}
+
+async fn unknown_companies_wait_for_the_chamber_when_the_profile_proposes_them(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut staff = app.login_as(CENTRE).await;
+    let token = staff.new_api_token().await;
+    let mut api = app.client();
+    let file = generic_file(&[row_for(
+        "NEW-1",
+        "Apprenti·e fournier·ère aux Lices",
+        UNKNOWN_SIRET,
+        "Nom inventé par le CFA",
+    )]);
+    // Off by default: the row is refused and nothing is created.
+    let run = send(&mut api, &token, "demo-generic", file.clone()).await;
+    assert_eq!(counts(&run), [1, 0, 0, 0, 0, 1]);
+    assert!(organisation_by_siret(&app, UNKNOWN_SIRET).await.is_none());
+
+    // The centre's administrator lets the profile propose unknown companies.
+    let runs = staff.get("/imports").await;
+    let profile_path = runs
+        .text
+        .split("href=\"")
+        .filter_map(|rest| rest.split('"').next())
+        .find(|href| href.starts_with("/imports/profils/") && !href.ends_with("nouveau"))
+        .expect("the profile's link")
+        .to_owned();
+    let form = staff.get(&profile_path).await;
+    assert!(form.contains("Entreprises inconnues de Passerelle"));
+    assert!(!form.contains("name=\"allow_pending_companies\" value=\"oui\" checked"));
+    let mut fields: Vec<(String, String)> = vec![
+        ("name".into(), "Offres du logiciel de gestion du CFA".into()),
+        ("preset".into(), "generic".into()),
+        ("mode".into(), "delta".into()),
+        ("allow_pending_companies".into(), "oui".into()),
+    ];
+    let generic = passerelle::imports::profile::preset("generic").unwrap();
+    for (key, header) in generic.columns {
+        fields.push((format!("col_{key}"), (*header).to_owned()));
+    }
+    fields.push(("def_france_travail".into(), "oui".into()));
+    for (key, value) in generic.defaults {
+        fields.push((format!("def_{key}"), (*value).to_owned()));
+    }
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    staff
+        .post_form(&profile_path, &pairs)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert!(
+        staff
+            .get(&profile_path)
+            .await
+            .contains("name=\"allow_pending_companies\" value=\"oui\" checked")
+    );
+
+    // Now the company is proposed, pending, and its offer waits although the profile is
+    // trusted; the same file again changes nothing.
+    let run = send(&mut api, &token, "demo-generic", file.clone()).await;
+    assert_eq!(counts(&run), [1, 1, 0, 0, 0, 0], "{run}");
+    let again = send(&mut api, &token, "demo-generic", file.clone()).await;
+    assert_eq!(counts(&again), [1, 0, 0, 1, 0, 0]);
+    let company = organisation_by_siret(&app, UNKNOWN_SIRET).await.unwrap();
+    assert!(company.is_pending());
+    let offers = offers_of(&app, &company.id).await;
+    assert_eq!(offers.len(), 1);
+    assert_eq!(offers[0].1, "pending");
+    assert_eq!(
+        api.get("/api/v1/offers/search?q=fournier").await.json()["total"],
+        0
+    );
+    // The import added no delegation.
+    let mut admin = app.login_as("regional_admin@demo.passerelle.test").await;
+    let admin_token = admin.new_api_token().await;
+    let delegates = api
+        .api_get(
+            &format!("/api/v1/organisations/{}/delegations", company.id),
+            &admin_token,
+        )
+        .await;
+    assert_eq!(delegates.json(), serde_json::json!([]));
+
+    // The chamber sees it in its queue and cannot publish the offer before validating it.
+    let mut officer = app
+        .login_as("registration_officer@demo.passerelle.test")
+        .await;
+    assert!(
+        officer
+            .get("/validations")
+            .await
+            .contains("Nom inventé par le CFA")
+    );
+    officer.get("/moderation/offres").await;
+    let r = officer
+        .post_form(
+            &format!("/moderation/offres/{}", offers[0].0),
+            &[("decision", "valider")],
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    assert!(r.contains("attend encore la validation"), "{}", r.text);
+    assert_eq!(offers_of(&app, &company.id).await[0].1, "pending");
+
+    // The real company signs up with its SIRET: it claims the proposed company (its own name
+    // replaces the centre's), which still waits for the chamber.
+    real_company_signs_up(&app).await;
+    let claimed = organisation_by_siret(&app, UNKNOWN_SIRET).await.unwrap();
+    assert_eq!(claimed.id, company.id);
+    assert_eq!(claimed.name, "Boulangerie des Lices");
+    assert!(claimed.is_pending());
+    let account = app
+        .state
+        .db
+        .run(|conn| passerelle::auth::store::by_email(conn, "anne@boulangerie-des-lices.fr"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        account.organisation_id.as_deref(),
+        Some(company.id.as_str())
+    );
+    assert!(account.is_org_admin);
+    // Claimed, the company is its own: the centre's rows for it need its delegation now.
+    let after = send(&mut api, &token, "demo-generic", file).await;
+    assert_eq!(counts(&after), [1, 0, 0, 0, 0, 1]);
+    assert!(
+        after["rejections"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Entreprise sans délégation à votre organisme")
+    );
+}
+
+async fn an_organisation_not_validated_cannot_import(app: TestApp) {
+    let app = app.with_demo().await;
+    // The pending garage's administrator: no profile page, no profile created.
+    let mut garage = app.login_as("garage.kerherve@demo.passerelle.test").await;
+    let r = garage.get("/imports/profils/nouveau").await;
+    r.assert_status(StatusCode::FORBIDDEN);
+    assert!(r.contains("doit être validée"), "{}", r.text);
+    garage.get("/tableau-de-bord").await;
+    let r = garage
+        .post_form(
+            "/imports/profils",
+            &[
+                ("identifier", "garage-import"),
+                ("name", "Nos offres"),
+                ("preset", "generic"),
+                ("mode", "delta"),
+                ("col_reference", "reference"),
+            ],
+        )
+        .await;
+    r.assert_status(StatusCode::FORBIDDEN);
+    // A profile it holds from before (or made by an operator) is refused over HTTP too.
+    pending_company_profile(&app).await;
+    let token = garage.new_api_token().await;
+    let mut api = app.client();
+    let r = api
+        .api_send(
+            "/api/v1/imports?profile=garage-import&name=offres.csv",
+            &token,
+            "text/csv",
+            generic_file(&[row_for("G-1", "Mécanicien·ne", GARAGE_SIRET, "Garage")]),
+        )
+        .await;
+    r.assert_status(StatusCode::FORBIDDEN);
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("doit être validée")
+    );
+    // Nothing was recorded, and the imports pages stay closed to it.
+    garage
+        .get("/imports")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let mut admin = app.login_as("regional_admin@demo.passerelle.test").await;
+    assert!(!admin.get("/imports").await.contains("offres.csv"));
+}
+
+/// The real company with the unknown SIRET signs up on the public form.
+async fn real_company_signs_up(app: &TestApp) {
+    let mut real = app.client();
+    real.get("/inscription/entreprise").await;
+    real.post_form(
+        "/inscription/entreprise",
+        &[
+            ("first_name", "Anne"),
+            ("last_name", "Le Bihan"),
+            ("email", "anne@boulangerie-des-lices.fr"),
+            ("company_name", "Boulangerie des Lices"),
+            ("siret", UNKNOWN_SIRET),
+            ("commune", "35238"),
+            ("password", "un-mot-de-passe-solide"),
+            ("password_confirm", "un-mot-de-passe-solide"),
+        ],
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+}
+
+/// A generic import profile of an organisation (setup, as its administrator would create it
+/// on the imports page, or as made before the organisation lost its validation).
+pub async fn generic_profile(
+    app: &TestApp,
+    organisation_id: String,
+    identifier: &'static str,
+    name: &'static str,
+) {
+    app.state
+        .db
+        .run(move |conn| {
+            let generic = passerelle::imports::profile::preset("generic").expect("preset");
+            passerelle::imports::service::create_profile(
+                conn,
+                &organisation_id,
+                &passerelle::imports::service::ProfileInput {
+                    identifier: identifier.to_owned(),
+                    name: name.to_owned(),
+                    preset: generic.name.to_owned(),
+                    mapping: generic.mapping(),
+                    mode: passerelle::imports::profile::Mode::Delta,
+                    defaults: generic.default_values(),
+                    allow_pending_companies: false,
+                },
+                false,
+            )
+        })
+        .await
+        .expect("import profile");
+}
+
+/// An import profile `garage-import` of the demo company that waits for its chamber, for the
+/// tests of every channel.
+pub async fn pending_company_profile(app: &TestApp) {
+    let garage = organisation_by_siret(app, GARAGE_SIRET)
+        .await
+        .expect("demo garage");
+    generic_profile(app, garage.id, "garage-import", "Offres du garage").await;
 }

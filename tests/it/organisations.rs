@@ -7,6 +7,7 @@ both_backends!(
     an_organisation_cannot_read_another,
     staff_are_invited_by_their_organisation_admin,
     only_the_regional_admin_administers,
+    delegations_are_the_companys_to_grant_and_revoke,
 );
 
 async fn own_org_id(client: &mut Client<'_>) -> String {
@@ -283,4 +284,203 @@ async fn demo_data_loads_once() {
             .await
             .assert_status(StatusCode::OK);
     }
+}
+
+const CENTRE_STAFF: &str = "training_staff@demo.passerelle.test";
+/// The demo training centre's SIRET (the CFA the demo bakery delegates to).
+async fn centre_siret(app: &TestApp) -> String {
+    app.state
+        .db
+        .run(|conn| {
+            let user = passerelle::auth::store::by_email(conn, CENTRE_STAFF)?.expect("demo staff");
+            let centre = passerelle::organisations::store::get(
+                conn,
+                user.organisation_id.as_deref().expect("centre staff"),
+            )?;
+            Ok(centre.siret.expect("a centre has a SIRET"))
+        })
+        .await
+        .unwrap()
+}
+
+async fn audited(app: &TestApp, action: &'static str) -> usize {
+    app.state
+        .db
+        .run(move |conn| passerelle::auth::audit::recent(conn, None, 500))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == action)
+        .count()
+}
+
+async fn delegations_are_the_companys_to_grant_and_revoke(app: TestApp) {
+    let app = app.with_demo().await;
+    let siret = centre_siret(&app).await;
+    let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
+    let bakery = own_org_id(&mut recruiter).await;
+    let mut centre = app.login_as(CENTRE_STAFF).await;
+    let centre_id = own_org_id(&mut centre).await;
+
+    // The centre manages the bakery's pastry offer by delegation.
+    let mut visitor = app.client();
+    let found = visitor
+        .get("/api/v1/offers/search?q=patissier")
+        .await
+        .json();
+    let offer = found["items"][0]["id"].as_str().unwrap().to_owned();
+    centre
+        .get(&format!("/mes-offres/{offer}/modifier"))
+        .await
+        .assert_status(StatusCode::OK);
+
+    // The centre cannot grant itself a delegation, nor revoke the company's.
+    centre.get("/tableau-de-bord").await;
+    let r = centre
+        .post_form(
+            &format!("/organisations/{bakery}/delegations"),
+            &[("siret", &siret)],
+        )
+        .await;
+    r.assert_status(StatusCode::NOT_FOUND);
+    centre
+        .post_form(
+            &format!("/organisations/{bakery}/delegations/{centre_id}/revoquer"),
+            &[],
+        )
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+
+    // The company's page lists the centre with a button to end the delegation.
+    let page = recruiter.get(&format!("/organisations/{bakery}")).await;
+    assert!(page.contains("Retirer la délégation"), "{}", page.text);
+    let r = recruiter
+        .post_form(
+            &format!("/organisations/{bakery}/delegations/{centre_id}/revoquer"),
+            &[],
+        )
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    assert!(
+        recruiter
+            .get(&format!("/organisations/{bakery}"))
+            .await
+            .contains("Aucun : vos offres sont gérées par votre entreprise.")
+    );
+    assert_eq!(audited(&app, "delegation_revoked").await, 1);
+
+    // From now on the centre neither manages nor creates the company's offers, nor imports
+    // for it.
+    centre
+        .get(&format!("/mes-offres/{offer}/modifier"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    let token = centre.new_api_token().await;
+    let mut api = app.client();
+    let r = api
+        .api_json(
+            "PUT",
+            &format!("/api/v1/offers/{offer}"),
+            &token,
+            serde_json::json!({"title": "Repris par le CFA"}),
+        )
+        .await;
+    assert!(
+        r.status == StatusCode::NOT_FOUND || r.status == StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        r.status
+    );
+    let r = api
+        .api_json(
+            "POST",
+            "/api/v1/offers",
+            &token,
+            serde_json::json!({
+                "company_id": bakery,
+                "title": "Apprenti·e boulanger·ère",
+                "description": "Fabrication du pain et des viennoiseries au fournil, de nuit.",
+                "rome": "D1102",
+                "contract_type": "apprenticeship",
+                "level": "3",
+                "start_date": "01/09/2027",
+                "duration_months": "24",
+                "commune": "35238",
+                "positions": "1"
+            }),
+        )
+        .await;
+    r.assert_status(StatusCode::FORBIDDEN);
+
+    // The company grants it again through the API, and revokes it there too.
+    let company_token = recruiter.new_api_token().await;
+    let granted = api
+        .api_json(
+            "POST",
+            &format!("/api/v1/organisations/{bakery}/delegations"),
+            &company_token,
+            serde_json::json!({"siret": siret}),
+        )
+        .await;
+    granted.assert_status(StatusCode::CREATED);
+    assert_eq!(granted.json()["id"], centre_id.as_str());
+    assert_eq!(audited(&app, "delegation_granted").await, 1);
+    let listed = api
+        .api_get(
+            &format!("/api/v1/organisations/{bakery}/delegations"),
+            &company_token,
+        )
+        .await;
+    assert_eq!(listed.json()[0]["id"], centre_id.as_str());
+    centre
+        .get(&format!("/mes-offres/{offer}/modifier"))
+        .await
+        .assert_status(StatusCode::OK);
+    // The centre's own token cannot revoke it.
+    api.api_json(
+        "DELETE",
+        &format!("/api/v1/organisations/{bakery}/delegations/{centre_id}"),
+        &token,
+        serde_json::json!({}),
+    )
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
+    let revoked = api
+        .api_json(
+            "DELETE",
+            &format!("/api/v1/organisations/{bakery}/delegations/{centre_id}"),
+            &company_token,
+            serde_json::json!({}),
+        )
+        .await;
+    revoked.assert_status(StatusCode::OK);
+    let listed = api
+        .api_get(
+            &format!("/api/v1/organisations/{bakery}/delegations"),
+            &company_token,
+        )
+        .await;
+    assert_eq!(listed.json(), serde_json::json!([]));
+
+    // The chamber covering the company records a delegation on its behalf (audited), but
+    // does not end one: that is the company's decision.
+    let mut officer = app
+        .login_as("registration_officer@demo.passerelle.test")
+        .await;
+    let page = officer.get(&format!("/organisations/{bakery}")).await;
+    assert!(page.contains("Déléguer"));
+    officer
+        .post_form(
+            &format!("/organisations/{bakery}/delegations"),
+            &[("siret", &siret)],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(audited(&app, "delegation_granted").await, 2);
+    officer
+        .post_form(
+            &format!("/organisations/{bakery}/delegations/{centre_id}/revoquer"),
+            &[],
+        )
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
 }
