@@ -327,13 +327,21 @@ fn trainings(
     ids: &std::collections::HashMap<&str, String>,
     hash: &str,
 ) -> AppResult<()> {
-    use crate::db::schema::funder_settings;
+    use crate::db::schema::{funder_codes, funder_settings};
     use diesel::prelude::*;
     diesel::insert_into(funder_settings::table)
         .values((
             funder_settings::organisation_id.eq(&ids["funder"]),
-            funder_settings::lheo_codes.eq("2"),
             funder_settings::decision_days.eq(crate::prescriptions::service::DEFAULT_DECISION_DAYS),
+        ))
+        .execute(conn)?;
+    diesel::insert_into(funder_codes::table)
+        .values((
+            funder_codes::code.eq("2"),
+            funder_codes::organisation_id.eq(&ids["funder"]),
+            funder_codes::status.eq("approved"),
+            funder_codes::requested_at.eq(crate::db::now()),
+            funder_codes::decided_at.eq(Some(crate::db::now())),
         ))
         .execute(conn)?;
     // A second training centre, in Brest, with its own staff: it must see nothing of the

@@ -13,9 +13,9 @@ use super::service::{
     self, Application, ApplicationRow, DECLINE_REASONS, Message, ResponseRate, Side, Step,
 };
 use crate::AppState;
+use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
-use crate::types::Role;
 use crate::web::extract::Form;
 use crate::web::json::{Created, StatusAnswer};
 use crate::web::{Page, render, see_other};
@@ -80,9 +80,7 @@ struct ListPage {
 }
 
 async fn mine(State(state): State<AppState>, page: Page, me: CurrentUser) -> AppResult<Response> {
-    if me.role != Role::Candidate {
-        return Err(AppError::forbidden());
-    }
+    authorize(&me, &Action::ActAsCandidate)?;
     let rows = state
         .db
         .run(move |conn| service::for_candidate(conn, &me.id))
@@ -100,10 +98,8 @@ async fn received(
     page: Page,
     me: CurrentUser,
 ) -> AppResult<Response> {
-    let org = match (me.role, &me.organisation_id) {
-        (Role::Recruiter | Role::TrainingStaff, Some(org)) => org.clone(),
-        _ => return Err(AppError::forbidden()),
-    };
+    authorize(&me, &Action::ReceiveApplications)?;
+    let org = me.organisation_id.clone().ok_or_else(AppError::forbidden)?;
     let (rows, rate) = state
         .db
         .run(move |conn| {
@@ -188,6 +184,7 @@ struct StepForm {
 
 fn parse_step(step: &str) -> AppResult<Step> {
     Ok(match step {
+        "lue" | "read" => Step::Read,
         "message" => Step::Message,
         "entretien" | "interview" => Step::Interview,
         "recruter" | "hire" => Step::Hire,
@@ -282,9 +279,9 @@ async fn api_list(
 ) -> AppResult<Json<Vec<ApplicationRow>>> {
     state
         .db
-        .run(move |conn| match (me.role, &me.organisation_id) {
-            (Role::Candidate, _) => service::for_candidate(conn, &me.id),
-            (Role::Recruiter | Role::TrainingStaff, Some(org)) => {
+        .run(move |conn| match &me.organisation_id {
+            _ if allows(&me, &Action::ActAsCandidate) => service::for_candidate(conn, &me.id),
+            Some(org) if allows(&me, &Action::ReceiveApplications) => {
                 service::for_organisation(conn, org)
             }
             _ => Ok(Vec::new()),
@@ -323,7 +320,8 @@ async fn api_get(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct StepRequest {
-    /// `message`, `withdraw` (candidate) or `message`, `interview`, `hire`, `decline` (recruiter).
+    /// `message`, `withdraw` (candidate) or `read`, `message`, `interview`, `hire`, `decline`
+    /// (recruiter; `read` marks a sent application read, opening it changes nothing).
     step: String,
     message: Option<String>,
     /// With `decline`: `profile`, `filled`, `training`, `distance` or `other`.
@@ -366,11 +364,11 @@ pub async fn tiles(
     state: AppState,
     me: crate::auth::CurrentUser,
 ) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
-    use crate::types::Role;
     let mut tiles = Vec::new();
-    if let (Role::Recruiter | Role::TrainingStaff, Some(org)) =
-        (me.role, me.organisation_id.clone())
-    {
+    if let (true, Some(org)) = (
+        allows(&me, &Action::ReceiveApplications),
+        me.organisation_id.clone(),
+    ) {
         let rate = state
             .db
             .run(move |conn| super::service::response_rate(conn, &org))

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::auth::CurrentUser;
+use crate::auth::policy::{Action, allows};
 use crate::auth::store::staff_emails;
 use crate::db::{DbConnection, new_id, now, schema::*};
 use crate::error::{AppError, AppResult};
@@ -132,10 +133,12 @@ pub enum Side {
 
 /// The caller's side, or a 404 (another organisation's applications do not exist for it).
 pub fn side(me: &CurrentUser, application: &Application) -> AppResult<Side> {
-    if application.candidate_id.as_deref() == Some(me.id.as_str()) && me.role == Role::Candidate {
+    if application.candidate_id.as_deref() == Some(me.id.as_str())
+        && allows(me, &Action::ActAsCandidate)
+    {
         return Ok(Side::Candidate);
     }
-    if matches!(me.role, Role::Recruiter | Role::TrainingStaff)
+    if allows(me, &Action::ReceiveApplications)
         && me.organisation_id.as_deref() == Some(application.managed_by_id.as_str())
     {
         return Ok(Side::Company);
@@ -243,7 +246,7 @@ pub fn apply(
     offer_id: &str,
     message: &str,
 ) -> AppResult<String> {
-    if me.role != Role::Candidate {
+    if !allows(me, &Action::ActAsCandidate) {
         return Err(AppError::new(
             axum::http::StatusCode::FORBIDDEN,
             "forbidden",
@@ -292,23 +295,11 @@ pub fn apply(
     Ok(id)
 }
 
-/// Opening an application marks it read for the company.
+/// An application the caller may open (its candidate or the organisation receiving it), and
+/// from which side. Opening changes nothing: reading is the explicit `Step::Read`.
 pub fn open(conn: &mut DbConnection, me: &CurrentUser, id: &str) -> AppResult<(Application, Side)> {
     let application = get(conn, id)?;
     let side = side(me, &application)?;
-    if side == Side::Company && application.status() == ApplicationStatus::Sent {
-        diesel::update(
-            applications::table
-                .find(id)
-                .filter(applications::status.eq("sent")),
-        )
-        .set((
-            applications::status.eq("read"),
-            applications::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-        return Ok((get(conn, id)?, side));
-    }
     Ok((application, side))
 }
 
@@ -328,7 +319,7 @@ pub fn step(
         Side::Candidate => matches!(step, Step::Message | Step::Withdraw),
         Side::Company => matches!(
             step,
-            Step::Message | Step::Interview | Step::Hire | Step::Decline
+            Step::Read | Step::Message | Step::Interview | Step::Hire | Step::Decline
         ),
     };
     if !allowed {
@@ -336,6 +327,20 @@ pub fn step(
     }
     let from = application.status();
     let to = from.after(step)?;
+    if step == Step::Read {
+        // Marking read (a button, never by opening): no message, no mail, not an answer.
+        diesel::update(
+            applications::table
+                .find(id)
+                .filter(applications::status.eq(from.as_str())),
+        )
+        .set((
+            applications::status.eq(to.as_str()),
+            applications::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+        return Ok(to);
+    }
     let reason = match step {
         Step::Decline => {
             let code = reason.unwrap_or("");

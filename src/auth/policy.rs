@@ -75,6 +75,17 @@ pub enum Action<'a> {
     SearchCandidates,
     /// Keep a basket of offers and saved searches with alerts and feeds (candidates).
     KeepOfferBasket,
+    /// Keep one's own candidate profile, CV and data, apply to offers and follow one's
+    /// applications (candidates).
+    ActAsCandidate,
+    /// See and answer the applications an organisation receives (its recruiters and
+    /// training staff).
+    ReceiveApplications,
+    /// Ask to contact a candidate whose profile one may see (recruiters, training staff).
+    ContactCandidate,
+    /// Answer the quarterly satisfaction survey on pre-registrations (prescribers and
+    /// centres' staff).
+    AnswerPrescriptionSurvey,
     /// Post an offer for a company (its own recruiters once validated, or a training centre
     /// the company delegated to).
     CreateOfferFor {
@@ -123,15 +134,23 @@ pub enum Action<'a> {
     /// Pre-register a person on a funded session (advisers of France Travail, Missions
     /// Locales and Cap emploi).
     Prescribe,
-    /// See a pre-registration and its thread (the prescriber's agency, the centre, the
+    /// See a pre-registration's progress and figures (the prescriber's agency, the centre, the
     /// session's funders).
     ViewPrescription(&'a PrescriptionRef),
+    /// See the person behind a pre-registration (name, birth date, e-mail, phone, France
+    /// Travail identifier), the motive and the thread: the prescriber's agency and the centre
+    /// only; funders see figures and anonymised rows.
+    ViewPrescriptionPerson(&'a PrescriptionRef),
     /// Return the selection result, the entry and its outcome (the centre's staff).
     DecidePrescription(&'a PrescriptionRef),
     /// Withdraw a pre-registration before a decision (the prescriber's agency).
     WithdrawPrescription(&'a PrescriptionRef),
     /// Write in a pre-registration's thread (the agency and the centre; funders read).
     WritePrescriptionMessage(&'a PrescriptionRef),
+    /// Set the decision delay given to centres and ask for LHÉO funder codes (a funder's staff).
+    KeepFunderSettings,
+    /// Approve or refuse the LHÉO funder codes funders ask for (regional administrators).
+    ApproveFunderCodes,
     /// Keep a session's recruitment state and places (its publisher's staff and its centre's).
     ManageSession {
         publisher_id: &'a str,
@@ -223,6 +242,11 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                 | Action::AnswerDiscoveryRequest(_)
                 | Action::FollowDiscoveryRequest(_)
                 | Action::OfferDiscoveryActions
+                | Action::KeepFunderSettings
+                | Action::ActAsCandidate
+                | Action::ReceiveApplications
+                | Action::ContactCandidate
+                | Action::AnswerPrescriptionSurvey
         ) || matches!(action, Action::EvaluateProgrammeSession { registrant_id } if *registrant_id == user.id);
     }
     match action {
@@ -253,7 +277,15 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
             matches!(user.role, Role::Recruiter | Role::TrainingStaff)
                 && user.organisation_validated()
         }
-        Action::KeepOfferBasket => user.role == Role::Candidate,
+        Action::KeepOfferBasket | Action::ActAsCandidate => user.role == Role::Candidate,
+        Action::ReceiveApplications => {
+            matches!(user.role, Role::Recruiter | Role::TrainingStaff)
+                && user.organisation_id.is_some()
+        }
+        Action::ContactCandidate => matches!(user.role, Role::Recruiter | Role::TrainingStaff),
+        Action::AnswerPrescriptionSurvey => {
+            matches!(user.role, Role::Prescriber | Role::TrainingStaff)
+        }
         Action::CreateOfferFor { company, delegated } => match user.role {
             Role::Recruiter => same_org(user, company) && user.organisation_validated(),
             Role::TrainingStaff => *delegated && user.organisation_validated(),
@@ -330,6 +362,11 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                 _ => false,
             }
         }
+        Action::ViewPrescriptionPerson(p) => {
+            let org = user.organisation_id.as_deref();
+            (user.role == Role::Prescriber && org == Some(p.agency_id.as_str()))
+                || (user.role == Role::TrainingStaff && org == Some(p.centre_id.as_str()))
+        }
         Action::DecidePrescription(p) => {
             user.role == Role::TrainingStaff
                 && user.organisation_id.as_deref() == Some(p.centre_id.as_str())
@@ -343,6 +380,7 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
             (user.role == Role::Prescriber && org == Some(p.agency_id.as_str()))
                 || (user.role == Role::TrainingStaff && org == Some(p.centre_id.as_str()))
         }
+        Action::KeepFunderSettings => user.role == Role::Funder && user.organisation_id.is_some(),
         Action::ManageSession {
             publisher_id,
             centre_id,
@@ -410,6 +448,7 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
             same_org(user, org) && user.is_org_admin
         }
         Action::ManageHelplineSupervisors
+        | Action::ApproveFunderCodes
         | Action::ManagePartners
         | Action::AdministerAccounts
         | Action::ViewAllImports

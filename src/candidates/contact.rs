@@ -48,12 +48,7 @@ pub fn request(
         &Action::ViewCandidate(&super::service::candidate_ref(&profile)),
     )
     .map_err(|_| AppError::not_found())?;
-    if !matches!(
-        me.role,
-        crate::types::Role::Recruiter | crate::types::Role::TrainingStaff
-    ) {
-        return Err(AppError::forbidden());
-    }
+    authorize(me, &Action::ContactCandidate)?;
     let org = me.organisation_id.clone().ok_or_else(AppError::forbidden)?;
     let message = message.trim();
     if message.chars().count() < 20 || message.chars().count() > 2000 {

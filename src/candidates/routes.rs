@@ -59,11 +59,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 }
 
 fn candidate_only(me: &CurrentUser) -> AppResult<()> {
-    if me.role == Role::Candidate {
-        Ok(())
-    } else {
-        Err(AppError::forbidden())
-    }
+    authorize(me, &Action::ActAsCandidate)
 }
 
 fn levels() -> Vec<(i32, &'static str)> {
@@ -641,6 +637,84 @@ fn candidate_view(
     })
 }
 
+/// An occupation wished, with its label.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WishedOccupation {
+    /// ROME code.
+    pub code: String,
+    pub label: String,
+}
+
+/// One result of a CV search: enough to choose whom to open, nothing more. The full profile
+/// (presentation, CV) is one view of `GET /candidates/{id}`, logged and shown to the candidate.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CandidateSummary {
+    pub id: String,
+    pub first_name: String,
+    /// Initial of the last name, e.g. `M.`.
+    pub last_name_initial: String,
+    pub occupations: Vec<WishedOccupation>,
+    /// Level reached, as a label (`Niveau 3 – CAP, BEP`).
+    pub level: Option<String>,
+    /// Commune and postal code, e.g. `Rennes (35000)`.
+    pub commune: Option<String>,
+    /// Available from this day (`AAAA-MM-JJ`); none: now.
+    pub available_from: Option<chrono::NaiveDate>,
+    #[serde(skip)]
+    pub distance_km: Option<f64>,
+}
+
+impl CandidateSummary {
+    /// `Léa M.`
+    pub fn name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name_initial)
+    }
+    pub fn distance(&self) -> String {
+        self.distance_km
+            .map(|d| format!("{:.0} km", d))
+            .unwrap_or_default()
+    }
+    pub fn available_fr(&self) -> String {
+        self.available_from
+            .map(|d| format!("disponible le {}", crate::web::date_fr(&d)))
+            .unwrap_or_else(|| "disponible".to_owned())
+    }
+}
+
+fn candidate_summary(
+    conn: &mut crate::db::DbConnection,
+    profile: Profile,
+    first_name: String,
+    last_name: &str,
+    distance_km: Option<f64>,
+) -> AppResult<CandidateSummary> {
+    let occupations = store::occupations(conn, &profile.user_id)?
+        .into_iter()
+        .map(|(code, label)| WishedOccupation { code, label })
+        .collect();
+    let commune = match &profile.commune_insee {
+        Some(code) => crate::referential::store::commune(conn, code)?.map(|c| {
+            let postal = c.postal_codes.split_whitespace().next().map(str::to_owned);
+            format!("{} ({})", c.name, postal.unwrap_or(c.department))
+        }),
+        None => None,
+    };
+    Ok(CandidateSummary {
+        id: profile.user_id,
+        first_name,
+        last_name_initial: last_name
+            .chars()
+            .next()
+            .map(|c| format!("{}.", c.to_uppercase()))
+            .unwrap_or_default(),
+        occupations,
+        level: profile.level_reached.map(|l| level_label(l).to_owned()),
+        commune,
+        available_from: profile.available_from,
+        distance_km,
+    })
+}
+
 /// Loads a profile the caller may see and records the view.
 fn visible_profile(
     conn: &mut crate::db::DbConnection,
@@ -737,7 +811,7 @@ struct SearchQuery {
 #[template(path = "candidates/search.html")]
 struct SearchPage {
     page: Page,
-    results: Vec<CandidateView>,
+    results: Vec<CandidateSummary>,
     metier: String,
     commune: String,
     rayon: String,
@@ -816,7 +890,7 @@ const CV_SEARCH_LIMIT: usize = 200;
 async fn find_candidates(
     state: &AppState,
     criteria: CvCriteria,
-) -> AppResult<Result<Vec<CandidateView>, Vec<String>>> {
+) -> AppResult<Result<Vec<CandidateSummary>, Vec<String>>> {
     state
         .db
         .run(move |conn| {
@@ -867,7 +941,7 @@ async fn find_candidates(
                 crate::search::geo::bounding_box(position, radius)
             });
             let mut found = Vec::new();
-            for (profile, first_name, lat, lon) in
+            for (profile, first_name, last_name, lat, lon) in
                 store::searchable(conn, rome.as_deref(), level, available, bbox)?
             {
                 let distance = around.and_then(|(position, _)| {
@@ -877,17 +951,17 @@ async fn find_candidates(
                 if around.is_some_and(|(_, radius)| distance.is_none_or(|d| d > radius)) {
                     continue;
                 }
-                found.push((profile, first_name, distance));
+                found.push((profile, first_name, last_name, distance));
             }
             if around.is_some() {
                 // Stable: equal distances keep the most recently updated first.
-                found.sort_by(|a, b| a.2.partial_cmp(&b.2).unwrap_or(std::cmp::Ordering::Equal));
+                found.sort_by(|a, b| a.3.partial_cmp(&b.3).unwrap_or(std::cmp::Ordering::Equal));
             }
             found
                 .into_iter()
                 .take(CV_SEARCH_LIMIT)
-                .map(|(profile, first_name, distance)| {
-                    candidate_view(conn, profile, first_name, distance)
+                .map(|(profile, first_name, last_name, distance)| {
+                    candidate_summary(conn, profile, first_name, &last_name, distance)
                 })
                 .collect::<AppResult<Vec<_>>>()
                 .map(Ok)
@@ -895,17 +969,19 @@ async fn find_candidates(
         .await
 }
 
-/// CV search for validated recruiters and training centres: validated, visible profiles only
-/// (no surname, e-mail or birth date); nearest first around a commune.
+/// CV search for validated recruiters and training centres: summaries of validated, visible
+/// profiles (first name and initial, occupations, level, commune, availability; never the
+/// presentation, the CV, the e-mail or the birth date); nearest first around a commune. Not
+/// logged: the full profile is `GET /candidates/{id}`, one logged view.
 #[utoipa::path(get, path = "/candidates/search", operation_id = "search_candidates", tag = "candidates", security(("bearer" = [])),
     params(CvCriteria),
-    responses((status = 200, body = [CandidateView]), (status = 403, body = crate::error::ErrorBody),
+    responses((status = 200, body = [CandidateSummary]), (status = 403, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]
 async fn api_search(
     State(state): State<AppState>,
     me: CurrentUser,
     Query(criteria): Query<CvCriteria>,
-) -> AppResult<Json<Vec<CandidateView>>> {
+) -> AppResult<Json<Vec<CandidateSummary>>> {
     authorize(&me, &Action::SearchCandidates).map_err(|_| {
         AppError::new(StatusCode::FORBIDDEN, "forbidden", "La recherche de CV est réservée aux recruteurs d’une entreprise validée et aux organismes de formation.")
     })?;
@@ -1223,7 +1299,7 @@ pub async fn tiles(
 ) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
     use crate::auth::policy::{Action, allows};
     let mut tiles = Vec::new();
-    if me.role == crate::types::Role::Candidate {
+    if allows(&me, &Action::ActAsCandidate) {
         tiles.push(crate::web::dashboard::Tile {
             href: "/profil",
             title: "Mon profil",

@@ -180,8 +180,8 @@ pub fn cv_path(data_dir: &Path, stored: &str) -> PathBuf {
     cv_dir(data_dir).join(stored)
 }
 
-/// Checks an uploaded CV (size, PDF signature) and stores it outside the web root under a
-/// server-generated name. Returns that name.
+/// Checks an uploaded CV (size, opens as a PDF, no script or launch action) and stores it
+/// outside the web root under a server-generated name. Returns that name.
 pub fn store_cv(data_dir: &Path, bytes: &[u8]) -> AppResult<String> {
     if bytes.is_empty() {
         return Err(AppError::unprocessable(
@@ -193,21 +193,55 @@ pub fn store_cv(data_dir: &Path, bytes: &[u8]) -> AppResult<String> {
             "Le CV dépasse 5 Mo : enregistrez-le en PDF plus léger (sans images en haute définition).",
         ));
     }
-    // A PDF starts with %PDF- (possibly after a few bytes of junk, tolerated by readers) and
-    // ends with %%EOF: checked on the content, not on the file name.
-    let head = &bytes[..bytes.len().min(1024)];
-    let tail = &bytes[bytes.len().saturating_sub(2048)..];
-    let starts = head.windows(5).any(|w| w == b"%PDF-");
-    let ends = tail.windows(5).any(|w| w == b"%%EOF");
-    if !starts || !ends {
-        return Err(AppError::unprocessable(
-            "Ce fichier n’est pas un PDF valide. Enregistrez votre CV au format PDF puis envoyez-le de nouveau.",
-        ));
-    }
+    check_pdf(bytes)?;
     let name = format!("{}.pdf", crate::db::new_id());
     std::fs::create_dir_all(cv_dir(data_dir)).map_err(AppError::internal)?;
     std::fs::write(cv_path(data_dir, &name), bytes).map_err(AppError::internal)?;
     Ok(name)
+}
+
+/// A CV must open as a PDF (parsed, not sniffed) and carry no active content: no JavaScript
+/// (`/JS`, `/JavaScript`, an `OpenAction` or any action running a script) and no launch
+/// action. Checked on every object of the document, streams' dictionaries included.
+fn check_pdf(bytes: &[u8]) -> AppResult<()> {
+    let document = lopdf::Document::load_mem(bytes).map_err(|_| {
+        AppError::unprocessable(
+            "Ce fichier n’est pas un PDF valide. Enregistrez votre CV au format PDF puis envoyez-le de nouveau.",
+        )
+    })?;
+    if document.objects.is_empty() || document.get_pages().is_empty() {
+        return Err(AppError::unprocessable(
+            "Ce fichier n’est pas un PDF valide : il ne contient aucune page. Enregistrez votre CV au format PDF puis envoyez-le de nouveau.",
+        ));
+    }
+    let trailer = lopdf::Object::Dictionary(document.trailer.clone());
+    if std::iter::once(&trailer)
+        .chain(document.objects.values())
+        .any(is_active)
+    {
+        return Err(AppError::unprocessable(
+            "Ce PDF contient du JavaScript ou une action qui lance un programme : nous ne pouvons pas l’accepter. Enregistrez votre CV de nouveau au format PDF (par exemple avec « Imprimer » puis « Enregistrer au format PDF ») et envoyez-le.",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a PDF object holds a script or a launch action, at any depth.
+fn is_active(object: &lopdf::Object) -> bool {
+    use lopdf::Object;
+    const KEYS: [&[u8]; 2] = [b"JS", b"JavaScript"];
+    const NAMES: [&[u8]; 2] = [b"JavaScript", b"Launch"];
+    let dictionary_is_active = |d: &lopdf::Dictionary| {
+        d.iter()
+            .any(|(key, value)| KEYS.contains(&key.as_slice()) || is_active(value))
+    };
+    match object {
+        Object::Name(name) => NAMES.contains(&name.as_slice()),
+        Object::Array(items) => items.iter().any(is_active),
+        Object::Dictionary(d) => dictionary_is_active(d),
+        Object::Stream(stream) => dictionary_is_active(&stream.dict),
+        _ => false,
+    }
 }
 
 pub fn remove_cv_file(data_dir: &Path, stored: Option<&str>) {
@@ -383,4 +417,31 @@ pub fn purge_inactive(
         erased += 1;
     }
     Ok((warned, files, erased))
+}
+
+#[cfg(test)]
+mod pdf_tests {
+    use super::check_pdf;
+
+    #[test]
+    fn a_real_pdf_opens() {
+        assert!(check_pdf(include_bytes!("../../tests/fixtures/cv/valid.pdf")).is_ok());
+    }
+
+    #[test]
+    fn a_lookalike_or_an_active_pdf_is_refused() {
+        let fake = check_pdf(include_bytes!("../../tests/fixtures/cv/fake.pdf")).unwrap_err();
+        assert!(fake.message().contains("n’est pas un PDF valide"));
+        for bytes in [
+            &include_bytes!("../../tests/fixtures/cv/javascript.pdf")[..],
+            &include_bytes!("../../tests/fixtures/cv/launch.pdf")[..],
+        ] {
+            let error = check_pdf(bytes).unwrap_err();
+            assert!(
+                error.message().contains("JavaScript"),
+                "{}",
+                error.message()
+            );
+        }
+    }
 }

@@ -209,7 +209,8 @@ pub fn pending_in(
 }
 
 /// A profile found by a search, with the first name and the commune's position.
-pub type SearchRow = (Profile, String, Option<f64>, Option<f64>);
+/// A profile found, with the first and last names and the commune's position.
+pub type SearchRow = (Profile, String, String, Option<f64>, Option<f64>);
 
 /// Profiles recruiters may find: validated and visible, with optional filters.
 /// Validated, visible profiles of active accounts matching the filters, most recently updated
@@ -238,6 +239,7 @@ pub fn searchable(
         .select((
             Profile::as_select(),
             users::first_name,
+            users::last_name,
             communes::lat.nullable(),
             communes::lon.nullable(),
         ))

@@ -414,8 +414,18 @@ diesel::table! {
 diesel::table! {
     funder_settings (organisation_id) {
         organisation_id -> Text,
-        lheo_codes -> Text,
         decision_days -> Integer,
+    }
+}
+
+diesel::table! {
+    funder_codes (code) {
+        code -> Text,
+        organisation_id -> Text,
+        status -> Text,
+        requested_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
     }
 }
 
@@ -568,6 +578,7 @@ diesel::table! {
 diesel::joinable!(training_actions -> trainings (training_id));
 diesel::joinable!(training_sessions -> training_actions (action_id));
 diesel::joinable!(training_action_funders -> training_actions (action_id));
+diesel::joinable!(funder_codes -> organisations (organisation_id));
 diesel::joinable!(prescriptions -> training_sessions (session_id));
 diesel::joinable!(prescriptions -> prescribed_people (person_id));
 diesel::joinable!(prescription_events -> prescriptions (prescription_id));
@@ -623,6 +634,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     digest_sent,
     contact_requests,
     funder_settings,
+    funder_codes,
     trainings,
     training_actions,
     training_action_funders,

@@ -43,6 +43,8 @@ pub fn pages() -> Router<AppState> {
             "/financeur/delais",
             get(funder_settings_form).post(funder_settings_save),
         )
+        .route("/admin/codes-financeurs", get(funder_codes_page))
+        .route("/admin/codes-financeurs/{code}", post(decide_funder_code))
         .route("/personnes/{id}/export.json", get(person_export))
         .route("/personnes/{id}/suppression", post(person_erase))
 }
@@ -311,7 +313,8 @@ struct Detail {
     status_label: String,
     refusal_label: Option<String>,
     overdue: bool,
-    person: Person,
+    /// None for those who see figures only (funders): no name, contact or identifier.
+    person: Option<Person>,
     training: String,
     session_start: String,
     session_end: String,
@@ -324,13 +327,31 @@ struct Detail {
 }
 
 fn detail(conn: &mut crate::db::DbConnection, me: &CurrentUser, id: &str) -> AppResult<Detail> {
-    let (p, _) = service::get_for(conn, me, id)?;
+    let (mut p, reference) = service::get_for(conn, me, id)?;
+    let personal = allows(me, &Action::ViewPrescriptionPerson(&reference));
     // Who saw a person's data, for which organisation, when (never what they saw).
-    crate::auth::audit::record(
-        conn,
-        crate::auth::audit::Event::by(me, "prescription.viewed").on("prescription", id),
-    )?;
-    let person = service::person(conn, &p.person_id)?;
+    if personal {
+        crate::auth::audit::record(
+            conn,
+            crate::auth::audit::Event::by(me, "prescription.viewed").on("prescription", id),
+        )?;
+    }
+    let person = if personal {
+        Some(service::person(conn, &p.person_id)?)
+    } else {
+        None
+    };
+    let mut events = service::events(conn, id)?;
+    let messages = if personal {
+        service::messages(conn, id)?
+    } else {
+        // Figures only: what was written about the person stays between agency and centre.
+        p.motive.clear();
+        p.refusal_detail = None;
+        p.outcome_reason = None;
+        events.iter_mut().for_each(|e| e.note = None);
+        Vec::new()
+    };
     let record = crate::trainings::store::session(conn, &p.session_id)?;
     let centre = crate::organisations::store::get(conn, &p.centre_id)?.name;
     let agency = crate::organisations::store::get(conn, &p.agency_id)?.name;
@@ -341,8 +362,8 @@ fn detail(conn: &mut crate::db::DbConnection, me: &CurrentUser, id: &str) -> App
         overdue: p.overdue(today),
         days_to_decision: p.days_to_decision(),
         days_to_entry: p.days_to_entry(),
-        events: service::events(conn, id)?,
-        messages: service::messages(conn, id)?,
+        events,
+        messages,
         training: record.training.title,
         session_start: record.session.start.label(),
         session_end: record.session.end.label(),
@@ -371,14 +392,14 @@ struct FunderSettingsPage {
     page: Page,
     decision_days: String,
     lheo_codes: String,
+    /// The codes asked for, with where their approval stands.
+    codes: Vec<service::FunderCode>,
     errors: Vec<String>,
 }
 
 fn funder_org(me: &CurrentUser) -> AppResult<String> {
-    match (me.role, &me.organisation_id) {
-        (Role::Funder, Some(org)) => Ok(org.clone()),
-        _ => Err(AppError::forbidden()),
-    }
+    authorize(me, &Action::KeepFunderSettings)?;
+    me.organisation_id.clone().ok_or_else(AppError::forbidden)
 }
 
 async fn funder_settings_form(
@@ -394,7 +415,12 @@ async fn funder_settings_form(
     render(&FunderSettingsPage {
         page: page.titled("Délai de décision des organismes"),
         decision_days: days.to_string(),
-        lheo_codes: codes,
+        lheo_codes: codes
+            .iter()
+            .map(|c| c.code.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        codes,
         errors: Vec::new(),
     })
 }
@@ -418,25 +444,95 @@ async fn funder_settings_save(
     let (days, codes) = (form.decision_days.clone(), form.lheo_codes.clone());
     let result = state
         .db
-        .tx(move |conn| service::save_funder_settings(conn, &org, &days, &codes))
+        .tx(move |conn| {
+            Ok(
+                match service::save_funder_settings(conn, &org, &days, &codes)? {
+                    Ok(()) => Ok(()),
+                    Err(errors) => Err((errors, service::funder_settings(conn, &org)?.0)),
+                },
+            )
+        })
         .await?;
     match result {
         Ok(()) => {
             session
-                .set_flash("Le délai de décision est enregistré ; il s’applique aux nouvelles pré-inscriptions.")
+                .set_flash("C’est enregistré. Le délai de décision s’applique aux nouvelles pré-inscriptions ; un nouveau code financeur relie vos sessions une fois approuvé par la Région.")
                 .await?;
             Ok(see_other("/financeur/delais"))
         }
-        Err(errors) => {
+        Err((errors, codes)) => {
             let html = render(&FunderSettingsPage {
                 page: page.titled("Délai de décision des organismes"),
                 decision_days: form.decision_days,
                 lheo_codes: form.lheo_codes,
+                codes,
                 errors,
             })?;
             Ok(form::rerender(html))
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "prescriptions/funder_codes.html")]
+struct FunderCodesPage {
+    page: Page,
+    pending: Vec<(service::FunderCode, String)>,
+}
+
+/// The LHÉO funder codes waiting for a regional administrator's decision.
+async fn funder_codes_page(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+) -> AppResult<Response> {
+    authorize(&me, &Action::ApproveFunderCodes)?;
+    let pending = state.db.run(service::pending_funder_codes).await?;
+    render(&FunderCodesPage {
+        page: page.titled("Codes financeurs LHÉO à approuver"),
+        pending,
+    })
+}
+
+#[derive(Deserialize)]
+struct FunderCodeDecision {
+    decision: String,
+}
+
+async fn decide_funder_code(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(code): Path<String>,
+    Form(form): Form<FunderCodeDecision>,
+) -> AppResult<Response> {
+    authorize(&me, &Action::ApproveFunderCodes)?;
+    let approve = match form.decision.as_str() {
+        "approuver" => true,
+        "refuser" => false,
+        _ => return Err(AppError::bad_request("Décision inconnue.")),
+    };
+    let key = code.clone();
+    match state
+        .db
+        .tx(move |conn| service::decide_funder_code(conn, &me, &key, approve))
+        .await
+    {
+        Ok(()) => {
+            session
+                .set_flash(if approve {
+                    format!("Le code financeur « {code} » est approuvé : il relie les sessions des prochains imports LHÉO à ce financeur.")
+                } else {
+                    format!("Le code financeur « {code} » est refusé.")
+                })
+                .await?
+        }
+        Err(e) if e.status() == StatusCode::CONFLICT => {
+            session.set_flash(e.message().to_owned()).await?
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(see_other("/admin/codes-financeurs"))
 }
 
 async fn person_export(
@@ -613,9 +709,7 @@ struct SurveyPage {
 }
 
 async fn survey_form(page: Page, me: CurrentUser) -> AppResult<Response> {
-    if !matches!(me.role, Role::Prescriber | Role::TrainingStaff) {
-        return Err(AppError::forbidden());
-    }
+    authorize(&me, &Action::AnswerPrescriptionSurvey)?;
     render(&SurveyPage {
         page: page.titled("Enquête de satisfaction"),
         questions: QUESTIONS,
@@ -808,6 +902,14 @@ pub async fn tiles(
                 Role::Prescriber => "Trouver une session et y pré-inscrire une personne.".into(),
                 _ => "Le catalogue régional des sessions (LHÉO).".into(),
             },
+        });
+    }
+    if allows(&me, &Action::ApproveFunderCodes) {
+        tiles.push(crate::web::dashboard::Tile {
+            href: "/admin/codes-financeurs",
+            title: "Codes financeurs LHÉO",
+            text: "Approuver les codes que les financeurs demandent : un code, un financeur."
+                .into(),
         });
     }
     Ok(tiles)

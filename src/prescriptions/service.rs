@@ -386,19 +386,46 @@ pub fn decision_days(conn: &mut DbConnection, funder_id: Option<&str>) -> AppRes
     Ok(days.into_iter().next().unwrap_or(DEFAULT_DECISION_DAYS))
 }
 
-/// A funder's LHÉO codes and decision delay (defaults when it set nothing).
-pub fn funder_settings(conn: &mut DbConnection, funder_id: &str) -> AppResult<(String, i32)> {
-    let row: Vec<(String, i32)> = funder_settings::table
-        .find(funder_id)
-        .select((funder_settings::lheo_codes, funder_settings::decision_days))
-        .load(conn)?;
-    Ok(row
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| (String::new(), DEFAULT_DECISION_DAYS)))
+/// A funder's LHÉO code and where its approval stands.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = funder_codes)]
+pub struct FunderCode {
+    pub code: String,
+    pub organisation_id: String,
+    /// `pending`, `approved` or `refused`.
+    pub status: String,
+    pub requested_at: NaiveDateTime,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
 }
 
-/// Saves a funder's decision delay (1 to 60 working days) and LHÉO funder codes.
+impl FunderCode {
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "approved" => "approuvé",
+            "refused" => "refusé",
+            _ => "en attente d’approbation par la Région",
+        }
+    }
+}
+
+/// A funder's LHÉO codes (with their approval) and decision delay (defaults when it set
+/// nothing).
+pub fn funder_settings(
+    conn: &mut DbConnection,
+    funder_id: &str,
+) -> AppResult<(Vec<FunderCode>, i32)> {
+    let codes = funder_codes::table
+        .filter(funder_codes::organisation_id.eq(funder_id))
+        .order(funder_codes::code)
+        .select(FunderCode::as_select())
+        .load(conn)?;
+    Ok((codes, decision_days(conn, Some(funder_id))?))
+}
+
+/// Saves a funder's decision delay (1 to 60 working days) and the LHÉO funder codes it asks
+/// for. A new code waits for a regional administrator's approval; a code held or asked for by
+/// another funder is refused (a code belongs to one funder); codes left out are given up.
 pub fn save_funder_settings(
     conn: &mut DbConnection,
     funder_id: &str,
@@ -413,30 +440,125 @@ pub fn save_funder_settings(
             0
         }
     };
-    let codes: Vec<&str> = codes
+    let mut codes: Vec<String> = codes
         .split([' ', ',', ';'])
         .map(str::trim)
         .filter(|c| !c.is_empty())
+        .map(str::to_owned)
         .collect();
+    codes.sort_unstable();
+    codes.dedup();
     if codes
         .iter()
         .any(|c| !c.chars().all(|ch| ch.is_ascii_digit()) || c.len() > 2)
     {
         errors.push("Les codes financeurs LHÉO sont des nombres, par exemple « 2 » pour un conseil régional.".to_owned());
     }
+    let held: Vec<FunderCode> = funder_codes::table
+        .filter(funder_codes::code.eq_any(codes.clone()))
+        .filter(funder_codes::organisation_id.ne(funder_id))
+        .filter(funder_codes::status.ne("refused"))
+        .select(FunderCode::as_select())
+        .load(conn)?;
+    for other in &held {
+        errors.push(format!(
+            "Le code financeur « {} » est déjà attribué ou demandé par un autre financeur : un code n’appartient qu’à un seul financeur. Si c’est le vôtre, écrivez à l’équipe régionale.",
+            other.code
+        ));
+    }
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
-    let codes = codes.join(" ");
     diesel::delete(funder_settings::table.find(funder_id)).execute(conn)?;
     diesel::insert_into(funder_settings::table)
         .values((
             funder_settings::organisation_id.eq(funder_id),
-            funder_settings::lheo_codes.eq(&codes),
             funder_settings::decision_days.eq(days),
         ))
         .execute(conn)?;
+    // Codes given up go; a code another funder was refused may be asked for again.
+    diesel::delete(
+        funder_codes::table
+            .filter(funder_codes::organisation_id.eq(funder_id))
+            .filter(funder_codes::code.ne_all(codes.clone())),
+    )
+    .execute(conn)?;
+    diesel::delete(
+        funder_codes::table
+            .filter(funder_codes::code.eq_any(codes.clone()))
+            .filter(funder_codes::organisation_id.ne(funder_id))
+            .filter(funder_codes::status.eq("refused")),
+    )
+    .execute(conn)?;
+    let mine: Vec<String> = funder_codes::table
+        .filter(funder_codes::organisation_id.eq(funder_id))
+        .select(funder_codes::code)
+        .load(conn)?;
+    for code in codes.iter().filter(|c| !mine.contains(c)) {
+        diesel::insert_into(funder_codes::table)
+            .values((
+                funder_codes::code.eq(code),
+                funder_codes::organisation_id.eq(funder_id),
+                funder_codes::status.eq("pending"),
+                funder_codes::requested_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
     Ok(Ok(()))
+}
+
+/// LHÉO funder codes waiting for approval, oldest first, with the funder's name.
+pub fn pending_funder_codes(conn: &mut DbConnection) -> AppResult<Vec<(FunderCode, String)>> {
+    Ok(funder_codes::table
+        .inner_join(organisations::table)
+        .filter(funder_codes::status.eq("pending"))
+        .order((funder_codes::requested_at, funder_codes::code))
+        .select((FunderCode::as_select(), organisations::name))
+        .load(conn)?)
+}
+
+/// A regional administrator approves or refuses a pending LHÉO funder code (audited).
+pub fn decide_funder_code(
+    conn: &mut DbConnection,
+    admin: &CurrentUser,
+    code: &str,
+    approve: bool,
+) -> AppResult<()> {
+    let status = if approve { "approved" } else { "refused" };
+    let found: Vec<String> = funder_codes::table
+        .find(code)
+        .filter(funder_codes::status.eq("pending"))
+        .select(funder_codes::organisation_id)
+        .load(conn)?;
+    let Some(funder) = found.into_iter().next() else {
+        return Err(AppError::conflict(format!(
+            "Le code financeur « {code} » n’attend plus de décision."
+        )));
+    };
+    diesel::update(
+        funder_codes::table
+            .find(code)
+            .filter(funder_codes::status.eq("pending")),
+    )
+    .set((
+        funder_codes::status.eq(status),
+        funder_codes::decided_by.eq(&admin.id),
+        funder_codes::decided_at.eq(now()),
+    ))
+    .execute(conn)?;
+    crate::auth::audit::record(
+        conn,
+        crate::auth::audit::Event::by(
+            admin,
+            if approve {
+                "funder_code.approved"
+            } else {
+                "funder_code.refused"
+            },
+        )
+        .on("organisation", &funder)
+        .detail(code),
+    )
 }
 
 fn record_event(

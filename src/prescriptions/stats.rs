@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::model::Status;
 use super::service::Prescription;
 use crate::auth::CurrentUser;
+use crate::auth::policy::{Action, allows};
 use crate::db::{DbConnection, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::types::Role;
@@ -137,10 +138,17 @@ pub fn rows(conn: &mut DbConnection, user: &CurrentUser, filter: &Filter) -> App
         );
     }
     let found: Vec<Prescription> = query.load(conn)?;
-    to_rows(conn, found)
+    to_rows(conn, user, found)
 }
 
-fn to_rows(conn: &mut DbConnection, found: Vec<Prescription>) -> AppResult<Vec<Row>> {
+/// What a row shows in place of the person's name to those who see figures only (funders).
+pub const ANONYMOUS: &str = "Personne anonymisée";
+
+fn to_rows(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    found: Vec<Prescription>,
+) -> AppResult<Vec<Row>> {
     let person_ids: Vec<&String> = found.iter().map(|p| &p.person_id).collect();
     let people: HashMap<String, String> = prescribed_people::table
         .filter(prescribed_people::id.eq_any(&person_ids))
@@ -192,8 +200,14 @@ fn to_rows(conn: &mut DbConnection, found: Vec<Prescription>) -> AppResult<Vec<R
             let status = p.status();
             let (training, department, session_start) =
                 sessions.get(&p.session_id).cloned().unwrap_or_default();
+            let reference = p.reference(p.funder_id.iter().cloned().collect());
+            let person = if allows(user, &Action::ViewPrescriptionPerson(&reference)) {
+                people.get(&p.person_id).cloned().unwrap_or_default()
+            } else {
+                ANONYMOUS.to_owned()
+            };
             Row {
-                person: people.get(&p.person_id).cloned().unwrap_or_default(),
+                person,
                 session_id: p.session_id.clone(),
                 training,
                 session_start,

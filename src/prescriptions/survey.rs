@@ -8,9 +8,9 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::CurrentUser;
+use crate::auth::policy::{Action, allows};
 use crate::db::{DbConnection, new_id, now, schema::*};
 use crate::error::{AppError, AppResult};
-use crate::types::Role;
 
 /// The questions, in order: (field, French wording).
 pub const QUESTIONS: &[(&str, &str)] = &[
@@ -30,7 +30,7 @@ pub fn quarter(day: NaiveDate) -> String {
 
 /// Whether the survey is offered to this person now.
 pub fn is_due(conn: &mut DbConnection, user: &CurrentUser, today: NaiveDate) -> AppResult<bool> {
-    if !matches!(user.role, Role::Prescriber | Role::TrainingStaff) {
+    if !allows(user, &Action::AnswerPrescriptionSurvey) {
         return Ok(false);
     }
     let done: i64 = survey_responses::table

@@ -48,21 +48,13 @@ pub struct Directory {
 
 impl Directory {
     pub fn load(conn: &mut DbConnection) -> AppResult<Self> {
-        let rows: Vec<(String, String)> = funder_settings::table
-            .select((
-                funder_settings::organisation_id,
-                funder_settings::lheo_codes,
-            ))
-            .order(funder_settings::organisation_id)
-            .load(conn)?;
-        let mut funders_by_code = HashMap::new();
-        for (org, codes) in rows {
-            for code in codes.split_whitespace() {
-                funders_by_code
-                    .entry(code.to_owned())
-                    .or_insert_with(|| org.clone());
-            }
-        }
+        // Only codes a regional administrator approved; a code belongs to one funder.
+        let funders_by_code: HashMap<String, String> = funder_codes::table
+            .filter(funder_codes::status.eq("approved"))
+            .select((funder_codes::code, funder_codes::organisation_id))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect();
         Ok(Self {
             funders_by_code,
             centres_by_siret: HashMap::new(),
@@ -84,8 +76,8 @@ impl Directory {
         Ok(found)
     }
 
-    /// The funder organisation registered for an LHÉO funder code (`funder_settings`).
-    fn funder(&self, code: &str) -> Option<String> {
+    /// The funder organisation an LHÉO funder code was approved for (`funder_codes`).
+    pub fn funder(&self, code: &str) -> Option<String> {
         self.funders_by_code.get(code.trim()).cloned()
     }
 }

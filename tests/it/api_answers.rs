@@ -76,6 +76,46 @@ async fn answers_to_a_signed_in_person(app: TestApp) {
     export.assert_status(StatusCode::OK);
     snapshot("me_export", &export.json());
 
+    // A CV search gives summaries; the full profile is another answer (one logged view).
+    candidate
+        .api_json(
+            "PUT",
+            "/api/v1/me/profile",
+            &token,
+            json!({"occupations": ["D1102"], "commune": "35238", "mobility_km": 20,
+                   "level_reached": 3, "available_from": "2027-09-01",
+                   "presentation": "J’aime le travail du matin.", "visible": true}),
+        )
+        .await
+        .assert_status(StatusCode::OK);
+    let profile = candidate.api_get("/api/v1/me/profile", &token).await.json();
+    let id = profile["id"].as_str().expect("the profile's id").to_owned();
+    let mut chamber = app
+        .login_as("registration_officer@demo.passerelle.test")
+        .await;
+    let chamber_token = chamber.new_api_token().await;
+    chamber
+        .api_json(
+            "POST",
+            &format!("/api/v1/moderation/candidates/{id}"),
+            &chamber_token,
+            json!({"approve": true}),
+        )
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
+    let recruiter_token = recruiter.new_api_token().await;
+    let found = recruiter
+        .api_get("/api/v1/candidates/search?rome=D1102", &recruiter_token)
+        .await;
+    found.assert_status(StatusCode::OK);
+    snapshot("candidates_search", &found.json());
+    let full = recruiter
+        .api_get(&format!("/api/v1/candidates/{id}"), &recruiter_token)
+        .await;
+    full.assert_status(StatusCode::OK);
+    snapshot("candidate", &full.json());
+
     let mut officer = app.login_as("info_officer@demo.passerelle.test").await;
     let token = officer.new_api_token().await;
     let created = officer

@@ -7,7 +7,8 @@ both_backends!(
     a_candidate_applies_and_the_recruiter_answers,
     delegated_offers_send_applications_to_the_centre,
     unanswered_applications_remind_once,
-    erased_candidates_leave_anonymous_applications
+    erased_candidates_leave_anonymous_applications,
+    opening_an_application_leaves_its_status
 );
 
 const CANDIDATE: &str = "candidate@demo.passerelle.test";
@@ -79,6 +80,11 @@ async fn a_candidate_applies_and_the_recruiter_answers(app: TestApp) {
     let page = recruiter.get(&format!("/candidatures/{id}")).await;
     page.assert_status(StatusCode::OK);
     assert!(page.contains(MOTIVATION) && page.contains(CANDIDATE));
+    // Reading is an explicit step (a POST), never a side effect of opening the page.
+    recruiter
+        .post_form(&format!("/candidatures/{id}/etape"), &[("step", "lue")])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
     assert!(candidate.get("/mes-candidatures").await.contains("Lue"));
 
     // Nobody else sees it: another company, a training centre, by page, list or API.
@@ -280,4 +286,51 @@ async fn erased_candidates_leave_anonymous_applications(app: TestApp) {
     let page = recruiter.get(&format!("/candidatures/{id}")).await;
     page.assert_status(StatusCode::OK);
     assert!(!page.contains(MOTIVATION) && !page.contains("Morvan") && !page.contains(CANDIDATE));
+}
+
+/// Opening an application (page or API) changes nothing: the recruiter marks it read with a
+/// button (a POST), which tells the candidate nothing by mail.
+async fn opening_an_application_leaves_its_status(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut visitor = app.client();
+    let offer = offer_id(&mut visitor, "Apprenti·e boulanger·ère").await;
+    let mut candidate = app.login_as(CANDIDATE).await;
+    let r = apply(&mut candidate, &offer, MOTIVATION).await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    let id = r.location().trim_start_matches("/candidatures/").to_owned();
+    let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
+    let page = recruiter.get(&format!("/candidatures/{id}")).await;
+    page.assert_status(StatusCode::OK);
+    assert!(page.contains("Marquer comme lue"));
+    let token = recruiter.new_api_token().await;
+    let detail = recruiter
+        .api_get(&format!("/api/v1/applications/{id}"), &token)
+        .await;
+    detail.assert_status(StatusCode::OK);
+    assert_eq!(detail.json()["application"]["status"], "sent");
+    let mine = candidate.get("/mes-candidatures").await;
+    assert!(mine.contains("Envoyée") && !mine.contains("Lue"));
+
+    let mails_before = app.mails().await.len();
+    recruiter.get(&format!("/candidatures/{id}")).await;
+    recruiter
+        .post_form(&format!("/candidatures/{id}/etape"), &[("step", "lue")])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let after = recruiter
+        .api_get(&format!("/api/v1/applications/{id}"), &token)
+        .await
+        .json();
+    assert_eq!(after["application"]["status"], "read");
+    assert_eq!(
+        app.mails().await.len(),
+        mails_before,
+        "no mail for a reading"
+    );
+    // The candidate cannot mark it read in the recruiter's place.
+    candidate.get(&format!("/candidatures/{id}")).await;
+    candidate
+        .post_form(&format!("/candidatures/{id}/etape"), &[("step", "lue")])
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
 }

@@ -772,7 +772,9 @@ async fn pre_registration_journey_is_accessible() {
     logout(c, base).await;
     login(c, base, "funder@demo.passerelle.test").await;
     c.goto(&format!("{base}/preinscriptions")).await.unwrap();
-    wait_for_text(c, "Enora Le Bras").await;
+    // Funders follow figures and anonymised rows: never the person's name.
+    let funder_list = wait_for_text(c, "Personne anonymisée").await;
+    assert!(!funder_list.contains("Enora"), "{funder_list}");
     problems.extend(
         check_page(
             c,

@@ -9,13 +9,16 @@ both_backends!(
     candidates_export_and_erase_their_data,
     inactive_candidates_are_warned_then_erased,
     cv_search_by_page_and_api_is_scoped,
-    profiles_moderation_and_contact_by_api
+    profiles_moderation_and_contact_by_api,
+    cv_search_gives_summaries_and_a_full_view_is_logged,
+    cv_must_open_as_a_pdf_without_scripts
 );
 
 const CANDIDATE: &str = "candidate@demo.passerelle.test";
 
+/// A small, well-formed one-page PDF.
 fn pdf() -> Vec<u8> {
-    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
+    include_bytes!("../fixtures/cv/valid.pdf").to_vec()
 }
 
 async fn fill_profile(c: &mut Client<'_>) -> String {
@@ -666,4 +669,133 @@ async fn profiles_moderation_and_contact_by_api(app: TestApp) {
     api.api_json("POST", &answer, &token, json!({"accept": false}))
         .await
         .assert_status(StatusCode::NOT_FOUND);
+}
+
+/// The search (API and page) gives summaries only and logs nothing; the full profile is one
+/// view, logged (who, organisation, what, when) and shown to the candidate.
+async fn cv_search_gives_summaries_and_a_full_view_is_logged(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut candidate = app.login_as(CANDIDATE).await;
+    let id = fill_profile(&mut candidate).await;
+    candidate.get("/profil").await;
+    candidate
+        .post_file("/profil/cv", "cv", "cv.pdf", &pdf())
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    validate(&app, &id).await;
+    let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
+    let token = recruiter.new_api_token().await;
+    let mut api = app.client();
+
+    let r = api
+        .api_get("/api/v1/candidates/search?rome=D1102", &token)
+        .await;
+    r.assert_status(StatusCode::OK);
+    let found = r.json();
+    let me = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id.as_str())
+        .expect("found")
+        .clone();
+    assert_eq!(me["first_name"], "Léa");
+    assert_eq!(me["last_name_initial"], "M.");
+    assert_eq!(me["commune"], "Rennes (35000)");
+    assert_eq!(me["level"], "Niveau 3 – CAP, BEP");
+    assert_eq!(me["occupations"][0]["label"], "Boulanger / Boulangère");
+    assert!(me.get("available_from").is_some());
+    for hidden in ["presentation", "structured_cv", "mobility_km", "has_cv"] {
+        assert!(
+            me.get(hidden).is_none(),
+            "{hidden} in a search result: {me}"
+        );
+    }
+    assert!(!r.text.contains("lever tôt") && !r.text.contains("Morvan"));
+    let page = recruiter.get("/candidats?metier=D1102").await;
+    assert!(page.contains(&format!("/candidats/{id}")) && page.contains("Léa M."));
+    assert!(page.contains("Boulanger / Boulangère") && page.contains("Rennes (35000)"));
+    assert!(!page.contains("lever tôt"));
+    // Searching is not viewing: nothing logged, nothing shown to the candidate.
+    let views = candidate.get("/profil/consultations").await;
+    assert!(
+        views.contains("Personne n’a encore consulté"),
+        "{}",
+        views.text
+    );
+    let mut admin = app.login_as("regional_admin@demo.passerelle.test").await;
+    let logged = |text: &str| text.matches("cv_viewed").count();
+    let before = logged(&admin.get("/admin/journal").await.text);
+
+    // The full profile, through the API: one logged view.
+    let full = api
+        .api_get(&format!("/api/v1/candidates/{id}"), &token)
+        .await;
+    full.assert_status(StatusCode::OK);
+    assert!(full.text.contains("lever tôt"));
+    let views = candidate.get("/profil/consultations").await;
+    assert!(
+        views.contains("Boulangerie Le Goff") && views.contains("Profil consulté"),
+        "{}",
+        views.text
+    );
+    let journal = admin.get("/admin/journal").await;
+    assert_eq!(logged(&journal.text), before + 1, "{}", journal.text);
+}
+
+/// A CV must open as a PDF and carry no script or launch action.
+async fn cv_must_open_as_a_pdf_without_scripts(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut candidate = app.login_as(CANDIDATE).await;
+    fill_profile(&mut candidate).await;
+    let fake = include_bytes!("../fixtures/cv/fake.pdf");
+    assert!(fake.starts_with(b"%PDF-") && fake.ends_with(b"%%EOF\n"));
+    candidate.get("/profil").await;
+    let r = candidate
+        .post_file("/profil/cv", "cv", "cv.pdf", fake)
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.contains("n’est pas un PDF valide"), "{}", r.text);
+    for (name, bytes) in [
+        (
+            "javascript.pdf",
+            &include_bytes!("../fixtures/cv/javascript.pdf")[..],
+        ),
+        (
+            "launch.pdf",
+            &include_bytes!("../fixtures/cv/launch.pdf")[..],
+        ),
+    ] {
+        candidate.get("/profil").await;
+        let r = candidate.post_file("/profil/cv", "cv", name, bytes).await;
+        r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.contains("contient du JavaScript ou une action"),
+            "{name}: {}",
+            r.text
+        );
+    }
+    assert!(
+        !candidate
+            .get("/profil")
+            .await
+            .contains("Télécharger mon CV")
+    );
+    assert!(
+        std::fs::read_dir(app.state.config.data_dir.join("cv"))
+            .map(|d| d.count() == 0)
+            .unwrap_or(true),
+        "nothing refused is stored"
+    );
+    candidate.get("/profil").await;
+    candidate
+        .post_file("/profil/cv", "cv", "cv.pdf", &pdf())
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert!(
+        candidate
+            .get("/profil")
+            .await
+            .contains("Télécharger mon CV")
+    );
 }

@@ -16,6 +16,8 @@ both_backends!(
     the_survey_is_offered_once_a_quarter,
     a_person_s_data_is_exported_erased_and_purged,
     deadlines_count_from_the_paris_day_across_clock_changes,
+    funders_see_figures_and_anonymised_rows,
+    funder_codes_are_approved_by_the_regional_administrator,
 );
 
 const PRESCRIBER: &str = "prescriber@demo.passerelle.test";
@@ -164,7 +166,7 @@ async fn a_prescriber_pre_registers_and_the_centre_decides(app: TestApp) {
     // The funder sees it on its funded session, with the figures.
     let mut funder = app.login_as(FUNDER).await;
     let tracking = funder.get("/preinscriptions").await;
-    assert!(tracking.contains("Enora Le Bras"));
+    assert!(!tracking.contains("Enora Le Bras"));
     assert!(tracking.contains("Entrée en formation"));
     // All its funded sessions, with their fill rate (8 sessions, one of them at 1 of 12).
     assert!(tracking.contains("Sessions financées"));
@@ -175,7 +177,7 @@ async fn a_prescriber_pre_registers_and_the_centre_decides(app: TestApp) {
     assert!(tracking.contains("<td>8 %</td>"));
     let page = funder.get(&format!("/preinscriptions/{id}")).await;
     page.assert_status(StatusCode::OK);
-    // It reads the thread but does not write in it nor decide.
+    // It neither reads the thread nor writes in it nor decides.
     assert!(!page.contains("Envoyer le message"));
     assert!(!page.contains("Enregistrer un abandon"));
     funder
@@ -776,4 +778,203 @@ async fn deadlines_count_from_the_paris_day_across_clock_changes(app: TestApp) {
             "{submitted}: the centre is told {told}"
         );
     }
+}
+
+/// Funders follow the sessions they fund with figures and anonymised rows: no name, e-mail,
+/// phone, France Travail identifier, motive or thread, on pages, in the API or the export.
+async fn funders_see_figures_and_anonymised_rows(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut prescriber = app.login_as(PRESCRIBER).await;
+    let session = demo_session(&mut prescriber, "CAP Boulanger en un an").await;
+    let id = pre_register(&mut prescriber, &session, "Le Bras").await;
+    prescriber.get(&format!("/preinscriptions/{id}")).await;
+    prescriber
+        .post_form(
+            &format!("/preinscriptions/{id}/messages"),
+            &[("body", "Enora est disponible tous les matins.")],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let personal = [
+        "Enora",
+        "Le Bras",
+        "enora.lebras@example.org",
+        "06 12 34 56 78",
+        "1234567A",
+        "stage d’immersion",
+        "disponible tous les matins",
+    ];
+    // The prescriber and the centre still see everything.
+    let page = prescriber.get(&format!("/preinscriptions/{id}")).await;
+    assert!(personal.iter().all(|p| page.contains(p)), "{}", page.text);
+
+    let mut funder = app.login_as(FUNDER).await;
+    let tracking = funder.get("/preinscriptions").await;
+    tracking.assert_status(StatusCode::OK);
+    assert!(tracking.contains(&format!("/preinscriptions/{id}")));
+    assert!(tracking.contains("Sessions financées"));
+    let page = funder.get(&format!("/preinscriptions/{id}")).await;
+    page.assert_status(StatusCode::OK);
+    assert!(page.contains("CAP Boulanger en un an") && page.contains("Envoyée"));
+    for p in personal {
+        assert!(!tracking.contains(p), "{p} on the funder's list");
+        assert!(!page.contains(p), "{p} on the funder's page");
+    }
+    let csv = funder.get("/preinscriptions/export.csv").await;
+    csv.assert_status(StatusCode::OK);
+    assert!(!csv.text.contains("Enora") && !csv.text.contains("Le Bras"));
+    let token = funder.new_api_token().await;
+    let mut api = app.client();
+    let list = api.api_get("/api/v1/prescriptions", &token).await;
+    list.assert_status(StatusCode::OK);
+    assert!(list.text.contains(&id));
+    let detail = api
+        .api_get(&format!("/api/v1/prescriptions/{id}"), &token)
+        .await;
+    detail.assert_status(StatusCode::OK);
+    assert!(detail.json()["person"].is_null(), "{}", detail.text);
+    assert_eq!(detail.json()["messages"], json!([]));
+    for p in personal {
+        assert!(!list.text.contains(p), "{p} in the funder's API list");
+        assert!(!detail.text.contains(p), "{p} in the funder's API detail");
+    }
+}
+
+/// Funder LHÉO codes: a funder asks for them, the regional administrator approves or refuses
+/// them (audited); a code belongs to one funder; only approved codes attribute sessions.
+async fn funder_codes_are_approved_by_the_regional_administrator(app: TestApp) {
+    use passerelle::auth::store::{self as users, NewUser};
+    use passerelle::organisations::store::{self as orgs, NewOrganisation};
+    use passerelle::types::{EmailAddress, OrgKind, OrgStatus, Role, UserStatus};
+    let app = app.with_demo().await;
+    let attributed = |code: &'static str| {
+        let state = app.state.clone();
+        async move {
+            state
+                .db
+                .run(move |conn| {
+                    Ok(passerelle::trainings::store::Directory::load(conn)?.funder(code))
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let demo_funder = attributed("2").await.expect("the demo code is approved");
+
+    let mut funder = app.login_as(FUNDER).await;
+    funder.get("/financeur/delais").await;
+    funder
+        .post_form(
+            "/financeur/delais",
+            &[("decision_days", "10"), ("lheo_codes", "2 7")],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let page = funder.get("/financeur/delais").await;
+    assert!(page.contains("en attente"), "{}", page.text);
+    assert_eq!(
+        attributed("7").await,
+        None,
+        "a code asked for attributes nothing"
+    );
+
+    // Another funder cannot claim a code already held or asked for.
+    app.state
+        .db
+        .run(|conn| {
+            let org = orgs::create(
+                conn,
+                NewOrganisation {
+                    kind: OrgKind::Funder,
+                    name: "OPCO Test",
+                    network: None,
+                    siret: None,
+                    commune_insee: None,
+                    status: OrgStatus::Active,
+                    departments: &["35".to_owned()],
+                },
+            )?;
+            let hash = passerelle::auth::password::hash(passerelle::demo::PASSWORD)
+                .map_err(passerelle::error::AppError::internal)?;
+            users::create(
+                conn,
+                NewUser {
+                    email: &EmailAddress::parse("financeur.autre@exemple.fr").unwrap(),
+                    password_hash: Some(hash),
+                    first_name: "Yann",
+                    last_name: "Autre",
+                    role: Role::Funder,
+                    organisation_id: Some(&org),
+                    is_org_admin: true,
+                    status: UserStatus::Active,
+                    email_verified: true,
+                    birth_date: None,
+                },
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let mut other = app.login_as("financeur.autre@exemple.fr").await;
+    for code in ["2", "7"] {
+        other.get("/financeur/delais").await;
+        let r = other
+            .post_form(
+                "/financeur/delais",
+                &[("decision_days", "10"), ("lheo_codes", code)],
+            )
+            .await;
+        r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.contains("déjà attribué ou demandé"), "{}", r.text);
+    }
+
+    // Only the regional administrator decides, with a button (POST), audited.
+    funder
+        .get("/admin/codes-financeurs")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let mut admin = app.login_as("regional_admin@demo.passerelle.test").await;
+    let pending = admin.get("/admin/codes-financeurs").await;
+    pending.assert_status(StatusCode::OK);
+    assert!(pending.contains("Région Bretagne") && pending.contains("/admin/codes-financeurs/7"));
+    funder.get("/financeur/delais").await;
+    funder
+        .post_form("/admin/codes-financeurs/7", &[("decision", "approuver")])
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    admin.get("/admin/codes-financeurs").await;
+    admin
+        .post_form("/admin/codes-financeurs/7", &[("decision", "approuver")])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(attributed("7").await, Some(demo_funder.clone()));
+    assert!(
+        admin
+            .get("/admin/journal")
+            .await
+            .contains("funder_code.approved")
+    );
+
+    // A refused code attributes nothing, and its funder sees it refused.
+    other.get("/financeur/delais").await;
+    other
+        .post_form(
+            "/financeur/delais",
+            &[("decision_days", "10"), ("lheo_codes", "12")],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    admin.get("/admin/codes-financeurs").await;
+    admin
+        .post_form("/admin/codes-financeurs/12", &[("decision", "refuser")])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(attributed("12").await, None);
+    assert!(
+        admin
+            .get("/admin/journal")
+            .await
+            .contains("funder_code.refused")
+    );
+    assert!(other.get("/financeur/delais").await.contains("refusé"));
 }
