@@ -136,6 +136,16 @@ diesel::table! {
         email -> Text,
         ip -> Text,
         at -> Timestamp,
+        channel -> Text,
+    }
+}
+
+diesel::table! {
+    throttle_hits (id) {
+        id -> Text,
+        action -> Text,
+        subject -> Text,
+        at -> Timestamp,
     }
 }
 
@@ -605,6 +615,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_tokens,
     api_tokens,
     login_failures,
+    throttle_hits,
     audit_events,
     outbox_mails,
     jobs,
@@ -1008,14 +1019,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    helpline_submissions (id) {
-        id -> Text,
-        ip -> Text,
-        at -> Timestamp,
-    }
-}
-
-diesel::table! {
     helpline_supervisors (user_id) {
         user_id -> Text,
     }
@@ -1030,7 +1033,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     helpline_requests,
     helpline_events,
     helpline_links,
-    helpline_submissions,
     helpline_supervisors,
 );
 diesel::allow_tables_to_appear_in_same_query!(helpline_requests, organisations);
