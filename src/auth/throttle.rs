@@ -35,7 +35,7 @@ impl Channel {
 }
 
 /// Failures of one (account, address) pair allowed without any delay.
-pub const FREE_FAILURES: i64 = 3;
+pub const FREE_FAILURES: i64 = 5;
 /// The delay after the first failure beyond the free ones; it doubles with each further one.
 pub const FIRST_DELAY_SECONDS: i64 = 30;
 /// The longest delay.
@@ -246,7 +246,7 @@ mod tests {
     #[test]
     fn the_delay_grows_then_stops_growing() {
         let delays: Vec<i64> = (0..12).map(delay_after).collect();
-        assert_eq!(&delays[..6], &[0, 0, 0, 30, 60, 120]);
+        assert_eq!(&delays[..8], &[0, 0, 0, 0, 0, 30, 60, 120]);
         assert!(delays.windows(2).all(|w| w[0] <= w[1]));
         assert_eq!(delays[11], MAX_DELAY_SECONDS);
         assert_eq!(delay_after(10_000), MAX_DELAY_SECONDS);

@@ -379,7 +379,7 @@ async fn failed_logins_slow_one_pair_and_never_lock_the_account(app: TestApp) {
     let app = app.with_demo().await;
     let email = "funder@demo.passerelle.test";
     let (a, b) = ("192.0.2.10", "198.51.100.20");
-    for _ in 0..3 {
+    for _ in 0..passerelle::auth::throttle::FREE_FAILURES {
         failed_login(&app, a, email, "mauvais")
             .await
             .assert_status(StatusCode::UNAUTHORIZED);
