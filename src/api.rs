@@ -20,7 +20,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::web::{Page, render};
 use crate::{
     AppState, applications, auth, basket, candidates, content, gateway, helpline, imports, offers,
@@ -257,7 +257,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(track_metrics))
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn_with_state(
-            web::content_security_policy(&state.config),
+            web::SecurityHeaders::new(&state.config),
             web::security_headers,
         ))
         .layer(CatchPanicLayer::new())
@@ -299,7 +299,24 @@ async fn healthz(State(state): State<AppState>) -> AppResult<Json<Health>> {
     }))
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Prometheus metrics, for the bearer of `PASSERELLE_METRICS_TOKEN` only: 404 when no
+/// token is configured (the route is not there), 401 for a missing or wrong token.
+async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let Some(expected) = &state.config.metrics_token else {
+        return AppError::not_found().into_response();
+    };
+    let presented = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let digest = crate::auth::tokens::digest;
+    if !crate::auth::tokens::same_secret(
+        digest(presented).as_bytes(),
+        digest(expected.expose()).as_bytes(),
+    ) {
+        return AppError::unauthorized().into_response();
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,
@@ -307,6 +324,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         )],
         state.metrics.render(),
     )
+        .into_response()
 }
 
 async fn track_metrics(request: Request, next: Next) -> Response {

@@ -90,6 +90,16 @@ pub struct Config {
           action = clap::ArgAction::Set)]
     pub cookie_secure: bool,
 
+    /// Bearer token that Prometheus presents to read `/metrics`
+    /// (`Authorization: Bearer …`). Without it `/metrics` answers 404.
+    #[arg(
+        long,
+        env = "PASSERELLE_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<Secret>,
+
     /// Idle timeout of a session, in minutes.
     #[arg(
         long,
@@ -289,6 +299,7 @@ impl Config {
             smtp_url: None,
             mail_from: "Passerelle <ne-pas-repondre@passerelle.test>".into(),
             cookie_secure: true,
+            metrics_token: None,
             session_idle_minutes: 120,
             session_max_hours: 12,
             region_name: "Bretagne".into(),

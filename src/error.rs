@@ -111,6 +111,11 @@ impl AppError {
         err
     }
 
+    /// Seconds after which a throttled request may be tried again.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.0.retry_after
+    }
+
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
         let mut err = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -233,6 +233,7 @@ mod tests {
         assert_eq!(
             schedules,
             [
+                ("mail.purge_bodies", 86400),
                 ("maintenance.purge", 3600),
                 ("offers.expire", 86400),
                 ("candidates.purge_inactive", 86400),

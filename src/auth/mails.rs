@@ -58,6 +58,33 @@ template! {
     subject(&self) { format!("Invitation à rejoindre {} sur Passerelle", self.organisation) }
 }
 
+template! {
+    /// Tells a person their password changed (or was reset), and that their sessions ended
+    /// and their API tokens were revoked.
+    pub struct PasswordChanged<'a> {
+        pub first_name: &'a str,
+        /// How many API tokens were revoked.
+        pub revoked_tokens: usize,
+        pub base_url: &'a str,
+    }
+    text = "mail/auth/password_changed.txt",
+    html = "mail/auth/password_changed.html",
+    subject(&self) { "Votre mot de passe a été modifié".to_owned() }
+}
+
+template! {
+    /// Answers a sign-up made with an address that already has an account: the page said
+    /// the same as for a new account, the mail says what happened, with a reset link.
+    pub struct AlreadyRegistered<'a> {
+        pub first_name: &'a str,
+        pub secret: &'a str,
+        pub base_url: &'a str,
+    }
+    text = "mail/auth/already_registered.txt",
+    html = "mail/auth/already_registered.html",
+    subject(&self) { "Vous avez déjà un compte sur Passerelle".to_owned() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +131,26 @@ mod tests {
             inviter: "Marc Durand".to_owned(),
             organisation: "CFA du Loiret",
             role: "Organisme de formation",
+            secret: "s3cr3t",
+            base_url: BASE,
+        };
+        insta::assert_snapshot!(mail.render().unwrap().preview());
+    }
+
+    #[test]
+    fn password_changed() {
+        let mail = PasswordChanged {
+            first_name: "Léa",
+            revoked_tokens: 2,
+            base_url: BASE,
+        };
+        insta::assert_snapshot!(mail.render().unwrap().preview());
+    }
+
+    #[test]
+    fn already_registered() {
+        let mail = AlreadyRegistered {
+            first_name: "Léa",
             secret: "s3cr3t",
             base_url: BASE,
         };

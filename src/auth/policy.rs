@@ -102,6 +102,11 @@ pub enum Action<'a> {
     ViewOrganisation(&'a OrgRef),
     /// Invite staff to an organisation.
     ManageStaff(&'a OrgRef),
+    /// Give this role to a person of this organisation (by invitation or by a change of
+    /// role; `org` is `None` for a person outside any organisation): an organisation's
+    /// administrator grants only roles at or below their own within their organisation;
+    /// the roles of [`REGION_GRANTED_ROLES`] come from a regional administrator only.
+    GrantRole { org: Option<&'a OrgRef>, role: Role },
     /// See the queue of companies waiting for validation.
     ViewValidationQueue,
     /// Validate or reject a company's account.
@@ -218,6 +223,14 @@ pub enum Action<'a> {
     ManagePartners,
 }
 
+/// Roles only a regional administrator gives: they reach beyond one partner organisation.
+pub const REGION_GRANTED_ROLES: [Role; 4] = [
+    Role::RegionalAdmin,
+    Role::Editor,
+    Role::InfoOfficer,
+    Role::GatewayAgent,
+];
+
 fn same_org(user: &CurrentUser, org: &OrgRef) -> bool {
     user.organisation_id.as_deref() == Some(org.id.as_str())
 }
@@ -310,6 +323,14 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                     && covers(user, org))
         }
         Action::ManageStaff(org) => same_org(user, org) && user.is_org_admin,
+        // Within one organisation the roles left once the region's are set aside are not
+        // ranked: an administrator grants those of their organisation's kind.
+        Action::GrantRole { org, role } => org.is_some_and(|org| {
+            same_org(user, org)
+                && user.is_org_admin
+                && role.organisation_kind() == Some(org.kind)
+                && !REGION_GRANTED_ROLES.contains(role)
+        }),
         Action::ViewValidationQueue => user.role == Role::RegistrationOfficer,
         Action::ValidateCompany(org) => {
             user.role == Role::RegistrationOfficer

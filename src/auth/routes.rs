@@ -13,7 +13,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::audit::{self, Event};
 use super::service::{self, Person};
 use super::tokens::{self, ApiToken, Purpose};
-use super::{ClientIp, CurrentUser, SessionHandle, password, store};
+use super::{ClientIp, CurrentUser, SessionHandle, password, store, throttle};
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::types::{EmailAddress, check_new_password};
@@ -51,12 +51,38 @@ async fn me(user: CurrentUser) -> Json<CurrentUser> {
     Json(user)
 }
 
-/// Only local paths are followed after login (no open redirect).
-fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n,
-        _ => "/tableau-de-bord",
+/// Where people land when `suivant` is missing or not a path of this site.
+const DASHBOARD: &str = "/tableau-de-bord";
+
+/// The path to follow after login: only a normalised path of this site (no open redirect,
+/// nothing a browser would read as another host, nothing that cannot go in a header);
+/// anything else leads to the dashboard.
+pub fn safe_next(next: Option<&str>) -> String {
+    let Some(next) = next else {
+        return DASHBOARD.to_owned();
+    };
+    // Browsers drop tabs and line breaks from URLs and read `\` as `/`: refuse them all
+    // rather than guess what the browser would make of them.
+    let hostile = |c: char| c.is_control() || c.is_whitespace() || c == '\\';
+    if !next.starts_with('/') || next.starts_with("//") || next.chars().any(hostile) {
+        return DASHBOARD.to_owned();
     }
+    let base = url::Url::parse("https://passerelle.invalid/").expect("valid base");
+    let Ok(url) = base.join(next) else {
+        return DASHBOARD.to_owned();
+    };
+    if url.origin() != base.origin() {
+        return DASHBOARD.to_owned();
+    }
+    let mut path = url.path().to_owned();
+    if let Some(query) = url.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    if path.starts_with("//") || axum::http::HeaderValue::from_str(&path).is_err() {
+        return DASHBOARD.to_owned();
+    }
+    path
 }
 
 // ---- Login / logout ----
@@ -77,7 +103,7 @@ struct NextQuery {
 
 async fn login_page(page: Page, Query(q): Query<NextQuery>) -> AppResult<Response> {
     if page.user.is_some() {
-        return Ok(see_other(safe_next(q.suivant.as_deref())));
+        return Ok(see_other(&safe_next(q.suivant.as_deref())));
     }
     render(&LoginPage {
         page: page.titled("Se connecter").with_form().await?,
@@ -109,7 +135,7 @@ async fn login(
     {
         Ok(user) => {
             session.login(user).await?;
-            Ok(see_other(safe_next(form.suivant.as_deref())))
+            Ok(see_other(&safe_next(form.suivant.as_deref())))
         }
         Err(err) if err.status() != StatusCode::INTERNAL_SERVER_ERROR => {
             let status = err.status();
@@ -120,11 +146,13 @@ async fn login(
                 error: Some(err.message().to_owned()),
             })?;
             *response.status_mut() = status;
-            if status == StatusCode::TOO_MANY_REQUESTS {
-                response.headers_mut().insert(
-                    axum::http::header::RETRY_AFTER,
-                    axum::http::HeaderValue::from_static("900"),
-                );
+            if let Some(value) = err
+                .retry_after()
+                .and_then(|secs| axum::http::HeaderValue::from_str(&secs.to_string()).ok())
+            {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, value);
             }
             Ok(response)
         }
@@ -233,6 +261,7 @@ async fn signup_candidate(
     State(state): State<AppState>,
     session: SessionHandle,
     page: Page,
+    ClientIp(ip): ClientIp,
     Form(form): Form<CandidateForm>,
 ) -> AppResult<Response> {
     let mut errors = Vec::new();
@@ -263,6 +292,7 @@ async fn signup_candidate(
         let result = state
             .db
             .tx(move |conn| {
+                throttle::hit(conn, &throttle::SIGN_UP, Some(email.as_str()), &ip)?;
                 service::sign_up_candidate(
                     conn,
                     &base,
@@ -282,6 +312,7 @@ async fn signup_candidate(
                 session.set_flash("Votre compte est créé. Ouvrez le lien que nous venons de vous envoyer par e-mail pour confirmer votre adresse, puis connectez-vous.").await?;
                 return Ok(see_other("/connexion"));
             }
+            Err(e) if e.status() == StatusCode::TOO_MANY_REQUESTS => return Err(e),
             Err(e) if e.status().is_client_error() => errors.push(e.message().to_owned()),
             Err(e) => return Err(e),
         }
@@ -382,12 +413,16 @@ async fn resend_page(page: Page) -> AppResult<Response> {
 async fn resend(
     State(state): State<AppState>,
     session: SessionHandle,
+    ClientIp(ip): ClientIp,
     Form(form): Form<EmailInput>,
 ) -> AppResult<Response> {
     let base = state.config.base_url();
     state
         .db
-        .tx(move |conn| service::resend_verification(conn, &base, &form.email))
+        .tx(move |conn| {
+            throttle::hit(conn, &throttle::RESEND_VERIFICATION, Some(&form.email), &ip)?;
+            service::resend_verification(conn, &base, &form.email)
+        })
         .await?;
     session.set_flash("Si un compte non confirmé existe avec cette adresse, un nouveau lien vient de lui être envoyé.").await?;
     Ok(see_other("/connexion"))
@@ -405,12 +440,16 @@ async fn forgot_page(page: Page) -> AppResult<Response> {
 async fn forgot(
     State(state): State<AppState>,
     session: SessionHandle,
+    ClientIp(ip): ClientIp,
     Form(form): Form<EmailInput>,
 ) -> AppResult<Response> {
     let base = state.config.base_url();
     state
         .db
-        .tx(move |conn| service::request_reset(conn, &base, &form.email))
+        .tx(move |conn| {
+            throttle::hit(conn, &throttle::PASSWORD_RESET, Some(&form.email), &ip)?;
+            service::request_reset(conn, &base, &form.email)
+        })
         .await?;
     session.set_flash("Si un compte existe avec cette adresse, un lien de réinitialisation vient de lui être envoyé. Il est valable une heure.").await?;
     Ok(see_other("/connexion"))
@@ -493,17 +532,19 @@ async fn set_password_with_token(
         })
         .map(form::rerender);
     }
-    state
+    let base = state.config.base_url();
+    let (_, revoked) = state
         .db
         .tx(move |conn| {
-            service::complete_with_token(conn, &form.jeton, purpose, &form.password, &ip)
+            service::complete_with_token(conn, &base, &form.jeton, purpose, &form.password, &ip)
         })
         .await?;
     session.logout().await?;
     session
-        .set_flash(
-            "Votre mot de passe est enregistré. Connectez-vous avec votre nouveau mot de passe.",
-        )
+        .set_flash(format!(
+            "Votre mot de passe est enregistré. Connectez-vous avec votre nouveau mot de passe.{}",
+            revoked_notice(revoked)
+        ))
         .await?;
     Ok(see_other("/connexion"))
 }
@@ -526,6 +567,17 @@ async fn accept_invitation(
     Form(form): Form<TokenPasswordForm>,
 ) -> AppResult<Response> {
     set_password_with_token(state, session, page, ip, form, Purpose::Invitation).await
+}
+
+/// What the confirmation of a password change says of the API tokens it revoked.
+fn revoked_notice(revoked: usize) -> String {
+    match revoked {
+        0 => String::new(),
+        1 => " Votre jeton d’API a été révoqué : créez-en un nouveau pour vos logiciels.".into(),
+        n => format!(
+            " Vos {n} jetons d’API ont été révoqués : créez-en de nouveaux pour vos logiciels."
+        ),
+    }
 }
 
 // ---- Account ----
@@ -610,18 +662,23 @@ async fn change_password(
     }
     let hash = password::hash(&form.password).map_err(AppError::internal)?;
     let who = me.clone();
-    state
+    let base = state.config.base_url();
+    let revoked = state
         .db
         .tx(move |conn| {
             store::set_password(conn, &who.id, &hash)?;
-            store::end_sessions(conn, &who.id)?;
-            audit::record(conn, Event::by(&who, "password_changed").from_ip(&ip))
+            let revoked = service::password_changed(conn, &base, &who.id)?;
+            audit::record(conn, Event::by(&who, "password_changed").from_ip(&ip))?;
+            Ok(revoked)
         })
         .await?;
     // Other sessions ended; this one starts afresh.
     session.login(me).await?;
     session
-        .set_flash("Votre mot de passe est modifié. Vos autres sessions ont été fermées.")
+        .set_flash(format!(
+            "Votre mot de passe est modifié. Vos autres sessions ont été fermées.{}",
+            revoked_notice(revoked)
+        ))
         .await?;
     Ok(see_other("/compte"))
 }
@@ -690,4 +747,46 @@ async fn revoke_token(
         .set_flash("Le jeton est révoqué : il ne donne plus accès à l’API.")
         .await?;
     Ok(see_other("/compte"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_path_of_this_site_or_the_dashboard() {
+        let dashboard = "/tableau-de-bord";
+        let table: &[(Option<&str>, &str)] = &[
+            (None, dashboard),
+            (Some(""), dashboard),
+            (Some("/compte"), "/compte"),
+            (
+                Some("/offres?q=boulanger&page=2"),
+                "/offres?q=boulanger&page=2",
+            ),
+            (Some("/offres/../compte"), "/compte"),
+            (Some("/compte#jetons"), "/compte"),
+            (Some("/é"), "/%C3%A9"),
+            (Some("//example.com"), dashboard),
+            (Some("///example.com"), dashboard),
+            (Some("/\\example.com"), dashboard),
+            (Some("/\t/example.com"), dashboard),
+            (Some("/\n/example.com"), dashboard),
+            (Some("/\r\nSet-Cookie: x=1"), dashboard),
+            (Some("/compte\n"), dashboard),
+            (Some("/ /example.com"), dashboard),
+            (Some("/\u{0}x"), dashboard),
+            (Some("/%09/example.com"), "/%09/example.com"),
+            (Some("/.//example.com"), dashboard),
+            (Some("/a/..//example.com"), dashboard),
+            (Some("https://example.com"), dashboard),
+            (Some("http:/example.com"), dashboard),
+            (Some("javascript:alert(1)"), dashboard),
+            (Some("example.com"), dashboard),
+            (Some("\t//example.com"), dashboard),
+        ];
+        for (input, expected) in table {
+            assert_eq!(safe_next(*input), *expected, "{input:?}");
+        }
+    }
 }

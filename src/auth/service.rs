@@ -45,7 +45,32 @@ pub fn verification_mail(
     Ok(())
 }
 
-/// A candidate signs up (15 or older). Returns the new account's id.
+/// Whether an address already has an account; if so its owner is told by mail what
+/// happened (with a password reset link while the account is active) and no account is
+/// created: the sign-up page answers as for a new account, so that it teaches nothing.
+/// Returns the existing account's id.
+pub fn tell_existing_account(
+    conn: &mut DbConnection,
+    base_url: &str,
+    email: &EmailAddress,
+) -> AppResult<Option<String>> {
+    let Some(user) = store::by_email(conn, email.as_str())? else {
+        return Ok(None);
+    };
+    if user.status() == Some(UserStatus::Active) {
+        let secret = tokens::issue(conn, &user.id, Purpose::ResetPassword)?;
+        let mail = super::mails::AlreadyRegistered {
+            first_name: &user.first_name,
+            secret: &secret,
+            base_url,
+        };
+        crate::mail::enqueue(conn, &user.email, &mail)?;
+    }
+    Ok(Some(user.id))
+}
+
+/// A candidate signs up (15 or older). Returns the new account's id (the existing one when
+/// the address already had an account: see [`tell_existing_account`]).
 pub fn sign_up_candidate(
     conn: &mut DbConnection,
     base_url: &str,
@@ -61,6 +86,9 @@ pub fn sign_up_candidate(
     }
     if age > 100 {
         return Err(AppError::unprocessable("Vérifiez la date de naissance."));
+    }
+    if let Some(id) = tell_existing_account(conn, base_url, person.email)? {
+        return Ok(id);
     }
     let hash = password::hash(person.password).map_err(AppError::internal)?;
     let id = store::create(
@@ -96,7 +124,7 @@ pub fn login(
     ip: &str,
 ) -> AppResult<CurrentUser> {
     let email = email.trim().to_lowercase();
-    throttle::check(conn, &email, ip)?;
+    throttle::check(conn, throttle::Channel::Web, &email, ip)?;
     let user = store::by_email(conn, &email)?;
     let ok = match &user {
         Some(u) => u
@@ -109,7 +137,7 @@ pub fn login(
         }
     };
     let refuse = |conn: &mut DbConnection, user_id: Option<&str>| -> AppResult<CurrentUser> {
-        throttle::record_failure(conn, &email, ip)?;
+        throttle::record_failure(conn, throttle::Channel::Web, &email, ip)?;
         audit::record(
             conn,
             Event {
@@ -156,7 +184,7 @@ pub fn login(
             "Confirmez d’abord votre adresse e-mail : ouvrez le lien reçu par courriel (pensez aux indésirables).",
         ));
     }
-    throttle::clear(conn, &email)?;
+    throttle::clear(conn, throttle::Channel::Web, &email, ip)?;
     {
         use crate::db::schema::users;
         use diesel::prelude::*;
@@ -215,19 +243,46 @@ pub fn request_reset(conn: &mut DbConnection, base_url: &str, email: &str) -> Ap
     Ok(())
 }
 
-/// Sets a new password with a reset or invitation token; ends every other session.
+/// After a password changed or was reset: every session of the person ends, every API
+/// token is revoked, and a mail tells them so. Returns how many tokens were revoked.
+pub fn password_changed(
+    conn: &mut DbConnection,
+    base_url: &str,
+    user_id: &str,
+) -> AppResult<usize> {
+    store::end_sessions(conn, user_id)?;
+    let revoked = tokens::revoke_all_api_tokens(conn, user_id)?;
+    let user = store::by_id(conn, user_id)?.ok_or_else(AppError::not_found)?;
+    let mail = super::mails::PasswordChanged {
+        first_name: &user.first_name,
+        revoked_tokens: revoked,
+        base_url,
+    };
+    crate::mail::enqueue(conn, &user.email, &mail)?;
+    Ok(revoked)
+}
+
+/// Sets a new password with a reset or invitation token; ends every other session, and
+/// after a reset revokes the API tokens (see [`password_changed`]). Returns the person and
+/// how many tokens were revoked.
 pub fn complete_with_token(
     conn: &mut DbConnection,
+    base_url: &str,
     secret: &str,
     purpose: Purpose,
     new_password: &str,
     ip: &str,
-) -> AppResult<String> {
+) -> AppResult<(String, usize)> {
     crate::types::check_new_password(new_password).map_err(AppError::unprocessable)?;
     let user_id = tokens::consume(conn, secret, purpose)?.ok_or_else(invalid_link)?;
     let hash = password::hash(new_password).map_err(AppError::internal)?;
     store::set_password(conn, &user_id, &hash)?;
-    store::end_sessions(conn, &user_id)?;
+    let revoked = if purpose == Purpose::Invitation {
+        store::end_sessions(conn, &user_id)?;
+        0
+    } else {
+        password_changed(conn, base_url, &user_id)?
+    };
     if purpose == Purpose::Invitation {
         use crate::db::schema::users;
         use diesel::prelude::*;
@@ -254,7 +309,7 @@ pub fn complete_with_token(
             ..Event::default()
         },
     )?;
-    Ok(user_id)
+    Ok((user_id, revoked))
 }
 
 /// Who is invited to an organisation, with which role.

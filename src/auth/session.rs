@@ -311,12 +311,16 @@ pub async fn session_layer(State(app): State<AppState>, request: Request, next: 
 }
 
 const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+/// The largest multipart body read for its token (the largest upload, an import file of
+/// 50 MB, and its form).
+const MAX_MULTIPART_BYTES: usize = 64 * 1024 * 1024;
 
 /// Middleware: every state-changing request authenticated by cookie must carry the session's
-/// CSRF token (form field `csrf`, header `X-CSRF-Token` or query parameter `csrf`). Requests
-/// with an `Authorization` header are judged on their token and carry no cookie authority;
-/// neither do API calls without a signed-in session, which go on to authentication (and get
-/// 401 where a person is required).
+/// CSRF token: the `csrf` field of the form (URL-encoded or multipart) or the `X-CSRF-Token`
+/// header, never the URL (it would leak into logs, history and `Referer`). Requests with an
+/// `Authorization` header are judged on their token and carry no cookie authority; neither
+/// do API calls without a signed-in session, which go on to authentication (and get 401
+/// where a person is required).
 pub async fn csrf_layer(request: Request, next: Next) -> Response {
     let safe = matches!(
         *request.method(),
@@ -352,20 +356,23 @@ pub async fn csrf_layer(request: Request, next: Next) -> Response {
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let from_query = parts.uri.query().and_then(|q| {
-        url::form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == "csrf")
-            .map(|(_, v)| v.into_owned())
-    });
-    let is_form = parts
+    let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let (provided, body) = match from_header.or(from_query) {
+        .unwrap_or_default()
+        .to_owned();
+    let boundary = multipart_boundary(&content_type);
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+    let (provided, body) = match from_header {
         Some(token) => (Some(token), body),
-        None if is_form => {
-            let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+        None if is_form || boundary.is_some() => {
+            let limit = if is_form {
+                MAX_FORM_BYTES
+            } else {
+                MAX_MULTIPART_BYTES
+            };
+            let bytes = match axum::body::to_bytes(body, limit).await {
                 Ok(bytes) => bytes,
                 Err(_) => {
                     return AppError::new(
@@ -376,9 +383,12 @@ pub async fn csrf_layer(request: Request, next: Next) -> Response {
                     .into_response();
                 }
             };
-            let token = url::form_urlencoded::parse(&bytes)
-                .find(|(k, _)| k == "csrf")
-                .map(|(_, v)| v.into_owned());
+            let token = match &boundary {
+                Some(boundary) => multipart_field(&bytes, boundary, "csrf"),
+                None => url::form_urlencoded::parse(&bytes)
+                    .find(|(k, _)| k == "csrf")
+                    .map(|(_, v)| v.into_owned()),
+            };
             (token, Body::from(bytes))
         }
         None => (None, body),
@@ -389,6 +399,53 @@ pub async fn csrf_layer(request: Request, next: Next) -> Response {
         }
         _ => AppError::csrf().into_response(),
     }
+}
+
+/// The boundary of a `multipart/form-data` body, from its content type.
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    let (kind, params) = content_type.split_once(';')?;
+    if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params.split(';').find_map(|param| {
+        let (key, value) = param.split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| value.trim().trim_matches('"').to_owned())
+            .filter(|b| !b.is_empty())
+    })
+}
+
+/// The value of a small text field of a multipart body (the forms put the token first).
+fn multipart_field(body: &[u8], boundary: &str, name: &str) -> Option<String> {
+    let delimiter = format!("--{boundary}");
+    let wanted = format!("name=\"{name}\"");
+    let mut rest = body;
+    while let Some(start) = find(rest, delimiter.as_bytes()) {
+        rest = &rest[start + delimiter.len()..];
+        let part_end = find(rest, delimiter.as_bytes()).unwrap_or(rest.len());
+        let part = &rest[..part_end];
+        let Some(headers_end) = find(part, b"\r\n\r\n") else {
+            continue;
+        };
+        let headers = String::from_utf8_lossy(&part[..headers_end]);
+        let is_wanted = headers.lines().any(|line| {
+            let line = line.trim();
+            line.to_ascii_lowercase()
+                .starts_with("content-disposition: form-data")
+                && line.split(';').any(|p| p.trim() == wanted)
+        });
+        if is_wanted {
+            let value = &part[headers_end + 4..];
+            let value = value.strip_suffix(b"\r\n").unwrap_or(value);
+            return std::str::from_utf8(value).ok().map(str::to_owned);
+        }
+    }
+    None
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Deletes expired sessions (run by a scheduled job).
@@ -402,4 +459,34 @@ pub fn purge_expired(conn: &mut DbConnection, idle: Duration, max: Duration) -> 
         ),
     )
     .execute(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{multipart_boundary, multipart_field};
+
+    #[test]
+    fn the_token_is_read_from_a_multipart_body() {
+        let boundary = multipart_boundary("multipart/form-data; boundary=----b42").unwrap();
+        assert_eq!(boundary, "----b42");
+        assert_eq!(
+            multipart_boundary("multipart/form-data; charset=utf-8; boundary=\"x y\"").as_deref(),
+            Some("x y")
+        );
+        assert_eq!(
+            multipart_boundary("application/x-www-form-urlencoded"),
+            None
+        );
+        let body = b"------b42\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nt0k3n\r\n\
+------b42\r\nContent-Disposition: form-data; name=\"cv\"; filename=\"csrf.pdf\"\r\n\
+Content-Type: application/pdf\r\n\r\n%PDF-1.4 name=\"csrf\"\r\n------b42--\r\n";
+        assert_eq!(
+            multipart_field(body, &boundary, "csrf").as_deref(),
+            Some("t0k3n")
+        );
+        assert_eq!(multipart_field(body, &boundary, "absent"), None);
+        // A field whose name merely contains the word is not the token.
+        let body = b"------b42\r\nContent-Disposition: form-data; name=\"xcsrf\"\r\n\r\nnope\r\n------b42--\r\n";
+        assert_eq!(multipart_field(body, &boundary, "csrf"), None);
+    }
 }

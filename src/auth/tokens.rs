@@ -153,6 +153,18 @@ pub fn revoke_api_token(conn: &mut DbConnection, user_id: &str, token_id: &str) 
     Ok(n == 1)
 }
 
+/// Revokes every API token a person still holds (their password changed or was reset: a
+/// token copied by whoever knew the old password must stop working). Returns how many.
+pub fn revoke_all_api_tokens(conn: &mut DbConnection, user_id: &str) -> AppResult<usize> {
+    Ok(diesel::update(
+        api_tokens::table
+            .filter(api_tokens::user_id.eq(user_id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(now()))
+    .execute(conn)?)
+}
+
 /// The person behind a bearer token, if it is valid and not revoked.
 pub fn api_token_user(conn: &mut DbConnection, secret: &str) -> AppResult<Option<String>> {
     let hash = digest(secret);

@@ -137,6 +137,16 @@ diesel::table! {
         email -> Text,
         ip -> Text,
         at -> Timestamp,
+        channel -> Text,
+    }
+}
+
+diesel::table! {
+    throttle_hits (id) {
+        id -> Text,
+        action -> Text,
+        subject -> Text,
+        at -> Timestamp,
     }
 }
 
@@ -618,6 +628,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_tokens,
     api_tokens,
     login_failures,
+    throttle_hits,
     audit_events,
     outbox_mails,
     jobs,
@@ -1022,14 +1033,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    helpline_submissions (id) {
-        id -> Text,
-        ip -> Text,
-        at -> Timestamp,
-    }
-}
-
-diesel::table! {
     helpline_supervisors (user_id) {
         user_id -> Text,
     }
@@ -1044,7 +1047,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     helpline_requests,
     helpline_events,
     helpline_links,
-    helpline_submissions,
     helpline_supervisors,
 );
 diesel::allow_tables_to_appear_in_same_query!(helpline_requests, organisations);

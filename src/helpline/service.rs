@@ -19,8 +19,18 @@ use crate::types::{EmailAddress, OrgKind, Role};
 
 /// Days a partner's single-use answer link stays valid.
 pub const LINK_DAYS: i64 = 8;
-/// Web form submissions accepted from one address per hour.
+/// Web form submissions accepted from one client address per hour (twice as many for one
+/// e-mail address, which several people of one household or school may share).
 pub const WEB_LIMIT_PER_HOUR: i64 = 5;
+
+/// The public form's use of the shared throttle (each submission sends a confirmation).
+const WEB_LIMIT: crate::auth::throttle::Limit = crate::auth::throttle::Limit {
+    action: "helpline_question",
+    per_email: 2 * WEB_LIMIT_PER_HOUR,
+    per_ip: WEB_LIMIT_PER_HOUR,
+    window_minutes: 60,
+    message: "Vous avez déjà envoyé plusieurs questions depuis cette connexion ou avec cette adresse : réessayez dans une heure, ou appelez-nous.",
+};
 /// Name of the line in mails.
 pub const LINE_NAME: &str = "Cap Info";
 
@@ -431,8 +441,8 @@ pub fn log_call(
 }
 
 /// The public form: a robot filling the hidden field gets the same thanks and nothing is
-/// recorded; more than [`WEB_LIMIT_PER_HOUR`] submissions an hour from one address are
-/// refused (429). Returns the reference given to the person.
+/// recorded; more than [`WEB_LIMIT_PER_HOUR`] submissions an hour from one client address
+/// (or twice as many for one e-mail address) are refused (429, the shared `auth::throttle`). Returns the reference given to the person.
 pub fn submit_web(
     conn: &mut DbConnection,
     input: &WebInput,
@@ -442,17 +452,6 @@ pub fn submit_web(
     if !input.site_web.trim().is_empty() {
         tracing::info!(ip, "helpline web form: honeypot filled, ignored");
         return Ok(Ok(None));
-    }
-    let recent: i64 = helpline_submissions::table
-        .filter(helpline_submissions::ip.eq(ip))
-        .filter(helpline_submissions::at.gt(now - Duration::hours(1)))
-        .count()
-        .get_result(conn)?;
-    if recent >= WEB_LIMIT_PER_HOUR {
-        return Err(AppError::too_many_requests(
-            "Vous avez déjà envoyé plusieurs questions depuis cette connexion : réessayez dans une heure, ou appelez-nous.",
-            3600,
-        ));
     }
     let mut errors = Vec::new();
     let (kind, age, situation) = check_caller(
@@ -479,13 +478,7 @@ pub fn submit_web(
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
-    diesel::insert_into(helpline_submissions::table)
-        .values((
-            helpline_submissions::id.eq(new_id()),
-            helpline_submissions::ip.eq(ip),
-            helpline_submissions::at.eq(now),
-        ))
-        .execute(conn)?;
+    crate::auth::throttle::hit(conn, &WEB_LIMIT, email.as_deref(), ip)?;
     let r = insert(
         conn,
         NewRequest {
@@ -1405,11 +1398,6 @@ pub fn remind_and_escalate(
             escalated += 1;
         }
     }
-    // Rate-limit records older than a day are of no use.
-    diesel::delete(
-        helpline_submissions::table.filter(helpline_submissions::at.lt(now - Duration::days(1))),
-    )
-    .execute(conn)?;
     Ok((reminded, escalated))
 }
 

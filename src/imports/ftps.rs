@@ -317,7 +317,7 @@ fn check_login(
     secret: &str,
     ip: &str,
 ) -> AppResult<Login> {
-    match throttle::check(conn, identifier, ip) {
+    match throttle::check(conn, throttle::Channel::Ftps, identifier, ip) {
         Ok(()) => {}
         Err(e) if e.status() == axum::http::StatusCode::TOO_MANY_REQUESTS => {
             return Ok(Login::Throttled);
@@ -326,11 +326,11 @@ fn check_login(
     }
     match profile_user(conn, identifier, secret)? {
         Some(user_id) => {
-            throttle::clear(conn, identifier)?;
+            throttle::clear(conn, throttle::Channel::Ftps, identifier, ip)?;
             Ok(Login::Accepted { user_id })
         }
         None => {
-            throttle::record_failure(conn, identifier, ip)?;
+            throttle::record_failure(conn, throttle::Channel::Ftps, identifier, ip)?;
             audit::record(
                 conn,
                 Event {

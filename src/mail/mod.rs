@@ -242,7 +242,42 @@ pub fn register(reg: &mut crate::app::Registry) {
         .handle(JOB_KIND, |app, mail_id| async move {
             deliver(&app, &mail_id).await
         })
-        .on_give_up(JOB_KIND, give_up);
+        .on_give_up(JOB_KIND, give_up)
+        .every(PURGE_JOB, chrono::Duration::days(1), |app| async move {
+            let purged = app.db.run(purge_bodies).await?;
+            tracing::info!(purged, "mail bodies purged");
+            Ok(())
+        });
+}
+
+/// The daily purge of old mail bodies (see [`purge_bodies`]).
+pub const PURGE_JOB: &str = "mail.purge_bodies";
+/// Days a mail's body stays in the outbox once sent (or given up).
+pub const KEEP_BODY_DAYS: i64 = 7;
+/// What replaces a purged body.
+pub const PURGED_BODY: &str = "(contenu effacé 7 jours après l’envoi)";
+
+/// Erases the text and HTML of mails sent (or given up) more than [`KEEP_BODY_DAYS`] ago:
+/// they held reset and invitation links. Recipient, subject, status and dates stay.
+/// Returns how many mails were purged.
+pub fn purge_bodies(conn: &mut DbConnection) -> AppResult<usize> {
+    let before = now() - chrono::Duration::days(KEEP_BODY_DAYS);
+    let old = outbox_mails::status
+        .eq("sent")
+        .and(outbox_mails::sent_at.lt(before))
+        .or(outbox_mails::status
+            .eq("failed")
+            .and(outbox_mails::created_at.lt(before)));
+    Ok(diesel::update(
+        outbox_mails::table
+            .filter(old)
+            .filter(outbox_mails::body_text.ne(PURGED_BODY)),
+    )
+    .set((
+        outbox_mails::body_text.eq(PURGED_BODY),
+        outbox_mails::body_html.eq(None::<String>),
+    ))
+    .execute(conn)?)
 }
 
 /// Delivers one outbox mail (the `mail.send` job).

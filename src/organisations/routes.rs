@@ -151,14 +151,22 @@ async fn show(
         kind: org.kind(),
         departments: departments.clone(),
     };
-    let can_invite = crate::auth::policy::allows(me, &Action::ManageStaff(&reference));
     let can_delegate = crate::auth::policy::allows(me, &Action::GrantDelegation(&reference));
     let can_revoke = crate::auth::policy::allows(me, &Action::RevokeDelegation(&reference));
-    let roles = Role::ALL
+    let roles: Vec<Role> = Role::ALL
         .iter()
         .copied()
         .filter(|r| r.organisation_kind() == Some(org.kind()))
+        .filter(|&role| {
+            let grant = Action::GrantRole {
+                org: Some(&reference),
+                role,
+            };
+            crate::auth::policy::allows(me, &grant)
+        })
         .collect();
+    let can_invite =
+        crate::auth::policy::allows(me, &Action::ManageStaff(&reference)) && !roles.is_empty();
     render(&OrganisationPage {
         page: page.titled(org.name.clone()),
         org,
@@ -213,8 +221,24 @@ async fn invite(
         errors.push("Indiquez le prénom et le nom de la personne invitée.".into());
     }
     let role = Role::parse(&form.role).filter(|r| r.organisation_kind() == Some(org.kind()));
-    if role.is_none() {
-        errors.push("Ce rôle n’existe pas pour ce type d’organisation.".into());
+    match role {
+        None => errors.push("Ce rôle n’existe pas pour ce type d’organisation.".into()),
+        Some(role) => {
+            let grant = Action::GrantRole {
+                org: Some(&reference),
+                role,
+            };
+            if !crate::auth::policy::allows(&me, &grant) {
+                return Err(AppError::new(
+                    axum::http::StatusCode::FORBIDDEN,
+                    "forbidden",
+                    format!(
+                        "Vous ne pouvez pas donner le rôle « {} » : seul·e un·e administrateur·rice régional·e le peut.",
+                        role.label()
+                    ),
+                ));
+            }
+        }
     }
     if let (true, Some(email), Some(role)) = (errors.is_empty(), email, role) {
         let base = state.config.base_url();
@@ -537,6 +561,27 @@ async fn change_role(
 ) -> AppResult<Response> {
     authorize(&me, &Action::AdministerAccounts)?;
     let role = Role::parse(&form.role).ok_or_else(|| AppError::bad_request("Rôle inconnu."))?;
+    let target = id.clone();
+    let organisation = state
+        .db
+        .run(move |conn| {
+            let user = crate::auth::store::by_id(conn, &target)?.ok_or_else(AppError::not_found)?;
+            match user.organisation_id {
+                Some(org) => {
+                    let org = store::get(conn, &org)?;
+                    store::policy_ref(conn, &org).map(Some)
+                }
+                None => Ok(None),
+            }
+        })
+        .await?;
+    authorize(
+        &me,
+        &Action::GrantRole {
+            org: organisation.as_ref(),
+            role,
+        },
+    )?;
     let who = me.clone();
     state
         .db

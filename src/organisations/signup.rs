@@ -11,10 +11,10 @@ use serde::Deserialize;
 
 use super::store::{self, NewOrganisation};
 use crate::AppState;
-use crate::auth::SessionHandle;
 use crate::auth::routes::person_errors;
 use crate::auth::service::Person;
 use crate::auth::store::NewUser;
+use crate::auth::{ClientIp, SessionHandle, throttle};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::referential::{Commune, store::resolve_commune};
@@ -74,6 +74,7 @@ async fn signup_company(
     State(state): State<AppState>,
     session: SessionHandle,
     page: Page,
+    ClientIp(ip): ClientIp,
     Form(form): Form<CompanyForm>,
 ) -> AppResult<Response> {
     let mut errors = Vec::new();
@@ -134,6 +135,7 @@ async fn signup_company(
         let result = state
             .db
             .tx(move |conn| {
+                throttle::hit(conn, &throttle::SIGN_UP, Some(email.as_str()), &ip)?;
                 sign_up_recruiter(
                     conn,
                     &base,
@@ -154,6 +156,7 @@ async fn signup_company(
                 session.set_flash("Votre compte est créé. Confirmez votre adresse avec le lien reçu par e-mail. La chambre consulaire de votre département validera ensuite votre entreprise.").await?;
                 return Ok(see_other("/connexion"));
             }
+            Err(e) if e.status() == axum::http::StatusCode::TOO_MANY_REQUESTS => return Err(e),
             Err(e) if e.status().is_client_error() => errors.push(e.message().to_owned()),
             Err(e) => return Err(e),
         }
@@ -194,6 +197,9 @@ pub fn sign_up_recruiter(
         }
         None => None,
     };
+    if let Some(id) = crate::auth::service::tell_existing_account(conn, base_url, person.email)? {
+        return Ok(id);
+    }
     let hash = crate::auth::password::hash(person.password).map_err(AppError::internal)?;
     let org_id = match proposal {
         Some(id) => {

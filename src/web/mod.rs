@@ -243,9 +243,28 @@ pub fn content_security_policy(config: &crate::config::Config) -> HeaderValue {
     HeaderValue::from_str(&policy).expect("an origin is a valid header value")
 }
 
-/// Security headers on every response, with a strict Content-Security-Policy.
+/// What the security headers depend on in the configuration.
+#[derive(Clone)]
+pub struct SecurityHeaders {
+    csp: HeaderValue,
+    /// Whether browsers are told to come back over HTTPS only: whenever the session cookie
+    /// is `Secure`, the site is served over HTTPS.
+    hsts: bool,
+}
+
+impl SecurityHeaders {
+    pub fn new(config: &crate::config::Config) -> Self {
+        Self {
+            csp: content_security_policy(config),
+            hsts: config.cookie_secure,
+        }
+    }
+}
+
+/// Security headers on every response, with a strict Content-Security-Policy, and
+/// `Strict-Transport-Security` when cookies are secure.
 pub async fn security_headers(
-    State(csp): State<HeaderValue>,
+    State(config): State<SecurityHeaders>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -254,7 +273,14 @@ pub async fn security_headers(
     let set = |h: &mut axum::http::HeaderMap, name: &'static str, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));
     };
-    headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    headers.insert(header::CONTENT_SECURITY_POLICY, config.csp);
+    if config.hsts {
+        set(
+            headers,
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        );
+    }
     set(headers, "x-content-type-options", "nosniff");
     set(headers, "x-frame-options", "DENY");
     set(headers, "referrer-policy", "same-origin");

@@ -98,8 +98,12 @@ async fn candidate_signs_up_verifies_and_logs_in(app: TestApp) {
             ],
         )
         .await;
-    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.contains("Un compte existe déjà avec cette adresse"));
+    // The page answers as for a new account (it teaches nothing); the mail tells the owner.
+    r.assert_status(StatusCode::SEE_OTHER);
+    let mail = app.last_mail_to("lena.legall@exemple.fr").await;
+    assert_eq!(mail.subject, "Vous avez déjà un compte sur Passerelle");
+    let r = c.get("/tableau-de-bord").await;
+    assert!(r.contains("Bonjour Léna"));
 }
 
 async fn under_15_and_bad_input_are_refused_in_french(app: TestApp) {
@@ -398,7 +402,7 @@ async fn login_is_throttled(app: TestApp) {
     let email = "funder@demo.passerelle.test";
     let mut c = app.client();
     c.get("/connexion").await;
-    for _ in 0..5 {
+    for _ in 0..passerelle::auth::throttle::FREE_FAILURES {
         let r = c
             .post_form(
                 "/connexion",
@@ -408,10 +412,8 @@ async fn login_is_throttled(app: TestApp) {
         r.assert_status(StatusCode::UNAUTHORIZED);
         assert!(r.contains("Adresse e-mail ou mot de passe incorrect."));
     }
-    // Even the right password is refused now, from any address.
-    let mut elsewhere = app.client();
-    elsewhere.get("/connexion").await;
-    let r = elsewhere
+    // From this address the next attempt waits, even with the right password…
+    let r = c
         .post_form(
             "/connexion",
             &[("email", email), ("password", passerelle::demo::PASSWORD)],
@@ -419,30 +421,11 @@ async fn login_is_throttled(app: TestApp) {
         .await;
     r.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert!(r.contains("Trop de tentatives de connexion"));
-    assert_eq!(r.headers.get("retry-after").unwrap(), "900");
-
-    // One address trying many accounts is stopped too.
-    let mut sprayer = app.client();
-    sprayer.get("/connexion").await;
-    for i in 0..5 {
-        let target = format!("personne{i}@exemple.fr");
-        sprayer
-            .post_form("/connexion", &[("email", &target), ("password", "x")])
-            .await
-            .assert_status(StatusCode::UNAUTHORIZED);
-    }
-    let r = sprayer
-        .post_form(
-            "/connexion",
-            &[
-                ("email", "editor@demo.passerelle.test"),
-                ("password", passerelle::demo::PASSWORD),
-            ],
-        )
-        .await;
-    r.assert_status(StatusCode::TOO_MANY_REQUESTS);
-    // Others are not affected.
-    app.login_as("editor@demo.passerelle.test").await;
+    let wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=30).contains(&wait), "{wait}");
+    // …but the account is not locked: its owner logs in from elsewhere (see
+    // account_security for the growing delay and the addresses trying many accounts).
+    app.login_as(email).await;
 }
 
 async fn state_changes_need_the_csrf_token(app: TestApp) {

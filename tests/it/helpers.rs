@@ -619,7 +619,7 @@ impl Client<'_> {
         self.request(request).await
     }
 
-    /// Uploads a file as a browser does (multipart form, CSRF token in the query string).
+    /// Uploads a file as a browser does (multipart form, the CSRF token as its first field).
     pub async fn post_file(
         &mut self,
         path: &str,
@@ -627,21 +627,19 @@ impl Client<'_> {
         filename: &str,
         bytes: &[u8],
     ) -> TestResponse {
-        let boundary = "----passerelle-test-boundary";
-        let mut body = Vec::new();
-        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
-        body.extend(bytes);
-        body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
         let csrf = self.csrf.clone().unwrap_or_default();
+        let (content_type, body) = multipart(&[("csrf", &csrf)], field, filename, bytes);
         let request = self
-            .builder("POST", &format!("{path}?csrf={csrf}"))
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
+            .builder("POST", path)
+            .header(header::CONTENT_TYPE, content_type)
             .body(Body::from(body))
             .unwrap();
         self.request(request).await
+    }
+
+    /// The CSRF token of the last page seen.
+    pub fn csrf(&self) -> String {
+        self.csrf.clone().unwrap_or_default()
     }
 
     /// A JSON request with a bearer token.
@@ -710,6 +708,29 @@ impl Client<'_> {
     pub fn has_session(&self) -> bool {
         self.cookie.is_some()
     }
+}
+
+/// A multipart body (text fields first, then one file) and its content type.
+pub fn multipart(
+    fields: &[(&str, &str)],
+    field: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> (String, Vec<u8>) {
+    let boundary = "----passerelle-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
+    body.extend(bytes);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 fn extract_csrf(html: &str) -> Option<String> {

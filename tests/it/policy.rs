@@ -208,3 +208,62 @@ fn partner_governance_actions() {
         assert_eq!(got, want, "{} of {:?}", who.role, who.organisation_id);
     }
 }
+
+/// Who may give which role, by invitation or change of role (issue 13, hole 2).
+#[test]
+fn grant_role_table() {
+    let org = |id: &str, kind| OrgRef {
+        id: id.into(),
+        kind,
+        departments: vec!["35".into()],
+    };
+    let agency = org("agency", OrgKind::EmploymentAgency);
+    let other_agency = org("agency-29", OrgKind::EmploymentAgency);
+    let operator = org("operator", OrgKind::Operator);
+    let company = org("company", OrgKind::Company);
+    let agency_admin = person(Role::Prescriber, Some("agency"), &["35"], true);
+    let adviser = person(Role::Prescriber, Some("agency"), &["35"], false);
+    let agent_admin = person(Role::GatewayAgent, Some("agency"), &["35"], true);
+    let officer_admin = person(Role::InfoOfficer, Some("operator"), &["35"], true);
+    let recruiter_admin = person(Role::Recruiter, Some("company"), &["35"], true);
+    let regional = person(Role::RegionalAdmin, Some("operator"), &[], false);
+    let cases = [
+        (&agency_admin, Some(&agency), Role::Prescriber, true),
+        (&agency_admin, Some(&agency), Role::GatewayAgent, false),
+        (&agency_admin, Some(&agency), Role::RegionalAdmin, false),
+        (&agency_admin, Some(&other_agency), Role::Prescriber, false),
+        (&adviser, Some(&agency), Role::Prescriber, false),
+        (&agent_admin, Some(&agency), Role::Prescriber, true),
+        (&agent_admin, Some(&agency), Role::GatewayAgent, false),
+        (&officer_admin, Some(&operator), Role::InfoOfficer, false),
+        (&officer_admin, Some(&operator), Role::Editor, false),
+        (&officer_admin, Some(&operator), Role::RegionalAdmin, false),
+        (&recruiter_admin, Some(&company), Role::Recruiter, true),
+        (&recruiter_admin, Some(&company), Role::TrainingStaff, false),
+        (&recruiter_admin, None, Role::Candidate, false),
+        (&regional, Some(&agency), Role::GatewayAgent, true),
+        (&regional, Some(&operator), Role::RegionalAdmin, true),
+        (&regional, Some(&operator), Role::Editor, true),
+        (&regional, None, Role::Candidate, true),
+    ];
+    let mismatches: Vec<String> = cases
+        .iter()
+        .filter(|(who, org, role, want)| {
+            allows(
+                who,
+                &Action::GrantRole {
+                    org: *org,
+                    role: *role,
+                },
+            ) != *want
+        })
+        .map(|(who, org, role, want)| {
+            let org = org.map(|o| o.id.as_str()).unwrap_or("none");
+            format!(
+                "{} (admin: {}) grants {role} in {org}: expected {want}",
+                who.role, who.is_org_admin
+            )
+        })
+        .collect();
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
