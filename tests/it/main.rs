@@ -19,6 +19,7 @@ mod gateway;
 mod helpline;
 mod imports;
 mod mails;
+mod matrix;
 mod offers;
 mod operations;
 mod organisations;
