@@ -10,8 +10,14 @@
 //! object of the asker's organisation (or of the asker) and to one of another organisation.
 //!
 //! "Allowed" is any answer other than 401, 403, 404 or a redirection to the login page: a form
-//! posted empty that answers 400/422/303 passed the access check. Pages use the session cookie
+//! posted empty that answers 400/422/303 passed the access check when the handler asks the
+//! policy first. Handlers that validate the body first answer 400/422 to every account: their
+//! rows are `BodyFirst` (they prove only that visitors are refused and nothing is done with an
+//! empty body; a valid body per row would prove who may act). Pages use the session cookie
 //! with its CSRF token (header), the API a bearer token, so CSRF is never why a cell is refused.
+//!
+//! To add a row: `MATRIX_DUMP=1 cargo test --test it matrix -- --nocapture` prints every route
+//! of the router and what each cell of each row observed.
 //!
 //! It runs on SQLite only: access rules do not depend on the backend. Each role logs in once
 //! on the demo database; every row that changes state runs on its own copy of that database
