@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use askama::Template;
 use axum::extract::{Request, State};
+use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -21,6 +22,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::error::{AppError, AppResult};
+use crate::web::routes::Pages;
 use crate::web::{Page, render};
 use crate::{
     AppState, applications, auth, basket, candidates, content, gateway, helpline, imports, offers,
@@ -219,10 +221,10 @@ fn describe(status: &str) -> &'static str {
     }
 }
 
-pub fn router(state: AppState) -> Router {
-    let (api, openapi) = openapi_and_api();
-    Router::new()
-        .merge(api)
+/// Every page of the site, with the endpoints of the API page, its document and the metrics
+/// (the API operations are in [`openapi_and_api`]).
+pub fn pages() -> Pages {
+    Pages::new()
         .merge(web::pages::router())
         .merge(auth::routes::pages())
         .merge(organisations::routes::pages())
@@ -244,6 +246,54 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi_json))
         .route("/api", get(api_page))
         .route("/metrics", get(metrics))
+}
+
+/// The routes of the router, as it lists them itself.
+pub struct RouteList {
+    /// Page paths (axum syntax, `{id}`); their methods are those their handlers accept.
+    pub pages: Vec<String>,
+    /// API operations (method, path in OpenAPI syntax, which is also axum's).
+    pub api: Vec<(Method, String)>,
+}
+
+/// Every route of [`router`]: the recorded page paths and the operations of the API document.
+pub fn route_list() -> RouteList {
+    let (_, doc) = openapi_and_api();
+    let mut api = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        let operations = [
+            (Method::GET, &item.get),
+            (Method::HEAD, &item.head),
+            (Method::OPTIONS, &item.options),
+            (Method::PUT, &item.put),
+            (Method::POST, &item.post),
+            (Method::DELETE, &item.delete),
+            (Method::PATCH, &item.patch),
+        ];
+        for (method, operation) in operations {
+            if operation.is_some() {
+                api.push((method, path.clone()));
+            }
+        }
+    }
+    RouteList {
+        pages: pages().paths().to_vec(),
+        api,
+    }
+}
+
+/// Pages and API without the middleware stack nor the fallback: an unknown method on a known
+/// path answers 405 with the `Allow` header (how the matrix test learns the pages' methods).
+pub fn unlayered_routes() -> Router<AppState> {
+    let (api, _) = openapi_and_api();
+    Router::new().merge(api).merge(pages().into_router())
+}
+
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = openapi_and_api();
+    Router::new()
+        .merge(api)
+        .merge(pages().into_router())
         .fallback(web::not_found)
         .layer(middleware::from_fn(auth::csrf_layer))
         .layer(middleware::from_fn_with_state(

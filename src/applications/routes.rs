@@ -1,11 +1,11 @@
 //! Pages and API of applications.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -20,8 +20,8 @@ use crate::web::extract::Form;
 use crate::web::json::{Created, StatusAnswer};
 use crate::web::{Page, render, see_other};
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new()
         .route("/offres/{id}/candidater", post(apply))
         .route("/mes-candidatures", get(mine))
         .route("/candidatures-recues", get(received))

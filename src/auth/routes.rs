@@ -2,11 +2,11 @@
 //! invitations, the account page and personal API tokens.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -20,8 +20,8 @@ use crate::types::{EmailAddress, check_new_password};
 use crate::web::extract::{Form, Query};
 use crate::web::{Page, form, render, see_other};
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new()
         .route("/connexion", get(login_page).post(login))
         .route("/deconnexion", post(logout))
         .route("/inscription", get(signup_choice))

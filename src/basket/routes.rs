@@ -2,7 +2,6 @@
 
 use askama::Template;
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -31,8 +30,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_renew_feed))
 }
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new()
         .route("/panier", get(basket))
         .route("/offres/{id}/panier", post(toggle_offer))
         .route("/candidats/{id}/panier", post(toggle_profile))

@@ -2,11 +2,11 @@
 //! export, erasure), the chambers' validation queue, and CV search for recruiters.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -22,8 +22,8 @@ use crate::types::Role;
 use crate::web::extract::{Form, Query};
 use crate::web::{Page, form, render, see_other};
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new()
         .route("/profil", get(my_profile).post(save_profile))
         .route("/profil/visibilite", post(toggle_visibility))
         .route(

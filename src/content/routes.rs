@@ -2,7 +2,6 @@
 
 use askama::Template;
 use atom_syndication::{Entry, Text};
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,8 +19,8 @@ use crate::error::{AppError, AppResult};
 use crate::web::extract::{Form, Query};
 use crate::web::{Page, feed, form, render, see_other};
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new()
         .route("/actualites", get(news_list))
         .route("/actualites.atom", get(news_feed))
         .route("/actualites/{slug}", get(news_article))

@@ -1,11 +1,11 @@
 //! The France Travail agents' screen, its CSV export and the API.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -18,8 +18,8 @@ use crate::web::csv::{CsvWriter, attachment};
 use crate::web::extract::{Form, Query};
 use crate::web::{Page, render, see_other};
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new()
         .route("/passerelle-france-travail", get(queue_page))
         .route("/passerelle-france-travail.csv", get(queue_csv))
         .route("/passerelle-france-travail/{id}", post(process))

@@ -3,11 +3,11 @@
 //! figures and the settings (topics, supervisors).
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -22,8 +22,8 @@ use crate::web::extract::{Form, Query};
 use crate::web::json::StatusAnswer;
 use crate::web::{Page, form, render, see_other};
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new()
         .route("/cap-info", get(queue))
         .route("/cap-info/partenaire", get(queue))
         .route("/cap-info/export.csv", get(export_csv))

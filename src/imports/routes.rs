@@ -3,12 +3,12 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -26,8 +26,8 @@ use crate::web::{Page, form, render, see_other};
 /// Room for the largest file plus the multipart envelope.
 const BODY_LIMIT: usize = MAX_FILE_BYTES + 1024 * 1024;
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new()
         .route("/imports", get(runs_page))
         .route(
             "/imports/envoyer",

@@ -2,11 +2,11 @@
 //! offers, the offer form, lifecycle actions, and the chambers' moderation queue.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -24,8 +24,8 @@ use crate::web::extract::{Form, Query};
 use crate::web::json::{Created, StatusAnswer};
 use crate::web::{Page, form, render, see_other};
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new()
         .route("/offres", get(public_list))
         .route("/offres/{id}", get(show))
         .route("/mes-offres", get(mine).post(create))

@@ -3,10 +3,10 @@
 //! mail outbox and jobs, audit log).
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -25,8 +25,8 @@ use crate::types::{EmailAddress, OrgKind, OrgStatus, Role, Siret, UserStatus};
 use crate::web::extract::{Form, Query, non_empty};
 use crate::web::{Page, form, render, see_other};
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new()
         .merge(super::signup::pages())
         .route("/organisation", get(my_organisation))
         .route("/organisations/{id}", get(organisation_page))

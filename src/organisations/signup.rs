@@ -3,7 +3,6 @@
 //! company an import proposed and nobody claimed is claimed by its real sign-up.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
@@ -22,8 +21,8 @@ use crate::types::{OrgKind, OrgStatus, Role, Siret, UserStatus};
 use crate::web::extract::Form;
 use crate::web::{Page, form, render, see_other};
 
-pub fn pages() -> Router<AppState> {
-    Router::new().route(
+pub fn pages() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new().route(
         "/inscription/entreprise",
         get(signup_company_page).post(signup_company),
     )

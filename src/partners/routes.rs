@@ -3,11 +3,11 @@
 //! versions, and the partner's "Ma convention" page.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Serialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -28,8 +28,8 @@ use crate::web::extract::{Form, Query};
 use crate::web::json::Created;
 use crate::web::{Page, form, render, see_other};
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new()
         .route("/partenaires", get(directory_page))
         .route("/partenaires/{id}", get(card_page))
         .route("/partenaires/{id}/fiche", post(card_save))

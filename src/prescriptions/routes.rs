@@ -3,11 +3,11 @@
 //! figures, the export and the satisfaction survey.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -27,8 +27,8 @@ use crate::web::extract::{Form, Query};
 use crate::web::json::{Created, StatusAnswer};
 use crate::web::{Page, form, render, see_other};
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new()
         .route(
             "/formations/sessions/{id}/preinscription",
             get(prescribe_form).post(prescribe),

@@ -1,7 +1,6 @@
 //! Pages and API of the practitioner training programme.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -21,8 +20,8 @@ use crate::error::{AppError, AppResult};
 use crate::web::extract::Form;
 use crate::web::{Page, date_fr, form, render, see_other};
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new()
         .route("/programme", get(catalogue_page))
         .route("/programme/cours/nouveau", get(new_course_page))
         .route("/programme/cours", post(create_course))

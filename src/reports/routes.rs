@@ -2,11 +2,11 @@
 //! indicators themselves are shown on each person's home (`/tableau-de-bord`).
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -21,8 +21,8 @@ use crate::error::{AppError, AppResult};
 use crate::web::extract::Query;
 use crate::web::{Page, render};
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new()
         .route("/indicateurs/{file}", get(indicator_file))
         .route("/rapports/annexe", get(annex_page))
         .route("/rapports/annexe/{file}", get(annex_file))

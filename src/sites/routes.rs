@@ -2,11 +2,11 @@
 //! their registrations, the exhibition catalogue and its booking calendar, the figures.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -27,8 +27,8 @@ use crate::web::extract::{Form, Query};
 use crate::web::json::Created;
 use crate::web::{Page, form, render, see_other};
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new()
         .route("/espaces-metiers", get(list))
         .route("/espaces-metiers/nouveau", get(new_form).post(create))
         .route("/espaces-metiers/chiffres", get(figures_page))

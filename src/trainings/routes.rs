@@ -2,11 +2,11 @@
 //! kept by the centre or the funder, LHÉO export.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -23,8 +23,8 @@ use crate::referential::store::Department;
 use crate::web::extract::{Form, Query};
 use crate::web::{Page, render, see_other};
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new()
         .route("/formations", get(search_page))
         .route("/formations/sessions/{id}", get(session_page))
         .route("/formations/sessions/{id}/etat", post(update_state))

@@ -8,6 +8,7 @@ pub mod feed;
 pub mod form;
 pub mod json;
 pub mod pages;
+pub mod routes;
 
 use askama::Template;
 use axum::body::Body;

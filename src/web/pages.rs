@@ -2,7 +2,6 @@
 //! static assets (embedded in the binary).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -12,8 +11,8 @@ use super::{Page, render};
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new()
         .route("/", get(home))
         .route("/tableau-de-bord", get(super::dashboard::page))
         .route("/mentions-legales", get(legal))

@@ -22,6 +22,7 @@ mod gateway;
 mod helpline;
 mod imports;
 mod mails;
+mod matrix;
 mod offers;
 mod operations;
 mod organisations;
