@@ -128,7 +128,8 @@ pub enum Action<'a> {
     /// Let a training centre manage this company's offers (the company's administrators), or
     /// record such a delegation (the chamber covering the company).
     GrantDelegation(&'a OrgRef),
-    /// End a delegation of this company (its administrators).
+    /// End a delegation of this company (its administrators only: the company's decision,
+    /// never the regional team's).
     RevokeDelegation(&'a OrgRef),
     /// Let an organisation's imported offers publish without review (the chamber covering it).
     TrustImports(&'a OrgRef),
@@ -260,6 +261,7 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                 | Action::ReceiveApplications
                 | Action::ContactCandidate
                 | Action::AnswerPrescriptionSurvey
+                | Action::RevokeDelegation(_)
         ) || matches!(action, Action::EvaluateProgrammeSession { registrant_id } if *registrant_id == user.id);
     }
     match action {

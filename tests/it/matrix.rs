@@ -98,6 +98,7 @@ enum Kind {
     HelplineRequest,
     Partner,
     PartnerContact,
+    Delegation,
     Renewal,
     NewsSlug,
     PageSlug,
@@ -231,6 +232,10 @@ impl Kind {
             Kind::Partner => {
                 "SELECT organisation_id AS id, NULL AS b, organisation_id AS org1, NULL AS org2, \
                  NULL AS org3, NULL AS usr FROM partner_profiles ORDER BY organisation_id"
+            }
+            Kind::Delegation => {
+                "SELECT company_id AS id, training_centre_id AS b, company_id AS org1, \
+                 NULL AS org2, NULL AS org3, NULL AS usr FROM delegations ORDER BY company_id"
             }
             Kind::PartnerContact => {
                 "SELECT organisation_id AS id, id AS b, organisation_id AS org1, NULL AS org2, \
@@ -482,8 +487,8 @@ const TABLE: &[Row] = &[
     r("GET", "/mes-offres", only(&[Recruiter, TrainingStaff, RegionalAdmin])),
     r("GET", "/mes-offres/nouvelle", only(&[Recruiter, TrainingStaff])),
     o("GET", "/mes-offres/{id}/modifier", K::Offer, only(&[Recruiter, TrainingStaff, RegionalAdmin]), only(&[RegionalAdmin])),
-    // HOLE: /metrics answers anyone; it needs the metrics token (issue 13, point 14).
-    r("GET", "/metrics", Token),
+    // Without `PASSERELLE_METRICS_TOKEN` configured (as here), nobody reads the metrics.
+    r("GET", "/metrics", Unknown),
     r("GET", "/moderation/offres", only(&[RegistrationOfficer, RegionalAdmin])),
     r("GET", "/moderation/profils", only(&[RegistrationOfficer, RegionalAdmin])),
     r("GET", "/mot-de-passe-oublie", Anyone),
@@ -622,6 +627,12 @@ const TABLE: &[Row] = &[
     o("POST", "/offres/{id}/candidater", K::Offer, Flash, Flash),
     o("POST", "/offres/{id}/panier", K::Offer, BodyFirst, BodyFirst),
     o("POST", "/organisations/{id}/delegations", K::Organisation, BodyFirst, BodyFirst),
+    o("POST", "/organisations/{id}/delegations/{centre}/revoquer", K::Delegation, only(&[Recruiter]), only(&[])),
+    o("GET", "/api/v1/organisations/{id}/delegations", K::Organisation, only(&[Recruiter]), only(&[RegistrationOfficer, RegionalAdmin])),
+    o("POST", "/api/v1/organisations/{id}/delegations", K::Organisation, BodyFirst, BodyFirst),
+    o("DELETE", "/api/v1/organisations/{id}/delegations/{centre_id}", K::Delegation, only(&[Recruiter]), only(&[])),
+    r("GET", "/admin/codes-financeurs", only(&[RegionalAdmin])),
+    lit("POST", "/admin/codes-financeurs/{code}", BodyFirst, &["2"]),
     o("POST", "/organisations/{id}/invitations", K::Organisation, only(&[Recruiter, TrainingStaff, RegistrationOfficer, Prescriber, GatewayAgent, Funder, PartnerResponder, SiteCoordinator, Teacher, InfoOfficer, Editor, RegionalAdmin]), only(&[RegionalAdmin])).with_body("email=matrix%40example.org&first_name=Alex&last_name=Martin&role=teacher"),
     o("POST", "/partenaires/{id}/contacts", K::Partner, only(&[TrainingStaff, RegistrationOfficer, Prescriber, PartnerResponder, RegionalAdmin]), only(&[RegionalAdmin])),
     o("POST", "/partenaires/{id}/contacts/{cid}/public", K::PartnerContact, only(&[TrainingStaff, RegistrationOfficer, Prescriber, PartnerResponder, RegionalAdmin]), only(&[RegionalAdmin])),
@@ -669,21 +680,6 @@ const TABLE: &[Row] = &[
 /// (method, path, asker, column), asker "anonymous" or a role's identifier, column "own" or
 /// "other".
 const KNOWN_HOLES: &[(&str, &str, &str, &str)] = &[
-    // /metrics answers everyone (issue 13, point 14: it needs the metrics token).
-    ("GET", "/metrics", "anonymous", "own"),
-    ("GET", "/metrics", "candidate", "own"),
-    ("GET", "/metrics", "recruiter", "own"),
-    ("GET", "/metrics", "training_staff", "own"),
-    ("GET", "/metrics", "registration_officer", "own"),
-    ("GET", "/metrics", "prescriber", "own"),
-    ("GET", "/metrics", "gateway_agent", "own"),
-    ("GET", "/metrics", "funder", "own"),
-    ("GET", "/metrics", "partner_responder", "own"),
-    ("GET", "/metrics", "site_coordinator", "own"),
-    ("GET", "/metrics", "teacher", "own"),
-    ("GET", "/metrics", "info_officer", "own"),
-    ("GET", "/metrics", "editor", "own"),
-    ("GET", "/metrics", "regional_admin", "own"),
     // POST /enquete: no role check; other roles get 409 instead of 403.
     ("POST", "/enquete", "candidate", "own"),
     ("POST", "/enquete", "recruiter", "own"),
@@ -837,7 +833,7 @@ async fn sign_in(router: &Router, role: Option<Role>, ip: String) -> Asker {
     let Some(role) = role else {
         return asker;
     };
-    let email = passerelle::demo::demo_email(role);
+    let email = passerelle::types::demo_email(role);
     let form = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs([
             ("email", email.as_str()),
@@ -1309,7 +1305,7 @@ async fn route_role_organisation_matrix() {
     }
     let db = sqlite_path(&app.state.config);
     for asker in askers.iter_mut().skip(1) {
-        let email = passerelle::demo::demo_email(asker.role.unwrap());
+        let email = passerelle::types::demo_email(asker.role.unwrap());
         let account: Vec<Account> = query(
             &db,
             &format!("SELECT id, organisation_id FROM users WHERE email = '{email}'"),
