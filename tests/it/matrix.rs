@@ -57,8 +57,6 @@ enum Allow {
     /// row answers 400/422 to every account, so it proves that visitors are sent to log in and
     /// that no account gets anything done with an empty body, not which roles may act.
     BodyFirst,
-    /// A configured secret, not an account: everyone without it gets 401.
-    Token,
     /// The handler turns every refusal into a French message and a 303 back to the page: the
     /// status cannot show who may act, so the row proves only that visitors are sent to log in.
     Flash,
@@ -340,7 +338,7 @@ const fn of(
     }
 }
 
-use Allow::{Anyone, BodyFirst, Flash, SignedIn, Token, Unknown};
+use Allow::{Anyone, BodyFirst, Flash, SignedIn, Unknown};
 use Kind as K;
 
 const fn only(roles: &'static [Role]) -> Allow {
@@ -1220,7 +1218,7 @@ fn allows(allow: Allow, asker: &Asker) -> bool {
         Allow::Anyone => true,
         Allow::SignedIn => asker.role.is_some(),
         Allow::Only(roles) => asker.role.is_some_and(|r| roles.contains(&r)),
-        Allow::Unknown | Allow::BodyFirst | Allow::Token => false,
+        Allow::Unknown | Allow::BodyFirst => false,
         Allow::Flash => asker.role.is_some(),
     }
 }
@@ -1232,8 +1230,6 @@ fn expected(row: &Row, asker: &Asker, other_org: bool) -> Expect {
     let allow = if other_org { row.other } else { row.own };
     if matches!(allow, Allow::Unknown) {
         Expect::NotFound
-    } else if matches!(allow, Allow::Token) {
-        Expect::Login
     } else if matches!(allow, Allow::BodyFirst) && asker.role.is_some() {
         Expect::RefusedOrInvalid
     } else if allows(allow, asker) {

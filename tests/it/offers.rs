@@ -707,13 +707,13 @@ async fn offers_export_for_national_aggregators(app: TestApp) {
         .assert_status(StatusCode::OK);
     }
 
-    // CSV: header, `;`, the formula neutralised.
+    // CSV: byte order mark, header, `;`, the formula neutralised.
     let r = api.get("/api/v1/offers/export?format=csv").await;
     r.assert_status(StatusCode::OK);
     assert_eq!(r.headers["content-type"], "text/csv; charset=utf-8");
     assert!(
         r.text.starts_with(
-            "id;partner_reference;title;description;rome_code;rome_label;contract_type;level;\
+            "\u{feff}id;partner_reference;title;description;rome_code;rome_label;contract_type;level;\
              training;start_date;duration_months;positions;commune_insee;commune_name;\
              postal_code;department;lat;lon;company_name;company_siret;\
              share_with_france_travail;published_at;updated_at;url\n"
