@@ -724,6 +724,7 @@ async fn survey_answer(
     me: CurrentUser,
     Form(answers): Form<Answers>,
 ) -> AppResult<Response> {
+    authorize(&me, &Action::AnswerPrescriptionSurvey)?;
     let today = crate::clock::today_paris();
     let declined = answers.decline == "non";
     let result = state
