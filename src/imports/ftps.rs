@@ -123,7 +123,10 @@ pub async fn start(
 
     let (queue_tx, queue_rx) = mpsc::channel(QUEUE_SIZE);
     let (stop_imports, stop_imports_rx) = watch::channel(false);
-    let imports = tokio::spawn(import_queue(state.clone(), queue_rx, stop_imports_rx));
+    let imports = tokio::spawn(crate::clock::scope(
+        state.clock.clone(),
+        import_queue(state.clone(), queue_rx, stop_imports_rx),
+    ));
 
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let folders = root.clone();

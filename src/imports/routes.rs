@@ -660,11 +660,12 @@ async fn api_send(
     };
     service::record_start(&state, &upload).await?;
     let task_state = state.clone();
-    tokio::spawn(async move {
+    // The import goes on after the answer, on the application's clock like the request.
+    tokio::spawn(crate::clock::scope(state.clock.clone(), async move {
         if let Err(e) = service::finish(&task_state, upload, |_| Ok(())).await {
             tracing::error!(error = %e, "import over HTTP failed");
         }
-    });
+    }));
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {
