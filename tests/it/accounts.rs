@@ -109,7 +109,7 @@ async fn candidate_signs_up_verifies_and_logs_in(app: TestApp) {
 async fn under_15_and_bad_input_are_refused_in_french(app: TestApp) {
     let mut c = app.client();
     c.get("/inscription/candidat").await;
-    let today = chrono::Utc::now().date_naive();
+    let today = passerelle::clock::today_paris();
     let fourteen = today.with_year_minus(14);
     let r = c
         .post_form(

@@ -92,7 +92,7 @@ async fn saved_searches_alert_once_and_feed_atom(app: TestApp) {
     // A matching offer is published: one mail, never twice.
     let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
     recruiter.get("/mes-offres/nouvelle").await;
-    let start = (chrono::Utc::now().date_naive() + chrono::Duration::days(40))
+    let start = (passerelle::clock::today_paris() + chrono::Duration::days(40))
         .format("%d/%m/%Y")
         .to_string();
     let r = recruiter

@@ -277,7 +277,7 @@ async fn pages_have_no_accessibility_violations() {
         .goto(&format!("{}/mes-offres/nouvelle", server.base))
         .await
         .unwrap();
-    let start = (chrono::Utc::now().date_naive() + chrono::Duration::days(30))
+    let start = (passerelle::clock::today_paris() + chrono::Duration::days(30))
         .format("%d/%m/%Y")
         .to_string();
     for (id, value) in [
@@ -733,7 +733,7 @@ async fn pre_registration_journey_is_accessible() {
     c.goto(&prescription_url).await.unwrap();
     wait_for_text(c, "Enora Le Bras").await;
     problems.extend(check_page(c, &prescription_url, "prescription-centre").await);
-    let soon = (chrono::Utc::now().date_naive() + chrono::Duration::days(3))
+    let soon = (passerelle::clock::today_paris() + chrono::Duration::days(3))
         .format("%d/%m/%Y")
         .to_string();
     fill(c, "date-schedule_interview", &soon).await;
@@ -741,8 +741,7 @@ async fn pre_registration_journey_is_accessible() {
     wait_for_text(c, "Statut de la pré-inscription : « Entretien prévu »").await;
     click_step(c, "accept").await;
     wait_for_text(c, "« Acceptée »").await;
-    let today = chrono::Utc::now()
-        .date_naive()
+    let today = passerelle::clock::today_paris()
         .format("%d/%m/%Y")
         .to_string();
     fill(c, "date-enter", &today).await;
@@ -979,7 +978,7 @@ async fn sites_and_discovery_journey_is_accessible() {
     let exhibition_url = c.current_url().await.unwrap().to_string();
     problems.extend(check_page(c, &exhibition_url, "exhibition-booking").await);
     let day = |offset| {
-        (chrono::Utc::now().date_naive() + chrono::Duration::days(offset))
+        (passerelle::clock::today_paris() + chrono::Duration::days(offset))
             .format("%d/%m/%Y")
             .to_string()
     };

@@ -330,7 +330,7 @@ async fn candidates_export_and_erase_their_data(app: TestApp) {
 
 async fn inactive_candidates_are_warned_then_erased(app: TestApp) {
     let app = app.with_demo().await;
-    let today = chrono::Utc::now().date_naive();
+    let today = passerelle::clock::today_paris();
     let run = |day: chrono::NaiveDate| {
         app.state.db.tx(move |conn| {
             passerelle::candidates::service::purge_inactive(conn, "http://passerelle.test", day)

@@ -333,7 +333,7 @@ async fn agenda_and_icalendar_feeds(app: TestApp) {
     assert!(r.contains("L’heure de fin est après l’heure de début"));
     // A winter event (CET, UTC+1) whose texts need escaping and folding.
     // The next 2 December (winter time), within the feed's window.
-    let today = chrono::Utc::now().date_naive();
+    let today = passerelle::clock::today_paris();
     let mut day = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 12, 2).unwrap();
     if day <= today {
         day = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today) + 1, 12, 2).unwrap();

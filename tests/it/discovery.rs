@@ -81,7 +81,7 @@ async fn second_organisations(app: &TestApp) {
 }
 
 fn day(offset: i64) -> String {
-    (chrono::Utc::now().date_naive() + chrono::Duration::days(offset))
+    (passerelle::clock::today_paris() + chrono::Duration::days(offset))
         .format("%d/%m/%Y")
         .to_string()
 }

@@ -26,7 +26,7 @@ fn siret(first_13: &str) -> String {
 }
 
 fn offers_csv() -> String {
-    let start = (chrono::Utc::now().date_naive() + chrono::Duration::days(60))
+    let start = (passerelle::clock::today_paris() + chrono::Duration::days(60))
         .format("%d/%m/%Y")
         .to_string();
     format!(

@@ -10,7 +10,7 @@ use crate::helpers::{Client, TestApp};
 both_backends!(offers_flow_to_france_travail_once_per_change);
 
 fn start_date() -> String {
-    (chrono::Utc::now().date_naive() + chrono::Duration::days(40))
+    (passerelle::clock::today_paris() + chrono::Duration::days(40))
         .format("%d/%m/%Y")
         .to_string()
 }

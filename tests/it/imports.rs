@@ -24,7 +24,7 @@ const CENTRE: &str = "training_staff@demo.passerelle.test";
 const GENERIC_HEADER: &str = "reference;title;description;rome_code;naf_division;contract_type;level;commune_insee;lat;lon;start_date;positions;siret;company_name;published_at";
 
 fn start() -> String {
-    (chrono::Utc::now().date_naive() + chrono::Duration::days(60))
+    (passerelle::clock::today_paris() + chrono::Duration::days(60))
         .format("%Y-%m-%d")
         .to_string()
 }
@@ -209,7 +209,7 @@ async fn profiles_presets_encodings_and_snapshots(app: TestApp) {
     assert!(r.contains("déjà pris"));
 
     // Windows-1252, tab-separated, French dates, old level names, quoted newlines.
-    let date = (chrono::Utc::now().date_naive() + chrono::Duration::days(50))
+    let date = (passerelle::clock::today_paris() + chrono::Duration::days(50))
         .format("%d/%m/%Y")
         .to_string();
     let header = "Référence offre\tIntitulé du poste\tDescriptif\tCode ROME\tType de contrat\tNiveau visé\tCode INSEE lieu\tDate de début\tDurée (mois)\tNombre de postes\tSIRET entreprise\tRaison sociale\tFormation\tDiffusion France Travail\t\t";
@@ -549,7 +549,7 @@ async fn gil_and_sigma_exports_are_read(app: TestApp) {
     let mut staff = app.login_as(CENTRE).await;
     let token = staff.new_api_token().await;
     let mut api = app.client();
-    let date = (chrono::Utc::now().date_naive() + chrono::Duration::days(45))
+    let date = (passerelle::clock::today_paris() + chrono::Duration::days(45))
         .format("%d/%m/%Y")
         .to_string();
 

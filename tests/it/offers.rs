@@ -12,7 +12,7 @@ both_backends!(
 );
 
 fn start_date() -> String {
-    (chrono::Utc::now().date_naive() + chrono::Duration::days(60))
+    (passerelle::clock::today_paris() + chrono::Duration::days(60))
         .format("%d/%m/%Y")
         .to_string()
 }
@@ -527,7 +527,7 @@ async fn offers_expire_after_a_warning(app: TestApp) {
     let app = app.with_demo().await;
     let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
     recruiter.get("/mes-offres/nouvelle").await;
-    let today = chrono::Utc::now().date_naive();
+    let today = passerelle::clock::today_paris();
     let end = today + chrono::Duration::days(5);
     let mut fields = offer_fields("Apprenti·e vendeur·se", "Rennes");
     fields.push(("expires_on".into(), end.format("%d/%m/%Y").to_string()));

@@ -27,7 +27,7 @@ const TP_NAME: &str = "Transitions Pro Bretagne";
 const CHAMBER_NAME: &str = "Chambre de métiers et de l’artisanat de Bretagne";
 
 fn day(offset: i64) -> String {
-    (chrono::Utc::now().date_naive() + chrono::Duration::days(offset))
+    (passerelle::clock::today_paris() + chrono::Duration::days(offset))
         .format("%d/%m/%Y")
         .to_string()
 }
@@ -778,7 +778,7 @@ async fn renewals_and_reminders_reach_the_regional_team_once_a_day(app: TestApp)
     assert!(!all[1].contains("CFA des métiers de Rennes") && !all[1].contains("doit signer"));
 
     // The next day, what is still due comes back; what was settled does not.
-    let tomorrow = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
+    let tomorrow = passerelle::clock::today_paris() + chrono::Duration::days(1);
     let items = app
         .state
         .db

@@ -32,7 +32,7 @@ async fn new_session(app: &TestApp, capacity: &str, per_org: &str) -> String {
     r.assert_status(StatusCode::SEE_OTHER);
     let form = r.location();
     editor.get(&form).await.assert_status(StatusCode::OK);
-    let day = (chrono::Utc::now().date_naive() + chrono::Duration::days(20))
+    let day = (passerelle::clock::today_paris() + chrono::Duration::days(20))
         .format("%d/%m/%Y")
         .to_string();
     let r = editor
@@ -346,7 +346,7 @@ async fn attendance_evaluation_and_export(app: TestApp) {
             .await
             .assert_status(StatusCode::SEE_OTHER);
     }
-    let day = (chrono::Utc::now().date_naive() + chrono::Duration::days(20))
+    let day = (passerelle::clock::today_paris() + chrono::Duration::days(20))
         .format("%Y-%m-%d")
         .to_string();
     let sheet_path = format!("/programme/sessions/{session}/emargement/{day}");

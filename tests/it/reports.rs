@@ -185,7 +185,7 @@ async fn annex_tables_are_scoped_to_the_beneficiaries(app: TestApp) {
         crate::prescriptions::demo_session(&mut prescriber, "CAP Boulanger en un an").await;
     let path = format!("/formations/sessions/{session}/preinscription");
     prescriber.get(&path).await;
-    let birth = (chrono::Utc::now().date_naive() - chrono::Duration::days(25 * 366))
+    let birth = (passerelle::clock::today_paris() - chrono::Duration::days(25 * 366))
         .format("%d/%m/%Y")
         .to_string();
     prescriber
@@ -289,7 +289,7 @@ async fn precomputed_counts_give_the_same_figures(app: TestApp) {
         "2026-10-31 22:59:59", // winter time again: October
         "2026-10-31 23:00:00", // November
     ];
-    let start = (chrono::Utc::now().date_naive() + chrono::Duration::days(60))
+    let start = (passerelle::clock::today_paris() + chrono::Duration::days(60))
         .format("%d/%m/%Y")
         .to_string();
     let mut ids = Vec::new();
@@ -462,7 +462,7 @@ async fn a_change_committed_during_a_refresh_is_not_lost(app: TestApp) {
     // The region's dashboard counts the offer as filled, although its month was stored
     // before the change became visible.
     // Sixty days to today: the offer's month is whole in it.
-    let today = chrono::Utc::now().date_naive();
+    let today = passerelle::clock::today_paris();
     let period = format!(
         "?du={}&au={}",
         (today - chrono::Duration::days(60)).format("%d/%m/%Y"),

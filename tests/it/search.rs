@@ -128,7 +128,7 @@ async fn the_index_follows_every_change(app: TestApp) {
     );
     let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
     recruiter.get("/mes-offres/nouvelle").await;
-    let start = (chrono::Utc::now().date_naive() + chrono::Duration::days(40))
+    let start = (passerelle::clock::today_paris() + chrono::Duration::days(40))
         .format("%d/%m/%Y")
         .to_string();
     let r = recruiter

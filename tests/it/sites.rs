@@ -49,7 +49,7 @@ pub async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
 }
 
 fn day(offset: i64) -> String {
-    (chrono::Utc::now().date_naive() + chrono::Duration::days(offset))
+    (passerelle::clock::today_paris() + chrono::Duration::days(offset))
         .format("%d/%m/%Y")
         .to_string()
 }
@@ -134,7 +134,7 @@ async fn exhibitions_are_never_double_booked(app: TestApp) {
     assert_eq!(bookings.as_array().unwrap().len(), 1, "{bookings}");
     let starts = bookings[0]["starts_on"].as_str().unwrap().to_owned();
     let start = chrono::NaiveDate::parse_from_str(&starts, "%Y-%m-%d").unwrap();
-    let today = chrono::Utc::now().date_naive();
+    let today = passerelle::clock::today_paris();
     let offset = (start - today).num_days();
     let end_offset = offset + 6;
 

@@ -69,7 +69,7 @@ async fn sessions_are_found_by_words_place_dates_and_funding(app: TestApp) {
         .json();
     assert_eq!(found["total"], 6);
     // Dates: only what starts in the next 30 days.
-    let to = (chrono::Utc::now().date_naive() + chrono::Duration::days(30))
+    let to = (passerelle::clock::today_paris() + chrono::Duration::days(30))
         .format("%d/%m/%Y")
         .to_string();
     let t = titles(
