@@ -21,13 +21,13 @@ both_backends!(
     the_promise_keeps_paris_hours_across_clock_changes,
 );
 
-const OFFICER: &str = "info_officer@demo.passerelle.test";
+pub(crate) const OFFICER: &str = "info_officer@demo.passerelle.test";
 const PARTNER: &str = "partner_responder@demo.passerelle.test";
 const OTHER_PARTNER: &str = "onisep@demo.passerelle.test";
 const ADMIN: &str = "regional_admin@demo.passerelle.test";
 
 /// The officer notes a call; returns the request's id.
-async fn log_call(officer: &mut Client<'_>, question: &str, email: &str) -> String {
+pub(crate) async fn log_call(officer: &mut Client<'_>, question: &str, email: &str) -> String {
     officer
         .get("/cap-info/appel")
         .await

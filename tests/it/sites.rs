@@ -19,7 +19,7 @@ both_backends!(
     event_registrations_never_exceed_capacity,
 );
 
-const COORDINATOR: &str = "site_coordinator@demo.passerelle.test";
+pub(crate) const COORDINATOR: &str = "site_coordinator@demo.passerelle.test";
 const LORIENT: &str = "coordinatrice.lorient@demo.passerelle.test";
 const ADMIN: &str = "regional_admin@demo.passerelle.test";
 
@@ -256,7 +256,30 @@ async fn exhibitions_are_never_double_booked(app: TestApp) {
     r.assert_status(StatusCode::CREATED);
 }
 
-async fn log_visit(client: &mut Client<'_>, site: &str, fields: &[(&str, &str)]) {
+/// The coordinator opens a new site of their host in Lannion; returns its id.
+pub(crate) async fn open_site(coordinator: &mut Client<'_>, name: &str) -> String {
+    coordinator
+        .get("/espaces-metiers/nouveau")
+        .await
+        .assert_status(StatusCode::OK);
+    let r = coordinator
+        .post_form(
+            "/espaces-metiers/nouveau",
+            &[
+                ("name", name),
+                ("address", "1 place du Général Leclerc"),
+                ("commune", "22300"),
+                ("opening_hours", "Mardi et jeudi, 9 h – 17 h"),
+                ("services", "Accueil sans rendez-vous"),
+                ("resources", "Documentation"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    r.location().rsplit('/').next().unwrap().to_owned()
+}
+
+pub(crate) async fn log_visit(client: &mut Client<'_>, site: &str, fields: &[(&str, &str)]) {
     let path = format!("/espaces-metiers/{site}/visites");
     client.get(&path).await.assert_status(StatusCode::OK);
     let r = client.post_form(&path, fields).await;
@@ -267,25 +290,7 @@ async fn visit_figures_are_exact(app: TestApp) {
     let app = app.with_demo().await;
     let mut coordinator = app.login_as(COORDINATOR).await;
     // A new site of the same host, with no visits yet.
-    coordinator
-        .get("/espaces-metiers/nouveau")
-        .await
-        .assert_status(StatusCode::OK);
-    let r = coordinator
-        .post_form(
-            "/espaces-metiers/nouveau",
-            &[
-                ("name", "Antenne de Lannion"),
-                ("address", "1 place du Général Leclerc"),
-                ("commune", "22300"),
-                ("opening_hours", "Mardi et jeudi, 9 h – 17 h"),
-                ("services", "Accueil sans rendez-vous"),
-                ("resources", "Documentation"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
-    let site = r.location().rsplit('/').next().unwrap().to_owned();
+    let site = open_site(&mut coordinator, "Antenne de Lannion").await;
 
     // Five individual visits: two of them aged 16 to 25 → 40 %.
     for (age, situation, topic) in [
