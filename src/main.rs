@@ -253,7 +253,7 @@ async fn main() -> anyhow::Result<()> {
             let mut conn = state.db.conn()?;
             let tables = passerelle::reports::annex::tables(
                 &mut conn,
-                &passerelle::reports::annex::Scope::Region,
+                &passerelle::auth::policy::Scope::Region,
                 &period,
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;

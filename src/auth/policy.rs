@@ -222,6 +222,123 @@ pub enum Action<'a> {
     /// Keep the partner directory and governance: record onboarding steps, publish charter
     /// versions, renewals and contributions (the regional administrator).
     ManagePartners,
+    /// Open a site for any host organisation, choosing the host (the regional team).
+    ChooseSiteHost,
+    /// Read the results of the quarterly satisfaction survey (funders and the regional team).
+    ViewSurveyResults,
+    /// See the offers one's organisation posts or manages (recruiters and training staff).
+    Recruit,
+    /// Post new offers (recruiters and training staff of a validated organisation).
+    PostOffers,
+    /// Post and manage offers for the companies that delegated them to one's centre, rather
+    /// than for one's own organisation (training staff).
+    ActForDelegatingCompanies,
+}
+
+/// Kinds of rows a list, search, export or dashboard shows; [`scope`] says which of them a
+/// person sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rows {
+    /// What a territory validates: companies, candidates' profiles, offers to moderate.
+    Territory,
+    /// Pre-registrations and their figures.
+    Prescriptions,
+    /// Beneficiaries counted in the evaluation annex.
+    Beneficiaries,
+    /// Espaces Métiers sites run by the person.
+    Sites,
+    /// Requests for job-discovery actions.
+    DiscoveryRequests,
+    /// The figures of a person's dashboard.
+    Indicators,
+}
+
+/// Which rows a person sees: the one answer every list, search, export and dashboard query
+/// takes, instead of deciding by role where the query is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every row of the instance (the regional team).
+    Region,
+    /// Rows in these departments (a chamber's registration officers).
+    Departments(Vec<String>),
+    /// Rows of this company (its recruiters; a professional branch answering as a company).
+    Company(String),
+    /// Rows of this training centre (its staff).
+    Centre(String),
+    /// Rows of this prescribing agency (its advisers).
+    Agency(String),
+    /// Rows of the sessions this funder funds (its staff).
+    Funder(String),
+    /// Rows of this site host (its coordinators).
+    Host(String),
+    /// Rows of this school (its teachers and counsellors).
+    School(String),
+    /// No row at all.
+    Nothing,
+}
+
+impl Scope {
+    /// The organisation the rows belong to, for the scopes of one organisation.
+    pub fn organisation(&self) -> Option<&str> {
+        match self {
+            Scope::Company(o)
+            | Scope::Centre(o)
+            | Scope::Agency(o)
+            | Scope::Funder(o)
+            | Scope::Host(o)
+            | Scope::School(o) => Some(o),
+            Scope::Region | Scope::Departments(_) | Scope::Nothing => None,
+        }
+    }
+
+    /// The departments of a territorial scope: the instance's for the region, the covered ones
+    /// for a chamber; none otherwise.
+    pub fn department_codes(&self, conn: &mut crate::db::DbConnection) -> AppResult<Vec<String>> {
+        Ok(match self {
+            Scope::Region => crate::referential::store::departments_all(conn)?
+                .into_iter()
+                .map(|d| d.code)
+                .collect(),
+            Scope::Departments(d) => d.clone(),
+            _ => Vec::new(),
+        })
+    }
+
+    /// The scope, or 403 when it holds no row (for pages that exist only for those who have
+    /// some).
+    pub fn or_forbidden(self) -> AppResult<Scope> {
+        match self {
+            Scope::Nothing => Err(AppError::forbidden()),
+            s => Ok(s),
+        }
+    }
+}
+
+/// Which rows of this kind the person sees.
+pub fn scope(user: &CurrentUser, rows: Rows) -> Scope {
+    if user.role == Role::RegionalAdmin {
+        return Scope::Region;
+    }
+    let Some(org) = user.organisation_id.clone() else {
+        return Scope::Nothing;
+    };
+    match (rows, user.role) {
+        (Rows::Territory | Rows::Indicators, Role::RegistrationOfficer) => {
+            Scope::Departments(user.departments.clone())
+        }
+        (Rows::Prescriptions | Rows::Beneficiaries | Rows::Indicators, Role::Prescriber) => {
+            Scope::Agency(org)
+        }
+        (Rows::Prescriptions | Rows::Beneficiaries | Rows::Indicators, Role::TrainingStaff) => {
+            Scope::Centre(org)
+        }
+        (Rows::Prescriptions | Rows::Indicators, Role::Funder) => Scope::Funder(org),
+        (Rows::Indicators, Role::Recruiter) => Scope::Company(org),
+        (Rows::Sites, Role::SiteCoordinator) => Scope::Host(org),
+        (Rows::DiscoveryRequests, Role::Recruiter | Role::PartnerResponder) => Scope::Company(org),
+        (Rows::DiscoveryRequests, Role::Teacher) => Scope::School(org),
+        _ => Scope::Nothing,
+    }
 }
 
 /// Roles only a regional administrator gives: they reach beyond one partner organisation.
@@ -262,6 +379,8 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                 | Action::ContactCandidate
                 | Action::AnswerPrescriptionSurvey
                 | Action::RevokeDelegation(_)
+                | Action::PostOffers
+                | Action::ActForDelegatingCompanies
         ) || matches!(action, Action::EvaluateProgrammeSession { registrant_id } if *registrant_id == user.id);
     }
     match action {
@@ -470,7 +589,15 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
         Action::ManagePartnerCard(org) | Action::SignCharter(org) => {
             same_org(user, org) && user.is_org_admin
         }
-        Action::ManageHelplineSupervisors
+        Action::ViewSurveyResults => user.role == Role::Funder,
+        Action::Recruit => matches!(user.role, Role::Recruiter | Role::TrainingStaff),
+        Action::PostOffers => {
+            matches!(user.role, Role::Recruiter | Role::TrainingStaff)
+                && user.organisation_validated()
+        }
+        Action::ActForDelegatingCompanies => user.role == Role::TrainingStaff,
+        Action::ChooseSiteHost
+        | Action::ManageHelplineSupervisors
         | Action::ApproveFunderCodes
         | Action::ManagePartners
         | Action::AdministerAccounts

@@ -16,7 +16,6 @@ use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::offers::routes::{OfferView, views};
-use crate::types::Role;
 use crate::web::extract::Form;
 use crate::web::{Page, render, see_other};
 
@@ -141,7 +140,7 @@ async fn basket(State(state): State<AppState>, page: Page, me: CurrentUser) -> A
             .map(|p| (p.id, p.first_name))
             .collect(),
         base_url: state.config.base_url(),
-        candidate: me.role == Role::Candidate,
+        candidate: allows(&me, &Action::KeepOfferBasket),
     })
 }
 

@@ -14,11 +14,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::service::{self, MOBILITY_CHOICES, ProfileForm};
 use super::store::{self, Profile};
 use crate::AppState;
-use crate::auth::policy::{Action, authorize};
+use crate::auth::policy::{Action, Rows, authorize, scope};
 use crate::auth::{CurrentUser, SessionHandle, password};
 use crate::error::{AppError, AppResult};
 use crate::offers::model::{LEVELS, level_label};
-use crate::types::Role;
 use crate::web::extract::{Form, Query};
 use crate::web::{Page, form, render, see_other};
 
@@ -434,20 +433,12 @@ async fn pending_profiles(
     me: &CurrentUser,
 ) -> AppResult<Vec<(Profile, String, String)>> {
     authorize(me, &Action::ViewCandidateQueue)?;
-    let admin = me.role == Role::RegionalAdmin;
-    let deps = me.departments.clone();
+    let scope = scope(me, Rows::Territory);
     state
         .db
         .run(move |conn| {
-            let deps = if admin {
-                crate::referential::store::departments_all(conn)?
-                    .into_iter()
-                    .map(|d| d.code)
-                    .collect()
-            } else {
-                deps
-            };
-            store::pending_in(conn, &deps)
+            let departments = scope.department_codes(conn)?;
+            store::pending_in(conn, &departments)
         })
         .await
 }

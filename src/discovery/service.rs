@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::CurrentUser;
-use crate::auth::policy::{Action, DiscoveryRequestRef, allows, authorize};
+use crate::auth::policy::{Action, DiscoveryRequestRef, Rows, Scope, allows, authorize, scope};
 use crate::auth::store::staff_emails;
 use crate::db::{DbConnection, is_unique_violation, new_id, now, schema::*};
 use crate::error::{AppError, AppResult};
@@ -468,7 +468,11 @@ pub fn action(conn: &mut DbConnection, id: &str) -> AppResult<Hit> {
 
 /// Notes that a school looked at an action (once per school; later views change nothing).
 pub fn record_view(conn: &mut DbConnection, user: &CurrentUser, action_id: &str) -> AppResult<()> {
-    let (Role::Teacher, Some(school)) = (user.role, user.organisation_id.as_deref()) else {
+    // Views are counted for schools: the teachers who may ask for actions.
+    let (true, Some(school)) = (
+        allows(user, &Action::RequestDiscoveryAction),
+        user.organisation_id.as_deref(),
+    ) else {
         return Ok(());
     };
     let seen: i64 = discovery_views::table
@@ -762,7 +766,7 @@ fn row(conn: &mut DbConnection, request: DiscoveryRequest) -> AppResult<RequestR
 /// The requests a person may see: a company's staff those for its actions, a school's
 /// teachers their school's, the regional team all. Newest first.
 pub fn requests(conn: &mut DbConnection, user: &CurrentUser) -> AppResult<Vec<RequestRow>> {
-    let org = user.organisation_id.clone().unwrap_or_default();
+    let seen = scope(user, Rows::DiscoveryRequests);
     let mut query = discovery_requests::table
         .order((
             discovery_requests::created_at.desc(),
@@ -770,21 +774,17 @@ pub fn requests(conn: &mut DbConnection, user: &CurrentUser) -> AppResult<Vec<Re
         ))
         .select(DiscoveryRequest::as_select())
         .into_boxed();
-    query = match user.role {
-        Role::RegionalAdmin => query,
-        Role::Recruiter | Role::PartnerResponder => {
-            query.filter(discovery_requests::company_id.eq(org))
-        }
-        Role::Teacher => query.filter(discovery_requests::school_id.eq(org)),
+    query = match &seen {
+        Scope::Region => query,
+        Scope::Company(org) => query.filter(discovery_requests::company_id.eq(org.clone())),
+        Scope::School(org) => query.filter(discovery_requests::school_id.eq(org.clone())),
         _ => return Err(AppError::forbidden()),
     };
     let found: Vec<DiscoveryRequest> = query.load(conn)?;
     let mut out = Vec::new();
     for r in found {
         // The policy has the last word on each one.
-        if user.role == Role::RegionalAdmin
-            || allows(user, &Action::ViewDiscoveryRequest(&r.reference()))
-        {
+        if allows(user, &Action::ViewDiscoveryRequest(&r.reference())) {
             out.push(row(conn, r)?);
         }
     }

@@ -898,9 +898,10 @@ pub async fn tiles(
     me: crate::auth::CurrentUser,
 ) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
     use crate::auth::policy::{Action, allows};
-    use crate::types::Role;
     let mut tiles = Vec::new();
     if allows(&me, &Action::ViewHelplineQueue) {
+        // Officers work the whole line; partners' responders see what was routed to them.
+        let officer = allows(&me, &Action::WorkHelpline);
         let who = me.clone();
         let hours = state.config.helpline_hours;
         let rows = state
@@ -915,15 +916,15 @@ pub async fn tiles(
             .count();
         let overdue = rows.iter().filter(|r| r.overdue).count();
         tiles.push(crate::web::dashboard::Tile {
-            href: if me.role == Role::PartnerResponder {
-                "/cap-info/partenaire"
-            } else {
+            href: if officer {
                 "/cap-info"
-            },
-            title: if me.role == Role::PartnerResponder {
-                "Demandes transmises par Cap Info"
             } else {
+                "/cap-info/partenaire"
+            },
+            title: if officer {
                 "Cap Info – ligne d’information"
+            } else {
+                "Demandes transmises par Cap Info"
             },
             text: format!(
                 "{open} demande(s) en attente de réponse, dont {overdue} au-delà de 48 h ouvrées."

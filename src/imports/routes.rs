@@ -749,16 +749,22 @@ pub async fn tiles(
     use crate::auth::policy::{Action, allows};
     let mut tiles = Vec::new();
     if let Some(org) = me.organisation_id.clone() {
-        let org = state
+        let (org, has_profiles) = state
             .db
             .run(move |conn| {
+                let has_profiles = !service::profiles_of(conn, &org)?.is_empty();
                 let org = crate::organisations::store::get(conn, &org)?;
-                crate::organisations::store::policy_ref(conn, &org)
+                Ok((
+                    crate::organisations::store::policy_ref(conn, &org)?,
+                    has_profiles,
+                ))
             })
             .await?;
-        if allows(&me, &Action::UseImports(&org)) && me.role != crate::types::Role::Recruiter
-            || allows(&me, &Action::ViewAllImports)
-        {
+        // Partners feed their software's files; a company sees the tile once it has an import
+        // profile (a small firm without software is not shown a tool it does not use).
+        let imports_here = allows(&me, &Action::UseImports(&org))
+            && (has_profiles || org.kind != crate::types::OrgKind::Company);
+        if imports_here || allows(&me, &Action::ViewAllImports) {
             tiles.push(crate::web::dashboard::Tile {
                 href: "/imports",
                 title: "Imports de fichiers",

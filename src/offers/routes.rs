@@ -15,11 +15,10 @@ use super::model::{ContractType, LEVELS, Offer, OfferForm, OfferStatus, Transiti
 use super::service;
 use super::store;
 use crate::AppState;
-use crate::auth::policy::{Action, allows, authorize};
+use crate::auth::policy::{Action, Rows, allows, authorize, scope};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::db::{DbConnection, schema::*};
 use crate::error::{AppError, AppResult};
-use crate::types::Role;
 use crate::web::extract::{Form, Query};
 use crate::web::json::{Created, StatusAnswer};
 use crate::web::{Page, form, render, see_other};
@@ -229,7 +228,9 @@ async fn public_list(
     let pages = (usize::try_from(total).unwrap_or(0).div_ceil(PAGE_SIZE))
         .clamp(1, crate::search::MAX_WINDOW / PAGE_SIZE);
     let base_query = p.query_string();
-    let can_save = page.user().is_some_and(|u| u.role == Role::Candidate);
+    let can_save = page
+        .user()
+        .is_some_and(|u| allows(u, &Action::KeepOfferBasket));
     let departments = state
         .db
         .run(crate::referential::store::departments_all)
@@ -329,10 +330,12 @@ async fn show(
             Ok((view(conn, offer)?, can_manage))
         })
         .await?;
-    let can_apply =
-        v.offer.is_published() && user.as_ref().is_none_or(|u| u.role == Role::Candidate);
+    let can_apply = v.offer.is_published()
+        && user
+            .as_ref()
+            .is_none_or(|u| allows(u, &Action::ActAsCandidate));
     let saved = match &user {
-        Some(u) if u.role == Role::Candidate => {
+        Some(u) if allows(u, &Action::KeepOfferBasket) => {
             let (uid, oid) = (u.id.clone(), v.offer.id.clone());
             match state.registry.get::<super::SavedOffer>().copied() {
                 Some(super::SavedOffer(is_saved)) => {
@@ -364,16 +367,11 @@ struct MinePage {
 }
 
 fn may_post(me: &CurrentUser) -> bool {
-    matches!(me.role, Role::Recruiter | Role::TrainingStaff) && me.organisation_validated()
+    allows(me, &Action::PostOffers)
 }
 
 async fn mine(State(state): State<AppState>, page: Page, me: CurrentUser) -> AppResult<Response> {
-    if !matches!(
-        me.role,
-        Role::Recruiter | Role::TrainingStaff | Role::RegionalAdmin
-    ) {
-        return Err(AppError::forbidden());
-    }
+    authorize(&me, &Action::Recruit)?;
     let org = me.organisation_id.clone().unwrap_or_default();
     let offers = state
         .db
@@ -412,7 +410,7 @@ async fn form_page(
     action: String,
     editing: bool,
 ) -> AppResult<Response> {
-    let is_centre = me.role == Role::TrainingStaff;
+    let is_centre = allows(me, &Action::ActForDelegatingCompanies);
     let org = me.organisation_id.clone().unwrap_or_default();
     let companies = if is_centre {
         state
@@ -649,18 +647,8 @@ struct ModerationPage {
 fn moderation_departments(
     me: &CurrentUser,
 ) -> impl FnOnce(&mut DbConnection) -> AppResult<Vec<String>> + Send + 'static {
-    let admin = me.role == Role::RegionalAdmin;
-    let deps = me.departments.clone();
-    move |conn| {
-        if admin {
-            Ok(crate::referential::store::departments_all(conn)?
-                .into_iter()
-                .map(|d| d.code)
-                .collect())
-        } else {
-            Ok(deps)
-        }
-    }
+    let scope = scope(me, Rows::Territory);
+    move |conn| scope.department_codes(conn)
 }
 
 async fn moderation_queue(
@@ -910,20 +898,19 @@ pub async fn tiles(
     me: crate::auth::CurrentUser,
 ) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
     use crate::auth::policy::{Action, allows};
-    use crate::types::Role;
     let mut tiles = Vec::new();
-    if me.role == Role::Candidate {
+    if allows(&me, &Action::ActAsCandidate) {
         tiles.push(crate::web::dashboard::Tile {
             href: "/offres",
             title: "Offres d’alternance",
             text: "Les offres publiées près de chez vous.".into(),
         });
     }
-    if matches!(me.role, Role::Recruiter | Role::TrainingStaff) {
+    if allows(&me, &Action::Recruit) && me.organisation_id.is_some() {
         tiles.push(crate::web::dashboard::Tile {
             href: "/mes-offres",
             title: "Mes offres",
-            text: if me.role == Role::TrainingStaff {
+            text: if allows(&me, &Action::ActForDelegatingCompanies) {
                 "Offres que vous gérez pour les entreprises qui vous l’ont délégué.".into()
             } else {
                 "Publier, modifier, prolonger vos offres d’alternance.".into()
@@ -931,22 +918,12 @@ pub async fn tiles(
         });
     }
     if allows(&me, &Action::ViewOfferModerationQueue) {
-        let scope = if me.is(Role::RegionalAdmin) {
-            None
-        } else {
-            Some(me.departments.clone())
-        };
+        let departments = moderation_departments(&me);
         let pending = state
             .db
             .run(move |conn| {
-                let deps = match scope {
-                    Some(d) => d,
-                    None => crate::referential::store::departments_all(conn)?
-                        .into_iter()
-                        .map(|d| d.code)
-                        .collect(),
-                };
-                super::store::pending_in(conn, &deps)
+                let departments = departments(conn)?;
+                super::store::pending_in(conn, &departments)
             })
             .await?
             .len();

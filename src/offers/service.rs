@@ -198,7 +198,8 @@ fn poster(
     requested_company: &str,
 ) -> AppResult<(String, String)> {
     let my_org = by.organisation_id.clone().ok_or_else(AppError::forbidden)?;
-    let company_id = if by.role == Role::TrainingStaff {
+    let for_others = crate::auth::policy::allows(by, &Action::ActForDelegatingCompanies);
+    let company_id = if for_others {
         requested_company.to_owned()
     } else {
         my_org.clone()
@@ -212,8 +213,7 @@ fn poster(
         ));
     }
     let reference = orgs::policy_ref(conn, &company)?;
-    let delegated =
-        by.role == Role::TrainingStaff && orgs::is_delegated(conn, &company_id, &my_org)?;
+    let delegated = for_others && orgs::is_delegated(conn, &company_id, &my_org)?;
     if !crate::auth::policy::allows(
         by,
         &Action::CreateOfferFor {
@@ -224,14 +224,14 @@ fn poster(
         return Err(AppError::new(
             axum::http::StatusCode::FORBIDDEN,
             "forbidden",
-            if by.role == Role::Recruiter {
+            if !for_others {
                 "Votre entreprise doit être validée par la chambre consulaire avant de publier des offres."
             } else {
                 "Vous ne pouvez publier que pour vous-même ou pour une entreprise qui vous a délégué ses offres."
             },
         ));
     }
-    let managed_by = if by.role == Role::TrainingStaff {
+    let managed_by = if for_others {
         my_org
     } else {
         company_id.clone()

@@ -15,7 +15,7 @@ use super::store::{self, NewOrganisation, Organisation};
 use crate::AppState;
 use crate::auth::accounts;
 use crate::auth::audit::{self, AuditEntry, Event};
-use crate::auth::policy::{Action, authorize};
+use crate::auth::policy::{Action, Rows, Scope, authorize, scope};
 use crate::auth::store::User;
 use crate::auth::{CurrentUser, SessionHandle, service};
 use crate::error::{AppError, AppResult};
@@ -396,41 +396,25 @@ struct ValidationQueue {
     departments: Vec<String>,
 }
 
-fn territory(
-    state: &AppState,
-    me: &CurrentUser,
-) -> impl FnOnce(&mut crate::db::DbConnection) -> AppResult<Vec<String>> + Send + 'static {
-    let _ = state;
-    let admin = me.is(Role::RegionalAdmin);
-    let deps = me.departments.clone();
-    move |conn| {
-        if admin {
-            Ok(crate::referential::store::departments_all(conn)?
-                .into_iter()
-                .map(|d| d.code)
-                .collect())
-        } else {
-            Ok(deps)
-        }
-    }
-}
-
 async fn validation_queue(
     State(state): State<AppState>,
     page: Page,
     me: CurrentUser,
 ) -> AppResult<Response> {
     authorize(&me, &Action::ViewValidationQueue)?;
-    let scope = territory(&state, &me);
-    let admin = me.is(Role::RegionalAdmin);
-    let (pending, departments) = state
+    let territory = scope(&me, Rows::Territory);
+    // A chamber is told which departments it validates; the regional team validates all.
+    let departments = match &territory {
+        Scope::Departments(d) => d.clone(),
+        _ => Vec::new(),
+    };
+    let pending = state
         .db
         .run(move |conn| {
-            let deps = scope(conn)?;
-            Ok((store::pending_companies(conn, &deps)?, deps))
+            let departments = territory.department_codes(conn)?;
+            store::pending_companies(conn, &departments)
         })
         .await?;
-    let departments = if admin { Vec::new() } else { departments };
     render(&ValidationQueue {
         page: page.titled("Entreprises à valider"),
         pending,
@@ -825,20 +809,12 @@ pub async fn validation_tiles(
     use crate::auth::policy::{Action, allows};
     let mut tiles = Vec::new();
     if allows(&me, &Action::ViewValidationQueue) {
-        let departments = me.departments.clone();
-        let admin = me.is(crate::types::Role::RegionalAdmin);
+        let territory = scope(&me, Rows::Territory);
         let pending = state
             .db
             .run(move |conn| {
-                let deps = if admin {
-                    crate::referential::store::departments_all(conn)?
-                        .into_iter()
-                        .map(|d| d.code)
-                        .collect()
-                } else {
-                    departments
-                };
-                store::pending_companies(conn, &deps)
+                let departments = territory.department_codes(conn)?;
+                store::pending_companies(conn, &departments)
             })
             .await?
             .len();

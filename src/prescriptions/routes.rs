@@ -18,11 +18,10 @@ use super::service::{
 use super::stats::{self, Filter, Report, Row, SessionLoad};
 use super::survey::{self, Answers, NetworkResult, QUESTIONS};
 use crate::AppState;
-use crate::auth::policy::{Action, allows, authorize};
+use crate::auth::policy::{Action, Rows, Scope, allows, authorize, scope};
 use crate::auth::{CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::trainings::store::SessionRecord;
-use crate::types::Role;
 use crate::web::extract::{Form, Query};
 use crate::web::json::{Created, StatusAnswer};
 use crate::web::{Page, form, render, see_other};
@@ -255,7 +254,7 @@ async fn tracking(
             let all = stats::rows(conn, &who, &Filter::default())?;
             let today = crate::clock::today_paris();
             let survey_due = survey::is_due(conn, &who, today)?;
-            let results = if matches!(who.role, Role::RegionalAdmin | Role::Funder) {
+            let results = if allows(&who, &Action::ViewSurveyResults) {
                 survey::results(conn)?
             } else {
                 Vec::new()
@@ -271,10 +270,11 @@ async fn tracking(
             move |conn| stats::session_loads(conn, &who, &all)
         })
         .await?;
-    let title = match me.role {
-        Role::Prescriber => "Pré-inscriptions de mon agence",
-        Role::TrainingStaff => "Pré-inscriptions reçues",
-        Role::Funder => "Pré-inscriptions sur les sessions financées",
+    let rows_seen = scope(&me, Rows::Prescriptions);
+    let title = match rows_seen {
+        Scope::Agency(_) => "Pré-inscriptions de mon agence",
+        Scope::Centre(_) => "Pré-inscriptions reçues",
+        Scope::Funder(_) => "Pré-inscriptions sur les sessions financées",
         _ => "Pré-inscriptions",
     };
     render(&TrackingPage {
@@ -283,8 +283,8 @@ async fn tracking(
         rows,
         loads,
         statuses: Status::ALL,
-        prescriber: me.role == Role::Prescriber,
-        funder: me.role == Role::Funder,
+        prescriber: matches!(rows_seen, Scope::Agency(_)),
+        funder: matches!(rows_seen, Scope::Funder(_)),
         survey_due,
         survey,
         questions: QUESTIONS,
@@ -868,12 +868,9 @@ pub async fn tiles(
     state: AppState,
     me: crate::auth::CurrentUser,
 ) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
-    use crate::types::Role;
     let mut tiles = Vec::new();
-    if matches!(
-        me.role,
-        Role::Prescriber | Role::TrainingStaff | Role::Funder | Role::RegionalAdmin
-    ) {
+    let rows_seen = scope(&me, Rows::Prescriptions);
+    if rows_seen != Scope::Nothing {
         let who = me.clone();
         let rows = state
             .db
@@ -886,9 +883,9 @@ pub async fn tiles(
         let overdue = rows.iter().filter(|r| r.overdue).count();
         tiles.push(crate::web::dashboard::Tile {
             href: "/preinscriptions",
-            title: match me.role {
-                Role::Prescriber => "Pré-inscriptions de mon agence",
-                Role::TrainingStaff => "Pré-inscriptions reçues",
+            title: match rows_seen {
+                Scope::Agency(_) => "Pré-inscriptions de mon agence",
+                Scope::Centre(_) => "Pré-inscriptions reçues",
                 _ => "Pré-inscriptions en formation",
             },
             text: format!(
@@ -899,9 +896,10 @@ pub async fn tiles(
         tiles.push(crate::web::dashboard::Tile {
             href: "/formations",
             title: "Formations financées",
-            text: match me.role {
-                Role::Prescriber => "Trouver une session et y pré-inscrire une personne.".into(),
-                _ => "Le catalogue régional des sessions (LHÉO).".into(),
+            text: if allows(&me, &Action::Prescribe) {
+                "Trouver une session et y pré-inscrire une personne.".into()
+            } else {
+                "Le catalogue régional des sessions (LHÉO).".into()
             },
         });
     }

@@ -1061,7 +1061,8 @@ pub fn post_message(
             prescription_messages::created_at.eq(now()),
         ))
         .execute(conn)?;
-    let to = if user.role == Role::TrainingStaff {
+    // The centre's staff (who decide) write to the prescriber, the agency to the centre.
+    let to = if crate::auth::policy::allows(user, &Action::DecidePrescription(&reference)) {
         Side::Prescriber
     } else {
         Side::Centre

@@ -11,10 +11,9 @@ use serde::Serialize;
 use super::model::Status;
 use super::service::Prescription;
 use crate::auth::CurrentUser;
-use crate::auth::policy::{Action, allows};
+use crate::auth::policy::{self, Action, Rows, Scope, allows};
 use crate::db::{DbConnection, schema::*};
 use crate::error::{AppError, AppResult};
-use crate::types::Role;
 use crate::web::csv::CsvWriter;
 
 /// One line of a tracking screen.
@@ -59,23 +58,9 @@ impl Row {
     }
 }
 
-/// Which pre-registrations the caller may list.
-enum Scope {
-    Agency(String),
-    Centre(String),
-    Funder(String),
-    All,
-}
-
+/// Which pre-registrations the caller may list (the policy decides).
 fn scope(user: &CurrentUser) -> AppResult<Scope> {
-    let org = user.organisation_id.clone();
-    Ok(match (user.role, org) {
-        (Role::Prescriber, Some(org)) => Scope::Agency(org),
-        (Role::TrainingStaff, Some(org)) => Scope::Centre(org),
-        (Role::Funder, Some(org)) => Scope::Funder(org),
-        (Role::RegionalAdmin, _) => Scope::All,
-        _ => return Err(AppError::forbidden()),
-    })
+    policy::scope(user, Rows::Prescriptions).or_forbidden()
 }
 
 /// Sessions whose action a funder funds.
@@ -115,7 +100,8 @@ pub fn rows(conn: &mut DbConnection, user: &CurrentUser, filter: &Filter) -> App
             let sessions = funded_sessions(conn, &org)?;
             query = query.filter(prescriptions::session_id.eq_any(sessions));
         }
-        Scope::All => {}
+        Scope::Region => {}
+        _ => return Err(AppError::forbidden()),
     }
     if let Some(status) = filter.status {
         query = query.filter(prescriptions::status.eq(status.as_str()));
@@ -402,7 +388,7 @@ fn own_sessions(conn: &mut DbConnection, user: &CurrentUser) -> AppResult<Vec<St
             .select(training_sessions::id)
             .load(conn)?,
         Scope::Funder(org) => funded_sessions(conn, &org)?,
-        Scope::Agency(_) | Scope::All => Vec::new(),
+        _ => Vec::new(),
     })
 }
 

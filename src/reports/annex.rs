@@ -12,6 +12,7 @@ use super::indicators::Period;
 use super::rollup::{self, Area, Metric, age_on};
 use super::table::{Cell, Table};
 use crate::auth::CurrentUser;
+use crate::auth::policy::{Rows, Scope, scope};
 use crate::db::{DbConnection, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::types::Role;
@@ -28,36 +29,15 @@ struct Person {
     level: Option<i32>,
 }
 
-/// Whose beneficiaries: the region's, an agency's, a centre's.
-#[derive(Clone, Debug)]
-pub enum Scope {
-    Region,
-    Agency(String),
-    Centre(String),
-}
-
-impl Scope {
-    /// The caller's own beneficiaries (the regional team: the region's).
-    pub fn of(user: &CurrentUser) -> AppResult<Scope> {
-        match (user.role, &user.organisation_id) {
-            (Role::RegionalAdmin, _) => Ok(Scope::Region),
-            (Role::Prescriber, Some(org)) => Ok(Scope::Agency(org.clone())),
-            (Role::TrainingStaff, Some(org)) => Ok(Scope::Centre(org.clone())),
-            _ => Err(AppError::forbidden()),
-        }
-    }
-
-    fn organisation(&self) -> Option<&str> {
-        match self {
-            Scope::Region => None,
-            Scope::Agency(org) | Scope::Centre(org) => Some(org),
-        }
-    }
+/// Whose beneficiaries the caller counts: the region's, an agency's, a centre's (the policy
+/// decides; 403 for anyone else).
+pub fn scope_of(user: &CurrentUser) -> AppResult<Scope> {
+    scope(user, Rows::Beneficiaries).or_forbidden()
 }
 
 /// Whether a person may produce annex tables (for their own beneficiaries).
 pub fn allowed(user: &CurrentUser) -> bool {
-    Scope::of(user).is_ok()
+    scope_of(user).is_ok()
 }
 
 fn beneficiaries(
@@ -74,7 +54,6 @@ fn beneficiaries(
         Option<NaiveDate>,
         Option<i32>,
     )> = match scope {
-        Scope::Agency(_) | Scope::Region => Vec::new(),
         Scope::Centre(_) => {
             let mut query = users::table
                 .left_join(candidate_profiles::table.on(candidate_profiles::user_id.eq(users::id)))
@@ -96,6 +75,7 @@ fn beneficiaries(
             }
             query.load(conn)?
         }
+        _ => Vec::new(),
     };
     for (_, at, birth, level) in candidates {
         people.push(Person {
@@ -123,6 +103,7 @@ fn beneficiaries(
         Scope::Agency(org) => query = query.filter(prescriptions::agency_id.eq(org.clone())),
         Scope::Centre(org) => query = query.filter(prescriptions::centre_id.eq(org.clone())),
         Scope::Region => {}
+        _ => return Err(AppError::forbidden()),
     }
     let prescribed: Vec<(String, chrono::NaiveDateTime, NaiveDate, String, i32)> =
         query.load(conn)?;

@@ -360,7 +360,7 @@ pub async fn run(args: BenchArgs, mut config: Config) -> anyhow::Result<()> {
                 let tables = state
                     .db
                     .run(move |conn| {
-                        super::annex::tables(conn, &super::annex::Scope::Region, &period)
+                        super::annex::tables(conn, &crate::auth::policy::Scope::Region, &period)
                     })
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;

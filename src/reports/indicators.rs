@@ -10,11 +10,11 @@ use diesel::prelude::*;
 use super::rollup::{self, Area, Metric};
 use super::table::{Cell, Table};
 use crate::auth::CurrentUser;
+use crate::auth::policy::{Rows, Scope, scope};
 use crate::db::{DbConnection, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::offers::model::OfferStatus;
 use crate::prescriptions::model::Status;
-use crate::types::Role;
 
 /// A period of whole days, Paris time, both ends included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -635,17 +635,16 @@ pub fn for_user(
     period: &Period,
     department: Option<&str>,
 ) -> AppResult<Vec<Table>> {
-    let org = user.organisation_id.as_deref();
     let mut tables = Vec::new();
-    match (user.role, org) {
-        (Role::Recruiter, Some(org)) => {
-            tables.push(offers_by_status(conn, period, Some(org), None, None)?);
-            tables.push(applications_received(conn, period, org)?);
+    match scope(user, Rows::Indicators) {
+        Scope::Company(org) => {
+            tables.push(offers_by_status(conn, period, Some(&org), None, None)?);
+            tables.push(applications_received(conn, period, &org)?);
         }
-        (Role::TrainingStaff, Some(org)) => {
-            tables.push(offers_by_status(conn, period, None, Some(org), None)?);
-            tables.push(import_runs_table(conn, period, org)?);
-            tables.push(applications_received(conn, period, org)?);
+        Scope::Centre(org) => {
+            tables.push(offers_by_status(conn, period, None, Some(&org), None)?);
+            tables.push(import_runs_table(conn, period, &org)?);
+            tables.push(applications_received(conn, period, &org)?);
             let rows = prescription_rows(conn, user, period)?;
             tables.push(prescription_delays(
                 &rows,
@@ -653,7 +652,7 @@ pub fn for_user(
                 "Pré-inscriptions reçues et décisions rendues",
             ));
         }
-        (Role::Prescriber, Some(_)) => {
+        Scope::Agency(_) => {
             let rows = prescription_rows(conn, user, period)?;
             tables.push(prescriptions_by_state(&rows));
             tables.push(prescription_delays(
@@ -662,7 +661,7 @@ pub fn for_user(
                 "Délais de décision et d’entrée en formation",
             ));
         }
-        (Role::Funder, Some(_)) => {
+        Scope::Funder(_) => {
             let rows = prescription_rows(conn, user, period)?;
             tables.push(funded_sessions_table(conn, user, &rows)?);
             tables.push(prescription_delays(
@@ -671,13 +670,12 @@ pub fn for_user(
                 "Retours de sélection et entrées en formation",
             ));
         }
-        (Role::RegistrationOfficer, Some(_)) => {
-            let deps = user.departments.clone();
+        Scope::Departments(deps) => {
             tables.push(validations_table(conn, period, &deps)?);
             tables.push(offers_by_department(conn, period, Some(&deps))?);
             tables.push(cvs_by_sector(conn, Some(&deps))?);
         }
-        (Role::RegionalAdmin, _) => {
+        Scope::Region => {
             let deps: Option<Vec<String>> = department.map(|d| vec![d.to_owned()]);
             let deps = deps.as_deref();
             tables.push(offers_by_department(conn, period, deps)?);
@@ -704,15 +702,7 @@ pub fn for_user(
 
 /// Whether a person has indicators on their home.
 pub fn has_indicators(user: &CurrentUser) -> bool {
-    matches!(
-        user.role,
-        Role::Recruiter
-            | Role::TrainingStaff
-            | Role::Prescriber
-            | Role::Funder
-            | Role::RegistrationOfficer
-            | Role::RegionalAdmin
-    ) && (user.organisation_id.is_some() || user.role == Role::RegionalAdmin)
+    scope(user, Rows::Indicators) != Scope::Nothing
 }
 
 /// One table of a person's indicators, by key (404 when it is not theirs).

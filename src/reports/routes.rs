@@ -10,7 +10,7 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::annex::{self, Scope};
+use super::annex;
 use super::chart::Chart;
 use super::export;
 use super::indicators::{self, Period};
@@ -173,7 +173,7 @@ async fn annex_page(
     me: CurrentUser,
     Query(p): Query<PeriodParams>,
 ) -> AppResult<Response> {
-    let scope = Scope::of(&me)?;
+    let scope = annex::scope_of(&me)?;
     let (period, errors) = match Period::parse(&p.du, &p.au, crate::clock::today_paris()) {
         Ok(period) => (Some(period), Vec::new()),
         Err(errors) => (None, errors),
@@ -205,7 +205,7 @@ async fn annex_file(
     Query(p): Query<PeriodParams>,
 ) -> AppResult<Response> {
     let (name, ext) = split_file(&file)?;
-    let scope = Scope::of(&me)?;
+    let scope = annex::scope_of(&me)?;
     let period = p.period()?;
     let key = name.to_owned();
     let tables = state
@@ -262,7 +262,7 @@ async fn api_annex(
     me: CurrentUser,
     Query(p): Query<PeriodParams>,
 ) -> AppResult<Json<Tables>> {
-    let scope = Scope::of(&me)?;
+    let scope = annex::scope_of(&me)?;
     let period = p.period()?;
     let tables = state
         .db

@@ -22,7 +22,7 @@ use crate::auth::policy::{Action, allows};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::organisations::store::Organisation;
-use crate::types::{OrgKind, Role};
+use crate::types::OrgKind;
 use crate::web::extract::{Form, Query};
 use crate::web::json::Created;
 use crate::web::{Page, form, render, see_other};
@@ -93,7 +93,7 @@ async fn list(State(state): State<AppState>, page: Page, me: MaybeUser) -> AppRe
         .await?;
     let (can_create, figures) = match &me.0 {
         Some(u) => (
-            u.role == Role::RegionalAdmin
+            allows(u, &Action::ChooseSiteHost)
                 || u.organisation_id
                     .as_deref()
                     .is_some_and(|host| allows(u, &Action::CreateSiteFor { host_id: host })),
@@ -129,7 +129,7 @@ async fn site_form(
     form: SiteInput,
     errors: Vec<String>,
 ) -> AppResult<Response> {
-    let hosts = if me.role == Role::RegionalAdmin && action == "/espaces-metiers/nouveau" {
+    let hosts = if allows(me, &Action::ChooseSiteHost) && action == "/espaces-metiers/nouveau" {
         state
             .db
             .run(|conn| crate::organisations::store::list(conn, Some(OrgKind::SiteHost)))
@@ -159,7 +159,9 @@ async fn new_form(
     me: CurrentUser,
 ) -> AppResult<Response> {
     let host = me.organisation_id.clone().unwrap_or_default();
-    if me.role != Role::RegionalAdmin && !allows(&me, &Action::CreateSiteFor { host_id: &host }) {
+    if !allows(&me, &Action::ChooseSiteHost)
+        && !allows(&me, &Action::CreateSiteFor { host_id: &host })
+    {
         return Err(AppError::forbidden());
     }
     site_form(

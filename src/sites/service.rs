@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{AgeBand, EventKind, Referral, Topic, VisitSituation};
 use crate::auth::CurrentUser;
-use crate::auth::policy::{Action, allows};
+use crate::auth::policy::{Action, Rows, Scope, allows, scope};
 use crate::db::{DbConnection, is_unique_violation, new_id, now, schema::*};
 use crate::error::{AppError, AppResult};
-use crate::types::{EmailAddress, OrgKind, Role};
+use crate::types::{EmailAddress, OrgKind};
 use crate::web::parse_date_fr as parse_day;
 
 /// Longest period an exhibition may be booked for in one go (days, transport excluded).
@@ -72,9 +72,9 @@ pub fn all(conn: &mut DbConnection) -> AppResult<Vec<SiteCard>> {
 
 /// The sites a person runs: a coordinator those of their host, the regional team all.
 pub fn managed(conn: &mut DbConnection, user: &CurrentUser) -> AppResult<Vec<SiteCard>> {
-    match (user.role, user.organisation_id.as_deref()) {
-        (Role::RegionalAdmin, _) => cards(conn, None),
-        (Role::SiteCoordinator, Some(org)) => cards(conn, Some(org)),
+    match scope(user, Rows::Sites) {
+        Scope::Region => cards(conn, None),
+        Scope::Host(org) => cards(conn, Some(&org)),
         _ => Ok(Vec::new()),
     }
 }
@@ -161,7 +161,7 @@ pub fn create_site(
     user: &CurrentUser,
     input: &SiteInput,
 ) -> AppResult<Result<String, Vec<String>>> {
-    let host_id = if user.role == Role::RegionalAdmin {
+    let host_id = if allows(user, &Action::ChooseSiteHost) {
         input.host_id.trim().to_owned()
     } else {
         user.organisation_id.clone().unwrap_or_default()

@@ -267,3 +267,103 @@ fn grant_role_table() {
         .collect();
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
+
+/// Which rows each role sees: one answer per kind of rows, from the policy.
+#[test]
+fn scope_table() {
+    use passerelle::auth::policy::{Rows, Scope, scope};
+    let s = |role: Role, org: Option<&str>, rows: Rows| {
+        scope(&person(role, org, &["35", "56"], false), rows)
+    };
+    let deps = Scope::Departments(vec!["35".into(), "56".into()]);
+    // The regional team sees every row of every kind, without an organisation.
+    for rows in [
+        Rows::Territory,
+        Rows::Prescriptions,
+        Rows::Beneficiaries,
+        Rows::Sites,
+        Rows::DiscoveryRequests,
+        Rows::Indicators,
+    ] {
+        assert_eq!(s(Role::RegionalAdmin, None, rows), Scope::Region);
+        // A candidate sees none of these lists.
+        assert_eq!(s(Role::Candidate, None, rows), Scope::Nothing);
+    }
+    assert_eq!(
+        s(Role::RegistrationOfficer, Some("cci"), Rows::Territory),
+        deps
+    );
+    assert_eq!(
+        s(Role::RegistrationOfficer, Some("cci"), Rows::Indicators),
+        deps
+    );
+    assert_eq!(
+        s(Role::RegistrationOfficer, Some("cci"), Rows::Prescriptions),
+        Scope::Nothing
+    );
+    // Without an organisation, a partner's role sees nothing (never "everything").
+    assert_eq!(
+        s(Role::RegistrationOfficer, None, Rows::Territory),
+        Scope::Nothing
+    );
+    assert_eq!(
+        s(Role::Prescriber, None, Rows::Prescriptions),
+        Scope::Nothing
+    );
+    assert_eq!(
+        s(Role::Prescriber, Some("ft"), Rows::Prescriptions),
+        Scope::Agency("ft".into())
+    );
+    assert_eq!(
+        s(Role::Prescriber, Some("ft"), Rows::Beneficiaries),
+        Scope::Agency("ft".into())
+    );
+    assert_eq!(
+        s(Role::TrainingStaff, Some("of"), Rows::Prescriptions),
+        Scope::Centre("of".into())
+    );
+    assert_eq!(
+        s(Role::TrainingStaff, Some("of"), Rows::Indicators),
+        Scope::Centre("of".into())
+    );
+    assert_eq!(
+        s(Role::Funder, Some("region"), Rows::Prescriptions),
+        Scope::Funder("region".into())
+    );
+    // Funders count no beneficiaries of their own in the annex.
+    assert_eq!(
+        s(Role::Funder, Some("region"), Rows::Beneficiaries),
+        Scope::Nothing
+    );
+    assert_eq!(
+        s(Role::Recruiter, Some("co"), Rows::Indicators),
+        Scope::Company("co".into())
+    );
+    assert_eq!(
+        s(Role::Recruiter, Some("co"), Rows::DiscoveryRequests),
+        Scope::Company("co".into())
+    );
+    assert_eq!(
+        s(Role::Recruiter, Some("co"), Rows::Territory),
+        Scope::Nothing
+    );
+    assert_eq!(
+        s(
+            Role::PartnerResponder,
+            Some("branch"),
+            Rows::DiscoveryRequests
+        ),
+        Scope::Company("branch".into())
+    );
+    assert_eq!(
+        s(Role::Teacher, Some("lycee"), Rows::DiscoveryRequests),
+        Scope::School("lycee".into())
+    );
+    assert_eq!(
+        s(Role::SiteCoordinator, Some("host"), Rows::Sites),
+        Scope::Host("host".into())
+    );
+    assert_eq!(s(Role::Editor, Some("region"), Rows::Sites), Scope::Nothing);
+    assert_eq!(Scope::Agency("ft".into()).organisation(), Some("ft"));
+    assert_eq!(Scope::Region.organisation(), None);
+}
