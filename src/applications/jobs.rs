@@ -12,6 +12,10 @@ pub fn register(reg: &mut Registry) {
     reg.provide(crate::candidates::AppliedTo(
         super::service::organisations_applied_to,
     ));
+    reg.events.on(
+        crate::organisations::DELEGATION_REVOKED,
+        super::service::hand_back_to_company,
+    );
 }
 
 async fn remind(app: AppState) -> anyhow::Result<()> {

@@ -567,6 +567,28 @@ pub fn organisations_applied_to(
         .load(conn)?)
 }
 
+/// Follows [`DELEGATION_REVOKED`](crate::organisations::DELEGATION_REVOKED) (`[company,
+/// centre]`): applications to the company's offers that the centre received go to the company,
+/// and new ones too (the offers are handed back); the centre no longer sees them nor the CVs.
+pub fn hand_back_to_company(conn: &mut DbConnection, ids: &[String]) -> AppResult<()> {
+    let [company, centre] = ids else {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "delegation_revoked carries [company, centre]"
+        )));
+    };
+    let offers_of_company = offers::table
+        .filter(offers::company_id.eq(company))
+        .select(offers::id);
+    diesel::update(
+        applications::table
+            .filter(applications::managed_by_id.eq(centre))
+            .filter(applications::offer_id.eq_any(offers_of_company)),
+    )
+    .set(applications::managed_by_id.eq(company))
+    .execute(conn)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::ApplicationStatus::*;

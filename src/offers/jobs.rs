@@ -9,6 +9,10 @@ use crate::app::Registry;
 pub fn register(reg: &mut Registry) {
     reg.jobs.every("offers.expire", Duration::days(1), expire);
     reg.on_start(super::index::check_at_start);
+    reg.events.on(
+        crate::organisations::DELEGATION_REVOKED,
+        super::store::hand_back_to_company,
+    );
 }
 
 async fn expire(app: AppState) -> anyhow::Result<()> {

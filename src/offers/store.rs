@@ -374,3 +374,24 @@ pub fn get_many(conn: &mut DbConnection, ids: &[String]) -> AppResult<Vec<Offer>
         .select(Offer::as_select())
         .load(conn)?)
 }
+
+/// Follows [`DELEGATION_REVOKED`](crate::organisations::DELEGATION_REVOKED) (`[company,
+/// centre]`): the offers the centre managed for the company are the company's to manage again.
+pub fn hand_back_to_company(conn: &mut DbConnection, ids: &[String]) -> AppResult<()> {
+    let [company, centre] = ids else {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "delegation_revoked carries [company, centre]"
+        )));
+    };
+    diesel::update(
+        offers::table
+            .filter(offers::company_id.eq(company))
+            .filter(offers::managed_by_id.eq(centre)),
+    )
+    .set((
+        offers::managed_by_id.eq(company),
+        offers::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    Ok(())
+}

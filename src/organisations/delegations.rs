@@ -11,6 +11,7 @@ use crate::auth::audit::{self, Event};
 use crate::auth::policy::{Action, authorize};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
+use crate::events::Events;
 use crate::types::{OrgKind, Siret};
 
 /// A training centre a company delegates to, as pages and the API show it.
@@ -85,9 +86,12 @@ pub fn grant(
 }
 
 /// The company (its administrator) ends a delegation: from now on the centre neither creates
-/// nor manages the company's offers. Returns the centre.
+/// nor manages the company's offers, and what it managed for the company (offers, their
+/// applications) goes back to the company through [`DELEGATION_REVOKED`](super::DELEGATION_REVOKED).
+/// Returns the centre.
 pub fn revoke(
     conn: &mut DbConnection,
+    events: &Events,
     by: &CurrentUser,
     company_id: &str,
     centre_id: &str,
@@ -100,6 +104,11 @@ pub fn revoke(
         .find(|d| d.id == centre_id)
         .ok_or_else(AppError::not_found)?;
     store::remove_delegation(conn, company_id, centre_id)?;
+    events.publish(
+        conn,
+        super::DELEGATION_REVOKED,
+        &[company_id.to_owned(), centre_id.to_owned()],
+    )?;
     audit::record(
         conn,
         Event::by(by, "delegation_revoked")

@@ -9,3 +9,8 @@ pub mod signup;
 pub mod store;
 
 pub use store::Organisation;
+
+/// The event published when a company ends a delegation, with the ids `[company, centre]`,
+/// in the transaction of the revocation: capabilities whose records the centre managed for
+/// the company hand them back to the company (`reg.events.on(DELEGATION_REVOKED, …)`).
+pub const DELEGATION_REVOKED: &str = "organisations.delegation_revoked";

@@ -321,9 +321,10 @@ async fn revoke_delegation(
 ) -> AppResult<Response> {
     let who = me.clone();
     let company = id.clone();
+    let app = state.clone();
     let centre = state
         .db
-        .tx(move |conn| delegations::revoke(conn, &who, &company, &centre))
+        .tx(move |conn| delegations::revoke(conn, &app.registry.events, &who, &company, &centre))
         .await?;
     session
         .set_flash(format!(
@@ -379,9 +380,10 @@ async fn api_revoke_delegation(
     me: CurrentUser,
     Path((id, centre_id)): Path<(String, String)>,
 ) -> AppResult<Json<Delegate>> {
+    let app = state.clone();
     state
         .db
-        .tx(move |conn| delegations::revoke(conn, &me, &id, &centre_id))
+        .tx(move |conn| delegations::revoke(conn, &app.registry.events, &me, &id, &centre_id))
         .await
         .map(Json)
 }

@@ -23,16 +23,6 @@ both_backends!(
 
 const PASSWORD: &str = "un-mot-de-passe-solide";
 
-/// The id of the caller's organisation, from `/organisation`.
-async fn my_organisation(c: &mut crate::helpers::Client<'_>) -> String {
-    let r = c.get("/organisation").await;
-    r.assert_status(StatusCode::SEE_OTHER);
-    r.location()
-        .strip_prefix("/organisations/")
-        .expect("organisation page")
-        .to_owned()
-}
-
 fn invitee(email: &str, role: &str) -> Vec<(&'static str, String)> {
     vec![
         ("first_name", "Yann".to_owned()),
@@ -59,7 +49,7 @@ async fn invitations_grant_no_more_than_the_inviter_holds(app: TestApp) {
     let app = app.with_demo().await;
     // An agency's administrator (a prescriber) invites prescribers, not gateway agents.
     let mut prescriber = app.login_as("prescriber@demo.passerelle.test").await;
-    let agency = my_organisation(&mut prescriber).await;
+    let agency = prescriber.own_org_id().await;
     let page = prescriber.get(&format!("/organisations/{agency}")).await;
     assert!(page.contains("value=\"prescriber\""));
     assert!(!page.contains("value=\"gateway_agent\""));
@@ -85,7 +75,7 @@ async fn invitations_grant_no_more_than_the_inviter_holds(app: TestApp) {
     // The platform operator's own administrators (information officers) create none of the
     // regional roles: no form, and a forged request is refused.
     let mut officer = app.login_as("info_officer@demo.passerelle.test").await;
-    let operator = my_organisation(&mut officer).await;
+    let operator = officer.own_org_id().await;
     let page = officer.get(&format!("/organisations/{operator}")).await;
     page.assert_status(StatusCode::OK);
     assert!(!page.contains("Inviter une personne"));

@@ -223,6 +223,51 @@ async fn delegated_offers_send_applications_to_the_centre(app: TestApp) {
         .get(&format!("/candidatures/{id}"))
         .await
         .assert_status(StatusCode::NOT_FOUND);
+
+    // The bakery ends the delegation: the offer, its application and the CV behind it are
+    // the bakery's again, and the centre no longer sees them.
+    let bakery_id = bakery.own_org_id().await;
+    let centre_id = centre.own_org_id().await;
+    bakery.get(&format!("/organisations/{bakery_id}")).await;
+    bakery
+        .post_form(
+            &format!("/organisations/{bakery_id}/delegations/{centre_id}/revoquer"),
+            &[],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    centre
+        .get(&format!("/candidatures/{id}"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    assert!(
+        !centre
+            .get("/candidatures-recues")
+            .await
+            .contains("Apprenti·e pâtissier·ère")
+    );
+    let candidate_id = app
+        .state
+        .db
+        .run(|conn| passerelle::auth::store::by_email(conn, CANDIDATE))
+        .await
+        .unwrap()
+        .expect("demo candidate")
+        .id;
+    let cv = centre.get(&format!("/candidats/{candidate_id}")).await;
+    assert_ne!(
+        cv.status,
+        StatusCode::OK,
+        "the centre keeps no hand on the CV"
+    );
+    bakery
+        .get(&format!("/candidatures/{id}"))
+        .await
+        .assert_status(StatusCode::OK);
+    bakery
+        .get(&format!("/mes-offres/{offer}/modifier"))
+        .await
+        .assert_status(StatusCode::OK);
 }
 
 async fn unanswered_applications_remind_once(app: TestApp) {

@@ -705,6 +705,15 @@ impl Client<'_> {
             .collect()
     }
 
+    /// The id of the signed-in person's organisation (its page's address).
+    pub async fn own_org_id(&mut self) -> String {
+        let r = self.get("/organisation").await;
+        r.assert_status(StatusCode::SEE_OTHER);
+        r.location()
+            .trim_start_matches("/organisations/")
+            .to_owned()
+    }
+
     pub fn has_session(&self) -> bool {
         self.cookie.is_some()
     }

@@ -1,7 +1,7 @@
 use axum::http::StatusCode;
 
 use crate::both_backends;
-use crate::helpers::{Client, TestApp};
+use crate::helpers::TestApp;
 
 both_backends!(
     an_organisation_cannot_read_another,
@@ -10,20 +10,12 @@ both_backends!(
     delegations_are_the_companys_to_grant_and_revoke,
 );
 
-async fn own_org_id(client: &mut Client<'_>) -> String {
-    let r = client.get("/organisation").await;
-    r.assert_status(StatusCode::SEE_OTHER);
-    r.location()
-        .trim_start_matches("/organisations/")
-        .to_owned()
-}
-
 async fn an_organisation_cannot_read_another(app: TestApp) {
     let app = app.with_demo().await;
     let mut pending_recruiter = app.login_as("garage.kerherve@demo.passerelle.test").await;
-    let garage = own_org_id(&mut pending_recruiter).await;
+    let garage = pending_recruiter.own_org_id().await;
     let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
-    let bakery = own_org_id(&mut recruiter).await;
+    let bakery = recruiter.own_org_id().await;
 
     // Own organisation: page and API.
     let page = recruiter.get(&format!("/organisations/{bakery}")).await;
@@ -87,7 +79,7 @@ async fn an_organisation_cannot_read_another(app: TestApp) {
 async fn staff_are_invited_by_their_organisation_admin(app: TestApp) {
     let app = app.with_demo().await;
     let mut admin = app.login_as("training_staff@demo.passerelle.test").await;
-    let centre = own_org_id(&mut admin).await;
+    let centre = admin.own_org_id().await;
     let page = admin.get(&format!("/organisations/{centre}")).await;
     assert!(page.contains("Inviter une personne"));
     // A role that does not belong to a training centre is refused.
@@ -318,9 +310,9 @@ async fn delegations_are_the_companys_to_grant_and_revoke(app: TestApp) {
     let app = app.with_demo().await;
     let siret = centre_siret(&app).await;
     let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
-    let bakery = own_org_id(&mut recruiter).await;
+    let bakery = recruiter.own_org_id().await;
     let mut centre = app.login_as(CENTRE_STAFF).await;
-    let centre_id = own_org_id(&mut centre).await;
+    let centre_id = centre.own_org_id().await;
 
     // The centre manages the bakery's pastry offer by delegation.
     let mut visitor = app.client();
@@ -431,10 +423,18 @@ async fn delegations_are_the_companys_to_grant_and_revoke(app: TestApp) {
         )
         .await;
     assert_eq!(listed.json()[0]["id"], centre_id.as_str());
+    // The offer handed back at the revocation stays the bakery's; the centre posts for the
+    // bakery again.
     centre
         .get(&format!("/mes-offres/{offer}/modifier"))
         .await
+        .assert_status(StatusCode::NOT_FOUND);
+    recruiter
+        .get(&format!("/mes-offres/{offer}/modifier"))
+        .await
         .assert_status(StatusCode::OK);
+    let form = centre.get("/mes-offres/nouvelle").await;
+    assert!(form.contains("Boulangerie Le Goff"), "{}", form.text);
     // The centre's own token cannot revoke it.
     api.api_json(
         "DELETE",
