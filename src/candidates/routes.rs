@@ -661,14 +661,16 @@ impl CandidateSummary {
         format!("{} {}", self.first_name, self.last_name_initial)
     }
     pub fn distance(&self) -> String {
-        self.distance_km
-            .map(|d| format!("{:.0} km", d))
-            .unwrap_or_default()
+        match self.distance_km {
+            Some(d) if d < 1.0 => "moins d’1 km".to_owned(),
+            Some(d) => format!("{:.0} km", d),
+            None => String::new(),
+        }
     }
     pub fn available_fr(&self) -> String {
         self.available_from
             .map(|d| format!("disponible le {}", crate::web::date_fr(&d)))
-            .unwrap_or_else(|| "disponible".to_owned())
+            .unwrap_or_else(|| "disponible dès maintenant".to_owned())
     }
 }
 
@@ -822,13 +824,29 @@ async fn search(
     authorize(&me, &Action::SearchCandidates).map_err(|_| {
         AppError::new(StatusCode::FORBIDDEN, "forbidden", "La recherche de CV est réservée aux recruteurs d’une entreprise validée et aux organismes de formation.")
     })?;
-    let metier = q.metier.unwrap_or_default();
+    let typed = q.metier.unwrap_or_default();
+    // The field shows the occupation by name once recognised: « D1102 – Boulanger / … ».
+    let metier = {
+        let typed = typed.clone();
+        state
+            .db
+            .run(move |conn| {
+                Ok(match typed.trim() {
+                    "" => typed.clone(),
+                    t => match crate::referential::store::resolve_rome(conn, t)? {
+                        Ok(r) => format!("{} – {}", r.code, r.label),
+                        Err(_) => typed.clone(),
+                    },
+                })
+            })
+            .await?
+    };
     let commune = q.commune.unwrap_or_default();
     let rayon = q.rayon.unwrap_or_else(|| "30".into());
     let niveau = q.niveau.unwrap_or_default();
     let disponible = q.disponible.unwrap_or_default();
     let criteria = CvCriteria {
-        rome: metier.clone(),
+        rome: typed,
         commune: commune.clone(),
         radius_km: rayon.clone(),
         level: niveau.clone(),

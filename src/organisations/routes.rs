@@ -106,7 +106,8 @@ async fn load_visible(
 struct OrganisationPage {
     page: Page,
     org: Organisation,
-    departments: Vec<String>,
+    /// The departments it covers, named: `Ille-et-Vilaine (35)`.
+    department_names: Vec<String>,
     staff: Vec<User>,
     can_invite: bool,
     roles: Vec<Role>,
@@ -135,7 +136,8 @@ async fn show(
 ) -> AppResult<Response> {
     let (org, departments) = load_visible(state, me, id.clone()).await?;
     let is_company = org.kind() == OrgKind::Company;
-    let (staff, delegates) = state
+    let codes = departments.clone();
+    let (staff, delegates, department_names) = state
         .db
         .run(move |conn| {
             let delegates = if is_company {
@@ -143,13 +145,22 @@ async fn show(
             } else {
                 Vec::new()
             };
-            Ok((store::staff(conn, &id)?, delegates))
+            // People read « Ille-et-Vilaine (35) », not a bare code.
+            let names = crate::referential::store::departments_all(conn)?;
+            let department_names = codes
+                .iter()
+                .map(|code| match names.iter().find(|d| &d.code == code) {
+                    Some(d) => format!("{} ({code})", d.name),
+                    None => code.clone(),
+                })
+                .collect();
+            Ok((store::staff(conn, &id)?, delegates, department_names))
         })
         .await?;
     let reference = crate::auth::policy::OrgRef {
         id: org.id.clone(),
         kind: org.kind(),
-        departments: departments.clone(),
+        departments,
     };
     let can_delegate = crate::auth::policy::allows(me, &Action::GrantDelegation(&reference));
     let can_revoke = crate::auth::policy::allows(me, &Action::RevokeDelegation(&reference));
@@ -170,7 +181,7 @@ async fn show(
     render(&OrganisationPage {
         page: page.titled(org.name.clone()),
         org,
-        departments,
+        department_names,
         staff,
         can_invite,
         roles,

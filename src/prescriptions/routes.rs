@@ -413,7 +413,7 @@ async fn funder_settings_form(
         .run(move |conn| service::funder_settings(conn, &org))
         .await?;
     render(&FunderSettingsPage {
-        page: page.titled("Délai de décision des organismes"),
+        page: page.titled("Délai de décision et codes financeurs LHÉO"),
         decision_days: days.to_string(),
         lheo_codes: codes
             .iter()
@@ -462,7 +462,7 @@ async fn funder_settings_save(
         }
         Err((errors, codes)) => {
             let html = render(&FunderSettingsPage {
-                page: page.titled("Délai de décision des organismes"),
+                page: page.titled("Délai de décision et codes financeurs LHÉO"),
                 decision_days: form.decision_days,
                 lheo_codes: form.lheo_codes,
                 codes,
@@ -513,6 +513,7 @@ async fn decide_funder_code(
         _ => return Err(AppError::bad_request("Décision inconnue.")),
     };
     let key = code.clone();
+    let code = service::code_with_label(&code);
     match state
         .db
         .tx(move |conn| service::decide_funder_code(conn, &me, &key, approve))

@@ -400,6 +400,10 @@ pub struct FunderCode {
 }
 
 impl FunderCode {
+    /// The code and what it stands for in the LHÉO dictionary, e.g. `2 (Conseil régional)`.
+    pub fn label(&self) -> String {
+        code_with_label(&self.code)
+    }
     pub fn status_label(&self) -> &'static str {
         match self.status.as_str() {
             "approved" => "approuvé",
@@ -409,17 +413,26 @@ impl FunderCode {
     }
 }
 
+/// A LHÉO funder code for people: `2 (Conseil régional)`.
+pub fn code_with_label(code: &str) -> String {
+    format!(
+        "{code} ({})",
+        crate::trainings::model::funder_code_label(code)
+    )
+}
+
 /// A funder's LHÉO codes (with their approval) and decision delay (defaults when it set
 /// nothing).
 pub fn funder_settings(
     conn: &mut DbConnection,
     funder_id: &str,
 ) -> AppResult<(Vec<FunderCode>, i32)> {
-    let codes = funder_codes::table
+    let mut codes: Vec<FunderCode> = funder_codes::table
         .filter(funder_codes::organisation_id.eq(funder_id))
-        .order(funder_codes::code)
         .select(FunderCode::as_select())
         .load(conn)?;
+    // In numeric order (2 before 12): codes are numbers stored as text.
+    codes.sort_by_key(|c| (c.code.parse::<u32>().unwrap_or(u32::MAX), c.code.clone()));
     Ok((codes, decision_days(conn, Some(funder_id))?))
 }
 

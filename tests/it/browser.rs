@@ -1,5 +1,5 @@
 //! Browser suite: Debian's Chromium driven through chromedriver (WebDriver), with axe-core
-//! checking WCAG 2.1 A/AA on every page visited. Screenshots land in target/screenshots/.
+//! checking WCAG 2.1 A/AA on every page visited. Screenshots of whole pages, at 1280 and 360 px, land in target/screenshots/.
 //! Runs when PASSERELLE_TEST_BROWSER=1 (set by .ci/run, which installs what it needs).
 
 use std::process::{Child, Command, Stdio};
@@ -133,6 +133,23 @@ async fn screenshot(client: &Client, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }
 
+/// Screenshot of the whole page at a width: the window grows to the page's height (at most
+/// 6000 px) so that what lies below the fold is seen too, then gets its height back.
+async fn full_screenshot(client: &Client, name: &str, width: u32, height: u32) {
+    let page_height = client
+        .execute("return document.documentElement.scrollHeight;", vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap_or(u64::from(height));
+    let full = u32::try_from(page_height)
+        .unwrap_or(height)
+        .clamp(height, 6000);
+    client.set_window_size(width, full).await.unwrap();
+    screenshot(client, name).await;
+    client.set_window_size(width, height).await.unwrap();
+}
+
 /// Visits a page at desktop and phone widths, checks it with axe, keeps screenshots.
 async fn check_page(client: &Client, url: &str, name: &str) -> Vec<String> {
     client.goto(url).await.unwrap();
@@ -141,7 +158,7 @@ async fn check_page(client: &Client, url: &str, name: &str) -> Vec<String> {
         .into_iter()
         .map(|v| format!("{name}: {v}"))
         .collect();
-    screenshot(client, name).await;
+    full_screenshot(client, name, 1280, 900).await;
     client.set_window_size(360, 800).await.unwrap();
     client.goto(url).await.unwrap();
     problems.extend(
@@ -160,7 +177,7 @@ async fn check_page(client: &Client, url: &str, name: &str) -> Vec<String> {
     if overflow == json!(true) {
         problems.push(format!("{name}: horizontal scrolling at 360 px"));
     }
-    screenshot(client, &format!("{name}-phone")).await;
+    full_screenshot(client, &format!("{name}-phone"), 360, 800).await;
     client.set_window_size(1280, 900).await.unwrap();
     problems
 }
@@ -1296,6 +1313,169 @@ async fn partners_journey_is_accessible() {
     .unwrap();
     wait_for_text(c, "la version 2 de la charte est signée").await;
     problems.extend(check_page(c, &format!("{base}/ma-convention"), "my-convention-signed").await);
+    b.client.clone().close().await.unwrap();
+    let _ = server.stop.send(true);
+    assert!(
+        problems.is_empty(),
+        "accessibility problems:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// Clicks a submit button found by CSS.
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "browser suite NOT RUN: set PASSERELLE_TEST_BROWSER=1 (needs chromium, chromium-driver, axe-core)"
+)]
+async fn trust_pages_are_accessible() {
+    let server = server().await;
+    let b = browser(true).await;
+    let c = &b.client;
+    let base = &server.base;
+    let mut problems = Vec::new();
+
+    // A candidate fills a profile and applies to the bakery's offer.
+    login(c, base, "candidate@demo.passerelle.test").await;
+    c.goto(&format!("{base}/profil")).await.unwrap();
+    for (id, value) in [
+        ("rome1", "D1102"),
+        ("commune", "Rennes"),
+        (
+            "presentation",
+            "Motivée, ponctuelle, j’aime le travail manuel.",
+        ),
+    ] {
+        fill(c, id, value).await;
+    }
+    click(c, "form.form button[type=submit]").await;
+    wait_for_text(c, "Votre profil est enregistré").await;
+    c.goto(&format!("{base}/offres")).await.unwrap();
+    c.find(Locator::LinkText("Apprenti·e boulanger·ère"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(c, "Postuler").await;
+    fill(
+        c,
+        "apply-message",
+        "Bonjour, je prépare mon CAP et votre fournil me plairait beaucoup.",
+    )
+    .await;
+    click(c, ".apply-form button[type=submit]").await;
+    wait_for_text(c, "Votre candidature est envoyée").await;
+    let application_url = c.current_url().await.unwrap().to_string();
+    logout(c, base).await;
+
+    // The funder asks for a second LHÉO code on its settings page.
+    login(c, base, "funder@demo.passerelle.test").await;
+    c.goto(&format!("{base}/financeur/delais")).await.unwrap();
+    let codes = c.find(Locator::Id("lheo_codes")).await.unwrap();
+    codes.clear().await.unwrap();
+    codes.send_keys("2 12").await.unwrap();
+    click(c, "form[action='/financeur/delais'] button[type=submit]").await;
+    let settings = wait_for_text(c, "C’est enregistré").await;
+    assert!(
+        settings.contains("Code 12 (Union européenne) : en attente d’approbation"),
+        "{settings}"
+    );
+    problems.extend(
+        check_page(
+            c,
+            &format!("{base}/financeur/delais"),
+            "funder-codes-requested",
+        )
+        .await,
+    );
+    logout(c, base).await;
+
+    // The regional administrator approves the code and validates the candidate's profile.
+    login(c, base, "regional_admin@demo.passerelle.test").await;
+    let codes_url = format!("{base}/admin/codes-financeurs");
+    problems.extend(check_page(c, &codes_url, "funder-codes-pending").await);
+    c.goto(&codes_url).await.unwrap();
+    let pending = wait_for_text(c, "Union européenne").await;
+    assert!(
+        pending.contains("Région Bretagne – direction de la formation"),
+        "{pending}"
+    );
+    click(c, "button[value=approuver]").await;
+    wait_for_text(c, "est approuvé").await;
+    problems.extend(check_page(c, &codes_url, "funder-codes-decided").await);
+    c.goto(&format!("{base}/moderation/profils")).await.unwrap();
+    click(c, "button[value=valider]").await;
+    wait_for_text(c, "Le profil est validé").await;
+    logout(c, base).await;
+
+    // The bakery's administrator lets the Brest centre manage its offers, then withdraws it.
+    login(c, base, "recruiter@demo.passerelle.test").await;
+    c.goto(&format!("{base}/organisation")).await.unwrap();
+    wait_for_text(c, "Organismes de formation qui gèrent vos offres").await;
+    let organisation_url = c.current_url().await.unwrap().to_string();
+    let brest = (0..10)
+        .map(|d| format!("1929000450001{d}"))
+        .find(|s| passerelle::types::luhn_valid(s))
+        .unwrap();
+    fill(c, "deleg-siret", &brest).await;
+    click(c, "form[action$='/delegations'] button[type=submit]").await;
+    wait_for_text(c, "peut désormais publier et gérer les offres").await;
+    problems.extend(check_page(c, &organisation_url, "organisation-delegations").await);
+    c.goto(&organisation_url).await.unwrap();
+    c.find(Locator::XPath(
+        "//form[contains(@action, '/revoquer')][contains(., 'Brest')]//button",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let after = wait_for_text(c, "ne gère plus vos offres").await;
+    assert!(after.contains("CFA des métiers de Rennes"), "{after}");
+
+    // … searches CVs: summaries only; opening one is a logged view.
+    c.goto(&format!("{base}/candidats")).await.unwrap();
+    fill(c, "metier", "D1102").await;
+    fill(c, "commune", "35000").await;
+    click(c, "form[role=search] button[type=submit]").await;
+    let results = wait_for_text(c, "1 profil(s)").await;
+    assert!(
+        results.contains("Boulanger") && !results.contains("Motivée, ponctuelle"),
+        "{results}"
+    );
+    let search_url = c.current_url().await.unwrap().to_string();
+    problems.extend(check_page(c, &search_url, "candidate-search-results").await);
+    c.goto(&search_url).await.unwrap();
+    click(c, ".card-title a").await;
+    wait_for_text(c, "Motivée, ponctuelle").await;
+    let profile_url = c.current_url().await.unwrap().to_string();
+    problems.extend(check_page(c, &profile_url, "candidate-full-profile").await);
+
+    // … and marks the application as read, explicitly.
+    c.goto(&application_url).await.unwrap();
+    wait_for_text(c, "Statut").await;
+    problems.extend(check_page(c, &application_url, "application-unread").await);
+    click(c, "button[value=lue]").await;
+    wait_for_text(c, "Statut de la candidature : « Lue »").await;
+    problems.extend(check_page(c, &application_url, "application-read").await);
+    logout(c, base).await;
+
+    // The candidate sees who opened the profile.
+    login(c, base, "candidate@demo.passerelle.test").await;
+    let views = format!("{base}/profil/consultations");
+    c.goto(&views).await.unwrap();
+    wait_for_text(c, "Boulangerie Le Goff").await;
+    problems.extend(check_page(c, &views, "profile-views-recruiter").await);
     b.client.clone().close().await.unwrap();
     let _ = server.stop.send(true);
     assert!(
