@@ -197,6 +197,18 @@ fn poster(
     by: &CurrentUser,
     requested_company: &str,
 ) -> AppResult<(String, String)> {
+    // Who may post at all comes first, before anything of the form is looked at.
+    if !crate::auth::policy::allows(by, &Action::PostOffers) {
+        return Err(AppError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "forbidden",
+            if by.organisation_kind == Some(OrgKind::Company) {
+                "Votre entreprise doit être validée par la chambre consulaire avant de publier des offres."
+            } else {
+                "Les offres sont publiées par les entreprises validées et par les organismes de formation auxquels elles les délèguent."
+            },
+        ));
+    }
     let my_org = by.organisation_id.clone().ok_or_else(AppError::forbidden)?;
     let for_others = crate::auth::policy::allows(by, &Action::ActForDelegatingCompanies);
     let company_id = if for_others {

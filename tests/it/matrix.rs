@@ -13,11 +13,11 @@
 //! posted empty that answers 400/422/303 passed the access check when the handler asks the
 //! policy first. Handlers that read the body before they ask the policy get a valid one from
 //! their row (`with_body`: URL-encoded for pages, JSON for the API, `$name` for an id of the
-//! demo data), so that the row proves who may act. Six rows are still `BodyFirst` (they prove
+//! demo data), so that the row proves who may act. Four rows are still `BodyFirst` (they prove
 //! only that visitors are refused and nothing is done with an empty body), each with its
-//! reason: three take a file (`/api/v1/imports`, `/imports/envoyer`, `/profil/cv`), and three
-//! answer a valid body with the same refusal to every account (posting an offer: 422 to roles
-//! outside a company before the policy; evaluating a programme session: 409 to all). Pages use
+//! reason: three take a file (`/api/v1/imports`, `/imports/envoyer`, `/profil/cv`), and one
+//! answers a valid body with the same refusal to every account (evaluating a programme
+//! session: 409 to all who did not attend it). Pages use
 //! the session cookie with its CSRF token (header), the API a bearer token, so CSRF is never
 //! why a cell is refused.
 //!
@@ -555,9 +555,7 @@ const TABLE: &[Row] = &[
     r("POST", "/api/v1/imports", BodyFirst),
     o("POST", "/api/v1/me/contact-requests/{id}", K::ContactRequest, only(&[Candidate]), only(&[])).with_body(r#"{"accept":false}"#),
     o("POST", "/api/v1/moderation/candidates/{id}", K::Candidate, only(&[RegistrationOfficer, RegionalAdmin]), only(&[RegistrationOfficer, RegionalAdmin])).with_body(r#"{"approve":false,"reason":"Profil incomplet"}"#),
-    // A valid offer gets 422 ("always for a company") from every role whose organisation is not
-    // a company before the policy is asked: the row cannot show who may post.
-    r("POST", "/api/v1/offers", BodyFirst),
+    r("POST", "/api/v1/offers", only(&[Recruiter, TrainingStaff])).with_body(r#"{"title":"Apprenti·e boulanger·ère","description":"Fabrication du pain et des viennoiseries au fournil, de nuit.","rome":"D1102","contract_type":"apprenticeship","level":"3","start_date":"01/09/2027","duration_months":"24","commune":"35238","positions":"1"}"#),
     o("POST", "/api/v1/offers/{id}/applications", K::Offer, only(&[Candidate]), only(&[Candidate])).with_body(r#"{"message":"Bonjour, je prépare un CAP et je cherche une boulangerie à Rennes."}"#),
     o("POST", "/api/v1/offers/{id}/transitions", K::Offer, only(&[Recruiter, TrainingStaff, RegionalAdmin]), only(&[RegionalAdmin])).with_body(r#"{"action":"withdraw"}"#),
     r("POST", "/api/v1/partners/charter", only(&[RegionalAdmin])),
@@ -614,8 +612,7 @@ const TABLE: &[Row] = &[
     r("POST", "/inscription/entreprise", Anyone),
     r("POST", "/invitation", Anyone),
     r("POST", "/ma-convention/signature", only(&[TrainingStaff, RegistrationOfficer, Prescriber, PartnerResponder])),
-    // As POST /api/v1/offers: 422 before the policy for roles outside a company.
-    r("POST", "/mes-offres", BodyFirst),
+    r("POST", "/mes-offres", only(&[Recruiter, TrainingStaff])).with_body("title=Apprenti%C2%B7e+boulanger%C2%B7%C3%A8re&rome=D1102&description=Fabrication+du+pain+et+des+viennoiseries+au+fournil%2C+de+nuit.&contract_type=apprentissage&level=3&duration_months=24&commune=35238&positions=1&start_date=01%2F09%2F2027"),
     o("POST", "/mes-offres/{id}/modifier", K::Offer, only(&[Recruiter, TrainingStaff, RegionalAdmin]), only(&[RegionalAdmin])),
     of("POST", "/mes-offres/{id}/{action}", K::Offer, only(&[Recruiter, TrainingStaff, RegionalAdmin]), only(&[RegionalAdmin]), &["retirer"]),
     o("POST", "/moderation/offres/{id}", K::Offer, only(&[RegistrationOfficer, RegionalAdmin]), only(&[RegistrationOfficer, RegionalAdmin])).with_body("decision=refuser&reason=Offre+incompl%C3%A8te"),
