@@ -19,7 +19,7 @@ use super::service::{
 };
 use crate::AppState;
 use crate::auth::policy::{Action, allows};
-use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
+use crate::auth::{ClientIp, CurrentUser, MaybeUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::organisations::store::Organisation;
 use crate::types::OrgKind;
@@ -551,13 +551,14 @@ async fn register(
     page: Page,
     session: SessionHandle,
     me: MaybeUser,
+    ClientIp(ip): ClientIp,
     Path(id): Path<String>,
     Form(form): Form<RegistrationInput>,
 ) -> AppResult<Response> {
     let (key, input, base) = (id.clone(), form.clone(), state.config.base_url());
     let result = state
         .db
-        .tx(move |conn| service::register(conn, &key, &input, &base))
+        .tx(move |conn| service::register(conn, &key, &input, &base, &ip))
         .await;
     match result {
         Ok(Ok(())) => {

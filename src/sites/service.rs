@@ -501,13 +501,25 @@ pub struct RegistrationInput {
     pub email: String,
 }
 
+/// The public registration form's use of the shared throttle: each registration takes a place
+/// and mails a confirmation, so nobody fills an event or a mailbox from one connection.
+const REGISTRATION_LIMIT: crate::auth::throttle::Limit = crate::auth::throttle::Limit {
+    action: "site_event_registration",
+    per_email: 5,
+    per_ip: 10,
+    window_minutes: 60,
+    message: "Trop d’inscriptions depuis cette connexion ou avec cette adresse : réessayez dans une heure, ou adressez-vous à l’Espace Métiers.",
+};
+
 /// Registers someone for an event. The first statement takes a place with a conditional
 /// update (`registered < capacity`): two people can never take the last place together.
+/// Valid registrations count in the shared throttle (`ip`: the client's address).
 pub fn register(
     conn: &mut DbConnection,
     event_id: &str,
     input: &RegistrationInput,
     base_url: &str,
+    ip: &str,
 ) -> AppResult<Result<(), Vec<String>>> {
     let mut errors = Vec::new();
     let name = input.name.trim();
@@ -524,6 +536,7 @@ pub fn register(
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return Ok(Err(errors));
     };
+    crate::auth::throttle::hit(conn, &REGISTRATION_LIMIT, Some(email.as_str()), ip)?;
     let taken = diesel::update(
         site_events::table
             .filter(site_events::id.eq(event_id))

@@ -17,6 +17,7 @@ both_backends!(
     visit_figures_are_exact,
     a_coordinator_sees_only_the_sites_of_their_host,
     event_registrations_never_exceed_capacity,
+    event_registrations_are_throttled,
 );
 
 pub(crate) const COORDINATOR: &str = "site_coordinator@demo.passerelle.test";
@@ -632,4 +633,58 @@ async fn event_registrations_never_exceed_capacity(app: TestApp) {
     )
     .await
     .assert_status(StatusCode::SEE_OTHER);
+}
+
+/// The public registration form takes places and sends mails: one connection cannot fill an
+/// event nor flood an address (the shared database throttle, as every mail-sending form).
+async fn event_registrations_are_throttled(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut coordinator = app.login_as(COORDINATOR).await;
+    let brieuc = site_id(&mut coordinator, "Espace Métiers de Saint-Brieuc").await;
+    coordinator.get(&format!("/espaces-metiers/{brieuc}")).await;
+    let r = coordinator
+        .post_form(
+            &format!("/espaces-metiers/{brieuc}/evenements"),
+            &[
+                ("kind", "company_visit"),
+                ("title", "Visite de la biscuiterie"),
+                (
+                    "description",
+                    "Découverte des métiers de l’agroalimentaire.",
+                ),
+                ("date", &day(14)),
+                ("time", "09:30"),
+                ("capacity", "40"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let event = r.location();
+    let path = format!("{event}/inscription");
+
+    // One connection: ten registrations, then a French refusal and no place taken.
+    let mut bot = app.client();
+    bot.get(&event).await;
+    for i in 0..10 {
+        let email = format!("inscrit{i}@exemple.fr");
+        bot.post_form(&path, &[("name", "Camille Le Gall"), ("email", &email)])
+            .await
+            .assert_status(StatusCode::SEE_OTHER);
+    }
+    let refused = bot
+        .post_form(
+            &path,
+            &[
+                ("name", "Camille Le Gall"),
+                ("email", "inscrit10@exemple.fr"),
+            ],
+        )
+        .await;
+    refused.assert_status(StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.contains("Trop d’inscriptions"), "{}", refused.text);
+
+    // Nothing of the refused attempt was kept: ten people registered.
+    let page = coordinator.get(&event).await;
+    assert!(page.contains("Inscrit·es (10)"), "{}", page.text);
+    assert!(!page.contains("inscrit10@exemple.fr"));
 }
