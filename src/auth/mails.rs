@@ -22,11 +22,19 @@ template! {
         pub siret: &'a str,
         pub commune: &'a str,
         pub department: &'a str,
+        /// The partner whose import proposed the company (none: the company signed up).
+        pub proposed_by: Option<&'a str>,
         pub base_url: &'a str,
     }
     text = "mail/auth/company_to_validate.txt",
     html = "mail/auth/company_to_validate.html",
-    subject(&self) { "Nouvelle entreprise à valider".to_owned() }
+    subject(&self) {
+        if self.proposed_by.is_some() {
+            "Entreprise proposée à valider".to_owned()
+        } else {
+            "Nouvelle entreprise à valider".to_owned()
+        }
+    }
 }
 
 template! {
@@ -109,6 +117,20 @@ mod tests {
             siret: "12345678900011",
             commune: "Orléans",
             department: "45",
+            proposed_by: None,
+            base_url: BASE,
+        };
+        insta::assert_snapshot!(mail.render().unwrap().preview());
+    }
+
+    #[test]
+    fn company_proposed_by_an_import() {
+        let mail = CompanyToValidate {
+            company_name: "Garage de l’Odet",
+            siret: "12345678900011",
+            commune: "Quimper",
+            department: "29",
+            proposed_by: Some("CFA des métiers <Bretagne>"),
             base_url: BASE,
         };
         insta::assert_snapshot!(mail.render().unwrap().preview());

@@ -49,6 +49,8 @@ pub struct Applied {
     pub counts: Counts,
     pub rejections: Vec<Rejection>,
     pub changed: Vec<String>,
+    /// Companies this file proposed to the chambers (unknown SIRETs, pending).
+    pub proposed: Vec<String>,
 }
 
 /// A file that cannot be applied at all (its columns do not match the profile).
@@ -145,6 +147,8 @@ struct Lookups {
     delegated: HashSet<String>,
     /// Companies the partner's imports proposed and nobody claimed yet.
     proposed: HashSet<String>,
+    /// Companies this file proposed.
+    newly_proposed: Vec<String>,
 }
 
 impl Lookups {
@@ -196,6 +200,7 @@ impl Lookups {
             existing,
             delegated,
             proposed,
+            newly_proposed: Vec::new(),
         })
     }
 
@@ -627,6 +632,7 @@ fn company(
             )?;
             orgs::set_proposed_by(conn, &id, &profile.organisation_id)?;
             lookups.proposed.insert(id.clone());
+            lookups.newly_proposed.push(id.clone());
             Ok((id, true))
         }
     };
@@ -839,6 +845,7 @@ pub fn apply(
     diesel::update(import_profiles::table.find(&profile.id))
         .set(import_profiles::updated_at.eq(at))
         .execute(conn)?;
+    applied.proposed = std::mem::take(&mut lookups.newly_proposed);
     Ok(Ok(applied))
 }
 

@@ -356,6 +356,15 @@ pub async fn finish(
                             import_runs::duration_ms.eq(elapsed()),
                         ))
                         .execute(conn)?;
+                    // The chambers covering each proposed company are told it waits for them.
+                    for company in &applied.proposed {
+                        crate::organisations::signup::tell_chambers(
+                            conn,
+                            company,
+                            Some(&profile.organisation_id),
+                            &base,
+                        )?;
+                    }
                     applied.changed
                 }
             };

@@ -246,18 +246,40 @@ pub fn sign_up_recruiter(
         person.email.as_str(),
         person.first_name,
     )?;
-    // Tell the chambers covering the department that a company waits.
-    for officer in officers_for(conn, &commune.department)? {
+    tell_chambers(conn, &org_id, None, base_url)?;
+    Ok(id)
+}
+
+/// Tells the registration officers of the chambers covering a pending company's department
+/// that it waits for their validation: after its sign-up, or when a partner's import
+/// proposed it (`proposed_by`: the partner organisation).
+pub fn tell_chambers(
+    conn: &mut DbConnection,
+    company_id: &str,
+    proposed_by: Option<&str>,
+    base_url: &str,
+) -> AppResult<()> {
+    let company = store::get(conn, company_id)?;
+    let partner = proposed_by
+        .map(|p| store::get(conn, p).map(|o| o.name))
+        .transpose()?;
+    let commune = match company.commune_insee.as_deref() {
+        Some(insee) => crate::referential::store::commune(conn, insee)?,
+        None => None,
+    };
+    let (commune_name, department) = commune.map(|c| (c.name, c.department)).unwrap_or_default();
+    for officer in officers_for(conn, &department)? {
         let mail = crate::auth::mails::CompanyToValidate {
-            company_name,
-            siret: siret.as_str(),
-            commune: &commune.name,
-            department: &commune.department,
+            company_name: &company.name,
+            siret: company.siret.as_deref().unwrap_or_default(),
+            commune: &commune_name,
+            department: &department,
+            proposed_by: partner.as_deref(),
             base_url,
         };
         crate::mail::enqueue(conn, &officer, &mail)?;
     }
-    Ok(id)
+    Ok(())
 }
 
 fn officers_for(conn: &mut DbConnection, department: &str) -> AppResult<Vec<String>> {

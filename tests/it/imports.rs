@@ -782,7 +782,24 @@ async fn unknown_companies_wait_for_the_chamber_when_the_profile_proposes_them(a
         .await;
     assert_eq!(delegates.json(), serde_json::json!([]));
 
-    // The chamber sees it in its queue and cannot publish the offer before validating it.
+    // The chamber is told (once: the second file proposed nothing new), sees it in its queue
+    // and cannot publish the offer before validating it.
+    let told: Vec<_> = app
+        .mails()
+        .await
+        .into_iter()
+        .filter(|m| {
+            m.to == "registration_officer@demo.passerelle.test"
+                && m.subject == "Entreprise proposée à valider"
+        })
+        .collect();
+    assert_eq!(told.len(), 1);
+    assert!(
+        told[0].body.contains("« Nom inventé par le CFA »"),
+        "{}",
+        told[0].body
+    );
+    assert!(told[0].body.contains("proposée par"), "{}", told[0].body);
     let mut officer = app
         .login_as("registration_officer@demo.passerelle.test")
         .await;
