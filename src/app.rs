@@ -54,6 +54,7 @@ pub struct Registry {
     pub jobs: jobs::Registry,
     pub events: events::Events,
     pub dashboard: web::dashboard::Registry,
+    pub nav: web::nav::Registry,
     on_start: Vec<OnStart>,
     provided: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
 }

@@ -37,7 +37,28 @@ pub fn registry() -> Registry {
     trainings::register(&mut reg);
     gateway::register(&mut reg);
     dashboard(&mut reg);
+    space(&mut reg);
     reg
+}
+
+/// « Mon espace », in the order shown: the person's own things first, then their work.
+fn space(reg: &mut Registry) {
+    reg.nav
+        .space(candidates::routes::space)
+        .space(applications::routes::space)
+        .space(basket::routes::space)
+        .space(offers::routes::space)
+        .space(prescriptions::routes::space)
+        .space(discovery::routes::space)
+        .space(sites::routes::space)
+        .space(helpline::routes::space)
+        .space(gateway::routes::space)
+        .space(imports::routes::space)
+        .space(content::routes::space)
+        .space(programme::routes::space)
+        .space(reports::routes::space)
+        .space(organisations::routes::space)
+        .space(partners::routes::space);
 }
 
 /// The dashboard's tiles, in the order shown (after "Mon compte"), then its sections.

@@ -389,3 +389,17 @@ pub async fn tiles(
     }
     Ok(tiles)
 }
+
+/// « Mon espace »: a candidate's applications, an organisation's received ones.
+pub fn space(me: &crate::auth::CurrentUser) -> Vec<crate::web::nav::NavLink> {
+    use crate::auth::policy::{Action, allows};
+    use crate::web::nav::NavLink;
+    let mut links = Vec::new();
+    if allows(me, &Action::ActAsCandidate) {
+        links.push(NavLink::new("/mes-candidatures", "Mes candidatures"));
+    }
+    if allows(me, &Action::ReceiveApplications) {
+        links.push(NavLink::new("/candidatures-recues", "Candidatures reçues"));
+    }
+    links
+}

@@ -442,3 +442,16 @@ async fn api_renew_feed(
         Err(AppError::not_found())
     }
 }
+
+/// « Mon espace »: offers kept and saved searches with their alerts (candidates), saved profiles (recruiters).
+pub fn space(me: &crate::auth::CurrentUser) -> Vec<crate::web::nav::NavLink> {
+    use crate::auth::policy::{Action, allows};
+    use crate::web::nav::NavLink;
+    let mut links = Vec::new();
+    if allows(me, &Action::KeepOfferBasket) {
+        links.push(NavLink::new("/panier", "Mon panier et mes alertes"));
+    } else if allows(me, &Action::SearchCandidates) {
+        links.push(NavLink::new("/panier", "Profils sauvegardés"));
+    }
+    links
+}

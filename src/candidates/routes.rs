@@ -1331,3 +1331,20 @@ pub async fn tiles(
     }
     Ok(tiles)
 }
+
+/// « Mon espace »: the candidate's profile, recruiters' CV search, the chamber's profile queue.
+pub fn space(me: &crate::auth::CurrentUser) -> Vec<crate::web::nav::NavLink> {
+    use crate::auth::policy::{Action, allows};
+    use crate::web::nav::NavLink;
+    let mut links = Vec::new();
+    if allows(me, &Action::ActAsCandidate) {
+        links.push(NavLink::new("/profil", "Mon profil"));
+    }
+    if allows(me, &Action::SearchCandidates) {
+        links.push(NavLink::new("/candidats", "Recherche de CV"));
+    }
+    if allows(me, &Action::ViewCandidateQueue) {
+        links.push(NavLink::new("/moderation/profils", "Profils à valider"));
+    }
+    links
+}

@@ -129,7 +129,9 @@ async fn news_article(
         .await?;
     let html = markdown::render(&news.body);
     render(&NewsArticlePage {
-        page: page.titled(news.title.clone()),
+        page: page
+            .titled(news.title.clone())
+            .within(&[("Actualités", "/actualites")]),
         news,
         html,
     })
@@ -380,7 +382,9 @@ async fn doc_page(
         .await?;
     let html = markdown::render(&doc.body);
     render(&DocPageTemplate {
-        page: page.titled(doc.title.clone()),
+        page: page
+            .titled(doc.title.clone())
+            .within(&[("S’informer", "/documentation")]),
         doc,
         html,
     })
@@ -893,4 +897,15 @@ pub async fn tiles(
         });
     }
     Ok(tiles)
+}
+
+/// « Mon espace »: the editors' desk.
+pub fn space(me: &crate::auth::CurrentUser) -> Vec<crate::web::nav::NavLink> {
+    use crate::auth::policy::{Action, allows};
+    use crate::web::nav::NavLink;
+    let mut links = Vec::new();
+    if allows(me, &Action::PublishContent) {
+        links.push(NavLink::new("/redaction", "Rédaction"));
+    }
+    links
 }

@@ -15,7 +15,7 @@ use super::service::{
     self, ActionInput, ActionKind, Asked, Hit, Level, MyAction, RequestInput, RequestRow, StepInput,
 };
 use crate::AppState;
-use crate::auth::policy::{Action, allows};
+use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::web::extract::{Form, Query};
@@ -199,6 +199,7 @@ struct MinePage {
 }
 
 async fn mine(State(state): State<AppState>, page: Page, me: CurrentUser) -> AppResult<Response> {
+    authorize(&me, &Action::OfferDiscoveryActions)?;
     let actions = state
         .db
         .run(move |conn| service::my_actions(conn, &me))
@@ -271,7 +272,9 @@ async fn show_action(
         .as_ref()
         .is_some_and(|u| allows(u, &Action::RequestDiscoveryAction));
     let html = render(&ShowPage {
-        page: page.titled(hit.action.title.clone()),
+        page: page
+            .titled(hit.action.title.clone())
+            .within(&[("Découvrir les métiers", "/decouverte-metiers")]),
         hit,
         owner,
         schools_viewed,
@@ -568,4 +571,24 @@ pub async fn tiles(
         });
     }
     Ok(tiles)
+}
+
+/// « Mon espace »: a company's job-discovery actions, requests of companies and schools.
+pub fn space(me: &crate::auth::CurrentUser) -> Vec<crate::web::nav::NavLink> {
+    use crate::auth::policy::{Action, Rows, Scope, allows, scope};
+    use crate::web::nav::NavLink;
+    let mut links = Vec::new();
+    if allows(me, &Action::OfferDiscoveryActions) {
+        links.push(NavLink::new(
+            "/decouverte-metiers/mes-actions",
+            "Mes actions de découverte",
+        ));
+    }
+    if scope(me, Rows::DiscoveryRequests) != Scope::Nothing {
+        links.push(NavLink::new(
+            "/decouverte-metiers/demandes",
+            "Demandes de découverte",
+        ));
+    }
+    links
 }

@@ -238,3 +238,17 @@ pub async fn tiles(
     }
     Ok(tiles)
 }
+
+/// « Mon espace »: France Travail's queue.
+pub fn space(me: &crate::auth::CurrentUser) -> Vec<crate::web::nav::NavLink> {
+    use crate::auth::policy::{Action, allows};
+    use crate::web::nav::NavLink;
+    let mut links = Vec::new();
+    if allows(me, &Action::UseGateway) {
+        links.push(NavLink::new(
+            "/passerelle-france-travail",
+            "Passerelle France Travail",
+        ));
+    }
+    links
+}

@@ -933,3 +933,16 @@ pub async fn tiles(
     }
     Ok(tiles)
 }
+
+/// « Mon espace »: the information line (officers) or the requests routed to a partner.
+pub fn space(me: &crate::auth::CurrentUser) -> Vec<crate::web::nav::NavLink> {
+    use crate::auth::policy::{Action, allows};
+    use crate::web::nav::NavLink;
+    let mut links = Vec::new();
+    if allows(me, &Action::WorkHelpline) {
+        links.push(NavLink::new("/cap-info", "Cap Info"));
+    } else if allows(me, &Action::ViewHelplineQueue) {
+        links.push(NavLink::new("/cap-info/partenaire", "Demandes Cap Info"));
+    }
+    links
+}

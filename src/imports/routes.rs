@@ -775,3 +775,29 @@ pub async fn tiles(
     }
     Ok(tiles)
 }
+
+/// « Mon espace »: the file imports of a partner, or all of them.
+pub fn space(me: &crate::auth::CurrentUser) -> Vec<crate::web::nav::NavLink> {
+    use crate::auth::policy::{Action, OrgRef, allows};
+    use crate::web::nav::NavLink;
+    let mut links = Vec::new();
+    let own = match (&me.organisation_id, me.organisation_kind) {
+        (Some(id), Some(kind)) => Some(OrgRef {
+            id: id.clone(),
+            kind,
+            departments: me.departments.clone(),
+        }),
+        _ => None,
+    };
+    // Partners that feed files, and the administrators of a company who may set it up.
+    if allows(me, &Action::ViewAllImports)
+        || own.as_ref().is_some_and(|org| {
+            allows(me, &Action::ManageImportProfiles(org))
+                || (org.kind != crate::types::OrgKind::Company
+                    && allows(me, &Action::UseImports(org)))
+        })
+    {
+        links.push(NavLink::new("/imports", "Imports de fichiers"));
+    }
+    links
+}

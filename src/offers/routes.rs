@@ -348,7 +348,9 @@ async fn show(
     };
     let title = v.offer.title.clone();
     render(&ShowPage {
-        page: page.titled(title),
+        page: page
+            .titled(title)
+            .within(&[("Offres d’alternance", "/offres")]),
         v,
         can_manage,
         can_apply,
@@ -938,4 +940,18 @@ pub async fn tiles(
         });
     }
     Ok(tiles)
+}
+
+/// « Mon espace »: an organisation's offers, the chamber's moderation queue.
+pub fn space(me: &crate::auth::CurrentUser) -> Vec<crate::web::nav::NavLink> {
+    use crate::auth::policy::{Action, allows};
+    use crate::web::nav::NavLink;
+    let mut links = Vec::new();
+    if allows(me, &Action::Recruit) && me.organisation_id.is_some() {
+        links.push(NavLink::new("/mes-offres", "Mes offres"));
+    }
+    if allows(me, &Action::ViewOfferModerationQueue) {
+        links.push(NavLink::new("/moderation/offres", "Offres à valider"));
+    }
+    links
 }

@@ -880,3 +880,21 @@ pub async fn admin_tiles(
     }
     Ok(tiles)
 }
+
+/// « Mon espace »: one's organisation, the companies to validate, the administration.
+pub fn space(me: &crate::auth::CurrentUser) -> Vec<crate::web::nav::NavLink> {
+    use crate::auth::policy::{Action, allows};
+    use crate::web::nav::NavLink;
+    let mut links = Vec::new();
+    if me.organisation_id.is_some() {
+        links.push(NavLink::new("/organisation", "Mon organisation"));
+    }
+    if allows(me, &Action::ViewValidationQueue) {
+        links.push(NavLink::new("/validations", "Entreprises à valider"));
+    }
+    if allows(me, &Action::AdministerAccounts) {
+        links.push(NavLink::new("/admin/comptes", "Comptes"));
+        links.push(NavLink::new("/admin/organisations", "Organisations"));
+    }
+    links
+}

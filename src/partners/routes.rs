@@ -149,7 +149,9 @@ async fn card_page(
         .as_ref()
         .is_some_and(|u| allows(u, &Action::ManagePartners));
     render(&CardPage {
-        page: page.titled(c.public.name.clone()),
+        page: page
+            .titled(c.public.name.clone())
+            .within(&[("Partenaires", "/partenaires")]),
         c,
         can_manage,
         regional,
@@ -773,4 +775,18 @@ pub async fn tiles(
         }
     }
     Ok(tiles)
+}
+
+/// « Mon espace »: the partners' governance (the regional team).
+pub fn space(me: &crate::auth::CurrentUser) -> Vec<crate::web::nav::NavLink> {
+    use crate::auth::policy::{Action, allows};
+    use crate::web::nav::NavLink;
+    let mut links = Vec::new();
+    if allows(me, &Action::ManagePartners) {
+        links.push(NavLink::new(
+            "/admin/partenaires",
+            "Partenaires et conventions",
+        ));
+    }
+    links
 }

@@ -914,3 +914,14 @@ pub async fn tiles(
     }
     Ok(tiles)
 }
+
+/// « Mon espace »: pre-registrations of an agency, a centre, a funder.
+pub fn space(me: &crate::auth::CurrentUser) -> Vec<crate::web::nav::NavLink> {
+    use crate::auth::policy::{Rows, Scope, scope};
+    use crate::web::nav::NavLink;
+    let mut links = Vec::new();
+    if scope(me, Rows::Prescriptions) != Scope::Nothing {
+        links.push(NavLink::new("/preinscriptions", "Pré-inscriptions"));
+    }
+    links
+}

@@ -669,3 +669,14 @@ pub async fn tiles(
     }
     Ok(tiles)
 }
+
+/// « Mon espace »: the practitioners' programme, to register or to manage.
+pub fn space(me: &crate::auth::CurrentUser) -> Vec<crate::web::nav::NavLink> {
+    use crate::auth::policy::{Action, allows};
+    use crate::web::nav::NavLink;
+    let mut links = Vec::new();
+    if allows(me, &Action::RegisterForProgramme) || allows(me, &Action::ManageProgramme) {
+        links.push(NavLink::new("/programme", "Cap Métiers Formation"));
+    }
+    links
+}

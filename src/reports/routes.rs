@@ -349,3 +349,13 @@ pub async fn dashboard_section(
     };
     Ok(Some(section.render()?))
 }
+
+/// « Mon espace »: the evaluation annex.
+pub fn space(me: &crate::auth::CurrentUser) -> Vec<crate::web::nav::NavLink> {
+    use crate::web::nav::NavLink;
+    let mut links = Vec::new();
+    if super::annex::allowed(me) {
+        links.push(NavLink::new("/rapports/annexe", "Annexe d’évaluation"));
+    }
+    links
+}

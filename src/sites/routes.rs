@@ -310,7 +310,9 @@ async fn show_site(
         )
     });
     let html = render(&ShowPage {
-        page: page.titled(card.site.name.clone()),
+        page: page
+            .titled(card.site.name.clone())
+            .within(&[("Espaces Métiers", "/espaces-metiers")]),
         card,
         events,
         manage,
@@ -475,7 +477,9 @@ async fn event_view(
         .await?;
     let page = page.with_form().await?;
     let html = render(&EventPage {
-        page: page.titled(event.title.clone()),
+        page: page
+            .titled(event.title.clone())
+            .within(&[("Espaces Métiers", "/espaces-metiers")]),
         event,
         card,
         registrations,
@@ -1008,4 +1012,16 @@ pub async fn tiles(
         });
     }
     Ok(tiles)
+}
+
+/// « Mon espace »: the Espaces Métiers a coordinator runs and their figures.
+pub fn space(me: &crate::auth::CurrentUser) -> Vec<crate::web::nav::NavLink> {
+    use crate::auth::policy::{Rows, Scope, scope};
+    use crate::web::nav::NavLink;
+    let mut links = Vec::new();
+    if scope(me, Rows::Sites) != Scope::Nothing {
+        links.push(NavLink::new("/espaces-metiers", "Espaces Métiers"));
+        links.push(NavLink::new("/espaces-metiers/chiffres", "Fréquentation"));
+    }
+    links
 }

@@ -272,7 +272,9 @@ async fn session_page(
     let can_prescribe = page.user().is_some_and(|u| allows(u, &Action::Prescribe));
     let can_manage = may_manage(page.user(), &record);
     render(&SessionTemplate {
-        page: page.titled(record.training.title.clone()),
+        page: page
+            .titled(record.training.title.clone())
+            .within(&[("Formations financées", "/formations")]),
         record,
         places_left,
         commune,

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod feed;
 pub mod form;
 pub mod json;
+pub mod nav;
 pub mod pages;
 pub mod routes;
 
@@ -29,6 +30,11 @@ pub struct Page {
     pub flash: Option<String>,
     pub region_name: String,
     pub has_logo: bool,
+    /// « Mon espace »: the signed-in person's links (see [`nav`]).
+    pub space: Vec<nav::NavLink>,
+    /// The breadcrumb trail of a deep page: its parents (label, address) after « Accueil »;
+    /// the page's title ends it.
+    pub crumbs: Vec<(String, String)>,
     session: SessionHandle,
 }
 
@@ -48,6 +54,15 @@ impl Page {
     pub fn user(&self) -> Option<&CurrentUser> {
         self.user.as_ref()
     }
+
+    /// Places a deep page under its parents (label, address), for the breadcrumb trail.
+    pub fn within(mut self, parents: &[(&str, &str)]) -> Self {
+        self.crumbs = parents
+            .iter()
+            .map(|(label, href)| ((*label).to_owned(), (*href).to_owned()))
+            .collect();
+        self
+    }
 }
 
 impl FromRequestParts<AppState> for Page {
@@ -56,9 +71,16 @@ impl FromRequestParts<AppState> for Page {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
         let session = SessionHandle::from_request_parts(parts, state).await?;
         let flash = session.take_flash().await?;
+        let user = session.user();
+        let space = user
+            .as_ref()
+            .map(|u| state.registry.nav.links(u))
+            .unwrap_or_default();
         Ok(Page {
             title: String::new(),
-            user: session.user(),
+            space,
+            crumbs: Vec::new(),
+            user,
             csrf: session.csrf().unwrap_or_default(),
             flash,
             region_name: state.config.region_name.clone(),

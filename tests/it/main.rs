@@ -15,6 +15,7 @@ mod browser;
 mod candidates;
 mod cli;
 mod content;
+mod crawl;
 mod discovery;
 mod exports;
 mod ftps;

@@ -438,7 +438,7 @@ const TABLE: &[Row] = &[
     o("GET", "/decouverte-metiers/actions/{id}", K::DiscoveryAction, Anyone, Anyone),
     r("GET", "/decouverte-metiers/demandes", only(&[Recruiter, PartnerResponder, Teacher, RegionalAdmin])),
     o("GET", "/decouverte-metiers/demandes/{id}", K::DiscoveryRequest, only(&[Recruiter, Teacher, RegionalAdmin]), only(&[RegionalAdmin])),
-    r("GET", "/decouverte-metiers/mes-actions", only(&[Candidate, Recruiter, PartnerResponder, RegionalAdmin])),
+    r("GET", "/decouverte-metiers/mes-actions", only(&[Recruiter, PartnerResponder])),
     r("GET", "/decouverte-metiers/nouvelle", only(&[Recruiter, PartnerResponder])),
     r("GET", "/documentation", Anyone),
     o("GET", "/documentation/{slug}", K::PageSlug, Anyone, Anyone),
@@ -1475,4 +1475,21 @@ async fn route_role_organisation_matrix() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The pages (GET, no parameter in the path, not the API) the table lets this person open
+/// (`None`: a visitor): what the crawl of `crate::crawl` must reach by following links.
+pub(crate) fn pages_for(role: Option<Role>) -> Vec<&'static str> {
+    TABLE
+        .iter()
+        .filter(|row| row.method == "GET" && row.kind.is_none() && row.fill.is_empty())
+        .filter(|row| !row.path.starts_with("/api") && !row.path.contains('{'))
+        .filter(|row| match row.own {
+            Allow::Anyone => true,
+            Allow::SignedIn | Allow::Flash => role.is_some(),
+            Allow::Only(roles) => role.is_some_and(|r| roles.contains(&r)),
+            Allow::Unknown | Allow::BodyFirst => false,
+        })
+        .map(|row| row.path)
+        .collect()
 }
