@@ -26,7 +26,8 @@ use crate::web::routes::Pages;
 use crate::web::{Page, render};
 use crate::{
     AppState, applications, auth, basket, candidates, content, gateway, helpline, imports, offers,
-    organisations, partners, prescriptions, programme, referential, reports, trainings, web,
+    organisations, partners, portal, prescriptions, programme, referential, reports, trainings,
+    web,
 };
 use crate::{discovery, sites};
 
@@ -226,6 +227,7 @@ fn describe(status: &str) -> &'static str {
 pub fn pages() -> Pages {
     Pages::new()
         .merge(web::pages::router())
+        .merge(portal::routes::pages())
         .merge(auth::routes::pages())
         .merge(organisations::routes::pages())
         .merge(offers::routes::pages())

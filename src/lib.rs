@@ -24,6 +24,7 @@ pub mod mail;
 pub mod offers;
 pub mod organisations;
 pub mod partners;
+pub mod portal;
 pub mod prescriptions;
 pub mod programme;
 pub mod referential;

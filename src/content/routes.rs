@@ -67,6 +67,9 @@ pub struct TerritoryParams {
     /// Month of the agenda, `AAAA-MM` (default: this month).
     #[serde(default)]
     pub mois: String,
+    /// Words: the events to come that hold them all, whatever the month.
+    #[serde(default)]
+    pub q: String,
 }
 
 fn territory(p: &TerritoryParams, departments: &[String]) -> AppResult<Option<String>> {
@@ -199,10 +202,15 @@ struct AgendaPage {
     previous: String,
     next: String,
     ics: String,
+    /// Words searched: the page lists the matching events to come instead of a month.
+    words: String,
 }
 
 impl AgendaPage {
     fn month_link(&self, month: &str) -> String {
+        if month.is_empty() {
+            return service::agenda_link(self.territory.as_deref(), "");
+        }
         match &self.territory {
             Some(t) => format!("/agenda?territoire={t}&mois={month}"),
             None => format!("/agenda?mois={month}"),
@@ -236,12 +244,18 @@ async fn agenda(
     let next_first = add_months(first, 1);
     let from = crate::web::paris_to_utc(first.and_hms_opt(0, 0, 0).expect("midnight"));
     let to = crate::web::paris_to_utc(next_first.and_hms_opt(0, 0, 0).expect("midnight"));
+    let words = p.q.trim().to_owned();
+    let asked = words.clone();
     let (departments, territory, events) = state
         .db
         .run(move |conn| {
             let departments = service::department_codes(conn)?;
             let territory = territory(&p, &departments)?;
-            let events = service::events_between(conn, territory.as_deref(), from, to)?;
+            let events = if asked.is_empty() {
+                service::events_between(conn, territory.as_deref(), from, to)?
+            } else {
+                service::upcoming_events(conn, territory.as_deref(), &asked, crate::db::now())?
+            };
             Ok((departments, territory, events))
         })
         .await?;
@@ -262,8 +276,14 @@ async fn agenda(
         None => "/agenda.ics".to_owned(),
     };
     let month_label = crate::web::month_fr(first.year(), first.month());
+    let title = if words.is_empty() {
+        format!("Agenda – {month_label}")
+    } else {
+        format!("Agenda – « {words} »")
+    };
     render(&AgendaPage {
-        page: page.titled(format!("Agenda – {month_label}")),
+        page: page.titled(title),
+        words,
         days,
         departments,
         territory,

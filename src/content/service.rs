@@ -409,6 +409,68 @@ pub fn events_between(
     Ok(q.load(conn)?)
 }
 
+/// Events not over at `from` (UTC), soonest first, of a department (with the region-wide
+/// ones) or all, whose title, description, place, organiser or kind hold every word asked
+/// (French analysis, as the other searches: « portes ouvertes » finds « Portes ouvertes du
+/// CFA »); no words: all of them.
+pub fn upcoming_events(
+    conn: &mut DbConnection,
+    territory: Option<&str>,
+    words: &str,
+    from: NaiveDateTime,
+) -> AppResult<Vec<Event>> {
+    let mut q = content_events::table
+        .filter(content_events::ends_at.ge(from))
+        .select(Event::as_select())
+        .order((content_events::starts_at, content_events::id))
+        .into_boxed();
+    if let Some(t) = territory {
+        q = q.filter(
+            content_events::territory
+                .eq(t.to_owned())
+                .or(content_events::territory.is_null()),
+        );
+    }
+    let events: Vec<Event> = q.load(conn)?;
+    let mut analyzer = crate::search::analyzer::french_analyzer();
+    let asked = crate::search::analyzer::terms(&mut analyzer, words);
+    if asked.is_empty() {
+        return Ok(events);
+    }
+    Ok(events
+        .into_iter()
+        .filter(|e| {
+            let text = format!(
+                "{} {} {} {} {}",
+                e.title,
+                e.description,
+                e.place,
+                e.organiser,
+                e.kind_label()
+            );
+            let found = crate::search::analyzer::terms(&mut analyzer, &text);
+            asked.iter().all(|t| found.contains(t))
+        })
+        .collect())
+}
+
+/// The agenda's address for these words and this department (none: the whole region).
+pub fn agenda_link(territory: Option<&str>, words: &str) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if let Some(t) = territory {
+        query.append_pair("territoire", t);
+    }
+    if !words.trim().is_empty() {
+        query.append_pair("q", words.trim());
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        "/agenda".to_owned()
+    } else {
+        format!("/agenda?{query}")
+    }
+}
+
 pub fn all_events(conn: &mut DbConnection) -> AppResult<Vec<Event>> {
     Ok(content_events::table
         .select(Event::as_select())

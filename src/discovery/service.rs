@@ -310,6 +310,25 @@ pub struct Asked {
     pub niveau: String,
 }
 
+impl Asked {
+    /// The non-empty fields as a query string: links to this search.
+    pub fn query_string(&self) -> String {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("q", &self.q),
+            ("metier", &self.metier),
+            ("commune", &self.commune),
+            ("rayon", &self.rayon),
+            ("niveau", &self.niveau),
+        ] {
+            if !v.is_empty() {
+                out.append_pair(k, v);
+            }
+        }
+        out.finish()
+    }
+}
+
 /// Where distances are measured from: the commune asked, or else the caller's school.
 pub struct Found {
     pub hits: Vec<Hit>,

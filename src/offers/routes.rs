@@ -173,8 +173,8 @@ struct ListPage {
 const PAGE_SIZE: usize = 20;
 
 /// Runs a search: the query is built and the offers loaded from the database; the index is
-/// only asked which ids match.
-async fn run_search(
+/// only asked which ids match. Also used by the portal's search over every kind.
+pub async fn run_search(
     state: &AppState,
     asked: super::search::Asked,
 ) -> AppResult<

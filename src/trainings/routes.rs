@@ -77,7 +77,8 @@ fn yes(value: &str) -> bool {
 }
 
 impl SearchParams {
-    fn asked(&self) -> Asked {
+    /// What the search service is asked.
+    pub fn asked(&self) -> Asked {
         Asked {
             q: self.q.clone(),
             rome: self.metier.clone(),
@@ -92,7 +93,8 @@ impl SearchParams {
         }
     }
 
-    fn query_string(&self) -> String {
+    /// The non-empty fields as a query string (without `page`): links to this search.
+    pub fn query_string(&self) -> String {
         let mut out = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
             ("q", &self.q),

@@ -1,4 +1,4 @@
-//! General pages: home, dashboard, legal notice, accessibility statement, privacy, and the
+//! General pages: dashboard, legal notice, accessibility statement, privacy, and the
 //! static assets (embedded in the binary).
 
 use askama::Template;
@@ -13,7 +13,6 @@ use crate::error::{AppError, AppResult};
 
 pub fn router() -> crate::web::routes::Pages {
     crate::web::routes::Pages::new()
-        .route("/", get(home))
         .route("/tableau-de-bord", get(super::dashboard::page))
         .route("/mentions-legales", get(legal))
         .route("/accessibilite", get(accessibility))
@@ -21,19 +20,6 @@ pub fn router() -> crate::web::routes::Pages {
         .route("/theme.css", get(theme))
         .route("/logo", get(logo))
         .route("/static/{*path}", get(asset))
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct Home {
-    page: Page,
-}
-
-async fn home(page: Page) -> AppResult<Response> {
-    let title = format!("Passerelle {}", page.region_name);
-    render(&Home {
-        page: page.titled(title),
-    })
 }
 
 #[derive(Template)]

@@ -175,7 +175,20 @@ async fn check_page(client: &Client, url: &str, name: &str) -> Vec<String> {
         .await
         .unwrap();
     if overflow == json!(true) {
-        problems.push(format!("{name}: horizontal scrolling at 360 px"));
+        // Which elements stick out, to say where to look.
+        let wide = client
+            .execute(
+                "return [...document.querySelectorAll('body *')]\
+                 .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)\
+                 .slice(-3).map(e => e.tagName + '.' + e.className).join(', ');",
+                vec![],
+            )
+            .await
+            .unwrap();
+        problems.push(format!(
+            "{name}: horizontal scrolling at 360 px ({})",
+            wide.as_str().unwrap_or_default()
+        ));
     }
     full_screenshot(client, &format!("{name}-phone"), 360, 800).await;
     client.set_window_size(1280, 900).await.unwrap();
@@ -251,6 +264,20 @@ async fn pages_have_no_accessibility_violations() {
     let mut problems = Vec::new();
     for (path, name) in [
         ("/", "home"),
+        ("/recherche?q=boulanger&lieu=Rennes", "search-offers"),
+        (
+            "/recherche?q=boulanger&lieu=Rennes&type=formations",
+            "search-trainings",
+        ),
+        (
+            "/recherche?q=boulanger&lieu=Rennes&type=decouverte",
+            "search-discovery",
+        ),
+        ("/recherche?q=portes+ouvertes&type=agenda", "search-agenda"),
+        (
+            "/recherche?q=boulanger&lieu=Saint-Martin",
+            "search-which-commune",
+        ),
         ("/inscription", "signup-choice"),
         ("/inscription/candidat", "signup-candidate"),
         ("/inscription/entreprise", "signup-company"),

@@ -29,6 +29,7 @@ mod operations;
 mod organisations;
 mod partners;
 mod policy;
+mod portal;
 mod prescriptions;
 mod programme;
 mod referential;

@@ -518,6 +518,7 @@ const TABLE: &[Row] = &[
     r("GET", "/question/merci", Anyone),
     r("GET", "/rapports/annexe", only(&[TrainingStaff, Prescriber, RegionalAdmin])),
     lit("GET", "/rapports/annexe/{file}", only(&[TrainingStaff, Prescriber, RegionalAdmin]), &["annexe.csv"]),
+    r("GET", "/recherche", Anyone),
     r("GET", "/redaction", only(&[Editor, RegionalAdmin])),
     r("GET", "/redaction/actualites", only(&[Editor, RegionalAdmin])),
     o("GET", "/redaction/actualites/{id}", K::News, only(&[Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])),
