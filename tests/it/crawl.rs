@@ -41,11 +41,20 @@ fn is_file(path: &str) -> bool {
         || path == "/logo"
 }
 
-/// The links of a page: same-site paths, without fragment.
+/// The links of a page, and the addresses of its GET forms (a search box is a way in):
+/// same-site paths, without fragment.
 fn links(html: &str) -> Vec<String> {
+    let get_forms = html.split("<form").skip(1).filter_map(|form| {
+        let tag = form.split('>').next()?;
+        if tag.contains("method=\"post\"") {
+            return None;
+        }
+        tag.split("action=\"").nth(1)?.split('"').next()
+    });
     html.split("href=\"")
         .skip(1)
         .filter_map(|rest| rest.split('"').next())
+        .chain(get_forms)
         .map(|href| href.replace("&amp;", "&"))
         .filter(|href| href.starts_with('/') && !href.starts_with("//"))
         .map(|href| href.split('#').next().unwrap_or_default().to_owned())

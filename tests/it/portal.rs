@@ -26,6 +26,8 @@ fn after<'a>(html: &'a str, marker: &str) -> &'a str {
 
 /// The `href` of the link whose text contains `text`, decoded as a browser would.
 fn link_to(html: &str, text: &str) -> String {
+    // The page's own links, not the header's menus.
+    let html = &html[html.find("<main").unwrap_or(0)..];
     let at = html
         .find(text)
         .unwrap_or_else(|| panic!("no link « {text} » in:\n{html}"));
