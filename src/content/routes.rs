@@ -2,7 +2,7 @@
 
 use askama::Template;
 use atom_syndication::{Entry, Text};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,7 +16,8 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::policy::{Action, authorize};
 use crate::error::{AppError, AppResult};
-use crate::web::extract::{Form, Query};
+use crate::web::extract::{Form, Path, Query};
+use crate::web::filters::SearchLinks;
 use crate::web::{Page, feed, form, render, see_other};
 
 pub fn pages() -> crate::web::routes::Pages {
@@ -86,6 +87,24 @@ struct NewsListPage {
     news: Vec<News>,
     departments: Vec<String>,
     territory: Option<String>,
+    /// The active filter, removable.
+    links: SearchLinks,
+}
+
+/// The links of a page filtered by territory (`mois`, the month shown, is not a filter).
+fn territory_links(path: &str, territory: &Option<String>, month: &str) -> SearchLinks {
+    let mut links = SearchLinks::new(
+        path,
+        [
+            ("territoire", territory.as_deref().unwrap_or_default()),
+            ("mois", month),
+        ],
+    )
+    .keeping(&["mois"]);
+    links.chip(&["territoire"], |_| {
+        format!("Territoire : {}", service::territory_label(territory))
+    });
+    links
 }
 
 async fn news_list(
@@ -103,6 +122,7 @@ async fn news_list(
         })
         .await?;
     render(&NewsListPage {
+        links: territory_links("/actualites", &territory, ""),
         page: page.titled("Actualités"),
         news,
         departments,
@@ -197,6 +217,8 @@ struct AgendaPage {
     previous: String,
     next: String,
     ics: String,
+    /// The active filter, removable.
+    links: SearchLinks,
 }
 
 impl AgendaPage {
@@ -231,6 +253,7 @@ async fn agenda(
     Query(p): Query<TerritoryParams>,
 ) -> AppResult<Response> {
     let first = month_start(&p.mois)?;
+    let month_asked = p.mois.trim().to_owned();
     let next_first = add_months(first, 1);
     let from = crate::web::paris_to_utc(first.and_hms_opt(0, 0, 0).expect("midnight"));
     let to = crate::web::paris_to_utc(next_first.and_hms_opt(0, 0, 0).expect("midnight"));
@@ -261,6 +284,7 @@ async fn agenda(
     };
     let month_label = crate::web::month_fr(first.year(), first.month());
     render(&AgendaPage {
+        links: territory_links("/agenda", &territory, &month_asked),
         page: page.titled(format!("Agenda – {month_label}")),
         days,
         departments,

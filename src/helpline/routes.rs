@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{ClientIp, CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
-use crate::web::extract::{Form, Query};
+use crate::web::extract::{Form, Path, Query};
 use crate::web::json::StatusAnswer;
 use crate::web::{Page, form, render, see_other};
 

@@ -17,6 +17,7 @@ mod cli;
 mod content;
 mod discovery;
 mod exports;
+mod filters;
 mod ftps;
 mod gateway;
 mod helpline;
