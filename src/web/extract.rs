@@ -3,8 +3,8 @@
 //! English text of axum or serde.
 //!
 //! Query strings and URL-encoded forms are read leniently: a parameter given several times
-//! keeps one value (the last non-empty one: a link that adds a filter already in the address
-//! chooses the new value) and unknown parameters are ignored, so that an address built by
+//! keeps one value when the target has room for one (the last non-empty one: a link that adds
+//! a filter already in the address chooses the new value) and unknown parameters are ignored, so that an address built by
 //! hand or by an old link never answers 400 for its shape.
 
 use axum::body::Bytes;
@@ -65,14 +65,22 @@ pub fn merged_pairs(input: &str) -> Vec<(String, String)> {
 }
 
 /// Deserializes a URL-encoded string leniently (see the module), with a French error naming
-/// the parameter at fault.
+/// the parameter at fault. The pairs are read as they come first, so that a target that wants
+/// every pair (`Vec<(String, String)>`: a list of checkboxes) gets them all; only when that
+/// fails (a struct refusing a repeated field) are repeated names merged.
 fn deserialize_lenient<T: DeserializeOwned>(input: &str, source: Source) -> Result<T, AppError> {
+    let read = |text: &str| {
+        let deserializer =
+            serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(text.as_bytes()));
+        serde_path_to_error::deserialize::<_, T>(deserializer)
+    };
+    if let Ok(value) = read(input) {
+        return Ok(value);
+    }
     let merged = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(merged_pairs(input))
         .finish();
-    let deserializer =
-        serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(merged.as_bytes()));
-    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+    read(&merged).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
         let message = if let Some(field) = inner
@@ -293,6 +301,10 @@ mod tests {
             read("contrat=apprentissage&contrat=").contrat.as_deref(),
             Some("apprentissage")
         );
+        // A list of pairs keeps every one (checkboxes sharing a name).
+        let all: Vec<(String, String)> =
+            deserialize_lenient("present=a&present=b", Source::Form).unwrap();
+        assert_eq!(all.len(), 2);
         assert_eq!(
             read("inconnu=1&inconnu=2&page=2&page=3"),
             Search {
