@@ -58,7 +58,7 @@ use crate::{discovery, sites};
         (name = "content", description = "Actualités, agenda et pages de documentation"),
         (name = "sites", description = "Espaces Métiers : sites, journal des visites, expositions itinérantes, fréquentation"),
         (name = "discovery", description = "Cap sur les métiers : actions de découverte des entreprises et demandes des établissements"),
-        (name = "helpline", description = "Ligne d’information Cap Info : appels, demandes, orientation vers les partenaires, réponses sous 48 h ouvrées et indicateurs"),
+        (name = "helpline", description = "Ligne d’information Cap Info : appels, demandes, orientation vers les partenaires, réponses sous 2 jours ouvrés et indicateurs"),
         (name = "partners", description = "Partenaires : annuaire public, parcours d’adhésion, charte et signatures, renouvellements et cotisations"),
         (name = "operations", description = "Supervision"),
     )

@@ -202,7 +202,7 @@ pub struct Config {
     pub helpline_maildir: Option<PathBuf>,
 
     /// Opening hours of the information line (Europe/Paris, Monday to Friday, French public
-    /// holidays excluded), over which its 48-hour promise is counted.
+    /// holidays excluded), over which its 2-working-day promise is counted.
     #[arg(
         long,
         env = "PASSERELLE_HELPLINE_HOURS",

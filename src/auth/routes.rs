@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -17,7 +17,7 @@ use super::{ClientIp, CurrentUser, SessionHandle, password, store, throttle};
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::types::{EmailAddress, check_new_password};
-use crate::web::extract::{Form, Query};
+use crate::web::extract::{Form, Path, Query};
 use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> crate::web::routes::Pages {

@@ -2,7 +2,7 @@
 //! saved search (at a revocable address).
 
 use atom_syndication::{Entry, Person, Text};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::Response;
 
@@ -10,6 +10,7 @@ use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::offers::search::{Asked, Found, load};
 use crate::search::Sort;
+use crate::web::extract::Path;
 use crate::web::feed;
 
 const FEED_SIZE: usize = 50;

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -18,7 +18,8 @@ use crate::auth::policy::{Action, Rows, authorize, scope};
 use crate::auth::{CurrentUser, SessionHandle, password};
 use crate::error::{AppError, AppResult};
 use crate::offers::model::{LEVELS, level_label};
-use crate::web::extract::{Form, Query};
+use crate::web::extract::{Form, Multipart, Path, Query};
+use crate::web::filters::SearchLinks;
 use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> crate::web::routes::Pages {
@@ -210,7 +211,7 @@ async fn upload_cv(
     session: SessionHandle,
     page: Page,
     me: CurrentUser,
-    mut multipart: Multipart,
+    Multipart(mut multipart): Multipart,
 ) -> AppResult<Response> {
     candidate_only(&me)?;
     let mut upload: Option<(String, Vec<u8>)> = None;
@@ -812,6 +813,37 @@ struct SearchPage {
     disponible: String,
     levels: Vec<(i32, &'static str)>,
     errors: Vec<String>,
+    /// The active filters, each removable.
+    links: SearchLinks,
+}
+
+impl SearchPage {
+    fn search_links(&self) -> SearchLinks {
+        let mut links = SearchLinks::new(
+            "/candidats",
+            [
+                ("metier", self.metier.as_str()),
+                ("commune", self.commune.as_str()),
+                ("rayon", self.rayon.as_str()),
+                ("niveau", self.niveau.as_str()),
+                ("disponible", self.disponible.as_str()),
+            ],
+        );
+        links.chip(&["metier"], |v| format!("Métier : {v}"));
+        links.chip(&["commune", "rayon"], |v| {
+            format!("À {} km autour de {v}", self.rayon.trim())
+        });
+        links.chip(&["niveau"], |v| {
+            let label = self
+                .levels
+                .iter()
+                .find(|(l, _)| l.to_string() == v.trim())
+                .map_or(v, |(_, label)| label);
+            format!("Niveau atteint, au moins : {label}")
+        });
+        links.chip(&["disponible"], |v| format!("Disponible avant le {v}"));
+        links
+    }
 }
 
 /// CV search for validated recruiters: occupation, place and radius, level, availability.
@@ -856,7 +888,7 @@ async fn search(
         Ok(results) => (results, Vec::new()),
         Err(errors) => (Vec::new(), errors),
     };
-    render(&SearchPage {
+    let mut search_page = SearchPage {
         page: page.titled("Rechercher des candidats"),
         results,
         metier,
@@ -866,7 +898,10 @@ async fn search(
         disponible,
         levels: levels(),
         errors,
-    })
+        links: SearchLinks::new("/candidats", []),
+    };
+    search_page.links = search_page.search_links();
+    render(&search_page)
 }
 
 /// What a recruiter looks for in CVs, as typed (checked by `find_candidates`).

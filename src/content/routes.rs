@@ -2,7 +2,7 @@
 
 use askama::Template;
 use atom_syndication::{Entry, Text};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,7 +16,8 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::policy::{Action, authorize};
 use crate::error::{AppError, AppResult};
-use crate::web::extract::{Form, Query};
+use crate::web::extract::{Form, Path, Query};
+use crate::web::filters::SearchLinks;
 use crate::web::{Page, feed, form, render, see_other};
 
 pub fn pages() -> crate::web::routes::Pages {
@@ -89,6 +90,24 @@ struct NewsListPage {
     news: Vec<News>,
     departments: Vec<String>,
     territory: Option<String>,
+    /// The active filter, removable.
+    links: SearchLinks,
+}
+
+/// The links of a page filtered by territory (`mois`, the month shown, is not a filter).
+fn territory_links(path: &str, territory: &Option<String>, month: &str) -> SearchLinks {
+    let mut links = SearchLinks::new(
+        path,
+        [
+            ("territoire", territory.as_deref().unwrap_or_default()),
+            ("mois", month),
+        ],
+    )
+    .keeping(&["mois"]);
+    links.chip(&["territoire"], |_| {
+        format!("Territoire : {}", service::territory_label(territory))
+    });
+    links
 }
 
 async fn news_list(
@@ -106,6 +125,7 @@ async fn news_list(
         })
         .await?;
     render(&NewsListPage {
+        links: territory_links("/actualites", &territory, ""),
         page: page.titled("Actualités"),
         news,
         departments,
@@ -204,6 +224,8 @@ struct AgendaPage {
     ics: String,
     /// Words searched: the page lists the matching events to come instead of a month.
     words: String,
+    /// The active filter, removable.
+    links: SearchLinks,
 }
 
 impl AgendaPage {
@@ -241,6 +263,7 @@ async fn agenda(
     Query(p): Query<TerritoryParams>,
 ) -> AppResult<Response> {
     let first = month_start(&p.mois)?;
+    let month_asked = p.mois.trim().to_owned();
     let next_first = add_months(first, 1);
     let from = crate::web::paris_to_utc(first.and_hms_opt(0, 0, 0).expect("midnight"));
     let to = crate::web::paris_to_utc(next_first.and_hms_opt(0, 0, 0).expect("midnight"));
@@ -282,6 +305,7 @@ async fn agenda(
         format!("Agenda – « {words} »")
     };
     render(&AgendaPage {
+        links: territory_links("/agenda", &territory, &month_asked),
         page: page.titled(title),
         words,
         days,

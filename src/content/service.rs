@@ -46,7 +46,8 @@ fn valid_slug(slug: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-fn territory_label(territory: &Option<String>) -> String {
+/// How a territory is shown: `Département 35`, or the whole region.
+pub fn territory_label(territory: &Option<String>) -> String {
     match territory {
         Some(code) => format!("Département {code}"),
         None => "Toute la région".to_owned(),

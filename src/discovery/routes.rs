@@ -2,9 +2,11 @@
 //! action with its request form, a company's actions with how many schools looked at them,
 //! the requests of each side and their steps.
 
+use crate::web::extract::{Form, Path, Query};
+use crate::web::filters::SearchLinks;
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -18,7 +20,6 @@ use crate::AppState;
 use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::error::{AppError, AppResult};
-use crate::web::extract::{Form, Query};
 use crate::web::json::{Created, StatusAnswer};
 use crate::web::{Page, form, render, see_other};
 
@@ -56,6 +57,36 @@ struct SearchPage {
     levels: &'static [Level],
     can_offer: bool,
     teacher: bool,
+    /// The active filters, each removable.
+    links: SearchLinks,
+}
+
+/// The search's links and its active filters, labelled as people read them.
+fn search_links(p: &Asked) -> SearchLinks {
+    let mut links = SearchLinks::new(
+        "/decouverte-metiers",
+        [
+            ("q", p.q.as_str()),
+            ("metier", p.metier.as_str()),
+            ("commune", p.commune.as_str()),
+            ("rayon", p.rayon.as_str()),
+            ("niveau", p.niveau.as_str()),
+        ],
+    );
+    links.chip(&["q"], |v| format!("Mots-clés : « {v} »"));
+    links.chip(&["metier"], |v| format!("Métier : {v}"));
+    let radius = match p.rayon.trim() {
+        "" => "30",
+        r => r,
+    };
+    links.chip(&["commune", "rayon"], |v| {
+        format!("À {radius} km autour de {v}")
+    });
+    links.chip(&["niveau"], |v| match Level::parse(v) {
+        Some(l) => format!("Public : {}", l.label()),
+        None => format!("Public : {v}"),
+    });
+    links
 }
 
 async fn search(
@@ -75,6 +106,7 @@ async fn search(
     };
     let html = render(&SearchPage {
         page: page.titled("Cap sur les métiers : actions de découverte"),
+        links: search_links(&p),
         hits,
         from,
         errors: errors.clone(),

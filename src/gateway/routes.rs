@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -15,7 +15,7 @@ use crate::auth::policy::{Action, authorize};
 use crate::auth::{CurrentUser, SessionHandle};
 use crate::error::AppResult;
 use crate::web::csv::{CsvWriter, attachment};
-use crate::web::extract::{Form, Query};
+use crate::web::extract::{Form, Path, Query};
 use crate::web::{Page, render, see_other};
 
 pub fn pages() -> crate::web::routes::Pages {

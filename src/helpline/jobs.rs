@@ -1,5 +1,5 @@
 //! The information line's background work: its mailbox polled every minute, reminders and
-//! escalations of requests nearing or past their 48 business hours.
+//! escalations of requests nearing or past their 2 working days.
 
 use chrono::Duration;
 

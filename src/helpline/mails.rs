@@ -1,5 +1,5 @@
 //! The mails of the information line: to the person who asked (threaded), to the partner a
-//! request is routed to, and the reminders of the 48-hour commitment.
+//! request is routed to, and the reminders of the 2-working-day commitment.
 
 use super::service::LINE_NAME;
 use crate::mail::template;
@@ -51,7 +51,7 @@ template! {
     }
     text = "mail/helpline/reminder.txt",
     html = "mail/helpline/reminder.html",
-    subject(&self) { format!("{} Relance : demande sans réponse depuis 24 h ouvrées", self.tag) }
+    subject(&self) { format!("{} Relance : demande sans réponse, plus qu’un jour ouvré pour répondre", self.tag) }
 }
 
 template! {
@@ -64,7 +64,7 @@ template! {
     }
     text = "mail/helpline/escalation.txt",
     html = "mail/helpline/escalation.html",
-    subject(&self) { format!("{} Délai de 48 h ouvrées dépassé", self.tag) }
+    subject(&self) { format!("{} Délai de 2 jours ouvrés dépassé", self.tag) }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The information line "Cap Info": requests by phone (logged by an information officer),
 //! by the public web form and by e-mail (a Maildir watched by a job), answered at once or
-//! routed to an information partner, every one within 48 business hours.
+//! routed to an information partner, every one within 2 working days.
 
 pub mod demo;
 pub mod intake;

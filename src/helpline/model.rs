@@ -89,8 +89,8 @@ pub fn event_label(kind: &str) -> &'static str {
         "classified" => "Thème modifié",
         "closed" => "Demande close",
         "reopened" => "Demande rouverte",
-        "reminder" => "Relance (24 h ouvrées)",
-        "escalated" => "Signalée au superviseur (48 h ouvrées dépassées)",
+        "reminder" => "Relance (plus qu’un jour ouvré)",
+        "escalated" => "Signalée au superviseur (délai de 2 jours ouvrés dépassé)",
         _ => "Note",
     }
 }

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{ClientIp, CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
-use crate::web::extract::{Form, Query};
+use crate::web::extract::{Form, Path, Query};
 use crate::web::json::StatusAnswer;
 use crate::web::{Page, form, render, see_other};
 
@@ -64,7 +64,7 @@ struct QueueParams {
     /// phone, web or email.
     #[serde(default)]
     canal: String,
-    /// `oui`: only the requests past 48 business hours without an answer.
+    /// `oui`: only the requests past 2 working days without an answer.
     #[serde(default)]
     retard: String,
 }
@@ -397,7 +397,7 @@ async fn act(
                 "cloture" => service::close(conn, &me, &key, &hours)?
                     .map(|()| "La demande est close.".to_owned()),
                 "reouverture" => service::reopen(conn, &me, &key, &form.note)?
-                    .map(|()| "La demande est rouverte ; un nouveau délai de 48 h ouvrées commence.".to_owned()),
+                    .map(|()| "La demande est rouverte ; un nouveau délai de 2 jours ouvrés commence.".to_owned()),
                 "theme" => service::classify(conn, &me, &key, &form.topic)?
                     .map(|()| "Le thème est modifié.".to_owned()),
                 _ => return Err(AppError::not_found()),
@@ -666,7 +666,7 @@ async fn public_submit(
         Ok(reference) => {
             session
                 .set_flash(match reference {
-                    Some(r) => format!("Votre question est bien envoyée (référence {r}). Vous recevez un courriel de confirmation ; la réponse vous parviendra sous 48 heures ouvrées."),
+                    Some(r) => format!("Votre question est bien envoyée (référence {r}). Vous recevez un courriel de confirmation ; la réponse vous parviendra sous 2 jours ouvrés."),
                     None => "Votre question est bien envoyée.".to_owned(),
                 })
                 .await?;
@@ -852,7 +852,7 @@ struct ReopenRequest {
     reason: String,
 }
 
-/// Reopens an answered or closed request with a new 48-hour clock (officers).
+/// Reopens an answered or closed request with a new 2-working-day clock (officers).
 #[utoipa::path(post, path = "/helpline/requests/{id}/reopen", operation_id = "reopen_helpline_request", tag = "helpline", security(("bearer" = [])),
     request_body = ReopenRequest, params(("id" = String, Path, description = "Request id")),
     responses((status = 409, body = crate::error::ErrorBody), (status = 200, body = StatusAnswer), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
@@ -873,7 +873,7 @@ async fn api_reopen(
 }
 
 /// Volumes by channel, share of individuals and of people under 26, topics, first-response
-/// time and 48-hour compliance per partner, over what the caller may see.
+/// time and 2-working-day compliance per partner, over what the caller may see.
 #[utoipa::path(get, path = "/helpline/figures", operation_id = "get_helpline_figures", tag = "helpline", security(("bearer" = [])),
     responses((status = 200, body = Figures), (status = 403, body = crate::error::ErrorBody)))]
 async fn api_figures(State(state): State<AppState>, me: CurrentUser) -> AppResult<Json<Figures>> {
@@ -927,7 +927,7 @@ pub async fn tiles(
                 "Demandes transmises par Cap Info"
             },
             text: format!(
-                "{open} demande(s) en attente de réponse, dont {overdue} au-delà de 48 h ouvrées."
+                "{open} demande(s) en attente de réponse, dont {overdue} au-delà de 2 jours ouvrés."
             ),
         });
     }

@@ -107,7 +107,7 @@ impl Request {
             now,
         )
     }
-    /// Whether the 48 hours ran out without an answer in this cycle.
+    /// Whether the 2 working days ran out without an answer in this cycle.
     pub fn overdue(&self, hours: &BusinessHours, now: NaiveDateTime) -> bool {
         self.status().awaits_answer() && self.clock(hours, now).overdue()
     }
@@ -500,7 +500,7 @@ pub fn submit_web(
         conn,
         &r,
         "Votre question est bien reçue",
-        "Nous avons bien reçu votre question. Un·e chargé·e d’information vous répond sous 48 heures ouvrées (du lundi au vendredi, hors jours fériés).",
+        "Nous avons bien reçu votre question. Un·e chargé·e d’information vous répond sous 2 jours ouvrés (du lundi au vendredi, hors jours fériés).",
     )?;
     record_event(
         conn,
@@ -980,7 +980,7 @@ pub fn close(
     Ok(Ok(()))
 }
 
-/// Back to "new" with a fresh 48-hour clock.
+/// Back to "new" with a fresh 2-working-day clock.
 fn reopen_request(conn: &mut DbConnection, r: &Request, now: NaiveDateTime) -> AppResult<()> {
     set_status(conn, r, Status::New, now)?;
     diesel::update(helpline_requests::table.find(&r.id))
@@ -1194,7 +1194,7 @@ pub fn take_mail(
         conn,
         &r,
         "Votre question est bien reçue",
-        "Nous avons bien reçu votre message. Un·e chargé·e d’information vous répond sous 48 heures ouvrées (du lundi au vendredi, hors jours fériés).",
+        "Nous avons bien reçu votre message. Un·e chargé·e d’information vous répond sous 2 jours ouvrés (du lundi au vendredi, hors jours fériés).",
     )?;
     if let Some(sent) = sent {
         record_event(
@@ -1329,8 +1329,8 @@ pub fn save_topic(
     Ok(Ok(()))
 }
 
-/// Reminds whoever holds an unanswered request after 24 business hours and tells the
-/// supervisors after 48, once each per cycle. Returns (reminders, escalations).
+/// Reminds whoever holds an unanswered request when one working day is left and tells the
+/// supervisors once the 2 working days ran out, once each per cycle. Returns (reminders, escalations).
 pub fn remind_and_escalate(
     conn: &mut DbConnection,
     hours: &BusinessHours,
@@ -1351,7 +1351,7 @@ pub fn remind_and_escalate(
     for r in open {
         let clock = r.clock(hours, now);
         let link = format!("{base_url}/cap-info/demandes/{}", r.id);
-        if clock.elapsed >= sla::REMINDER_SECONDS && r.reminded_at.is_none() {
+        if clock.reminder_due() && r.reminded_at.is_none() {
             let to = match (&r.partner_id, r.status()) {
                 (Some(p), Status::Routed) => staff_emails(conn, p, &[Role::PartnerResponder])?,
                 _ => officers(conn)?,

@@ -1,17 +1,24 @@
-//! The 48-hour promise, counted in business hours: opening hours (9:00–17:00 by default,
-//! Europe/Paris) on working days (Monday to Friday, French public holidays excluded, see
-//! [`crate::calendar`]). The clock pauses while the line waits for the
-//! requester. Everything here is pure: times are UTC `NaiveDateTime`, "now" is a parameter.
+//! The promise of an answer within 2 working days: a request must be answered by the end of
+//! the 2nd working day after the day it arrived (closing time of the line, Europe/Paris;
+//! working days are Monday to Friday, French public holidays excluded, see
+//! [`crate::calendar`]). A request of Monday at 10:00 is due on Wednesday at 17:00, one of
+//! Friday on Tuesday evening.
+//!
+//! Time is measured in business hours (opening hours, 9:00–17:00 by default), so that the
+//! clock can pause while the line waits for the requester: a pause pushes the deadline back
+//! by the opening time it lasted. Everything here is pure: times are UTC `NaiveDateTime`,
+//! "now" is a parameter.
 
 use chrono::{Days, Duration, NaiveDate, NaiveDateTime};
 
 use crate::calendar;
 use crate::clock::{paris_to_utc, utc_to_paris};
 
-/// Business seconds a request may wait for its answer.
-pub const TARGET_SECONDS: i64 = 48 * 3600;
-/// Business seconds after which whoever holds the request is reminded.
-pub const REMINDER_SECONDS: i64 = 24 * 3600;
+/// Working days after the day a request arrived by whose end it is answered.
+pub const TARGET_WORKING_DAYS: u32 = 2;
+/// The end of this working day after the request's day, whoever holds it is reminded (one
+/// working day is left).
+pub const REMINDER_WORKING_DAYS: u32 = 1;
 
 /// Daily opening hours of the line, in Paris local time, on working days: the configuration's
 /// [`OpeningHours`](crate::config::OpeningHours), on which this module counts business time.
@@ -21,6 +28,30 @@ impl BusinessHours {
     /// The opening window of a local day, if it is a working day.
     fn window(&self, day: NaiveDate) -> Option<(NaiveDateTime, NaiveDateTime)> {
         calendar::is_working_day(day).then(|| (day.and_time(self.open), day.and_time(self.close)))
+    }
+
+    /// The closing time of the `days`-th working day after the (Paris) day of `from`.
+    pub fn end_of_working_day_after(&self, from: NaiveDateTime, days: u32) -> NaiveDateTime {
+        let day = calendar::add_working_days(utc_to_paris(from).date(), days);
+        paris_to_utc(day.and_time(self.close))
+    }
+
+    /// Business seconds a request received at `started` may wait: up to the end of the 2nd
+    /// working day after its day.
+    pub fn target_seconds(&self, started: NaiveDateTime) -> i64 {
+        self.seconds_between(
+            started,
+            self.end_of_working_day_after(started, TARGET_WORKING_DAYS),
+        )
+    }
+
+    /// Business seconds after which whoever holds a request received at `started` is
+    /// reminded: the end of the working day after its day.
+    pub fn reminder_seconds(&self, started: NaiveDateTime) -> i64 {
+        self.seconds_between(
+            started,
+            self.end_of_working_day_after(started, REMINDER_WORKING_DAYS),
+        )
     }
 
     /// Business seconds between two instants (0 when `to` is not after `from`).
@@ -72,14 +103,24 @@ impl BusinessHours {
 pub struct Clock {
     /// Business seconds counted so far, pauses excluded.
     pub elapsed: i64,
-    /// When the 48 hours run out; none while paused.
+    /// Business seconds the request may wait (to the end of the 2nd working day after it).
+    pub target: i64,
+    /// Business seconds after which its holder is reminded.
+    pub reminder: i64,
+    /// When the 2 working days run out (pauses added); none while paused.
     pub due_at: Option<NaiveDateTime>,
     pub paused: bool,
 }
 
 impl Clock {
+    /// The 2 working days ran out without an answer.
     pub fn overdue(&self) -> bool {
-        self.elapsed >= TARGET_SECONDS
+        self.elapsed >= self.target
+    }
+
+    /// One working day is left: time to remind whoever holds the request.
+    pub fn reminder_due(&self) -> bool {
+        self.elapsed >= self.reminder
     }
 }
 
@@ -92,15 +133,21 @@ pub fn clock(
     paused_since: Option<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> Clock {
+    let target = hours.target_seconds(started);
+    let reminder = hours.reminder_seconds(started);
     match paused_since {
         Some(since) => Clock {
             elapsed: (hours.seconds_between(started, since.min(now)) - paused_seconds).max(0),
+            target,
+            reminder,
             due_at: None,
             paused: true,
         },
         None => Clock {
             elapsed: (hours.seconds_between(started, now) - paused_seconds).max(0),
-            due_at: Some(hours.add_seconds(started, TARGET_SECONDS + paused_seconds)),
+            target,
+            reminder,
+            due_at: Some(hours.add_seconds(started, target + paused_seconds)),
             paused: false,
         },
     }
@@ -181,12 +228,13 @@ mod tests {
             h.seconds_between(paris(2026, 3, 6, 16, 0), paris(2026, 3, 9, 10, 0)),
             2 * 3600
         );
-        // 48 h from Friday 16:00: 1 h Friday, then 8 h × 5 (Mon–Fri) = 41 h, then 7 h
-        // on Monday 16 March: due at 16:00.
+        // A request of Friday 16:00 is due at the end of Tuesday (Monday, then Tuesday).
+        let friday = paris(2026, 3, 6, 16, 0);
         assert_eq!(
-            h.add_seconds(paris(2026, 3, 6, 16, 0), TARGET_SECONDS),
-            paris(2026, 3, 16, 16, 0)
+            h.add_seconds(friday, h.target_seconds(friday)),
+            paris(2026, 3, 10, 17, 0)
         );
+        assert_eq!(h.target_seconds(friday), (1 + 8 + 8) * 3600);
         // A request left on Saturday starts counting on Monday at opening.
         assert_eq!(
             h.add_seconds(paris(2026, 3, 7, 11, 0), 3600),
@@ -201,12 +249,21 @@ mod tests {
     #[test]
     fn french_holidays_count_nothing() {
         let h = BusinessHours::default();
-        // Wednesday 13 May 2026 16:00, Ascension on Thursday 14: 1 h Wednesday, nothing
-        // Thursday, 8 h Friday 15, 32 h Monday 18 to Thursday 21: 41 h; Friday 22 gives the
-        // last 7 h, due at 16:00.
+        // Wednesday 13 May 2026 16:00, Ascension on Thursday 14: the working days after are
+        // Friday 15 and Monday 18, due at the end of Monday.
+        let before_ascension = paris(2026, 5, 13, 16, 0);
         assert_eq!(
-            h.add_seconds(paris(2026, 5, 13, 16, 0), TARGET_SECONDS),
-            paris(2026, 5, 22, 16, 0)
+            h.end_of_working_day_after(before_ascension, TARGET_WORKING_DAYS),
+            paris(2026, 5, 18, 17, 0)
+        );
+        assert_eq!(
+            h.add_seconds(before_ascension, h.target_seconds(before_ascension)),
+            paris(2026, 5, 18, 17, 0)
+        );
+        // Christmas 2026 is a Friday: a request of Thursday 24 December is due on Tuesday 29.
+        assert_eq!(
+            h.end_of_working_day_after(paris(2026, 12, 24, 11, 0), TARGET_WORKING_DAYS),
+            paris(2026, 12, 29, 17, 0)
         );
         assert_eq!(
             h.seconds_between(paris(2026, 5, 13, 16, 0), paris(2026, 5, 15, 10, 0)),
@@ -229,7 +286,7 @@ mod tests {
         let h = BusinessHours::default();
         let mut start = paris(2026, 3, 20, 7, 13);
         for step in 0..200 {
-            for seconds in [1, 3600, 8 * 3600, TARGET_SECONDS, 100 * 3600 + 17] {
+            for seconds in [1, 3600, 8 * 3600, 16 * 3600, 100 * 3600 + 17] {
                 let end = h.add_seconds(start, seconds);
                 assert_eq!(
                     h.seconds_between(start, end),
@@ -242,37 +299,62 @@ mod tests {
     }
 
     #[test]
+    fn two_working_days_end_with_the_second_working_day_after_the_request() {
+        let h = BusinessHours::default();
+        // Monday at 10:00, before opening, after closing: due on Wednesday at closing.
+        for at in [(10, 0), (7, 30), (20, 0)] {
+            let monday = paris(2026, 3, 9, at.0, at.1);
+            assert_eq!(
+                h.end_of_working_day_after(monday, TARGET_WORKING_DAYS),
+                paris(2026, 3, 11, 17, 0)
+            );
+        }
+        // Saturday and Sunday: due on Tuesday evening.
+        for day in [7, 8] {
+            assert_eq!(
+                h.end_of_working_day_after(paris(2026, 3, day, 11, 0), TARGET_WORKING_DAYS),
+                paris(2026, 3, 10, 17, 0)
+            );
+        }
+        // Never 48 opening hours (six working days): two working days.
+        let monday = paris(2026, 3, 9, 10, 0);
+        assert_eq!(h.target_seconds(monday), (7 + 8 + 8) * 3600);
+        assert_eq!(h.reminder_seconds(monday), (7 + 8) * 3600);
+    }
+
+    #[test]
     fn the_clock_pauses_while_waiting_for_the_requester() {
         let h = BusinessHours::default();
         let received = paris(2026, 3, 9, 10, 0); // Monday
-        // Not paused: Wednesday 11 at 12:00 → 7 + 8 + 3 = 18 h; due Tuesday 17 at 10:00
-        // (7 + 8 × 4 + 8 on Monday 16 = 47 h, then one hour).
+        // Not paused: Wednesday 11 at 12:00 → 7 + 8 + 3 = 18 h; due that Wednesday at 17:00,
+        // the reminder already due (Tuesday evening passed).
         let now = paris(2026, 3, 11, 12, 0);
         let c = clock(&h, received, 0, None, now);
         assert_eq!(c.elapsed, 18 * 3600);
-        assert_eq!(c.due_at, Some(paris(2026, 3, 17, 10, 0)));
+        assert_eq!(c.due_at, Some(paris(2026, 3, 11, 17, 0)));
         assert!(!c.overdue());
+        assert!(c.reminder_due());
+        assert!(!clock(&h, received, 0, None, paris(2026, 3, 10, 16, 59)).reminder_due());
         // Paused since Monday 14:00: the clock stopped at 4 h and shows no due time.
         let c = clock(&h, received, 0, Some(paris(2026, 3, 9, 14, 0)), now);
         assert_eq!(
             c,
             Clock {
                 elapsed: 4 * 3600,
+                target: 23 * 3600,
+                reminder: 15 * 3600,
                 due_at: None,
                 paused: true
             }
         );
-        // Resumed after 11 business hours of pause: the due time moves by 11 h.
+        // Resumed after 11 business hours of pause: the due time moves by 11 h, from
+        // Wednesday 17:00 to Friday 12:00 (Thursday's 8 h, then 3 h).
         let c = clock(&h, received, 11 * 3600, None, now);
         assert_eq!(c.elapsed, 7 * 3600);
-        assert_eq!(
-            c.due_at,
-            Some(h.add_seconds(received, TARGET_SECONDS + 11 * 3600))
-        );
-        assert_eq!(c.due_at, Some(paris(2026, 3, 18, 13, 0)));
-        // Overdue once 48 business hours have passed.
-        let late = clock(&h, received, 0, None, paris(2026, 3, 17, 10, 0));
-        assert!(late.overdue());
+        assert_eq!(c.due_at, Some(paris(2026, 3, 13, 12, 0)));
+        // Overdue at the end of the 2nd working day, not before.
+        assert!(!clock(&h, received, 0, None, paris(2026, 3, 11, 16, 59)).overdue());
+        assert!(clock(&h, received, 0, None, paris(2026, 3, 11, 17, 0)).overdue());
     }
 
     #[test]

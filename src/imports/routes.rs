@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::auth::policy::{Action, OrgRef, allows, authorize};
 use crate::auth::{CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
-use crate::web::extract::{Form, Query};
+use crate::web::extract::{Form, Multipart, Path, Query};
 use crate::web::{Page, form, render, see_other};
 
 /// Room for the largest file plus the multipart envelope.
@@ -204,7 +204,7 @@ async fn send_file(
     State(state): State<AppState>,
     session: SessionHandle,
     me: CurrentUser,
-    mut multipart: Multipart,
+    Multipart(mut multipart): Multipart,
 ) -> AppResult<Response> {
     let mut identifier = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -677,7 +677,7 @@ async fn api_send(
 }
 
 /// The `file` part of a multipart body.
-async fn multipart_file(mut parts: Multipart) -> AppResult<(String, Vec<u8>)> {
+async fn multipart_file(Multipart(mut parts): Multipart) -> AppResult<(String, Vec<u8>)> {
     while let Some(field) = parts
         .next_field()
         .await

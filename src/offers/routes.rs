@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,7 +19,8 @@ use crate::auth::policy::{Action, Rows, allows, authorize, scope};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::db::{DbConnection, schema::*};
 use crate::error::{AppError, AppResult};
-use crate::web::extract::{Form, Query};
+use crate::web::extract::{Form, Path, Query};
+use crate::web::filters::SearchLinks;
 use crate::web::json::{Created, StatusAnswer};
 use crate::web::{Page, form, render, see_other};
 
@@ -159,8 +160,10 @@ struct ListPage {
     tri: String,
     page_number: usize,
     pages: usize,
-    /// The query string without `page`, for pagination, facet links and saved searches.
+    /// The query string without `page`, for pagination and saved searches.
     base_query: String,
+    /// Facet links and the active filters, each removable.
+    links: SearchLinks,
     /// A candidate may save this search (alerts and feed).
     can_save: bool,
     departments: Vec<crate::referential::store::Department>,
@@ -168,6 +171,80 @@ struct ListPage {
     levels: Vec<(i32, &'static str)>,
     /// Tile server and attribution of the results map (none: no map).
     map: Option<(String, String)>,
+}
+
+impl ListPage {
+    fn contract_label(code: &str) -> &'static str {
+        ContractType::parse(code).map_or("Contrat inconnu", ContractType::label)
+    }
+
+    fn level_name(level: &u8) -> &'static str {
+        level_label(i32::from(*level))
+    }
+
+    fn department_name(&self, code: &str) -> String {
+        self.departments
+            .iter()
+            .find(|d| d.code == code)
+            .map_or_else(|| code.to_owned(), |d| format!("{} ({})", d.name, d.code))
+    }
+}
+
+/// The search's links and its active filters, labelled as people read them.
+fn offer_search_links(
+    p: &super::search::PageSearch,
+    centre: Option<&super::search::Centre>,
+    departments: &[crate::referential::store::Department],
+) -> SearchLinks {
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let (q, metier, commune, rayon) = (s(&p.q), s(&p.metier), s(&p.commune), s(&p.rayon));
+    let (departement, contrat, niveau, debut, tri) = (
+        s(&p.departement),
+        s(&p.contrat),
+        s(&p.niveau),
+        s(&p.debut),
+        s(&p.tri),
+    );
+    let mut links = SearchLinks::new(
+        "/offres",
+        [
+            ("q", q.as_str()),
+            ("metier", metier.as_str()),
+            ("commune", commune.as_str()),
+            ("rayon", rayon.as_str()),
+            ("departement", departement.as_str()),
+            ("contrat", contrat.as_str()),
+            ("niveau", niveau.as_str()),
+            ("debut", debut.as_str()),
+            ("tri", tri.as_str()),
+        ],
+    )
+    .keeping(&["tri"]);
+    links.chip(&["q"], |v| format!("Mots-clés : « {v} »"));
+    links.chip(&["metier"], |v| format!("Métier : {v}"));
+    let radius = if rayon.trim().is_empty() {
+        "30"
+    } else {
+        rayon.trim()
+    };
+    links.chip(&["commune", "rayon"], |v| {
+        let place = centre.map_or(v, |c| c.name.as_str());
+        format!("À {radius} km autour de {place}")
+    });
+    links.chip(&["departement"], |v| {
+        let name = departments
+            .iter()
+            .find(|d| d.code == v)
+            .map_or_else(|| v.to_owned(), |d| format!("{} ({})", d.name, d.code));
+        format!("Département : {name}")
+    });
+    links.chip(&["contrat"], |v| ListPage::contract_label(v).to_owned());
+    links.chip(&["niveau"], |v| match v.trim().parse::<i32>() {
+        Ok(l) if LEVELS.contains(&l) => format!("Diplôme visé : {}", level_label(l)),
+        _ => format!("Diplôme visé : {v}"),
+    });
+    links.chip(&["debut"], |v| format!("Début à partir du {v}"));
+    links
 }
 
 const PAGE_SIZE: usize = 20;
@@ -235,8 +312,10 @@ async fn public_list(
         .db
         .run(crate::referential::store::departments_all)
         .await?;
+    let links = offer_search_links(&p, centre.as_ref(), &departments);
     let status = form::status(&errors);
     let response = render(&ListPage {
+        links,
         page: page.titled("Offres d’alternance"),
         found,
         total,

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
@@ -22,7 +22,7 @@ use crate::error::{AppError, AppResult};
 use crate::jobs::Job;
 use crate::mail::OutboxMail;
 use crate::types::{EmailAddress, OrgKind, OrgStatus, Role, Siret, UserStatus};
-use crate::web::extract::{Form, Query, non_empty};
+use crate::web::extract::{Form, Path, Query, non_empty};
 use crate::web::{Page, form, render, see_other};
 
 pub fn pages() -> crate::web::routes::Pages {

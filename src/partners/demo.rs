@@ -89,7 +89,7 @@ const PARTNERS: &[Partner] = &[
     },
     Partner {
         key: "info_partner",
-        role: "Répond sous 48 heures aux demandes d’information sur les transitions professionnelles que la ligne lui transmet.",
+        role: "Répond sous 2 jours ouvrés aux demandes d’information sur les transitions professionnelles que la ligne lui transmet.",
         website: "https://www.transitionspro-bretagne.example.fr",
         description: "Transitions Pro Bretagne finance et accompagne les projets de reconversion des salariés.",
         started_days_ago: 100,
@@ -136,7 +136,7 @@ const PARTNERS: &[Partner] = &[
 ];
 
 const CHARTER_V1: &str = "Les partenaires de Passerelle s’engagent à publier des informations exactes et à jour, à traiter les demandes qui leur sont transmises dans les délais convenus et à protéger les données personnelles des candidats.\n\nChaque partenaire désigne un contact référent et participe au comité de pilotage annuel.";
-const CHARTER_V2: &str = "Les partenaires de Passerelle s’engagent à publier des informations exactes et à jour, à traiter les demandes qui leur sont transmises dans les délais convenus et à protéger les données personnelles des candidats.\n\nChaque partenaire désigne un contact référent et participe au comité de pilotage annuel.\n\nNouveau : les réponses aux demandes routées par la ligne d’information sont données sous 48 heures ouvrées, et chaque partenaire signale sans délai toute violation de données.";
+const CHARTER_V2: &str = "Les partenaires de Passerelle s’engagent à publier des informations exactes et à jour, à traiter les demandes qui leur sont transmises dans les délais convenus et à protéger les données personnelles des candidats.\n\nChaque partenaire désigne un contact référent et participe au comité de pilotage annuel.\n\nNouveau : les réponses aux demandes routées par la ligne d’information sont données sous 2 jours ouvrés, et chaque partenaire signale sans délai toute violation de données.";
 
 fn user(conn: &mut DbConnection, role: &str) -> AppResult<users::User> {
     let email = format!("{role}@{}", crate::types::DEMO_DOMAIN);

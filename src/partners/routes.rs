@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -24,7 +24,8 @@ use crate::error::{AppError, AppResult};
 use crate::imports::profile::ImportProfile;
 use crate::organisations::Organisation;
 use crate::types::OrgKind;
-use crate::web::extract::{Form, Query};
+use crate::web::extract::{Form, Path, Query};
+use crate::web::filters::SearchLinks;
 use crate::web::json::Created;
 use crate::web::{Page, form, render, see_other};
 
@@ -84,6 +85,25 @@ struct DirectoryPage {
     f: DirectoryFilter,
     kinds: &'static [OrgKind],
     departments: Vec<String>,
+    /// The active filters, each removable.
+    links: SearchLinks,
+}
+
+/// The directory's active filters, labelled as people read them.
+fn directory_links(f: &DirectoryFilter) -> SearchLinks {
+    let mut links = SearchLinks::new(
+        "/partenaires",
+        [
+            ("type", f.kind.as_str()),
+            ("departement", f.departement.as_str()),
+        ],
+    );
+    links.chip(&["type"], |v| match OrgKind::parse(v) {
+        Some(k) => format!("Type : {}", k.label()),
+        None => format!("Type : {v}"),
+    });
+    links.chip(&["departement"], |v| format!("Département {v}"));
+    links
 }
 
 /// Departments the listed partners cover, for the filter.
@@ -110,6 +130,7 @@ async fn directory_page(
         })
         .await?;
     render(&DirectoryPage {
+        links: directory_links(&f),
         page: page.titled("Les partenaires de Passerelle"),
         cards,
         f,

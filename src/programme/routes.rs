@@ -1,7 +1,7 @@
 //! Pages and API of the practitioner training programme.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{CurrentUser, MaybeUser, SessionHandle};
 use crate::error::{AppError, AppResult};
-use crate::web::extract::Form;
+use crate::web::extract::{Form, Path};
 use crate::web::{Page, date_fr, form, render, see_other};
 
 pub fn pages() -> crate::web::routes::Pages {

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,7 +20,8 @@ use crate::auth::policy::{Action, allows, authorize};
 use crate::auth::{CurrentUser, SessionHandle};
 use crate::error::{AppError, AppResult};
 use crate::referential::store::Department;
-use crate::web::extract::{Form, Query};
+use crate::web::extract::{Form, Path, Query};
+use crate::web::filters::SearchLinks;
 use crate::web::{Page, render, see_other};
 
 pub fn pages() -> crate::web::routes::Pages {
@@ -93,6 +94,49 @@ impl SearchParams {
         }
     }
 
+    /// The search's links and its active filters, labelled as people read them.
+    fn links(&self, centre: Option<&str>, departments: &[Department]) -> SearchLinks {
+        let mut links = SearchLinks::new(
+            "/formations",
+            [
+                ("q", self.q.as_str()),
+                ("metier", self.metier.as_str()),
+                ("commune", self.commune.as_str()),
+                ("rayon", self.rayon.as_str()),
+                ("departement", self.departement.as_str()),
+                ("debut_min", self.debut_min.as_str()),
+                ("debut_max", self.debut_max.as_str()),
+                ("financees", self.financees.as_str()),
+                ("places", self.places.as_str()),
+            ],
+        );
+        links.chip(&["q"], |v| format!("Mots-clés : « {v} »"));
+        links.chip(&["metier"], |v| format!("Métier : {v}"));
+        let radius = match self.rayon.trim() {
+            "" => "30",
+            r => r,
+        };
+        links.chip(&["commune", "rayon"], |v| {
+            format!("À {radius} km autour de {}", centre.unwrap_or(v))
+        });
+        links.chip(&["departement"], |v| {
+            let name = departments
+                .iter()
+                .find(|d| d.code == v)
+                .map_or_else(|| v.to_owned(), |d| format!("{} ({})", d.name, d.code));
+            format!("Département : {name}")
+        });
+        links.chip(&["debut_min"], |v| format!("Début à partir du {v}"));
+        links.chip(&["debut_max"], |v| format!("Début au plus tard le {v}"));
+        if yes(&self.financees) {
+            links.chip(&["financees"], |_| "Sessions financées uniquement".into());
+        }
+        if yes(&self.places) {
+            links.chip(&["places"], |_| "Avec des places disponibles".into());
+        }
+        links
+    }
+
     /// The non-empty fields as a query string (without `page`): links to this search.
     pub fn query_string(&self) -> String {
         let mut out = url::form_urlencoded::Serializer::new(String::new());
@@ -126,6 +170,8 @@ struct SearchPage {
     total: usize,
     centre: Option<String>,
     base_query: String,
+    /// The active filters, each removable.
+    links: SearchLinks,
     page_number: usize,
     pages: usize,
     map: Option<(String, String)>,
@@ -156,7 +202,9 @@ async fn search_page(
         Err(errors) => (errors, Vec::new(), 0, None),
     };
     let page_number = p.page.unwrap_or(1).max(1);
+    let links = p.links(centre.as_deref(), &departments);
     render(&SearchPage {
+        links,
         page: page.titled("Formations financées"),
         departments,
         errors,

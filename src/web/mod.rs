@@ -5,6 +5,7 @@ pub mod csv;
 pub mod dashboard;
 pub mod extract;
 pub mod feed;
+pub mod filters;
 pub mod form;
 pub mod json;
 pub mod nav;
@@ -207,6 +208,10 @@ pub async fn render_errors(
             AppError::not_found().message().to_owned(),
         ),
         StatusCode::FORBIDDEN => ("Accès refusé", AppError::forbidden().message().to_owned()),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "Action impossible à cette adresse",
+            "Cette adresse ne s’utilise pas ainsi : revenez à la page précédente.".to_owned(),
+        ),
         StatusCode::PAYLOAD_TOO_LARGE => (
             "Fichier trop volumineux",
             "Le fichier envoyé est trop volumineux : 5 Mo au plus.".to_owned(),

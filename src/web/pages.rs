@@ -2,7 +2,7 @@
 //! static assets (embedded in the binary).
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -10,6 +10,7 @@ use axum::routing::get;
 use super::{Page, render};
 use crate::AppState;
 use crate::error::{AppError, AppResult};
+use crate::web::extract::Path;
 
 pub fn router() -> crate::web::routes::Pages {
     crate::web::routes::Pages::new()

@@ -232,3 +232,56 @@ fn the_reader_sees_grouped_and_plain_imports() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].len(), 3);
 }
+
+/// Every extractor that reads what a request carries answers in French: handlers take
+/// `web::extract::{Path, Query, Form, Json, Multipart}`, never axum's own (whose rejections
+/// are English text and whose query reader refuses a repeated parameter).
+#[test]
+fn handlers_use_the_french_extractors() {
+    const AXUM_EXTRACTORS: &[&str] = &["Path", "Query", "Form", "Json", "Multipart"];
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut wrong = Vec::new();
+    let mut stack = vec![src.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("source folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let relative = path.strip_prefix(&src).expect("inside src").to_owned();
+            if path.extension().is_none_or(|e| e != "rs") || relative == Path::new("web/extract.rs")
+            {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("source file");
+            for line in text.lines() {
+                let line = line.trim();
+                let imported = line
+                    .strip_prefix("use axum::extract::")
+                    .map(|rest| {
+                        rest.trim_matches(|c| c == '{' || c == '}' || c == ';')
+                            .split(',')
+                            .map(str::trim)
+                            .any(|name| AXUM_EXTRACTORS.contains(&name))
+                    })
+                    .unwrap_or(false);
+                let qualified = [
+                    "axum::extract::Path",
+                    "axum::extract::Query",
+                    "axum::Form",
+                    "axum::extract::Multipart",
+                ]
+                .iter()
+                .any(|p| line.contains(p));
+                if imported || qualified {
+                    wrong.push(format!("{}: {line}", relative.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "axum's English extractors in handlers: {wrong:?}"
+    );
+}

@@ -1259,7 +1259,7 @@ async fn information_line_journey_is_accessible() {
     wait_for_text(c, "Répondue par le partenaire").await;
     problems.extend(check_page(c, &format!("{base}/cap-info/chiffres"), "helpline-figures").await);
     let figures = wait_for_text(c, "Transitions Pro Bretagne").await;
-    assert!(figures.contains("Respect des 48 h ouvrées par partenaire"));
+    assert!(figures.contains("Respect du délai de 2 jours ouvrés par partenaire"));
     b.client.clone().close().await.unwrap();
     let _ = server.stop.send(true);
     assert!(

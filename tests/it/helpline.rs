@@ -1,7 +1,7 @@
 //! The information line Cap Info: calls logged by an officer, routed to a partner who
 //! answers through a single-use link; the Maildir intake with threads; the public form
 //! (honeypot, rate limit); reminders and escalation; scoping of partners (page, API, CSV);
-//! the 48-hour figures.
+//! the 2-working-day figures.
 
 use axum::http::StatusCode;
 use chrono::{Duration, NaiveDateTime};
@@ -759,13 +759,33 @@ async fn reminders_and_escalation_count_business_hours(app: TestApp) {
             .filter(|m| m.subject.contains(&format!("[{tag}]")) && m.subject.contains(what))
             .count()
     };
-    // 23 business hours: nothing for this request.
-    run(hours.add_seconds(received, 23 * 3600)).await.unwrap();
+    // The reminder comes at the end of the working day after the request, the escalation at
+    // the end of the 2nd: never 24 and 48 opening hours.
+    let (reminder, target) = (
+        hours.reminder_seconds(received),
+        hours.target_seconds(received),
+    );
+    assert_eq!(
+        hours.add_seconds(received, target),
+        hours.end_of_working_day_after(received, 2)
+    );
+    assert!(
+        target <= 24 * 3600,
+        "two working days, not 48 opening hours"
+    );
+    // An hour before the reminder: nothing for this request.
+    run(hours.add_seconds(received, reminder - 3600))
+        .await
+        .unwrap();
     let mails = app.mails().await;
     assert_eq!(count(&mails, &reference, "Relance"), 0);
-    // 25 business hours: the officers are reminded, once.
-    run(hours.add_seconds(received, 25 * 3600)).await.unwrap();
-    run(hours.add_seconds(received, 26 * 3600)).await.unwrap();
+    // Past the end of the next working day: the officers are reminded, once.
+    run(hours.add_seconds(received, reminder + 3600))
+        .await
+        .unwrap();
+    run(hours.add_seconds(received, reminder + 2 * 3600))
+        .await
+        .unwrap();
     let mails = app.mails().await;
     assert_eq!(count(&mails, &reference, "Relance"), 1);
     assert!(
@@ -773,10 +793,15 @@ async fn reminders_and_escalation_count_business_hours(app: TestApp) {
             .iter()
             .any(|m| m.to.contains(OFFICER) && m.subject.contains(&reference))
     );
+    run(hours.add_seconds(received, target - 60)).await.unwrap();
+    let mails = app.mails().await;
     assert_eq!(count(&mails, &reference, "dépassé"), 0);
-    // 49 business hours: the supervisors (regional administrator, flagged officer) are told.
-    run(hours.add_seconds(received, 49 * 3600)).await.unwrap();
-    run(hours.add_seconds(received, 60 * 3600)).await.unwrap();
+    // The 2 working days ran out: the supervisors (regional administrator, flagged officer)
+    // are told, once.
+    run(hours.add_seconds(received, target + 60)).await.unwrap();
+    run(hours.add_seconds(received, target + 12 * 3600))
+        .await
+        .unwrap();
     let mails = app.mails().await;
     let escalations: Vec<_> = mails
         .iter()
@@ -813,6 +838,15 @@ async fn reminders_and_escalation_count_business_hours(app: TestApp) {
     let mut officer = app.login_as(OFFICER).await;
     let queue = officer.get("/cap-info").await;
     assert!(queue.contains("en retard"));
+    // The overdue alert is a warning, not the green notice of a success.
+    assert!(
+        queue.contains("<p class=\"notice notice-warning\"><strong>")
+            && queue.contains("sans réponse après 2 jours ouvrés"),
+        "{}",
+        queue.text
+    );
+    let public = app.client().get("/question").await;
+    assert!(public.contains("sous 2 jours ouvrés") && !public.contains("48 heures"));
 }
 
 #[test]
@@ -864,9 +898,10 @@ fn paris(at: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(at, "%d/%m/%Y %H:%M").unwrap()
 }
 
-/// The 48 business hours follow Paris opening hours across the clock changes: the due time
-/// shown, the reminder after 24 hours and the escalation after 48 happen at the right Paris
-/// time, the application's clock moved as time passes.
+/// The 2 working days follow Paris opening hours across the clock changes: the due time
+/// shown (the end of the 2nd working day after the request), the reminder at the end of the
+/// 1st and the escalation once the 2 working days ran out happen at the right Paris time, the
+/// application's clock moved as time passes.
 async fn the_promise_keeps_paris_hours_across_clock_changes(app: TestApp) {
     let clock = app.state.clock.clone();
     clock.set_paris(paris("01/03/2027 10:00"));
@@ -878,11 +913,12 @@ async fn the_promise_keeps_paris_hours_across_clock_changes(app: TestApp) {
             .count()
     };
     for (received, reminder, due) in [
-        // A Friday in winter time; Easter Monday (29/03) is off; the reminder and the due
-        // time fall in summer time.
-        ("26/03/2027 16:00", "01/04/2027 16:00", "06/04/2027 16:00"),
-        // A Friday in summer time; All Saints' Day (01/11) is off; due in winter time.
-        ("22/10/2027 16:00", "27/10/2027 16:00", "02/11/2027 16:00"),
+        // A Friday in winter time; Easter Monday (29/03) is off: the reminder at the end of
+        // Tuesday and the due time at the end of Wednesday, in summer time.
+        ("26/03/2027 16:00", "30/03/2027 17:00", "31/03/2027 17:00"),
+        // A Friday in summer time; All Saints' Day (01/11) is off: reminder and due time on
+        // Tuesday and Wednesday, in winter time.
+        ("29/10/2027 16:00", "02/11/2027 17:00", "03/11/2027 17:00"),
     ] {
         clock.set_paris(paris(received));
         let mut officer = app.login_as(OFFICER).await;

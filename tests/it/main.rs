@@ -18,6 +18,7 @@ mod content;
 mod crawl;
 mod discovery;
 mod exports;
+mod filters;
 mod ftps;
 mod gateway;
 mod helpline;

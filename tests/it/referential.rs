@@ -94,5 +94,8 @@ async fn bad_parameters_are_french_json(app: TestApp) {
     r.assert_status(StatusCode::BAD_REQUEST);
     let body = r.json();
     assert_eq!(body["code"], "bad_request");
-    assert!(body["message"].as_str().unwrap().contains("Paramètres"));
+    assert_eq!(
+        body["message"],
+        "La valeur du paramètre « limit » de l’adresse n’est pas valide."
+    );
 }
