@@ -126,7 +126,17 @@ impl AppState {
         if !referential::load::is_loaded(&mut conn)? {
             let loaded = referential::load_all(&mut conn)?;
             tracing::info!(?loaded, "reference data loaded");
+        } else if referential::load::refresh_naf(&mut conn)? {
+            tracing::info!("NAF labels and tree refreshed");
         }
+        let territory = &self.config.territory;
+        if referential::departments::of_territory(territory).is_empty() {
+            anyhow::bail!(
+                "PASSERELLE_TERRITORY={territory} : ce n’est ni un code de région INSEE (53 pour la Bretagne…) ni FR pour une instance nationale"
+            );
+        }
+        referential::store::set_territory(&mut conn, territory)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(())
     }
 }

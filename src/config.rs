@@ -127,6 +127,16 @@ pub struct Config {
     )]
     pub region_name: String,
 
+    /// Territory the instance serves: an INSEE region code (`53` Bretagne, `52` Pays de la
+    /// Loire…) or `FR` for a national instance. Territory menus list its departments only.
+    #[arg(
+        long,
+        env = "PASSERELLE_TERRITORY",
+        global = true,
+        default_value = "53"
+    )]
+    pub territory: String,
+
     /// Main colour of the theme (CSS hex colour, dark enough for white text).
     #[arg(
         long,
@@ -303,6 +313,7 @@ impl Config {
             session_idle_minutes: 120,
             session_max_hours: 12,
             region_name: "Bretagne".into(),
+            territory: "53".into(),
             theme_color: "#1d4e89".into(),
             theme_accent: "#b3541e".into(),
             trust_proxy: true,

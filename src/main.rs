@@ -207,12 +207,13 @@ async fn main() -> anyhow::Result<()> {
             let mut conn = state.db.conn()?;
             let loaded = passerelle::referential::load_all(&mut conn)?;
             println!(
-                "Référentiels chargés : {} régions, {} départements, {} communes, {} métiers ROME, {} divisions NAF, {} liens NAF–ROME.",
+                "Référentiels chargés : {} régions, {} départements, {} communes, {} métiers ROME, {} divisions NAF, {} codes NAF, {} liens NAF–ROME.",
                 loaded.regions,
                 loaded.departments,
                 loaded.communes,
                 loaded.rome,
                 loaded.naf,
+                loaded.naf_codes,
                 loaded.naf_rome
             );
         }

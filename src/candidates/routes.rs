@@ -76,6 +76,8 @@ struct ProfilePage {
     contacts: Vec<(super::contact::ContactRequest, String)>,
     form: ProfileForm,
     errors: Vec<String>,
+    /// The communes to choose from when the one typed is ambiguous.
+    commune_choices: Vec<crate::referential::Commune>,
     levels: Vec<(i32, &'static str)>,
     mobility: &'static [i32],
 }
@@ -88,19 +90,33 @@ async fn profile_page(
     errors: Vec<String>,
 ) -> AppResult<Response> {
     let id = me.id.clone();
-    let (profile, occupations, contacts) = state
+    let typed = form
+        .as_ref()
+        .filter(|_| !errors.is_empty())
+        .map(|f| f.commune.clone())
+        .unwrap_or_default();
+    let (profile, occupations, contacts, commune, commune_choices) = state
         .db
         .run(move |conn| {
+            let commune_choices = crate::referential::store::commune_choices(conn, &typed)?;
+            let profile = store::get(conn, &id)?;
+            let commune = match profile.as_ref().and_then(|p| p.commune_insee.as_deref()) {
+                Some(code) => crate::referential::store::commune(conn, code)?,
+                None => None,
+            };
             Ok((
-                store::get(conn, &id)?,
+                profile,
                 store::occupations(conn, &id)?,
                 super::contact::received(conn, &id)?,
+                commune,
+                commune_choices,
             ))
         })
         .await?;
+    // People read and type names: « Boulanger / Boulangère », « Rennes (35000) ».
     let form = form.unwrap_or_else(|| match &profile {
         Some(p) => {
-            let mut codes = occupations.iter().map(|(c, _)| c.clone());
+            let mut codes = occupations.iter().map(|(_, label)| label.clone());
             ProfileForm {
                 rome1: codes.next().unwrap_or_default(),
                 rome2: codes.next().unwrap_or_default(),
@@ -109,7 +125,7 @@ async fn profile_page(
                 rome5: codes.next().unwrap_or_default(),
                 level_reached: p.level_reached.map(|l| l.to_string()).unwrap_or_default(),
                 level_sought: p.level_sought.map(|l| l.to_string()).unwrap_or_default(),
-                commune: p.commune_insee.clone().unwrap_or_default(),
+                commune: commune.as_ref().map(|c| c.label()).unwrap_or_default(),
                 mobility_km: p.mobility_km.to_string(),
                 available_from: p
                     .available_from
@@ -133,6 +149,7 @@ async fn profile_page(
         contacts,
         form,
         errors,
+        commune_choices,
         levels: levels(),
         mobility: &MOBILITY_CHOICES,
     })?;

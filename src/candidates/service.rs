@@ -122,7 +122,7 @@ pub fn check_form(
                 (None, None)
             }
             Err(_) => {
-                errors.push("Plusieurs communes portent ce nom : ajoutez le code postal, par exemple « Saint-Martin (32300) ».".to_owned());
+                errors.push("Plusieurs communes portent ce nom : choisissez la vôtre dans la liste, ou ajoutez le code postal, par exemple « Saint-Martin (32300) ».".to_owned());
                 (None, None)
             }
         }

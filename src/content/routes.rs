@@ -115,10 +115,11 @@ async fn news_list(
     page: Page,
     Query(p): Query<TerritoryParams>,
 ) -> AppResult<Response> {
+    let instance = state.config.territory.clone();
     let (departments, territory, news) = state
         .db
         .run(move |conn| {
-            let departments = service::department_codes(conn)?;
+            let departments = service::department_codes(&instance)?;
             let territory = territory(&p, &departments)?;
             let news = service::news_list(conn, territory.as_deref(), 50)?;
             Ok((departments, territory, news))
@@ -269,10 +270,11 @@ async fn agenda(
     let to = crate::web::paris_to_utc(next_first.and_hms_opt(0, 0, 0).expect("midnight"));
     let words = p.q.trim().to_owned();
     let asked = words.clone();
+    let instance = state.config.territory.clone();
     let (departments, territory, events) = state
         .db
         .run(move |conn| {
-            let departments = service::department_codes(conn)?;
+            let departments = service::department_codes(&instance)?;
             let territory = territory(&p, &departments)?;
             let events = if asked.is_empty() {
                 service::events_between(conn, territory.as_deref(), from, to)?
@@ -383,7 +385,7 @@ async fn department_ics(
         .strip_suffix(".ics")
         .ok_or_else(AppError::not_found)?
         .to_uppercase();
-    let known = state.db.run(service::department_codes).await?;
+    let known = service::department_codes(&state.config.territory)?;
     if !known.contains(&code) {
         return Err(AppError::not_found());
     }
@@ -497,7 +499,7 @@ async fn news_form_new(
     me: CurrentUser,
 ) -> AppResult<Response> {
     authorize(&me, &Action::PublishContent)?;
-    let departments = state.db.run(service::department_codes).await?;
+    let departments = service::department_codes(&state.config.territory)?;
     render(&NewsFormPage {
         page: page.titled("Nouvelle actualité"),
         id: None,
@@ -514,11 +516,12 @@ async fn news_form_edit(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     authorize(&me, &Action::PublishContent)?;
+    let instance = state.config.territory.clone();
     let (departments, news) = state
         .db
         .run(move |conn| {
             Ok((
-                service::department_codes(conn)?,
+                service::department_codes(&instance)?,
                 service::news_by_id(conn, &id)?,
             ))
         })
@@ -545,7 +548,7 @@ async fn save_news(
     form: NewsForm,
 ) -> AppResult<Response> {
     authorize(&me, &Action::PublishContent)?;
-    let departments = state.db.run(service::department_codes).await?;
+    let departments = service::department_codes(&state.config.territory)?;
     match service::parse_news(
         &form.title,
         &form.summary,
@@ -641,7 +644,7 @@ async fn event_form_new(
     me: CurrentUser,
 ) -> AppResult<Response> {
     authorize(&me, &Action::PublishContent)?;
-    let departments = state.db.run(service::department_codes).await?;
+    let departments = service::department_codes(&state.config.territory)?;
     render(&EventFormPage {
         page: page.titled("Nouveau rendez-vous"),
         id: None,
@@ -659,11 +662,12 @@ async fn event_form_edit(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     authorize(&me, &Action::PublishContent)?;
+    let instance = state.config.territory.clone();
     let (departments, e) = state
         .db
         .run(move |conn| {
             Ok((
-                service::department_codes(conn)?,
+                service::department_codes(&instance)?,
                 service::event_by_id(conn, &id)?,
             ))
         })
@@ -698,7 +702,7 @@ async fn save_event(
     form: EventForm,
 ) -> AppResult<Response> {
     authorize(&me, &Action::PublishContent)?;
-    let departments = state.db.run(service::department_codes).await?;
+    let departments = service::department_codes(&state.config.territory)?;
     let parsed = service::parse_event(
         &service::EventFields {
             kind: &form.kind,
@@ -886,10 +890,11 @@ async fn api_news(
     State(state): State<AppState>,
     Query(p): Query<TerritoryParams>,
 ) -> AppResult<axum::Json<Vec<News>>> {
+    let instance = state.config.territory.clone();
     let news = state
         .db
         .run(move |conn| {
-            let departments = service::department_codes(conn)?;
+            let departments = service::department_codes(&instance)?;
             let territory = territory(&p, &departments)?;
             service::news_list(conn, territory.as_deref(), 100)
         })
@@ -908,10 +913,11 @@ async fn api_events(
     let first = month_start(&p.mois)?;
     let from = crate::web::paris_to_utc(first.and_hms_opt(0, 0, 0).expect("midnight"));
     let to = crate::web::paris_to_utc(add_months(first, 1).and_hms_opt(0, 0, 0).expect("midnight"));
+    let instance = state.config.territory.clone();
     let events = state
         .db
         .run(move |conn| {
-            let departments = service::department_codes(conn)?;
+            let departments = service::department_codes(&instance)?;
             let territory = territory(&p, &departments)?;
             service::events_between(conn, territory.as_deref(), from, to)
         })

@@ -49,7 +49,7 @@ fn valid_slug(slug: &str) -> bool {
 /// How a territory is shown: `Département 35`, or the whole region.
 pub fn territory_label(territory: &Option<String>) -> String {
     match territory {
-        Some(code) => format!("Département {code}"),
+        Some(code) => crate::referential::departments::label(code),
         None => "Toute la région".to_owned(),
     }
 }
@@ -87,9 +87,10 @@ fn optional(value: &str, label: &str, max: usize, errors: &mut Vec<String>) -> S
     v.to_owned()
 }
 
-/// Department codes of the region, for territory choices.
-pub fn department_codes(conn: &mut DbConnection) -> AppResult<Vec<String>> {
-    Ok(crate::referential::store::departments_all(conn)?
+/// Department codes of the instance's territory (`PASSERELLE_TERRITORY`), for territory
+/// choices.
+pub fn department_codes(territory: &str) -> AppResult<Vec<String>> {
+    Ok(crate::referential::departments::of_territory(territory)
         .into_iter()
         .map(|d| d.code)
         .collect())

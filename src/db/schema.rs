@@ -47,6 +47,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    instance_settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    naf_codes (code) {
+        code -> Text,
+        level -> Text,
+        label -> Text,
+        label_folded -> Text,
+    }
+}
+
+diesel::table! {
     naf_division_rome (naf_division, rome_code) {
         naf_division -> Text,
         rome_code -> Text,
@@ -620,6 +636,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     communes,
     rome_occupations,
     naf_divisions,
+    naf_codes,
+    instance_settings,
     naf_division_rome,
     organisations,
     organisation_departments,

@@ -62,7 +62,7 @@ struct SearchPage {
 }
 
 /// The search's links and its active filters, labelled as people read them.
-fn search_links(p: &Asked) -> SearchLinks {
+fn search_links(p: &Asked, occupation: Option<&str>) -> SearchLinks {
     let mut links = SearchLinks::new(
         "/decouverte-metiers",
         [
@@ -74,7 +74,9 @@ fn search_links(p: &Asked) -> SearchLinks {
         ],
     );
     links.chip(&["q"], |v| format!("Mots-clés : « {v} »"));
-    links.chip(&["metier"], |v| format!("Métier : {v}"));
+    links.chip(&["metier"], |v| {
+        format!("Métier : {}", occupation.unwrap_or(v))
+    });
     let radius = match p.rayon.trim() {
         "" => "30",
         r => r,
@@ -96,9 +98,14 @@ async fn search(
     Query(p): Query<Asked>,
 ) -> AppResult<Response> {
     let (who, asked) = (me.0.clone(), p.clone());
-    let found = state
+    let (found, occupation) = state
         .db
-        .run(move |conn| service::search(conn, who.as_ref(), &asked))
+        .run(move |conn| {
+            Ok((
+                service::search(conn, who.as_ref(), &asked)?,
+                crate::referential::store::occupation_label(conn, &asked.metier)?,
+            ))
+        })
         .await?;
     let (hits, from, errors) = match found {
         Ok(f) => (f.hits, f.from, Vec::new()),
@@ -106,7 +113,7 @@ async fn search(
     };
     let html = render(&SearchPage {
         page: page.titled("Cap sur les métiers : actions de découverte"),
-        links: search_links(&p),
+        links: search_links(&p, occupation.as_deref()),
         hits,
         from,
         errors: errors.clone(),

@@ -364,19 +364,13 @@ pub fn search(
 ) -> AppResult<Result<Found, Vec<String>>> {
     let mut errors = Vec::new();
     let around = centre_and_radius(conn, &asked.commune, &asked.rayon, &mut errors)?;
-    let rome = asked.metier.trim().to_uppercase();
-    let rome = rome
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let well_formed = rome.len() == 5
-        && rome[..1].chars().all(|c| c.is_ascii_uppercase())
-        && rome[1..].chars().all(|c| c.is_ascii_digit());
-    if !rome.is_empty() && !well_formed {
-        errors
-            .push("Le code ROME s’écrit avec une lettre et 4 chiffres, par exemple D1102.".into());
-    }
+    let rome = match crate::referential::store::occupation_patterns(conn, &asked.metier)? {
+        Ok(patterns) => patterns,
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    };
     let level = match asked.niveau.trim() {
         "" => None,
         l => match Level::parse(l) {
@@ -410,8 +404,16 @@ pub fn search(
     for term in &terms {
         query = query.filter(discovery_actions::search_terms.like(format!("% {term} %")));
     }
-    if !rome.is_empty() {
-        query = query.filter(discovery_actions::rome_codes.like(format!("% {rome} %")));
+    if let Some([a, b, c, d, e]) = rome {
+        let codes = discovery_actions::rome_codes;
+        query = query.filter(
+            codes
+                .like(a)
+                .or(codes.like(b))
+                .or(codes.like(c))
+                .or(codes.like(d))
+                .or(codes.like(e)),
+        );
     }
     if let Some(level) = level {
         query = query.filter(discovery_actions::levels.like(format!("% {} %", level.as_str())));

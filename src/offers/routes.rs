@@ -183,10 +183,7 @@ impl ListPage {
     }
 
     fn department_name(&self, code: &str) -> String {
-        self.departments
-            .iter()
-            .find(|d| d.code == code)
-            .map_or_else(|| code.to_owned(), |d| format!("{} ({})", d.name, d.code))
+        crate::referential::departments::label(code)
     }
 }
 
@@ -194,7 +191,7 @@ impl ListPage {
 fn offer_search_links(
     p: &super::search::PageSearch,
     centre: Option<&super::search::Centre>,
-    departments: &[crate::referential::store::Department],
+    occupation: Option<&str>,
 ) -> SearchLinks {
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
     let (q, metier, commune, rayon) = (s(&p.q), s(&p.metier), s(&p.commune), s(&p.rayon));
@@ -221,7 +218,9 @@ fn offer_search_links(
     )
     .keeping(&["tri"]);
     links.chip(&["q"], |v| format!("Mots-clés : « {v} »"));
-    links.chip(&["metier"], |v| format!("Métier : {v}"));
+    links.chip(&["metier"], |v| {
+        format!("Métier : {}", occupation.unwrap_or(v))
+    });
     let radius = if rayon.trim().is_empty() {
         "30"
     } else {
@@ -232,11 +231,10 @@ fn offer_search_links(
         format!("À {radius} km autour de {place}")
     });
     links.chip(&["departement"], |v| {
-        let name = departments
-            .iter()
-            .find(|d| d.code == v)
-            .map_or_else(|| v.to_owned(), |d| format!("{} ({})", d.name, d.code));
-        format!("Département : {name}")
+        format!(
+            "Département : {}",
+            crate::referential::departments::label(v)
+        )
     });
     links.chip(&["contrat"], |v| ListPage::contract_label(v).to_owned());
     links.chip(&["niveau"], |v| match v.trim().parse::<i32>() {
@@ -308,11 +306,13 @@ async fn public_list(
     let can_save = page
         .user()
         .is_some_and(|u| allows(u, &Action::KeepOfferBasket));
-    let departments = state
+    let departments = crate::referential::departments::of_territory(&state.config.territory);
+    let typed = s(&p.metier);
+    let occupation = state
         .db
-        .run(crate::referential::store::departments_all)
+        .run(move |conn| crate::referential::store::occupation_label(conn, &typed))
         .await?;
-    let links = offer_search_links(&p, centre.as_ref(), &departments);
+    let links = offer_search_links(&p, centre.as_ref(), occupation.as_deref());
     let status = form::status(&errors);
     let response = render(&ListPage {
         links,
@@ -477,6 +477,8 @@ struct FormPage {
     action: String,
     editing: bool,
     companies: Vec<(String, String)>,
+    /// The communes to choose from when the one typed is ambiguous.
+    commune_choices: Vec<crate::referential::Commune>,
     is_centre: bool,
     contract_types: &'static [ContractType],
     levels: Vec<(i32, &'static str)>,
@@ -501,6 +503,15 @@ async fn form_page(
     } else {
         Vec::new()
     };
+    let typed = form.commune.clone();
+    let commune_choices = if errors.is_empty() {
+        Vec::new()
+    } else {
+        state
+            .db
+            .run(move |conn| crate::referential::store::commune_choices(conn, &typed))
+            .await?
+    };
     let title = if editing {
         "Modifier l’offre"
     } else {
@@ -514,6 +525,7 @@ async fn form_page(
         action,
         editing,
         companies,
+        commune_choices,
         is_centre,
         contract_types: ContractType::ALL,
         levels: LEVELS.iter().map(|l| (*l, level_label(*l))).collect(),

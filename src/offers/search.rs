@@ -47,12 +47,19 @@ pub fn build(conn: &mut DbConnection, asked: &Asked) -> AppResult<Result<Built, 
         ..OfferQuery::default()
     };
     query.q = Some(asked.q.trim().to_owned()).filter(|q| !q.is_empty());
-    query.rome = asked
+    for typed in asked
         .rome
         .iter()
-        .map(|r| r.trim().to_uppercase())
+        .map(|r| r.trim())
         .filter(|r| !r.is_empty())
-        .collect();
+    {
+        match crate::referential::store::occupation_codes(conn, typed)? {
+            Some(codes) => query.rome.extend(codes),
+            None => errors.push(format!(
+                "Aucun métier ne correspond à « {typed} » : essayez d’autres mots."
+            )),
+        }
+    }
     query.naf_division = Some(asked.naf.trim().to_owned()).filter(|n| !n.is_empty());
     query.department = Some(asked.department.trim().to_uppercase()).filter(|d| !d.is_empty());
     query.contract_type = Some(asked.contract_type.trim().to_owned()).filter(|c| !c.is_empty());
@@ -267,13 +274,7 @@ impl PageSearch {
         let s = |v: &Option<String>| v.clone().unwrap_or_default();
         Asked {
             q: s(&self.q),
-            rome: vec![
-                s(&self.metier)
-                    .split([' ', '–'])
-                    .next()
-                    .unwrap_or("")
-                    .to_owned(),
-            ],
+            rome: vec![s(&self.metier)],
             naf: String::new(),
             commune: s(&self.commune),
             radius_km: s(&self.rayon),

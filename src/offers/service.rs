@@ -146,10 +146,10 @@ pub fn check_form(
                 let list = choices
                     .iter()
                     .take(5)
-                    .map(|c| format!("{} ({})", c.name, c.postal_codes))
+                    .map(|c| c.label_with_department())
                     .collect::<Vec<_>>()
-                    .join(", ");
-                errors.push(format!("Plusieurs communes correspondent au lieu de travail : précisez le code postal ({list}…)."));
+                    .join(" ; ");
+                errors.push(format!("Plusieurs communes correspondent au lieu de travail : choisissez la vôtre dans la liste ({list}…)."));
                 None
             }
         }

@@ -405,7 +405,8 @@ async fn api_revoke_delegation(
 #[template(path = "organisations/validations.html")]
 struct ValidationQueue {
     page: Page,
-    pending: Vec<Organisation>,
+    /// Each company waiting, with its commune as people read it (« Rennes (35000) »).
+    pending: Vec<(Organisation, String)>,
     departments: Vec<String>,
 }
 
@@ -418,14 +419,26 @@ async fn validation_queue(
     let territory = scope(&me, Rows::Territory);
     // A chamber is told which departments it validates; the regional team validates all.
     let departments = match &territory {
-        Scope::Departments(d) => d.clone(),
+        Scope::Departments(d) => d
+            .iter()
+            .map(|code| crate::referential::departments::label(code))
+            .collect(),
         _ => Vec::new(),
     };
     let pending = state
         .db
         .run(move |conn| {
             let departments = territory.department_codes(conn)?;
-            store::pending_companies(conn, &departments)
+            let mut pending = Vec::new();
+            for org in store::pending_companies(conn, &departments)? {
+                let commune = match org.commune_insee.as_deref() {
+                    Some(code) => crate::referential::store::commune(conn, code)?
+                        .map_or_else(|| code.to_owned(), |c| c.label_with_department()),
+                    None => String::new(),
+                };
+                pending.push((org, commune));
+            }
+            Ok(pending)
         })
         .await?;
     render(&ValidationQueue {

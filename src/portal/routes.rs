@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::auth::MaybeUser;
 use crate::content::service::{Event, News};
 use crate::error::AppResult;
-use crate::referential::store::{Department, Rome};
+use crate::referential::store::{Commune, Department, Rome};
 use crate::web::{Page, form, render};
 
 pub fn pages() -> crate::web::routes::Pages {
@@ -88,15 +88,13 @@ async fn home(
         .user()
         .map(|u| u.departments.clone())
         .unwrap_or_default();
+    let instance = state.config.territory.clone();
     let (figures, departments, territory, events, news, parents) = state
         .db
         .run(move |conn| {
             let figures = service::figures(conn)?;
-            let codes = crate::content::service::department_codes(conn)?;
-            let departments: Vec<Department> = crate::referential::store::departments_all(conn)?
-                .into_iter()
-                .filter(|d| codes.contains(&d.code))
-                .collect();
+            let departments: Vec<Department> =
+                crate::referential::departments::of_territory(&instance);
             // The department chosen, or else the one of the visitor's organisation.
             let territory = departments
                 .iter()
@@ -231,15 +229,11 @@ async fn search(
         .unwrap_or_default();
     let asked_kind = Kind::parse(&kind);
     let (words, place_text) = (q.clone(), lieu.clone());
-    let (place, occupation, departments) = state
+    let (place, occupation) = state
         .db
         .run(move |conn| {
             let place = service::resolve_place(conn, &place_text)?;
-            let departments = match &place {
-                Place::Several(_) => crate::referential::store::departments_all(conn)?,
-                _ => Vec::new(),
-            };
-            Ok((place, service::occupation(conn, &words)?, departments))
+            Ok((place, service::occupation(conn, &words)?))
         })
         .await?;
     let mut view = SearchPage {
@@ -270,16 +264,8 @@ async fn search(
                 .iter()
                 .take(12)
                 .map(|c| {
-                    let label = service::commune_label(c);
-                    let href = SearchPage::address(&q, &label, asked_kind);
-                    let department = departments
-                        .iter()
-                        .find(|d| d.code == c.department)
-                        .map_or_else(
-                            || format!("département {}", c.department),
-                            |d| d.name.clone(),
-                        );
-                    (format!("{label}, {department}"), href)
+                    let href = SearchPage::address(&q, &c.label(), asked_kind);
+                    (c.label_with_department(), href)
                 })
                 .collect();
             None
@@ -290,7 +276,7 @@ async fn search(
         view.page = view.page.titled("Recherche : précisez le lieu");
         return Ok((form::status(&errors), render(&view)?).into_response());
     }
-    view.place = commune.as_ref().map(service::commune_label);
+    view.place = commune.as_ref().map(Commune::label);
     let found =
         service::search_all(&state, user.as_ref(), &q, commune.as_ref(), occupation).await?;
     view.occupation = found.occupation;

@@ -47,12 +47,6 @@ pub enum Place {
     Several(Vec<Commune>),
 }
 
-/// "Rennes (35000)": how a commune is shown, and typed back into a search.
-pub fn commune_label(c: &Commune) -> String {
-    let postal = c.postal_codes.split(' ').next().unwrap_or_default();
-    format!("{} ({postal})", c.name)
-}
-
 /// The place a visitor typed: a commune name, "Name (postal code)" or a postal code.
 pub fn resolve_place(conn: &mut DbConnection, lieu: &str) -> AppResult<Place> {
     if lieu.trim().is_empty() {
@@ -123,7 +117,7 @@ pub async fn search_all(
         Some(r) => (String::new(), r.code.clone()),
         None => (q.trim().to_owned(), String::new()),
     };
-    let commune = place.map(commune_label).unwrap_or_default();
+    let commune = place.map(Commune::label).unwrap_or_default();
     let some = |v: &str| Some(v.to_owned()).filter(|v| !v.is_empty());
 
     let offers = PageSearch {

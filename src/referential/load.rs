@@ -9,10 +9,11 @@ use super::search_key;
 use crate::db::{DbConnection, schema};
 
 const REGIONS: &str = include_str!("../../data/reference/regions.csv");
-const DEPARTMENTS: &str = include_str!("../../data/reference/departments.csv");
+pub(super) const DEPARTMENTS: &str = include_str!("../../data/reference/departments.csv");
 const COMMUNES: &str = include_str!("../../data/reference/communes.csv");
 const ROME: &str = include_str!("../../data/reference/rome.csv");
 const NAF: &str = include_str!("../../data/reference/naf_divisions.csv");
+const NAF_TREE: &str = include_str!("../../data/reference/naf.csv");
 const NAF_ROME: &str = include_str!("../../data/reference/naf_division_rome.csv");
 
 /// Row counts after a load.
@@ -23,6 +24,7 @@ pub struct Loaded {
     pub communes: usize,
     pub rome: usize,
     pub naf: usize,
+    pub naf_codes: usize,
     pub naf_rome: usize,
 }
 
@@ -82,6 +84,34 @@ struct NewRome {
 struct NafDivision {
     code: String,
     label: String,
+}
+
+#[derive(Deserialize)]
+struct NafCodeRow {
+    code: String,
+    level: String,
+    label: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = schema::naf_codes)]
+struct NafCode {
+    code: String,
+    level: String,
+    label: String,
+    label_folded: String,
+}
+
+fn naf_tree() -> anyhow::Result<Vec<NafCode>> {
+    Ok(read::<NafCodeRow>("naf.csv", NAF_TREE)?
+        .into_iter()
+        .map(|r| NafCode {
+            label_folded: search_key(&r.label),
+            code: r.code,
+            level: r.level,
+            label: r.label,
+        })
+        .collect())
 }
 
 #[derive(Insertable, Deserialize)]
@@ -156,6 +186,7 @@ pub fn load_all(conn: &mut DbConnection) -> anyhow::Result<Loaded> {
         .collect();
     let naf: Vec<NafDivision> = read("naf_divisions.csv", NAF)?;
     let naf_rome: Vec<NafRome> = read("naf_division_rome.csv", NAF_ROME)?;
+    let naf_codes = naf_tree()?;
 
     let loaded = Loaded {
         regions: regions.len(),
@@ -163,12 +194,14 @@ pub fn load_all(conn: &mut DbConnection) -> anyhow::Result<Loaded> {
         communes: communes.len(),
         rome: rome.len(),
         naf: naf.len(),
+        naf_codes: naf_codes.len(),
         naf_rome: naf_rome.len(),
     };
     crate::with_backend!(conn, c => c.transaction::<_, anyhow::Error, _>(|c| {
         use schema::*;
         diesel::delete(naf_division_rome::table).execute(c)?;
         diesel::delete(naf_divisions::table).execute(c)?;
+        diesel::delete(naf_codes::table).execute(c)?;
         diesel::delete(rome_occupations::table).execute(c)?;
         diesel::delete(communes::table).execute(c)?;
         diesel::delete(departments::table).execute(c)?;
@@ -189,12 +222,50 @@ pub fn load_all(conn: &mut DbConnection) -> anyhow::Result<Loaded> {
         for chunk in naf.chunks(2000) {
             diesel::insert_into(naf_divisions::table).values(chunk).execute(c)?;
         }
+        for chunk in naf_codes.chunks(2000) {
+            diesel::insert_into(naf_codes::table).values(chunk).execute(c)?;
+        }
         for chunk in naf_rome.chunks(2000) {
             diesel::insert_into(naf_division_rome::table).values(chunk).execute(c)?;
         }
         Ok(())
     }))?;
     Ok(loaded)
+}
+
+/// Brings the NAF labels and tree of a database loaded by an earlier version up to the
+/// embedded files (accented division labels, whole tree), in one transaction; returns whether
+/// anything changed. Other tables are left alone: they carry no fix since.
+pub fn refresh_naf(conn: &mut DbConnection) -> anyhow::Result<bool> {
+    let divisions: Vec<NafDivision> = read("naf_divisions.csv", NAF)?;
+    let tree = naf_tree()?;
+    let stored: Vec<(String, String)> = schema::naf_divisions::table
+        .select((schema::naf_divisions::code, schema::naf_divisions::label))
+        .order(schema::naf_divisions::code)
+        .load(conn)?;
+    let mut embedded: Vec<(String, String)> = divisions
+        .iter()
+        .map(|d| (d.code.clone(), d.label.clone()))
+        .collect();
+    embedded.sort();
+    let tree_count: i64 = schema::naf_codes::table.count().get_result(conn)?;
+    if stored == embedded && tree_count == tree.len() as i64 {
+        return Ok(false);
+    }
+    crate::with_backend!(conn, c => c.transaction::<_, anyhow::Error, _>(|c| {
+        use schema::*;
+        for d in &divisions {
+            diesel::update(naf_divisions::table.find(&d.code))
+                .set(naf_divisions::label.eq(&d.label))
+                .execute(c)?;
+        }
+        diesel::delete(naf_codes::table).execute(c)?;
+        for chunk in tree.chunks(2000) {
+            diesel::insert_into(naf_codes::table).values(chunk).execute(c)?;
+        }
+        Ok(())
+    }))?;
+    Ok(true)
 }
 
 /// True when the referential has been loaded at least once.

@@ -2,6 +2,7 @@
 //! ROME 4.0 occupations, NAF divisions and the NAF → ROME table. The CSV files of
 //! `data/reference/` are embedded in the binary, so a running Passerelle needs no other file.
 
+pub mod departments;
 pub mod routes;
 pub mod store;
 

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::store::{self, Commune, Department, NafDivision, Rome};
+use super::store::{self, Commune, Department, NafCode, NafDivision, Rome};
 use crate::AppState;
 use crate::error::AppResult;
 use crate::web::extract::Query;
@@ -34,6 +34,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(communes))
         .routes(routes!(rome))
         .routes(routes!(naf))
+        .routes(routes!(naf_codes))
         .routes(routes!(departments))
 }
 
@@ -75,6 +76,23 @@ async fn rome(
     responses((status = 200, body = [NafDivision], description = "NAF divisions")))]
 async fn naf(State(state): State<AppState>) -> AppResult<Json<Vec<NafDivision>>> {
     Ok(Json(state.db.run(store::naf_divisions_all).await?))
+}
+
+/// NAF rév. 2 codes at every level (division `47`, group `47.2`, class `47.24`, subclass
+/// `47.24Z`, a company's APE code), by code prefix or words of the label.
+#[utoipa::path(get, path = "/naf/codes", operation_id = "list_naf_codes", tag = "referential", params(Lookup),
+    responses((status = 200, body = [NafCode], description = "Matching NAF codes")))]
+async fn naf_codes(
+    State(state): State<AppState>,
+    Query(lookup): Query<Lookup>,
+) -> AppResult<Json<Vec<NafCode>>> {
+    let (q, limit) = lookup.parts();
+    Ok(Json(
+        state
+            .db
+            .run(move |conn| store::search_naf_codes(conn, &q, limit))
+            .await?,
+    ))
 }
 
 /// All departments.

@@ -25,6 +25,23 @@ pub struct Commune {
     pub geo_precision: String,
 }
 
+impl Commune {
+    /// « Rennes (35000) »: how a commune is shown to people, and typed back into a search.
+    pub fn label(&self) -> String {
+        let postal = self.postal_codes.split(' ').next().unwrap_or_default();
+        format!("{} ({postal})", self.name)
+    }
+
+    /// « Cesson-Sévigné (35510), Ille-et-Vilaine »: a commune among others of the same name.
+    pub fn label_with_department(&self) -> String {
+        format!(
+            "{}, {}",
+            self.label(),
+            super::departments::name(&self.department).unwrap_or(&self.department)
+        )
+    }
+}
+
 #[derive(Clone, Debug, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = rome_occupations)]
 pub struct Rome {
@@ -38,6 +55,16 @@ pub struct Rome {
 pub struct NafDivision {
     /// NAF division, 2 digits (`00` = cross-sector).
     pub code: String,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = naf_codes)]
+pub struct NafCode {
+    /// NAF rév. 2 code: `47` (division), `47.2` (group), `47.24` (class), `47.24Z` (subclass).
+    pub code: String,
+    /// `division`, `group`, `class` or `subclass`.
+    pub level: String,
     pub label: String,
 }
 
@@ -96,9 +123,44 @@ pub fn commune(conn: &mut DbConnection, insee_code: &str) -> AppResult<Option<Co
         .optional()?)
 }
 
+/// Records the territory the instance serves (from the configuration, at start), so every
+/// node and every rule that resolves a place reads the same one from the database.
+pub fn set_territory(conn: &mut DbConnection, territory: &str) -> AppResult<()> {
+    let current: Option<String> = instance_settings::table
+        .find("territory")
+        .select(instance_settings::value)
+        .first(conn)
+        .optional()?;
+    if current.as_deref() == Some(territory) {
+        return Ok(());
+    }
+    diesel::delete(instance_settings::table.find("territory")).execute(conn)?;
+    diesel::insert_into(instance_settings::table)
+        .values((
+            instance_settings::key.eq("territory"),
+            instance_settings::value.eq(territory),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The territory the instance serves: an INSEE region code, or `FR` (also when none was
+/// recorded).
+pub fn territory(conn: &mut DbConnection) -> AppResult<String> {
+    Ok(instance_settings::table
+        .find("territory")
+        .select(instance_settings::value)
+        .first(conn)
+        .optional()?
+        .unwrap_or_else(|| super::departments::NATIONAL.to_owned()))
+}
+
 /// Resolves what a person typed in a commune field without JavaScript: an INSEE code,
 /// the `Name (postal code)` form offered by the autocompletion, a postal code or a name.
-/// Returns the candidates when it is ambiguous.
+/// Returns the candidates, the instance's region first, when it is ambiguous: a name is
+/// never guessed. « Cesson » typed in Brittany names Cesson (Seine-et-Marne) exactly but
+/// starts Cesson-Sévigné (Ille-et-Vilaine), so both are offered; « Saint-Malo » is the one
+/// commune of that exact name in the region, so it is taken.
 pub fn resolve_commune(
     conn: &mut DbConnection,
     input: &str,
@@ -110,6 +172,11 @@ pub fn resolve_commune(
     let (name, postal) = match input.rsplit_once('(') {
         Some((name, rest)) => (name.trim(), Some(rest.trim_end_matches(')').trim())),
         None => (input, None),
+    };
+    let territory = territory(conn)?;
+    let regional = |c: &Commune| {
+        territory.eq_ignore_ascii_case(super::departments::NATIONAL)
+            || super::departments::in_territory(&territory, &c.department)
     };
     let mut candidates = if name.chars().all(|c| c.is_ascii_digit()) && !name.is_empty() {
         search_communes(conn, name, 20)?
@@ -124,11 +191,47 @@ pub fn resolve_commune(
     if let Some(postal) = postal.filter(|p| !p.is_empty()) {
         candidates
             .retain(|c| c.postal_codes.split(' ').any(|p| p == postal) || c.insee_code == postal);
+    } else if !name.is_empty() && !name.chars().all(|c| c.is_ascii_digit()) {
+        let exact_here = candidates.iter().filter(|c| regional(c)).count();
+        if exact_here == 0 {
+            // Nothing of that exact name here: the region's communes whose name starts with
+            // it (« Cesson » → Cesson-Sévigné) are offered before the exact ones elsewhere.
+            let key = escape_like(&search_key(name));
+            let mut starting: Vec<Commune> = communes::table
+                .filter(communes::name_folded.like(format!("{key} %")).escape('\\'))
+                .order(communes::population.desc())
+                .limit(50)
+                .select(Commune::as_select())
+                .load(conn)?;
+            starting.retain(|c| regional(c));
+            starting.truncate(10);
+            starting.append(&mut candidates);
+            candidates = starting;
+        } else if exact_here == 1 {
+            candidates.retain(|c| regional(c));
+        }
     }
+    // The region's communes first, then by population (the order of the queries).
+    candidates.sort_by_key(|c| !regional(c));
     Ok(if candidates.len() == 1 {
         Ok(candidates.remove(0))
     } else {
         Err(candidates)
+    })
+}
+
+/// The communes to choose from when what was typed names several (at most 12, the
+/// region's first); empty otherwise. Forms show them as radio buttons after their errors.
+pub fn commune_choices(conn: &mut DbConnection, typed: &str) -> AppResult<Vec<Commune>> {
+    if typed.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(match resolve_commune(conn, typed)? {
+        Err(mut several) if several.len() > 1 => {
+            several.truncate(12);
+            several
+        }
+        _ => Vec::new(),
     })
 }
 
@@ -169,6 +272,44 @@ pub fn naf_divisions_all(conn: &mut DbConnection) -> AppResult<Vec<NafDivision>>
         .load(conn)?)
 }
 
+/// NAF codes by code prefix (`47.2`, `4724Z` or `47.24Z`) or by words of the label (all
+/// words, any order), in code order, so a division comes before its groups.
+pub fn search_naf_codes(conn: &mut DbConnection, q: &str, limit: i64) -> AppResult<Vec<NafCode>> {
+    let q = q.trim();
+    let mut query = naf_codes::table
+        .select(NafCode::as_select())
+        .order(naf_codes::code)
+        .limit(limit)
+        .into_boxed();
+    if q.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        let compact: String = q
+            .chars()
+            .filter(|c| *c != '.')
+            .collect::<String>()
+            .to_uppercase();
+        // `4724Z` → `47.24Z`: the only dot sits after the division's two digits.
+        let dotted = if compact.len() > 2 && compact.is_char_boundary(2) {
+            format!("{}.{}", &compact[..2], &compact[2..])
+        } else {
+            compact
+        };
+        query = query.filter(
+            naf_codes::code
+                .like(format!("{}%", escape_like(&dotted)))
+                .escape('\\'),
+        );
+    } else {
+        for word in search_key(q).split(' ').filter(|w| !w.is_empty()) {
+            query = query.filter(
+                naf_codes::label_folded
+                    .like(format!("%{}%", escape_like(word)))
+                    .escape('\\'),
+            );
+        }
+    }
+    Ok(query.load(conn)?)
+}
+
 pub fn departments_all(conn: &mut DbConnection) -> AppResult<Vec<Department>> {
     Ok(departments::table
         .select(Department::as_select())
@@ -176,15 +317,91 @@ pub fn departments_all(conn: &mut DbConnection) -> AppResult<Vec<Department>> {
         .load(conn)?)
 }
 
+/// The ROME codes a search field means: a code or the `CODE – label` form of the
+/// autocompletion gives that code; words give the occupation they name, or the few their
+/// label contains; `None` when nothing matches.
+pub fn occupation_codes(conn: &mut DbConnection, typed: &str) -> AppResult<Option<Vec<String>>> {
+    let first = typed.split([' ', '–']).next().unwrap_or("").to_uppercase();
+    if is_rome_code(&first) {
+        return Ok(Some(vec![first]));
+    }
+    Ok(match resolve_rome(conn, typed)? {
+        Ok(found) => Some(vec![found.code]),
+        Err(several) if !several.is_empty() => Some(several.into_iter().map(|r| r.code).collect()),
+        Err(_) => None,
+    })
+}
+
+/// What a search form's occupation field asks for, as the `% CODE %` patterns a
+/// space-padded `rome_codes` column is matched with: always five (the last repeated), so a
+/// query ORs a fixed number of `LIKE`s. Empty field: `Ok(None)`; nothing matches: the French
+/// error to show.
+pub fn occupation_patterns(
+    conn: &mut DbConnection,
+    typed: &str,
+) -> AppResult<Result<Option<[String; 5]>, String>> {
+    if typed.trim().is_empty() {
+        return Ok(Ok(None));
+    }
+    let Some(codes) = occupation_codes(conn, typed)? else {
+        return Ok(Err(format!(
+            "Aucun métier ne correspond à « {} » : essayez d’autres mots.",
+            typed.trim()
+        )));
+    };
+    let last = codes.last().cloned().unwrap_or_default();
+    Ok(Ok(Some(std::array::from_fn(|i| {
+        format!("% {} %", codes.get(i).unwrap_or(&last))
+    }))))
+}
+
+/// A letter and four digits: the shape of a ROME 4.0 code.
+pub fn is_rome_code(text: &str) -> bool {
+    text.len() == 5
+        && text.starts_with(|c: char| c.is_ascii_uppercase())
+        && text[1..].chars().all(|c| c.is_ascii_digit())
+}
+
+/// « Boulanger / Boulangère (D1104) » for what was typed in an occupation field, when it
+/// names one occupation.
+pub fn occupation_label(conn: &mut DbConnection, typed: &str) -> AppResult<Option<String>> {
+    Ok(match resolve_rome(conn, typed)? {
+        Ok(found) => Some(format!("{} ({})", found.label, found.code)),
+        Err(_) => None,
+    })
+}
+
 /// Resolves what a person typed in an occupation field without JavaScript: a ROME code, the
 /// `CODE – label` form of the autocompletion, or words. Words pick the occupation whose label
 /// starts with them, or the only one containing them; otherwise the candidates are returned.
 pub fn resolve_rome(conn: &mut DbConnection, input: &str) -> AppResult<Result<Rome, Vec<Rome>>> {
     let input = input.trim();
-    let code = input.split([' ', '–']).next().unwrap_or("").to_uppercase();
-    if let Some(found) = search_rome(conn, &code, 1)?
-        .into_iter()
-        .find(|r| r.code == code)
+    let first = input.split([' ', '–']).next().unwrap_or("").to_uppercase();
+    // « Boulanger / Boulangère (D1102) »: the code in brackets at the end.
+    let last = input
+        .strip_suffix(')')
+        .and_then(|rest| rest.rsplit_once('('))
+        .map(|(_, code)| code.trim().to_uppercase())
+        .unwrap_or_default();
+    for code in [first, last] {
+        if !is_rome_code(&code) {
+            continue;
+        }
+        if let Some(found) = rome_occupations::table
+            .find(&code)
+            .select(Rome::as_select())
+            .first(conn)
+            .optional()?
+        {
+            return Ok(Ok(found));
+        }
+    }
+    let key = search_key(input);
+    if let Some(found) = rome_occupations::table
+        .filter(rome_occupations::label_folded.eq(&key))
+        .select(Rome::as_select())
+        .first(conn)
+        .optional()?
     {
         return Ok(Ok(found));
     }
@@ -192,7 +409,6 @@ pub fn resolve_rome(conn: &mut DbConnection, input: &str) -> AppResult<Result<Ro
     if matches.len() == 1 {
         return Ok(Ok(matches.remove(0)));
     }
-    let key = search_key(input);
     if let Some(found) = matches
         .iter()
         .find(|r| search_key(&r.label).starts_with(&key))

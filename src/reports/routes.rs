@@ -321,15 +321,12 @@ pub async fn dashboard_section(
         Some(period) => {
             let who = me.clone();
             let department = p.department();
-            let (tables, departments) = state
+            let tables = state
                 .db
-                .run(move |conn| {
-                    Ok((
-                        indicators::for_user(conn, &who, &period, department.as_deref())?,
-                        crate::referential::store::departments_all(conn)?,
-                    ))
-                })
+                .run(move |conn| indicators::for_user(conn, &who, &period, department.as_deref()))
                 .await?;
+            let departments =
+                crate::referential::departments::of_territory(&state.config.territory);
             (TableView::of(tables), departments)
         }
         None => (Vec::new(), Vec::new()),

@@ -95,7 +95,7 @@ impl SearchParams {
     }
 
     /// The search's links and its active filters, labelled as people read them.
-    fn links(&self, centre: Option<&str>, departments: &[Department]) -> SearchLinks {
+    fn links(&self, centre: Option<&str>, occupation: Option<&str>) -> SearchLinks {
         let mut links = SearchLinks::new(
             "/formations",
             [
@@ -111,7 +111,9 @@ impl SearchParams {
             ],
         );
         links.chip(&["q"], |v| format!("Mots-clés : « {v} »"));
-        links.chip(&["metier"], |v| format!("Métier : {v}"));
+        links.chip(&["metier"], |v| {
+            format!("Métier : {}", occupation.unwrap_or(v))
+        });
         let radius = match self.rayon.trim() {
             "" => "30",
             r => r,
@@ -120,11 +122,10 @@ impl SearchParams {
             format!("À {radius} km autour de {}", centre.unwrap_or(v))
         });
         links.chip(&["departement"], |v| {
-            let name = departments
-                .iter()
-                .find(|d| d.code == v)
-                .map_or_else(|| v.to_owned(), |d| format!("{} ({})", d.name, d.code));
-            format!("Département : {name}")
+            format!(
+                "Département : {}",
+                crate::referential::departments::label(v)
+            )
         });
         links.chip(&["debut_min"], |v| format!("Début à partir du {v}"));
         links.chip(&["debut_max"], |v| format!("Début au plus tard le {v}"));
@@ -183,15 +184,17 @@ async fn search_page(
     Query(p): Query<SearchParams>,
 ) -> AppResult<Response> {
     let asked = p.asked();
-    let (departments, result) = state
+    let typed = p.metier.clone();
+    let (occupation, result) = state
         .db
         .run(move |conn| {
             Ok((
-                crate::referential::store::departments_all(conn)?,
+                crate::referential::store::occupation_label(conn, &typed)?,
                 search::search(conn, &asked)?,
             ))
         })
         .await?;
+    let departments = crate::referential::departments::of_territory(&state.config.territory);
     let (errors, hits, total, centre) = match result {
         Ok(found) => (
             Vec::new(),
@@ -202,7 +205,7 @@ async fn search_page(
         Err(errors) => (errors, Vec::new(), 0, None),
     };
     let page_number = p.page.unwrap_or(1).max(1);
-    let links = p.links(centre.as_deref(), &departments);
+    let links = p.links(centre.as_deref(), occupation.as_deref());
     render(&SearchPage {
         links,
         page: page.titled("Formations financées"),

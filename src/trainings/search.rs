@@ -131,21 +131,13 @@ pub fn search(conn: &mut DbConnection, asked: &Asked) -> AppResult<Result<Found,
             None
         }),
     };
-    let rome = asked.rome.trim().to_uppercase();
-    let rome = rome
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let well_formed = |code: &str| {
-        code.len() == 5
-            && code[..1].chars().all(|c| c.is_ascii_uppercase())
-            && code[1..].chars().all(|c| c.is_ascii_digit())
+    let rome = match crate::referential::store::occupation_patterns(conn, &asked.rome)? {
+        Ok(patterns) => patterns,
+        Err(error) => {
+            errors.push(error);
+            None
+        }
     };
-    if !rome.is_empty() && !well_formed(&rome) {
-        errors
-            .push("Le code ROME s’écrit avec une lettre et 4 chiffres, par exemple D1102.".into());
-    }
     let department = asked.department.trim().to_uppercase();
     if !errors.is_empty() {
         return Ok(Err(errors));
@@ -181,8 +173,16 @@ pub fn search(conn: &mut DbConnection, asked: &Asked) -> AppResult<Result<Found,
     for term in &terms {
         query = query.filter(trainings::search_terms.like(format!("% {term} %")));
     }
-    if !rome.is_empty() {
-        query = query.filter(trainings::rome_codes.like(format!("% {rome} %")));
+    if let Some([a, b, c, d, e]) = rome {
+        let codes = trainings::rome_codes;
+        query = query.filter(
+            codes
+                .like(a)
+                .or(codes.like(b))
+                .or(codes.like(c))
+                .or(codes.like(d))
+                .or(codes.like(e)),
+        );
     }
     if !department.is_empty() {
         query = query.filter(training_actions::department.eq(department.clone()));

@@ -23,8 +23,7 @@
                 var postal = (item.postal_codes || "").split(" ")[0];
                 option.value = item.name + " (" + postal + ")";
               } else {
-                option.value = item.code;
-                option.label = item.label;
+                option.value = item.label;
               }
               list.appendChild(option);
             });

@@ -25,6 +25,7 @@ mod helpline;
 mod imports;
 mod mails;
 mod matrix;
+mod names;
 mod offers;
 mod operations;
 mod organisations;

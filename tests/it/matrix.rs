@@ -409,6 +409,7 @@ const TABLE: &[Row] = &[
     r("GET", "/api/v1/referential/communes", Anyone),
     r("GET", "/api/v1/referential/departments", Anyone),
     r("GET", "/api/v1/referential/naf", Anyone),
+    r("GET", "/api/v1/referential/naf/codes", Anyone),
     r("GET", "/api/v1/referential/rome", Anyone),
     r("GET", "/api/v1/reports/annex", only(&[TrainingStaff, Prescriber, RegionalAdmin])),
     r("GET", "/api/v1/reports/dashboard", SignedIn),

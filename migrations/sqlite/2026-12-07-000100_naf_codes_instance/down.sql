@@ -1,0 +1,2 @@
+DROP TABLE naf_codes;
+DROP TABLE instance_settings;
