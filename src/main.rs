@@ -309,8 +309,12 @@ async fn main() -> anyhow::Result<()> {
                     std::fs::write(&path, &xml)
                         .with_context(|| format!("écriture de {}", path.display()))?;
                     eprintln!(
-                        "{} formation(s) exportée(s) dans {}",
-                        all.len(),
+                        "{} dans {}",
+                        passerelle::web::french::plural(
+                            all.len(),
+                            "formation exportée",
+                            "formations exportées"
+                        ),
                         path.display()
                     );
                 }

@@ -380,8 +380,8 @@ pub async fn tiles(
                 "Aucune candidature reçue pour l’instant.".into()
             } else {
                 format!(
-                    "{} reçue(s), taux de réponse {} %.",
-                    rate.received,
+                    "{}, taux de réponse {} %.",
+                    crate::web::french::plural(rate.received, "reçue", "reçues"),
                     rate.percent()
                 )
             },

@@ -273,10 +273,11 @@ async fn signup_candidate(
         &form.password_confirm,
         &mut errors,
     );
-    let birth = crate::web::parse_date_fr(&form.birth_date);
-    if birth.is_none() {
-        errors.push("Indiquez votre date de naissance au format JJ/MM/AAAA.".into());
-    }
+    let birth = crate::web::read_date_fr(
+        &form.birth_date,
+        "Indiquez votre date de naissance au format JJ/MM/AAAA.",
+        &mut errors,
+    );
     if form.consent.is_none() {
         errors.push(
             "Cochez la case indiquant que vous avez lu comment vos données sont utilisées.".into(),

@@ -21,7 +21,13 @@ template! {
     }
     text = "mail/basket/digest.txt",
     html = "mail/basket/digest.html",
-    subject(&self) { format!("{} nouvelle(s) offre(s) pour « {} »", self.offers.len(), self.name) }
+    subject(&self) {
+        format!(
+            "{} pour « {} »",
+            crate::web::french::plural(self.offers.len(), "nouvelle offre", "nouvelles offres"),
+            self.name
+        )
+    }
 }
 
 #[cfg(test)]

@@ -784,7 +784,7 @@ async fn show(
             ))
         })
         .await?;
-    let title = format!("Profil de {}", c.first_name);
+    let title = format!("Profil {}", crate::web::french::de(&c.first_name));
     render(&ShowPage {
         page: page.titled(title),
         c,
@@ -848,7 +848,11 @@ impl SearchPage {
         );
         links.chip(&["metier"], |v| format!("Métier : {v}"));
         links.chip(&["commune", "rayon"], |v| {
-            format!("À {} km autour de {v}", self.rayon.trim())
+            format!(
+                "À {} km autour {}",
+                self.rayon.trim(),
+                crate::web::french::de_place(v)
+            )
         });
         links.chip(&["niveau"], |v| {
             let label = self
@@ -978,15 +982,11 @@ async fn find_candidates(
             };
             let available = match criteria.available_by.trim() {
                 "" => None,
-                t => {
-                    let d = crate::web::parse_date_fr(t);
-                    if d.is_none() {
-                        errors.push(
-                            "La date de disponibilité doit être au format JJ/MM/AAAA.".to_owned(),
-                        );
-                    }
-                    d
-                }
+                t => crate::web::read_date_fr(
+                    t,
+                    "La date de disponibilité doit être au format JJ/MM/AAAA.",
+                    &mut errors,
+                ),
             };
             let centre = crate::offers::search::centre_and_radius(
                 conn,

@@ -136,13 +136,11 @@ pub fn check_form(
     };
     let available_from = match form.available_from.trim() {
         "" => None,
-        text => match crate::web::parse_date_fr(text) {
-            Some(d) => Some(d),
-            None => {
-                errors.push("La date de disponibilité doit être au format JJ/MM/AAAA.".to_owned());
-                None
-            }
-        },
+        text => crate::web::read_date_fr(
+            text,
+            "La date de disponibilité doit être au format JJ/MM/AAAA.",
+            &mut errors,
+        ),
     };
     let presentation = form.presentation.trim().to_owned();
     if presentation.chars().count() > 1000 {

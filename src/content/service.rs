@@ -354,10 +354,7 @@ pub fn parse_event(f: &EventFields<'_>, departments: &[String]) -> Result<EventI
     let place = required(f.place, "Le lieu", 300, &mut errors);
     let organiser = required(f.organiser, "L’organisateur", 200, &mut errors);
     let territory = parse_territory(f.territory, departments, &mut errors);
-    let date = crate::web::parse_date_fr(f.date);
-    if date.is_none() {
-        errors.push("La date est au format JJ/MM/AAAA.".to_owned());
-    }
+    let date = crate::web::read_date_fr(f.date, "La date est au format JJ/MM/AAAA.", &mut errors);
     let time = |v: &str, label: &str, errors: &mut Vec<String>| {
         let t = NaiveTime::parse_from_str(v.trim(), "%H:%M")
             .or_else(|_| NaiveTime::parse_from_str(v.trim(), "%Hh%M"));

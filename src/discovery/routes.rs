@@ -8,7 +8,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -82,7 +82,7 @@ fn search_links(p: &Asked, occupation: Option<&str>) -> SearchLinks {
         r => r,
     };
     links.chip(&["commune", "rayon"], |v| {
-        format!("À {radius} km autour de {v}")
+        format!("À {radius} km autour {}", crate::web::french::de_place(v))
     });
     links.chip(&["niveau"], |v| match Level::parse(v) {
         Some(l) => format!("Public : {}", l.label()),
@@ -388,6 +388,10 @@ struct RequestPage {
     page: Page,
     r: RequestRow,
     steps: Vec<&'static str>,
+    /// Problems of the step just tried, shown above the steps.
+    errors: Vec<String>,
+    /// What was typed in the step just tried, given back to its form.
+    typed: Option<StepInput>,
 }
 
 async fn show_request(
@@ -396,31 +400,50 @@ async fn show_request(
     me: CurrentUser,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
+    request_page(&state, page, me, id, Vec::new(), None).await
+}
+
+/// The request's page; after a step that failed, with its problems and what was typed in it
+/// (answered 422).
+async fn request_page(
+    state: &AppState,
+    page: Page,
+    me: CurrentUser,
+    id: String,
+    errors: Vec<String>,
+    typed: Option<StepInput>,
+) -> AppResult<Response> {
     let who = me.clone();
     let r = state
         .db
         .run(move |conn| service::get_for(conn, &who, &id))
         .await?;
     let steps = service::steps(&me, &r.request);
-    render(&RequestPage {
+    let status = form::status(&errors);
+    let html = RequestPage {
         page: page.titled(format!("Demande – {}", r.action_title)),
         r,
         steps,
-    })
+        errors,
+        typed,
+    }
+    .render()?;
+    Ok((status, Html(html)).into_response())
 }
 
 async fn step(
     State(state): State<AppState>,
+    page: Page,
     session: SessionHandle,
     me: CurrentUser,
     Path(id): Path<String>,
     Form(form): Form<StepInput>,
 ) -> AppResult<Response> {
     let base = state.config.base_url();
-    let key = id.clone();
+    let (who, key, input) = (me.clone(), id.clone(), form.clone());
     let result = state
         .db
-        .tx(move |conn| service::apply_step(conn, &me, &key, &form, &base))
+        .tx(move |conn| service::apply_step(conn, &who, &key, &input, &base))
         .await;
     match result {
         Ok(Ok(status)) => {
@@ -431,7 +454,7 @@ async fn step(
                 ))
                 .await?
         }
-        Ok(Err(errors)) => session.set_flash(errors.join(" ")).await?,
+        Ok(Err(errors)) => return request_page(&state, page, me, id, errors, Some(form)).await,
         Err(e) if e.status() == StatusCode::CONFLICT => {
             session.set_flash(e.message().to_owned()).await?
         }
@@ -441,6 +464,17 @@ async fn step(
 }
 
 impl RequestPage {
+    /// What was typed in `field` of the form of `step`, if that step was just tried.
+    fn typed(&self, step: &str, field: &str) -> &str {
+        let Some(t) = self.typed.as_ref().filter(|t| t.step.trim() == step) else {
+            return "";
+        };
+        match field {
+            "date" => &t.date,
+            "attendance" => &t.attendance,
+            _ => &t.message,
+        }
+    }
     fn step_label(&self, step: &str) -> &'static str {
         match step {
             "accept" => "Accepter",

@@ -15,7 +15,7 @@ use crate::offers::search::centre_and_radius;
 use crate::search::geo::bounding_box;
 use crate::string_enum;
 use crate::types::Role;
-use crate::web::parse_date_fr as parse_day;
+use crate::web::{parse_date_fr as parse_day, read_date_fr};
 
 string_enum! {
     /// What a company offers.
@@ -237,23 +237,26 @@ pub fn create_action(
     let on_request = input.on_request == "oui";
     let (mut starts_on, mut ends_on) = (None, None);
     if !on_request {
-        starts_on = parse_day(&input.starts_on);
-        if starts_on.is_none() {
-            errors.push(
-                "Indiquez la date de l’action (JJ/MM/AAAA) ou cochez « sur demande ».".to_owned(),
-            );
-        }
+        starts_on = read_date_fr(
+            &input.starts_on,
+            "Indiquez la date de l’action (JJ/MM/AAAA) ou cochez « sur demande ».",
+            &mut errors,
+        );
         ends_on = match input.ends_on.trim() {
             "" => starts_on,
-            t => {
-                let e = parse_day(t);
-                if e.is_none() || e < starts_on {
-                    errors.push(
-                        "La date de fin s’écrit JJ/MM/AAAA et suit la date de début.".to_owned(),
-                    );
+            t => match parse_day(t) {
+                Ok(e) if Some(e) >= starts_on => Some(e),
+                Ok(_) => {
+                    errors.push("La date de fin doit suivre la date de début.".to_owned());
+                    None
                 }
-                e
-            }
+                Err(e) => {
+                    errors.push(
+                        e.message("La date de fin s’écrit JJ/MM/AAAA et suit la date de début."),
+                    );
+                    None
+                }
+            },
         };
     }
     let (Some(kind), Some(commune), true) = (kind, commune, errors.is_empty()) else {
@@ -701,8 +704,8 @@ pub fn request(
         Ok(n) if n >= 1 && n <= hit.action.capacity => n,
         Ok(n) if n > hit.action.capacity => {
             errors.push(format!(
-                "Cette action accueille {} personne(s) au plus : réduisez le groupe ou faites deux demandes.",
-                hit.action.capacity
+                "Cette action accueille {} au plus : réduisez le groupe ou faites deux demandes.",
+                crate::web::french::plural(hit.action.capacity, "personne", "personnes")
             ));
             0
         }
@@ -887,13 +890,7 @@ pub fn apply_step(
     let mut errors = Vec::new();
     let date = match input.date.trim() {
         "" => None,
-        d => {
-            let parsed = parse_day(d);
-            if parsed.is_none() {
-                errors.push("La date s’écrit JJ/MM/AAAA.".to_owned());
-            }
-            parsed
-        }
+        d => read_date_fr(d, "La date s’écrit JJ/MM/AAAA.", &mut errors),
     };
     let message = input.message.trim();
     let mut status = r.status();
@@ -1005,13 +1002,22 @@ pub fn apply_step(
                 .unwrap_or_default()
         ),
         _ => format!(
-            "{} indique que l’action a eu lieu avec {} personne(s).",
+            "{} indique que l’action a eu lieu avec {}.",
             if company_side {
                 &row.company
             } else {
                 &row.school
             },
-            input.attendance.trim()
+            crate::web::french::plural(
+                if company_side {
+                    company_att
+                } else {
+                    school_att
+                }
+                .unwrap_or_default(),
+                "personne",
+                "personnes"
+            )
         ),
     };
     for to in recipients {

@@ -927,7 +927,8 @@ pub async fn tiles(
                 "Demandes transmises par Cap Info"
             },
             text: format!(
-                "{open} demande(s) en attente de réponse, dont {overdue} au-delà de 2 jours ouvrés."
+                "{} en attente de réponse, dont {overdue} au-delà de 2 jours ouvrés.",
+                crate::web::french::plural(open, "demande", "demandes")
             ),
         });
     }

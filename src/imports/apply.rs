@@ -459,10 +459,14 @@ fn check_row(
     let typed_start = text("start_date");
     let start_date = match parse_date(&typed_start) {
         None => {
+            // A day that does not exist (31/02/2027) is said so.
+            let problem = crate::web::parse_date_fr(&typed_start)
+                .err()
+                .unwrap_or(crate::web::DateError::Format);
             reject(
                 "start_date",
                 &typed_start,
-                "Date de début illisible : JJ/MM/AAAA ou AAAA-MM-JJ.".to_owned(),
+                problem.message("Date de début illisible : JJ/MM/AAAA ou AAAA-MM-JJ."),
             );
             None
         }

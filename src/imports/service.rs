@@ -116,25 +116,28 @@ impl ImportRun {
     }
     /// One French sentence for mails and pages.
     pub fn summary(&self) -> String {
+        use crate::web::french::plural;
         if let Some(error) = &self.error {
             return format!("Fichier refusé, rien n’a été modifié : {error}");
         }
         if self.content == "trainings" {
             return format!(
-                "{} formation(s) reçue(s) : {} créée(s), {} modifiée(s), {} inchangée(s), {} \
-                 refusée(s).",
-                self.received, self.created, self.updated, self.unchanged, self.rejected
+                "{} : {}, {}, {}, {}.",
+                plural(self.received, "formation reçue", "formations reçues"),
+                plural(self.created, "créée", "créées"),
+                plural(self.updated, "modifiée", "modifiées"),
+                plural(self.unchanged, "inchangée", "inchangées"),
+                plural(self.rejected, "refusée", "refusées"),
             );
         }
         format!(
-            "{} ligne(s) reçue(s) : {} offre(s) créée(s), {} modifiée(s), {} inchangée(s), {} \
-             retirée(s), {} ligne(s) refusée(s).",
-            self.received,
-            self.created,
-            self.updated,
-            self.unchanged,
-            self.withdrawn,
-            self.rejected
+            "{} : {}, {}, {}, {}, {}.",
+            plural(self.received, "ligne reçue", "lignes reçues"),
+            plural(self.created, "offre créée", "offres créées"),
+            plural(self.updated, "modifiée", "modifiées"),
+            plural(self.unchanged, "inchangée", "inchangées"),
+            plural(self.withdrawn, "retirée", "retirées"),
+            plural(self.rejected, "ligne refusée", "lignes refusées"),
         )
     }
 }

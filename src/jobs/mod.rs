@@ -135,6 +135,19 @@ pub struct Job {
     pub finished_at: Option<NaiveDateTime>,
 }
 
+impl Job {
+    /// Its state, in French (the administrator's outbox page).
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "queued" => "En attente",
+            "running" => "En cours",
+            "done" => "Terminée",
+            "failed" => "Échec définitif",
+            _ => "Inconnu",
+        }
+    }
+}
+
 pub fn enqueue(
     conn: &mut DbConnection,
     kind: &str,

@@ -228,7 +228,10 @@ fn offer_search_links(
     };
     links.chip(&["commune", "rayon"], |v| {
         let place = centre.map_or(v, |c| c.name.as_str());
-        format!("À {radius} km autour de {place}")
+        format!(
+            "À {radius} km autour {}",
+            crate::web::french::de_place(place)
+        )
     });
     links.chip(&["departement"], |v| {
         format!(

@@ -80,13 +80,11 @@ pub fn build(conn: &mut DbConnection, asked: &Asked) -> AppResult<Result<Built, 
     };
     query.start_after = match asked.start_after.trim() {
         "" => None,
-        d => match crate::web::parse_date_fr(d) {
-            Some(date) => Some(date),
-            None => {
-                errors.push("La date de début doit être au format JJ/MM/AAAA.".to_owned());
-                None
-            }
-        },
+        d => crate::web::read_date_fr(
+            d,
+            "La date de début doit être au format JJ/MM/AAAA.",
+            &mut errors,
+        ),
     };
     let centre = match centre_and_radius(conn, &asked.commune, &asked.radius_km, &mut errors)? {
         Some(around) => {
@@ -154,7 +152,7 @@ pub fn centre_and_radius(
                 position,
             )),
             None => {
-                errors.push(format!("La position de {} n’est pas connue : choisissez une commune voisine ou un département.", c.name));
+                errors.push(format!("La position {} n’est pas connue : choisissez une commune voisine ou un département.", crate::web::french::de_place(&c.name)));
                 None
             }
         },

@@ -32,10 +32,6 @@ pub fn offer_ref(conn: &mut DbConnection, offer: &Offer) -> AppResult<OfferRef> 
     })
 }
 
-fn parse_date(input: &str) -> Option<NaiveDate> {
-    crate::web::parse_date_fr(input)
-}
-
 /// Checks what was typed; every problem is reported at once, in French.
 pub fn check_form(
     conn: &mut DbConnection,
@@ -90,9 +86,13 @@ pub fn check_form(
     if level.is_none() {
         errors.push("Choisissez le niveau de diplôme visé (3 à 8).".to_owned());
     }
-    let start_date = parse_date(&form.start_date);
+    let start_date = crate::web::read_date_fr(
+        &form.start_date,
+        "Indiquez la date de début au format JJ/MM/AAAA.",
+        &mut errors,
+    );
     match start_date {
-        None => errors.push("Indiquez la date de début au format JJ/MM/AAAA.".to_owned()),
+        None => {}
         Some(d) if d < today - Duration::days(31) => {
             errors.push("La date de début est passée depuis plus d’un mois.".to_owned())
         }
@@ -118,18 +118,16 @@ pub fn check_form(
     }
     let expires_on = match form.expires_on.trim() {
         "" => None,
-        text => match parse_date(text) {
+        text => match crate::web::read_date_fr(
+            text,
+            "La date de fin de publication doit être au format JJ/MM/AAAA.",
+            &mut errors,
+        ) {
             Some(d) if d < today => {
                 errors.push("La date de fin de publication est déjà passée.".to_owned());
                 None
             }
-            Some(d) => Some(d),
-            None => {
-                errors.push(
-                    "La date de fin de publication doit être au format JJ/MM/AAAA.".to_owned(),
-                );
-                None
-            }
+            other => other,
         },
     };
     let commune = if form.commune.trim().is_empty() {

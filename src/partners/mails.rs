@@ -13,7 +13,12 @@ template! {
     }
     text = "mail/partners/follow_up.txt",
     html = "mail/partners/follow_up.html",
-    subject(&self) { format!("Partenaires : {} point(s) à suivre", self.items.len()) }
+    subject(&self) {
+        format!(
+            "Partenaires : {} à suivre",
+            crate::web::french::plural(self.items.len(), "point", "points")
+        )
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -347,7 +347,18 @@ struct GovernancePage {
     g: Governance,
     steps: &'static [Step],
     import_profiles: Vec<ImportProfile>,
-    today: String,
+    /// The step form as typed (today's date when nothing was), and its problems.
+    step: StepInput,
+    step_errors: Vec<String>,
+    /// The renewal form as typed, and its problems.
+    renewal: RenewalInput,
+    renewal_errors: Vec<String>,
+}
+
+/// A form of the governance page that was sent with problems: given back as typed.
+enum Retry {
+    Step(StepInput, Vec<String>),
+    Renewal(RenewalInput, Vec<String>),
 }
 
 async fn governance_page(
@@ -355,6 +366,18 @@ async fn governance_page(
     page: Page,
     me: CurrentUser,
     Path(id): Path<String>,
+) -> AppResult<Response> {
+    governance(&state, page, me, id, None).await
+}
+
+/// The governance page; after a form sent with problems, with them and what was typed
+/// (answered 422).
+async fn governance(
+    state: &AppState,
+    page: Page,
+    me: CurrentUser,
+    id: String,
+    retry: Option<Retry>,
 ) -> AppResult<Response> {
     if !allows(&me, &Action::ManagePartners) {
         return Err(AppError::not_found());
@@ -368,59 +391,84 @@ async fn governance_page(
             ))
         })
         .await?;
-    render(&GovernancePage {
+    let mut step = StepInput {
+        done_on: crate::web::date_fr(&crate::clock::today_paris()),
+        ..StepInput::default()
+    };
+    let (mut step_errors, mut renewal, mut renewal_errors) =
+        (Vec::new(), RenewalInput::default(), Vec::new());
+    match retry {
+        Some(Retry::Step(typed, errors)) => (step, step_errors) = (typed, errors),
+        Some(Retry::Renewal(typed, errors)) => (renewal, renewal_errors) = (typed, errors),
+        None => {}
+    }
+    let status = if step_errors.is_empty() && renewal_errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let html = GovernancePage {
         page: page.titled(format!("Gouvernance – {}", g.partner.name)),
         g,
         steps: Step::ALL,
         import_profiles,
-        today: crate::web::date_fr(&crate::clock::today_paris()),
-    })
+        step,
+        step_errors,
+        renewal,
+        renewal_errors,
+    }
+    .render()?;
+    Ok((status, Html(html)).into_response())
 }
 
 async fn step_record(
     State(state): State<AppState>,
+    page: Page,
     session: SessionHandle,
     me: CurrentUser,
     Path(id): Path<String>,
     Form(form): Form<StepInput>,
 ) -> AppResult<Response> {
-    let key = id.clone();
+    let (who, key, input) = (me.clone(), id.clone(), form.clone());
     let result = state
         .db
-        .tx(move |conn| service::record_step(conn, &me, &key, &form, crate::clock::today_paris()))
+        .tx(move |conn| service::record_step(conn, &who, &key, &input, crate::clock::today_paris()))
         .await?;
-    let ok = match &result {
-        Ok(step) => format!("Étape « {} » enregistrée.", step.label()),
-        Err(_) => String::new(),
-    };
-    answer(
-        &session,
-        result,
-        &ok,
-        &format!("/admin/partenaires/{id}#parcours"),
-    )
-    .await
+    match result {
+        Ok(step) => {
+            session
+                .set_flash(format!("Étape « {} » enregistrée.", step.label()))
+                .await?;
+            Ok(see_other(&format!("/admin/partenaires/{id}#parcours")))
+        }
+        Err(errors) => governance(&state, page, me, id, Some(Retry::Step(form, errors))).await,
+    }
 }
 
 async fn renewal_add(
     State(state): State<AppState>,
+    page: Page,
     session: SessionHandle,
     me: CurrentUser,
     Path(id): Path<String>,
     Form(form): Form<RenewalInput>,
 ) -> AppResult<Response> {
-    let key = id.clone();
+    let (who, key, input) = (me.clone(), id.clone(), form.clone());
     let result = state
         .db
-        .tx(move |conn| service::add_renewal(conn, &me, &key, &form, crate::clock::today_paris()))
+        .tx(move |conn| service::add_renewal(conn, &who, &key, &input, crate::clock::today_paris()))
         .await?;
-    answer(
-        &session,
-        result,
-        "Le renouvellement et la cotisation demandée sont enregistrés.",
-        &format!("/admin/partenaires/{id}#renouvellements"),
-    )
-    .await
+    match result {
+        Ok(_) => {
+            session
+                .set_flash("Le renouvellement et la cotisation demandée sont enregistrés.")
+                .await?;
+            Ok(see_other(&format!(
+                "/admin/partenaires/{id}#renouvellements"
+            )))
+        }
+        Err(errors) => governance(&state, page, me, id, Some(Retry::Renewal(form, errors))).await,
+    }
 }
 
 async fn payment_record(

@@ -17,7 +17,7 @@ use crate::db::{DbConnection, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::organisations::store::{self as orgs, Organisation};
 use crate::types::{EmailAddress, OrgKind, OrgStatus, Role, UserStatus};
-use crate::web::parse_date_fr;
+use crate::web::read_date_fr;
 
 /// Days before a tacit renewal when it shows as due (and goes in the digest).
 pub const RENEWAL_NOTICE_DAYS: i64 = 30;
@@ -593,11 +593,11 @@ pub fn add_partner(
     let started_on = if input.started_on.trim().is_empty() {
         Some(today)
     } else {
-        let d = parse_date_fr(&input.started_on);
-        if d.is_none() {
-            errors.push("La date de début s’écrit JJ/MM/AAAA.".into());
-        }
-        d
+        read_date_fr(
+            &input.started_on,
+            "La date de début s’écrit JJ/MM/AAAA.",
+            &mut errors,
+        )
     };
     let (Some(org), Some(started_on), true) = (org, started_on, errors.is_empty()) else {
         return Ok(Err(errors));
@@ -785,9 +785,12 @@ pub fn record_step(
     if step.is_none() {
         errors.push("Étape inconnue.".into());
     }
-    let done_on = parse_date_fr(&input.done_on);
+    let done_on = read_date_fr(
+        &input.done_on,
+        "La date de l’étape s’écrit JJ/MM/AAAA.",
+        &mut errors,
+    );
     match done_on {
-        None => errors.push("La date de l’étape s’écrit JJ/MM/AAAA.".into()),
         Some(d) if d > today => {
             errors.push("La date de l’étape ne peut pas être dans le futur.".into())
         }
@@ -867,11 +870,11 @@ pub fn publish_charter(
     let effective_on = if input.effective_on.trim().is_empty() {
         Some(today)
     } else {
-        let d = parse_date_fr(&input.effective_on);
-        if d.is_none() {
-            errors.push("La date d’entrée en vigueur s’écrit JJ/MM/AAAA.".into());
-        }
-        d
+        read_date_fr(
+            &input.effective_on,
+            "La date d’entrée en vigueur s’écrit JJ/MM/AAAA.",
+            &mut errors,
+        )
     };
     let (Some(effective_on), true) = (effective_on, errors.is_empty()) else {
         return Ok(Err(errors));
@@ -954,11 +957,7 @@ pub struct RenewalInput {
 }
 
 fn date_field(value: &str, label: &str, errors: &mut Vec<String>) -> Option<NaiveDate> {
-    let d = parse_date_fr(value);
-    if d.is_none() {
-        errors.push(format!("{label} s’écrit JJ/MM/AAAA."));
-    }
-    d
+    read_date_fr(value, &format!("{label} s’écrit JJ/MM/AAAA."), errors)
 }
 
 pub fn add_renewal(
@@ -1147,7 +1146,8 @@ pub fn send_reminders(
             items.push((
                 format!("renewal:{}", r.id),
                 format!(
-                    "Renouvellement tacite de la convention de {name} le {} (cotisation {} : {}).\n  {base_url}/admin/partenaires/{}",
+                    "Renouvellement tacite de la convention {} le {} (cotisation {} : {}).\n  {base_url}/admin/partenaires/{}",
+                    crate::web::french::de(&name),
                     crate::web::date_fr(&r.renewal_on),
                     r.year,
                     euros(r.requested_cents),
@@ -1159,8 +1159,9 @@ pub fn send_reminders(
             items.push((
                 format!("unpaid:{}", r.id),
                 format!(
-                    "Cotisation {} de {name} impayée : {} attendus depuis le {}.\n  {base_url}/admin/partenaires/{}",
+                    "Cotisation {} {} impayée : {} attendus depuis le {}.\n  {base_url}/admin/partenaires/{}",
                     r.year,
+                    crate::web::french::de(&name),
                     euros(r.requested_cents),
                     crate::web::date_fr(&r.due_on),
                     r.organisation_id

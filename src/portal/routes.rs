@@ -301,7 +301,10 @@ async fn search(
         (None, true) => "Tout".to_owned(),
     };
     let title = match &view.place {
-        Some(p) => format!("{what} autour de {p} – Recherche"),
+        Some(p) => format!(
+            "{what} autour {} – Recherche",
+            crate::web::french::de_place(p)
+        ),
         None => format!("{what} – Recherche"),
     };
     view.page = view.page.titled(title);

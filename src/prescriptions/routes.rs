@@ -384,6 +384,10 @@ struct ShowPage {
     /// The agency's prescribers may export or erase the person's data.
     person_tools: bool,
     reasons: &'static [RefusalReason],
+    /// Problems of the step just tried, shown above the steps.
+    errors: Vec<String>,
+    /// What was typed in the step just tried, given back to its form.
+    typed: Option<StepInput>,
 }
 
 #[derive(Template)]
@@ -597,6 +601,21 @@ impl ShowPage {
             .map(|d| d.format("%d/%m/%Y").to_string())
             .unwrap_or_default()
     }
+    /// What was typed in `field` of the form of `step`, if that step was just tried.
+    fn typed(&self, step: &Step, field: &str) -> &str {
+        let Some(t) = self
+            .typed
+            .as_ref()
+            .filter(|t| t.step.trim() == step.as_str())
+        else {
+            return "";
+        };
+        match field {
+            "date" => &t.date,
+            "refusal_reason" => &t.refusal_reason,
+            _ => &t.detail,
+        }
+    }
 }
 
 async fn show(
@@ -604,6 +623,19 @@ async fn show(
     page: Page,
     me: CurrentUser,
     Path(id): Path<String>,
+) -> AppResult<Response> {
+    show_page(&state, page, me, id, Vec::new(), None).await
+}
+
+/// The pre-registration's page; after a step that failed, with its problems and what was
+/// typed in it (answered 422).
+async fn show_page(
+    state: &AppState,
+    page: Page,
+    me: CurrentUser,
+    id: String,
+    errors: Vec<String>,
+    typed: Option<StepInput>,
 ) -> AppResult<Response> {
     let who = me.clone();
     let (d, reference) = state
@@ -635,28 +667,34 @@ async fn show(
     let can_write = allows(&me, &Action::WritePrescriptionMessage(&reference));
     let person_tools = allows(&me, &Action::Prescribe)
         && me.organisation_id.as_deref() == Some(d.prescription.agency_id.as_str());
-    render(&ShowPage {
+    let status = form::status(&errors);
+    let html = ShowPage {
         page: page.titled(format!("Pré-inscription – {}", d.training)),
         d,
         steps,
         can_write,
         person_tools,
         reasons: RefusalReason::ALL,
-    })
+        errors,
+        typed,
+    }
+    .render()?;
+    Ok((status, axum::response::Html(html)).into_response())
 }
 
 async fn step(
     State(state): State<AppState>,
+    page: Page,
     session: SessionHandle,
     me: CurrentUser,
     Path(id): Path<String>,
     Form(form): Form<StepInput>,
 ) -> AppResult<Response> {
     let base = state.config.base_url();
-    let key = id.clone();
+    let (who, key, input) = (me.clone(), id.clone(), form.clone());
     let result = state
         .db
-        .tx(move |conn| service::apply_step(conn, &me, &key, &form, &base))
+        .tx(move |conn| service::apply_step(conn, &who, &key, &input, &base))
         .await;
     match result {
         Ok(Ok(status)) => {
@@ -667,7 +705,7 @@ async fn step(
                 ))
                 .await?
         }
-        Ok(Err(errors)) => session.set_flash(errors.join(" ")).await?,
+        Ok(Err(errors)) => return show_page(&state, page, me, id, errors, Some(form)).await,
         Err(e) if e.status() == StatusCode::CONFLICT => {
             session.set_flash(e.message().to_owned()).await?
         }
@@ -890,8 +928,8 @@ pub async fn tiles(
                 _ => "Pré-inscriptions en formation",
             },
             text: format!(
-                "{} pré-inscription(s), dont {waiting} en attente de décision et {overdue} en retard ; délais et indicateurs.",
-                rows.len()
+                "{}, dont {waiting} en attente de décision et {overdue} en retard ; délais et indicateurs.",
+                crate::web::french::plural(rows.len(), "pré-inscription", "pré-inscriptions")
             ),
         });
         tiles.push(crate::web::dashboard::Tile {

@@ -292,17 +292,17 @@ fn check_person(input: &PersonInput, errors: &mut Vec<String>) -> Option<ValidPe
     }
     let today = crate::clock::today_paris();
     let birth_date = match crate::web::parse_date_fr(&input.birth_date) {
-        Some(d) if d < today && (today - d).num_days() >= 15 * 365 && d.year_ce().1 >= 1900 => {
+        Ok(d) if d < today && (today - d).num_days() >= 15 * 365 && d.year_ce().1 >= 1900 => {
             Some(d)
         }
-        Some(_) => {
+        Ok(_) => {
             errors.push(
                 "La date de naissance doit correspondre à une personne d’au moins 15 ans.".into(),
             );
             None
         }
-        None => {
-            errors.push("La date de naissance doit être au format JJ/MM/AAAA.".into());
+        Err(e) => {
+            errors.push(e.message("La date de naissance doit être au format JJ/MM/AAAA."));
             None
         }
     };
@@ -824,13 +824,11 @@ pub fn apply_step(
     let next = current.after(step)?;
     let mut errors = Vec::new();
     let date = if step.needs_date() {
-        match crate::web::parse_date_fr(&input.date) {
-            Some(d) => Some(d),
-            None => {
-                errors.push("Indiquez la date au format JJ/MM/AAAA.".into());
-                None
-            }
-        }
+        crate::web::read_date_fr(
+            &input.date,
+            "Indiquez la date au format JJ/MM/AAAA.",
+            &mut errors,
+        )
     } else {
         None
     };

@@ -440,8 +440,9 @@ async fn record_attendance(
         .await?;
     session
         .set_flash(format!(
-            "Présences du {} enregistrées : {count} personne(s) présente(s).",
-            date_fr(&date)
+            "Présences du {} enregistrées : {}.",
+            date_fr(&date),
+            crate::web::french::plural(count, "personne présente", "personnes présentes")
         ))
         .await?;
     Ok(see_other(&format!(

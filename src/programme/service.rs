@@ -206,10 +206,10 @@ pub fn parse_session(
         .filter(|p| !p.is_empty())
     {
         match crate::web::parse_date_fr(part) {
-            Some(d) => parsed.push(d),
-            None => errors.push(format!(
+            Ok(d) => parsed.push(d),
+            Err(e) => errors.push(e.message(&format!(
                 "« {part} » n’est pas une date au format JJ/MM/AAAA."
-            )),
+            ))),
         }
     }
     parsed.sort();
@@ -524,8 +524,12 @@ pub fn register_with(
     .execute(conn)?;
     if within_cap == 0 {
         return Err(AppError::conflict(format!(
-            "Votre organisation a déjà {} inscription(s) à cette session, le maximum prévu.",
-            view.session.max_per_organisation
+            "Votre organisation a déjà {} à cette session, le maximum prévu.",
+            crate::web::french::plural(
+                view.session.max_per_organisation,
+                "inscription",
+                "inscriptions"
+            )
         )));
     }
     // A seat, if one is left: the affected row count tells.

@@ -47,15 +47,15 @@ impl Period {
         let mut errors = Vec::new();
         let from = match from.trim() {
             "" => default.from,
-            f => parse(f).unwrap_or_else(|| {
-                errors.push("La date de début doit être au format JJ/MM/AAAA.".to_owned());
+            f => parse(f).unwrap_or_else(|e| {
+                errors.push(e.message("La date de début doit être au format JJ/MM/AAAA."));
                 default.from
             }),
         };
         let to = match to.trim() {
             "" => default.to,
-            t => parse(t).unwrap_or_else(|| {
-                errors.push("La date de fin doit être au format JJ/MM/AAAA.".to_owned());
+            t => parse(t).unwrap_or_else(|e| {
+                errors.push(e.message("La date de fin doit être au format JJ/MM/AAAA."));
                 default.to
             }),
         };

@@ -97,15 +97,7 @@ impl Cell {
 
 /// `12345` → `12 345` (narrow no-break space, as French typography wants).
 pub fn group_thousands(value: i64) -> String {
-    let digits = value.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{202f}');
-        }
-        out.push(c);
-    }
-    if value < 0 { format!("-{out}") } else { out }
+    crate::web::french::number(value)
 }
 
 /// A titled table; `chart` names the column drawn as bars (labels from the first column).

@@ -423,7 +423,8 @@ async fn visit(
         Ok(count) => {
             session
                 .set_flash(format!(
-                    "Visite enregistrée ({count} visite(s) ce jour-là)."
+                    "Visite enregistrée ({} ce jour-là).",
+                    crate::web::french::plural(count, "visite", "visites")
                 ))
                 .await?;
             Ok(see_other(&format!("/espaces-metiers/{id}/visites")))

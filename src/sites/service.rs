@@ -11,7 +11,7 @@ use crate::auth::policy::{Action, Rows, Scope, allows, scope};
 use crate::db::{DbConnection, is_unique_violation, new_id, now, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::types::{EmailAddress, OrgKind};
-use crate::web::parse_date_fr as parse_day;
+use crate::web::{parse_date_fr as parse_day, read_date_fr};
 
 /// Longest period an exhibition may be booked for in one go (days, transport excluded).
 pub const MAX_BOOKING_DAYS: i64 = 92;
@@ -302,11 +302,13 @@ pub fn record_visit(
     let day = match input.visited_on.trim() {
         "" => today,
         text => match parse_day(text) {
-            Some(d) if d <= today && d > today - Duration::days(366) => d,
-            _ => {
-                errors.push(
-                    "La date de la visite s’écrit JJ/MM/AAAA et ne peut pas être à venir.".into(),
-                );
+            Ok(d) if d <= today && d > today - Duration::days(366) => d,
+            other => {
+                let format = "La date de la visite s’écrit JJ/MM/AAAA et ne peut pas être à venir.";
+                errors.push(match other {
+                    Err(e) => e.message(format),
+                    Ok(_) => format.to_owned(),
+                });
                 today
             }
         },
@@ -406,10 +408,11 @@ pub fn create_event(
     if input.title.trim().is_empty() {
         errors.push("Indiquez le titre de l’événement.".to_owned());
     }
-    let date = parse_day(&input.date);
-    if date.is_none() {
-        errors.push("La date de l’événement s’écrit JJ/MM/AAAA.".to_owned());
-    }
+    let date = read_date_fr(
+        &input.date,
+        "La date de l’événement s’écrit JJ/MM/AAAA.",
+        &mut errors,
+    );
     let time = chrono::NaiveTime::parse_from_str(input.time.trim(), "%H:%M").ok();
     if time.is_none() {
         errors.push("L’heure de début s’écrit HH:MM, par exemple 14:00.".to_owned());
@@ -894,14 +897,16 @@ pub fn book(
         Some(_) => return Err(AppError::not_found()),
         None => errors.push("Choisissez le site qui accueille l’exposition.".to_owned()),
     }
-    let start = parse_day(&input.starts_on);
-    let end = parse_day(&input.ends_on);
-    if start.is_none() {
-        errors.push("La date de début s’écrit JJ/MM/AAAA.".to_owned());
-    }
-    if end.is_none() {
-        errors.push("La date de fin s’écrit JJ/MM/AAAA.".to_owned());
-    }
+    let start = read_date_fr(
+        &input.starts_on,
+        "La date de début s’écrit JJ/MM/AAAA.",
+        &mut errors,
+    );
+    let end = read_date_fr(
+        &input.ends_on,
+        "La date de fin s’écrit JJ/MM/AAAA.",
+        &mut errors,
+    );
     let before = transport_days(&input.transport_days_before, &mut errors);
     let after = transport_days(&input.transport_days_after, &mut errors);
     if let (Some(s), Some(e)) = (start, end) {

@@ -119,7 +119,10 @@ impl SearchParams {
             r => r,
         };
         links.chip(&["commune", "rayon"], |v| {
-            format!("À {radius} km autour de {}", centre.unwrap_or(v))
+            format!(
+                "À {radius} km autour {}",
+                crate::web::french::de_place(centre.unwrap_or(v))
+            )
         });
         links.chip(&["departement"], |v| {
             format!(

@@ -119,17 +119,19 @@ pub fn search(conn: &mut DbConnection, asked: &Asked) -> AppResult<Result<Found,
     let around = centre_and_radius(conn, &asked.commune, &asked.radius_km, &mut errors)?;
     let start_from = match asked.start_from.trim() {
         "" => None,
-        d => crate::web::parse_date_fr(d).or_else(|| {
-            errors.push("La date « à partir du » doit être au format JJ/MM/AAAA.".into());
-            None
-        }),
+        d => crate::web::read_date_fr(
+            d,
+            "La date « à partir du » doit être au format JJ/MM/AAAA.",
+            &mut errors,
+        ),
     };
     let start_to = match asked.start_to.trim() {
         "" => None,
-        d => crate::web::parse_date_fr(d).or_else(|| {
-            errors.push("La date « jusqu’au » doit être au format JJ/MM/AAAA.".into());
-            None
-        }),
+        d => crate::web::read_date_fr(
+            d,
+            "La date « jusqu’au » doit être au format JJ/MM/AAAA.",
+            &mut errors,
+        ),
     };
     let rome = match crate::referential::store::occupation_patterns(conn, &asked.rome)? {
         Ok(patterns) => patterns,

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod feed;
 pub mod filters;
 pub mod form;
+pub mod french;
 pub mod json;
 pub mod nav;
 pub mod pages;
@@ -142,11 +143,100 @@ pub fn month_fr(year: i32, month: u32) -> String {
 }
 
 /// Parses a date as forms send it: `AAAA-MM-JJ` (date field) or `JJ/MM/AAAA` (typed by hand).
-pub fn parse_date_fr(input: &str) -> Option<chrono::NaiveDate> {
+/// A date written right that names no day (31/02/2027) is told apart from text that is no
+/// date at all: see [`DateError::message`].
+pub fn parse_date_fr(input: &str) -> Result<chrono::NaiveDate, DateError> {
     let input = input.trim();
-    chrono::NaiveDate::parse_from_str(input, "%Y-%m-%d")
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(input, "%Y-%m-%d")
         .or_else(|_| chrono::NaiveDate::parse_from_str(input, "%d/%m/%Y"))
+    {
+        return Ok(date);
+    }
+    let numbers = |parts: Vec<&str>, widths: [usize; 3]| -> Option<[u32; 3]> {
+        let [a, b, c] = parts.as_slice() else {
+            return None;
+        };
+        let mut out = [0; 3];
+        for ((part, width), slot) in [a, b, c].into_iter().zip(widths).zip(&mut out) {
+            if part.is_empty() || part.len() > width || !part.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            *slot = part.parse().ok()?;
+        }
+        Some(out)
+    };
+    let ymd = numbers(input.split('/').collect(), [2, 2, 4])
+        .filter(|[_, _, y]| *y >= 1000)
+        .map(|[d, m, y]| (d, m, y))
+        .or_else(|| {
+            numbers(input.split('-').collect(), [4, 2, 2])
+                .filter(|[y, _, _]| *y >= 1000)
+                .map(|[y, m, d]| (d, m, y))
+        });
+    match ymd {
+        Some((day, month, year)) => Err(DateError::DoesNotExist {
+            day,
+            month,
+            year: year as i32,
+        }),
+        None => Err(DateError::Format),
+    }
+}
+
+/// Reads a date typed in a form field; a problem is added to `errors`: `format` (the field's
+/// own wording) when the text is no date, « Cette date n’existe pas (…) » when it names no day.
+pub fn read_date_fr(
+    input: &str,
+    format: &str,
+    errors: &mut Vec<String>,
+) -> Option<chrono::NaiveDate> {
+    parse_date_fr(input)
+        .map_err(|e| errors.push(e.message(format)))
         .ok()
+}
+
+/// Why a typed date was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateError {
+    /// Not written as a date (`JJ/MM/AAAA` or `AAAA-MM-JJ`).
+    Format,
+    /// Written as a date, but there is no such day: 31/02/2027, 00/05/2027, 12/13/2027.
+    DoesNotExist { day: u32, month: u32, year: i32 },
+}
+
+impl DateError {
+    /// The French message: `format` (the field's own wording, « La date de début doit être au
+    /// format JJ/MM/AAAA. ») when the text is no date, and « Cette date n’existe pas
+    /// (31/02/2027) : février 2027 compte 28 jours. » when it names no day.
+    pub fn message(&self, format: &str) -> String {
+        match *self {
+            DateError::Format => format.to_owned(),
+            DateError::DoesNotExist { day, month, year } => {
+                let typed = format!("{day:02}/{month:02}/{year:04}");
+                let why = match month {
+                    1..=12 if day > 0 => {
+                        let first = chrono::NaiveDate::from_ymd_opt(year, month, 1);
+                        let next = chrono::NaiveDate::from_ymd_opt(
+                            year + i32::from(month == 12),
+                            month % 12 + 1,
+                            1,
+                        );
+                        match (first, next) {
+                            (Some(first), Some(next)) => format!(
+                                " : {} compte {} jours",
+                                month_fr(year, month),
+                                (next - first).num_days()
+                            ),
+                            _ => String::new(),
+                        }
+                    }
+                    1..=12 => String::new(),
+                    _ => " : une année compte 12 mois".to_owned(),
+                };
+                format!("Cette date n’existe pas ({typed}){why}.")
+            }
+        }
+    }
 }
 
 /// French date and time, in the Paris time zone: 22/11/2026 à 14:05.
@@ -329,4 +419,41 @@ pub fn theme_css(config: &crate::config::Config) -> String {
     let primary = crate::config::Config::checked_color(&config.theme_color, "#1d4e89");
     let accent = crate::config::Config::checked_color(&config.theme_accent, "#b3541e");
     format!(":root {{ --primary: {primary}; --accent: {accent}; }}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn parse_date_fr_tells_a_missing_day_from_a_bad_format() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(parse_date_fr(" 28/02/2027 "), Ok(day(2027, 2, 28)));
+        assert_eq!(parse_date_fr("2028-02-29"), Ok(day(2028, 2, 29)));
+        assert_eq!(parse_date_fr("1/3/2027"), Ok(day(2027, 3, 1)));
+        assert_eq!(parse_date_fr("demain"), Err(DateError::Format));
+        assert_eq!(parse_date_fr("31/02"), Err(DateError::Format));
+        assert_eq!(parse_date_fr(""), Err(DateError::Format));
+        let format = "La date doit être au format JJ/MM/AAAA.";
+        let said = |input: &str| parse_date_fr(input).unwrap_err().message(format);
+        assert_eq!(said("12-2027"), format);
+        assert_eq!(
+            said("31/02/2027"),
+            "Cette date n’existe pas (31/02/2027) : février 2027 compte 28 jours."
+        );
+        assert_eq!(
+            said("30/02/2028"),
+            "Cette date n’existe pas (30/02/2028) : février 2028 compte 29 jours."
+        );
+        assert_eq!(
+            said("2027-04-31"),
+            "Cette date n’existe pas (31/04/2027) : avril 2027 compte 30 jours."
+        );
+        assert_eq!(
+            said("12/13/2027"),
+            "Cette date n’existe pas (12/13/2027) : une année compte 12 mois."
+        );
+        assert_eq!(said("00/05/2027"), "Cette date n’existe pas (00/05/2027).");
+    }
 }

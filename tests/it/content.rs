@@ -329,7 +329,8 @@ async fn agenda_and_icalendar_feeds(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.contains("La date est au format JJ/MM/AAAA"));
+    assert!(r.contains("Cette date n’existe pas (31/02/2026) : février 2026 compte 28 jours."));
+    assert!(r.contains("value=\"31/02/2026\""));
     assert!(r.contains("L’heure de fin est après l’heure de début"));
     // A winter event (CET, UTC+1) whose texts need escaping and folding.
     // The next 2 December (winter time), within the feed's window.

@@ -160,7 +160,7 @@ async fn a_teacher_requests_an_action_and_the_company_accepts(app: TestApp) {
         )
         .await;
     r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.contains("15 personne(s) au plus"));
+    assert!(r.contains("15 personnes au plus"));
     let r = teacher
         .post_form(
             &format!("{page}/demande"),
@@ -182,6 +182,34 @@ async fn a_teacher_requests_an_action_and_the_company_accepts(app: TestApp) {
     let shown = recruiter.get(&path).await;
     shown.assert_status(StatusCode::OK);
     assert!(shown.contains("Proposer une autre date"));
+    // A date that does not exist is said so, and the step's form comes back as typed.
+    let r = recruiter
+        .post_form(
+            &format!("{path}/etape"),
+            &[
+                ("step", "propose_date"),
+                ("date", "30/02/2027"),
+                ("message", "Plutôt un jeudi."),
+            ],
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.contains("Cette date n’existe pas (30/02/2027) : février 2027 compte 28 jours."),
+        "{}",
+        r.text
+    );
+    assert!(r.contains(
+        "id=\"date-propose_date\" name=\"date\" inputmode=\"numeric\" value=\"30/02/2027\""
+    ));
+    assert!(r.contains("rows=\"2\">Plutôt un jeudi.</textarea>"));
+    assert!(r.contains("id=\"date-accept\" name=\"date\" inputmode=\"numeric\" value=\"\""));
+    assert!(
+        !recruiter
+            .get(&path)
+            .await
+            .contains("Cette date n’existe pas")
+    );
     let date = day(20);
     let r = recruiter
         .post_form(
@@ -242,7 +270,7 @@ async fn a_teacher_requests_an_action_and_the_company_accepts(app: TestApp) {
     assert_eq!(done["company_attendance"], 13);
     assert_eq!(done["school_attendance"], 14);
     let mail = app.last_mail_to(RECRUITER).await;
-    assert!(mail.body.contains("14 personne(s)"), "{mail:?}");
+    assert!(mail.body.contains("avec 14 personnes."), "{mail:?}");
     // Nothing more to do once done.
     let r = recruiter
         .api_json(

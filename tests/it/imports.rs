@@ -129,7 +129,7 @@ async fn a_partner_file_over_http_is_applied_once_with_a_report(app: TestApp) {
     assert_ne!(offer["company_id"], offer["managed_by_id"]);
     let mail = app.last_mail_to(CENTRE).await;
     assert!(mail.subject.contains("offres.csv"), "{}", mail.subject);
-    assert!(mail.body.contains("3 offre(s) créée(s)"), "{}", mail.body);
+    assert!(mail.body.contains("3 offres créées"), "{}", mail.body);
 
     // The report, as a partner's staff opens it in a spreadsheet.
     let id = run["id"].as_str().unwrap();

@@ -357,19 +357,39 @@ async fn onboarding_steps_are_recorded_with_who_and_when(app: TestApp) {
             && page.contains("Trois comptes")
     );
 
-    // A date in the future, an unknown step, another partner's import profile are refused.
-    admin
+    // A date in the future, an unknown step, another partner's import profile are refused;
+    // the form comes back as typed (422), not reset to today.
+    let future = day(3);
+    let r = admin
         .post_form(
             &format!("/admin/partenaires/{tp}/etapes"),
-            &[("step", "data_spaces"), ("done_on", day(3).as_str())],
+            &[
+                ("step", "data_spaces"),
+                ("done_on", future.as_str()),
+                ("note", "Espaces ouverts"),
+            ],
         )
         .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.contains("ne peut pas être dans le futur"));
+    assert!(r.contains(&format!(
+        "id=\"done_on\" name=\"done_on\" inputmode=\"numeric\" value=\"{future}\""
+    )));
+    assert!(r.contains("<option value=\"data_spaces\" selected>"));
+    assert!(r.contains("id=\"note\" name=\"note\" value=\"Espaces ouverts\""));
+    let r = admin
+        .post_form(
+            &format!("/admin/partenaires/{tp}/etapes"),
+            &[("step", "data_spaces"), ("done_on", "29/02/2026")],
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        admin
-            .get(&format!("/admin/partenaires/{tp}"))
-            .await
-            .contains("ne peut pas être dans le futur")
+        r.contains("Cette date n’existe pas (29/02/2026) : février 2026 compte 28 jours."),
+        "{}",
+        r.text
     );
+    assert!(r.contains("value=\"29/02/2026\""));
     let token = admin.new_api_token().await;
     let r = admin
         .api_json(
@@ -483,7 +503,7 @@ async fn onboarding_steps_are_recorded_with_who_and_when(app: TestApp) {
         .await;
     r.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(r.location(), format!("/admin/partenaires/{ml}"));
-    assert!(admin.get(&r.location()).await.contains("0 étape(s) sur 8"));
+    assert!(admin.get(&r.location()).await.contains("0 étape sur 8"));
     assert!(
         app.client()
             .get("/partenaires")
@@ -709,22 +729,24 @@ async fn renewals_and_reminders_reach_the_regional_team_once_a_day(app: TestApp)
     let mut admin = app.login_as(ADMIN).await;
     let tp = partner_id(&mut admin, TP_NAME).await;
     admin.get(&format!("/admin/partenaires/{tp}")).await;
-    admin
+    let r = admin
         .post_form(
             &format!("/admin/partenaires/{tp}/renouvellements"),
             &[
                 ("renewal_on", day(90).as_str()),
                 ("amount", "abc"),
-                ("due_on", day(-1).as_str()),
+                ("due_on", "31/04/2027"),
             ],
         )
         .await;
-    assert!(
-        admin
-            .get(&format!("/admin/partenaires/{tp}"))
-            .await
-            .contains("Le montant s’écrit en euros")
-    );
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.contains("Le montant s’écrit en euros"));
+    assert!(r.contains("Cette date n’existe pas (31/04/2027) : avril 2027 compte 30 jours."));
+    assert!(r.contains(&format!(
+        "id=\"renewal_on\" name=\"renewal_on\" inputmode=\"numeric\" value=\"{}\"",
+        day(90)
+    )));
+    assert!(r.contains("id=\"amount\" name=\"amount\" inputmode=\"decimal\" value=\"abc\""));
     admin
         .post_form(
             &format!("/admin/partenaires/{tp}/renouvellements"),

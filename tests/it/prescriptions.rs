@@ -18,6 +18,7 @@ both_backends!(
     deadlines_count_from_the_paris_day_across_clock_changes,
     funders_see_figures_and_anonymised_rows,
     funder_codes_are_approved_by_the_regional_administrator,
+    a_step_sent_with_a_wrong_date_is_shown_again_as_typed,
 );
 
 const PRESCRIBER: &str = "prescriber@demo.passerelle.test";
@@ -157,7 +158,8 @@ async fn a_prescriber_pre_registers_and_the_centre_decides(app: TestApp) {
     page.assert_status(StatusCode::OK);
     assert!(page.contains("Entrée en formation"));
     assert!(page.contains(&format!("le {today}")));
-    assert!(page.contains("0 jour(s) après la pré-inscription"));
+    assert!(page.contains("0 jour après la pré-inscription"));
+    assert!(page.contains("<h1>Pré-inscription d’Enora Le Bras</h1>"));
     assert!(page.contains("Merci de venir avec un CV à jour."));
     let tracking = prescriber.get("/preinscriptions").await;
     assert!(tracking.contains("Enora Le Bras"));
@@ -264,7 +266,7 @@ async fn transitions_follow_the_rules_and_need_reasons(app: TestApp) {
     r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     for message in [
         "Indiquez le nom de la personne",
-        "La date de naissance doit être au format JJ/MM/AAAA.",
+        "Cette date n’existe pas (31/02/2001) : février 2001 compte 28 jours.",
         "Indiquez au moins un moyen de contact",
         "doit avoir donné son accord",
         "Indiquez le motif de la prescription.",
@@ -272,6 +274,8 @@ async fn transitions_follow_the_rules_and_need_reasons(app: TestApp) {
         assert!(r.contains(message), "missing {message}");
     }
     assert!(r.contains("value=\"Yannick\""));
+    assert!(r.contains("value=\"31/02/2001\""));
+    assert!(!r.contains("La date de naissance doit être au format"));
 
     let mut centre = app.login_as(CENTRE).await;
     let token = centre.new_api_token().await;
@@ -977,4 +981,69 @@ async fn funder_codes_are_approved_by_the_regional_administrator(app: TestApp) {
             .contains("funder_code.refused")
     );
     assert!(other.get("/financeur/delais").await.contains("refusé"));
+}
+
+/// A step whose date is wrong answers 422 with the page, the problem and what was typed in
+/// that step's form (nothing is lost); a date that does not exist is told as such.
+async fn a_step_sent_with_a_wrong_date_is_shown_again_as_typed(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut prescriber = app.login_as(PRESCRIBER).await;
+    let session = demo_session(&mut prescriber, "CAP Boulanger en un an").await;
+    let id = pre_register(&mut prescriber, &session, "Le Bras").await;
+    let mut centre = app.login_as(CENTRE).await;
+    step(&mut centre, &id, &[("step", "receive")]).await;
+
+    let path = format!("/preinscriptions/{id}/etape");
+    let r = centre
+        .post_form(
+            &path,
+            &[("step", "schedule_interview"), ("date", "31/02/2027")],
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.contains("Cette date n’existe pas (31/02/2027) : février 2027 compte 28 jours."),
+        "{}",
+        r.text
+    );
+    assert!(!r.contains("Indiquez la date au format JJ/MM/AAAA."));
+    assert!(
+        r.contains("id=\"date-schedule_interview\" name=\"date\" inputmode=\"numeric\" value=\"31/02/2027\""),
+        "{}",
+        r.text
+    );
+    // Only the form of the step tried gets the date back.
+    assert!(r.contains(
+        "id=\"date-schedule_info_session\" name=\"date\" inputmode=\"numeric\" value=\"\""
+    ));
+    assert!(r.contains("<h1>Pré-inscription d’Enora Le Bras</h1>"));
+
+    // Words that are no date keep the format message, and are given back too.
+    let r = centre
+        .post_form(
+            &path,
+            &[("step", "schedule_interview"), ("date", "mardi prochain")],
+        )
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.contains("Indiquez la date au format JJ/MM/AAAA."));
+    assert!(r.contains("value=\"mardi prochain\""));
+
+    // A refusal without its words keeps the reason chosen.
+    let r = centre
+        .post_form(&path, &[("step", "refuse"), ("refusal_reason", "other")])
+        .await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.contains("Précisez le motif du refus."));
+    assert!(
+        r.contains("<option value=\"other\" selected>"),
+        "{}",
+        r.text
+    );
+
+    // Nothing was recorded: the status is still « Reçue ».
+    let page = centre.get(&format!("/preinscriptions/{id}")).await;
+    page.assert_status(StatusCode::OK);
+    assert!(!page.contains("Entretien prévu"));
+    assert!(!page.contains("Cette date n’existe pas"));
 }

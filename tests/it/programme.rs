@@ -394,11 +394,7 @@ async fn attendance_evaluation_and_export(app: TestApp) {
         .await;
     r.assert_status(StatusCode::SEE_OTHER);
     let sheet = editor.get(&sheet_path).await;
-    assert!(
-        sheet.contains("2 personne(s) présente(s)"),
-        "{}",
-        sheet.text
-    );
+    assert!(sheet.contains("2 personnes présentes"), "{}", sheet.text);
     assert!(sheet.contains(&format!("value=\"{present}\" checked")));
     // A day that is not one of the session's days does not exist.
     editor
@@ -512,7 +508,7 @@ async fn attendance_evaluation_and_export(app: TestApp) {
         .await;
     results.assert_status(StatusCode::OK);
     assert!(
-        results.contains("2 réponse(s) sur 2 participant(s) présent(s)"),
+        results.contains("2 réponses sur 2 participants présents"),
         "{}",
         results.text
     );

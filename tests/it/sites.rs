@@ -235,7 +235,9 @@ async fn exhibitions_are_never_double_booked(app: TestApp) {
         .await
         .assert_status(StatusCode::NOT_FOUND);
     let page = coordinator.get(&format!("/expositions/{industry}")).await;
-    assert!(page.contains("Annuler<span class=\"visually-hidden\"> la réservation de"));
+    assert!(
+        page.contains("Annuler<span class=\"visually-hidden\"> la réservation d’Espace Métiers")
+    );
     let r = coordinator.post_form(&cancel, &[]).await;
     r.assert_status(StatusCode::SEE_OTHER);
     let page = coordinator.get(&format!("/expositions/{industry}")).await;
@@ -608,7 +610,7 @@ async fn event_registrations_never_exceed_capacity(app: TestApp) {
     let page = coordinator.get(&event).await;
     assert!(page.contains("Inscrit·es (2)"), "{}", page.text);
     assert!(!page.contains(mail.to.as_str()));
-    assert!(page.contains("1 place(s) disponible(s) sur 3"));
+    assert!(page.contains("1 place disponible sur 3"));
     assert!(
         app.last_mail_to(&mail.to)
             .await

@@ -92,7 +92,7 @@ async fn sessions_are_found_by_words_place_dates_and_funding(app: TestApp) {
         .await;
     page.assert_status(StatusCode::OK);
     assert!(page.contains("CAP Boulanger en un an"));
-    assert!(page.contains("12 place(s) disponible(s)"));
+    assert!(page.contains("12 places disponibles"));
     assert!(page.contains("Pré-inscription par un conseiller"));
     let page = visitor.get("/formations?commune=Nulle-Part-sur-Mer").await;
     assert!(page.contains("Aucune commune ne correspond"));
