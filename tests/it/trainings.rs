@@ -81,11 +81,11 @@ async fn sessions_are_found_by_words_place_dates_and_funding(app: TestApp) {
     assert_eq!(t, ["Découverte des métiers de l’alimentation"]);
     // Bad input: French, structured.
     let r = visitor
-        .get("/api/v1/trainings/sessions?debut_min=demain&metier=boulanger")
+        .get("/api/v1/trainings/sessions?debut_min=demain&metier=xqzw")
         .await;
     r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("JJ/MM/AAAA"));
-    assert!(r.text.contains("code ROME"));
+    assert!(r.text.contains("Aucun métier ne correspond à « xqzw »"));
     // The page: list, places, the mandatory prescription, the map box.
     let page = visitor
         .get("/formations?q=boulanger&financees=oui&places=oui")
