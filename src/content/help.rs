@@ -24,12 +24,6 @@ pub struct HelpPage {
     pub body: &'static str,
 }
 
-impl HelpPage {
-    pub fn path(&self) -> String {
-        format!("/aide/{}", self.slug)
-    }
-}
-
 /// Every help page, in the order of the index.
 pub const PAGES: &[HelpPage] = &[
     HelpPage {

@@ -280,42 +280,43 @@ pub fn organisation_name(conn: &mut DbConnection, org_id: &str) -> AppResult<Str
     crate::auth::store::organisation_name(conn, org_id)
 }
 
-fn columns(
-    input: &ProposalInput,
-) -> (
-    &'static str,
-    &str,
-    &str,
-    &str,
-    Option<NaiveDateTime>,
-    Option<NaiveDateTime>,
-    &str,
-    &str,
-    Option<String>,
-) {
+/// The columns a checked proposal fills.
+struct Columns<'a> {
+    kind: &'static str,
+    title: &'a str,
+    summary: &'a str,
+    body: &'a str,
+    starts_at: Option<NaiveDateTime>,
+    ends_at: Option<NaiveDateTime>,
+    place: &'a str,
+    organiser: &'a str,
+    territory: Option<String>,
+}
+
+fn columns(input: &ProposalInput) -> Columns<'_> {
     match input {
-        ProposalInput::News(n) => (
-            NEWS,
-            n.title.as_str(),
-            n.summary.as_str(),
-            n.body.as_str(),
-            None,
-            None,
-            "",
-            "",
-            n.territory.clone(),
-        ),
-        ProposalInput::Event(e) => (
-            e.kind.as_str(),
-            e.title.as_str(),
-            "",
-            e.description.as_str(),
-            Some(e.starts_at),
-            Some(e.ends_at),
-            e.place.as_str(),
-            e.organiser.as_str(),
-            e.territory.clone(),
-        ),
+        ProposalInput::News(n) => Columns {
+            kind: NEWS,
+            title: &n.title,
+            summary: &n.summary,
+            body: &n.body,
+            starts_at: None,
+            ends_at: None,
+            place: "",
+            organiser: "",
+            territory: n.territory.clone(),
+        },
+        ProposalInput::Event(e) => Columns {
+            kind: e.kind.as_str(),
+            title: &e.title,
+            summary: "",
+            body: &e.description,
+            starts_at: Some(e.starts_at),
+            ends_at: Some(e.ends_at),
+            place: &e.place,
+            organiser: &e.organiser,
+            territory: e.territory.clone(),
+        },
     }
 }
 
@@ -329,8 +330,17 @@ pub fn create(
         .organisation_id
         .as_deref()
         .ok_or_else(AppError::forbidden)?;
-    let (kind, title, summary, body, starts_at, ends_at, place, organiser, territory) =
-        columns(input);
+    let Columns {
+        kind,
+        title,
+        summary,
+        body,
+        starts_at,
+        ends_at,
+        place,
+        organiser,
+        territory,
+    } = columns(input);
     let id = new_id();
     let at = now();
     diesel::insert_into(content_proposals::table)
@@ -359,8 +369,17 @@ pub fn create(
 /// Changes a proposal that still waits (the caller checked it is the person's organisation's);
 /// one already decided answers 409.
 pub fn update(conn: &mut DbConnection, id: &str, input: &ProposalInput) -> AppResult<()> {
-    let (kind, title, summary, body, starts_at, ends_at, place, organiser, territory) =
-        columns(input);
+    let Columns {
+        kind,
+        title,
+        summary,
+        body,
+        starts_at,
+        ends_at,
+        place,
+        organiser,
+        territory,
+    } = columns(input);
     let n = diesel::update(
         content_proposals::table
             .find(id)
