@@ -62,6 +62,13 @@ pub struct HelplineRef {
     pub partner_id: Option<String>,
 }
 
+/// What the policy needs to know of a partner's proposal of a news item or an event.
+#[derive(Clone, Debug)]
+pub struct ProposalRef {
+    /// The organisation that proposed it.
+    pub organisation_id: String,
+}
+
 #[derive(Clone, Debug)]
 pub enum Action<'a> {
     /// See a candidate's profile and CV (the candidate; validated recruiters and training
@@ -172,8 +179,21 @@ pub enum Action<'a> {
     CancelProgrammeRegistration { registrant_id: &'a str },
     /// Fill in the evaluation of a session one attended (the attendee only).
     EvaluateProgrammeSession { registrant_id: &'a str },
-    /// Publish news, agenda events and documentation pages (editors).
+    /// Publish news, agenda events and documentation pages, the resources reserved to
+    /// professionals included (editors).
     PublishContent,
+    /// Propose news and agenda events (open days, job-dating…) for the editors to publish
+    /// (training centres' staff and chambers' registration officers).
+    ProposeContent,
+    /// See one's organisation's proposal, its state and the reason of a refusal, and edit it
+    /// while it waits (its organisation's proposing staff only: the regional team never
+    /// writes in a partner's place).
+    FollowProposal(&'a ProposalRef),
+    /// See the queue of partners' proposals, publish or refuse them with a reason (editors).
+    ReviewProposals,
+    /// Read the resources reserved to professionals of orientation, training and employment
+    /// (the staff of every partner organisation except companies; not candidates).
+    ViewProResources,
     /// Run an Espace Métiers site of this host organisation: its details, visit log, events,
     /// registrations and figures (the host's coordinators).
     ManageSite { host_id: &'a str },
@@ -381,6 +401,8 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                 | Action::RevokeDelegation(_)
                 | Action::PostOffers
                 | Action::ActForDelegatingCompanies
+                | Action::ProposeContent
+                | Action::FollowProposal(_)
         ) || matches!(action, Action::EvaluateProgrammeSession { registrant_id } if *registrant_id == user.id);
     }
     match action {
@@ -532,7 +554,23 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                 && org.is_some()
                 && (org == Some(*publisher_id) || org == *centre_id)
         }
-        Action::ManageProgramme | Action::PublishContent => user.role == Role::Editor,
+        Action::ManageProgramme | Action::PublishContent | Action::ReviewProposals => {
+            user.role == Role::Editor
+        }
+        Action::ProposeContent => {
+            matches!(user.role, Role::TrainingStaff | Role::RegistrationOfficer)
+                && user.organisation_id.is_some()
+        }
+        Action::FollowProposal(p) => {
+            matches!(user.role, Role::TrainingStaff | Role::RegistrationOfficer)
+                && user.organisation_id.as_deref() == Some(p.organisation_id.as_str())
+        }
+        // The audience of the practitioner programme: people of a partner organisation who
+        // inform, train, place or fund, not companies nor candidates.
+        Action::ViewProResources => {
+            user.organisation_id.is_some()
+                && !matches!(user.role, Role::Candidate | Role::Recruiter)
+        }
         Action::RegisterForProgramme => {
             user.organisation_id.is_some()
                 && !matches!(user.role, Role::Candidate | Role::Recruiter)

@@ -1,7 +1,7 @@
 //! Demo content: news, events in the coming weeks across the departments, and the three
 //! documentation pages (contracts, financial aid, a page for parents).
 
-use super::service::{self, EventInput, EventKind, NewsInput, PageInput};
+use super::service::{self, Audience, EventInput, EventKind, NewsInput, PageInput};
 use crate::auth::store as users;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -57,6 +57,43 @@ Dès 16 ans (15 ans s’il a terminé la classe de troisième). Un mineur a droi
 
 Les frais de formation ne sont pas à la charge de la famille.";
 
+const INTERVIEW: &str = "Une trame pour le premier entretien avec une personne qui envisage l’alternance, à adapter à chaque situation.
+
+## Le projet
+
+- Quel métier, quel secteur ? Comment la personne l’a-t-elle découvert (stage, entourage, enquête métier) ?
+- A-t-elle vérifié les conditions de travail : horaires, déplacements, port de charges ?
+- Un stage d’immersion (PMSMP) est-il utile avant de s’engager ?
+
+## Les conditions de l’alternance
+
+- **Âge** : de 16 à 29 ans révolus pour l’apprentissage (15 ans après la troisième ; sans limite pour les personnes en situation de handicap) ; professionnalisation de 16 à 25 ans, et demandeurs d’emploi de 26 ans et plus.
+- **Mobilité** : permis, transports, hébergement près de l’entreprise ou du CFA.
+- **Ressources** : le salaire de l’alternant, les aides au permis, au logement, au transport.
+
+## La recherche d’entreprise
+
+- Offres de la région sur Passerelle, candidatures spontanées, réseau des CFA.
+- Les rendez-vous de l’agenda : Mercredis de l’alternance, portes ouvertes, job-dating.
+
+## La suite
+
+Notez la prochaine étape et sa date : pré-inscription sur une session, rendez-vous avec un CFA, atelier CV.";
+
+const FUNDING: &str = "Qui finance quoi, pour orienter la personne vers le bon guichet.
+
+| Situation | Financement principal | À vérifier |
+|---|---|---|
+| Alternant (apprentissage, professionnalisation) | L’OPCO de l’entreprise prend en charge la formation | Le niveau de prise en charge du diplôme |
+| Demandeur d’emploi | Région (programme régional de formation), France Travail (AIF) | Inscription à France Travail, places sur la session |
+| Salarié en reconversion | Projet de transition professionnelle (Transitions Pro), CPF | Ancienneté, dossier à déposer avant l’entrée en formation |
+| Personne en situation de handicap | Agefiph en complément | Reconnaissance de la qualité de travailleur handicapé |
+
+## Bon à savoir
+
+- Sur les sessions financées, la **pré-inscription en ligne** par le prescripteur est le passage obligé : l’organisme de formation répond sur Passerelle.
+- Le compte personnel de formation se consulte sur moncompteformation.gouv.fr.";
+
 pub fn load(conn: &mut DbConnection) -> AppResult<()> {
     let editor = users::by_email(conn, &crate::types::demo_email(Role::Editor))?
         .ok_or_else(AppError::not_found)?;
@@ -82,6 +119,39 @@ pub fn load(conn: &mut DbConnection) -> AppResult<()> {
                 slug: slug.to_owned(),
                 title: title.to_owned(),
                 body: body.to_owned(),
+                audience: Audience::Public,
+                summary: String::new(),
+                category: String::new(),
+            },
+        )?;
+    }
+    for (slug, title, summary, category, body) in [
+        (
+            "grille-entretien-alternance",
+            "Grille d’entretien : orienter vers l’alternance",
+            "Les questions à poser au premier entretien, du projet à la recherche d’entreprise.",
+            "Outils d’entretien",
+            INTERVIEW,
+        ),
+        (
+            "qui-finance-quoi",
+            "Financer une formation : qui paie quoi ?",
+            "Région, France Travail, OPCO, Transitions Pro, Agefiph : le bon guichet selon la situation.",
+            "Financements",
+            FUNDING,
+        ),
+    ] {
+        service::save_page(
+            conn,
+            &editor,
+            None,
+            &PageInput {
+                slug: slug.to_owned(),
+                title: title.to_owned(),
+                body: body.to_owned(),
+                audience: Audience::Professionals,
+                summary: summary.to_owned(),
+                category: category.to_owned(),
             },
         )?;
     }
@@ -229,6 +299,75 @@ pub fn load(conn: &mut DbConnection) -> AppResult<()> {
                 territory: territory.map(str::to_owned),
             },
         )?;
+    }
+    proposals(conn, &editor, today)?;
+    Ok(())
+}
+
+/// Two proposals of partners: the training centre's open day waits for the editors; the
+/// chamber's job-dating was refused, with its reason.
+fn proposals(
+    conn: &mut DbConnection,
+    editor: &crate::auth::CurrentUser,
+    today: chrono::NaiveDate,
+) -> AppResult<()> {
+    use super::proposals::{self as p, Decision, ProposalForm};
+    let departments = service::department_codes(conn)?;
+    let in_days = |days: i64| {
+        (today + chrono::Duration::days(days))
+            .format("%d/%m/%Y")
+            .to_string()
+    };
+    for (role, form, refusal) in [
+        (
+            Role::TrainingStaff,
+            ProposalForm {
+                kind: "open_day".to_owned(),
+                title: "Portes ouvertes : les métiers de l’automobile".to_owned(),
+                body: "Visite des ateliers de mécanique et de carrosserie, rencontre avec les apprentis et les formateurs. Apportez votre CV : des entreprises partenaires seront présentes.".to_owned(),
+                date: in_days(16),
+                start: "09:30".to_owned(),
+                end: "16:00".to_owned(),
+                place: "Campus des métiers, Rennes".to_owned(),
+                territory: "35".to_owned(),
+                ..ProposalForm::default()
+            },
+            None,
+        ),
+        (
+            Role::RegistrationOfficer,
+            ProposalForm {
+                kind: "job_dating".to_owned(),
+                title: "Job-dating de l’hôtellerie-restauration".to_owned(),
+                body: "Dix minutes pour convaincre : des restaurateurs recrutent leurs apprentis pour la saison.".to_owned(),
+                date: in_days(5),
+                start: "14:00".to_owned(),
+                end: "17:00".to_owned(),
+                place: "À préciser".to_owned(),
+                territory: "35".to_owned(),
+                ..ProposalForm::default()
+            },
+            Some("Le lieu n’est pas encore connu : proposez le rendez-vous de nouveau quand il sera fixé."),
+        ),
+    ] {
+        let user = users::by_email(conn, &crate::types::demo_email(role))?
+            .ok_or_else(AppError::not_found)?;
+        let me = users::current_user(conn, &user.id)?.ok_or_else(AppError::not_found)?;
+        let organiser = me.organisation_name.clone().unwrap_or_default();
+        let input = p::parse(&form, &organiser, &departments).map_err(|errors| {
+            AppError::internal(anyhow::anyhow!("demo proposal: {}", errors.join(" ")))
+        })?;
+        let id = p::create(conn, &me, &input)?;
+        if let Some(reason) = refusal {
+            p::record_decision(
+                conn,
+                editor,
+                &id,
+                &Decision::Refuse {
+                    reason: reason.to_owned(),
+                },
+            )?;
+        }
     }
     Ok(())
 }

@@ -1,9 +1,15 @@
-//! Editorial content: news per territory, the agenda of events (fairs, open days, "Mercredis
-//! de l'alternance") with iCalendar feeds, and documentation pages, written in Markdown by the
-//! editors and rendered without any HTML of the author's.
+//! Editorial content: news per territory, the agenda of events (fairs, open days, job-dating,
+//! "Mercredis de l'alternance") with iCalendar feeds, documentation pages and the resources
+//! reserved to professionals, written in Markdown by the editors and rendered without any
+//! HTML of the author's; the news and events training centres and chambers propose, which
+//! editors publish or refuse; the help pages of the product's forms.
 
 pub mod demo;
+pub mod help;
 pub mod ical;
+pub mod mails;
 pub mod markdown;
+pub mod proposal_routes;
+pub mod proposals;
 pub mod routes;
 pub mod service;

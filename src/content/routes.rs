@@ -11,7 +11,7 @@ use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::markdown;
-use super::service::{self, DocPage, Event, EventKind, News};
+use super::service::{self, Audience, DocPage, Event, EventKind, News};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::policy::{Action, authorize};
@@ -51,6 +51,10 @@ pub fn pages() -> crate::web::routes::Pages {
             "/redaction/pages/{id}",
             get(page_form_edit).post(page_update),
         )
+        .route("/ressources-pro", get(pro_index))
+        .route("/ressources-pro/{slug}", get(pro_page))
+        .merge(super::proposal_routes::pages())
+        .merge(super::help::pages())
 }
 
 pub fn api() -> OpenApiRouter<AppState> {
@@ -402,7 +406,10 @@ struct DocIndexPage {
 }
 
 async fn doc_index(State(state): State<AppState>, page: Page) -> AppResult<Response> {
-    let pages = state.db.run(service::pages_all).await?;
+    let pages = state
+        .db
+        .run(|conn| service::pages_of(conn, Audience::Public))
+        .await?;
     render(&DocIndexPage {
         page: page.titled("Documentation"),
         pages,
@@ -424,13 +431,82 @@ async fn doc_page(
 ) -> AppResult<Response> {
     let doc = state
         .db
-        .run(move |conn| service::page_by_slug(conn, &slug))
+        .run(move |conn| service::page_by_slug(conn, Audience::Public, &slug))
         .await?;
     let html = markdown::render(&doc.body);
     render(&DocPageTemplate {
         page: page
             .titled(doc.title.clone())
             .within(&[("S’informer", "/documentation")]),
+        doc,
+        html,
+    })
+}
+
+// ---- Resources reserved to professionals ----
+
+struct Category {
+    name: String,
+    pages: Vec<DocPage>,
+}
+
+#[derive(Template)]
+#[template(path = "content/pro_index.html")]
+struct ProIndexPage {
+    page: Page,
+    categories: Vec<Category>,
+    editor: bool,
+}
+
+async fn pro_index(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+) -> AppResult<Response> {
+    authorize(&me, &Action::ViewProResources)?;
+    let pages = state
+        .db
+        .run(|conn| service::pages_of(conn, Audience::Professionals))
+        .await?;
+    let mut categories: Vec<Category> = Vec::new();
+    for p in pages {
+        let name = match p.category.trim() {
+            "" => "Autres ressources".to_owned(),
+            c => c.to_owned(),
+        };
+        match categories.iter_mut().find(|c| c.name == name) {
+            Some(c) => c.pages.push(p),
+            None => categories.push(Category {
+                name,
+                pages: vec![p],
+            }),
+        }
+    }
+    // The pages without a category come last.
+    categories.sort_by_key(|c| c.name == "Autres ressources");
+    render(&ProIndexPage {
+        page: page.titled("Ressources pour les professionnels"),
+        categories,
+        editor: crate::auth::policy::allows(&me, &Action::PublishContent),
+    })
+}
+
+async fn pro_page(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    authorize(&me, &Action::ViewProResources)?;
+    let doc = state
+        .db
+        .run(move |conn| service::page_by_slug(conn, Audience::Professionals, &slug))
+        .await?;
+    let html = markdown::render(&doc.body);
+    render(&DocPageTemplate {
+        page: page
+            .titled(doc.title.clone())
+            .within(&[("Ressources pro", "/ressources-pro")]),
         doc,
         html,
     })
@@ -445,6 +521,8 @@ struct EditorHome {
     news: Vec<News>,
     events: Vec<Event>,
     pages: Vec<DocPage>,
+    /// Partners' proposals waiting for a decision.
+    waiting: usize,
 }
 
 async fn editor_home(
@@ -453,13 +531,14 @@ async fn editor_home(
     me: CurrentUser,
 ) -> AppResult<Response> {
     authorize(&me, &Action::PublishContent)?;
-    let (news, events, pages) = state
+    let (news, events, pages, waiting) = state
         .db
         .run(|conn| {
             Ok((
                 service::news_list(conn, None, 200)?,
                 service::all_events(conn)?,
                 service::pages_all(conn)?,
+                super::proposals::waiting(conn)?.len(),
             ))
         })
         .await?;
@@ -468,6 +547,7 @@ async fn editor_home(
         news,
         events,
         pages,
+        waiting,
     })
 }
 
@@ -779,6 +859,12 @@ struct PageForm {
     title: String,
     #[serde(default)]
     body: String,
+    #[serde(default)]
+    audience: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    category: String,
 }
 
 #[derive(Template)]
@@ -787,15 +873,39 @@ struct PageFormPage {
     page: Page,
     id: Option<String>,
     form: PageForm,
+    audiences: &'static [Audience],
     errors: Vec<String>,
 }
 
-async fn page_form_new(page: Page, me: CurrentUser) -> AppResult<Response> {
+#[derive(Default, Deserialize)]
+struct NewPageParams {
+    /// `pro`: the form starts as a resource reserved to professionals.
+    #[serde(default)]
+    ressource: String,
+}
+
+async fn page_form_new(
+    page: Page,
+    me: CurrentUser,
+    Query(p): Query<NewPageParams>,
+) -> AppResult<Response> {
     authorize(&me, &Action::PublishContent)?;
+    let audience = if p.ressource.trim() == "pro" {
+        Audience::Professionals
+    } else {
+        Audience::Public
+    };
     render(&PageFormPage {
-        page: page.titled("Nouvelle page de documentation"),
+        page: page.titled(match audience {
+            Audience::Public => "Nouvelle page de documentation",
+            Audience::Professionals => "Nouvelle ressource pour les professionnels",
+        }),
         id: None,
-        form: PageForm::default(),
+        form: PageForm {
+            audience: audience.as_str().to_owned(),
+            ..PageForm::default()
+        },
+        audiences: Audience::ALL,
         errors: Vec::new(),
     })
 }
@@ -818,7 +928,11 @@ async fn page_form_edit(
             slug: doc.slug,
             title: doc.title,
             body: doc.body,
+            audience: doc.audience,
+            summary: doc.summary,
+            category: doc.category,
         },
+        audiences: Audience::ALL,
         errors: Vec::new(),
     })
 }
@@ -831,7 +945,14 @@ async fn save_page(
     form: PageForm,
 ) -> AppResult<Response> {
     authorize(&me, &Action::PublishContent)?;
-    let parsed = service::parse_page(&form.slug, &form.title, &form.body);
+    let parsed = service::parse_page(&service::PageFields {
+        slug: &form.slug,
+        title: &form.title,
+        body: &form.body,
+        audience: &form.audience,
+        summary: &form.summary,
+        category: &form.category,
+    });
     let result = match parsed {
         Ok(input) => {
             let key = id.clone();
@@ -850,12 +971,13 @@ async fn save_page(
         Err(errors) => Err(Ok(errors)),
     };
     match result {
-        Ok(slug) => Ok(see_other(&format!("/documentation/{slug}"))),
+        Ok(path) => Ok(see_other(&path)),
         Err(Err(e)) => Err(e),
         Err(Ok(errors)) => Ok(form::rerender(render(&PageFormPage {
             page: page.titled("Page de documentation"),
             id,
             form,
+            audiences: Audience::ALL,
             errors,
         })?)),
     }
@@ -929,7 +1051,12 @@ async fn api_events(
 #[utoipa::path(get, path = "/content/pages", operation_id = "list_doc_pages", tag = "content",
     responses((status = 200, body = Vec<DocPage>)))]
 async fn api_pages(State(state): State<AppState>) -> AppResult<axum::Json<Vec<DocPage>>> {
-    Ok(axum::Json(state.db.run(service::pages_all).await?))
+    Ok(axum::Json(
+        state
+            .db
+            .run(|conn| service::pages_of(conn, Audience::Public))
+            .await?,
+    ))
 }
 
 /// Dashboard tile: the editors' desk.
@@ -954,8 +1081,14 @@ pub fn space(me: &crate::auth::CurrentUser) -> Vec<crate::web::nav::NavLink> {
     use crate::auth::policy::{Action, allows};
     use crate::web::nav::NavLink;
     let mut links = Vec::new();
+    if allows(me, &Action::ProposeContent) {
+        links.push(NavLink::new("/mes-propositions", "Mes propositions"));
+    }
     if allows(me, &Action::PublishContent) {
         links.push(NavLink::new("/redaction", "Rédaction"));
+    }
+    if allows(me, &Action::ViewProResources) {
+        links.push(NavLink::new("/ressources-pro", "Ressources pro"));
     }
     links
 }

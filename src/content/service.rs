@@ -14,6 +14,7 @@ string_enum! {
     EventKind {
         Fair => "fair", "Salon ou forum";
         OpenDay => "open_day", "Portes ouvertes";
+        JobDating => "job_dating", "Job-dating";
         AlternanceWednesday => "alternance_wednesday", "Mercredi de l’alternance";
         Other => "other", "Autre rendez-vous";
     }
@@ -535,7 +536,16 @@ pub fn delete_event(conn: &mut DbConnection, id: &str) -> AppResult<()> {
     Ok(())
 }
 
-// ---- Documentation pages ----
+// ---- Documentation pages and resources reserved to professionals ----
+
+string_enum! {
+    /// Who reads a page: everyone (« S’informer ») or the professionals only (« Ressources
+    /// pro »).
+    Audience {
+        Public => "public", "Tout le monde (S’informer)";
+        Professionals => "professionals", "Professionnels connectés (Ressources pro)";
+    }
+}
 
 #[derive(Clone, Debug, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = content_pages)]
@@ -547,11 +557,28 @@ pub struct DocPage {
     pub body: String,
     #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
+    #[serde(skip)]
+    pub audience: String,
+    #[serde(skip)]
+    pub summary: String,
+    #[serde(skip)]
+    pub category: String,
 }
 
 impl DocPage {
     pub fn updated_fr(&self) -> String {
         crate::web::date_fr(&crate::web::utc_to_paris(self.updated_at).date())
+    }
+    pub fn is_professional(&self) -> bool {
+        self.audience == Audience::Professionals.as_str()
+    }
+    /// Its address: `/documentation/<slug>` or `/ressources-pro/<slug>`.
+    pub fn path(&self) -> String {
+        if self.is_professional() {
+            format!("/ressources-pro/{}", self.slug)
+        } else {
+            format!("/documentation/{}", self.slug)
+        }
     }
 }
 
@@ -559,13 +586,34 @@ pub struct PageInput {
     pub slug: String,
     pub title: String,
     pub body: String,
+    pub audience: Audience,
+    pub summary: String,
+    pub category: String,
 }
 
-pub fn parse_page(slug: &str, title: &str, body: &str) -> Result<PageInput, Vec<String>> {
+pub struct PageFields<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub audience: &'a str,
+    pub summary: &'a str,
+    pub category: &'a str,
+}
+
+pub fn parse_page(f: &PageFields<'_>) -> Result<PageInput, Vec<String>> {
     let mut errors = Vec::new();
-    let title = required(title, "Le titre", 200, &mut errors);
-    let body = required(body, "Le texte", 100_000, &mut errors);
-    let slug = match slug.trim() {
+    let title = required(f.title, "Le titre", 200, &mut errors);
+    let body = required(f.body, "Le texte", 100_000, &mut errors);
+    let summary = optional(f.summary, "Le résumé", 500, &mut errors);
+    let category = optional(f.category, "La catégorie", 80, &mut errors);
+    let audience = match f.audience.trim() {
+        "" => Some(Audience::Public),
+        a => Audience::parse(a),
+    };
+    if audience.is_none() {
+        errors.push("Choisissez qui lit la page : tout le monde ou les professionnels.".to_owned());
+    }
+    let slug = match f.slug.trim() {
         "" => slugify(&title),
         s => s.to_owned(),
     };
@@ -575,13 +623,20 @@ pub fn parse_page(slug: &str, title: &str, body: &str) -> Result<PageInput, Vec<
                 .to_owned(),
         );
     }
-    if errors.is_empty() {
-        Ok(PageInput { slug, title, body })
-    } else {
-        Err(errors)
+    match audience {
+        Some(audience) if errors.is_empty() => Ok(PageInput {
+            slug,
+            title,
+            body,
+            audience,
+            summary,
+            category,
+        }),
+        _ => Err(errors),
     }
 }
 
+/// Every page, public and reserved, by title (the editors' list).
 pub fn pages_all(conn: &mut DbConnection) -> AppResult<Vec<DocPage>> {
     Ok(content_pages::table
         .select(DocPage::as_select())
@@ -589,9 +644,21 @@ pub fn pages_all(conn: &mut DbConnection) -> AppResult<Vec<DocPage>> {
         .load(conn)?)
 }
 
-pub fn page_by_slug(conn: &mut DbConnection, slug: &str) -> AppResult<DocPage> {
+/// The pages of one audience, by category then title.
+pub fn pages_of(conn: &mut DbConnection, audience: Audience) -> AppResult<Vec<DocPage>> {
+    Ok(content_pages::table
+        .filter(content_pages::audience.eq(audience.as_str()))
+        .select(DocPage::as_select())
+        .order((content_pages::category, content_pages::title))
+        .load(conn)?)
+}
+
+/// A page of this audience by its address (a reserved page is not found among the public
+/// ones, and the other way round).
+pub fn page_by_slug(conn: &mut DbConnection, audience: Audience, slug: &str) -> AppResult<DocPage> {
     content_pages::table
         .filter(content_pages::slug.eq(slug))
+        .filter(content_pages::audience.eq(audience.as_str()))
         .select(DocPage::as_select())
         .first(conn)
         .optional()?
@@ -607,7 +674,7 @@ pub fn page_by_id(conn: &mut DbConnection, id: &str) -> AppResult<DocPage> {
         .ok_or_else(AppError::not_found)
 }
 
-/// Creates or updates a documentation page; returns its slug.
+/// Creates or updates a documentation page or a reserved resource; returns its address.
 pub fn save_page(
     conn: &mut DbConnection,
     me: &CurrentUser,
@@ -629,6 +696,9 @@ pub fn save_page(
         content_pages::slug.eq(&input.slug),
         content_pages::title.eq(&input.title),
         content_pages::body.eq(&input.body),
+        content_pages::audience.eq(input.audience.as_str()),
+        content_pages::summary.eq(&input.summary),
+        content_pages::category.eq(&input.category),
         content_pages::updated_at.eq(now()),
         content_pages::author_id.eq(&me.id),
     );
@@ -645,7 +715,10 @@ pub fn save_page(
                 .execute(conn)?;
         }
     }
-    Ok(input.slug.clone())
+    Ok(match input.audience {
+        Audience::Public => format!("/documentation/{}", input.slug),
+        Audience::Professionals => format!("/ressources-pro/{}", input.slug),
+    })
 }
 
 #[cfg(test)]

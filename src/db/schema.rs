@@ -793,6 +793,33 @@ diesel::table! {
         body -> Text,
         updated_at -> Timestamp,
         author_id -> Nullable<Text>,
+        audience -> Text,
+        summary -> Text,
+        category -> Text,
+    }
+}
+
+diesel::table! {
+    content_proposals (id) {
+        id -> Text,
+        organisation_id -> Text,
+        author_id -> Nullable<Text>,
+        kind -> Text,
+        title -> Text,
+        summary -> Text,
+        body -> Text,
+        starts_at -> Nullable<Timestamp>,
+        ends_at -> Nullable<Timestamp>,
+        place -> Text,
+        organiser -> Text,
+        territory -> Nullable<Text>,
+        status -> Text,
+        reason -> Text,
+        published_path -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -812,8 +839,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     content_news,
     content_events,
     content_pages,
+    content_proposals,
 );
 diesel::allow_tables_to_appear_in_same_query!(programme_registrations, users);
+diesel::allow_tables_to_appear_in_same_query!(content_proposals, organisations);
 diesel::allow_tables_to_appear_in_same_query!(programme_registrations, organisations);
 // ---- Espaces Métiers network and job-discovery actions ----
 

@@ -120,7 +120,12 @@ async fn home(
                 code.as_deref(),
                 i64::try_from(HOME_ITEMS).unwrap_or(3),
             )?;
-            let parents = crate::content::service::page_by_slug(conn, PARENTS_PAGE).is_ok();
+            let parents = crate::content::service::page_by_slug(
+                conn,
+                crate::content::service::Audience::Public,
+                PARENTS_PAGE,
+            )
+            .is_ok();
             Ok((figures, departments, territory, events, news, parents))
         })
         .await?;

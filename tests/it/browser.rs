@@ -968,6 +968,93 @@ async fn programme_and_agenda_journey_is_accessible() {
     not(browser_tests),
     ignore = "browser suite NOT RUN: set PASSERELLE_TEST_BROWSER=1 (needs chromium, chromium-driver, axe-core)"
 )]
+async fn partner_content_resources_and_help_are_accessible() {
+    let server = server().await;
+    let b = browser(true).await;
+    let c = &b.client;
+    let base = &server.base;
+    let mut problems = Vec::new();
+    for (path, name) in [
+        ("/aide", "help-index"),
+        ("/aide/preinscrire-une-personne", "help-prescription"),
+    ] {
+        problems.extend(check_page(c, &format!("{base}{path}"), name).await);
+    }
+    // A training centre proposes an open day.
+    login(c, base, "training_staff@demo.passerelle.test").await;
+    problems.extend(check_page(c, &format!("{base}/mes-propositions"), "proposals-own").await);
+    problems.extend(
+        check_page(
+            c,
+            &format!("{base}/mes-propositions/nouvelle"),
+            "proposal-form",
+        )
+        .await,
+    );
+    c.goto(&format!("{base}/mes-propositions")).await.unwrap();
+    let own = c
+        .find(Locator::Css("td a[href^='/mes-propositions/']"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    problems.extend(check_page(c, &format!("{base}{own}"), "proposal-own").await);
+    problems.extend(check_page(c, &format!("{base}/ressources-pro"), "pro-resources").await);
+    problems.extend(
+        check_page(
+            c,
+            &format!("{base}/ressources-pro/qui-finance-quoi"),
+            "pro-resource",
+        )
+        .await,
+    );
+    logout(c, base).await;
+    // The editors' queue and the review of a proposal.
+    login(c, base, "editor@demo.passerelle.test").await;
+    problems.extend(
+        check_page(
+            c,
+            &format!("{base}/redaction/propositions"),
+            "proposals-queue",
+        )
+        .await,
+    );
+    c.goto(&format!("{base}/redaction/propositions"))
+        .await
+        .unwrap();
+    let review = c
+        .find(Locator::Css("td a[href^='/redaction/propositions/']"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    problems.extend(check_page(c, &format!("{base}{review}"), "proposal-review").await);
+    problems.extend(
+        check_page(
+            c,
+            &format!("{base}/redaction/pages?ressource=pro"),
+            "pro-resource-form",
+        )
+        .await,
+    );
+    b.client.clone().close().await.unwrap();
+    let _ = server.stop.send(true);
+    assert!(
+        problems.is_empty(),
+        "accessibility problems:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "browser suite NOT RUN: set PASSERELLE_TEST_BROWSER=1 (needs chromium, chromium-driver, axe-core)"
+)]
 async fn sites_and_discovery_journey_is_accessible() {
     let server = server().await;
     let b = browser(true).await;

@@ -15,6 +15,7 @@ mod browser;
 mod candidates;
 mod cli;
 mod content;
+mod content_partners;
 mod crawl;
 mod discovery;
 mod exports;

@@ -105,6 +105,8 @@ enum Kind {
     Renewal,
     NewsSlug,
     PageSlug,
+    ProSlug,
+    Proposal,
 }
 
 impl Kind {
@@ -250,7 +252,15 @@ impl Kind {
             }
             Kind::PageSlug => {
                 "SELECT slug AS id, NULL AS b, NULL AS org1, NULL AS org2, NULL AS org3, \
-                 NULL AS usr FROM content_pages ORDER BY id"
+                 NULL AS usr FROM content_pages WHERE audience = 'public' ORDER BY id"
+            }
+            Kind::ProSlug => {
+                "SELECT slug AS id, NULL AS b, NULL AS org1, NULL AS org2, NULL AS org3, \
+                 NULL AS usr FROM content_pages WHERE audience = 'professionals' ORDER BY id"
+            }
+            Kind::Proposal => {
+                "SELECT id, NULL AS b, organisation_id AS org1, NULL AS org2, NULL AS org3, \
+                 NULL AS usr FROM content_proposals ORDER BY status = 'proposed' DESC, id"
             }
             Kind::Renewal => {
                 "SELECT id, NULL AS b, organisation_id AS org1, NULL AS org2, NULL AS org3, \
@@ -341,6 +351,22 @@ const fn only(roles: &'static [Role]) -> Allow {
     Allow::Only(roles)
 }
 
+/// The professionals of orientation, training and employment: every partner's staff but
+/// companies', and the regional team (not candidates).
+const PROFESSIONALS: &[Role] = &[
+    TrainingStaff,
+    RegistrationOfficer,
+    Prescriber,
+    GatewayAgent,
+    Funder,
+    PartnerResponder,
+    SiteCoordinator,
+    Teacher,
+    InfoOfficer,
+    Editor,
+    RegionalAdmin,
+];
+
 // MATRIX-TABLE-START
 #[rustfmt::skip]
 const TABLE: &[Row] = &[
@@ -361,6 +387,8 @@ const TABLE: &[Row] = &[
     r("GET", "/admin/partenaires", only(&[RegionalAdmin])),
     o("GET", "/admin/partenaires/{id}", K::Partner, only(&[RegionalAdmin]), only(&[RegionalAdmin])),
     r("GET", "/agenda", Anyone),
+    r("GET", "/aide", Anyone),
+    lit("GET", "/aide/{slug}", Anyone, &["deposer-un-cv"]),
     r("GET", "/agenda.ics", Anyone),
     lit("GET", "/agenda/{file}", Anyone, &["35.ics"]),
     r("GET", "/api", Anyone),
@@ -479,6 +507,9 @@ const TABLE: &[Row] = &[
     r("GET", "/ma-convention", only(&[TrainingStaff, RegistrationOfficer, Prescriber, PartnerResponder])),
     r("GET", "/mentions-legales", Anyone),
     r("GET", "/mes-candidatures", only(&[Candidate])),
+    r("GET", "/mes-propositions", only(&[TrainingStaff, RegistrationOfficer])),
+    r("GET", "/mes-propositions/nouvelle", only(&[TrainingStaff, RegistrationOfficer])),
+    o("GET", "/mes-propositions/{id}", K::Proposal, only(&[TrainingStaff, RegistrationOfficer]), only(&[])),
     r("GET", "/mes-offres", only(&[Recruiter, TrainingStaff, RegionalAdmin])),
     r("GET", "/mes-offres/nouvelle", only(&[Recruiter, TrainingStaff])),
     o("GET", "/mes-offres/{id}/modifier", K::Offer, only(&[Recruiter, TrainingStaff, RegionalAdmin]), only(&[RegionalAdmin])),
@@ -527,6 +558,10 @@ const TABLE: &[Row] = &[
     o("GET", "/redaction/agenda/{id}", K::Event, only(&[Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])),
     r("GET", "/redaction/pages", only(&[Editor, RegionalAdmin])),
     o("GET", "/redaction/pages/{id}", K::DocPage, only(&[Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])),
+    r("GET", "/redaction/propositions", only(&[Editor, RegionalAdmin])),
+    o("GET", "/redaction/propositions/{id}", K::Proposal, only(&[Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])),
+    r("GET", "/ressources-pro", only(PROFESSIONALS)),
+    o("GET", "/ressources-pro/{slug}", K::ProSlug, only(PROFESSIONALS), only(PROFESSIONALS)),
     lit("GET", "/static/{*path}", Anyone, &["css/app.css"]),
     r("GET", "/tableau-de-bord", SignedIn),
     r("GET", "/theme.css", Anyone),
@@ -666,6 +701,9 @@ const TABLE: &[Row] = &[
     o("POST", "/redaction/agenda/{id}/suppression", K::Event, only(&[Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])),
     r("POST", "/redaction/pages", only(&[Editor, RegionalAdmin])),
     o("POST", "/redaction/pages/{id}", K::DocPage, only(&[Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])),
+    o("POST", "/redaction/propositions/{id}/decision", K::Proposal, only(&[Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])).with_body("decision=refuser&reason=Le+lieu+reste+%C3%A0+pr%C3%A9ciser."),
+    r("POST", "/mes-propositions/nouvelle", only(&[TrainingStaff, RegistrationOfficer])).with_body("kind=news&title=Nos+formations+en+alternance&body=Les+inscriptions+sont+ouvertes."),
+    o("POST", "/mes-propositions/{id}", K::Proposal, only(&[TrainingStaff, RegistrationOfficer]), only(&[])).with_body("kind=news&title=Nos+formations+en+alternance&body=Les+inscriptions+sont+ouvertes."),
     o("POST", "/validations/{id}", K::PendingCompany, only(&[RegionalAdmin]), only(&[RegistrationOfficer, RegionalAdmin])).with_body("decision=valider"),
     r("POST", "/verification", Anyone),
     r("POST", "/verification/renvoyer", Anyone),

@@ -1,7 +1,7 @@
 //! The role × action table of the policy module.
 
 use passerelle::auth::CurrentUser;
-use passerelle::auth::policy::{Action, DiscoveryRequestRef, OrgRef, allows};
+use passerelle::auth::policy::{Action, DiscoveryRequestRef, OrgRef, ProposalRef, allows};
 use passerelle::types::{OrgKind, OrgStatus, Role};
 
 fn person(role: Role, org: Option<&str>, departments: &[&str], admin: bool) -> CurrentUser {
@@ -366,4 +366,54 @@ fn scope_table() {
     assert_eq!(s(Role::Editor, Some("region"), Rows::Sites), Scope::Nothing);
     assert_eq!(Scope::Agency("ft".into()).organisation(), Some("ft"));
     assert_eq!(Scope::Region.organisation(), None);
+}
+
+/// Partners' proposals and the resources reserved to professionals (1 = allowed).
+#[test]
+fn content_from_partners_table() {
+    let centres = ProposalRef {
+        organisation_id: "centre".into(),
+    };
+    let chambers = ProposalRef {
+        organisation_id: "chamber".into(),
+    };
+    let people = [
+        person(Role::Candidate, None, &[], false),
+        person(Role::Recruiter, Some("company"), &["35"], true),
+        person(Role::TrainingStaff, Some("centre"), &["35"], false),
+        person(Role::TrainingStaff, Some("other-centre"), &["29"], true),
+        person(Role::RegistrationOfficer, Some("chamber"), &["35"], false),
+        person(Role::Prescriber, Some("agency"), &["35"], false),
+        person(Role::Teacher, Some("school"), &["35"], false),
+        person(Role::Editor, Some("operator"), &["35"], false),
+        person(Role::RegionalAdmin, Some("operator"), &[], false),
+    ];
+    let actions: [(&str, Action<'_>); 6] = [
+        ("propose", Action::ProposeContent),
+        ("follow the centre's", Action::FollowProposal(&centres)),
+        ("follow the chamber's", Action::FollowProposal(&chambers)),
+        ("review", Action::ReviewProposals),
+        ("publish", Action::PublishContent),
+        ("pro resources", Action::ViewProResources),
+    ];
+    let expected: [[u8; 6]; 9] = [
+        [0, 0, 0, 0, 0, 0], // candidate
+        [0, 0, 0, 0, 0, 0], // recruiter
+        [1, 1, 0, 0, 0, 1], // training staff of the centre
+        [1, 0, 0, 0, 0, 1], // training staff of another centre
+        [1, 0, 1, 0, 0, 1], // registration officer of the chamber
+        [0, 0, 0, 0, 0, 1], // prescriber
+        [0, 0, 0, 0, 0, 1], // teacher
+        [0, 0, 0, 1, 1, 1], // editor
+        [0, 0, 0, 1, 1, 1], // regional administrator: reviews, never proposes for a partner
+    ];
+    let mut mismatches = Vec::new();
+    for (who, row) in people.iter().zip(expected) {
+        for ((name, action), want) in actions.iter().zip(row) {
+            if allows(who, action) != (want == 1) {
+                mismatches.push(format!("{} / {name}: expected {}", who.role, want == 1));
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
