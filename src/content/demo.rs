@@ -312,7 +312,7 @@ fn proposals(
     today: chrono::NaiveDate,
 ) -> AppResult<()> {
     use super::proposals::{self as p, Decision, ProposalForm};
-    let departments = service::department_codes(conn)?;
+    let departments = service::department_codes(&crate::referential::store::territory(conn)?)?;
     let in_days = |days: i64| {
         (today + chrono::Duration::days(days))
             .format("%d/%m/%Y")

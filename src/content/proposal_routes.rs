@@ -75,7 +75,7 @@ async fn form_page(
     form: ProposalForm,
     errors: Vec<String>,
 ) -> AppResult<Response> {
-    let departments = state.db.run(service::department_codes).await?;
+    let departments = service::department_codes(&state.config.territory)?;
     let title = match &proposal {
         None => "Nouvelle proposition".to_owned(),
         Some(p) => p.title.clone(),
@@ -121,7 +121,7 @@ async fn create(
     Form(form): Form<ProposalForm>,
 ) -> AppResult<Response> {
     authorize(&me, &Action::ProposeContent)?;
-    let departments = state.db.run(service::department_codes).await?;
+    let departments = service::department_codes(&state.config.territory)?;
     let organiser = me.organisation_name.clone().unwrap_or_default();
     match proposals::parse(&form, &organiser, &departments) {
         Ok(input) => {
@@ -177,7 +177,7 @@ async fn update(
             "Cette proposition a déjà été traitée par la rédaction : elle ne se modifie plus.",
         ));
     }
-    let departments = state.db.run(service::department_codes).await?;
+    let departments = service::department_codes(&state.config.territory)?;
     let organiser = me.organisation_name.clone().unwrap_or_default();
     match proposals::parse(&form, &organiser, &departments) {
         Ok(input) => {
