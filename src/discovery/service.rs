@@ -316,19 +316,13 @@ pub struct Asked {
 impl Asked {
     /// The non-empty fields as a query string: links to this search.
     pub fn query_string(&self) -> String {
-        let mut out = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("q", &self.q),
-            ("metier", &self.metier),
-            ("commune", &self.commune),
-            ("rayon", &self.rayon),
-            ("niveau", &self.niveau),
-        ] {
-            if !v.is_empty() {
-                out.append_pair(k, v);
-            }
-        }
-        out.finish()
+        crate::web::filters::query_string([
+            ("q", self.q.as_str()),
+            ("metier", self.metier.as_str()),
+            ("commune", self.commune.as_str()),
+            ("rayon", self.rayon.as_str()),
+            ("niveau", self.niveau.as_str()),
+        ])
     }
 }
 

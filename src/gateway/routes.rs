@@ -51,19 +51,13 @@ struct QueuePage {
 }
 
 fn query_string(f: &QueueFilter) -> String {
-    let mut s = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in [
-        ("offer", &f.offer),
-        ("ft_code", &f.ft_code),
-        ("siret", &f.siret),
-        ("company", &f.company),
-        ("state", &f.state),
-    ] {
-        if !v.trim().is_empty() {
-            s.append_pair(k, v.trim());
-        }
-    }
-    s.finish()
+    crate::web::filters::query_string([
+        ("offer", f.offer.as_str()),
+        ("ft_code", f.ft_code.as_str()),
+        ("siret", f.siret.as_str()),
+        ("company", f.company.as_str()),
+        ("state", f.state.as_str()),
+    ])
 }
 
 async fn queue_page(

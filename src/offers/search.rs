@@ -299,13 +299,11 @@ impl PageSearch {
             ("debut", &self.debut),
             ("tri", &self.tri),
         ];
-        url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(
-                pairs
-                    .iter()
-                    .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (*k, v))),
-            )
-            .finish()
+        crate::web::filters::query_string(
+            pairs
+                .iter()
+                .map(|(k, v)| (*k, v.as_deref().unwrap_or_default())),
+        )
     }
 }
 

@@ -60,17 +60,11 @@ impl PeriodParams {
 
     /// The query string that reproduces this choice.
     pub fn query(&self) -> String {
-        let mut out = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("du", &self.du),
-            ("au", &self.au),
-            ("departement", &self.departement),
-        ] {
-            if !v.trim().is_empty() {
-                out.append_pair(k, v.trim());
-            }
-        }
-        out.finish()
+        crate::web::filters::query_string([
+            ("du", self.du.as_str()),
+            ("au", self.au.as_str()),
+            ("departement", self.departement.as_str()),
+        ])
     }
 }
 

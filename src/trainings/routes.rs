@@ -143,23 +143,17 @@ impl SearchParams {
 
     /// The non-empty fields as a query string (without `page`): links to this search.
     pub fn query_string(&self) -> String {
-        let mut out = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("q", &self.q),
-            ("metier", &self.metier),
-            ("commune", &self.commune),
-            ("rayon", &self.rayon),
-            ("departement", &self.departement),
-            ("debut_min", &self.debut_min),
-            ("debut_max", &self.debut_max),
-            ("financees", &self.financees),
-            ("places", &self.places),
-        ] {
-            if !v.is_empty() {
-                out.append_pair(k, v);
-            }
-        }
-        out.finish()
+        crate::web::filters::query_string([
+            ("q", self.q.as_str()),
+            ("metier", self.metier.as_str()),
+            ("commune", self.commune.as_str()),
+            ("rayon", self.rayon.as_str()),
+            ("departement", self.departement.as_str()),
+            ("debut_min", self.debut_min.as_str()),
+            ("debut_max", self.debut_max.as_str()),
+            ("financees", self.financees.as_str()),
+            ("places", self.places.as_str()),
+        ])
     }
 }
 

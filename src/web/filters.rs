@@ -2,6 +2,19 @@
 //! them, and the active filters shown as removable chips (each one a plain link to the same
 //! search without that filter, so it works without JavaScript).
 
+/// A search's criteria as a query string, trimmed, without the empty ones (for pagination,
+/// saved searches and links to the same search elsewhere).
+pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k, v.trim()))
+                .filter(|(_, v)| !v.is_empty()),
+        )
+        .finish()
+}
+
 /// One active filter: what it says, and the same search without it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chip {
@@ -132,6 +145,19 @@ impl SearchLinks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_strings_skip_empty_criteria_and_trim() {
+        assert_eq!(
+            query_string([
+                ("q", " pain "),
+                ("metier", ""),
+                ("lieu", "Saint-Malo (35400)")
+            ]),
+            "q=pain&lieu=Saint-Malo+%2835400%29"
+        );
+        assert_eq!(query_string([("q", "  ")]), "");
+    }
 
     fn links() -> SearchLinks {
         let mut links = SearchLinks::new(
