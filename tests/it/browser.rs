@@ -1598,3 +1598,42 @@ async fn trust_pages_are_accessible() {
         problems.join("\n")
     );
 }
+
+/// Each role's space as its person meets it: the dashboard and every page of « Mon espace »,
+/// checked with axe at 1280 and 360 px, screenshots named after the role
+/// (`target/screenshots/space-<role>-…`).
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "browser suite NOT RUN: set PASSERELLE_TEST_BROWSER=1 (needs chromium, chromium-driver, axe-core)"
+)]
+async fn every_role_space_is_accessible() {
+    let server = server().await;
+    let b = browser(true).await;
+    let c = &b.client;
+    let base = &server.base;
+    let mut problems = Vec::new();
+    for role in passerelle::types::Role::ALL {
+        let name = role.as_str();
+        login(c, base, &passerelle::types::demo_email(*role)).await;
+        c.goto(&format!("{base}/tableau-de-bord")).await.unwrap();
+        let mut pages = vec!["/tableau-de-bord".to_owned()];
+        for link in c.find_all(Locator::Css(".space-nav a")).await.unwrap() {
+            if let Some(href) = link.attr("href").await.unwrap()
+                && href.starts_with('/')
+                && !pages.contains(&href)
+            {
+                pages.push(href);
+            }
+        }
+        assert!(pages.len() > 1, "{name} has no « Mon espace » menu");
+        for page in &pages {
+            let shot = format!("space-{name}-{}", page.trim_matches('/').replace('/', "-"));
+            problems.extend(check_page(c, &format!("{base}{page}"), &shot).await);
+        }
+        logout(c, base).await;
+    }
+    b.client.clone().close().await.unwrap();
+    let _ = server.stop.send(true);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
