@@ -47,7 +47,7 @@ fn valid_slug(slug: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-/// How a territory is shown: `Département 35`, or the whole region.
+/// How a territory is shown: `Ille-et-Vilaine (35)`, or the whole region.
 pub fn territory_label(territory: &Option<String>) -> String {
     match territory {
         Some(code) => crate::referential::departments::label(code),

@@ -102,7 +102,12 @@ fn directory_links(f: &DirectoryFilter) -> SearchLinks {
         Some(k) => format!("Type : {}", k.label()),
         None => format!("Type : {v}"),
     });
-    links.chip(&["departement"], |v| format!("Département {v}"));
+    links.chip(&["departement"], |v| {
+        format!(
+            "Département : {}",
+            crate::referential::departments::label(v)
+        )
+    });
     links
 }
 

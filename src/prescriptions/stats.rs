@@ -349,7 +349,7 @@ pub fn report(rows: &[Row]) -> Report {
         by_territory: group(&|r| {
             r.department
                 .as_ref()
-                .map(|d| format!("Département {d}"))
+                .map(|d| crate::referential::departments::label(d))
                 .unwrap_or_else(|| "Territoire non précisé".into())
         }),
     }

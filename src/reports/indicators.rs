@@ -424,7 +424,7 @@ fn offers_by_department(
     )
     .with_chart(columns.len() - 1);
     for (dep, counts) in by_dep {
-        let mut row = vec![Cell::text(format!("Département {dep}"))];
+        let mut row = vec![Cell::text(crate::referential::departments::label(&dep))];
         let mut total = 0;
         for s in statuses {
             let n = counts.get(s.as_str()).copied().unwrap_or(0);

@@ -101,7 +101,7 @@ async fn each_home_shows_its_own_figures(app: TestApp) {
     let region = dashboard(&app, "regional_admin@demo.passerelle.test", "").await;
     let by_dep = table(&region, "offres-par-departement");
     assert_eq!(by_dep["rows"].as_array().unwrap().len(), 1, "{by_dep}");
-    assert_eq!(by_dep["rows"][0][0], "Département 35");
+    assert_eq!(by_dep["rows"][0][0], "Ille-et-Vilaine (35)");
     assert_eq!(by_dep["rows"][0][7], 4);
     let finistere = dashboard(
         &app,
@@ -262,7 +262,7 @@ async fn annex_tables_are_scoped_to_the_beneficiaries(app: TestApp) {
 fn department_counts(tables: &Value, department: &str) -> (i64, i64, i64) {
     row_of(
         &table(tables, "offres-par-departement"),
-        &format!("Département {department}"),
+        &passerelle::referential::departments::label(department),
     )
     .map_or((0, 0, 0), |r| {
         (
@@ -471,7 +471,7 @@ async fn a_change_committed_during_a_refresh_is_not_lost(app: TestApp) {
     let region = dashboard(&app, "regional_admin@demo.passerelle.test", &period).await;
     let row = row_of(
         &table(&region, "offres-par-departement"),
-        &format!("Département {department}"),
+        &passerelle::referential::departments::label(&department),
     )
     .unwrap();
     assert_eq!(row[3], 1, "filled offers of {department} ({offer}): {row}");
