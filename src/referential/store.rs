@@ -365,6 +365,10 @@ pub fn is_rome_code(text: &str) -> bool {
 /// « Boulanger / Boulangère (D1104) » for what was typed in an occupation field, when it
 /// names one occupation.
 pub fn occupation_label(conn: &mut DbConnection, typed: &str) -> AppResult<Option<String>> {
+    // An empty field names nothing (and costs no query on every search page).
+    if typed.trim().is_empty() {
+        return Ok(None);
+    }
     Ok(match resolve_rome(conn, typed)? {
         Ok(found) => Some(format!("{} ({})", found.label, found.code)),
         Err(_) => None,
