@@ -359,12 +359,32 @@ async fn api_step(
     }))
 }
 
-/// Dashboard tile: applications received, with the response rate.
+/// Dashboard tiles: a candidate's applications under way; applications received, with the
+/// response rate.
 pub async fn tiles(
     state: AppState,
     me: crate::auth::CurrentUser,
 ) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::web::dashboard::{Figure, Tile};
     let mut tiles = Vec::new();
+    if allows(&me, &Action::ActAsCandidate) {
+        let id = me.id.clone();
+        let rows = state
+            .db
+            .run(move |conn| super::service::for_candidate(conn, &id))
+            .await?;
+        let open = rows
+            .iter()
+            .filter(|r| r.application.status().is_open())
+            .count();
+        tiles.push(Tile {
+            href: "/mes-candidatures",
+            title: "Mes candidatures",
+            text: "Où en sont les candidatures que vous avez envoyées, et les messages des recruteurs."
+                .into(),
+            figures: vec![Figure::count(open, "candidature en cours", "candidatures en cours")],
+        });
+    }
     if let (true, Some(org)) = (
         allows(&me, &Action::ReceiveApplications),
         me.organisation_id.clone(),
@@ -373,7 +393,7 @@ pub async fn tiles(
             .db
             .run(move |conn| super::service::response_rate(conn, &org))
             .await?;
-        tiles.push(crate::web::dashboard::Tile {
+        tiles.push(Tile {
             href: "/candidatures-recues",
             title: "Candidatures reçues",
             text: if rate.received == 0 {
@@ -385,6 +405,11 @@ pub async fn tiles(
                     rate.percent()
                 )
             },
+            figures: vec![Figure::count(
+                rate.received - rate.answered,
+                "candidature sans réponse",
+                "candidatures sans réponse",
+            )],
         });
     }
     Ok(tiles)

@@ -1355,7 +1355,7 @@ async fn api_answer_contact(
 
 /// Dashboard tiles: a candidate's profile; the search of candidates; the profiles to validate.
 pub async fn tiles(
-    _state: AppState,
+    state: AppState,
     me: crate::auth::CurrentUser,
 ) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
     use crate::auth::policy::{Action, allows};
@@ -1365,6 +1365,7 @@ pub async fn tiles(
             href: "/profil",
             title: "Mon profil",
             text: "Métiers recherchés, CV, visibilité, qui a consulté mon profil.".into(),
+            figures: Vec::new(),
         });
     }
     if allows(&me, &Action::SearchCandidates) {
@@ -1372,13 +1373,20 @@ pub async fn tiles(
             href: "/candidats",
             title: "Rechercher des candidats",
             text: "Profils validés et visibles, par métier et autour d’une commune.".into(),
+            figures: Vec::new(),
         });
     }
     if allows(&me, &Action::ViewCandidateQueue) {
+        let pending = pending_profiles(&state, &me).await?.len();
         tiles.push(crate::web::dashboard::Tile {
             href: "/moderation/profils",
             title: "Profils à valider",
             text: "Profils de candidats de votre territoire en attente.".into(),
+            figures: vec![crate::web::dashboard::Figure::count(
+                pending,
+                "profil à valider",
+                "profils à valider",
+            )],
         });
     }
     Ok(tiles)

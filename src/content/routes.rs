@@ -1059,18 +1059,35 @@ async fn api_pages(State(state): State<AppState>) -> AppResult<axum::Json<Vec<Do
     ))
 }
 
-/// Dashboard tile: the editors' desk.
+/// Dashboard tiles: the editors' desk, the partners' proposals to review.
 pub async fn tiles(
-    _state: AppState,
+    state: AppState,
     me: crate::auth::CurrentUser,
 ) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
     use crate::auth::policy::{Action, allows};
+    use crate::web::dashboard::{Figure, Tile};
     let mut tiles = Vec::new();
     if allows(&me, &Action::PublishContent) {
-        tiles.push(crate::web::dashboard::Tile {
+        tiles.push(Tile {
             href: "/redaction",
             title: "Rédaction",
             text: "Actualités, agenda et pages de documentation.".into(),
+            figures: Vec::new(),
+        });
+    }
+    if allows(&me, &Action::ReviewProposals) {
+        let waiting = state.db.run(super::proposals::waiting).await?.len();
+        tiles.push(Tile {
+            href: "/redaction/propositions",
+            title: "Propositions des partenaires",
+            text:
+                "Actualités et événements proposés par les organismes de formation et les chambres."
+                    .into(),
+            figures: vec![Figure::count(
+                waiting,
+                "proposition à relire",
+                "propositions à relire",
+            )],
         });
     }
     Ok(tiles)

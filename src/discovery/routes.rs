@@ -632,6 +632,7 @@ pub async fn tiles(
             href: "/decouverte-metiers/mes-actions",
             title: "Cap sur les métiers",
             text: "Vos actions de découverte, les établissements qui les ont consultées et leurs demandes.".into(),
+            figures: Vec::new(),
         });
     }
     if allows(&me, &Action::RequestDiscoveryAction) {
@@ -641,6 +642,7 @@ pub async fn tiles(
             text:
                 "Visites d’entreprise et interventions près de votre établissement ; vos demandes."
                     .into(),
+            figures: Vec::new(),
         });
     }
     Ok(tiles)

@@ -228,6 +228,7 @@ pub async fn tiles(
             href: "/passerelle-france-travail",
             title: "Passerelle France Travail",
             text: "Offres à créer, modifier ou annuler chez France Travail.".into(),
+            figures: Vec::new(),
         });
     }
     Ok(tiles)

@@ -898,6 +898,7 @@ pub async fn tiles(
     me: crate::auth::CurrentUser,
 ) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
     use crate::auth::policy::{Action, allows};
+    use crate::web::dashboard::Figure;
     let mut tiles = Vec::new();
     if allows(&me, &Action::ViewHelplineQueue) {
         // Officers work the whole line; partners' responders see what was routed to them.
@@ -930,6 +931,15 @@ pub async fn tiles(
                 "{} en attente de réponse, dont {overdue} au-delà de 2 jours ouvrés.",
                 crate::web::french::plural(open, "demande", "demandes")
             ),
+            figures: vec![
+                Figure::count(open, "demande en attente", "demandes en attente"),
+                Figure::count(
+                    overdue,
+                    "demande au-delà de 2 jours ouvrés",
+                    "demandes au-delà de 2 jours ouvrés",
+                )
+                .alert_if_any(),
+            ],
         });
     }
     Ok(tiles)

@@ -770,6 +770,7 @@ pub async fn tiles(
                 title: "Imports de fichiers",
                 text: "Fichiers envoyés par votre logiciel (offres en CSV, catalogue de formations LHÉO) par FTPS ou API, rapports et profils d’import."
                     .into(),
+                figures: Vec::new(),
             });
         }
     }

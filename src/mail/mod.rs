@@ -13,7 +13,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use lettre::message::{Mailbox, Message, MultiPart, header::ContentType};
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, Message, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use crate::config::Config;
@@ -170,7 +171,8 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(subject)
-            .message_id(Some(format!("<{id}@passerelle>")));
+            .message_id(Some(format!("<{id}@passerelle>")))
+            .header(AutoSubmitted);
         if let Some(refs) = thread_refs.map(str::trim).filter(|r| !r.is_empty()) {
             if let Some(last) = refs.split_whitespace().last() {
                 builder = builder.in_reply_to(last.to_owned());
@@ -196,6 +198,26 @@ impl Mailer {
             }
         }
         Ok(())
+    }
+}
+
+/// `Auto-Submitted: auto-generated` (RFC 3834) on every mail the platform sends: a program
+/// sends them, so absence replies and other robots do not answer them, and no loop starts with
+/// a mailbox that answers automatically (the information line's own reader ignores such mails).
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".to_owned())
     }
 }
 

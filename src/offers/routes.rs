@@ -595,13 +595,15 @@ fn form_of(offer: &OfferView) -> OfferForm {
     OfferForm {
         title: o.title.clone(),
         description: o.description.clone(),
-        rome: o.rome_code.clone(),
+        // Names, as the autocompletion writes them; both are read back (code in brackets,
+        // commune and postcode).
+        rome: format!("{} ({})", offer.rome_label, o.rome_code),
         contract_type: o.contract_type.clone(),
         level: o.level.to_string(),
         training: o.training.clone().unwrap_or_default(),
         start_date: crate::web::date_fr(&o.start_date),
         duration_months: o.duration_months.to_string(),
-        commune: o.commune_insee.clone(),
+        commune: offer.place(),
         positions: o.positions.to_string(),
         share_with_france_travail: o.share_with_france_travail.then(|| "oui".to_owned()),
         expires_on: o
@@ -1000,9 +1002,18 @@ pub async fn tiles(
             href: "/offres",
             title: "Offres d’alternance",
             text: "Les offres publiées près de chez vous.".into(),
+            figures: Vec::new(),
         });
     }
-    if allows(&me, &Action::Recruit) && me.organisation_id.is_some() {
+    if let (true, Some(org)) = (allows(&me, &Action::Recruit), me.organisation_id.clone()) {
+        let offers = state
+            .db
+            .run(move |conn| super::store::for_organisation(conn, &org))
+            .await?;
+        let published = offers
+            .iter()
+            .filter(|o| o.status == OfferStatus::Published.as_str())
+            .count();
         tiles.push(crate::web::dashboard::Tile {
             href: "/mes-offres",
             title: "Mes offres",
@@ -1011,6 +1022,11 @@ pub async fn tiles(
             } else {
                 "Publier, modifier, prolonger vos offres d’alternance.".into()
             },
+            figures: vec![crate::web::dashboard::Figure::count(
+                published,
+                "offre publiée",
+                "offres publiées",
+            )],
         });
     }
     if allows(&me, &Action::ViewOfferModerationQueue) {
@@ -1031,6 +1047,11 @@ pub async fn tiles(
                 1 => "1 offre attend votre validation.".into(),
                 n => format!("{n} offres attendent votre validation."),
             },
+            figures: vec![crate::web::dashboard::Figure::count(
+                pending,
+                "offre à valider",
+                "offres à valider",
+            )],
         });
     }
     Ok(tiles)

@@ -822,6 +822,7 @@ pub async fn tiles(
             } else {
                 "Fiche de l’organisation et équipe.".into()
             },
+            figures: Vec::new(),
         });
     }
     Ok(tiles)
@@ -852,6 +853,11 @@ pub async fn validation_tiles(
                 1 => "1 entreprise attend votre validation.".into(),
                 n => format!("{n} entreprises attendent votre validation."),
             },
+            figures: vec![crate::web::dashboard::Figure::count(
+                pending,
+                "entreprise à valider",
+                "entreprises à valider",
+            )],
         });
     }
     Ok(tiles)
@@ -870,11 +876,13 @@ pub async fn admin_tiles(
             href: "/admin/comptes",
             title: "Comptes",
             text: "Rôles, désactivation des comptes.".into(),
+            figures: Vec::new(),
         });
         tiles.push(crate::web::dashboard::Tile {
             href: "/admin/organisations",
             title: "Organisations",
             text: "Partenaires et territoires couverts.".into(),
+            figures: Vec::new(),
         });
     }
     if allows(&me, &Action::ViewOperations) {
@@ -882,6 +890,7 @@ pub async fn admin_tiles(
             href: "/admin/courriels",
             title: "Courriels et tâches",
             text: "File d’envoi des courriels et tâches de fond.".into(),
+            figures: Vec::new(),
         });
     }
     if allows(&me, &Action::ViewAuditLog) {
@@ -889,6 +898,7 @@ pub async fn admin_tiles(
             href: "/admin/journal",
             title: "Journal d’audit",
             text: "Connexions, changements de rôle, validations.".into(),
+            figures: Vec::new(),
         });
     }
     Ok(tiles)

@@ -43,7 +43,7 @@ pub fn pages() -> crate::web::routes::Pages {
             "/partenaires/{id}/contacts/{cid}/suppression",
             post(contact_remove),
         )
-        .route("/admin/partenaires", get(admin_list).post(admin_add))
+        .route("/admin/partenaires", get(admin_list_page).post(admin_add))
         .route("/admin/partenaires/{id}", get(governance_page))
         .route("/admin/partenaires/{id}/etapes", post(step_record))
         .route("/admin/partenaires/{id}/renouvellements", post(renewal_add))
@@ -151,6 +151,18 @@ struct CardPage {
     c: CardView,
     can_manage: bool,
     regional: bool,
+    /// The contact form as typed, and its problems.
+    contact: ContactInput,
+    contact_errors: Vec<String>,
+    /// The card form: the card as stored, or as typed with its problems.
+    card: ProfileInput,
+    card_errors: Vec<String>,
+}
+
+/// A form of the card page that was sent with problems: given back as typed.
+enum CardRetry {
+    Contact(ContactInput, Vec<String>),
+    Card(ProfileInput, Vec<String>),
 }
 
 async fn card_page(
@@ -158,6 +170,18 @@ async fn card_page(
     page: Page,
     MaybeUser(me): MaybeUser,
     Path(id): Path<String>,
+) -> AppResult<Response> {
+    card(&state, page, me, id, None).await
+}
+
+/// A partner's card; after a form sent with problems, with them and what was typed
+/// (answered 422).
+async fn card(
+    state: &AppState,
+    page: Page,
+    me: Option<CurrentUser>,
+    id: String,
+    retry: Option<CardRetry>,
 ) -> AppResult<Response> {
     let who = me.clone();
     let (c, can_manage) = state
@@ -174,74 +198,107 @@ async fn card_page(
     let regional = me
         .as_ref()
         .is_some_and(|u| allows(u, &Action::ManagePartners));
-    render(&CardPage {
+    let stored = ProfileInput {
+        platform_role: c.public.platform_role.clone(),
+        website: c.public.website.clone().unwrap_or_default(),
+        description: c.public.description.clone(),
+        listed: if c.restricted.as_ref().is_some_and(|r| r.listed) {
+            "oui".into()
+        } else {
+            String::new()
+        },
+        ..ProfileInput::default()
+    };
+    let (mut contact, mut contact_errors) = (ContactInput::default(), Vec::new());
+    let (mut card, mut card_errors) = (stored, Vec::new());
+    match retry {
+        Some(CardRetry::Contact(typed, errors)) => (contact, contact_errors) = (typed, errors),
+        Some(CardRetry::Card(typed, errors)) => (card, card_errors) = (typed, errors),
+        None => {}
+    }
+    let status = if contact_errors.is_empty() && card_errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let html = CardPage {
         page: page
             .titled(c.public.name.clone())
             .within(&[("Partenaires", "/partenaires")]),
         c,
         can_manage,
         regional,
-    })
-}
-
-/// Flashes the outcome of a small form and goes back to a page.
-async fn answer<T>(
-    session: &SessionHandle,
-    result: Result<T, Vec<String>>,
-    ok: &str,
-    back: &str,
-) -> AppResult<Response> {
-    match result {
-        Ok(_) => session.set_flash(ok).await?,
-        Err(errors) => {
-            session
-                .set_flash(format!("Rien n’a été enregistré : {}", errors.join(" ")))
-                .await?
-        }
+        contact,
+        contact_errors,
+        card,
+        card_errors,
     }
-    Ok(see_other(back))
+    .render()?;
+    Ok((status, Html(html)).into_response())
 }
 
 async fn card_save(
     State(state): State<AppState>,
+    page: Page,
     session: SessionHandle,
     me: CurrentUser,
     Path(id): Path<String>,
     Form(form): Form<ProfileInput>,
 ) -> AppResult<Response> {
-    let key = id.clone();
+    let (who, key, input) = (me.clone(), id.clone(), form.clone());
     let result = state
         .db
-        .tx(move |conn| service::update_card(conn, &me, &key, &form))
+        .tx(move |conn| service::update_card(conn, &who, &key, &input))
         .await?;
-    answer(
-        &session,
-        result,
-        "La fiche du partenaire est enregistrée.",
-        &format!("/partenaires/{id}"),
-    )
-    .await
+    match result {
+        Ok(_) => {
+            session
+                .set_flash("La fiche du partenaire est enregistrée.")
+                .await?;
+            Ok(see_other(&format!("/partenaires/{id}")))
+        }
+        Err(errors) => {
+            card(
+                &state,
+                page,
+                Some(me),
+                id,
+                Some(CardRetry::Card(form, errors)),
+            )
+            .await
+        }
+    }
 }
 
 async fn contact_add(
     State(state): State<AppState>,
+    page: Page,
     session: SessionHandle,
     me: CurrentUser,
     Path(id): Path<String>,
     Form(form): Form<ContactInput>,
 ) -> AppResult<Response> {
-    let key = id.clone();
+    let (who, key, input) = (me.clone(), id.clone(), form.clone());
     let result = state
         .db
-        .tx(move |conn| service::add_contact(conn, &me, &key, &form))
+        .tx(move |conn| service::add_contact(conn, &who, &key, &input))
         .await?;
-    answer(
-        &session,
-        result,
-        "Le contact est ajouté.",
-        &format!("/partenaires/{id}#contacts"),
-    )
-    .await
+    match result {
+        Ok(_) => {
+            session.set_flash("Le contact est ajouté.").await?;
+            Ok(see_other(&format!("/partenaires/{id}#contacts")))
+        }
+        Err(errors) => {
+            card(
+                &state,
+                page,
+                Some(me),
+                id,
+                Some(CardRetry::Contact(form, errors)),
+            )
+            .await
+        }
+    }
 }
 
 async fn contact_public(
@@ -285,13 +342,29 @@ struct AdminListPage {
     kinds: &'static [OrgKind],
     departments: Vec<String>,
     candidates: Vec<Organisation>,
+    /// The form to add a partner, as typed, and its problems.
+    form: ProfileInput,
+    errors: Vec<String>,
 }
 
-async fn admin_list(
+async fn admin_list_page(
     State(state): State<AppState>,
     page: Page,
     me: CurrentUser,
     Query(f): Query<AdminFilter>,
+) -> AppResult<Response> {
+    admin_list(&state, page, me, f, ProfileInput::default(), Vec::new()).await
+}
+
+/// The partners' list; after the form to add one was sent with problems, with them and what
+/// was typed (answered 422).
+async fn admin_list(
+    state: &AppState,
+    page: Page,
+    me: CurrentUser,
+    f: AdminFilter,
+    form: ProfileInput,
+    errors: Vec<String>,
 ) -> AppResult<Response> {
     let filter = f.clone();
     let (rows, departments, candidates) = state
@@ -314,25 +387,31 @@ async fn admin_list(
             ))
         })
         .await?;
-    render(&AdminListPage {
+    let status = form::status(&errors);
+    let html = render(&AdminListPage {
         page: page.titled("Partenaires : adhésion et conventions"),
         rows,
         f,
         kinds: PARTNER_KINDS,
         departments,
         candidates,
-    })
+        form,
+        errors,
+    })?;
+    Ok((status, html).into_response())
 }
 
 async fn admin_add(
     State(state): State<AppState>,
+    page: Page,
     session: SessionHandle,
     me: CurrentUser,
     Form(form): Form<ProfileInput>,
 ) -> AppResult<Response> {
+    let (who, input) = (me.clone(), form.clone());
     let result = state
         .db
-        .tx(move |conn| service::add_partner(conn, &me, &form, crate::clock::today_paris()))
+        .tx(move |conn| service::add_partner(conn, &who, &input, crate::clock::today_paris()))
         .await?;
     match result {
         Ok(id) => {
@@ -341,7 +420,7 @@ async fn admin_add(
                 .await?;
             Ok(see_other(&format!("/admin/partenaires/{id}")))
         }
-        Err(errors) => answer(&session, Err::<(), _>(errors), "", "/admin/partenaires").await,
+        Err(errors) => admin_list(&state, page, me, AdminFilter::default(), form, errors).await,
     }
 }
 
@@ -358,12 +437,18 @@ struct GovernancePage {
     /// The renewal form as typed, and its problems.
     renewal: RenewalInput,
     renewal_errors: Vec<String>,
+    /// The payment form of one renewal (its id) as typed, and its problems.
+    payment_for: String,
+    payment: PaymentInput,
+    payment_errors: Vec<String>,
 }
 
 /// A form of the governance page that was sent with problems: given back as typed.
 enum Retry {
     Step(StepInput, Vec<String>),
     Renewal(RenewalInput, Vec<String>),
+    /// The renewal's id, the form, its problems.
+    Payment(String, PaymentInput, Vec<String>),
 }
 
 async fn governance_page(
@@ -402,12 +487,18 @@ async fn governance(
     };
     let (mut step_errors, mut renewal, mut renewal_errors) =
         (Vec::new(), RenewalInput::default(), Vec::new());
+    let (mut payment_for, mut payment, mut payment_errors) =
+        (String::new(), PaymentInput::default(), Vec::new());
     match retry {
         Some(Retry::Step(typed, errors)) => (step, step_errors) = (typed, errors),
         Some(Retry::Renewal(typed, errors)) => (renewal, renewal_errors) = (typed, errors),
+        Some(Retry::Payment(id, typed, errors)) => {
+            (payment_for, payment, payment_errors) = (id, typed, errors)
+        }
         None => {}
     }
-    let status = if step_errors.is_empty() && renewal_errors.is_empty() {
+    let status = if step_errors.is_empty() && renewal_errors.is_empty() && payment_errors.is_empty()
+    {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -421,6 +512,9 @@ async fn governance(
         step_errors,
         renewal,
         renewal_errors,
+        payment_for,
+        payment,
+        payment_errors,
     }
     .render()?;
     Ok((status, Html(html)).into_response())
@@ -478,26 +572,42 @@ async fn renewal_add(
 
 async fn payment_record(
     State(state): State<AppState>,
+    page: Page,
     session: SessionHandle,
     me: CurrentUser,
     Path(id): Path<String>,
     Form(form): Form<PaymentInput>,
 ) -> AppResult<Response> {
-    let result = state
+    let (who, key, input) = (me.clone(), id.clone(), form.clone());
+    let (org, result) = state
         .db
-        .tx(move |conn| service::record_payment(conn, &me, &id, &form, crate::clock::today_paris()))
+        .tx(move |conn| {
+            let org = service::renewal_partner(conn, &who, &key)?;
+            let result =
+                service::record_payment(conn, &who, &key, &input, crate::clock::today_paris())?;
+            Ok((org, result))
+        })
         .await?;
-    let back = match &result {
-        Ok(org) => format!("/admin/partenaires/{org}#renouvellements"),
-        Err(_) => "/admin/partenaires".to_owned(),
-    };
-    answer(
-        &session,
-        result,
-        "Le paiement de la cotisation est enregistré.",
-        &back,
-    )
-    .await
+    match result {
+        Ok(_) => {
+            session
+                .set_flash("Le paiement de la cotisation est enregistré.")
+                .await?;
+            Ok(see_other(&format!(
+                "/admin/partenaires/{org}#renouvellements"
+            )))
+        }
+        Err(errors) => {
+            governance(
+                &state,
+                page,
+                me,
+                org,
+                Some(Retry::Payment(id, form, errors)),
+            )
+            .await
+        }
+    }
 }
 
 #[derive(Template)]
@@ -582,6 +692,11 @@ struct MyConventionPage {
     page: Page,
     g: Governance,
     can_sign: bool,
+    /// The renewals' table is shared with the governance page, whose payment forms are
+    /// not shown here: none is being retried.
+    payment_for: String,
+    payment: PaymentInput,
+    payment_errors: Vec<String>,
 }
 
 fn my_org(me: &CurrentUser) -> AppResult<String> {
@@ -607,6 +722,9 @@ async fn my_convention(
         page: page.titled("Ma convention"),
         g,
         can_sign,
+        payment_for: String::new(),
+        payment: PaymentInput::default(),
+        payment_errors: Vec::new(),
     })
 }
 
@@ -834,6 +952,7 @@ pub async fn tiles(
             title: "Partenaires et conventions",
             text: "Parcours d’adhésion, charte et signatures, renouvellements et cotisations."
                 .into(),
+            figures: Vec::new(),
         });
     } else if let Some(org) = me.organisation_id.clone() {
         let partner = state
@@ -845,6 +964,7 @@ pub async fn tiles(
                 href: "/ma-convention",
                 title: "Ma convention",
                 text: "Charte des partenaires, parcours d’adhésion et cotisations de votre organisation.".into(),
+                figures: Vec::new(),
             });
         }
     }

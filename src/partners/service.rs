@@ -1044,6 +1044,16 @@ pub struct PaymentInput {
     pub paid_on: String,
 }
 
+/// The partner (organisation id) a renewal belongs to.
+pub fn renewal_partner(
+    conn: &mut DbConnection,
+    me: &CurrentUser,
+    renewal_id: &str,
+) -> AppResult<String> {
+    authorize(me, &Action::ManagePartners)?;
+    Ok(store::renewal(conn, renewal_id)?.organisation_id)
+}
+
 /// Records a contribution's payment; returns the partner's organisation id.
 pub fn record_payment(
     conn: &mut DbConnection,

@@ -907,6 +907,7 @@ pub async fn tiles(
     state: AppState,
     me: crate::auth::CurrentUser,
 ) -> crate::error::AppResult<Vec<crate::web::dashboard::Tile>> {
+    use crate::web::dashboard::Figure;
     let mut tiles = Vec::new();
     let rows_seen = scope(&me, Rows::Prescriptions);
     if rows_seen != Scope::Nothing {
@@ -931,6 +932,15 @@ pub async fn tiles(
                 "{}, dont {waiting} en attente de décision et {overdue} en retard ; délais et indicateurs.",
                 crate::web::french::plural(rows.len(), "pré-inscription", "pré-inscriptions")
             ),
+            figures: vec![
+                Figure::count(
+                    waiting,
+                    "pré-inscription en attente de décision",
+                    "pré-inscriptions en attente de décision",
+                ),
+                Figure::count(overdue, "pré-inscription en retard", "pré-inscriptions en retard")
+                    .alert_if_any(),
+            ],
         });
         tiles.push(crate::web::dashboard::Tile {
             href: "/formations",
@@ -940,6 +950,7 @@ pub async fn tiles(
             } else {
                 "Le catalogue régional des sessions (LHÉO).".into()
             },
+            figures: Vec::new(),
         });
     }
     if allows(&me, &Action::ApproveFunderCodes) {
@@ -948,6 +959,7 @@ pub async fn tiles(
             title: "Codes financeurs LHÉO",
             text: "Approuver les codes que les financeurs demandent : un code, un financeur."
                 .into(),
+            figures: Vec::new(),
         });
     }
     Ok(tiles)

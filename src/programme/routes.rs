@@ -666,6 +666,7 @@ pub async fn tiles(
             } else {
                 "Stages courts, journées professionnelles et ateliers : s’inscrire.".into()
             },
+            figures: Vec::new(),
         });
     }
     Ok(tiles)

@@ -1,5 +1,6 @@
 //! Bar charts drawn on the server as SVG (through a template, so every text is escaped), each
-//! one beside the table that holds its numbers.
+//! one above the table that holds its numbers. Each label stands on its own line above its bar,
+//! so that labels keep a legible size when the chart narrows (phones) and long names are not cut.
 
 use super::table::Table;
 
@@ -7,7 +8,11 @@ use super::table::Table;
 pub struct Bar {
     pub label: String,
     pub value: String,
+    /// Baseline of the label, above the bar.
+    pub label_y: u32,
+    /// Top of the bar.
     pub y: u32,
+    /// Baseline of the value, after the bar.
     pub text_y: u32,
     /// Bar length in SVG units (0 to [`BAR_SPACE`]).
     pub width: u32,
@@ -24,9 +29,14 @@ pub struct Chart {
     pub height: u32,
 }
 
-pub const LABEL_SPACE: u32 = 260;
-pub const BAR_SPACE: u32 = 260;
-const ROW: u32 = 26;
+/// Longest bar, in SVG units (pixels at the chart's natural width).
+pub const BAR_SPACE: u32 = 400;
+/// Room after the longest bar for its value.
+const VALUE_SPACE: u32 = 90;
+/// One row: a label line (15 px text), then an 18 px bar, then a gap.
+const ROW: u32 = 48;
+/// Labels longer than this are cut (the table holds them whole).
+const LABEL_CHARS: usize = 60;
 
 impl Chart {
     /// The chart of a table's chart column (rows without a number, and totals, are left out).
@@ -52,12 +62,13 @@ impl Chart {
             .iter()
             .enumerate()
             .map(|(i, (label, value, shown))| {
-                let y = i as u32 * ROW + 4;
+                let top = i as u32 * ROW;
                 Bar {
-                    label: shorten(label, 38),
+                    label: shorten(label, LABEL_CHARS),
                     value: shown.clone(),
-                    y,
-                    text_y: y + 15,
+                    label_y: top + 16,
+                    y: top + 22,
+                    text_y: top + 36,
                     width: if max > 0.0 {
                         ((value / max) * f64::from(BAR_SPACE)).round() as u32
                     } else {
@@ -75,17 +86,13 @@ impl Chart {
             id: format!("graphique-{}", table.key),
             title: format!("{} : {}", table.title, table.columns[column].to_lowercase()),
             summary: format!("Graphique en barres, les valeurs sont dans le tableau. {top}"),
-            height: bars.len() as u32 * ROW + 8,
+            height: bars.len() as u32 * ROW,
             bars,
         })
     }
 
-    pub fn bar_x(&self) -> u32 {
-        LABEL_SPACE
-    }
-
     pub fn width(&self) -> u32 {
-        LABEL_SPACE + BAR_SPACE + 90
+        BAR_SPACE + VALUE_SPACE
     }
 }
 
@@ -95,5 +102,55 @@ fn shorten(text: &str, max: usize) -> String {
     } else {
         let cut: String = text.chars().take(max - 1).collect();
         format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reports::table::Cell;
+
+    fn table(rows: &[(&str, i64)]) -> Table {
+        let mut table = Table::new("t", "Offres", &["Département", "Offres"]).with_chart(1);
+        for (label, n) in rows {
+            table.push(vec![Cell::text(*label), Cell::Int(*n)]);
+        }
+        table.push(vec![
+            Cell::text("Total"),
+            Cell::Int(rows.iter().map(|r| r.1).sum()),
+        ]);
+        table
+    }
+
+    #[test]
+    fn each_label_stands_above_its_bar_and_bars_are_proportional() {
+        let chart = Chart::of(&table(&[
+            ("Ille-et-Vilaine (35)", 40),
+            ("Côtes-d’Armor (22)", 10),
+        ]))
+        .unwrap();
+        assert_eq!(chart.bars.len(), 2, "the Total row is not drawn");
+        let (a, b) = (&chart.bars[0], &chart.bars[1]);
+        assert_eq!(a.label, "Ille-et-Vilaine (35)");
+        assert_eq!(a.width, BAR_SPACE);
+        assert_eq!(b.width, BAR_SPACE / 4);
+        assert!(
+            a.label_y < a.y && a.y < a.text_y,
+            "label, then bar and value"
+        );
+        assert!(a.text_y < b.label_y, "rows do not overlap");
+        assert!(b.text_y <= chart.height);
+        assert_eq!(
+            chart.summary,
+            "Graphique en barres, les valeurs sont dans le tableau. Valeur la plus élevée : Ille-et-Vilaine (35) (40)."
+        );
+    }
+
+    #[test]
+    fn long_labels_are_cut_with_an_ellipsis() {
+        let long = "Fabrication de produits informatiques, électroniques et optiques (26)";
+        let chart = Chart::of(&table(&[(long, 3)])).unwrap();
+        assert_eq!(chart.bars[0].label.chars().count(), LABEL_CHARS);
+        assert!(chart.bars[0].label.ends_with('…'));
     }
 }

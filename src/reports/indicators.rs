@@ -139,7 +139,8 @@ fn offers_by_status(
         "Offres créées sur la période, par statut",
         &["Statut", "Offres"],
     )
-    .with_chart(1);
+    .with_chart(1)
+    .with_headline("offre créée sur la période", "offres créées sur la période");
     let mut total = 0;
     for status in OfferStatus::ALL {
         let n = counts.get(status.as_str()).copied().unwrap_or(0);
@@ -169,6 +170,11 @@ fn applications_received(conn: &mut DbConnection, period: &Period, org: &str) ->
         "candidatures-recues",
         "Candidatures reçues sur la période",
         &["Indicateur", "Valeur"],
+    )
+    .with_headline_row(
+        "Candidatures reçues",
+        "candidature reçue sur la période",
+        "candidatures reçues sur la période",
     );
     table.push(vec![Cell::text("Candidatures reçues"), Cell::Int(total)]);
     table.push(vec![
@@ -208,6 +214,11 @@ fn import_runs_table(conn: &mut DbConnection, period: &Period, org: &str) -> App
         "imports",
         "Fichiers importés sur la période",
         &["Indicateur", "Valeur"],
+    )
+    .with_headline_row(
+        "Fichiers reçus",
+        "fichier reçu sur la période",
+        "fichiers reçus sur la période",
     );
     let sum = |f: &dyn Fn(&RunCounts) -> i32| runs.iter().map(|r| i64::from(f(r))).sum::<i64>();
     table.push(vec![
@@ -251,7 +262,11 @@ fn prescriptions_by_state(rows: &[crate::prescriptions::stats::Row]) -> Table {
         "Pré-inscriptions envoyées sur la période, par statut",
         &["Statut", "Pré-inscriptions"],
     )
-    .with_chart(1);
+    .with_chart(1)
+    .with_headline(
+        "pré-inscription envoyée sur la période",
+        "pré-inscriptions envoyées sur la période",
+    );
     for status in Status::ALL {
         let n = rows.iter().filter(|r| r.status == status.as_str()).count() as i64;
         table.push(vec![Cell::text(status.label()), Cell::Int(n)]);
@@ -313,7 +328,8 @@ fn funded_sessions_table(
         "sessions-financees",
         "Sessions financées",
         &["Indicateur", "Valeur"],
-    );
+    )
+    .with_headline_row("Sessions", "session financée", "sessions financées");
     table.push(vec![Cell::text("Sessions"), Cell::Int(loads.len() as i64)]);
     table.push(vec![Cell::text("Places"), Cell::Int(places)]);
     table.push(vec![
@@ -422,7 +438,8 @@ fn offers_by_department(
         "Offres créées sur la période, par département et statut",
         &columns,
     )
-    .with_chart(columns.len() - 1);
+    .with_chart(columns.len() - 1)
+    .with_headline("offre créée sur la période", "offres créées sur la période");
     for (dep, counts) in by_dep {
         let mut row = vec![Cell::text(crate::referential::departments::label(&dep))];
         let mut total = 0;
@@ -589,6 +606,10 @@ fn candidates_by_age_and_level(
         &["Tranche d’âge", "Candidats"],
     )
     .with_chart(1)
+    .with_headline(
+        "candidat inscrit sur la période",
+        "candidats inscrits sur la période",
+    )
     .with_note("Âge au jour de l’inscription.");
     for band in bands {
         by_age.push(vec![
@@ -646,11 +667,18 @@ pub fn for_user(
             tables.push(import_runs_table(conn, period, &org)?);
             tables.push(applications_received(conn, period, &org)?);
             let rows = prescription_rows(conn, user, period)?;
-            tables.push(prescription_delays(
-                &rows,
-                "preinscriptions-recues",
-                "Pré-inscriptions reçues et décisions rendues",
-            ));
+            tables.push(
+                prescription_delays(
+                    &rows,
+                    "preinscriptions-recues",
+                    "Pré-inscriptions reçues et décisions rendues",
+                )
+                .with_headline_row(
+                    "Pré-inscriptions",
+                    "pré-inscription reçue sur la période",
+                    "pré-inscriptions reçues sur la période",
+                ),
+            );
         }
         Scope::Agency(_) => {
             let rows = prescription_rows(conn, user, period)?;
@@ -664,11 +692,18 @@ pub fn for_user(
         Scope::Funder(_) => {
             let rows = prescription_rows(conn, user, period)?;
             tables.push(funded_sessions_table(conn, user, &rows)?);
-            tables.push(prescription_delays(
-                &rows,
-                "retours-selection",
-                "Retours de sélection et entrées en formation",
-            ));
+            tables.push(
+                prescription_delays(
+                    &rows,
+                    "retours-selection",
+                    "Retours de sélection et entrées en formation",
+                )
+                .with_headline_row(
+                    "Pré-inscriptions",
+                    "pré-inscription sur les sessions financées",
+                    "pré-inscriptions sur les sessions financées",
+                ),
+            );
         }
         Scope::Departments(deps) => {
             tables.push(validations_table(conn, period, &deps)?);

@@ -279,6 +279,7 @@ pub async fn tiles(
             href: "/rapports/annexe",
             title: "Tableaux annexes d’évaluation",
             text: "Bénéficiaires par année, âge, situation et niveau, en XLSX ou CSV.".into(),
+            figures: Vec::new(),
         });
     }
     Ok(tiles)
@@ -293,6 +294,8 @@ struct DashboardSection {
     period_label: String,
     errors: Vec<String>,
     views: Vec<TableView>,
+    /// The tables' key figures, shown before them.
+    headlines: Vec<super::table::Headline>,
     departments: Vec<crate::referential::store::Department>,
     query: String,
     download_base: &'static str,
@@ -329,6 +332,7 @@ pub async fn dashboard_section(
         return Ok(None);
     }
     let section = DashboardSection {
+        headlines: views.iter().filter_map(|v| v.table.headline()).collect(),
         period_label: period.map(|p| p.label()).unwrap_or_default(),
         query: p.query(),
         p,

@@ -113,6 +113,27 @@ pub struct Table {
     pub chart: Option<usize>,
     /// A note under the table (definitions, sources).
     pub note: Option<String>,
+    /// The table's key figure, shown before the tables (see [`Table::headline`]).
+    #[serde(skip)]
+    pub headline: Option<HeadlineSpec>,
+}
+
+/// Where a table's key figure comes from, and what it counts (singular, plural).
+#[derive(Clone, Debug)]
+pub struct HeadlineSpec {
+    /// The row holding it (in the chart column, else the second one); none: the sum of the
+    /// chart column over the rows (a « Total » row left out).
+    row: Option<&'static str>,
+    one: &'static str,
+    many: &'static str,
+}
+
+/// A table's key figure: its total and what it counts.
+pub struct Headline {
+    pub value: i64,
+    pub label: &'static str,
+    /// The table it sums up, for the link to it.
+    pub key: String,
 }
 
 impl Table {
@@ -124,7 +145,67 @@ impl Table {
             rows: Vec::new(),
             chart: None,
             note: None,
+            headline: None,
         }
+    }
+
+    /// Makes the sum of the chart column the table's key figure, counting `one` / `many`.
+    pub fn with_headline(mut self, one: &'static str, many: &'static str) -> Self {
+        self.headline = Some(HeadlineSpec {
+            row: None,
+            one,
+            many,
+        });
+        self
+    }
+
+    /// Makes the value of the row labelled `row` the table's key figure.
+    pub fn with_headline_row(
+        mut self,
+        row: &'static str,
+        one: &'static str,
+        many: &'static str,
+    ) -> Self {
+        self.headline = Some(HeadlineSpec {
+            row: Some(row),
+            one,
+            many,
+        });
+        self
+    }
+
+    /// The key figure, when the table declares one and its cells are whole numbers.
+    pub fn headline(&self) -> Option<Headline> {
+        let spec = self.headline.as_ref()?;
+        let label = |row: &Vec<Cell>| match row.first() {
+            Some(Cell::Text(t)) => t.clone(),
+            _ => String::new(),
+        };
+        let value = match spec.row {
+            Some(wanted) => {
+                let row = self.rows.iter().find(|row| label(row) == wanted)?;
+                match row.get(self.chart.unwrap_or(1))? {
+                    Cell::Int(n) => *n,
+                    _ => return None,
+                }
+            }
+            None => {
+                let column = self.chart?;
+                let mut sum = 0;
+                for row in self.rows.iter().filter(|row| label(row) != "Total") {
+                    match row.get(column)? {
+                        Cell::Int(n) => sum += n,
+                        _ => return None,
+                    }
+                }
+                sum
+            }
+        };
+        Some(Headline {
+            value,
+            label: crate::web::french::agree(value, spec.one, spec.many),
+            key: self.key.clone(),
+        })
     }
 
     pub fn with_chart(mut self, column: usize) -> Self {

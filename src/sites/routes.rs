@@ -1010,6 +1010,7 @@ pub async fn tiles(
             title: "Espaces Métiers",
             text: "Journal des visites, événements, expositions itinérantes et fréquentation."
                 .into(),
+            figures: Vec::new(),
         });
     }
     Ok(tiles)

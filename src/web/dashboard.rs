@@ -15,11 +15,51 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppResult;
 
-/// A link shown on a person's dashboard, with an optional figure.
+/// A link shown on a person's dashboard, with its key figures (often none).
 pub struct Tile {
     pub href: &'static str,
     pub title: &'static str,
     pub text: String,
+    /// Shown together at the top of the dashboard, each one a link to the tile's page.
+    pub figures: Vec<Figure>,
+}
+
+/// A key figure: a count and what it counts, « 3 candidatures reçues ».
+pub struct Figure {
+    pub value: i64,
+    /// What is counted, agreeing with the count: « candidature reçue », « candidatures reçues ».
+    pub label: String,
+    /// Something late or waiting too long: shown in the warning style.
+    pub alert: bool,
+}
+
+impl Figure {
+    /// `n` things, with the singular and plural forms of what they are (French agreement:
+    /// 0 and 1 take the singular).
+    pub fn count(n: impl super::french::Count, one: &str, many: &str) -> Self {
+        let value = n.count();
+        Figure {
+            value,
+            label: super::french::agree(value, one, many).to_owned(),
+            alert: false,
+        }
+    }
+
+    /// The same figure, in the warning style when it is not zero.
+    pub fn alert_if_any(mut self) -> Self {
+        self.alert = self.value > 0;
+        self
+    }
+
+    pub fn display(&self) -> String {
+        super::french::number(self.value)
+    }
+}
+
+/// A key figure as the dashboard shows it: with the page it leads to.
+struct KeyFigure<'a> {
+    href: &'static str,
+    figure: &'a Figure,
 }
 
 type Pending<T> = Pin<Box<dyn Future<Output = AppResult<T>> + Send>>;
@@ -62,10 +102,12 @@ impl Registry {
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
-struct Dashboard {
+struct Dashboard<'a> {
     page: Page,
     me: CurrentUser,
-    tiles: Vec<Tile>,
+    tiles: &'a [Tile],
+    /// The tiles' figures, shown first.
+    figures: Vec<KeyFigure<'a>>,
     /// Rendered by their capabilities (the indicators, …).
     sections: Vec<String>,
 }
@@ -80,6 +122,7 @@ pub async fn page(
         href: "/compte",
         title: "Mon compte",
         text: "Coordonnées, mot de passe et jetons d’accès à l’API.".into(),
+        figures: Vec::new(),
     }];
     let registry = &state.registry.dashboard;
     for source in &registry.tiles {
@@ -89,10 +132,20 @@ pub async fn page(
     for source in &registry.sections {
         sections.extend(source(state.clone(), me.clone(), uri.clone()).await?);
     }
+    let figures = tiles
+        .iter()
+        .flat_map(|tile| {
+            tile.figures.iter().map(|figure| KeyFigure {
+                href: tile.href,
+                figure,
+            })
+        })
+        .collect();
     render(&Dashboard {
         page: page.titled("Tableau de bord"),
         me,
-        tiles,
+        figures,
+        tiles: &tiles,
         sections,
     })
 }

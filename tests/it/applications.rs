@@ -8,7 +8,8 @@ both_backends!(
     delegated_offers_send_applications_to_the_centre,
     unanswered_applications_remind_once,
     erased_candidates_leave_anonymous_applications,
-    opening_an_application_leaves_its_status
+    opening_an_application_leaves_its_status,
+    dashboards_open_with_the_applications_under_way
 );
 
 const CANDIDATE: &str = "candidate@demo.passerelle.test";
@@ -378,4 +379,61 @@ async fn opening_an_application_leaves_its_status(app: TestApp) {
         .post_form(&format!("/candidatures/{id}/etape"), &[("step", "lue")])
         .await
         .assert_status(StatusCode::FORBIDDEN);
+}
+
+/// A key figure of a dashboard: the number shown before `label` (singular or plural form).
+pub fn key_figure(html: &str, one: &str, many: &str) -> i64 {
+    let end = [one, many]
+        .iter()
+        .find_map(|label| html.find(&format!("<span class=\"figure-label\">{label}</span>")))
+        .unwrap_or_else(|| panic!("no key figure « {many} » in:\n{html}"));
+    let before = &html[..end];
+    let start = before.rfind("figure-number\">").unwrap() + "figure-number\">".len();
+    let number: String = before[start..]
+        .chars()
+        .take_while(|c| *c != '<')
+        .filter(char::is_ascii_digit)
+        .collect();
+    number.parse().unwrap()
+}
+
+/// The dashboard opens with its key figures, before the tiles.
+fn figures_first(html: &str) {
+    let figures = html.find("class=\"figures\"").expect("key figures");
+    assert!(
+        figures < html.find("class=\"cards\"").unwrap(),
+        "figures before the tiles"
+    );
+}
+
+async fn dashboards_open_with_the_applications_under_way(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut candidate = app.login_as(CANDIDATE).await;
+    let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
+    let under_way = |html: &str| key_figure(html, "candidature en cours", "candidatures en cours");
+    let unanswered = |html: &str| {
+        key_figure(
+            html,
+            "candidature sans réponse",
+            "candidatures sans réponse",
+        )
+    };
+
+    let page = candidate.get("/tableau-de-bord").await;
+    figures_first(&page.text);
+    assert!(page.contains("href=\"/mes-candidatures\""));
+    let candidate_before = under_way(&page.text);
+    let page = recruiter.get("/tableau-de-bord").await;
+    figures_first(&page.text);
+    assert!(page.contains("offres publiées") || page.contains("offre publiée"));
+    let recruiter_before = unanswered(&page.text);
+
+    let offer = offer_id(&mut candidate, "Apprenti·e boulanger·ère").await;
+    apply(&mut candidate, &offer, MOTIVATION)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let page = candidate.get("/tableau-de-bord").await;
+    assert_eq!(under_way(&page.text), candidate_before + 1);
+    let page = recruiter.get("/tableau-de-bord").await;
+    assert_eq!(unanswered(&page.text), recruiter_before + 1);
 }

@@ -64,7 +64,7 @@ fn links(html: &str) -> Vec<String> {
 
 /// The shape of a path: segments holding an id or a slug's digits become `{}`, so that three
 /// offers stand for all of them.
-fn shape(path: &str) -> String {
+pub fn shape(path: &str) -> String {
     path.split('/')
         .map(|segment| {
             let digits = segment.chars().filter(char::is_ascii_digit).count();
@@ -78,9 +78,20 @@ fn shape(path: &str) -> String {
         .join("/")
 }
 
+/// What a crawl found.
+pub struct Crawl {
+    /// The paths linked from the pages reached (opened or not).
+    pub reached: BTreeSet<String>,
+    /// The addresses opened that answered a page (2xx, not a file), in the order opened.
+    pub pages: Vec<String>,
+    /// Addresses that answered 4xx or 5xx, with the page that linked them.
+    pub failures: Vec<String>,
+}
+
 /// Follows links from `/` (at most `limit` pages opened; at most three addresses of one shape,
-/// query included). Returns the paths linked from the pages reached, and the failures.
-async fn crawl(client: &mut Client<'_>, limit: usize) -> (BTreeSet<String>, Vec<String>) {
+/// query included).
+pub async fn crawl(client: &mut Client<'_>, limit: usize) -> Crawl {
+    let mut pages = Vec::new();
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut reached: BTreeSet<String> = BTreeSet::new();
     let mut variants: HashMap<String, usize> = HashMap::new();
@@ -110,6 +121,7 @@ async fn crawl(client: &mut Client<'_>, limit: usize) -> (BTreeSet<String>, Vec<
             }
             continue;
         } else {
+            pages.push(url.clone());
             r.text.clone()
         };
         for link in links(&html) {
@@ -128,7 +140,11 @@ async fn crawl(client: &mut Client<'_>, limit: usize) -> (BTreeSet<String>, Vec<
             queue.push_back((link, url.clone()));
         }
     }
-    (reached, failures)
+    Crawl {
+        reached,
+        pages,
+        failures,
+    }
 }
 
 #[tokio::test]
@@ -145,7 +161,9 @@ async fn every_page_is_reached_from_home_by_each_role() {
     let mut total = 0;
     for (role, client) in people.iter_mut() {
         let who = role.map_or("visiteur".to_owned(), |r| r.as_str().to_owned());
-        let (reached, failures) = crawl(client, 600).await;
+        let Crawl {
+            reached, failures, ..
+        } = crawl(client, 600).await;
         total += reached.len();
         problems.extend(failures.into_iter().map(|f| format!("{who}: {f}")));
         for page in crate::matrix::pages_for(*role) {

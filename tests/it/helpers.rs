@@ -336,6 +336,8 @@ pub struct Mail {
     pub message_id: String,
     pub in_reply_to: String,
     pub references: String,
+    /// `auto-generated` for the platform's mails (RFC 3834).
+    pub auto_submitted: String,
 }
 
 impl Mail {
@@ -379,6 +381,7 @@ impl Mail {
             message_id: header("Message-ID"),
             in_reply_to: header("In-Reply-To"),
             references: header("References"),
+            auto_submitted: header("Auto-Submitted"),
         }
     }
 

@@ -407,6 +407,9 @@ Merci d=E2=80=99avance.\n",
     assert_eq!(status_of(&mut officer, &token, &id).await, "answered");
     let answer = app.last_mail_to("yann.kerbrat@exemple.fr").await;
     assert!(answer.subject.contains(&format!("[{reference}]")));
+    // Both are marked as sent by a program, so that an absence reply does not answer them.
+    assert_eq!(ack.auto_submitted, "auto-generated");
+    assert_eq!(answer.auto_submitted, "auto-generated");
     // Both mails follow the question in the requester's mail program.
     assert_eq!(ack.in_reply_to, "<q1.yann@exemple.fr>");
     assert_eq!(
@@ -844,6 +847,22 @@ async fn reminders_and_escalation_count_business_hours(app: TestApp) {
             && queue.contains("sans réponse après 2 jours ouvrés"),
         "{}",
         queue.text
+    );
+    // The officer's dashboard opens with the late requests, in the warning style.
+    let dashboard = officer.get("/tableau-de-bord").await;
+    let late_count = late.as_array().unwrap().len() as i64;
+    assert_eq!(
+        crate::applications::key_figure(
+            &dashboard.text,
+            "demande au-delà de 2 jours ouvrés",
+            "demandes au-delà de 2 jours ouvrés"
+        ),
+        late_count
+    );
+    assert!(
+        dashboard.contains("class=\"figure figure-alert\" href=\"/cap-info\""),
+        "{}",
+        dashboard.text
     );
     let public = app.client().get("/question").await;
     assert!(public.contains("sous 2 jours ouvrés") && !public.contains("48 heures"));

@@ -243,11 +243,18 @@ async fn offer_lifecycle_with_moderation(app: TestApp) {
             .contains("Apprenti·e boulanger·ère")
     );
 
-    // Editing a published offer sends it back to the chamber.
-    recruiter
-        .get(&format!("/mes-offres/{id}/modifier"))
-        .await
-        .assert_status(StatusCode::OK);
+    // Editing a published offer sends it back to the chamber. The form shows names, not
+    // codes: the occupation's label (its code in brackets) and « Rennes (35000) ».
+    let form = recruiter.get(&format!("/mes-offres/{id}/modifier")).await;
+    form.assert_status(StatusCode::OK);
+    assert!(
+        form.contains("(D1102)\"")
+            && form.contains("value=\"Rennes (35000)\"")
+            && !form.contains("value=\"D1102\"")
+            && !form.contains("value=\"35238\""),
+        "{}",
+        form.text
+    );
     let r = post_offer(
         &mut recruiter,
         &format!("/mes-offres/{id}/modifier"),

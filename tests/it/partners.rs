@@ -204,23 +204,44 @@ async fn partner_admins_keep_contacts_and_choose_the_public_one(app: TestApp) {
     let mut own = app.login_as(CFA).await;
     let cfa = partner_id(&mut own, CFA_NAME).await;
     own.get(&format!("/partenaires/{cfa}")).await;
-    // A wrong e-mail is refused with a French message.
-    own.post_form(
-        &format!("/partenaires/{cfa}/contacts"),
-        &[
-            ("name", "Anne Riou"),
-            ("function", "Chargée de mission"),
-            ("email", "anne"),
-        ],
-    )
-    .await
-    .assert_status(StatusCode::SEE_OTHER);
-    let page = own.get(&format!("/partenaires/{cfa}")).await;
+    // A wrong e-mail is refused with a French message, the form keeping what was typed.
+    let page = own
+        .post_form(
+            &format!("/partenaires/{cfa}/contacts"),
+            &[
+                ("name", "Anne Riou"),
+                ("function", "Chargée de mission"),
+                ("email", "anne"),
+            ],
+        )
+        .await;
+    page.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        page.contains("Rien n’a été enregistré") && page.contains("@"),
+        page.contains("Le formulaire contient une erreur")
+            && page.contains("@")
+            && page.contains("value=\"Anne Riou\"")
+            && page.contains("value=\"Chargée de mission\""),
         "{}",
         page.text
     );
+    // A card with a wrong address is refused the same way, and the stored card stays.
+    let page = own
+        .post_form(
+            &format!("/partenaires/{cfa}/fiche"),
+            &[
+                ("website", "pas une adresse"),
+                ("description", "Texte tapé"),
+            ],
+        )
+        .await;
+    page.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("value=\"pas une adresse\"") && page.contains(">Texte tapé</textarea>"),
+        "{}",
+        page.text
+    );
+    let stored = app.client().get(&format!("/partenaires/{cfa}")).await;
+    assert!(!stored.contains("Texte tapé") && !stored.contains("pas une adresse"));
     let r = own
         .post_form(
             &format!("/partenaires/{cfa}/contacts"),
@@ -491,6 +512,24 @@ async fn onboarding_steps_are_recorded_with_who_and_when(app: TestApp) {
     let option = &page.text[..start];
     let value_at = option.rfind("value=\"").unwrap() + 7;
     let ml = option[value_at..].split('"').next().unwrap().to_owned();
+    // Without its role in the platform, it is refused with the form as typed.
+    let page = admin
+        .post_form(
+            "/admin/partenaires",
+            &[
+                ("organisation_id", ml.as_str()),
+                ("website", "https://ml-brest.example.fr"),
+            ],
+        )
+        .await;
+    page.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("Indiquez le rôle du partenaire")
+            && page.contains("value=\"https://ml-brest.example.fr\"")
+            && page.contains(&format!("value=\"{ml}\" selected")),
+        "{}",
+        page.text
+    );
     let r = admin
         .post_form(
             "/admin/partenaires",
@@ -774,6 +813,21 @@ async fn renewals_and_reminders_reach_the_regional_team_once_a_day(app: TestApp)
     let renewal = gov["renewals"][0]["id"].as_str().unwrap().to_owned();
     assert_eq!(gov["renewals"][0]["unpaid_late"], true);
     admin.get(&format!("/admin/partenaires/{chamber}")).await;
+    // A payment dated tomorrow is refused on the governance page, as typed.
+    let page = admin
+        .post_form(
+            &format!("/admin/renouvellements/{renewal}/paiement"),
+            &[("amount", "2 500"), ("paid_on", day(1).as_str())],
+        )
+        .await;
+    page.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("ne peut pas être dans le futur")
+            && page.contains("value=\"2 500\"")
+            && page.contains(&format!("value=\"{}\"", day(1))),
+        "{}",
+        page.text
+    );
     admin
         .post_form(
             &format!("/admin/renouvellements/{renewal}/paiement"),

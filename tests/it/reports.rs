@@ -122,6 +122,21 @@ async fn each_home_shows_its_own_figures(app: TestApp) {
     assert!(page.contains("Mes indicateurs"));
     assert!(page.contains("<svg class=\"chart\" role=\"img\""));
     assert!(page.contains("Offres créées sur la période, par département et statut"));
+    // Its key figures open the section, before the tables: the offers of the period (the 4 of
+    // Ille-et-Vilaine above), each a link to its table.
+    let section = &page.text[page.text.find("Mes indicateurs").unwrap()..];
+    let offers = crate::applications::key_figure(
+        section,
+        "offre créée sur la période",
+        "offres créées sur la période",
+    );
+    assert_eq!(offers, 4);
+    let figure = section.find("offres créées sur la période</span>").unwrap();
+    assert!(
+        figure < section.find("<table").unwrap(),
+        "key figures before the tables"
+    );
+    assert!(section.contains("href=\"#titre-offres-par-departement\""));
     // A candidate has no indicators; the others have theirs.
     let mut candidate = app.login_as("candidate@demo.passerelle.test").await;
     assert!(
