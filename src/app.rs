@@ -93,8 +93,7 @@ impl AppState {
     /// then runs the start checks of `registry`.
     pub fn open(config: Config, registry: Registry) -> anyhow::Result<Self> {
         let url = DatabaseUrl::parse(&config.database_url)?;
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
+        config.prepare_data_dir()?;
         let db = Db::connect(&url)?;
         db.migrate()?;
         let mailer = mail::Mailer::new(&config)?;

@@ -1,8 +1,9 @@
 //! Configuration: defaults, overridden by command-line options, overridden by
 //! `PASSERELLE_*` environment variables (clap reads both). Secrets never reach a log.
 
+use std::io;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -331,6 +332,13 @@ impl Config {
         }
     }
 
+    /// Creates the data folder when it does not exist yet and checks that files can be written
+    /// in it: at start, before anything opens it, so that a folder that cannot be used stops
+    /// the process with a French message naming it and what to do.
+    pub fn prepare_data_dir(&self) -> Result<(), DataDirError> {
+        prepare_data_dir(&self.data_dir)
+    }
+
     /// The tile server's origin (`https://host[:port]`), when a valid tile URL is configured.
     pub fn map_tiles_origin(&self) -> Option<String> {
         let template = self.map_tiles.trim();
@@ -369,6 +377,63 @@ impl Config {
         } else {
             fallback.to_owned()
         }
+    }
+}
+
+/// Why the data folder cannot be used (French, for the person who starts Passerelle).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "Le dossier de données « {} » {what} : {}. Choisissez un dossier où Passerelle peut écrire \
+     (option --data-dir ou variable PASSERELLE_DATA_DIR), ou donnez à l’utilisateur qui lance \
+     Passerelle le droit d’y écrire, puis relancez.",
+    .path.display(),
+    french_io_error(.cause)
+)]
+pub struct DataDirError {
+    pub path: PathBuf,
+    /// What failed: « ne peut pas être créé », « n’est pas accessible en écriture ».
+    what: &'static str,
+    /// Not a `source`: its English text would follow the French message.
+    cause: io::Error,
+}
+
+fn prepare_data_dir(path: &Path) -> Result<(), DataDirError> {
+    let failed = |what, cause| DataDirError {
+        path: path.to_owned(),
+        what,
+        cause,
+    };
+    std::fs::create_dir_all(path).map_err(|e| failed("ne peut pas être créé", e))?;
+    // Write and remove a file: the only sure test of a folder's rights (root ignores the
+    // mode bits, a read-only mount does not).
+    let probe = path.join(format!(
+        ".passerelle-essai-ecriture-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|mut file| io::Write::write_all(&mut file, b"ok"));
+    let removed = std::fs::remove_file(&probe);
+    written.map_err(|e| failed("n’est pas accessible en écriture", e))?;
+    removed.map_err(|e| failed("n’est pas accessible en écriture", e))?;
+    Ok(())
+}
+
+/// A file system error as a sentence's end, in French.
+fn french_io_error(error: &io::Error) -> String {
+    use io::ErrorKind::*;
+    match error.kind() {
+        PermissionDenied => "permission refusée".into(),
+        ReadOnlyFilesystem => "le système de fichiers est en lecture seule".into(),
+        NotADirectory => "une partie du chemin est un fichier, pas un dossier".into(),
+        AlreadyExists => "un fichier (et non un dossier) porte déjà ce nom".into(),
+        NotFound => "une partie du chemin n’existe pas".into(),
+        StorageFull => "le disque est plein".into(),
+        QuotaExceeded => "le quota de disque est atteint".into(),
+        _ => format!("erreur du système de fichiers ({error})"),
     }
 }
 

@@ -176,9 +176,20 @@ enum ReferenceCommand {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     passerelle::telemetry::init_logs();
     let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            // In French and on one line, rather than Rust's « Error: … Caused by: ».
+            eprintln!("Erreur : {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config.clone();
     match cli.command {
         Command::Migrate => {

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::profile::{FIELDS, ImportProfile, Mode, field};
 use super::read::{Row, Table, parse_date, parse_integer};
+use super::report;
 use crate::db::schema::{communes, delegations, import_profiles, offers, rome_occupations};
 use crate::db::{DbConnection, now};
 use crate::error::AppResult;
@@ -78,7 +79,7 @@ impl Columns {
                     index.insert(f.key, (i, header.clone()));
                 }
                 None if f.required && !defaults.contains_key(f.key) => {
-                    missing.push(format!("« {header} » ({})", f.label));
+                    missing.push(format!("{} ({})", report::quote(header), f.label));
                 }
                 None => {}
             }
@@ -86,15 +87,15 @@ impl Columns {
         if !missing.is_empty() {
             return Err(Mismatch(format!(
                 "Colonnes attendues absentes du fichier : {}. Colonnes trouvées : {}. Vérifiez \
-                 l’export de votre logiciel ou la correspondance des colonnes du profil « {} ».",
-                missing.join(", "),
-                table
-                    .headers
-                    .iter()
-                    .map(|h| format!("« {h} »"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                profile.identifier
+                 l’export de votre logiciel ou la correspondance des colonnes du profil {}.",
+                report::list(&missing, String::clone, "autre colonne", "autres colonnes"),
+                report::list(
+                    &table.headers,
+                    |h| report::quote(h),
+                    "autre colonne",
+                    "autres colonnes"
+                ),
+                report::quote(&profile.identifier)
             )));
         }
         Ok(Self {
@@ -373,8 +374,8 @@ fn check_row(
         problems.push(Rejection {
             line: i32::try_from(row.line).unwrap_or(i32::MAX),
             reference: reference.to_owned(),
-            column,
-            value: value.chars().take(200).collect(),
+            column: report::cut(&column, report::MAX_QUOTED_CHARS).into_owned(),
+            value: report::cut(value, report::MAX_CELL_CHARS).into_owned(),
             reason,
         });
     };
@@ -710,9 +711,9 @@ pub fn apply(
         let reject_row = |applied: &mut Applied, column: String, value: &str, reason: String| {
             applied.rejections.push(Rejection {
                 line,
-                reference: reference.clone(),
-                column,
-                value: value.chars().take(200).collect(),
+                reference: report::cut(&reference, report::MAX_QUOTED_CHARS).into_owned(),
+                column: report::cut(&column, report::MAX_QUOTED_CHARS).into_owned(),
+                value: report::cut(value, report::MAX_CELL_CHARS).into_owned(),
                 reason,
             });
         };

@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod mails;
 pub mod profile;
 pub mod read;
+pub mod report;
 pub mod routes;
 pub mod service;
 

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveTime};
 
+use super::report::quote;
 use crate::types::fold;
 
 /// Most bytes accepted in one file (50 MiB).
@@ -67,6 +68,9 @@ pub struct Table {
     pub headers: Vec<String>,
     /// At least one; blank lines are not rows.
     pub rows: Vec<Row>,
+    /// The index of each header by its key ([`header_key`]): a file may have a million
+    /// columns, and each field of a profile is looked up in them.
+    keys: HashMap<String, usize>,
 }
 
 /// One record of a partner file.
@@ -87,9 +91,7 @@ impl Table {
         if key.is_empty() {
             return None;
         }
-        self.headers
-            .iter()
-            .position(|header| header_key(header) == key)
+        self.keys.get(&key).copied()
     }
 }
 
@@ -270,7 +272,7 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, FileError> {
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut record = csv::StringRecord::new();
-    let mut headers: Option<Vec<String>> = None;
+    let mut headers: Option<(Vec<String>, HashMap<String, usize>)> = None;
     let mut rows = Vec::new();
     loop {
         match reader.read_record(&mut record) {
@@ -284,7 +286,7 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, FileError> {
         }
         match &headers {
             None => headers = Some(read_headers(fields)?),
-            Some(headers) => {
+            Some((headers, _)) => {
                 while fields.len() > headers.len() && fields.last().is_some_and(String::is_empty) {
                     fields.pop();
                 }
@@ -294,11 +296,12 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, FileError> {
         }
     }
     match headers {
-        Some(headers) if !rows.is_empty() => Ok(Table {
+        Some((headers, keys)) if !rows.is_empty() => Ok(Table {
             encoding,
             delimiter,
             headers,
             rows,
+            keys,
         }),
         _ => Err(FileError(
             "Le fichier ne contient aucune ligne d’offre après la ligne d’en-tête.".into(),
@@ -326,9 +329,17 @@ fn start_line(text: &[u8], position: Option<&csv::Position>) -> usize {
         .saturating_add(skipped)
 }
 
-/// Trims a cell and gives line breaks inside it the single form `\n`.
+/// Trims a cell, drops the byte order marks (U+FEFF) in it and gives line breaks inside it
+/// the single form `\n`. A mark can begin any line of a file made by pasting files together,
+/// and is invisible: kept, it would end up in a stored reference that no longer matches.
 fn clean_cell(cell: &str) -> String {
-    let cell = cell.trim();
+    let without_bom;
+    let cell = if cell.contains('\u{FEFF}') {
+        without_bom = cell.replace('\u{FEFF}', "");
+        without_bom.trim()
+    } else {
+        cell.trim()
+    };
     if cell.contains('\r') {
         cell.replace("\r\n", "\n").replace('\r', "\n")
     } else {
@@ -347,8 +358,11 @@ fn unreadable(error: &csv::Error) -> FileError {
     ))
 }
 
-/// Checks the header row: no unnamed column between named ones, no name used twice.
-fn read_headers(mut cells: Vec<String>) -> Result<Vec<String>, FileError> {
+/// Checks the header row: no unnamed column between named ones, no name used twice. Returns
+/// it with the index of each column by its key.
+fn read_headers(
+    mut cells: Vec<String>,
+) -> Result<(Vec<String>, HashMap<String, usize>), FileError> {
     while cells.last().is_some_and(String::is_empty) {
         cells.pop();
     }
@@ -366,8 +380,9 @@ fn read_headers(mut cells: Vec<String>) -> Result<Vec<String>, FileError> {
             let earlier = &cells[first];
             let message = if earlier == cell {
                 format!(
-                    "La colonne « {cell} » apparaît deux fois dans la ligne d’en-tête (colonnes {} \
-                     ({}) et {} ({})) : chaque colonne doit avoir un nom différent.",
+                    "La colonne {} apparaît deux fois dans la ligne d’en-tête (colonnes {} ({}) et \
+                     {} ({})) : chaque colonne doit avoir un nom différent.",
+                    quote(cell),
                     first + 1,
                     column_letters(first),
                     index + 1,
@@ -375,10 +390,12 @@ fn read_headers(mut cells: Vec<String>) -> Result<Vec<String>, FileError> {
                 )
             } else {
                 format!(
-                    "Les colonnes « {earlier} » ({} ({})) et « {cell} » ({} ({})) de la ligne \
-                     d’en-tête portent le même nom : chaque colonne doit avoir un nom différent.",
+                    "Les colonnes {} ({} ({})) et {} ({} ({})) de la ligne d’en-tête portent le \
+                     même nom : chaque colonne doit avoir un nom différent.",
+                    quote(earlier),
                     first + 1,
                     column_letters(first),
+                    quote(cell),
                     index + 1,
                     column_letters(index)
                 )
@@ -386,7 +403,7 @@ fn read_headers(mut cells: Vec<String>) -> Result<Vec<String>, FileError> {
             return Err(FileError(message));
         }
     }
-    Ok(cells)
+    Ok((cells, seen))
 }
 
 /// The form under which header names are compared: folded (lower case, no accents) and
@@ -570,6 +587,20 @@ mod tests {
         let (text, encoding) = decode(b"\xEF\xBB\xBF\xEF\xBB\xBFtitre\n").unwrap();
         assert_eq!(encoding, Encoding::Utf8Bom);
         assert_eq!(text, "titre\n");
+    }
+
+    #[test]
+    fn a_bom_starting_a_later_line_is_dropped_from_its_cells() {
+        // Two exports pasted together: the second one's mark begins line 3.
+        let t =
+            table("\u{FEFF}reference;titre\nA1;Soudeur\n\u{FEFF}A2;Cariste\u{FEFF}\n".as_bytes());
+        assert_eq!(fields(&t.rows[0]), ["A1", "Soudeur"]);
+        assert_eq!(fields(&t.rows[1]), ["A2", "Cariste"]);
+        assert_eq!(t.rows[1].line, 3);
+        // A mark alone is an empty cell, and a line of them is blank.
+        let t = table("reference;titre\n\u{FEFF};\u{FEFF}\nA3; \u{FEFF} Boulanger\n".as_bytes());
+        assert_eq!(t.rows.len(), 1);
+        assert_eq!(fields(&t.rows[0]), ["A3", "Boulanger"]);
     }
 
     #[test]
@@ -762,6 +793,20 @@ mod tests {
         assert!(message.contains("« libelle »"), "{message}");
         let message = refusal("Date début;DATE  DEBUT\nA;B\n".as_bytes());
         assert!(message.contains("même nom"), "{message}");
+    }
+
+    #[test]
+    fn a_long_duplicate_header_is_quoted_cut() {
+        let name = "x".repeat(100_000);
+        let message = refusal(format!("{name};{name}\nA;B\n").as_bytes());
+        assert!(message.len() < 1_000, "{} bytes", message.len());
+        assert!(
+            message.starts_with(&format!(
+                "La colonne « {}… » apparaît deux fois",
+                "x".repeat(100)
+            )),
+            "{message}"
+        );
     }
 
     #[test]

@@ -319,6 +319,9 @@ pub async fn finish(
             };
             let changed = match applied {
                 Err(error) => {
+                    // A file of a million columns must not make a message (and a mail) of
+                    // megabytes.
+                    let error = super::report::bound_message(&error);
                     diesel::update(import_runs::table.find(&id))
                         .set((
                             import_runs::status.eq("failed"),
@@ -332,15 +335,18 @@ pub async fn finish(
                 Ok(applied) => {
                     // One statement per row: batch inserts do not run on both backends.
                     for (seq, r) in applied.rejections.iter().enumerate() {
+                        use super::report::{MAX_CELL_CHARS, MAX_QUOTED_CHARS, bound_message, cut};
                         diesel::insert_into(import_rejections::table)
                             .values((
                                 import_rejections::run_id.eq(&id),
                                 import_rejections::seq.eq(i32::try_from(seq).unwrap_or(i32::MAX)),
                                 import_rejections::line.eq(r.line),
-                                import_rejections::reference.eq(&r.reference),
-                                import_rejections::column_name.eq(&r.column),
-                                import_rejections::value.eq(&r.value),
-                                import_rejections::reason.eq(&r.reason),
+                                import_rejections::reference
+                                    .eq(&*cut(&r.reference, MAX_QUOTED_CHARS)),
+                                import_rejections::column_name
+                                    .eq(&*cut(&r.column, MAX_QUOTED_CHARS)),
+                                import_rejections::value.eq(&*cut(&r.value, MAX_CELL_CHARS)),
+                                import_rejections::reason.eq(bound_message(&r.reason)),
                             ))
                             .execute(conn)?;
                     }

@@ -7,6 +7,7 @@ use super::store::{self, Directory, Publisher, Upserted};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::imports::apply::{Applied, Rejection};
+use crate::imports::report;
 
 /// Applies an LHÉO file for `organisation_id`; `Err` (French) when the whole file is refused.
 pub fn apply(
@@ -40,6 +41,9 @@ pub fn apply(
         };
         if !reasons.is_empty() {
             applied.counts.rejected += 1;
+            // A training with thousands of broken sessions says so in 21 lines.
+            let mut reasons = reasons;
+            report::bound_problems(&mut reasons);
             for reason in reasons {
                 applied.rejections.push(Rejection {
                     line: i32::try_from(item.line).unwrap_or(i32::MAX),

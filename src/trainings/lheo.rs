@@ -39,6 +39,12 @@ const EXTRA_PLACES: &str = "nb-places";
 /// `extra` of an action telling that applying needs a prescriber.
 const EXTRA_PRESCRIPTION: &str = "prescription-obligatoire";
 
+/// Most levels of nested elements a file may have, the root included. A real LHÉO file has
+/// about ten (`lheo/offres/formation/action/session/adresse-inscription/adresse/…`, a few more
+/// inside `extras`); the limit keeps every walk of the tree (reading, writing extras, dropping
+/// it) far from the end of the stack, whatever a partner sends.
+pub const MAX_DEPTH: usize = 100;
+
 // ------------------------------------------------------------------------------------------------
 // Public types
 // ------------------------------------------------------------------------------------------------
@@ -167,6 +173,10 @@ pub enum LheoError {
     WrongNamespace { found: Option<String> },
     #[error("Le fichier ne contient pas d’élément « {expected} » : aucune offre à lire.")]
     NoOffers { expected: &'static str },
+    #[error(
+        "Éléments imbriqués trop profondément, ligne {line} : plus de {max} niveaux. Un fichier LHÉO n’en compte qu’une dizaine ; vérifiez le logiciel qui a produit ce fichier."
+    )]
+    TooDeep { line: usize, max: usize },
 }
 
 fn wrong_namespace_message(found: Option<&str>) -> String {
@@ -541,6 +551,12 @@ impl Walk<'_> {
         empty: bool,
         before: u64,
     ) -> Result<(), LheoError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(LheoError::TooDeep {
+                line: self.lines.at(before),
+                max: MAX_DEPTH,
+            });
+        }
         let (ns, local) = match resolve_element(reader, start) {
             Ok(resolved) => resolved,
             Err(message) => return Err(self.malformed(before, message)),
@@ -3064,5 +3080,74 @@ mod tests {
         assert!(is_mobile("+33 7 00 00 00 00"));
         assert!(!is_mobile("02 99 00 11 22"));
         assert!(!is_mobile("+44 7700 900000"));
+    }
+
+    /// `depth` elements named `name`, each inside the previous one.
+    fn nested(name: &str, depth: usize) -> String {
+        format!("<{name}>").repeat(depth) + &format!("</{name}>").repeat(depth)
+    }
+
+    fn bretagne_with(anchor: &str, insert: &str) -> String {
+        let text = std::str::from_utf8(BRETAGNE).unwrap();
+        let at = text.find(anchor).expect("anchor in the fixture") + anchor.len();
+        format!("{}{insert}{}", &text[..at], &text[at..])
+    }
+
+    #[test]
+    fn a_file_nested_ten_thousand_levels_inside_an_extra_is_refused() {
+        // 70 KB that used to overflow the stack and abort the whole server.
+        let xml = bretagne_with(r#"<extra info="salle">"#, &nested("niveau", 10_000));
+        let error = parse(xml.as_bytes()).unwrap_err();
+        assert_eq!(
+            error,
+            LheoError::TooDeep {
+                line: 84,
+                max: MAX_DEPTH
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "Éléments imbriqués trop profondément, ligne 84 : plus de 100 niveaux. Un fichier LHÉO n’en compte qu’une dizaine ; vérifiez le logiciel qui a produit ce fichier."
+        );
+    }
+
+    #[test]
+    fn a_file_nested_forty_thousand_levels_inside_a_formation_is_refused() {
+        let anchor = "</modalites-entrees-sorties>";
+        let xml = bretagne_with(anchor, &nested("bloc", 40_000));
+        let line = 1 + xml[..xml.find(anchor).unwrap()].matches('\n').count();
+        assert_eq!(
+            parse(xml.as_bytes()),
+            Err(LheoError::TooDeep {
+                line,
+                max: MAX_DEPTH
+            })
+        );
+        // Outside any `formation` too.
+        let xml = bretagne_with("<offres>", &nested("bloc", 40_000));
+        assert!(matches!(
+            parse(xml.as_bytes()),
+            Err(LheoError::TooDeep { .. })
+        ));
+    }
+
+    #[test]
+    fn nesting_up_to_the_limit_is_read() {
+        // `lheo`, `offres` and `formation` are the first three levels.
+        let file = |depth: usize| {
+            format!(
+                r#"<lheo xmlns="http://lheo.gouv.fr/2.3"><offres><formation numero="F1">{}</formation></offres></lheo>"#,
+                nested("bloc", depth)
+            )
+        };
+        let parsed = parse(file(MAX_DEPTH - 3).as_bytes()).expect("within the limit");
+        assert_eq!(parsed.trainings.len(), 1);
+        assert!(matches!(
+            parse(file(MAX_DEPTH - 2).as_bytes()),
+            Err(LheoError::TooDeep {
+                line: 1,
+                max: MAX_DEPTH
+            })
+        ));
     }
 }

@@ -246,3 +246,73 @@ async fn an_organisation_not_validated_cannot_import_from_the_command_line() {
     assert!(out.contains("doit être validée"), "{out}");
     assert!(!std::path::Path::new(&format!("{path}.report.csv")).exists());
 }
+
+/// Starts `command` on a data folder, the database inside it; returns the exit code and what
+/// the process wrote.
+fn start_on(data: &std::path::Path, command: &str) -> (Option<i32>, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_passerelle"))
+        .arg(command)
+        .env("PASSERELLE_DATA_DIR", data)
+        .env(
+            "PASSERELLE_DATABASE_URL",
+            format!("sqlite://{}/p.db", data.display()),
+        )
+        .env("PASSERELLE_ADDR", "127.0.0.1:0")
+        .env("PASSERELLE_LOG", "warn")
+        .output()
+        .expect("binary runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code(), text)
+}
+
+#[tokio::test]
+async fn a_data_folder_that_cannot_be_written_stops_the_start_in_french() {
+    let dir = tempfile::tempdir().unwrap();
+    // Under a regular file: no one can create it, root included.
+    let file = dir.path().join("fichier");
+    std::fs::write(&file, "pas un dossier").unwrap();
+    let data = file.join("donnees");
+    for command in ["serve", "demo"] {
+        let (code, out) = start_on(&data, command);
+        assert_eq!(code, Some(1), "{command}: {out}");
+        assert!(
+            out.contains(&format!(
+                "Erreur : Le dossier de données « {} » ne peut pas être créé : une partie du chemin est un fichier, pas un dossier.",
+                data.display()
+            )),
+            "{command}: {out}"
+        );
+        assert!(out.contains("PASSERELLE_DATA_DIR"), "{out}");
+        assert!(
+            !out.contains("panicked") && !out.contains("Error:"),
+            "{out}"
+        );
+    }
+    // The data folder itself a file.
+    let (code, out) = start_on(&file, "serve");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("un fichier (et non un dossier) porte déjà ce nom"),
+        "{out}"
+    );
+
+    // A read-only folder: its mode refuses every user but root.
+    use std::os::unix::fs::PermissionsExt;
+    let read_only = dir.path().join("lecture-seule");
+    std::fs::create_dir(&read_only).unwrap();
+    std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let privileged = std::fs::write(read_only.join("essai"), "x").is_ok();
+    if !privileged {
+        let (code, out) = start_on(&read_only, "serve");
+        assert_eq!(code, Some(1), "{out}");
+        assert!(
+            out.contains("n’est pas accessible en écriture : permission refusée"),
+            "{out}"
+        );
+    }
+    std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o755)).unwrap();
+}

@@ -17,7 +17,9 @@ both_backends!(
     gil_and_sigma_exports_are_read,
     an_import_never_acts_for_a_company_that_did_not_delegate,
     unknown_companies_wait_for_the_chamber_when_the_profile_proposes_them,
-    an_organisation_not_validated_cannot_import
+    an_organisation_not_validated_cannot_import,
+    a_million_columns_are_refused_in_a_few_lines,
+    a_mark_starting_a_line_stays_out_of_the_reference,
 );
 
 const CENTRE: &str = "training_staff@demo.passerelle.test";
@@ -49,6 +51,17 @@ fn generic_file(rows: &[String]) -> Vec<u8> {
 
 /// Sends a file over HTTP and waits for its run to finish; returns the run.
 async fn send(api: &mut Client<'_>, token: &str, profile: &str, body: Vec<u8>) -> Value {
+    send_within(api, token, profile, body, 200).await
+}
+
+/// [`send`], waiting up to `polls` × 25 ms for the run to finish.
+async fn send_within(
+    api: &mut Client<'_>,
+    token: &str,
+    profile: &str,
+    body: Vec<u8>,
+    polls: usize,
+) -> Value {
     let r = api
         .api_send(
             &format!("/api/v1/imports?profile={profile}&name=offres.csv"),
@@ -59,7 +72,7 @@ async fn send(api: &mut Client<'_>, token: &str, profile: &str, body: Vec<u8>) -
         .await;
     r.assert_status(StatusCode::ACCEPTED);
     let id = r.json()["id"].as_str().unwrap().to_owned();
-    for _ in 0..200 {
+    for _ in 0..polls {
         let run = api.api_get(&format!("/api/v1/imports/{id}"), token).await;
         run.assert_status(StatusCode::OK);
         let run = run.json();
@@ -958,4 +971,83 @@ pub async fn pending_company_profile(app: &TestApp) {
         .await
         .expect("demo garage");
     generic_profile(app, garage.id, "garage-import", "Offres du garage").await;
+}
+
+async fn a_million_columns_are_refused_in_a_few_lines(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut staff = app.login_as(CENTRE).await;
+    let token = staff.new_api_token().await;
+    let mut api = app.client();
+    let header: Vec<String> = (0..1_000_000).map(|i| format!("colonne{i}")).collect();
+    let file = format!("{}\nA;B\n", header.join(";")).into_bytes();
+    assert!(file.len() > 12_000_000);
+    // A minute at most: reading a million columns takes a few seconds in a debug build.
+    let run = send_within(&mut api, &token, "demo-generic", file, 2_400).await;
+    assert_eq!(run["status"], "failed", "{run}");
+    let error = run["error"].as_str().unwrap();
+    // It used to list every column: 12.9 MB.
+    assert!(error.len() < 4_096, "{} bytes: {error}", error.len());
+    assert!(
+        error.starts_with("Colonnes attendues absentes du fichier : « reference »"),
+        "{error}"
+    );
+    assert!(
+        error.contains("« colonne19 » … et 999\u{202f}980 autres colonnes. Vérifiez"),
+        "{error}"
+    );
+    assert!(!error.contains("« colonne20 »"), "{error}");
+
+    // The mail telling the sender is as short (it was 23.8 MB).
+    let mails: Vec<_> = app
+        .mails()
+        .await
+        .into_iter()
+        .filter(|m| m.to == CENTRE && m.subject.starts_with("Import « offres.csv »"))
+        .collect();
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].body.contains("autres colonnes"),
+        "{}",
+        mails[0].body
+    );
+    assert!(
+        mails[0].body.len() + mails[0].html.len() < 12_000,
+        "{} + {} bytes",
+        mails[0].body.len(),
+        mails[0].html.len()
+    );
+    let outbox = app.state.config.data_dir.join("outbox");
+    for entry in std::fs::read_dir(outbox).unwrap() {
+        let size = entry.unwrap().metadata().unwrap().len();
+        assert!(size < 32_000, "a mail of {size} bytes");
+    }
+}
+
+async fn a_mark_starting_a_line_stays_out_of_the_reference(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut staff = app.login_as(CENTRE).await;
+    let token = staff.new_api_token().await;
+    let mut api = app.client();
+    // Two exports pasted together: the second one's byte order mark begins line 3.
+    let first = generic_row("BOM-1", "Apprenti·e chocolatier·ère", "35238");
+    let second = generic_row("BOM-2", "Apprenti·e confiseur·euse", "35238");
+    let pasted = generic_file(&[first.clone(), format!("\u{FEFF}{second}")]);
+    let run = send(&mut api, &token, "demo-generic", pasted).await;
+    assert_eq!(counts(&run), [2, 2, 0, 0, 0, 0], "{run}");
+    // Stored as "BOM-2": the clean file finds both offers unchanged, creates nothing.
+    let clean = generic_file(&[first, second]);
+    let run = send(&mut api, &token, "demo-generic", clean).await;
+    assert_eq!(counts(&run), [2, 0, 0, 2, 0, 0], "{run}");
+    let stored: Vec<String> = {
+        use diesel::prelude::*;
+        use passerelle::db::schema::offers;
+        let mut conn = app.state.db.conn().unwrap();
+        offers::table
+            .filter(offers::partner_reference.like("BOM-%"))
+            .select(offers::partner_reference.assume_not_null())
+            .order(offers::partner_reference)
+            .load(&mut conn)
+            .unwrap()
+    };
+    assert_eq!(stored, ["BOM-1", "BOM-2"]);
 }

@@ -13,6 +13,7 @@ both_backends!(
     the_lheo_export_validates_and_round_trips,
     malformed_lheo_files_are_reported_per_training,
     a_session_is_kept_by_its_centre_only,
+    a_file_nested_too_deep_is_refused_and_changes_nothing,
 );
 
 const FUNDER: &str = "funder@demo.passerelle.test";
@@ -354,4 +355,61 @@ async fn a_session_is_kept_by_its_centre_only(app: TestApp) {
     let state = state_of(after);
     assert_eq!(state["recruitment"], "suspended");
     assert_eq!(state["places"], 8);
+}
+
+async fn a_file_nested_too_deep_is_refused_and_changes_nothing(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut visitor = app.client();
+    let export = visitor.get("/api/v1/trainings/lheo").await.text;
+    let mut centre = app.login_as(CENTRE).await;
+    let token = centre.new_api_token().await;
+    let mut api = app.client();
+    let nested = |name: &str, depth: usize| {
+        format!("<{name}>").repeat(depth) + &format!("</{name}>").repeat(depth)
+    };
+    // 10,000 levels inside an `extra` (70 KB), 40,000 anywhere in a `formation`: both used to
+    // overflow the stack and abort the server.
+    let extra = export
+        .find("<extra ")
+        .expect("the demo catalogue has extras");
+    let extra = extra + export[extra..].find('>').unwrap() + 1;
+    let in_formation = export.find("</intitule-formation>").unwrap();
+    for (at, depth) in [(extra, 10_000), (in_formation, 40_000)] {
+        let mut deep = export.clone();
+        deep.insert_str(at, &nested("niveau", depth));
+        let line = 1 + export[..at].matches('\n').count();
+        let r = api
+            .api_send(
+                "/api/v1/imports?profile=demo-generic&name=catalogue.xml",
+                &token,
+                "application/xml",
+                deep.into_bytes(),
+            )
+            .await;
+        r.assert_status(StatusCode::ACCEPTED);
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        let mut run = Value::Null;
+        for _ in 0..200 {
+            run = api
+                .api_get(&format!("/api/v1/imports/{id}"), &token)
+                .await
+                .json();
+            if run["status"] == "done" || run["status"] == "failed" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert_eq!(run["status"], "failed", "{run}");
+        assert_eq!(
+            run["error"],
+            format!(
+                "Éléments imbriqués trop profondément, ligne {line} : plus de 100 niveaux. Un fichier LHÉO n’en compte qu’une dizaine ; vérifiez le logiciel qui a produit ce fichier."
+            ),
+            "{run}"
+        );
+    }
+    // The server is still up, and the catalogue is what it was.
+    let after = visitor.get("/api/v1/trainings/lheo").await;
+    after.assert_status(StatusCode::OK);
+    assert_eq!(after.text, export);
 }
