@@ -25,6 +25,8 @@ pub struct App {
     pub instance_id: String,
     /// Full-text and geographic search of published offers (rebuilt from the database).
     pub search: Arc<search::OfferIndex>,
+    /// Where this process's index stands in the change log (`search::changes`).
+    pub search_cursor: search::changes::Cursor,
     /// What the capabilities registered at start: job handlers, schedules, event listeners.
     pub registry: Registry,
 }
@@ -55,6 +57,8 @@ pub struct Registry {
     pub events: events::Events,
     pub dashboard: web::dashboard::Registry,
     pub nav: web::nav::Registry,
+    /// The kinds of item the search index follows in the change log.
+    pub search: search::changes::Registry,
     on_start: Vec<OnStart>,
     provided: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
 }
@@ -103,7 +107,9 @@ impl AppState {
                 format!("cannot open the search index in {}", index_dir.display())
             })?,
         );
+        let search_cursor = search::changes::Cursor::open(&index_dir);
         let state = Self(Arc::new(App {
+            search_cursor,
             metrics: telemetry::metrics_handle(),
             instance_id: db::new_id(),
             config,

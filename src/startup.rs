@@ -23,6 +23,7 @@ use crate::{
 pub fn registry() -> Registry {
     let mut reg = Registry::default();
     mail::register(&mut reg);
+    crate::search::changes::register(&mut reg.jobs);
     reg.jobs
         .every("maintenance.purge", Duration::hours(1), maintenance);
     offers::register(&mut reg);
@@ -109,9 +110,10 @@ impl AppState {
         Self::open(config, registry())
     }
 
-    /// Rebuilds the offer index from the database; `progress` receives the number indexed.
+    /// Rebuilds the search index from the database (and puts it at the end of the change
+    /// log); `progress` receives the number indexed.
     pub fn rebuild_search(&self, progress: impl Fn(u64)) -> anyhow::Result<u64> {
-        offers::index::rebuild(self, progress)
+        crate::search::changes::rebuild(self, &progress)
     }
 
     pub fn router(&self) -> Router {
@@ -127,7 +129,11 @@ pub struct Application {
 }
 
 impl Application {
+    /// Binds the address; the search index catches up with the change log (or is rebuilt from
+    /// the database) before anything is served.
     pub async fn build(state: AppState) -> anyhow::Result<Self> {
+        let starting = state.clone();
+        tokio::task::spawn_blocking(move || crate::search::changes::start(&starting)).await??;
         let listener = tokio::net::TcpListener::bind(state.config.addr)
             .await
             .with_context(|| format!("cannot listen on {}", state.config.addr))?;
@@ -157,6 +163,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let runner = jobs::spawn_runner(self.state.clone(), stop_rx.clone());
+        let follower = crate::search::changes::spawn_follower(self.state.clone(), stop_rx.clone());
         let (signal_tx, signal_rx) = tokio::sync::watch::channel(false);
         let signal_tx = Arc::new(signal_tx);
         let on_signal = signal_tx.clone();
@@ -192,6 +199,7 @@ impl Application {
         signal.abort();
         let _ = stop_tx.send(true);
         let _ = runner.await;
+        let _ = follower.await;
         served?;
         ftps_stopped?;
         tracing::info!("stopped");
@@ -203,6 +211,8 @@ impl Application {
         self,
         mut stop: tokio::sync::watch::Receiver<bool>,
     ) -> anyhow::Result<()> {
+        let (follow_stop, follow_rx) = tokio::sync::watch::channel(false);
+        let follower = crate::search::changes::spawn_follower(self.state.clone(), follow_rx);
         let app = self.state.router();
         axum::serve(
             self.listener,
@@ -212,6 +222,8 @@ impl Application {
             let _ = stop.changed().await;
         })
         .await?;
+        let _ = follow_stop.send(true);
+        let _ = follower.await;
         Ok(())
     }
 }

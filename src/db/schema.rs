@@ -1220,3 +1220,20 @@ diesel::table! {
         tx -> BigInt,
     }
 }
+
+diesel::table! {
+    search_changes (seq) {
+        seq -> BigInt,
+        kind -> Text,
+        item_id -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    search_nodes (id) {
+        id -> Text,
+        cursor -> BigInt,
+        seen_at -> Timestamp,
+    }
+}

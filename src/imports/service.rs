@@ -288,6 +288,7 @@ pub async fn finish(
     };
     let catalogue = state.registry.get::<super::CatalogueImport>().copied();
     let base = state.config.base_url();
+    let app = state.clone();
     let profile = upload.profile;
     let user_id = upload.user_id;
     let id = run_id.clone();
@@ -374,6 +375,8 @@ pub async fn finish(
                             &base,
                         )?;
                     }
+                    // Every node's search follows the change, recorded with it.
+                    crate::offers::changed_in(conn, &app, &applied.changed)?;
                     applied.changed
                 }
             };
@@ -424,20 +427,10 @@ pub async fn finish(
             return Err(e);
         }
     };
-    if channel == Channel::Cli {
-        // The command line is not the process that serves searches: the server's job runner
-        // updates its index (at once if it runs, else when it starts).
-        if !changed.is_empty() {
-            let profile_id = run.profile_id.clone();
-            state
-                .db
-                .run(move |conn| {
-                    crate::jobs::enqueue(conn, REINDEX_JOB, &profile_id, now()).map(|_| ())
-                })
-                .await?;
-        }
-    } else {
-        sync_index(state, changed).await?;
+    if channel != Channel::Cli && !changed.is_empty() {
+        // This node's index follows at once (the others within a second, from the log); the
+        // command line serves no search: the server's follower applies its changes.
+        crate::search::changes::catch_up(state).await?;
     }
     let done = run.id.clone();
     state

@@ -180,41 +180,33 @@ pub fn published_count(conn: &mut DbConnection) -> AppResult<i64> {
         .get_result(conn)?)
 }
 
-/// Rebuilds the offer index from the database; `progress` receives the number indexed.
-pub fn rebuild(state: &AppState, progress: impl Fn(u64)) -> anyhow::Result<u64> {
-    let mut conn = state.db.conn()?;
+/// Rebuilds the offer index from the database; `progress` receives the number indexed
+/// (through `search::changes::rebuild`, which also puts the index at the end of the log).
+pub fn rebuild(
+    state: &AppState,
+    conn: &mut DbConnection,
+    progress: &dyn Fn(u64),
+) -> anyhow::Result<u64> {
     let mut docs = Vec::new();
-    all_docs(&mut conn, |page| {
+    all_docs(conn, |page| {
         docs.extend(page);
         Ok(())
     })?;
     state.search.rebuild(docs.into_iter(), progress)
 }
 
-/// At start: the database is the source of truth, an index that disagrees is rebuilt.
-pub fn check_at_start(state: &AppState) -> anyhow::Result<()> {
-    let published = published_count(&mut *state.db.conn()?).map_err(|e| anyhow::anyhow!("{e}"))?;
-    if u64::try_from(published).unwrap_or(0) != state.search.len() {
-        let count = rebuild(state, |_| {})?;
-        tracing::info!(count, "search index rebuilt");
+/// Brings this node's index in step with the database for these offers (from the change
+/// log): the published ones are (re)indexed, the others removed. One index commit and one
+/// database read per 10,000 offers.
+pub fn apply_changes(
+    state: &AppState,
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> anyhow::Result<()> {
+    for chunk in ids.chunks(10_000) {
+        let (docs, gone) = docs_for(conn, chunk).map_err(|e| anyhow::anyhow!("{e}"))?;
+        state.search.upsert(&docs)?;
+        state.search.delete(&gone)?;
     }
     Ok(())
-}
-
-/// Brings the index in step with the database for these offers, after `docs_for` in the
-/// transaction of the change.
-pub async fn apply(state: &AppState, docs: Vec<OfferDoc>, gone: Vec<String>) -> AppResult<()> {
-    let index = state.search.clone();
-    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        if !docs.is_empty() {
-            index.upsert(&docs)?;
-        }
-        if !gone.is_empty() {
-            index.delete(&gone)?;
-        }
-        Ok(())
-    })
-    .await
-    .map_err(AppError::internal)?
-    .map_err(AppError::internal)
 }

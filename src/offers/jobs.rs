@@ -8,7 +8,11 @@ use crate::app::Registry;
 
 pub fn register(reg: &mut Registry) {
     reg.jobs.every("offers.expire", Duration::days(1), expire);
-    reg.on_start(super::index::check_at_start);
+    reg.search.follow(
+        super::SEARCH_KIND,
+        super::index::apply_changes,
+        super::index::rebuild,
+    );
     reg.events.on(
         crate::organisations::DELEGATION_REVOKED,
         super::store::hand_back_to_company,
@@ -18,11 +22,16 @@ pub fn register(reg: &mut Registry) {
 async fn expire(app: AppState) -> anyhow::Result<()> {
     let base = app.config.base_url();
     let today = crate::clock::today_paris();
+    let state = app.clone();
     let (expired, warned) = app
         .db
-        .tx(move |conn| super::service::expire_and_warn(conn, &base, today))
+        .tx(move |conn| {
+            let (expired, warned) = super::service::expire_and_warn(conn, &base, today)?;
+            super::changed_in(conn, &state, &expired)?;
+            Ok((expired, warned))
+        })
         .await?;
     tracing::info!(expired = expired.len(), warned, "offer expiry");
-    super::changed(&app, expired).await?;
+    crate::search::changes::catch_up(&app).await?;
     Ok(())
 }

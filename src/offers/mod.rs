@@ -29,16 +29,23 @@ pub struct SavedOffer(pub fn(&mut DbConnection, &str, &str) -> AppResult<bool>);
 /// (`reg.events.on(offers::CHANGED, …)`), which runs in the transaction of [`changed`].
 pub const CHANGED: &str = "offers.changed";
 
-/// To call after any change to these offers: tells the listeners of [`CHANGED`], then brings
-/// the search index in step with the database.
+/// Kind of the offers in the search change log.
+pub const SEARCH_KIND: &str = "offer";
+
+/// To call in the transaction of any change to these offers, last: tells the listeners of
+/// [`CHANGED`] and records the change in the search change log, which every node follows.
+pub fn changed_in(conn: &mut DbConnection, state: &AppState, ids: &[String]) -> AppResult<()> {
+    state.registry.events.publish(conn, CHANGED, ids)?;
+    crate::search::changes::record(conn, SEARCH_KIND, ids)
+}
+
+/// [`changed_in`] in a transaction of its own, for changes already committed (a long import's
+/// rows, a reindex), then this node's index catches up at once.
 pub async fn changed(state: &AppState, ids: Vec<String>) -> AppResult<()> {
     let app = state.clone();
-    let (docs, gone) = state
+    state
         .db
-        .tx(move |conn| {
-            app.registry.events.publish(conn, CHANGED, &ids)?;
-            index::docs_for(conn, &ids)
-        })
+        .tx(move |conn| changed_in(conn, &app, &ids))
         .await?;
-    index::apply(state, docs, gone).await
+    crate::search::changes::catch_up(state).await
 }

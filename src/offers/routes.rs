@@ -652,13 +652,20 @@ async fn update(
     let who = me.clone();
     let input = form.clone();
     let key = id.clone();
+    let app = state.clone();
     match state
         .db
-        .tx(move |conn| service::update(conn, &who, &key, &input, crate::clock::today_paris()))
+        .tx(move |conn| {
+            let result = service::update(conn, &who, &key, &input, crate::clock::today_paris())?;
+            if result.is_ok() {
+                super::changed_in(conn, &app, std::slice::from_ref(&key))?;
+            }
+            Ok(result)
+        })
         .await?
     {
         Ok(status) => {
-            super::changed(&state, vec![id.clone()]).await?;
+            crate::search::changes::catch_up(&state).await?;
             let message = if status == OfferStatus::Pending {
                 "L’offre est modifiée. Elle repasse par la validation de la chambre consulaire avant d’être de nouveau publiée."
             } else {
@@ -709,10 +716,11 @@ async fn act(
     };
     let base = state.config.base_url();
     let key = id.clone();
+    let app = state.clone();
     let status = state
         .db
         .tx(move |conn| {
-            service::apply(
+            let status = service::apply(
                 conn,
                 &base,
                 &me,
@@ -720,10 +728,12 @@ async fn act(
                 transition,
                 None,
                 crate::clock::today_paris(),
-            )
+            )?;
+            super::changed_in(conn, &app, std::slice::from_ref(&key))?;
+            Ok(status)
         })
         .await?;
-    super::changed(&state, vec![id.clone()]).await?;
+    crate::search::changes::catch_up(&state).await?;
     let message = if transition == Transition::Extend && status == OfferStatus::Pending {
         "L’offre expirée est de nouveau soumise à la chambre consulaire."
     } else {
@@ -803,10 +813,11 @@ async fn moderate(
     }
     let base = state.config.base_url();
     let key = id.clone();
+    let app = state.clone();
     state
         .db
         .tx(move |conn| {
-            service::apply(
+            let status = service::apply(
                 conn,
                 &base,
                 &me,
@@ -814,10 +825,12 @@ async fn moderate(
                 transition,
                 reason.as_deref(),
                 crate::clock::today_paris(),
-            )
+            )?;
+            super::changed_in(conn, &app, std::slice::from_ref(&key))?;
+            Ok(status)
         })
         .await?;
-    super::changed(&state, vec![id.clone()]).await?;
+    crate::search::changes::catch_up(&state).await?;
     session
         .set_flash(if transition == Transition::Approve {
             "L’offre est publiée."
@@ -881,11 +894,13 @@ async fn api_update(
     crate::web::extract::Json(form): crate::web::extract::Json<OfferForm>,
 ) -> AppResult<Json<OfferView>> {
     let key = id.clone();
+    let app = state.clone();
     let result = state
         .db
         .tx(move |conn| {
             match service::update(conn, &me, &key, &form, crate::clock::today_paris())? {
                 Ok(_) => {
+                    super::changed_in(conn, &app, std::slice::from_ref(&key))?;
                     let offer = store::get(conn, &key)?;
                     Ok(Ok(view(conn, offer)?))
                 }
@@ -893,7 +908,7 @@ async fn api_update(
             }
         })
         .await?;
-    super::changed(&state, vec![id.clone()]).await?;
+    crate::search::changes::catch_up(&state).await?;
     result.map(Json).map_err(AppError::invalid_fields)
 }
 
@@ -930,10 +945,11 @@ async fn api_transition(
     };
     let base = state.config.base_url();
     let key = id.clone();
+    let app = state.clone();
     let status = state
         .db
         .tx(move |conn| {
-            service::apply(
+            let status = service::apply(
                 conn,
                 &base,
                 &me,
@@ -941,10 +957,12 @@ async fn api_transition(
                 transition,
                 request.reason.as_deref(),
                 crate::clock::today_paris(),
-            )
+            )?;
+            super::changed_in(conn, &app, std::slice::from_ref(&key))?;
+            Ok(status)
         })
         .await?;
-    super::changed(&state, vec![id.clone()]).await?;
+    crate::search::changes::catch_up(&state).await?;
     Ok(Json(StatusAnswer {
         status: status.as_str().to_owned(),
     }))

@@ -14,6 +14,7 @@
 
 pub mod analyzer;
 pub mod bench;
+pub mod changes;
 mod cache;
 mod collector;
 pub mod generate;

@@ -27,6 +27,7 @@ mod imports;
 mod mails;
 mod matrix;
 mod names;
+mod nodes;
 mod offers;
 mod operations;
 mod organisations;

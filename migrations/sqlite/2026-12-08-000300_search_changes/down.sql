@@ -1,0 +1,2 @@
+DROP TABLE search_nodes;
+DROP TABLE search_changes;
