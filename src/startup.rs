@@ -267,6 +267,7 @@ mod tests {
             schedules,
             [
                 ("mail.purge_bodies", 86400),
+                ("search.prune_changes", 3600),
                 ("maintenance.purge", 3600),
                 ("offers.expire", 86400),
                 ("candidates.purge_inactive", 86400),

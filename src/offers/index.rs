@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::OfferStatus;
 use crate::AppState;
 use crate::db::{DbConnection, schema::*};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::search::{OfferDoc, department_of};
 
 type Row = (
