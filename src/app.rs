@@ -95,8 +95,10 @@ impl AppState {
         let url = DatabaseUrl::parse(&config.database_url)?;
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
+        db::guard::refuse_new_over_used_folder(&url, &config.data_dir, config.new_database)?;
         let db = Db::connect(&url)?;
         db.migrate()?;
+        db::guard::mark_data_folder(&url, &config.data_dir);
         let mailer = mail::Mailer::new(&config)?;
         let index_dir = config.data_dir.join("index").join("offers");
         let search = Arc::new(

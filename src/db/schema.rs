@@ -1220,3 +1220,15 @@ diesel::table! {
         tx -> BigInt,
     }
 }
+
+diesel::table! {
+    stored_files (id) {
+        id -> Text,
+        kind -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        bytes -> Binary,
+        created_at -> Timestamp,
+    }
+}
