@@ -215,12 +215,14 @@ impl Db {
         Ok(self.pool.get()?)
     }
 
-    /// Runs blocking database work on the blocking thread pool.
+    /// Runs blocking database work on the blocking thread pool. Refused (503) when the SQLite
+    /// file is gone ([`Db::check_file`]): what would be written would vanish at the next start.
     pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     {
+        self.check_file()?;
         let pool = self.pool.clone();
         let clock = self.clock.clone();
         tokio::task::spawn_blocking(move || {
@@ -233,13 +235,11 @@ impl Db {
     }
 
     /// Like [`Db::run`] inside one transaction: all or nothing (see [`write_transaction`]).
-    /// Refused (503) when the SQLite file is gone ([`Db::check_file`]).
     pub async fn tx<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     {
-        self.check_file()?;
         self.run(|conn| write_transaction(conn, f)).await
     }
 }

@@ -141,6 +141,11 @@ async fn healthz_and_writes_notice_the_database_file_deleted() {
         .get("/healthz")
         .await
         .assert_status(StatusCode::OK);
+    let mut visitor = app.client();
+    visitor
+        .get("/connexion")
+        .await
+        .assert_status(StatusCode::OK);
     let path = sqlite_path(&app);
     std::fs::remove_file(&path).unwrap();
     let health = app.client().get("/healthz").await;
@@ -153,6 +158,15 @@ async fn healthz_and_writes_notice_the_database_file_deleted() {
     );
     let write = app.state.db.tx(|_| Ok(())).await.unwrap_err();
     assert_eq!(write.status(), StatusCode::SERVICE_UNAVAILABLE);
+    // Through HTTP too: a page that reaches the database says why, in French.
+    let refused = visitor
+        .post_form(
+            "/connexion",
+            &[("email", "lea@exemple.fr"), ("password", "un-mot-de-passe")],
+        )
+        .await;
+    refused.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused.contains("a disparu"), "{}", refused.text);
 }
 
 #[tokio::test]

@@ -10,7 +10,8 @@ use crate::helpers::TestApp;
 
 both_backends!(
     a_cv_uploaded_on_one_node_downloads_on_another,
-    cv_files_of_the_old_layout_move_into_the_database_at_start
+    cv_files_of_the_old_layout_move_into_the_database_at_start,
+    stored_files_keep_their_limit_and_their_checksum
 );
 
 const CANDIDATE: &str = "candidate@demo.passerelle.test";
@@ -108,4 +109,85 @@ async fn cv_files_of_the_old_layout_move_into_the_database_at_start(app: TestApp
     // Starting again finds nothing more to move.
     let again = app.another_node(|_| {}).await;
     assert_eq!(stored_cvs(&again).await, 1);
+}
+
+async fn stored_files_keep_their_limit_and_their_checksum(app: TestApp) {
+    use passerelle::db::files::{self, NewFile};
+    let (id, refused, ceiling) = app
+        .state
+        .db
+        .tx(|conn| {
+            let new = |bytes: &'static [u8], limit| NewFile {
+                kind: "essai",
+                content_type: "text/plain",
+                bytes,
+                limit,
+                too_large: "Trop gros.",
+            };
+            let id = files::insert(conn, &new(b"0123456789", 10))?;
+            let refused = files::insert(conn, &new(b"0123456789!", 10)).unwrap_err();
+            // Whatever a kind allows, no file is larger than the ceiling.
+            let big: &'static [u8] = Box::leak(vec![0u8; files::MAX_BYTES + 1].into_boxed_slice());
+            let ceiling = files::insert(conn, &new(big, usize::MAX)).unwrap_err();
+            Ok((id, refused, ceiling))
+        })
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.message(), "Trop gros.");
+    assert_eq!(ceiling.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let read = id.clone();
+    let file = app
+        .state
+        .db
+        .run(move |conn| files::get(conn, &read))
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(file.bytes, b"0123456789");
+    assert_eq!(file.size, 10);
+    assert_eq!(file.sha256, files::sha256(b"0123456789"));
+    assert_eq!(
+        app.state
+            .db
+            .run(|conn| files::count(conn, "essai"))
+            .await
+            .unwrap(),
+        1
+    );
+    // Bytes changed behind the application's back are never served.
+    let tampered = id.clone();
+    app.state
+        .db
+        .run(move |conn| {
+            diesel::update(passerelle::db::schema::stored_files::table.find(&tampered))
+                .set(passerelle::db::schema::stored_files::bytes.eq(b"9876543210".to_vec()))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let gone = id.clone();
+    assert!(
+        app.state
+            .db
+            .run(move |conn| files::get(conn, &gone))
+            .await
+            .is_err()
+    );
+    let deleted = id.clone();
+    assert!(
+        app.state
+            .db
+            .run(move |conn| files::delete(conn, &deleted))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !app.state
+            .db
+            .run(move |conn| files::exists(conn, &id))
+            .await
+            .unwrap()
+    );
 }
