@@ -332,10 +332,13 @@ struct Health {
     version: &'static str,
 }
 
-/// Liveness and database check.
+/// Liveness and database check: 503 (`database_file_lost`) when the SQLite file was deleted
+/// or replaced under the running process.
 #[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "operations",
-    responses((status = 200, body = Health), (status = 500, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Health), (status = 500, body = crate::error::ErrorBody),
+        (status = 503, body = crate::error::ErrorBody)))]
 async fn healthz(State(state): State<AppState>) -> AppResult<Json<Health>> {
+    state.db.check_file()?;
     state
         .db
         .run(|conn| {

@@ -98,8 +98,10 @@ impl AppState {
     pub fn open(config: Config, registry: Registry) -> anyhow::Result<Self> {
         let url = DatabaseUrl::parse(&config.database_url)?;
         config.prepare_data_dir()?;
+        db::guard::refuse_new_over_used_folder(&url, &config.data_dir, config.new_database)?;
         let db = Db::connect(&url)?;
         db.migrate()?;
+        db::guard::mark_data_folder(&url, &config.data_dir);
         let mailer = mail::Mailer::new(&config)?;
         let index_dir = config.data_dir.join("index").join("offers");
         let search = Arc::new(
@@ -122,6 +124,10 @@ impl AppState {
         for check in &state.registry.on_start {
             check(&state)?;
         }
+        // The index catches up with the change log, or is rebuilt from the database. A
+        // command run beside a server finds the index up to date (the server follows the log):
+        // it writes nothing to it.
+        search::changes::start(&state)?;
         Ok(state)
     }
 

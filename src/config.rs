@@ -221,6 +221,17 @@ pub struct Config {
         default_value = "09:00-17:00"
     )]
     pub helpline_hours: OpeningHours,
+
+    /// Create a new, empty database even though the data folder shows that one existed
+    /// (search index, CV folder or database marker there, database file missing or empty).
+    /// Without it, the start stops with an explanation rather than begin again from nothing.
+    #[arg(
+        long,
+        env = "PASSERELLE_NEW_DATABASE",
+        global = true,
+        default_value_t = false
+    )]
+    pub new_database: bool,
 }
 
 /// An inclusive range of TCP ports, written `FIRST-LAST` (or one port; `0` lets the system choose).
@@ -329,6 +340,7 @@ impl Config {
             ftps_passive_ports: PortRange(0..=0),
             helpline_maildir: None,
             helpline_hours: Default::default(),
+            new_database: false,
         }
     }
 

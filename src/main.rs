@@ -51,6 +51,17 @@ enum Command {
     /// Reports computed from the data.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Back up the database, files (CVs) included, into FILE. SQLite: a consistent copy
+    /// taken while the server runs (VACUUM INTO); PostgreSQL: pg_dump in its custom format.
+    Backup { file: std::path::PathBuf },
+    /// Restore a backup made by `passerelle backup`, the server stopped. Refuses to replace
+    /// an existing database, or one a process is using, without --force.
+    Restore {
+        file: std::path::PathBuf,
+        /// Replace the existing database (SQLite: a copy of it is kept beside it).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -192,6 +203,17 @@ async fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config.clone();
     match cli.command {
+        Command::Backup { file } => {
+            let url = passerelle::db::DatabaseUrl::parse(&config.database_url)?;
+            println!("{}", passerelle::db::backup::backup(&url, &file)?);
+        }
+        Command::Restore { file, force } => {
+            let url = passerelle::db::DatabaseUrl::parse(&config.database_url)?;
+            println!(
+                "{}",
+                passerelle::db::backup::restore(&url, &config.data_dir, &file, force)?
+            );
+        }
         Command::Migrate => {
             AppState::init(config)?;
             println!("Base de données à jour.");

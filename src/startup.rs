@@ -129,11 +129,7 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds the address; the search index catches up with the change log (or is rebuilt from
-    /// the database) before anything is served.
     pub async fn build(state: AppState) -> anyhow::Result<Self> {
-        let starting = state.clone();
-        tokio::task::spawn_blocking(move || crate::search::changes::start(&starting)).await??;
         let listener = tokio::net::TcpListener::bind(state.config.addr)
             .await
             .with_context(|| format!("cannot listen on {}", state.config.addr))?;

@@ -1,5 +1,7 @@
-//! The candidates' background work: inactive profiles are warned, then erased with their CV.
+//! The candidates' background work: inactive profiles are warned, then erased with their CV;
+//! at start, CV files an earlier version kept on disk move into the database.
 
+use anyhow::Context;
 use chrono::Duration;
 
 use crate::AppState;
@@ -11,18 +13,70 @@ pub fn register(reg: &mut Registry) {
         Duration::days(1),
         purge_inactive,
     );
+    reg.on_start(move_cv_files_into_database);
 }
 
 async fn purge_inactive(app: AppState) -> anyhow::Result<()> {
     let base = app.config.base_url();
     let today = crate::clock::today_paris();
-    let (warned, files, erased) = app
+    let (warned, erased) = app
         .db
         .tx(move |conn| super::service::purge_inactive(conn, &base, today))
         .await?;
-    for file in files {
-        super::service::remove_cv_file(&app.config.data_dir, Some(&file));
-    }
     tracing::info!(warned, erased, "inactive candidates");
+    Ok(())
+}
+
+/// Earlier versions kept each CV in `DATA_DIR/cv/`, on the disk of the node that received
+/// it. Each such file moves into the database (one transaction per file), then leaves the
+/// disk; a file no profile names any more is a leftover and is deleted. Run at every start:
+/// with nothing left on disk, it does nothing.
+fn move_cv_files_into_database(app: &AppState) -> anyhow::Result<()> {
+    let dir = app.config.data_dir.join("cv");
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(e).with_context(|| format!("lecture du dossier des CV {}", dir.display()));
+        }
+    };
+    let _clock = crate::clock::enter(app.clock.clone());
+    let mut conn = app.db.conn()?;
+    let (mut moved, mut leftovers) = (0, 0);
+    for entry in entries {
+        let path = entry?.path();
+        if !path.is_file() {
+            continue;
+        }
+        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
+            continue;
+        };
+        let bytes = std::fs::read(&path)
+            .with_context(|| format!("lecture du CV {} pour le placer en base", path.display()))?;
+        let owner = crate::db::write_transaction(&mut conn, |conn| {
+            super::service::adopt_cv_file(conn, &name, &bytes)
+        })
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "le CV {} n’a pas pu être placé en base : {e}",
+                path.display()
+            )
+        })?;
+        match owner {
+            Some(_) => moved += 1,
+            None => leftovers += 1,
+        }
+        std::fs::remove_file(&path)
+            .with_context(|| format!("suppression du CV {} placé en base", path.display()))?;
+    }
+    // The folder goes once empty; something else left in it stays, and so does the folder.
+    let _ = std::fs::remove_dir(&dir);
+    if moved + leftovers > 0 {
+        tracing::info!(
+            moved,
+            leftovers,
+            "CV files moved from the data folder into the database"
+        );
+    }
     Ok(())
 }

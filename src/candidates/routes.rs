@@ -256,44 +256,30 @@ async fn upload_cv(
         )
         .await;
     };
-    let data_dir = state.config.data_dir.clone();
-    let stored = match service::store_cv(&data_dir, &bytes) {
-        Ok(stored) => stored,
-        Err(e) if e.status().is_client_error() => {
+    if let Err(e) = service::check_cv(&bytes) {
+        if e.status().is_client_error() {
             return profile_page(&state, page, &me, None, vec![e.message().to_owned()]).await;
         }
-        Err(e) => return Err(e),
-    };
+        return Err(e);
+    }
     let id = me.id.clone();
-    let size = bytes.len() as i64;
-    let file = stored.clone();
-    let previous = state
+    // The file and the profile that names it are written together, or neither is; the
+    // previous CV is deleted in the same transaction.
+    let stored = state
         .db
-        .tx(move |conn| {
-            let profile = store::get(conn, &id)?.ok_or_else(|| {
-                AppError::unprocessable("Enregistrez d’abord votre profil, puis ajoutez votre CV.")
-            })?;
-            store::set_cv(conn, &id, Some((&file, &name, size)))?;
-            Ok(profile.cv_file)
-        })
+        .tx(move |conn| service::store_cv(conn, &id, &name, &bytes))
         .await;
-    match previous {
-        Ok(previous) => {
-            service::remove_cv_file(&data_dir, previous.as_deref());
+    match stored {
+        Ok(()) => {
             session
                 .set_flash("Votre CV est enregistré. Il sera vérifié avec votre profil.")
                 .await?;
             Ok(see_other("/profil"))
         }
-        Err(e) => {
-            // Nothing half-done: the new file goes, the old one stays.
-            service::remove_cv_file(&data_dir, Some(&stored));
-            if e.status().is_client_error() {
-                profile_page(&state, page, &me, None, vec![e.message().to_owned()]).await
-            } else {
-                Err(e)
-            }
+        Err(e) if e.status().is_client_error() => {
+            profile_page(&state, page, &me, None, vec![e.message().to_owned()]).await
         }
+        Err(e) => Err(e),
     }
 }
 
@@ -304,22 +290,16 @@ async fn delete_cv(
 ) -> AppResult<Response> {
     candidate_only(&me)?;
     let id = me.id.clone();
-    let previous = state
+    // The stored file goes with the change (see the migration `cv_in_database`).
+    state
         .db
-        .tx(move |conn| {
-            let previous = store::get(conn, &id)?.and_then(|p| p.cv_file);
-            store::set_cv(conn, &id, None)?;
-            Ok(previous)
-        })
+        .tx(move |conn| store::set_cv(conn, &id, None))
         .await?;
-    service::remove_cv_file(&state.config.data_dir, previous.as_deref());
     session.set_flash("Votre CV est supprimé.").await?;
     Ok(see_other("/profil"))
 }
 
-fn pdf_response(state: &AppState, stored: &str) -> AppResult<Response> {
-    let bytes = std::fs::read(service::cv_path(&state.config.data_dir, stored))
-        .map_err(|_| AppError::not_found())?;
+fn pdf_response(bytes: Vec<u8>) -> AppResult<Response> {
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf"),
@@ -337,12 +317,17 @@ fn pdf_response(state: &AppState, stored: &str) -> AppResult<Response> {
 async fn my_cv(State(state): State<AppState>, me: CurrentUser) -> AppResult<Response> {
     candidate_only(&me)?;
     let id = me.id.clone();
-    let stored = state
+    let bytes = state
         .db
-        .run(move |conn| Ok(store::get(conn, &id)?.and_then(|p| p.cv_file)))
+        .run(
+            move |conn| match store::get(conn, &id)?.and_then(|p| p.cv_file) {
+                Some(stored) => service::cv_bytes(conn, &stored),
+                None => Ok(None),
+            },
+        )
         .await?
         .ok_or_else(AppError::not_found)?;
-    pdf_response(&state, &stored)
+    pdf_response(bytes)
 }
 
 #[derive(Template)]
@@ -369,11 +354,7 @@ async fn my_views(
 async fn export(State(state): State<AppState>, me: CurrentUser) -> AppResult<Response> {
     candidate_only(&me)?;
     let id = me.id.clone();
-    let data_dir = state.config.data_dir.clone();
-    let data = state
-        .db
-        .run(move |conn| service::export(conn, &data_dir, &id))
-        .await?;
+    let data = state.db.run(move |conn| service::export(conn, &id)).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json; charset=utf-8"),
@@ -421,11 +402,10 @@ async fn erase(
         .await;
     }
     let id = me.id.clone();
-    let file = state
+    state
         .db
         .tx(move |conn| service::erase(conn, &id, "requested by the person"))
         .await?;
-    service::remove_cv_file(&state.config.data_dir, file.as_deref());
     session.logout().await?;
     session
         .set_flash(
@@ -799,14 +779,15 @@ async fn download_cv(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let applied_to = state.registry.get::<super::AppliedTo>().copied();
-    let stored = state
+    let bytes = state
         .db
         .tx(move |conn| {
             let (profile, _) = visible_profile(conn, applied_to, &me, &id, true)?;
-            profile.cv_file.ok_or_else(AppError::not_found)
+            let stored = profile.cv_file.ok_or_else(AppError::not_found)?;
+            service::cv_bytes(conn, &stored)?.ok_or_else(AppError::not_found)
         })
         .await?;
-    pdf_response(&state, &stored)
+    pdf_response(bytes)
 }
 
 #[derive(Deserialize, Default)]
@@ -1081,10 +1062,9 @@ async fn api_export(
     me: CurrentUser,
 ) -> AppResult<Json<serde_json::Value>> {
     candidate_only(&me)?;
-    let data_dir = state.config.data_dir.clone();
     state
         .db
-        .run(move |conn| service::export(conn, &data_dir, &me.id))
+        .run(move |conn| service::export(conn, &me.id))
         .await
         .map(Json)
 }

@@ -1,8 +1,6 @@
 //! Candidate rules: checking the profile, storing the CV safely, validation by the chamber,
 //! export and erasure of one's data, and the two-year inactivity purge.
 
-use std::path::{Path, PathBuf};
-
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
@@ -170,32 +168,81 @@ pub fn check_form(
     }))
 }
 
-fn cv_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("cv")
-}
+const CV_TOO_LARGE: &str =
+    "Le CV dépasse 5 Mo : enregistrez-le en PDF plus léger (sans images en haute définition).";
 
-pub fn cv_path(data_dir: &Path, stored: &str) -> PathBuf {
-    cv_dir(data_dir).join(stored)
-}
+/// The kind of a CV among the stored files.
+pub const CV_KIND: &str = "cv";
 
-/// Checks an uploaded CV (size, opens as a PDF, no script or launch action) and stores it
-/// outside the web root under a server-generated name. Returns that name.
-pub fn store_cv(data_dir: &Path, bytes: &[u8]) -> AppResult<String> {
+/// Checks an uploaded CV (size, opens as a PDF, no script or launch action). CPU work: run it
+/// before the transaction that stores the CV.
+pub fn check_cv(bytes: &[u8]) -> AppResult<()> {
     if bytes.is_empty() {
         return Err(AppError::unprocessable(
             "Choisissez un fichier PDF à envoyer.",
         ));
     }
     if bytes.len() > MAX_CV_BYTES {
-        return Err(AppError::unprocessable(
-            "Le CV dépasse 5 Mo : enregistrez-le en PDF plus léger (sans images en haute définition).",
-        ));
+        return Err(AppError::unprocessable(CV_TOO_LARGE));
     }
-    check_pdf(bytes)?;
-    let name = format!("{}.pdf", crate::db::new_id());
-    std::fs::create_dir_all(cv_dir(data_dir)).map_err(AppError::internal)?;
-    std::fs::write(cv_path(data_dir, &name), bytes).map_err(AppError::internal)?;
-    Ok(name)
+    check_pdf(bytes)
+}
+
+/// Stores a checked CV in the database (`stored_files`) as the profile's, replacing the
+/// previous one, in the caller's transaction: the previous file is deleted with the change
+/// (see the migration `cv_in_database`). `original` is the name the person's file had.
+pub fn store_cv(
+    conn: &mut DbConnection,
+    user_id: &str,
+    original: &str,
+    bytes: &[u8],
+) -> AppResult<()> {
+    store::get(conn, user_id)?.ok_or_else(|| {
+        AppError::unprocessable("Enregistrez d’abord votre profil, puis ajoutez votre CV.")
+    })?;
+    let id = crate::db::files::insert(
+        conn,
+        &crate::db::files::NewFile {
+            kind: CV_KIND,
+            content_type: "application/pdf",
+            bytes,
+            limit: MAX_CV_BYTES,
+            too_large: CV_TOO_LARGE,
+        },
+    )?;
+    let size = i64::try_from(bytes.len()).map_err(AppError::internal)?;
+    store::set_cv(conn, user_id, Some((&id, original, size)))
+}
+
+/// The bytes of a profile's CV, from the database.
+pub fn cv_bytes(conn: &mut DbConnection, stored: &str) -> AppResult<Option<Vec<u8>>> {
+    Ok(crate::db::files::get(conn, stored)?.map(|file| file.bytes))
+}
+
+/// A CV file of an earlier version's layout (`DATA_DIR/cv/<name>`, named `name` in its
+/// profile) moves into the database, in the caller's transaction. Returns the candidate whose
+/// CV it is, or `None` for a file no profile names (left over by a removal that failed: the
+/// caller deletes it all the same).
+pub fn adopt_cv_file(
+    conn: &mut DbConnection,
+    name: &str,
+    bytes: &[u8],
+) -> AppResult<Option<String>> {
+    let Some(user_id) = store::by_cv_file(conn, name)? else {
+        return Ok(None);
+    };
+    let id = crate::db::files::insert(
+        conn,
+        &crate::db::files::NewFile {
+            kind: CV_KIND,
+            content_type: "application/pdf",
+            bytes,
+            limit: crate::db::files::MAX_BYTES,
+            too_large: CV_TOO_LARGE,
+        },
+    )?;
+    store::move_cv_file(conn, &user_id, &id)?;
+    Ok(Some(user_id))
 }
 
 /// A CV must open as a PDF (parsed, not sniffed) and carry no active content: no JavaScript
@@ -239,14 +286,6 @@ fn is_active(object: &lopdf::Object) -> bool {
         Object::Dictionary(d) => dictionary_is_active(d),
         Object::Stream(stream) => dictionary_is_active(&stream.dict),
         _ => false,
-    }
-}
-
-pub fn remove_cv_file(data_dir: &Path, stored: Option<&str>) {
-    if let Some(stored) = stored
-        && let Err(error) = std::fs::remove_file(cv_path(data_dir, stored))
-    {
-        tracing::warn!(%error, "could not remove a CV file");
     }
 }
 
@@ -318,17 +357,12 @@ pub fn decide(
 }
 
 /// Everything Passerelle keeps about a person, as JSON (with the CV file in base64).
-pub fn export(
-    conn: &mut DbConnection,
-    data_dir: &Path,
-    user_id: &str,
-) -> AppResult<serde_json::Value> {
+pub fn export(conn: &mut DbConnection, user_id: &str) -> AppResult<serde_json::Value> {
     use base64::Engine;
     let user = crate::auth::store::by_id(conn, user_id)?.ok_or_else(AppError::not_found)?;
     let profile = store::get(conn, user_id)?;
     let cv = match profile.as_ref().and_then(|p| p.cv_file.clone()) {
-        Some(stored) => std::fs::read(cv_path(data_dir, &stored))
-            .ok()
+        Some(stored) => cv_bytes(conn, &stored)?
             .map(|bytes| base64::engine::general_purpose::STANDARD.encode(bytes)),
         None => None,
     };
@@ -355,11 +389,10 @@ pub fn export(
     }))
 }
 
-/// Erases a candidate's account, profile and CV. Returns the CV file to remove once the
-/// transaction committed.
-pub fn erase(conn: &mut DbConnection, user_id: &str, reason: &str) -> AppResult<Option<String>> {
+/// Erases a candidate's account, profile and CV (the stored file goes with the profile, in
+/// this transaction).
+pub fn erase(conn: &mut DbConnection, user_id: &str, reason: &str) -> AppResult<()> {
     use diesel::prelude::*;
-    let cv = store::get(conn, user_id)?.and_then(|p| p.cv_file);
     // Applications stay with the companies, anonymised: the person's own words go.
     {
         use crate::db::schema::application_messages;
@@ -381,16 +414,16 @@ pub fn erase(conn: &mut DbConnection, user_id: &str, reason: &str) -> AppResult<
             ..Event::default()
         },
     )?;
-    Ok(cv)
+    Ok(())
 }
 
 /// Daily: warns candidates inactive for 23 months, erases those inactive for 24 months who
-/// were warned. Returns (warned, erased CV files to remove).
+/// were warned (their CVs go with their profiles). Returns (warned, erased).
 pub fn purge_inactive(
     conn: &mut DbConnection,
     base_url: &str,
     today: NaiveDate,
-) -> AppResult<(usize, Vec<String>, usize)> {
+) -> AppResult<(usize, usize)> {
     let now = today.and_hms_opt(0, 0, 0).expect("midnight");
     let mut warned = 0;
     for (id, email, first_name) in
@@ -404,17 +437,14 @@ pub fn purge_inactive(
         crate::auth::accounts::mark_inactivity_warned(conn, &id)?;
         warned += 1;
     }
-    let mut files = Vec::new();
     let mut erased = 0;
     for (id, _, _) in
         store::inactive_candidates(conn, now - Duration::days(ERASE_AFTER_DAYS), true)?
     {
-        if let Some(file) = erase(conn, &id, "inactive for two years")? {
-            files.push(file);
-        }
+        erase(conn, &id, "inactive for two years")?;
         erased += 1;
     }
-    Ok((warned, files, erased))
+    Ok((warned, erased))
 }
 
 #[cfg(test)]

@@ -172,6 +172,24 @@ pub fn set_cv(
     Ok(())
 }
 
+/// The profile that names `file` as its CV, if any.
+pub fn by_cv_file(conn: &mut DbConnection, file: &str) -> AppResult<Option<String>> {
+    Ok(candidate_profiles::table
+        .filter(candidate_profiles::cv_file.eq(file))
+        .select(candidate_profiles::user_id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Points a profile's CV at another stored file, nothing else changing (a CV moved from the
+/// disk of an earlier version into the database).
+pub fn move_cv_file(conn: &mut DbConnection, user_id: &str, to: &str) -> AppResult<()> {
+    diesel::update(candidate_profiles::table.find(user_id))
+        .set(candidate_profiles::cv_file.eq(to))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn decide(
     conn: &mut DbConnection,
     user_id: &str,

@@ -2,6 +2,9 @@
 //! (scale-out), a pool, embedded per-backend migrations, and blocking work kept off the
 //! async runtime.
 
+pub mod backup;
+pub mod files;
+pub mod guard;
 pub mod schema;
 
 use std::time::Duration;
@@ -123,6 +126,10 @@ pub struct Db {
     pool: Pool,
     url: DatabaseUrl,
     clock: Clock,
+    /// The SQLite file as opened: its deletion or replacement is noticed.
+    file: Option<guard::FileIdentity>,
+    /// The shared lock beside a SQLite file, held while this handle lives.
+    _lock: Option<std::sync::Arc<std::fs::File>>,
 }
 
 impl Db {
@@ -134,6 +141,7 @@ impl Db {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create folder {}", parent.display()))?;
         }
+        let lock = guard::share_lock(url).map(std::sync::Arc::new);
         if let DatabaseUrl::Sqlite(_) = url {
             // Switch a new file to WAL once, before the pool opens its connections side by
             // side: the switch needs the file to itself ("database is locked" otherwise).
@@ -153,7 +161,24 @@ impl Db {
             pool,
             url: url.clone(),
             clock: Clock::system(),
+            file: guard::FileIdentity::of(url),
+            _lock: lock,
         })
+    }
+
+    /// `Err` (503, with a French reason) when the SQLite file was deleted or replaced since
+    /// it was opened: what would be written now would vanish at the next start.
+    pub fn check_file(&self) -> Result<(), AppError> {
+        match &self.file {
+            Some(file) => file.check().map_err(|reason| {
+                AppError::new(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "database_file_lost",
+                    reason,
+                )
+            }),
+            None => Ok(()),
+        }
     }
 
     pub fn url(&self) -> &DatabaseUrl {
@@ -190,12 +215,14 @@ impl Db {
         Ok(self.pool.get()?)
     }
 
-    /// Runs blocking database work on the blocking thread pool.
+    /// Runs blocking database work on the blocking thread pool. Refused (503) when the SQLite
+    /// file is gone ([`Db::check_file`]): what would be written would vanish at the next start.
     pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     {
+        self.check_file()?;
         let pool = self.pool.clone();
         let clock = self.clock.clone();
         tokio::task::spawn_blocking(move || {

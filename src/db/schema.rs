@@ -1237,3 +1237,15 @@ diesel::table! {
         seen_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    stored_files (id) {
+        id -> Text,
+        kind -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        bytes -> Binary,
+        created_at -> Timestamp,
+    }
+}

@@ -46,7 +46,7 @@ const BATCH: i64 = 10_000;
 /// File of the index folder holding the last sequence number applied.
 const CURSOR_FILE: &str = "changes-cursor";
 /// Keeps the sequence numbers of PostgreSQL in commit order (see [`record`]).
-const LOG_LOCK: i64 = 0x5061_7373_6c6f_67; // "Passlog"
+const LOG_LOCK: i64 = 0x0050_6173_736c_6f67; // "Passlog"
 
 /// The kinds of item followed, as the capabilities registered them.
 #[derive(Default)]
@@ -166,13 +166,22 @@ pub fn rebuild(state: &AppState, progress: &dyn Fn(u64)) -> anyhow::Result<u64> 
     Ok(count)
 }
 
-/// At start: catches up from the cursor, or rebuilds when there is none or when the log was
-/// pruned past it.
+/// At start: catches up from the cursor, or rebuilds when there is none, when the log was
+/// pruned past it, or when the cursor is ahead of the log (a restored database).
 pub fn start(state: &AppState) -> anyhow::Result<()> {
-    let first = first_seq(&mut *state.db.conn()?).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let behind_the_log = |at: i64| first.is_some_and(|first| at < first - 1);
+    let (first, last) = {
+        let mut conn = state.db.conn()?;
+        let first = first_seq(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+        (
+            first,
+            last_seq(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?,
+        )
+    };
+    // Behind the pruned log, or ahead of it (a database restored from a backup older than
+    // the index): the log cannot tell what changed, the database can.
+    let usable = |at: i64| at <= last && first.is_none_or(|first| at >= first - 1);
     match state.search_cursor.position() {
-        Some(at) if !behind_the_log(at) => {
+        Some(at) if usable(at) => {
             let applied = catch_up_blocking(state)?;
             tracing::info!(applied, "search index caught up with the change log");
         }
@@ -212,7 +221,13 @@ pub fn catch_up_blocking(state: &AppState) -> anyhow::Result<usize> {
         for (kind, mut ids) in by_kind {
             ids.sort();
             ids.dedup();
-            match state.registry.search.kinds.iter().find(|(k, ..)| *k == kind) {
+            match state
+                .registry
+                .search
+                .kinds
+                .iter()
+                .find(|(k, ..)| *k == kind)
+            {
                 Some((_, apply, _)) => apply(state, &mut conn, &ids)?,
                 None => tracing::warn!(kind, "change log: no index follows this kind"),
             }
@@ -282,7 +297,9 @@ pub fn spawn_follower(
                         last_beat = Some(now());
                     }
                 }
-                Ok(Err(error)) => tracing::warn!(%error, "search index: change log not applied, retrying"),
+                Ok(Err(error)) => {
+                    tracing::warn!(%error, "search index: change log not applied, retrying")
+                }
                 Err(error) => tracing::warn!(%error, "search index: follower stopped a turn"),
             }
             tokio::select! {
@@ -301,8 +318,8 @@ pub fn spawn_follower(
     })
 }
 
-/// Deletes the rows of the log every live node has applied, and forgets nodes not heard of
-/// for a day. Returns the number of rows deleted.
+/// Deletes the rows of the log every live node has applied (but the last), and forgets nodes
+/// not heard of for a day. Returns the number of rows deleted.
 pub fn prune(conn: &mut DbConnection) -> AppResult<usize> {
     let cutoff = now() - NODE_TIMEOUT;
     diesel::delete(search_nodes::table.filter(search_nodes::seen_at.lt(cutoff))).execute(conn)?;
@@ -313,14 +330,23 @@ pub fn prune(conn: &mut DbConnection) -> AppResult<usize> {
         // Nobody follows the log right now: keep it for whoever starts next.
         return Ok(0);
     };
-    Ok(diesel::delete(search_changes::table.filter(search_changes::seq.le(slowest))).execute(conn)?)
+    // The newest row every node applied stays: the log never empties once used, so that a
+    // node that comes back with an older cursor sees the log was pruned past it.
+    Ok(
+        diesel::delete(search_changes::table.filter(search_changes::seq.lt(slowest)))
+            .execute(conn)?,
+    )
 }
 
 /// The schedule of the pruning (once across nodes, like every schedule).
 pub fn register(reg: &mut crate::jobs::Registry) {
-    reg.every("search.prune_changes", chrono::Duration::hours(1), |app| async move {
-        let pruned = app.db.run(prune).await?;
-        tracing::info!(pruned, "search change log pruned");
-        Ok(())
-    });
+    reg.every(
+        "search.prune_changes",
+        chrono::Duration::hours(1),
+        |app| async move {
+            let pruned = app.db.run(prune).await?;
+            tracing::info!(pruned, "search change log pruned");
+            Ok(())
+        },
+    );
 }

@@ -14,8 +14,8 @@
 
 pub mod analyzer;
 pub mod bench;
-pub mod changes;
 mod cache;
+pub mod changes;
 mod collector;
 pub mod generate;
 pub mod geo;

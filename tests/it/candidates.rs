@@ -17,11 +17,20 @@ both_backends!(
 const CANDIDATE: &str = "candidate@demo.passerelle.test";
 
 /// A small, well-formed one-page PDF.
-fn pdf() -> Vec<u8> {
+pub fn pdf() -> Vec<u8> {
     include_bytes!("../fixtures/cv/valid.pdf").to_vec()
 }
 
-async fn fill_profile(c: &mut Client<'_>) -> String {
+/// How many CVs the database holds.
+pub async fn stored_cvs(app: &TestApp) -> i64 {
+    app.state
+        .db
+        .run(|conn| passerelle::db::files::count(conn, "cv"))
+        .await
+        .unwrap()
+}
+
+pub async fn fill_profile(c: &mut Client<'_>) -> String {
     c.get("/profil").await.assert_status(StatusCode::OK);
     let r = c
         .post_form(
@@ -229,17 +238,9 @@ async fn cv_uploads_are_checked(app: TestApp) {
             .starts_with("attachment")
     );
     assert!(own.text.starts_with("%PDF-"));
-    // Stored under a server-made name, outside anything served.
-    let files: Vec<_> = std::fs::read_dir(app.state.config.data_dir.join("cv"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    assert_eq!(files.len(), 1);
-    assert!(!files[0].contains("mon-cv"));
-    app.client()
-        .get(&format!("/static/{}", files[0]))
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
+    // Stored in the database, on no node's disk, outside anything served.
+    assert_eq!(stored_cvs(&app).await, 1);
+    assert!(!app.state.config.data_dir.join("cv").exists());
 
     validate(&app, &id).await;
     let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
@@ -307,13 +308,7 @@ async fn candidates_export_and_erase_their_data(app: TestApp) {
             .await
             .contains("Votre compte et toutes vos données ont été supprimés")
     );
-    assert_eq!(
-        std::fs::read_dir(app.state.config.data_dir.join("cv"))
-            .unwrap()
-            .count(),
-        0,
-        "the CV file is gone"
-    );
+    assert_eq!(stored_cvs(&app).await, 0, "the CV file is gone");
     let mut again = app.client();
     again.get("/connexion").await;
     again
@@ -330,6 +325,16 @@ async fn candidates_export_and_erase_their_data(app: TestApp) {
 
 async fn inactive_candidates_are_warned_then_erased(app: TestApp) {
     let app = app.with_demo().await;
+    {
+        let mut candidate = app.login_as(CANDIDATE).await;
+        fill_profile(&mut candidate).await;
+        candidate.get("/profil").await;
+        candidate
+            .post_file("/profil/cv", "cv", "cv.pdf", &pdf())
+            .await
+            .assert_status(StatusCode::SEE_OTHER);
+    }
+    assert_eq!(stored_cvs(&app).await, 1);
     let today = passerelle::clock::today_paris();
     let run = |day: chrono::NaiveDate| {
         app.state.db.tx(move |conn| {
@@ -338,7 +343,7 @@ async fn inactive_candidates_are_warned_then_erased(app: TestApp) {
     };
     // The demo candidate never logged in: created today.
     assert_eq!(run(today).await.unwrap().0, 0);
-    let (warned, _, erased) = run(today + chrono::Duration::days(701)).await.unwrap();
+    let (warned, erased) = run(today + chrono::Duration::days(701)).await.unwrap();
     assert_eq!((warned, erased), (1, 0));
     let mail = app.last_mail_to(CANDIDATE).await;
     assert!(mail.subject.contains("sera supprimé dans un mois"));
@@ -347,8 +352,9 @@ async fn inactive_candidates_are_warned_then_erased(app: TestApp) {
         0,
         "warned once"
     );
-    let (_, _, erased) = run(today + chrono::Duration::days(731)).await.unwrap();
+    let (_, erased) = run(today + chrono::Duration::days(731)).await.unwrap();
     assert_eq!(erased, 1);
+    assert_eq!(stored_cvs(&app).await, 0, "the CV went with the profile");
     let mut c = app.client();
     c.get("/connexion").await;
     c.post_form(
@@ -781,12 +787,7 @@ async fn cv_must_open_as_a_pdf_without_scripts(app: TestApp) {
             .await
             .contains("Télécharger mon CV")
     );
-    assert!(
-        std::fs::read_dir(app.state.config.data_dir.join("cv"))
-            .map(|d| d.count() == 0)
-            .unwrap_or(true),
-        "nothing refused is stored"
-    );
+    assert_eq!(stored_cvs(&app).await, 0, "nothing refused is stored");
     candidate.get("/profil").await;
     candidate
         .post_file("/profil/cv", "cv", "cv.pdf", &pdf())

@@ -248,6 +248,30 @@ impl TestApp {
         self
     }
 
+    /// Another server process on the same database, with its own, empty data folder (its
+    /// own search index, rebuilt at start): what a second node behind a load balancer is.
+    /// `prepare` may put things in that folder before it starts.
+    pub async fn another_node(&self, prepare: impl FnOnce(&std::path::Path)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        prepare(dir.path());
+        let mut config = self.state.config.clone();
+        config.data_dir = dir.path().to_owned();
+        Self::on(config, dir).await
+    }
+
+    /// An application started on a configuration whose database exists already (kept by
+    /// the test), `dir` living as long as it does.
+    pub async fn on(config: Config, dir: tempfile::TempDir) -> TestApp {
+        let state = start(config).await;
+        let router = state.router();
+        TestApp {
+            state,
+            router,
+            _dir: dir,
+            pg_database: None,
+        }
+    }
+
     pub fn client(&self) -> Client<'_> {
         Client {
             app: self,

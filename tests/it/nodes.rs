@@ -103,7 +103,10 @@ async fn a_change_made_on_one_node_is_found_on_the_other(app: TestApp) {
     // An offer filled through A leaves B's search within a second.
     let mut recruiter = app.login_as("recruiter@demo.passerelle.test").await;
     let ids = recruiter_offers(&app).await;
-    assert!(ids.len() >= 2, "two published offers of the recruiter: {ids:?}");
+    assert!(
+        ids.len() >= 2,
+        "two published offers of the recruiter: {ids:?}"
+    );
     fill(&mut recruiter, &ids[0]).await;
     assert_eq!(published(&app).await, before - 1);
     within_a_second(&b, before - 1).await;
@@ -156,7 +159,7 @@ async fn a_change_made_on_one_node_is_found_on_the_other(app: TestApp) {
         .run(passerelle::search::changes::prune)
         .await
         .unwrap();
-    assert!(pruned >= 2, "{pruned} rows pruned");
+    assert!(pruned >= 1, "{pruned} rows pruned (the last one stays)");
     stop_b.send(true).unwrap();
     running_b.await.unwrap().unwrap();
     drop(b);

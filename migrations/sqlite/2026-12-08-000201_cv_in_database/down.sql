@@ -1,0 +1,2 @@
+DROP TRIGGER candidate_profiles_cv_replaced;
+DROP TRIGGER candidate_profiles_cv_deleted;
