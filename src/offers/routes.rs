@@ -1024,14 +1024,10 @@ pub async fn tiles(
         });
     }
     if let (true, Some(org)) = (allows(&me, &Action::Recruit), me.organisation_id.clone()) {
-        let offers = state
+        let published = state
             .db
-            .run(move |conn| super::store::for_organisation(conn, &org))
+            .run(move |conn| super::store::published_of(conn, &org))
             .await?;
-        let published = offers
-            .iter()
-            .filter(|o| o.status == OfferStatus::Published.as_str())
-            .count();
         tiles.push(crate::web::dashboard::Tile {
             href: "/mes-offres",
             title: "Mes offres",

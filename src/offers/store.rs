@@ -295,6 +295,19 @@ pub fn for_organisation(conn: &mut DbConnection, org_id: &str) -> AppResult<Vec<
         .load(conn)?)
 }
 
+/// How many offers of an organisation (posted by it or managed for it) are published.
+pub fn published_of(conn: &mut DbConnection, org_id: &str) -> AppResult<i64> {
+    Ok(offers::table
+        .filter(
+            offers::company_id
+                .eq(org_id)
+                .or(offers::managed_by_id.eq(org_id)),
+        )
+        .filter(offers::status.eq(OfferStatus::Published.as_str()))
+        .count()
+        .get_result(conn)?)
+}
+
 /// Offers waiting for moderation in the given departments, oldest first.
 pub fn pending_in(conn: &mut DbConnection, departments: &[String]) -> AppResult<Vec<Offer>> {
     Ok(offers::table

@@ -3,7 +3,6 @@
 //! data folder that served one.
 
 use std::path::Path;
-use std::process::Command;
 
 use axum::http::StatusCode;
 
@@ -15,20 +14,8 @@ const CANDIDATE: &str = "candidate@demo.passerelle.test";
 
 /// Runs the binary on a database and data folder.
 fn passerelle(database_url: &str, data_dir: &Path, args: &[&str]) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_passerelle"))
-        .args(args)
-        .env("PASSERELLE_DATA_DIR", data_dir)
-        .env("PASSERELLE_DATABASE_URL", database_url)
-        .env("PASSERELLE_LOG", "warn")
-        .env_remove("PASSERELLE_NEW_DATABASE")
-        .output()
-        .expect("binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    let (status, text) = crate::cli::run_binary(database_url, data_dir, args, &[]);
+    (status.success(), text)
 }
 
 fn sqlite_path(app: &TestApp) -> std::path::PathBuf {

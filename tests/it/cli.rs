@@ -4,16 +4,23 @@ use std::process::Command;
 
 use axum::http::StatusCode;
 
-fn passerelle(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
+/// Runs the binary with `args` on a database and data folder (and `env`); returns how it
+/// ended and what it wrote. Settings of the surrounding environment that change what a
+/// command does are left out.
+pub fn run_binary(
+    database_url: &str,
+    data_dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (std::process::ExitStatus, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_passerelle"))
         .args(args)
-        .env("PASSERELLE_DATA_DIR", dir)
-        .env(
-            "PASSERELLE_DATABASE_URL",
-            format!("sqlite://{}/p.db", dir.display()),
-        )
+        .env("PASSERELLE_DATA_DIR", data_dir)
+        .env("PASSERELLE_DATABASE_URL", database_url)
         .env("PASSERELLE_LOG", "warn")
         .env_remove("PASSERELLE_USER_PASSWORD")
+        .env_remove("PASSERELLE_NEW_DATABASE")
+        .envs(env.iter().copied())
         .output()
         .expect("binary runs");
     let text = format!(
@@ -21,7 +28,14 @@ fn passerelle(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    (output.status.success(), text)
+    (output.status, text)
+}
+
+/// Runs the binary on a data folder, the database inside it.
+fn passerelle(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let url = format!("sqlite://{}/p.db", dir.display());
+    let (status, text) = run_binary(&url, dir, args, &[]);
+    (status.success(), text)
 }
 
 #[tokio::test]
@@ -108,19 +122,9 @@ async fn administrator_commands() {
 
 /// Runs the binary on an app's own database and data folder.
 fn passerelle_on(app: &crate::helpers::TestApp, args: &[&str]) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_passerelle"))
-        .args(args)
-        .env("PASSERELLE_DATA_DIR", &app.state.config.data_dir)
-        .env("PASSERELLE_DATABASE_URL", &app.state.config.database_url)
-        .env("PASSERELLE_LOG", "warn")
-        .output()
-        .expect("binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    let config = &app.state.config;
+    let (status, text) = run_binary(&config.database_url, &config.data_dir, args, &[]);
+    (status.success(), text)
 }
 
 #[tokio::test]
@@ -250,23 +254,14 @@ async fn an_organisation_not_validated_cannot_import_from_the_command_line() {
 /// Starts `command` on a data folder, the database inside it; returns the exit code and what
 /// the process wrote.
 fn start_on(data: &std::path::Path, command: &str) -> (Option<i32>, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_passerelle"))
-        .arg(command)
-        .env("PASSERELLE_DATA_DIR", data)
-        .env(
-            "PASSERELLE_DATABASE_URL",
-            format!("sqlite://{}/p.db", data.display()),
-        )
-        .env("PASSERELLE_ADDR", "127.0.0.1:0")
-        .env("PASSERELLE_LOG", "warn")
-        .output()
-        .expect("binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    let url = format!("sqlite://{}/p.db", data.display());
+    let (status, text) = run_binary(
+        &url,
+        data,
+        &[command],
+        &[("PASSERELLE_ADDR", "127.0.0.1:0")],
     );
-    (output.status.code(), text)
+    (status.code(), text)
 }
 
 #[tokio::test]
