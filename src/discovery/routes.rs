@@ -63,16 +63,7 @@ struct SearchPage {
 
 /// The search's links and its active filters, labelled as people read them.
 fn search_links(p: &Asked, occupation: Option<&str>) -> SearchLinks {
-    let mut links = SearchLinks::new(
-        "/decouverte-metiers",
-        [
-            ("q", p.q.as_str()),
-            ("metier", p.metier.as_str()),
-            ("commune", p.commune.as_str()),
-            ("rayon", p.rayon.as_str()),
-            ("niveau", p.niveau.as_str()),
-        ],
-    );
+    let mut links = SearchLinks::new("/decouverte-metiers", p.fields());
     links.chip(&["q"], |v| format!("Mots-clés : « {v} »"));
     links.chip(&["metier"], |v| {
         format!("Métier : {}", occupation.unwrap_or(v))

@@ -314,15 +314,20 @@ pub struct Asked {
 }
 
 impl Asked {
-    /// The non-empty fields as a query string: links to this search.
-    pub fn query_string(&self) -> String {
-        crate::web::filters::query_string([
+    /// The search's fields by their names in addresses.
+    pub fn fields(&self) -> [(&'static str, &str); 5] {
+        [
             ("q", self.q.as_str()),
             ("metier", self.metier.as_str()),
             ("commune", self.commune.as_str()),
             ("rayon", self.rayon.as_str()),
             ("niveau", self.niveau.as_str()),
-        ])
+        ]
+    }
+
+    /// The non-empty fields as a query string: links to this search.
+    pub fn query_string(&self) -> String {
+        crate::web::filters::query_string(self.fields())
     }
 }
 

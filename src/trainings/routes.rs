@@ -96,20 +96,7 @@ impl SearchParams {
 
     /// The search's links and its active filters, labelled as people read them.
     fn links(&self, centre: Option<&str>, occupation: Option<&str>) -> SearchLinks {
-        let mut links = SearchLinks::new(
-            "/formations",
-            [
-                ("q", self.q.as_str()),
-                ("metier", self.metier.as_str()),
-                ("commune", self.commune.as_str()),
-                ("rayon", self.rayon.as_str()),
-                ("departement", self.departement.as_str()),
-                ("debut_min", self.debut_min.as_str()),
-                ("debut_max", self.debut_max.as_str()),
-                ("financees", self.financees.as_str()),
-                ("places", self.places.as_str()),
-            ],
-        );
+        let mut links = SearchLinks::new("/formations", self.fields());
         links.chip(&["q"], |v| format!("Mots-clés : « {v} »"));
         links.chip(&["metier"], |v| {
             format!("Métier : {}", occupation.unwrap_or(v))
@@ -141,9 +128,9 @@ impl SearchParams {
         links
     }
 
-    /// The non-empty fields as a query string (without `page`): links to this search.
-    pub fn query_string(&self) -> String {
-        crate::web::filters::query_string([
+    /// The search's fields by their names in addresses (without `page`).
+    fn fields(&self) -> [(&'static str, &str); 9] {
+        [
             ("q", self.q.as_str()),
             ("metier", self.metier.as_str()),
             ("commune", self.commune.as_str()),
@@ -153,7 +140,12 @@ impl SearchParams {
             ("debut_max", self.debut_max.as_str()),
             ("financees", self.financees.as_str()),
             ("places", self.places.as_str()),
-        ])
+        ]
+    }
+
+    /// The non-empty fields as a query string (without `page`): links to this search.
+    pub fn query_string(&self) -> String {
+        crate::web::filters::query_string(self.fields())
     }
 }
 
