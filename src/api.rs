@@ -333,12 +333,25 @@ struct Health {
 }
 
 /// Liveness and database check: 503 (`database_file_lost`) when the SQLite file was deleted
-/// or replaced under the running process.
+/// or replaced under the running process, 503 (`search_index_behind`) while this node's
+/// search index cannot be written (a load balancer then sends searches to another node).
 #[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "operations",
     responses((status = 200, body = Health), (status = 500, body = crate::error::ErrorBody),
         (status = 503, body = crate::error::ErrorBody)))]
 async fn healthz(State(state): State<AppState>) -> AppResult<Json<Health>> {
     state.db.check_file()?;
+    if let Some(trouble) = state.search_cursor.trouble() {
+        return Err(crate::error::AppError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "search_index_behind",
+            format!(
+                "L’index de recherche de ce nœud ne peut pas être mis à jour ({trouble}) : \
+                 vérifiez que son dossier de données est accessible en écriture et n’est pas \
+                 plein. Les modifications sont enregistrées dans la base ; l’index les \
+                 reprendra dès que possible."
+            ),
+        ));
+    }
     state
         .db
         .run(|conn| {

@@ -32,6 +32,6 @@ async fn expire(app: AppState) -> anyhow::Result<()> {
         })
         .await?;
     tracing::info!(expired = expired.len(), warned, "offer expiry");
-    crate::search::changes::catch_up(&app).await?;
+    crate::search::changes::catch_up(&app).await;
     Ok(())
 }

@@ -47,5 +47,6 @@ pub async fn changed(state: &AppState, ids: Vec<String>) -> AppResult<()> {
         .db
         .tx(move |conn| changed_in(conn, &app, &ids))
         .await?;
-    crate::search::changes::catch_up(state).await
+    crate::search::changes::catch_up(state).await;
+    Ok(())
 }

@@ -665,7 +665,7 @@ async fn update(
         .await?
     {
         Ok(status) => {
-            crate::search::changes::catch_up(&state).await?;
+            crate::search::changes::catch_up(&state).await;
             let message = if status == OfferStatus::Pending {
                 "L’offre est modifiée. Elle repasse par la validation de la chambre consulaire avant d’être de nouveau publiée."
             } else {
@@ -733,7 +733,7 @@ async fn act(
             Ok(status)
         })
         .await?;
-    crate::search::changes::catch_up(&state).await?;
+    crate::search::changes::catch_up(&state).await;
     let message = if transition == Transition::Extend && status == OfferStatus::Pending {
         "L’offre expirée est de nouveau soumise à la chambre consulaire."
     } else {
@@ -830,7 +830,7 @@ async fn moderate(
             Ok(status)
         })
         .await?;
-    crate::search::changes::catch_up(&state).await?;
+    crate::search::changes::catch_up(&state).await;
     session
         .set_flash(if transition == Transition::Approve {
             "L’offre est publiée."
@@ -908,7 +908,7 @@ async fn api_update(
             }
         })
         .await?;
-    crate::search::changes::catch_up(&state).await?;
+    crate::search::changes::catch_up(&state).await;
     result.map(Json).map_err(AppError::invalid_fields)
 }
 
@@ -962,7 +962,7 @@ async fn api_transition(
             Ok(status)
         })
         .await?;
-    crate::search::changes::catch_up(&state).await?;
+    crate::search::changes::catch_up(&state).await;
     Ok(Json(StatusAnswer {
         status: status.as_str().to_owned(),
     }))

@@ -103,6 +103,9 @@ pub struct Cursor {
     file: PathBuf,
     /// Also serialises the node's followers (the loop, catch-ups after a request's change).
     at: Mutex<Option<i64>>,
+    /// Why the last catch-up failed (an index that cannot be written: data folder read-only
+    /// or full), until one succeeds.
+    trouble: Mutex<Option<String>>,
 }
 
 impl Cursor {
@@ -116,6 +119,35 @@ impl Cursor {
         Self {
             file,
             at: Mutex::new(at),
+            trouble: Mutex::new(None),
+        }
+    }
+
+    /// Why this node's index is behind the log, while catching up fails.
+    pub fn trouble(&self) -> Option<String> {
+        self.trouble
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Keeps the outcome of a catch-up; logs when the index starts or stops failing (not at
+    /// every retry).
+    fn note(&self, outcome: &anyhow::Result<usize>) {
+        let mut trouble = self.trouble.lock().unwrap_or_else(|e| e.into_inner());
+        match outcome {
+            Ok(_) => {
+                if trouble.take().is_some() {
+                    tracing::info!("search index: caught up with the change log again");
+                }
+            }
+            Err(error) => {
+                let error = format!("{error:#}");
+                if trouble.is_none() {
+                    tracing::error!(%error, "search index: change log not applied, retrying");
+                }
+                *trouble = Some(error);
+            }
         }
     }
 
@@ -195,6 +227,12 @@ pub fn start(state: &AppState) -> anyhow::Result<()> {
 
 /// Applies the log after the cursor to this node's index; returns the number of rows read.
 pub fn catch_up_blocking(state: &AppState) -> anyhow::Result<usize> {
+    let outcome = apply_log(state);
+    state.search_cursor.note(&outcome);
+    outcome
+}
+
+fn apply_log(state: &AppState) -> anyhow::Result<usize> {
     let mut slot = state.search_cursor.lock();
     let mut conn = state.db.conn()?;
     let mut read = 0;
@@ -238,14 +276,14 @@ pub fn catch_up_blocking(state: &AppState) -> anyhow::Result<usize> {
 }
 
 /// [`catch_up_blocking`] off the async threads: after a change a request made, so that the
-/// person who made it finds it at once on this node.
-pub async fn catch_up(state: &AppState) -> AppResult<()> {
+/// node that made it finds it at once. The change is committed whatever happens here: a
+/// failure (an index that cannot be written) is logged and kept for `/healthz`, and the
+/// follower retries.
+pub async fn catch_up(state: &AppState) {
     let state = state.clone();
-    tokio::task::spawn_blocking(move || catch_up_blocking(&state))
-        .await
-        .map_err(crate::error::AppError::internal)?
-        .map_err(crate::error::AppError::internal)?;
-    Ok(())
+    if let Err(error) = tokio::task::spawn_blocking(move || catch_up_blocking(&state)).await {
+        tracing::error!(%error, "search index: catch-up stopped");
+    }
 }
 
 /// Tells the other nodes how far this one went.
@@ -283,23 +321,20 @@ pub fn spawn_follower(
         loop {
             let turn = state.clone();
             let beat = last_beat.is_none_or(|at| now() - at >= HEARTBEAT);
-            let done = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-                catch_up_blocking(&turn)?;
-                if beat {
-                    heartbeat(&turn)?;
+            // Returns whether the node told the others where it stands. A failed catch-up is
+            // logged (once) and kept by the cursor; the next turn retries.
+            let done = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
+                if catch_up_blocking(&turn).is_err() || !beat {
+                    return Ok(false);
                 }
-                Ok(())
+                heartbeat(&turn)?;
+                Ok(true)
             })
             .await;
             match done {
-                Ok(Ok(())) => {
-                    if beat {
-                        last_beat = Some(now());
-                    }
-                }
-                Ok(Err(error)) => {
-                    tracing::warn!(%error, "search index: change log not applied, retrying")
-                }
+                Ok(Ok(true)) => last_beat = Some(now()),
+                Ok(Ok(false)) => {}
+                Ok(Err(error)) => tracing::warn!(%error, "search nodes: heartbeat not recorded"),
                 Err(error) => tracing::warn!(%error, "search index: follower stopped a turn"),
             }
             tokio::select! {

@@ -274,8 +274,10 @@ impl OfferIndex {
         let writer = guard.as_mut().expect("writer just created");
         let result = f(writer);
         if result.is_err() {
-            // Forget what was not committed.
+            // Forget what was not committed, and the writer with it: after a failed write (a
+            // data folder read-only or full) the next update starts from a fresh one.
             let _ = writer.rollback();
+            *guard = None;
         }
         result
     }

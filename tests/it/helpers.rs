@@ -278,6 +278,7 @@ impl TestApp {
             cookie: None,
             csrf: None,
             ip: format!("10.0.0.{}", rand_octet()),
+            remote: None,
         }
     }
 
@@ -522,6 +523,9 @@ pub struct Client<'a> {
     cookie: Option<String>,
     csrf: Option<String>,
     pub ip: String,
+    /// Sends over HTTP to this address (`http://127.0.0.1:PORT`: a server process, a reverse
+    /// proxy) instead of calling the application in the test process.
+    remote: Option<String>,
 }
 
 pub struct TestResponse {
@@ -560,16 +564,45 @@ impl TestResponse {
 }
 
 impl Client<'_> {
+    /// The same client (session, CSRF token), from now on talking over HTTP to `base`
+    /// (`http://127.0.0.1:PORT`) instead of the application in the test process.
+    pub fn via(mut self, base: &str) -> Self {
+        self.remote = Some(base.trim_end_matches('/').to_owned());
+        self
+    }
+
     pub async fn request(&mut self, request: Request<Body>) -> TestResponse {
-        let response = self
-            .app
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router answers");
-        let status = response.status();
-        let headers = response.headers().clone();
+        let (status, headers, bytes) = match &self.remote {
+            None => {
+                let response = self
+                    .app
+                    .router
+                    .clone()
+                    .oneshot(request)
+                    .await
+                    .expect("router answers");
+                let (parts, body) = response.into_parts();
+                let bytes = body.collect().await.expect("body").to_bytes();
+                (parts.status, parts.headers, bytes)
+            }
+            Some(base) => {
+                let (mut parts, body) = request.into_parts();
+                parts.uri = format!("{base}{}", parts.uri)
+                    .parse()
+                    .expect("absolute address");
+                let client = hyper_util::client::legacy::Client::builder(
+                    hyper_util::rt::TokioExecutor::new(),
+                )
+                .build_http::<Body>();
+                let response = client
+                    .request(Request::from_parts(parts, body))
+                    .await
+                    .unwrap_or_else(|e| panic!("{base} answers: {e}"));
+                let (parts, body) = response.into_parts();
+                let bytes = body.collect().await.expect("body").to_bytes();
+                (parts.status, parts.headers, bytes)
+            }
+        };
         for cookie in headers.get_all(header::SET_COOKIE) {
             let cookie = cookie.to_str().unwrap();
             let pair = cookie.split(';').next().unwrap();
@@ -582,12 +615,6 @@ impl Client<'_> {
                 self.cookie = (!value.is_empty()).then(|| value.to_owned());
             }
         }
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         if let Some(token) = extract_csrf(&text) {
             self.csrf = Some(token);

@@ -20,6 +20,7 @@ mod content_partners;
 mod crawl;
 mod discovery;
 mod exports;
+mod faults;
 mod files;
 mod filters;
 mod ftps;

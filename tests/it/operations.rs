@@ -178,23 +178,63 @@ async fn mail_is_retried_when_smtp_is_down() {
 
 /// A minimal SMTP server on loopback that records what it receives.
 async fn smtp_sink() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let (port, received, _) = smtp_server().await;
+    (port, received)
+}
+
+/// How the test SMTP server behaves towards the next connections.
+const SMTP_UP: u8 = 0;
+/// Accepts the connection and closes it at once (a server going down, a network cut).
+const SMTP_CUT: u8 = 1;
+/// Greets with 421 (service not available, RFC 5321).
+const SMTP_BUSY: u8 = 2;
+/// Takes the whole message, then refuses it with 451 (local error, try again later).
+const SMTP_REFUSES: u8 = 3;
+
+/// An SMTP server on loopback whose behaviour the test switches (`SMTP_*`); it records the
+/// messages it accepts.
+async fn smtp_server() -> (
+    u16,
+    tokio::sync::mpsc::UnboundedReceiver<String>,
+    std::sync::Arc<std::sync::atomic::AtomicU8>,
+) {
+    use std::sync::atomic::Ordering;
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let mode = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(SMTP_UP));
+    let modes = mode.clone();
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
             let tx = tx.clone();
+            let mode = modes.load(Ordering::SeqCst);
             tokio::spawn(async move {
                 let (read, mut write) = socket.into_split();
+                match mode {
+                    SMTP_CUT => return,
+                    SMTP_BUSY => {
+                        let _ = write.write_all(b"421 sink busy, try later\r\n").await;
+                        return;
+                    }
+                    _ => {}
+                }
                 let mut lines = BufReader::new(read).lines();
                 write.write_all(b"220 sink ESMTP\r\n").await.unwrap();
                 let mut data = None::<String>;
                 while let Ok(Some(line)) = lines.next_line().await {
                     if let Some(buffer) = data.as_mut() {
                         if line == "." {
-                            tx.send(data.take().unwrap()).unwrap();
-                            write.write_all(b"250 OK queued\r\n").await.unwrap();
+                            let message = data.take().unwrap();
+                            if mode == SMTP_REFUSES {
+                                write
+                                    .write_all(b"451 local error, try later\r\n")
+                                    .await
+                                    .unwrap();
+                            } else {
+                                tx.send(message).unwrap();
+                                write.write_all(b"250 OK queued\r\n").await.unwrap();
+                            }
                         } else {
                             buffer.push_str(&line);
                             buffer.push_str("\r\n");
@@ -223,7 +263,127 @@ async fn smtp_sink() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
             });
         }
     });
-    (port, rx)
+    (port, rx, mode)
+}
+
+#[tokio::test]
+async fn mails_wait_for_the_smtp_server_and_go_once_sqlite() {
+    mails_wait_for_the_smtp_server_and_go_once(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(pg_tests),
+    ignore = "PostgreSQL suite NOT RUN: set PASSERELLE_TEST_POSTGRES_URL"
+)]
+async fn mails_wait_for_the_smtp_server_and_go_once_postgres() {
+    mails_wait_for_the_smtp_server_and_go_once(Backend::Postgres).await;
+}
+
+/// The SMTP server cuts connections, then answers 421, then refuses each message with 451:
+/// the mails stay in the outbox through every retry, then go once it takes them, each
+/// exactly once.
+async fn mails_wait_for_the_smtp_server_and_go_once(backend: Backend) {
+    use std::sync::atomic::Ordering;
+    let (port, mut received, mode) = smtp_server().await;
+    let app = TestApp::with_config(backend, |config| {
+        config.smtp_url = Some(passerelle::config::Secret::new(format!(
+            "smtp://127.0.0.1:{port}"
+        )));
+    })
+    .await
+    .with_demo()
+    .await;
+    let to = [
+        "teacher@demo.passerelle.test",
+        "candidate@demo.passerelle.test",
+        "recruiter@demo.passerelle.test",
+    ];
+    mode.store(SMTP_CUT, Ordering::SeqCst);
+    for email in to {
+        let mut c = app.client();
+        c.get("/mot-de-passe-oublie").await;
+        c.post_form("/mot-de-passe-oublie", &[("email", email)])
+            .await
+            .assert_status(StatusCode::SEE_OTHER);
+    }
+    let outbox = || async {
+        app.state
+            .db
+            .run(|conn| passerelle::mail::recent(conn, 100))
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.subject == "Réinitialisation de votre mot de passe")
+            .collect::<Vec<_>>()
+    };
+    // Each failure: nothing received, the three mails waiting, tried once more; the next
+    // attempt comes after the job's delay (30 s, then 1 min, then 2 min).
+    for (turn, (behaviour, wait)) in [(SMTP_CUT, 0), (SMTP_BUSY, 31), (SMTP_REFUSES, 61)]
+        .into_iter()
+        .enumerate()
+    {
+        mode.store(behaviour, Ordering::SeqCst);
+        app.state.clock.advance(chrono::Duration::seconds(wait));
+        app.run_jobs().await;
+        let mails = outbox().await;
+        assert_eq!(mails.len(), 3);
+        for m in &mails {
+            assert_eq!(m.status, "pending", "{m:?}");
+            assert_eq!(m.attempts, i32::try_from(turn).unwrap() + 1, "{m:?}");
+            assert!(m.last_error.is_some());
+        }
+        assert!(received.try_recv().is_err(), "nothing delivered yet");
+    }
+    // Not due yet: nothing tried.
+    app.state.clock.advance(chrono::Duration::seconds(60));
+    app.run_jobs().await;
+    assert!(outbox().await.iter().all(|m| m.attempts == 3));
+    // Back: each goes once.
+    mode.store(SMTP_UP, Ordering::SeqCst);
+    app.state.clock.advance(chrono::Duration::seconds(61));
+    app.run_jobs().await;
+    let mut delivered = Vec::new();
+    while let Ok(Some(message)) =
+        tokio::time::timeout(std::time::Duration::from_millis(500), received.recv()).await
+    {
+        // (Other mails may go at the same time: the recurring tasks' own.)
+        if to
+            .iter()
+            .any(|email| message.contains(&format!("To: {email}")))
+        {
+            delivered.push(message);
+        }
+    }
+    assert_eq!(delivered.len(), 3, "each mail once");
+    for email in to {
+        assert_eq!(
+            delivered
+                .iter()
+                .filter(|m| m.contains(&format!("To: {email}")))
+                .count(),
+            1,
+            "{email}"
+        );
+    }
+    let mails = outbox().await;
+    assert!(
+        mails
+            .iter()
+            .all(|m| m.status == "sent" && m.attempts == 4 && m.sent_at.is_some())
+    );
+    // Nothing goes again later.
+    app.state.clock.advance(chrono::Duration::hours(2));
+    app.run_jobs().await;
+    while let Ok(Some(message)) =
+        tokio::time::timeout(std::time::Duration::from_millis(300), received.recv()).await
+    {
+        assert!(
+            to.iter()
+                .all(|email| !message.contains(&format!("To: {email}"))),
+            "sent twice: {message}"
+        );
+    }
 }
 
 #[tokio::test]

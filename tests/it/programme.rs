@@ -10,10 +10,10 @@ use passerelle::types::{EmailAddress, OrgStatus, Role, UserStatus};
 use crate::both_backends;
 use crate::helpers::{Client, TestApp};
 
-const EDITOR: &str = "editor@demo.passerelle.test";
+pub(crate) const EDITOR: &str = "editor@demo.passerelle.test";
 
 /// The editor creates a course and a session through the pages; returns the session id.
-async fn new_session(app: &TestApp, capacity: &str, per_org: &str) -> String {
+pub(crate) async fn new_session(app: &TestApp, capacity: &str, per_org: &str) -> String {
     let mut editor = app.login_as(EDITOR).await;
     editor
         .get("/programme/cours/nouveau")
@@ -55,7 +55,12 @@ async fn new_session(app: &TestApp, capacity: &str, per_org: &str) -> String {
 }
 
 /// Staff accounts of one demo organisation (as an administrator would invite them).
-async fn practitioners(app: &TestApp, org_of: &str, prefix: &str, count: usize) -> Vec<String> {
+pub(crate) async fn practitioners(
+    app: &TestApp,
+    org_of: &str,
+    prefix: &str,
+    count: usize,
+) -> Vec<String> {
     let org_of = org_of.to_owned();
     let prefix = prefix.to_owned();
     app.state
@@ -92,7 +97,7 @@ async fn practitioners(app: &TestApp, org_of: &str, prefix: &str, count: usize) 
         .unwrap()
 }
 
-async fn registrations(app: &TestApp, session: &str) -> Vec<serde_json::Value> {
+pub(crate) async fn registrations(app: &TestApp, session: &str) -> Vec<serde_json::Value> {
     let mut editor = app.login_as(EDITOR).await;
     let token = editor.new_api_token().await;
     let r = editor

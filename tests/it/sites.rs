@@ -49,13 +49,13 @@ pub async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     out.into_iter().map(|o| o.expect("ready")).collect()
 }
 
-fn day(offset: i64) -> String {
+pub(crate) fn day(offset: i64) -> String {
     (passerelle::clock::today_paris() + chrono::Duration::days(offset))
         .format("%d/%m/%Y")
         .to_string()
 }
 
-async fn site_id(client: &mut Client<'_>, name: &str) -> String {
+pub(crate) async fn site_id(client: &mut Client<'_>, name: &str) -> String {
     let r = client.get("/api/v1/sites").await;
     r.assert_status(StatusCode::OK);
     r.json()
@@ -69,7 +69,7 @@ async fn site_id(client: &mut Client<'_>, name: &str) -> String {
         .to_owned()
 }
 
-async fn exhibition_id(client: &mut Client<'_>, title: &str) -> String {
+pub(crate) async fn exhibition_id(client: &mut Client<'_>, title: &str) -> String {
     let r = client.get("/api/v1/exhibitions").await;
     r.json()
         .as_array()
@@ -500,10 +500,10 @@ async fn a_coordinator_sees_only_the_sites_of_their_host(app: TestApp) {
     );
 }
 
-async fn event_registrations_never_exceed_capacity(app: TestApp) {
-    let app = app.with_demo().await;
-    let mut coordinator = app.login_as(COORDINATOR).await;
-    let brieuc = site_id(&mut coordinator, "Espace Métiers de Saint-Brieuc").await;
+/// The Saint-Brieuc coordinator creates a company visit with `capacity` places, through the
+/// site's page; returns the event's address.
+pub(crate) async fn new_event(coordinator: &mut Client<'_>, capacity: &str) -> String {
+    let brieuc = site_id(coordinator, "Espace Métiers de Saint-Brieuc").await;
     coordinator.get(&format!("/espaces-metiers/{brieuc}")).await;
     let r = coordinator
         .post_form(
@@ -517,12 +517,18 @@ async fn event_registrations_never_exceed_capacity(app: TestApp) {
                 ),
                 ("date", &day(14)),
                 ("time", "09:30"),
-                ("capacity", "3"),
+                ("capacity", capacity),
             ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
-    let event = r.location();
+    r.location()
+}
+
+async fn event_registrations_never_exceed_capacity(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut coordinator = app.login_as(COORDINATOR).await;
+    let event = new_event(&mut coordinator, "3").await;
 
     // Eight people register at once for three places.
     let mut visitors: Vec<Client<'_>> = (0..8).map(|_| app.client()).collect();
