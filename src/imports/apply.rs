@@ -17,7 +17,7 @@ use crate::db::{DbConnection, now};
 use crate::error::AppResult;
 use crate::offers::model::{ContractType, OfferStatus};
 use crate::offers::store::{
-    self as offer_store, ImportOrigin, NewOffer, OfferChanges, OfferContent,
+    self as offer_store, ImportOrigin, ImportedChange, NewOffer, OfferContent,
 };
 use crate::organisations::store::{self as orgs, NewOrganisation};
 use crate::types::{OrgKind, OrgStatus, Siret};
@@ -683,6 +683,89 @@ fn known_offers(conn: &mut DbConnection, profile_id: &str) -> AppResult<HashMap<
         .collect())
 }
 
+/// A new offer a row asks for.
+struct Create {
+    company_id: String,
+    content: Content,
+    digest: String,
+    reference: String,
+    status: OfferStatus,
+}
+
+/// A new version of an offer this profile imported before.
+struct Update {
+    id: String,
+    company_id: String,
+    content: Content,
+    digest: String,
+    status: OfferStatus,
+    /// Published by this row (and not before): dated now, as a chamber's approval would be.
+    publishing: bool,
+}
+
+/// The offers the rows create or change, written a batch at a time: a statement per row cost
+/// PostgreSQL a round trip each (126 s for 100,000 rows, against 10 s on SQLite).
+#[derive(Default)]
+struct Writes {
+    creates: Vec<Create>,
+    updates: Vec<Update>,
+}
+
+impl Writes {
+    /// Offers held before they are written.
+    const BATCH: usize = 5_000;
+
+    fn len(&self) -> usize {
+        self.creates.len() + self.updates.len()
+    }
+
+    /// Writes the offers held, adding their ids to `changed`.
+    fn flush(
+        &mut self,
+        conn: &mut DbConnection,
+        profile: &ImportProfile,
+        at: chrono::NaiveDateTime,
+        changed: &mut Vec<String>,
+    ) -> AppResult<()> {
+        let news: Vec<NewOffer<'_>> = self
+            .creates
+            .iter()
+            .map(|c| NewOffer {
+                company_id: &c.company_id,
+                managed_by_id: &profile.organisation_id,
+                created_by: None,
+                content: c.content.offer(),
+                expires_on: None,
+                status: c.status,
+                import: Some(ImportOrigin {
+                    profile_id: &profile.id,
+                    reference: &c.reference,
+                    digest: &c.digest,
+                }),
+            })
+            .collect();
+        changed.extend(offer_store::insert_many(conn, &news, at)?);
+        drop(news);
+        self.creates.clear();
+        let updates: Vec<ImportedChange<'_>> = self
+            .updates
+            .iter()
+            .map(|u| ImportedChange {
+                id: &u.id,
+                company_id: &u.company_id,
+                content: u.content.offer(),
+                digest: &u.digest,
+                status: u.status,
+                publishing: u.publishing,
+            })
+            .collect();
+        offer_store::update_imported(conn, &updates, at)?;
+        drop(updates);
+        changed.extend(self.updates.drain(..).map(|u| u.id));
+        Ok(())
+    }
+}
+
 /// Applies a file's rows for a profile. `progress` receives the number of rows done (every
 /// 100 rows); an error it returns stops the import, and the caller's transaction rolls back.
 pub fn apply(
@@ -700,6 +783,7 @@ pub fn apply(
     let mut known = known_offers(conn, &profile.id)?;
     let mut applied = Applied::default();
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut writes = Writes::default();
     let at = now();
     for (done, row) in table.rows.iter().enumerate() {
         if done % 100 == 0 {
@@ -768,25 +852,14 @@ pub fn apply(
         };
         match known.remove(&reference) {
             None => {
-                let id = offer_store::insert(
-                    conn,
-                    NewOffer {
-                        company_id: &company_id,
-                        managed_by_id: &profile.organisation_id,
-                        created_by: None,
-                        content: content.offer(),
-                        expires_on: None,
-                        status: reopened,
-                        import: Some(ImportOrigin {
-                            profile_id: &profile.id,
-                            reference: &reference,
-                            digest: &digest,
-                        }),
-                    },
-                    at,
-                )?;
+                writes.creates.push(Create {
+                    company_id,
+                    content,
+                    digest,
+                    reference,
+                    status: reopened,
+                });
                 applied.counts.created += 1;
-                applied.changed.push(id);
             }
             Some(offer) => {
                 let changed = offer.digest.as_deref() != Some(digest.as_str());
@@ -801,28 +874,22 @@ pub fn apply(
                     applied.counts.unchanged += 1;
                     continue;
                 }
-                let publishing = status == OfferStatus::Published && offer.status != status;
-                offer_store::update(
-                    conn,
-                    &offer.id,
-                    &OfferChanges {
-                        content: content.offer(),
-                        status: status.as_str(),
-                        updated_at: at,
-                        company_id: Some(&company_id),
-                        expires_on: None,
-                        import_digest: Some(&digest),
-                        expiry_warned_at: None,
-                    },
-                )?;
-                if publishing {
-                    offer_store::mark_published(conn, &offer.id, at)?;
-                }
+                writes.updates.push(Update {
+                    publishing: status == OfferStatus::Published && offer.status != status,
+                    id: offer.id,
+                    company_id,
+                    content,
+                    digest,
+                    status,
+                });
                 applied.counts.updated += 1;
-                applied.changed.push(offer.id);
             }
         }
+        if writes.len() >= Writes::BATCH {
+            writes.flush(conn, profile, at, &mut applied.changed)?;
+        }
     }
+    writes.flush(conn, profile, at, &mut applied.changed)?;
     if profile.mode() == Mode::Snapshot {
         // Offers of this profile that the file no longer lists (rejected rows still count as
         // listed: their offer keeps its last good version).

@@ -17,9 +17,14 @@ pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<Offer> {
 }
 
 /// What an offer says: the columns the offer forms, the API and imports all write, and that
-/// only this store writes.
-#[derive(Insertable, AsChangeset)]
-#[diesel(table_name = offers, treat_none_as_null = true)]
+/// only this store writes. (`None` is written as NULL, never as `DEFAULT`: SQLite has no
+/// `DEFAULT` in a multi-row insert, where diesel would fall back to a statement per row.)
+#[derive(Clone, Copy, Insertable, AsChangeset)]
+#[diesel(
+    table_name = offers,
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 pub struct OfferContent<'a> {
     pub title: &'a str,
     pub description: &'a str,
@@ -94,7 +99,7 @@ impl<'a> NewOffer<'a> {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = offers)]
+#[diesel(table_name = offers, treat_none_as_default_value = false)]
 struct OfferRow<'a> {
     id: &'a str,
     company_id: &'a str,
@@ -113,35 +118,70 @@ struct OfferRow<'a> {
     import_digest: Option<&'a str>,
 }
 
-/// Writes a new offer dated `at`; one created published counts as moderated then.
-pub fn insert(conn: &mut DbConnection, new: NewOffer<'_>, at: NaiveDateTime) -> AppResult<String> {
-    let id = new_id();
-    let published = (new.status == OfferStatus::Published).then_some(at);
-    let row = OfferRow {
-        id: &id,
-        company_id: new.company_id,
-        managed_by_id: new.managed_by_id,
-        created_by: new.created_by,
-        content: new.content,
-        status: new.status.as_str(),
-        published_at: published,
-        moderated_at: published,
-        expires_on: new.expires_on,
-        created_at: at,
-        updated_at: at,
-        import_profile_id: new.import.as_ref().map(|i| i.profile_id),
-        partner_reference: new.import.as_ref().map(|i| i.reference),
-        import_digest: new.import.as_ref().map(|i| i.digest),
-    };
-    // On the concrete connection: through `DbConnection` (`MultiConnection`), diesel renders
-    // the statement's SQL again at every execution, which imports of thousands of offers felt.
-    crate::with_backend!(conn, c => {
-        diesel::insert_into(offers::table).values(&row).execute(c)
-    })?;
-    Ok(id)
+/// Columns of an [`OfferRow`], one bind parameter each.
+const ROW_COLUMNS: usize = 25;
+
+/// Offers written by one statement: as many as SQLite's 32,766 bind parameters allow
+/// (PostgreSQL takes 65,535).
+const ROWS_PER_INSERT: usize = 32_766 / ROW_COLUMNS;
+
+impl<'a> OfferRow<'a> {
+    /// The row of a new offer dated `at`; one created published counts as moderated then.
+    fn new(id: &'a str, new: &NewOffer<'a>, at: NaiveDateTime) -> Self {
+        let published = (new.status == OfferStatus::Published).then_some(at);
+        Self {
+            id,
+            company_id: new.company_id,
+            managed_by_id: new.managed_by_id,
+            created_by: new.created_by,
+            content: new.content,
+            status: new.status.as_str(),
+            published_at: published,
+            moderated_at: published,
+            expires_on: new.expires_on,
+            created_at: at,
+            updated_at: at,
+            import_profile_id: new.import.as_ref().map(|i| i.profile_id),
+            partner_reference: new.import.as_ref().map(|i| i.reference),
+            import_digest: new.import.as_ref().map(|i| i.digest),
+        }
+    }
 }
 
-/// A new version of an offer's content, from its form, the API or an import.
+/// Writes a new offer dated `at`; one created published counts as moderated then.
+pub fn insert(conn: &mut DbConnection, new: NewOffer<'_>, at: NaiveDateTime) -> AppResult<String> {
+    let mut ids = insert_many(conn, std::slice::from_ref(&new), at)?;
+    Ok(ids.remove(0))
+}
+
+/// Writes new offers dated `at` (an import's), a multi-row statement per
+/// [`ROWS_PER_INSERT`] offers: their ids, in the order given.
+pub fn insert_many(
+    conn: &mut DbConnection,
+    news: &[NewOffer<'_>],
+    at: NaiveDateTime,
+) -> AppResult<Vec<String>> {
+    let ids: Vec<String> = news.iter().map(|_| new_id()).collect();
+    for (news, ids) in news
+        .chunks(ROWS_PER_INSERT)
+        .zip(ids.chunks(ROWS_PER_INSERT))
+    {
+        let rows: Vec<OfferRow<'_>> = news
+            .iter()
+            .zip(ids)
+            .map(|(new, id)| OfferRow::new(id, new, at))
+            .collect();
+        // On the concrete connection: through `DbConnection` (`MultiConnection`), diesel
+        // renders the statement's SQL again at every execution.
+        crate::with_backend!(conn, c => {
+            diesel::insert_into(offers::table).values(&rows).execute(c)
+        })?;
+    }
+    Ok(ids)
+}
+
+/// A new version of an offer's content, from its form or the API (imports write theirs with
+/// [`update_imported`]).
 #[derive(AsChangeset)]
 #[diesel(table_name = offers)]
 pub struct OfferChanges<'a> {
@@ -149,12 +189,8 @@ pub struct OfferChanges<'a> {
     pub content: OfferContent<'a>,
     pub status: &'static str,
     pub updated_at: NaiveDateTime,
-    /// `Some` to move the offer to another employer (imports).
-    pub company_id: Option<&'a str>,
-    /// `Some` to set or clear the end date (forms and API; imports leave it).
+    /// `Some` to set or clear the end date.
     pub expires_on: Option<Option<NaiveDate>>,
-    /// `Some` to record the digest of the imported row.
-    pub import_digest: Option<&'a str>,
     /// `Some(None)` to forget that the managers were warned of the end.
     pub expiry_warned_at: Option<Option<NaiveDateTime>>,
 }
@@ -166,9 +202,7 @@ impl<'a> OfferChanges<'a> {
             content: input.into(),
             status: status.as_str(),
             updated_at: at,
-            company_id: None,
             expires_on: Some(input.expires_on),
-            import_digest: None,
             expiry_warned_at: Some(None),
         }
     }
@@ -181,15 +215,112 @@ pub fn update(conn: &mut DbConnection, id: &str, changes: &OfferChanges<'_>) -> 
     Ok(())
 }
 
-/// Publishes an offer without a chamber's review (trusted imports).
-pub fn mark_published(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> AppResult<()> {
-    diesel::update(offers::table.find(id))
-        .set((
-            offers::published_at.eq(at),
-            offers::moderated_at.eq(at),
-            offers::expiry_warned_at.eq(None::<NaiveDateTime>),
-        ))
-        .execute(conn)?;
+/// A new version of an imported offer: the row's content, employer and digest, its status.
+pub struct ImportedChange<'a> {
+    pub id: &'a str,
+    pub company_id: &'a str,
+    pub content: OfferContent<'a>,
+    pub digest: &'a str,
+    pub status: OfferStatus,
+    /// Published by this change without a chamber's review (trusted imports): dated then, as
+    /// an approval would be, and its managers not warned of its end yet.
+    pub publishing: bool,
+}
+
+/// The columns of an [`ImportedChange`], in the order of its bind parameters.
+const CHANGE_COLUMNS: [&str; 17] = [
+    "id",
+    "title",
+    "description",
+    "rome_code",
+    "contract_type",
+    "level",
+    "training",
+    "start_date",
+    "duration_months",
+    "commune_insee",
+    "department",
+    "positions",
+    "share_with_france_travail",
+    "status",
+    "company_id",
+    "import_digest",
+    "publishing",
+];
+
+/// Imported offers changed by one statement (and the time, one more bind parameter).
+const ROWS_PER_UPDATE: usize = (32_766 - 1) / CHANGE_COLUMNS.len();
+
+/// `UPDATE … FROM` a table of values (SQLite since 3.33 and PostgreSQL alike), parameters
+/// numbered after `mark` (`?1` on SQLite, `$1` on PostgreSQL), `rows` rows then the time.
+fn update_imported_sql(mark: char, rows: usize) -> String {
+    use std::fmt::Write;
+    let width = CHANGE_COLUMNS.len();
+    let mut sql = format!("WITH v ({}) AS (VALUES ", CHANGE_COLUMNS.join(", "));
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..width {
+            let sep = if column == 0 { "" } else { ", " };
+            let _ = write!(sql, "{sep}{mark}{}", row * width + column + 1);
+        }
+        sql.push(')');
+    }
+    let at = format!("{mark}{}", rows * width + 1);
+    sql.push_str(") UPDATE offers SET ");
+    for column in &CHANGE_COLUMNS[1..width - 1] {
+        let _ = write!(sql, "{column} = v.{column}, ");
+    }
+    let _ = write!(
+        sql,
+        "updated_at = {at}, \
+         published_at = CASE WHEN v.publishing THEN {at} ELSE offers.published_at END, \
+         moderated_at = CASE WHEN v.publishing THEN {at} ELSE offers.moderated_at END, \
+         expiry_warned_at = CASE WHEN v.publishing THEN NULL ELSE offers.expiry_warned_at END \
+         FROM v WHERE offers.id = v.id"
+    );
+    sql
+}
+
+/// Writes new versions of imported offers dated `at`, a statement per [`ROWS_PER_UPDATE`]
+/// offers (a statement per offer cost PostgreSQL a round trip each).
+pub fn update_imported(
+    conn: &mut DbConnection,
+    changes: &[ImportedChange<'_>],
+    at: NaiveDateTime,
+) -> AppResult<()> {
+    use diesel::sql_types::{Bool, Date, Integer, Nullable, Text, Timestamp};
+    let mark = match conn {
+        DbConnection::Pg(_) => '$',
+        DbConnection::Sqlite(_) => '?',
+    };
+    for chunk in changes.chunks(ROWS_PER_UPDATE) {
+        let sql = update_imported_sql(mark, chunk.len());
+        crate::with_backend!(conn, c => {
+            let mut query = diesel::sql_query(sql).into_boxed();
+            for change in chunk {
+                let content = &change.content;
+                query = query
+                    .bind::<Text, _>(change.id)
+                    .bind::<Text, _>(content.title)
+                    .bind::<Text, _>(content.description)
+                    .bind::<Text, _>(content.rome_code)
+                    .bind::<Text, _>(content.contract_type)
+                    .bind::<Integer, _>(content.level)
+                    .bind::<Nullable<Text>, _>(content.training)
+                    .bind::<Date, _>(content.start_date)
+                    .bind::<Integer, _>(content.duration_months)
+                    .bind::<Text, _>(content.commune_insee)
+                    .bind::<Text, _>(content.department)
+                    .bind::<Integer, _>(content.positions)
+                    .bind::<Bool, _>(content.share_with_france_travail)
+                    .bind::<Text, _>(change.status.as_str())
+                    .bind::<Text, _>(change.company_id)
+                    .bind::<Text, _>(change.digest)
+                    .bind::<Bool, _>(change.publishing);
+            }
+            query.bind::<Timestamp, _>(at).execute(c)
+        })?;
+    }
     Ok(())
 }
 

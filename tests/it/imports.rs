@@ -20,6 +20,7 @@ both_backends!(
     an_organisation_not_validated_cannot_import,
     a_million_columns_are_refused_in_a_few_lines,
     a_mark_starting_a_line_stays_out_of_the_reference,
+    a_large_file_is_written_in_batches,
 );
 
 const CENTRE: &str = "training_staff@demo.passerelle.test";
@@ -1050,4 +1051,119 @@ async fn a_mark_starting_a_line_stays_out_of_the_reference(app: TestApp) {
             .unwrap()
     };
     assert_eq!(stored, ["BOM-1", "BOM-2"]);
+}
+
+/// More rows than one statement writes (offers are inserted and updated in multi-row
+/// statements): every row counted once, and an offer updated from a row reads as one created
+/// from it.
+async fn a_large_file_is_written_in_batches(app: TestApp) {
+    const ROWS: usize = 3_000;
+    let app = app.with_demo().await;
+    let mut staff = app.login_as(CENTRE).await;
+    let token = staff.new_api_token().await;
+    let mut api = app.client();
+    let reference = |i: usize| format!("R{i:05}");
+    let row = |i: usize| {
+        generic_row(
+            &reference(i),
+            &format!("Apprenti·e boulanger·ère n°{i}"),
+            "35238",
+        )
+    };
+    // Another title, place, contract and level.
+    let changed = |reference: &str, i: usize| {
+        generic_row(
+            reference,
+            &format!("Apprenti·e pâtissier·ère n°{i}"),
+            "29232",
+        )
+        .replace(";apprentissage;3;", ";professionnalisation;5;")
+    };
+    let first: Vec<String> = (0..ROWS).map(row).collect();
+    let run = send_within(
+        &mut api,
+        &token,
+        "demo-generic",
+        generic_file(&first),
+        4_000,
+    )
+    .await;
+    assert_eq!(counts(&run), [3_000, 3_000, 0, 0, 0, 0], "{run}");
+    let run = send_within(
+        &mut api,
+        &token,
+        "demo-generic",
+        generic_file(&first),
+        4_000,
+    )
+    .await;
+    assert_eq!(counts(&run), [3_000, 0, 0, 3_000, 0, 0], "{run}");
+    let total = |found: Value| found["total"].as_i64().unwrap();
+    let bakers = total(api.get("/api/v1/offers/search?q=boulanger").await.json());
+    let pastry_cooks = total(api.get("/api/v1/offers/search?q=patissier").await.json());
+
+    // Every odd row changes, and a new row says what row 1 now says.
+    let mut second: Vec<String> = (0..ROWS)
+        .map(|i| {
+            if i % 2 == 1 {
+                changed(&reference(i), i)
+            } else {
+                row(i)
+            }
+        })
+        .collect();
+    second.push(changed("NEW-1", 1));
+    let run = send_within(
+        &mut api,
+        &token,
+        "demo-generic",
+        generic_file(&second),
+        4_000,
+    )
+    .await;
+    assert_eq!(counts(&run), [3_001, 1, 1_500, 1_500, 0, 0], "{run}");
+    assert_eq!(
+        total(api.get("/api/v1/offers/search?q=patissier").await.json()),
+        pastry_cooks + 1_501
+    );
+    assert_eq!(
+        total(api.get("/api/v1/offers/search?q=boulanger").await.json()),
+        bakers - 1_500
+    );
+
+    let mine = api.api_get("/api/v1/my/offers", &token).await.json();
+    let by_reference = |r: &str| {
+        mine.as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["partner_reference"] == r)
+            .unwrap_or_else(|| panic!("{r} missing"))
+            .as_object()
+            .unwrap()
+            .clone()
+    };
+    let (mut updated, mut created) = (by_reference("R00001"), by_reference("NEW-1"));
+    assert_eq!(updated["title"], "Apprenti·e pâtissier·ère n°1");
+    assert_eq!(updated["commune_insee"], "29232");
+    assert_eq!(updated["department"], "29");
+    assert_eq!(updated["contract_type"], "professionnalisation");
+    assert_eq!(updated["level"], 5);
+    assert_eq!(updated["status"], "published");
+    assert_ne!(updated["published_at"], Value::Null);
+    // Apart from what makes each offer itself, the same columns.
+    for key in [
+        "id",
+        "partner_reference",
+        "created_at",
+        "published_at",
+        "moderated_at",
+    ] {
+        updated.remove(key);
+        created.remove(key);
+    }
+    assert_eq!(updated, created);
+    assert_eq!(
+        by_reference("R00002")["title"],
+        "Apprenti·e boulanger·ère n°2"
+    );
 }
