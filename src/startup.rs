@@ -275,6 +275,7 @@ mod tests {
                 ("helpline.remind", 900),
                 ("partners.remind", 86400),
                 ("reports.refresh", 60),
+                ("imports.interrupted", 60),
             ]
         );
         // One-off kinds are handled too; every schedule has its handler.

@@ -315,6 +315,8 @@ diesel::table! {
         finished_at -> Nullable<Timestamp>,
         duration_ms -> Nullable<BigInt>,
         content -> Text,
+        runner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
     }
 }
 

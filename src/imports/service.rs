@@ -146,33 +146,132 @@ fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// At start: runs left `running` by a process that stopped (crash, kill) are failed, since
-/// their file's rows were never committed and sending it again is safe; runs whose rows were
-/// committed but whose index update was cut (`indexing`) are done, and their profile's offers
-/// are reindexed by a job.
+/// How long a run is held by the process that runs it without news from it: that process
+/// renews the lease every few seconds while it works ([`RENEW_EVERY`]); a run whose lease
+/// expired was left by a process that stopped (crash, kill, power cut).
+pub const LEASE: chrono::Duration = chrono::Duration::seconds(30);
+
+/// How often the process running an import renews its lease.
+const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What a run interrupted before its rows were committed says.
+pub const INTERRUPTED: &str = "Import interrompu avant la fin (le traitement s’est arrêté) : \
+                               aucune ligne n’a été enregistrée, renvoyez le fichier.";
+
+/// Runs left by a process that stopped (their lease expired; at start and on a schedule):
+/// those still `running` are failed, since their file's rows were never committed and sending
+/// it again is safe; those whose rows were committed but whose index update was cut
+/// (`indexing`) are done, and their profile's offers are reindexed by a job. A run whose
+/// process is alive is never touched, whoever looks: a command started beside a running
+/// server leaves the server's import alone.
 pub fn fail_interrupted(conn: &mut DbConnection) -> AppResult<usize> {
-    let failed = diesel::update(import_runs::table.filter(import_runs::status.eq("running")))
-        .set((
-            import_runs::status.eq("failed"),
-            import_runs::error.eq(
-                "Import interrompu (arrêt du serveur) : aucune ligne n’a été enregistrée, \
-                 renvoyez le fichier.",
-            ),
-            import_runs::finished_at.eq(now()),
+    let at = now();
+    // Runs recorded before leases existed have none: their process is gone.
+    let expired = || {
+        import_runs::lease_until
+            .lt(at)
+            .or(import_runs::lease_until.is_null())
+    };
+    // Read first: most of the time nothing expired, and nothing is written (on SQLite, a
+    // command started during an import does not wait for its transaction).
+    let left: Vec<(String, String, String)> = import_runs::table
+        .filter(import_runs::status.eq_any(["running", "indexing"]))
+        .filter(expired())
+        .select((
+            import_runs::id,
+            import_runs::status,
+            import_runs::profile_id,
         ))
-        .execute(conn)?;
-    let cut: Vec<String> = import_runs::table
-        .filter(import_runs::status.eq("indexing"))
-        .select(import_runs::profile_id)
-        .distinct()
         .load(conn)?;
-    for profile_id in &cut {
-        crate::jobs::enqueue(conn, REINDEX_JOB, profile_id, now())?;
+    if left.is_empty() {
+        return Ok(0);
     }
-    diesel::update(import_runs::table.filter(import_runs::status.eq("indexing")))
-        .set(import_runs::status.eq("done"))
-        .execute(conn)?;
-    Ok(failed + cut.len())
+    conn.transaction(|conn| {
+        let mut taken = 0;
+        let mut reindex = std::collections::BTreeSet::new();
+        for (id, status, profile_id) in &left {
+            // Again with the lease: the run may have moved on since it was read.
+            let target = import_runs::table
+                .find(id)
+                .filter(import_runs::status.eq(status))
+                .filter(expired());
+            let won = if status == "running" {
+                diesel::update(target)
+                    .set((
+                        import_runs::status.eq("failed"),
+                        import_runs::error.eq(INTERRUPTED),
+                        import_runs::finished_at.eq(at),
+                    ))
+                    .execute(conn)?
+            } else {
+                let won = diesel::update(target)
+                    .set(import_runs::status.eq("done"))
+                    .execute(conn)?;
+                if won == 1 {
+                    reindex.insert(profile_id.clone());
+                }
+                won
+            };
+            taken += won;
+        }
+        for profile_id in &reindex {
+            crate::jobs::enqueue(conn, REINDEX_JOB, profile_id, at)?;
+        }
+        Ok(taken)
+    })
+}
+
+/// Renews the lease of a run this process (`runner`) holds; false once it holds it no more.
+fn renew_lease(conn: &mut DbConnection, id: &str, runner: &str) -> AppResult<bool> {
+    let renewed = diesel::update(
+        import_runs::table
+            .find(id)
+            .filter(import_runs::runner.eq(runner))
+            .filter(import_runs::status.eq_any(["running", "indexing"])),
+    )
+    .set(import_runs::lease_until.eq(now() + LEASE))
+    .execute(conn)?;
+    Ok(renewed == 1)
+}
+
+/// Renews a run's lease every few seconds until dropped.
+struct LeaseKeeper(tokio::task::JoinHandle<()>);
+
+impl LeaseKeeper {
+    fn start(state: &AppState, run_id: &str) -> Self {
+        let state = state.clone();
+        let id = run_id.to_owned();
+        Self(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(RENEW_EVERY).await;
+                let (run, runner) = (id.clone(), state.instance_id.clone());
+                // While the import's transaction writes, the renewal waits for it (SQLite's
+                // lock, PostgreSQL's row lock): the transaction holds the run all the same,
+                // and sets a fresh lease when it commits.
+                match state
+                    .db
+                    .run(move |conn| renew_lease(conn, &run, &runner))
+                    .await
+                {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => tracing::debug!(error = %e, run = %id, "import lease not renewed"),
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for LeaseKeeper {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The answer when a run was taken for interrupted (its lease expired) before this process
+/// could apply it: nothing of the file is applied.
+fn taken_over() -> AppError {
+    AppError::conflict(INTERRUPTED)
 }
 
 /// Imports one file: records the run, applies the valid rows in one transaction, mails the
@@ -198,6 +297,7 @@ pub async fn record_start(state: &AppState, upload: &Upload) -> AppResult<()> {
         sha256(&upload.bytes),
         i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
     );
+    let runner = state.instance_id.clone();
     state
         .db
         .run(move |conn| {
@@ -220,6 +320,8 @@ pub async fn record_start(state: &AppState, upload: &Upload) -> AppResult<()> {
                     import_runs::withdrawn.eq(0),
                     import_runs::rejected.eq(0),
                     import_runs::started_at.eq(now()),
+                    import_runs::runner.eq(&runner),
+                    import_runs::lease_until.eq(now() + LEASE),
                 ))
                 .execute(conn)?;
             Ok(())
@@ -274,6 +376,9 @@ pub async fn finish(
 ) -> AppResult<ImportRun> {
     let started = std::time::Instant::now();
     let run_id = upload.run_id.clone();
+    // The run stays this process's while it works: no other process takes it for interrupted.
+    let _lease = LeaseKeeper::start(state, &run_id);
+    let runner = state.instance_id.clone();
     let channel = upload.channel;
     let bytes = upload.bytes;
     // An XML file is a training catalogue (LHÉO); anything else is a CSV file of offers.
@@ -297,9 +402,23 @@ pub async fn finish(
         .tx(move |conn| {
             let elapsed = || i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
             let kind = content.kind();
-            diesel::update(import_runs::table.find(&id))
-                .set(import_runs::content.eq(kind))
-                .execute(conn)?;
+            // Still this process's run? A run taken for interrupted stays failed: its file is
+            // not applied. From here the transaction holds the run (SQLite's write lock,
+            // PostgreSQL's row lock) until it commits.
+            let owned = diesel::update(
+                import_runs::table
+                    .find(&id)
+                    .filter(import_runs::runner.eq(&runner))
+                    .filter(import_runs::status.eq("running")),
+            )
+            .set((
+                import_runs::content.eq(kind),
+                import_runs::lease_until.eq(now() + LEASE),
+            ))
+            .execute(conn)?;
+            if owned == 0 {
+                return Err(taken_over());
+            }
             let applied = match content {
                 Content::Offers(Err(e)) => Err(e.0),
                 Content::Offers(Ok(table)) => {
@@ -356,6 +475,7 @@ pub async fn finish(
                         .set((
                             // Done once the search index follows (see below).
                             import_runs::status.eq("indexing"),
+                            import_runs::lease_until.eq(now() + LEASE),
                             import_runs::received.eq(c.received),
                             import_runs::created.eq(c.created),
                             import_runs::updated.eq(c.updated),
@@ -408,19 +528,25 @@ pub async fn finish(
         Ok(done) => done,
         Err(e) => {
             // Nothing of the file was kept: say so on the run, then report the failure.
-            let failed = run_id.clone();
+            let (failed, runner) = (run_id.clone(), state.instance_id.clone());
             state
                 .db
                 .run(move |conn| {
-                    diesel::update(import_runs::table.find(&failed))
-                        .set((
-                            import_runs::status.eq("failed"),
-                            import_runs::error
-                                .eq("Import interrompu par une erreur : aucune ligne n’a été \
+                    // Unless another process took it for interrupted already.
+                    diesel::update(
+                        import_runs::table
+                            .find(&failed)
+                            .filter(import_runs::runner.eq(&runner))
+                            .filter(import_runs::status.eq("running")),
+                    )
+                    .set((
+                        import_runs::status.eq("failed"),
+                        import_runs::error
+                            .eq("Import interrompu par une erreur : aucune ligne n’a été \
                                  enregistrée, renvoyez le fichier."),
-                            import_runs::finished_at.eq(now()),
-                        ))
-                        .execute(conn)?;
+                        import_runs::finished_at.eq(now()),
+                    ))
+                    .execute(conn)?;
                     Ok(())
                 })
                 .await?;
@@ -432,13 +558,14 @@ pub async fn finish(
         // command line serves no search: the server's follower applies its changes.
         crate::search::changes::catch_up(state).await?;
     }
-    let done = run.id.clone();
+    let (done, runner) = (run.id.clone(), state.instance_id.clone());
     state
         .db
         .run(move |conn| {
             diesel::update(
                 import_runs::table
                     .find(&done)
+                    .filter(import_runs::runner.eq(&runner))
                     .filter(import_runs::status.eq("indexing")),
             )
             .set(import_runs::status.eq("done"))

@@ -32,14 +32,14 @@ fn start() -> String {
 }
 
 /// A valid generic row; `n` varies the reference, the title and the SIRET's company.
-fn generic_row(reference: &str, title: &str, commune: &str) -> String {
+pub fn generic_row(reference: &str, title: &str, commune: &str) -> String {
     format!(
         "{reference};{title};Au sein de notre atelier, vous apprendrez le métier aux côtés d’un maître d’apprentissage.;D1102;10;apprentissage;3;{commune};;;{};1;81234567800013;Boulangerie des Lices;2026-11-01T08:00:00Z",
         start()
     )
 }
 
-fn generic_file(rows: &[String]) -> Vec<u8> {
+pub fn generic_file(rows: &[String]) -> Vec<u8> {
     let mut text = String::from(GENERIC_HEADER);
     for r in rows {
         text.push('\n');
