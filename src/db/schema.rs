@@ -317,6 +317,10 @@ diesel::table! {
         content -> Text,
         runner -> Nullable<Text>,
         lease_until -> Nullable<Timestamp>,
+        file_id -> Nullable<Text>,
+        ftps_path -> Nullable<Text>,
+        queued_at -> Nullable<Timestamp>,
+        attempts -> Integer,
     }
 }
 

@@ -73,7 +73,8 @@ pub struct ImportRun {
     pub file_name: String,
     pub file_sha256: String,
     pub file_bytes: i64,
-    /// `running`, `indexing` (rows applied, search index following), `done` or `failed`.
+    /// `queued` (received, waiting for its turn), `running`, `indexing` (rows applied, search
+    /// index following), `done` or `failed`.
     pub status: String,
     /// Why the whole file was refused (French).
     pub error: Option<String>,
@@ -95,6 +96,7 @@ pub struct ImportRun {
 impl ImportRun {
     pub fn status_label(&self) -> &'static str {
         match self.status.as_str() {
+            "queued" => "En attente",
             "running" | "indexing" => "En cours",
             "done" if self.rejected > 0 => "Terminé, avec des lignes refusées",
             "done" => "Terminé",
@@ -159,8 +161,9 @@ pub const INTERRUPTED: &str = "Import interrompu avant la fin (le traitement s�
                                aucune ligne n’a été enregistrée, renvoyez le fichier.";
 
 /// Runs left by a process that stopped (their lease expired; at start and on a schedule):
-/// those still `running` are failed, since their file's rows were never committed and sending
-/// it again is safe; those whose rows were committed but whose index update was cut
+/// those still `running` whose file is in the database (received over FTPS or the API) are
+/// queued again, up to [`MAX_TAKES`] times; the other ones still `running` are failed, since
+/// their file's rows were never committed and sending it again is safe; those whose rows were committed but whose index update was cut
 /// (`indexing`) are done, and their profile's offers are reindexed by a job. A run whose
 /// process is alive is never touched, whoever looks: a command started beside a running
 /// server leaves the server's import alone.
@@ -174,13 +177,16 @@ pub fn fail_interrupted(conn: &mut DbConnection) -> AppResult<usize> {
     };
     // Read first: most of the time nothing expired, and nothing is written (on SQLite, a
     // command started during an import does not wait for its transaction).
-    let left: Vec<(String, String, String)> = import_runs::table
+    let left: Vec<(String, String, String, bool)> = import_runs::table
         .filter(import_runs::status.eq_any(["running", "indexing"]))
         .filter(expired())
         .select((
             import_runs::id,
             import_runs::status,
             import_runs::profile_id,
+            import_runs::file_id
+                .is_not_null()
+                .and(import_runs::attempts.lt(MAX_TAKES)),
         ))
         .load(conn)?;
     if left.is_empty() {
@@ -189,13 +195,25 @@ pub fn fail_interrupted(conn: &mut DbConnection) -> AppResult<usize> {
     conn.transaction(|conn| {
         let mut taken = 0;
         let mut reindex = std::collections::BTreeSet::new();
-        for (id, status, profile_id) in &left {
+        for (id, status, profile_id, again) in &left {
             // Again with the lease: the run may have moved on since it was read.
             let target = import_runs::table
                 .find(id)
                 .filter(import_runs::status.eq(status))
                 .filter(expired());
-            let won = if status == "running" {
+            let won = if status == "running" && *again {
+                let won = diesel::update(target)
+                    .set((
+                        import_runs::status.eq("queued"),
+                        import_runs::runner.eq(None::<String>),
+                        import_runs::lease_until.eq(None::<NaiveDateTime>),
+                    ))
+                    .execute(conn)?;
+                if won == 1 {
+                    crate::jobs::enqueue(conn, QUEUE_JOB, id, at)?;
+                }
+                won
+            } else if status == "running" {
                 diesel::update(target)
                     .set((
                         import_runs::status.eq("failed"),
@@ -288,45 +306,63 @@ pub async fn run(
 
 /// Records that a file was received (the run, `running`): its id answers at once.
 pub async fn record_start(state: &AppState, upload: &Upload) -> AppResult<()> {
-    let (id, profile, user, channel, name, sha, size) = (
-        upload.run_id.clone(),
-        upload.profile.clone(),
-        upload.user_id.clone(),
-        upload.channel,
-        upload.file_name.clone(),
-        sha256(&upload.bytes),
-        i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
-    );
+    let (sha, size) = (sha256(&upload.bytes), file_size(&upload.bytes));
+    // What the row says of the file (the bytes stay with the caller).
+    let meta = Upload {
+        run_id: upload.run_id.clone(),
+        profile: upload.profile.clone(),
+        user_id: upload.user_id.clone(),
+        channel: upload.channel,
+        file_name: upload.file_name.clone(),
+        bytes: Vec::new(),
+    };
     let runner = state.instance_id.clone();
     state
         .db
         .run(move |conn| {
-            ensure_may_import(conn, &profile.organisation_id)?;
-            diesel::insert_into(import_runs::table)
-                .values((
-                    import_runs::id.eq(&id),
-                    import_runs::profile_id.eq(&profile.id),
-                    import_runs::organisation_id.eq(&profile.organisation_id),
-                    import_runs::user_id.eq(&user),
-                    import_runs::channel.eq(channel.as_str()),
-                    import_runs::file_name.eq(&name),
-                    import_runs::file_sha256.eq(&sha),
-                    import_runs::file_bytes.eq(size),
-                    import_runs::status.eq("running"),
-                    import_runs::received.eq(0),
-                    import_runs::created.eq(0),
-                    import_runs::updated.eq(0),
-                    import_runs::unchanged.eq(0),
-                    import_runs::withdrawn.eq(0),
-                    import_runs::rejected.eq(0),
-                    import_runs::started_at.eq(now()),
-                    import_runs::runner.eq(&runner),
-                    import_runs::lease_until.eq(now() + LEASE),
-                ))
-                .execute(conn)?;
-            Ok(())
+            ensure_may_import(conn, &meta.profile.organisation_id)?;
+            insert_run(conn, &meta, &sha, size, "running", Some(&runner))
         })
         .await
+}
+
+fn file_size(bytes: &[u8]) -> i64 {
+    i64::try_from(bytes.len()).unwrap_or(i64::MAX)
+}
+
+/// Writes a new run, held by `runner` (with a fresh lease) when one runs it at once.
+fn insert_run(
+    conn: &mut DbConnection,
+    upload: &Upload,
+    sha: &str,
+    size: i64,
+    status: &str,
+    runner: Option<&str>,
+) -> AppResult<()> {
+    let at = now();
+    diesel::insert_into(import_runs::table)
+        .values((
+            import_runs::id.eq(&upload.run_id),
+            import_runs::profile_id.eq(&upload.profile.id),
+            import_runs::organisation_id.eq(&upload.profile.organisation_id),
+            import_runs::user_id.eq(&upload.user_id),
+            import_runs::channel.eq(upload.channel.as_str()),
+            import_runs::file_name.eq(&upload.file_name),
+            import_runs::file_sha256.eq(sha),
+            import_runs::file_bytes.eq(size),
+            import_runs::status.eq(status),
+            import_runs::received.eq(0),
+            import_runs::created.eq(0),
+            import_runs::updated.eq(0),
+            import_runs::unchanged.eq(0),
+            import_runs::withdrawn.eq(0),
+            import_runs::rejected.eq(0),
+            import_runs::started_at.eq(at),
+            import_runs::runner.eq(runner),
+            import_runs::lease_until.eq(runner.map(|_| at + LEASE)),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Refuses a file for an organisation that is not validated, whatever the channel (pages, API,
@@ -784,5 +820,209 @@ pub fn set_trusted(conn: &mut DbConnection, id: &str, trusted: bool) -> AppResul
     diesel::update(import_profiles::table.find(id))
         .set(import_profiles::trusted.eq(trusted))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Job that imports the files of a profile received over FTPS or the API and queued, one at a
+/// time in the order they arrived (payload: a queued run's id).
+pub const QUEUE_JOB: &str = "imports.queued";
+
+/// The kind of the received files in `stored_files`.
+pub const FILE_KIND: &str = "import-file";
+
+/// How many times a queued file is taken: again after its process stopped during it, up to
+/// this many times (a file that stops every process that reads it must not stop them all).
+const MAX_TAKES: i32 = 3;
+
+/// Records a received file before it is acknowledged (the FTPS 226, the API's 202): its bytes
+/// (`stored_files`), its run (`queued`) and the job that imports it, in one transaction. From
+/// there nothing is lost: any node imports it, even after the one that received it stopped.
+/// `ftps_path`: where it lies in its profile's FTPS folder (its report goes beside it).
+pub async fn receive(state: &AppState, upload: Upload, ftps_path: Option<String>) -> AppResult<()> {
+    state
+        .db
+        .tx(move |conn| {
+            ensure_may_import(conn, &upload.profile.organisation_id)?;
+            let file_id = crate::db::files::insert(
+                conn,
+                &crate::db::files::NewFile {
+                    kind: FILE_KIND,
+                    content_type: "application/octet-stream",
+                    bytes: &upload.bytes,
+                    limit: read::MAX_FILE_BYTES,
+                    too_large: "Le fichier dépasse 50 Mo : découpez-le en plusieurs envois.",
+                },
+            )?;
+            let at = now();
+            let (sha, size) = (sha256(&upload.bytes), file_size(&upload.bytes));
+            insert_run(conn, &upload, &sha, size, "queued", None)?;
+            diesel::update(import_runs::table.find(&upload.run_id))
+                .set((
+                    import_runs::file_id.eq(&file_id),
+                    import_runs::ftps_path.eq(&ftps_path),
+                    import_runs::queued_at.eq(at),
+                ))
+                .execute(conn)?;
+            crate::jobs::enqueue(conn, QUEUE_JOB, &upload.run_id, at)?;
+            Ok(())
+        })
+        .await
+}
+
+/// A queued file taken by this process: its run is `running`, held by this process's lease.
+pub struct Claimed {
+    pub upload: Upload,
+    /// Where it lies in the profile's FTPS folder, when it came that way.
+    pub ftps_path: Option<String>,
+}
+
+/// What the queue of a profile had for this process.
+pub enum Next {
+    Claimed(Box<Claimed>),
+    /// Another file of the profile is being applied (by a live process): it goes first.
+    Busy,
+    /// Nothing queued.
+    Empty,
+}
+
+/// Takes the oldest queued file of a profile, unless another queued file of that profile is
+/// being applied by a live process (files of one profile apply in the order they arrived).
+pub async fn claim_next(state: &AppState, profile_id: &str) -> AppResult<Next> {
+    let runner = state.instance_id.clone();
+    let profile_id = profile_id.to_owned();
+    state
+        .db
+        .tx(move |conn| {
+            let at = now();
+            let busy: i64 = import_runs::table
+                .filter(import_runs::profile_id.eq(&profile_id))
+                .filter(import_runs::queued_at.is_not_null())
+                .filter(import_runs::status.eq("running"))
+                .filter(import_runs::lease_until.ge(at))
+                .count()
+                .get_result(conn)?;
+            if busy > 0 {
+                return Ok(Next::Busy);
+            }
+            let Some(id) = import_runs::table
+                .filter(import_runs::profile_id.eq(&profile_id))
+                .filter(import_runs::status.eq("queued"))
+                .order((import_runs::queued_at, import_runs::id))
+                .select(import_runs::id)
+                .first::<String>(conn)
+                .optional()?
+            else {
+                return Ok(Next::Empty);
+            };
+            let won = diesel::update(
+                import_runs::table
+                    .find(&id)
+                    .filter(import_runs::status.eq("queued")),
+            )
+            .set((
+                import_runs::status.eq("running"),
+                import_runs::runner.eq(&runner),
+                import_runs::lease_until.eq(at + LEASE),
+                import_runs::attempts.eq(import_runs::attempts + 1),
+            ))
+            .execute(conn)?;
+            if won == 0 {
+                // Taken by another process meanwhile: it goes on with the queue.
+                return Ok(Next::Busy);
+            }
+            let run = get(conn, &id)?;
+            let (file_id, ftps_path): (Option<String>, Option<String>) = import_runs::table
+                .find(&id)
+                .select((import_runs::file_id, import_runs::ftps_path))
+                .first(conn)?;
+            let bytes = match file_id {
+                Some(file_id) => crate::db::files::get(conn, &file_id)?
+                    .map(|f| f.bytes)
+                    .ok_or_else(|| {
+                        AppError::internal(anyhow::anyhow!("queued import file {file_id} is gone"))
+                    })?,
+                None => {
+                    return Err(AppError::internal(anyhow::anyhow!(
+                        "queued run {id} has no file"
+                    )));
+                }
+            };
+            let profile = profile(conn, &run.profile_id)?;
+            let channel = match run.channel.as_str() {
+                "ftps" => Channel::Ftps,
+                "cli" => Channel::Cli,
+                _ => Channel::Http,
+            };
+            Ok(Next::Claimed(Box::new(Claimed {
+                upload: Upload {
+                    run_id: run.id,
+                    profile,
+                    user_id: run.user_id,
+                    channel,
+                    file_name: run.file_name,
+                    bytes,
+                },
+                ftps_path,
+            })))
+        })
+        .await
+}
+
+/// The profile of a run and whether it is still queued.
+pub async fn queued_run(state: &AppState, run_id: String) -> AppResult<Option<(String, bool)>> {
+    state
+        .db
+        .run(move |conn| {
+            Ok(import_runs::table
+                .find(&run_id)
+                .select((import_runs::profile_id, import_runs::status))
+                .first::<(String, String)>(conn)
+                .optional()?
+                .map(|(profile, status)| (profile, status == "queued")))
+        })
+        .await
+}
+
+/// Once a run is over, the received file's bytes are dropped (its name, size and SHA-256 stay
+/// on the run).
+pub async fn drop_received_file(state: &AppState, run_id: String) -> AppResult<()> {
+    state
+        .db
+        .tx(move |conn| {
+            let file_id: Option<String> = import_runs::table
+                .find(&run_id)
+                .filter(import_runs::status.eq_any(["done", "failed", "indexing"]))
+                .select(import_runs::file_id)
+                .first::<Option<String>>(conn)
+                .optional()?
+                .flatten();
+            if let Some(file_id) = file_id {
+                diesel::update(import_runs::table.find(&run_id))
+                    .set(import_runs::file_id.eq(None::<String>))
+                    .execute(conn)?;
+                crate::db::files::delete(conn, &file_id)?;
+            }
+            Ok(())
+        })
+        .await
+}
+
+/// A queued run whose job gave up (the queue stayed busy for hours): failed, the sender told
+/// by the run's page.
+pub fn give_up_queued(conn: &mut DbConnection, run_id: &str) -> AppResult<()> {
+    diesel::update(
+        import_runs::table
+            .find(run_id)
+            .filter(import_runs::status.eq("queued")),
+    )
+    .set((
+        import_runs::status.eq("failed"),
+        import_runs::error.eq(
+            "Le fichier n’a pas pu être importé (file d’attente bloquée) : aucune ligne n’a été \
+             enregistrée, renvoyez-le.",
+        ),
+        import_runs::finished_at.eq(now()),
+    ))
+    .execute(conn)?;
     Ok(())
 }

@@ -559,7 +559,7 @@ impl TestResponse {
     }
 }
 
-impl Client<'_> {
+impl<'a> Client<'a> {
     pub async fn request(&mut self, request: Request<Body>) -> TestResponse {
         let response = self
             .app
@@ -722,6 +722,11 @@ impl Client<'_> {
     }
 
     /// Creates a personal API token from the account page, as the person would.
+    /// The application this client talks to.
+    pub fn app(&self) -> &'a TestApp {
+        self.app
+    }
+
     pub async fn new_api_token(&mut self) -> String {
         self.get("/compte").await;
         let r = self.post_form("/compte/jetons", &[("name", "api")]).await;

@@ -1,6 +1,7 @@
 //! Imports through faults: a run belongs to the process that runs it (a lease it renews), so
 //! a command or a node started beside it never takes it for interrupted; only a run whose
-//! process stopped is closed, and its file is never applied afterwards.
+//! process stopped is closed, and its file is never applied afterwards. A file acknowledged
+//! over FTPS is in the database before the 226: a crash right after loses nothing.
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use crate::imports::{generic_file, generic_row};
 both_backends!(
     a_running_import_is_left_alone_by_another_process,
     a_run_whose_process_stopped_is_closed_and_never_applied,
+    ftps_files_acknowledged_survive_a_crash,
 );
 
 const CENTRE: &str = "training_staff@demo.passerelle.test";
@@ -182,4 +184,212 @@ async fn a_run_whose_process_stopped_is_closed_and_never_applied(app: TestApp) {
     );
     assert_eq!(published_pastry_offers(&app).await, before);
     assert!(mails_about(&app, "perdu.csv").await.is_empty());
+}
+
+/// A free TCP port on the loopback (bound then released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// `passerelle serve` in a child process on the test's database, with the partners' FTPS
+/// server, its data in `data_dir`; killed (SIGKILL) when dropped.
+struct Server {
+    child: std::process::Child,
+    ftps: String,
+}
+
+impl Server {
+    async fn start(app: &TestApp, data_dir: &std::path::Path, certs: &std::path::Path) -> Server {
+        let (cert, key) = passerelle::imports::ftps::self_signed(certs).expect("certificate");
+        let ftps = format!("127.0.0.1:{}", free_port());
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"))
+            .arg("serve")
+            .env("PASSERELLE_DATABASE_URL", &app.state.config.database_url)
+            .env("PASSERELLE_DATA_DIR", data_dir)
+            .env("PASSERELLE_ADDR", format!("127.0.0.1:{}", free_port()))
+            .env("PASSERELLE_FTPS_ADDR", &ftps)
+            .env("PASSERELLE_FTPS_CERT", &cert)
+            .env("PASSERELLE_FTPS_KEY", &key)
+            .env("PASSERELLE_FTPS_PASSIVE_PORTS", "0")
+            .env("PASSERELLE_LOG", "warn")
+            .env_remove("PASSERELLE_NEW_DATABASE")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("the server starts");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while tokio::net::TcpStream::connect(&ftps).await.is_err() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "FTPS never listened"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Server { child, ftps }
+    }
+
+    /// Stops it as a crash would: SIGKILL, nothing to finish.
+    fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends a file over FTPS as a partner's software does; true once acknowledged (226).
+async fn ftps_put(server: &Server, token: &str, file: &std::path::Path) -> bool {
+    let output = tokio::process::Command::new("curl")
+        .args(["--silent", "--show-error", "--max-time", "60"])
+        .args(["--ssl-reqd", "--insecure", "--user"])
+        .arg(format!("demo-generic:{token}"))
+        .arg("-T")
+        .arg(file)
+        .arg(format!("ftp://{}/", server.ftps))
+        .output()
+        .await
+        .expect("Debian's curl");
+    output.status.success()
+}
+
+async fn statuses(app: &TestApp) -> Vec<(String, String)> {
+    use diesel::prelude::*;
+    use passerelle::db::schema::import_runs;
+    app.state
+        .db
+        .run(|conn| {
+            Ok(import_runs::table
+                .filter(import_runs::channel.eq("ftps"))
+                .order(import_runs::file_name)
+                .select((import_runs::file_name, import_runs::status))
+                .load(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+async fn ftps_files_acknowledged_survive_a_crash(app: TestApp) {
+    let app = app.with_demo().await;
+    let token = app.login_as(CENTRE).await.new_api_token().await;
+    let node = tempfile::tempdir().unwrap();
+    let certs = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    // A big file first (a few seconds to apply), a small one right behind it.
+    let first = work.path().join("premier.csv");
+    std::fs::write(&first, rows("UN", 20_000)).unwrap();
+    let second = work.path().join("second.csv");
+    std::fs::write(&second, rows("DEUX", 30)).unwrap();
+
+    let server = Server::start(&app, node.path(), certs.path()).await;
+    assert!(
+        ftps_put(&server, &token, &first).await,
+        "first file acknowledged"
+    );
+    assert!(
+        ftps_put(&server, &token, &second).await,
+        "second file acknowledged"
+    );
+    // Killed at once: the second file at least is not imported yet.
+    server.kill();
+    let left = statuses(&app).await;
+    assert_eq!(
+        left.len(),
+        2,
+        "both acknowledged files are recorded: {left:?}"
+    );
+    assert_ne!(left[1].1, "done", "{left:?}");
+
+    // The dead process's lease runs out (time moves on for the process that looks).
+    let checker = app.another_node(|_| {}).await;
+    checker
+        .state
+        .clock
+        .advance(service::LEASE + chrono::Duration::seconds(5));
+    checker
+        .state
+        .db
+        .run(service::fail_interrupted)
+        .await
+        .unwrap();
+    drop(checker);
+
+    // Started again: both files are imported, reported beside them and mailed.
+    let server = Server::start(&app, node.path(), certs.path()).await;
+    let folder = node.path().join("ftps").join("demo-generic");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
+    loop {
+        let now = statuses(&app).await;
+        if now.iter().all(|(_, s)| s == "done") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{now:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for (name, created) in [
+        ("premier.csv", "000 offres créées"),
+        ("second.csv", "30 offres créées"),
+    ] {
+        let report = folder.join(format!("{name}.report.csv"));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !report.is_file() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no report for {name}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let text = std::fs::read_to_string(&report).unwrap();
+        assert!(text.contains(created), "{name}: {text}");
+    }
+    drop(server);
+    let mails = outbox_subjects(&app).await;
+    for name in ["premier.csv", "second.csv"] {
+        assert_eq!(
+            mails.iter().filter(|s| s.contains(name)).count(),
+            1,
+            "one mail about {name}: {mails:?}"
+        );
+    }
+    assert_eq!(offers_named(&app, "UN-").await, 20_000);
+    assert_eq!(offers_named(&app, "DEUX-").await, 30);
+}
+
+/// Offers whose partner reference starts with `prefix`.
+async fn offers_named(app: &TestApp, prefix: &str) -> i64 {
+    use diesel::prelude::*;
+    use passerelle::db::schema::offers;
+    let pattern = format!("{prefix}%");
+    app.state
+        .db
+        .run(move |conn| {
+            Ok(offers::table
+                .filter(offers::partner_reference.like(pattern))
+                .count()
+                .get_result(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+/// Subjects of the mails queued for the training centre's staff (any process sends them).
+async fn outbox_subjects(app: &TestApp) -> Vec<String> {
+    use diesel::prelude::*;
+    use passerelle::db::schema::outbox_mails;
+    app.state
+        .db
+        .run(|conn| {
+            Ok(outbox_mails::table
+                .filter(outbox_mails::to_address.like(format!("%{CENTRE}%")))
+                .select(outbox_mails::subject)
+                .load(conn)?)
+        })
+        .await
+        .unwrap()
 }

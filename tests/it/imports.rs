@@ -76,9 +76,11 @@ async fn send_within(
         let run = api.api_get(&format!("/api/v1/imports/{id}"), token).await;
         run.assert_status(StatusCode::OK);
         let run = run.json();
-        if run["status"] != "running" && run["status"] != "indexing" {
+        if !["queued", "running", "indexing"].contains(&run["status"].as_str().unwrap_or("")) {
             return run;
         }
+        // The file waits in the queue for the job runner.
+        api.app().run_jobs().await;
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     panic!("the import never finished");
@@ -373,9 +375,11 @@ async fn unreadable_files_change_nothing(app: TestApp) {
             .api_get(&format!("/api/v1/imports/{id}"), &token)
             .await
             .json();
-        if run["status"] != "running" && run["status"] != "indexing" {
+        if !["queued", "running", "indexing"].contains(&run["status"].as_str().unwrap_or("")) {
             break;
         }
+        // The file waits in the queue for the job runner.
+        api.app().run_jobs().await;
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     assert_eq!(run["file_name"], "nuit.csv");
