@@ -275,14 +275,19 @@ mod tests {
                 ("helpline.remind", 900),
                 ("partners.remind", 86400),
                 ("reports.refresh", 60),
+                ("imports.interrupted", 60),
             ]
         );
         // One-off kinds are handled too; every schedule has its handler.
         let kinds = reg.jobs.kinds();
-        for kind in [crate::mail::JOB_KIND, crate::imports::service::REINDEX_JOB] {
+        for kind in [
+            crate::mail::JOB_KIND,
+            crate::imports::service::REINDEX_JOB,
+            crate::imports::service::QUEUE_JOB,
+        ] {
             assert!(kinds.contains(&kind), "{kind}");
         }
-        assert_eq!(kinds.len(), schedules.len() + 2);
+        assert_eq!(kinds.len(), schedules.len() + 3);
         // The France Travail queue follows the offers.
         assert_eq!(reg.events.listeners(crate::offers::CHANGED), 1);
     }

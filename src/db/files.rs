@@ -12,7 +12,8 @@ use super::{DbConnection, new_id, now};
 use crate::error::{AppError, AppResult};
 
 /// No stored file is ever larger than this, whatever its kind's own limit.
-pub const MAX_BYTES: usize = 16 * 1024 * 1024;
+/// (Partner import files go up to 50 Mo.)
+pub const MAX_BYTES: usize = 50 * 1024 * 1024;
 
 /// A file to store: `limit` is its kind's own maximum size in bytes (the CV's 5 Mo…),
 /// `too_large` the French sentence a person reads when it is exceeded.

@@ -315,6 +315,12 @@ diesel::table! {
         finished_at -> Nullable<Timestamp>,
         duration_ms -> Nullable<BigInt>,
         content -> Text,
+        runner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        file_id -> Nullable<Text>,
+        ftps_path -> Nullable<Text>,
+        queued_at -> Nullable<Timestamp>,
+        attempts -> Integer,
     }
 }
 

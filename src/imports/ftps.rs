@@ -7,8 +7,10 @@
 //! libunftp serves the protocol; this module brings the authentication (tokens, policy,
 //! throttling), the per-profile folders (a `UserDetail` home that the file-system back-end
 //! enters at login), and the upload hook: a storage back-end wrapping unftp-sbe-fs whose `put`
-//! hands the file to a queue once the transfer has ended without error. A transfer cut short
-//! fails on the TLS layer (no close_notify) and is never imported.
+//! records the file in the database (its bytes, its run `queued` and the job that imports it)
+//! once the transfer has ended without error, before the transfer is acknowledged (226): an
+//! acknowledged file is never lost, whichever node imports it and whatever stops meanwhile. A
+//! transfer cut short fails on the TLS layer (no close_notify) and is never imported.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -22,7 +24,7 @@ use async_trait::async_trait;
 use libunftp::ServerBuilder;
 use libunftp::options::{FtpsRequired, Shutdown};
 use tokio::io::AsyncReadExt;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::oneshot;
 use unftp_core::auth::{
     AuthenticationError, Authenticator, ChannelEncryptionState, Credentials, Principal, UserDetail,
     UserDetailError, UserDetailProvider,
@@ -52,9 +54,6 @@ const GREETING: &str =
 /// How long sessions in flight may finish their transfer once a stop is asked.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Files received and waiting for their import; uploads wait when it is full.
-const QUEUE_SIZE: usize = 16;
-
 /// Separates the profile identifier from the token owner's id in the authenticated principal
 /// (never part of an identifier).
 const PRINCIPAL_SEPARATOR: char = '/';
@@ -64,8 +63,6 @@ pub struct FtpsHandle {
     address: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<Result<(), libunftp::ServerError>>,
-    stop_imports: watch::Sender<bool>,
-    imports: tokio::task::JoinHandle<()>,
 }
 
 impl FtpsHandle {
@@ -74,9 +71,10 @@ impl FtpsHandle {
         self.address
     }
 
-    /// Stops accepting connections, lets transfers in flight finish (10 s at most), then
-    /// imports the files already received before returning. Dropping the handle stops the
-    /// server too, without waiting.
+    /// Stops accepting connections and lets transfers in flight finish (10 s at most). The
+    /// files received are in the database: the job runner (of this node or another, now or
+    /// after a restart) imports them. Dropping the handle stops the server too, without
+    /// waiting.
     pub async fn shutdown(mut self) -> anyhow::Result<()> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -86,10 +84,6 @@ impl FtpsHandle {
             Ok(Err(e)) => tracing::warn!(error = %e, "FTPS server stopped with an error"),
             Err(e) => tracing::warn!(error = %e, "FTPS server task failed"),
         }
-        let _ = self.stop_imports.send(true);
-        (&mut self.imports)
-            .await
-            .context("the FTPS import queue failed")?;
         tracing::info!("FTPS server stopped");
         Ok(())
     }
@@ -121,17 +115,13 @@ pub async fn start(
         .and_then(|probe| probe.local_addr())
         .with_context(|| format!("cannot listen on {addr} (FTPS)"))?;
 
-    let (queue_tx, queue_rx) = mpsc::channel(QUEUE_SIZE);
-    let (stop_imports, stop_imports_rx) = watch::channel(false);
-    let imports = tokio::spawn(crate::clock::scope(
-        state.clock.clone(),
-        import_queue(state.clone(), queue_rx, stop_imports_rx),
-    ));
-
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let folders = root.clone();
     let server = ServerBuilder::with_user_detail_provider(
-        Box::new(move || PartnerFolder::open(&folders, queue_tx.clone())),
+        Box::new({
+            let state = state.clone();
+            move || PartnerFolder::open(&folders, state.clone())
+        }),
         Arc::new(PartnerFolders { root: root.clone() }),
     )
     .authenticator(Arc::new(TokenAuthenticator {
@@ -177,8 +167,6 @@ pub async fn start(
         address,
         stop: Some(stop_tx),
         server,
-        stop_imports,
-        imports,
     })
 }
 
@@ -428,27 +416,24 @@ impl UserDetailProvider for PartnerFolders {
 // ---------------------------------------------------------------------------------------------
 // Storage
 
-/// A file received completely, waiting for its import.
-struct Received {
-    identifier: String,
-    user_id: String,
-    file_name: String,
-    bytes: Vec<u8>,
-    /// Where its report goes.
-    report: PathBuf,
-}
-
 /// One session's view of the partner folders: unftp-sbe-fs (confined to the partner's home
 /// once entered) plus the upload hook.
-#[derive(Debug)]
 struct PartnerFolder {
     /// None when the root folder could not be opened: every operation then fails.
     fs: Option<Filesystem>,
-    queue: mpsc::Sender<Received>,
+    state: AppState,
+}
+
+impl fmt::Debug for PartnerFolder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PartnerFolder")
+            .field("fs", &self.fs)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PartnerFolder {
-    fn open(root: &Path, queue: mpsc::Sender<Received>) -> Self {
+    fn open(root: &Path, state: AppState) -> Self {
         let fs = match Filesystem::new(root) {
             Ok(fs) => Some(fs),
             Err(e) => {
@@ -456,7 +441,7 @@ impl PartnerFolder {
                 None
             }
         };
-        Self { fs, queue }
+        Self { fs, state }
     }
 
     fn fs(&self) -> storage::Result<&Filesystem> {
@@ -586,17 +571,13 @@ impl StorageBackend<Partner> for PartnerFolder {
         let bytes = read_received(&user.home.join(&relative))
             .await
             .map_err(storage::Error::from)?;
-        let received = Received {
-            identifier: user.identifier.clone(),
-            user_id: user.user_id.clone(),
-            file_name,
-            bytes,
-            report: user.home.join(&report),
-        };
-        if self.queue.send(received).await.is_err() {
-            // Stopping: the partner gets an error and sends the file again later.
-            return Err(ErrorKind::LocalError.into());
-        }
+        // Recorded before the transfer is acknowledged: from here nothing is lost.
+        let relative = relative.to_string_lossy().into_owned();
+        crate::clock::scope(
+            self.state.clock.clone(),
+            receive(&self.state, user, file_name, bytes, relative),
+        )
+        .await?;
         Ok(written)
     }
 
@@ -648,39 +629,16 @@ impl StorageBackend<Partner> for PartnerFolder {
 // ---------------------------------------------------------------------------------------------
 // Imports
 
-/// Imports the files received, one at a time, in the order they arrived. Once a stop is
-/// asked, the files already received are imported before it returns.
-async fn import_queue(
-    state: AppState,
-    mut queue: mpsc::Receiver<Received>,
-    mut stop: watch::Receiver<bool>,
-) {
-    loop {
-        let next = tokio::select! {
-            biased;
-            received = queue.recv() => received,
-            _ = stop.changed() => None,
-        };
-        match next {
-            Some(received) => import(&state, received).await,
-            None => break,
-        }
-    }
-    queue.close();
-    while let Ok(received) = queue.try_recv() {
-        import(&state, received).await;
-    }
-}
-
-async fn import(state: &AppState, received: Received) {
-    let Received {
-        identifier,
-        user_id,
-        file_name,
-        bytes,
-        report,
-    } = received;
-    let key = identifier.clone();
+/// Records a file received for a partner (see [`service::receive`]); a failure refuses the
+/// transfer (no 226): the partner's software sends it again.
+async fn receive(
+    state: &AppState,
+    user: &Partner,
+    file_name: String,
+    bytes: Vec<u8>,
+    relative: String,
+) -> storage::Result<()> {
+    let key = user.identifier.clone();
     let profile = match state
         .db
         .run(move |conn| service::profile_by_identifier(conn, &key))
@@ -688,45 +646,70 @@ async fn import(state: &AppState, received: Received) {
     {
         Ok(Some(profile)) => profile,
         Ok(None) => {
-            tracing::warn!(profile = %identifier, file = %file_name, "FTPS file of a profile that no longer exists");
-            return;
+            tracing::warn!(profile = %user.identifier, file = %file_name, "FTPS file of a profile that no longer exists");
+            return Err(ErrorKind::PermissionDenied.into());
         }
         Err(e) => {
-            tracing::error!(error = %e, profile = %identifier, file = %file_name, "FTPS import failed");
-            write_report(&report, service::failure_report_csv()).await;
-            return;
+            tracing::error!(error = %e, profile = %user.identifier, file = %file_name, "FTPS file not recorded");
+            return Err(ErrorKind::LocalError.into());
         }
     };
     let upload = Upload {
         run_id: crate::db::new_id(),
         profile,
-        user_id: Some(user_id),
+        user_id: Some(user.user_id.clone()),
         channel: Channel::Ftps,
         file_name: file_name.clone(),
         bytes,
     };
-    let run = match service::run(state, upload, |_| Ok(())).await {
-        Ok(run) => run,
-        Err(e) => {
-            tracing::error!(error = %e, profile = %identifier, file = %file_name, "FTPS import failed");
-            write_report(&report, service::failure_report_csv()).await;
-            return;
+    match service::receive(state, upload, Some(relative)).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.status().is_client_error() => {
+            tracing::warn!(error = %e, profile = %user.identifier, file = %file_name, "FTPS file refused");
+            Err(ErrorKind::PermissionDenied.into())
         }
-    };
-    let run_id = run.id.clone();
-    let rejected = match state
-        .db
-        .run(move |conn| service::rejections(conn, &run_id))
-        .await
-    {
-        Ok(rejected) => rejected,
         Err(e) => {
-            tracing::error!(error = %e, run = %run.id, "cannot read the rejections of an FTPS import");
-            Vec::new()
+            tracing::error!(error = %e, profile = %user.identifier, file = %file_name, "FTPS file not recorded");
+            Err(ErrorKind::LocalError.into())
         }
+    }
+}
+
+/// Writes the report of a run received over FTPS beside its file (`relative` to the profile's
+/// folder): the run's, or, without one, that the file could not be processed.
+pub async fn write_run_report(
+    state: &AppState,
+    identifier: &str,
+    relative: &str,
+    run: Option<&service::ImportRun>,
+) {
+    let Some(relative) = inside(Path::new(relative)).filter(|_| valid_identifier(identifier))
+    else {
+        return;
     };
-    write_report(&report, service::report_csv(&run, &rejected)).await;
-    tracing::info!(profile = %identifier, file = %file_name, run = %run.id, status = %run.status, "FTPS import done");
+    let mut report = state
+        .config
+        .data_dir
+        .join("ftps")
+        .join(identifier)
+        .join(relative)
+        .into_os_string();
+    report.push(REPORT_SUFFIX);
+    let contents = match run {
+        Some(run) => {
+            let run_id = run.id.clone();
+            match state
+                .db
+                .run(move |conn| service::rejections(conn, &run_id))
+                .await
+            {
+                Ok(rejected) => service::report_csv(run, &rejected),
+                Err(e) => Err(e),
+            }
+        }
+        None => service::failure_report_csv(),
+    };
+    write_report(&PathBuf::from(report), contents).await;
 }
 
 /// Writes a report under a temporary name, then renames it: a report that can be seen is

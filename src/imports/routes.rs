@@ -609,8 +609,9 @@ struct Accepted {
 }
 
 /// Sends a CSV file of offers through an import profile (raw body, or multipart with a `file`
-/// field). The import runs in the background: the answer gives the run's id, whose status and
-/// report `GET /api/v1/imports/{id}` gives.
+/// field). The file is recorded, then imported in the background (files of one profile in the
+/// order they arrived): the answer gives the run's id, whose status (`queued`, `running`,
+/// `done`, `failed`) and report `GET /api/v1/imports/{id}` gives.
 #[utoipa::path(post, path = "/imports", operation_id = "send_import_file", tag = "imports", security(("bearer" = [])),
     params(SendQuery),
     request_body(content = String, content_type = "text/csv", description = "The CSV file"),
@@ -658,19 +659,14 @@ async fn api_send(
         file_name,
         bytes,
     };
-    service::record_start(&state, &upload).await?;
-    let task_state = state.clone();
-    // The import goes on after the answer, on the application's clock like the request.
-    tokio::spawn(crate::clock::scope(state.clock.clone(), async move {
-        if let Err(e) = service::finish(&task_state, upload, |_| Ok(())).await {
-            tracing::error!(error = %e, "import over HTTP failed");
-        }
-    }));
+    // Recorded (bytes included) before the answer: any node imports it, even if this one
+    // stops.
+    service::receive(&state, upload, None).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {
             id: run_id,
-            status: "running".into(),
+            status: "queued".into(),
         }),
     )
         .into_response())

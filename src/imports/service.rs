@@ -73,7 +73,8 @@ pub struct ImportRun {
     pub file_name: String,
     pub file_sha256: String,
     pub file_bytes: i64,
-    /// `running`, `indexing` (rows applied, search index following), `done` or `failed`.
+    /// `queued` (received, waiting for its turn), `running`, `indexing` (rows applied, search
+    /// index following), `done` or `failed`.
     pub status: String,
     /// Why the whole file was refused (French).
     pub error: Option<String>,
@@ -95,6 +96,7 @@ pub struct ImportRun {
 impl ImportRun {
     pub fn status_label(&self) -> &'static str {
         match self.status.as_str() {
+            "queued" => "En attente",
             "running" | "indexing" => "En cours",
             "done" if self.rejected > 0 => "Terminé, avec des lignes refusées",
             "done" => "Terminé",
@@ -146,33 +148,148 @@ fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// At start: runs left `running` by a process that stopped (crash, kill) are failed, since
-/// their file's rows were never committed and sending it again is safe; runs whose rows were
-/// committed but whose index update was cut (`indexing`) are done, and their profile's offers
-/// are reindexed by a job.
+/// How long a run is held by the process that runs it without news from it: that process
+/// renews the lease every few seconds while it works ([`RENEW_EVERY`]); a run whose lease
+/// expired was left by a process that stopped (crash, kill, power cut).
+pub const LEASE: chrono::Duration = chrono::Duration::seconds(30);
+
+/// How often the process running an import renews its lease.
+const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What a run interrupted before its rows were committed says.
+pub const INTERRUPTED: &str = "Import interrompu avant la fin (le traitement s’est arrêté) : \
+                               aucune ligne n’a été enregistrée, renvoyez le fichier.";
+
+/// Runs left by a process that stopped (their lease expired; at start and on a schedule):
+/// those still `running` whose file is in the database (received over FTPS or the API) are
+/// queued again, up to [`MAX_TAKES`] times; the other ones still `running` are failed, since
+/// their file's rows were never committed and sending it again is safe; those whose rows were committed but whose index update was cut
+/// (`indexing`) are done, and their profile's offers are reindexed by a job. A run whose
+/// process is alive is never touched, whoever looks: a command started beside a running
+/// server leaves the server's import alone.
 pub fn fail_interrupted(conn: &mut DbConnection) -> AppResult<usize> {
-    let failed = diesel::update(import_runs::table.filter(import_runs::status.eq("running")))
-        .set((
-            import_runs::status.eq("failed"),
-            import_runs::error.eq(
-                "Import interrompu (arrêt du serveur) : aucune ligne n’a été enregistrée, \
-                 renvoyez le fichier.",
-            ),
-            import_runs::finished_at.eq(now()),
+    let at = now();
+    // Runs recorded before leases existed have none: their process is gone.
+    let expired = || {
+        import_runs::lease_until
+            .lt(at)
+            .or(import_runs::lease_until.is_null())
+    };
+    // Read first: most of the time nothing expired, and nothing is written (on SQLite, a
+    // command started during an import does not wait for its transaction).
+    let left: Vec<(String, String, String, bool)> = import_runs::table
+        .filter(import_runs::status.eq_any(["running", "indexing"]))
+        .filter(expired())
+        .select((
+            import_runs::id,
+            import_runs::status,
+            import_runs::profile_id,
+            import_runs::file_id
+                .is_not_null()
+                .and(import_runs::attempts.lt(MAX_TAKES)),
         ))
-        .execute(conn)?;
-    let cut: Vec<String> = import_runs::table
-        .filter(import_runs::status.eq("indexing"))
-        .select(import_runs::profile_id)
-        .distinct()
         .load(conn)?;
-    for profile_id in &cut {
-        crate::jobs::enqueue(conn, REINDEX_JOB, profile_id, now())?;
+    if left.is_empty() {
+        return Ok(0);
     }
-    diesel::update(import_runs::table.filter(import_runs::status.eq("indexing")))
-        .set(import_runs::status.eq("done"))
-        .execute(conn)?;
-    Ok(failed + cut.len())
+    conn.transaction(|conn| {
+        let mut taken = 0;
+        let mut reindex = std::collections::BTreeSet::new();
+        for (id, status, profile_id, again) in &left {
+            // Again with the lease: the run may have moved on since it was read.
+            let target = import_runs::table
+                .find(id)
+                .filter(import_runs::status.eq(status))
+                .filter(expired());
+            let won = if status == "running" && *again {
+                let won = diesel::update(target)
+                    .set((
+                        import_runs::status.eq("queued"),
+                        import_runs::runner.eq(None::<String>),
+                        import_runs::lease_until.eq(None::<NaiveDateTime>),
+                    ))
+                    .execute(conn)?;
+                if won == 1 {
+                    crate::jobs::enqueue(conn, QUEUE_JOB, id, at)?;
+                }
+                won
+            } else if status == "running" {
+                diesel::update(target)
+                    .set((
+                        import_runs::status.eq("failed"),
+                        import_runs::error.eq(INTERRUPTED),
+                        import_runs::finished_at.eq(at),
+                    ))
+                    .execute(conn)?
+            } else {
+                let won = diesel::update(target)
+                    .set(import_runs::status.eq("done"))
+                    .execute(conn)?;
+                if won == 1 {
+                    reindex.insert(profile_id.clone());
+                }
+                won
+            };
+            taken += won;
+        }
+        for profile_id in &reindex {
+            crate::jobs::enqueue(conn, REINDEX_JOB, profile_id, at)?;
+        }
+        Ok(taken)
+    })
+}
+
+/// Renews the lease of a run this process (`runner`) holds; false once it holds it no more.
+fn renew_lease(conn: &mut DbConnection, id: &str, runner: &str) -> AppResult<bool> {
+    let renewed = diesel::update(
+        import_runs::table
+            .find(id)
+            .filter(import_runs::runner.eq(runner))
+            .filter(import_runs::status.eq_any(["running", "indexing"])),
+    )
+    .set(import_runs::lease_until.eq(now() + LEASE))
+    .execute(conn)?;
+    Ok(renewed == 1)
+}
+
+/// Renews a run's lease every few seconds until dropped.
+struct LeaseKeeper(tokio::task::JoinHandle<()>);
+
+impl LeaseKeeper {
+    fn start(state: &AppState, run_id: &str) -> Self {
+        let state = state.clone();
+        let id = run_id.to_owned();
+        Self(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(RENEW_EVERY).await;
+                let (run, runner) = (id.clone(), state.instance_id.clone());
+                // While the import's transaction writes, the renewal waits for it (SQLite's
+                // lock, PostgreSQL's row lock): the transaction holds the run all the same,
+                // and sets a fresh lease when it commits.
+                match state
+                    .db
+                    .run(move |conn| renew_lease(conn, &run, &runner))
+                    .await
+                {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => tracing::debug!(error = %e, run = %id, "import lease not renewed"),
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for LeaseKeeper {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The answer when a run was taken for interrupted (its lease expired) before this process
+/// could apply it: nothing of the file is applied.
+fn taken_over() -> AppError {
+    AppError::conflict(INTERRUPTED)
 }
 
 /// Imports one file: records the run, applies the valid rows in one transaction, mails the
@@ -189,42 +306,63 @@ pub async fn run(
 
 /// Records that a file was received (the run, `running`): its id answers at once.
 pub async fn record_start(state: &AppState, upload: &Upload) -> AppResult<()> {
-    let (id, profile, user, channel, name, sha, size) = (
-        upload.run_id.clone(),
-        upload.profile.clone(),
-        upload.user_id.clone(),
-        upload.channel,
-        upload.file_name.clone(),
-        sha256(&upload.bytes),
-        i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
-    );
+    let (sha, size) = (sha256(&upload.bytes), file_size(&upload.bytes));
+    // What the row says of the file (the bytes stay with the caller).
+    let meta = Upload {
+        run_id: upload.run_id.clone(),
+        profile: upload.profile.clone(),
+        user_id: upload.user_id.clone(),
+        channel: upload.channel,
+        file_name: upload.file_name.clone(),
+        bytes: Vec::new(),
+    };
+    let runner = state.instance_id.clone();
     state
         .db
         .run(move |conn| {
-            ensure_may_import(conn, &profile.organisation_id)?;
-            diesel::insert_into(import_runs::table)
-                .values((
-                    import_runs::id.eq(&id),
-                    import_runs::profile_id.eq(&profile.id),
-                    import_runs::organisation_id.eq(&profile.organisation_id),
-                    import_runs::user_id.eq(&user),
-                    import_runs::channel.eq(channel.as_str()),
-                    import_runs::file_name.eq(&name),
-                    import_runs::file_sha256.eq(&sha),
-                    import_runs::file_bytes.eq(size),
-                    import_runs::status.eq("running"),
-                    import_runs::received.eq(0),
-                    import_runs::created.eq(0),
-                    import_runs::updated.eq(0),
-                    import_runs::unchanged.eq(0),
-                    import_runs::withdrawn.eq(0),
-                    import_runs::rejected.eq(0),
-                    import_runs::started_at.eq(now()),
-                ))
-                .execute(conn)?;
-            Ok(())
+            ensure_may_import(conn, &meta.profile.organisation_id)?;
+            insert_run(conn, &meta, &sha, size, "running", Some(&runner))
         })
         .await
+}
+
+fn file_size(bytes: &[u8]) -> i64 {
+    i64::try_from(bytes.len()).unwrap_or(i64::MAX)
+}
+
+/// Writes a new run, held by `runner` (with a fresh lease) when one runs it at once.
+fn insert_run(
+    conn: &mut DbConnection,
+    upload: &Upload,
+    sha: &str,
+    size: i64,
+    status: &str,
+    runner: Option<&str>,
+) -> AppResult<()> {
+    let at = now();
+    diesel::insert_into(import_runs::table)
+        .values((
+            import_runs::id.eq(&upload.run_id),
+            import_runs::profile_id.eq(&upload.profile.id),
+            import_runs::organisation_id.eq(&upload.profile.organisation_id),
+            import_runs::user_id.eq(&upload.user_id),
+            import_runs::channel.eq(upload.channel.as_str()),
+            import_runs::file_name.eq(&upload.file_name),
+            import_runs::file_sha256.eq(sha),
+            import_runs::file_bytes.eq(size),
+            import_runs::status.eq(status),
+            import_runs::received.eq(0),
+            import_runs::created.eq(0),
+            import_runs::updated.eq(0),
+            import_runs::unchanged.eq(0),
+            import_runs::withdrawn.eq(0),
+            import_runs::rejected.eq(0),
+            import_runs::started_at.eq(at),
+            import_runs::runner.eq(runner),
+            import_runs::lease_until.eq(runner.map(|_| at + LEASE)),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Refuses a file for an organisation that is not validated, whatever the channel (pages, API,
@@ -274,6 +412,9 @@ pub async fn finish(
 ) -> AppResult<ImportRun> {
     let started = std::time::Instant::now();
     let run_id = upload.run_id.clone();
+    // The run stays this process's while it works: no other process takes it for interrupted.
+    let _lease = LeaseKeeper::start(state, &run_id);
+    let runner = state.instance_id.clone();
     let channel = upload.channel;
     let bytes = upload.bytes;
     // An XML file is a training catalogue (LHÉO); anything else is a CSV file of offers.
@@ -297,9 +438,23 @@ pub async fn finish(
         .tx(move |conn| {
             let elapsed = || i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
             let kind = content.kind();
-            diesel::update(import_runs::table.find(&id))
-                .set(import_runs::content.eq(kind))
-                .execute(conn)?;
+            // Still this process's run? A run taken for interrupted stays failed: its file is
+            // not applied. From here the transaction holds the run (SQLite's write lock,
+            // PostgreSQL's row lock) until it commits.
+            let owned = diesel::update(
+                import_runs::table
+                    .find(&id)
+                    .filter(import_runs::runner.eq(&runner))
+                    .filter(import_runs::status.eq("running")),
+            )
+            .set((
+                import_runs::content.eq(kind),
+                import_runs::lease_until.eq(now() + LEASE),
+            ))
+            .execute(conn)?;
+            if owned == 0 {
+                return Err(taken_over());
+            }
             let applied = match content {
                 Content::Offers(Err(e)) => Err(e.0),
                 Content::Offers(Ok(table)) => {
@@ -356,6 +511,7 @@ pub async fn finish(
                         .set((
                             // Done once the search index follows (see below).
                             import_runs::status.eq("indexing"),
+                            import_runs::lease_until.eq(now() + LEASE),
                             import_runs::received.eq(c.received),
                             import_runs::created.eq(c.created),
                             import_runs::updated.eq(c.updated),
@@ -408,19 +564,25 @@ pub async fn finish(
         Ok(done) => done,
         Err(e) => {
             // Nothing of the file was kept: say so on the run, then report the failure.
-            let failed = run_id.clone();
+            let (failed, runner) = (run_id.clone(), state.instance_id.clone());
             state
                 .db
                 .run(move |conn| {
-                    diesel::update(import_runs::table.find(&failed))
-                        .set((
-                            import_runs::status.eq("failed"),
-                            import_runs::error
-                                .eq("Import interrompu par une erreur : aucune ligne n’a été \
+                    // Unless another process took it for interrupted already.
+                    diesel::update(
+                        import_runs::table
+                            .find(&failed)
+                            .filter(import_runs::runner.eq(&runner))
+                            .filter(import_runs::status.eq("running")),
+                    )
+                    .set((
+                        import_runs::status.eq("failed"),
+                        import_runs::error
+                            .eq("Import interrompu par une erreur : aucune ligne n’a été \
                                  enregistrée, renvoyez le fichier."),
-                            import_runs::finished_at.eq(now()),
-                        ))
-                        .execute(conn)?;
+                        import_runs::finished_at.eq(now()),
+                    ))
+                    .execute(conn)?;
                     Ok(())
                 })
                 .await?;
@@ -432,13 +594,14 @@ pub async fn finish(
         // command line serves no search: the server's follower applies its changes.
         crate::search::changes::catch_up(state).await;
     }
-    let done = run.id.clone();
+    let (done, runner) = (run.id.clone(), state.instance_id.clone());
     state
         .db
         .run(move |conn| {
             diesel::update(
                 import_runs::table
                     .find(&done)
+                    .filter(import_runs::runner.eq(&runner))
                     .filter(import_runs::status.eq("indexing")),
             )
             .set(import_runs::status.eq("done"))
@@ -657,5 +820,209 @@ pub fn set_trusted(conn: &mut DbConnection, id: &str, trusted: bool) -> AppResul
     diesel::update(import_profiles::table.find(id))
         .set(import_profiles::trusted.eq(trusted))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Job that imports the files of a profile received over FTPS or the API and queued, one at a
+/// time in the order they arrived (payload: a queued run's id).
+pub const QUEUE_JOB: &str = "imports.queued";
+
+/// The kind of the received files in `stored_files`.
+pub const FILE_KIND: &str = "import-file";
+
+/// How many times a queued file is taken: again after its process stopped during it, up to
+/// this many times (a file that stops every process that reads it must not stop them all).
+const MAX_TAKES: i32 = 3;
+
+/// Records a received file before it is acknowledged (the FTPS 226, the API's 202): its bytes
+/// (`stored_files`), its run (`queued`) and the job that imports it, in one transaction. From
+/// there nothing is lost: any node imports it, even after the one that received it stopped.
+/// `ftps_path`: where it lies in its profile's FTPS folder (its report goes beside it).
+pub async fn receive(state: &AppState, upload: Upload, ftps_path: Option<String>) -> AppResult<()> {
+    state
+        .db
+        .tx(move |conn| {
+            ensure_may_import(conn, &upload.profile.organisation_id)?;
+            let file_id = crate::db::files::insert(
+                conn,
+                &crate::db::files::NewFile {
+                    kind: FILE_KIND,
+                    content_type: "application/octet-stream",
+                    bytes: &upload.bytes,
+                    limit: read::MAX_FILE_BYTES,
+                    too_large: "Le fichier dépasse 50 Mo : découpez-le en plusieurs envois.",
+                },
+            )?;
+            let at = now();
+            let (sha, size) = (sha256(&upload.bytes), file_size(&upload.bytes));
+            insert_run(conn, &upload, &sha, size, "queued", None)?;
+            diesel::update(import_runs::table.find(&upload.run_id))
+                .set((
+                    import_runs::file_id.eq(&file_id),
+                    import_runs::ftps_path.eq(&ftps_path),
+                    import_runs::queued_at.eq(at),
+                ))
+                .execute(conn)?;
+            crate::jobs::enqueue(conn, QUEUE_JOB, &upload.run_id, at)?;
+            Ok(())
+        })
+        .await
+}
+
+/// A queued file taken by this process: its run is `running`, held by this process's lease.
+pub struct Claimed {
+    pub upload: Upload,
+    /// Where it lies in the profile's FTPS folder, when it came that way.
+    pub ftps_path: Option<String>,
+}
+
+/// What the queue of a profile had for this process.
+pub enum Next {
+    Claimed(Box<Claimed>),
+    /// Another file of the profile is being applied (by a live process): it goes first.
+    Busy,
+    /// Nothing queued.
+    Empty,
+}
+
+/// Takes the oldest queued file of a profile, unless another queued file of that profile is
+/// being applied by a live process (files of one profile apply in the order they arrived).
+pub async fn claim_next(state: &AppState, profile_id: &str) -> AppResult<Next> {
+    let runner = state.instance_id.clone();
+    let profile_id = profile_id.to_owned();
+    state
+        .db
+        .tx(move |conn| {
+            let at = now();
+            let busy: i64 = import_runs::table
+                .filter(import_runs::profile_id.eq(&profile_id))
+                .filter(import_runs::queued_at.is_not_null())
+                .filter(import_runs::status.eq("running"))
+                .filter(import_runs::lease_until.ge(at))
+                .count()
+                .get_result(conn)?;
+            if busy > 0 {
+                return Ok(Next::Busy);
+            }
+            let Some(id) = import_runs::table
+                .filter(import_runs::profile_id.eq(&profile_id))
+                .filter(import_runs::status.eq("queued"))
+                .order((import_runs::queued_at, import_runs::id))
+                .select(import_runs::id)
+                .first::<String>(conn)
+                .optional()?
+            else {
+                return Ok(Next::Empty);
+            };
+            let won = diesel::update(
+                import_runs::table
+                    .find(&id)
+                    .filter(import_runs::status.eq("queued")),
+            )
+            .set((
+                import_runs::status.eq("running"),
+                import_runs::runner.eq(&runner),
+                import_runs::lease_until.eq(at + LEASE),
+                import_runs::attempts.eq(import_runs::attempts + 1),
+            ))
+            .execute(conn)?;
+            if won == 0 {
+                // Taken by another process meanwhile: it goes on with the queue.
+                return Ok(Next::Busy);
+            }
+            let run = get(conn, &id)?;
+            let (file_id, ftps_path): (Option<String>, Option<String>) = import_runs::table
+                .find(&id)
+                .select((import_runs::file_id, import_runs::ftps_path))
+                .first(conn)?;
+            let bytes = match file_id {
+                Some(file_id) => crate::db::files::get(conn, &file_id)?
+                    .map(|f| f.bytes)
+                    .ok_or_else(|| {
+                        AppError::internal(anyhow::anyhow!("queued import file {file_id} is gone"))
+                    })?,
+                None => {
+                    return Err(AppError::internal(anyhow::anyhow!(
+                        "queued run {id} has no file"
+                    )));
+                }
+            };
+            let profile = profile(conn, &run.profile_id)?;
+            let channel = match run.channel.as_str() {
+                "ftps" => Channel::Ftps,
+                "cli" => Channel::Cli,
+                _ => Channel::Http,
+            };
+            Ok(Next::Claimed(Box::new(Claimed {
+                upload: Upload {
+                    run_id: run.id,
+                    profile,
+                    user_id: run.user_id,
+                    channel,
+                    file_name: run.file_name,
+                    bytes,
+                },
+                ftps_path,
+            })))
+        })
+        .await
+}
+
+/// The profile of a run and whether it is still queued.
+pub async fn queued_run(state: &AppState, run_id: String) -> AppResult<Option<(String, bool)>> {
+    state
+        .db
+        .run(move |conn| {
+            Ok(import_runs::table
+                .find(&run_id)
+                .select((import_runs::profile_id, import_runs::status))
+                .first::<(String, String)>(conn)
+                .optional()?
+                .map(|(profile, status)| (profile, status == "queued")))
+        })
+        .await
+}
+
+/// Once a run is over, the received file's bytes are dropped (its name, size and SHA-256 stay
+/// on the run).
+pub async fn drop_received_file(state: &AppState, run_id: String) -> AppResult<()> {
+    state
+        .db
+        .tx(move |conn| {
+            let file_id: Option<String> = import_runs::table
+                .find(&run_id)
+                .filter(import_runs::status.eq_any(["done", "failed", "indexing"]))
+                .select(import_runs::file_id)
+                .first::<Option<String>>(conn)
+                .optional()?
+                .flatten();
+            if let Some(file_id) = file_id {
+                diesel::update(import_runs::table.find(&run_id))
+                    .set(import_runs::file_id.eq(None::<String>))
+                    .execute(conn)?;
+                crate::db::files::delete(conn, &file_id)?;
+            }
+            Ok(())
+        })
+        .await
+}
+
+/// A queued run whose job gave up (the queue stayed busy for hours): failed, the sender told
+/// by the run's page.
+pub fn give_up_queued(conn: &mut DbConnection, run_id: &str) -> AppResult<()> {
+    diesel::update(
+        import_runs::table
+            .find(run_id)
+            .filter(import_runs::status.eq("queued")),
+    )
+    .set((
+        import_runs::status.eq("failed"),
+        import_runs::error.eq(
+            "Le fichier n’a pas pu être importé (file d’attente bloquée) : aucune ligne n’a été \
+             enregistrée, renvoyez-le.",
+        ),
+        import_runs::finished_at.eq(now()),
+    ))
+    .execute(conn)?;
     Ok(())
 }

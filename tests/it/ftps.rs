@@ -82,6 +82,14 @@ async fn wait_for(path: &Path) {
 }
 
 async fn start(app: &TestApp, certs: &Path) -> FtpsHandle {
+    // The files received are imported by the job runner, as beside `passerelle serve`.
+    let state = app.state.clone();
+    tokio::spawn(async move {
+        loop {
+            let _ = passerelle::jobs::run_due(&state).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
     let (cert, key) = ftps::self_signed(certs).expect("test certificate");
     ftps::start(
         app.state.clone(),

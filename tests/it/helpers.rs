@@ -563,7 +563,7 @@ impl TestResponse {
     }
 }
 
-impl Client<'_> {
+impl<'a> Client<'a> {
     /// The same client (session, CSRF token), from now on talking over HTTP to `base`
     /// (`http://127.0.0.1:PORT`) instead of the application in the test process.
     pub fn via(mut self, base: &str) -> Self {
@@ -749,6 +749,11 @@ impl Client<'_> {
     }
 
     /// Creates a personal API token from the account page, as the person would.
+    /// The application this client talks to.
+    pub fn app(&self) -> &'a TestApp {
+        self.app
+    }
+
     pub async fn new_api_token(&mut self) -> String {
         self.get("/compte").await;
         let r = self.post_form("/compte/jetons", &[("name", "api")]).await;

@@ -33,14 +33,14 @@ fn start() -> String {
 }
 
 /// A valid generic row; `n` varies the reference, the title and the SIRET's company.
-fn generic_row(reference: &str, title: &str, commune: &str) -> String {
+pub fn generic_row(reference: &str, title: &str, commune: &str) -> String {
     format!(
         "{reference};{title};Au sein de notre atelier, vous apprendrez le métier aux côtés d’un maître d’apprentissage.;D1102;10;apprentissage;3;{commune};;;{};1;81234567800013;Boulangerie des Lices;2026-11-01T08:00:00Z",
         start()
     )
 }
 
-fn generic_file(rows: &[String]) -> Vec<u8> {
+pub fn generic_file(rows: &[String]) -> Vec<u8> {
     let mut text = String::from(GENERIC_HEADER);
     for r in rows {
         text.push('\n');
@@ -77,9 +77,11 @@ async fn send_within(
         let run = api.api_get(&format!("/api/v1/imports/{id}"), token).await;
         run.assert_status(StatusCode::OK);
         let run = run.json();
-        if run["status"] != "running" && run["status"] != "indexing" {
+        if !["queued", "running", "indexing"].contains(&run["status"].as_str().unwrap_or("")) {
             return run;
         }
+        // The file waits in the queue for the job runner.
+        api.app().run_jobs().await;
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     panic!("the import never finished");
@@ -374,9 +376,11 @@ async fn unreadable_files_change_nothing(app: TestApp) {
             .api_get(&format!("/api/v1/imports/{id}"), &token)
             .await
             .json();
-        if run["status"] != "running" && run["status"] != "indexing" {
+        if !["queued", "running", "indexing"].contains(&run["status"].as_str().unwrap_or("")) {
             break;
         }
+        // The file waits in the queue for the job runner.
+        api.app().run_jobs().await;
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     assert_eq!(run["file_name"], "nuit.csv");

@@ -26,6 +26,7 @@ mod filters;
 mod ftps;
 mod gateway;
 mod helpline;
+mod import_faults;
 mod imports;
 mod mails;
 mod matrix;

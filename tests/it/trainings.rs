@@ -114,9 +114,11 @@ async fn send(api: &mut Client<'_>, token: &str, body: Vec<u8>) -> Value {
     for _ in 0..200 {
         let run = api.api_get(&format!("/api/v1/imports/{id}"), token).await;
         let run = run.json();
-        if run["status"] != "running" && run["status"] != "indexing" {
+        if !["queued", "running", "indexing"].contains(&run["status"].as_str().unwrap_or("")) {
             return run;
         }
+        // The file waits in the queue for the job runner.
+        api.app().run_jobs().await;
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     panic!("the import never finished");
@@ -292,6 +294,8 @@ async fn malformed_lheo_files_are_reported_per_training(app: TestApp) {
         if run["status"] == "done" || run["status"] == "failed" {
             break;
         }
+        // The file waits in the queue for the job runner.
+        api.app().run_jobs().await;
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     // Its own three trainings are created under its name, the Brest one is refused.
@@ -397,6 +401,8 @@ async fn a_file_nested_too_deep_is_refused_and_changes_nothing(app: TestApp) {
             if run["status"] == "done" || run["status"] == "failed" {
                 break;
             }
+            // The file waits in the queue for the job runner.
+            api.app().run_jobs().await;
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
         assert_eq!(run["status"], "failed", "{run}");

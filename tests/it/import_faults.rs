@@ -1,0 +1,395 @@
+//! Imports through faults: a run belongs to the process that runs it (a lease it renews), so
+//! a command or a node started beside it never takes it for interrupted; only a run whose
+//! process stopped is closed, and its file is never applied afterwards. A file acknowledged
+//! over FTPS is in the database before the 226: a crash right after loses nothing.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use passerelle::imports::service::{self, Channel, Upload};
+
+use crate::both_backends;
+use crate::helpers::TestApp;
+use crate::imports::{generic_file, generic_row};
+
+both_backends!(
+    a_running_import_is_left_alone_by_another_process,
+    a_run_whose_process_stopped_is_closed_and_never_applied,
+    ftps_files_acknowledged_survive_a_crash,
+);
+
+const CENTRE: &str = "training_staff@demo.passerelle.test";
+
+fn rows(prefix: &str, count: usize) -> Vec<u8> {
+    let rows: Vec<String> = (0..count)
+        .map(|i| {
+            generic_row(
+                &format!("{prefix}-{i:05}"),
+                &format!("Apprenti·e pâtissier·ère n° {i}"),
+                "35238",
+            )
+        })
+        .collect();
+    generic_file(&rows)
+}
+
+async fn upload(app: &TestApp, file_name: &str, bytes: Vec<u8>) -> Upload {
+    let profile = app
+        .state
+        .db
+        .run(|conn| service::profile_by_identifier(conn, "demo-generic"))
+        .await
+        .unwrap()
+        .expect("demo profile");
+    let user = app
+        .state
+        .db
+        .run(|conn| passerelle::auth::store::by_email(conn, CENTRE))
+        .await
+        .unwrap()
+        .expect("demo training staff");
+    Upload {
+        run_id: passerelle::db::new_id(),
+        profile,
+        user_id: Some(user.id),
+        channel: Channel::Http,
+        file_name: file_name.to_owned(),
+        bytes,
+    }
+}
+
+async fn run_of(app: &TestApp, id: &str) -> service::ImportRun {
+    let id = id.to_owned();
+    app.state
+        .db
+        .run(move |conn| service::get(conn, &id))
+        .await
+        .unwrap()
+}
+
+async fn published_pastry_offers(app: &TestApp) -> i64 {
+    app.client()
+        .get("/api/v1/offers/search?q=patissier")
+        .await
+        .json()["total"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Mails about one file, to the training centre's staff.
+async fn mails_about(app: &TestApp, file_name: &str) -> Vec<crate::helpers::Mail> {
+    app.mails()
+        .await
+        .into_iter()
+        .filter(|m| m.to.contains(CENTRE) && m.subject.contains(file_name))
+        .collect()
+}
+
+async fn a_running_import_is_left_alone_by_another_process(app: TestApp) {
+    let app = app.with_demo().await;
+    let before = published_pastry_offers(&app).await;
+    let upload = upload(&app, "tenu.csv", rows("TENU", 300)).await;
+    let run_id = upload.run_id.clone();
+    // The import stops after 100 rows, in its transaction, until the test lets it go on.
+    let (reached_tx, reached_rx) = mpsc::channel::<()>();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let state = app.state.clone();
+    let running = tokio::spawn(async move {
+        service::run(&state, upload, move |done| {
+            if done == 100 {
+                let _ = reached_tx.send(());
+                let _ = release_rx.recv_timeout(Duration::from_secs(60));
+            }
+            Ok(())
+        })
+        .await
+    });
+    tokio::task::spawn_blocking(move || reached_rx.recv_timeout(Duration::from_secs(60)))
+        .await
+        .unwrap()
+        .expect("the import reached its 100th row");
+
+    // Another process starts on the same database (a command beside the server): the run
+    // goes on, untouched.
+    let other = app.another_node(|_| {}).await;
+    let run = run_of(&other, &run_id).await;
+    assert_eq!((run.status.as_str(), run.error), ("running", None));
+    // Even when that process's clock says the lease ran out, the run is held (its
+    // transaction): its schedule waits for it and then finds the lease renewed.
+    other
+        .state
+        .clock
+        .advance(service::LEASE + chrono::Duration::seconds(5));
+    let state = other.state.clone();
+    let check = tokio::spawn(async move { state.db.run(service::fail_interrupted).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    release_tx.send(()).unwrap();
+    let run = running.await.unwrap().expect("the import ends");
+    assert_eq!(check.await.unwrap().expect("the check runs"), 0);
+
+    assert_eq!((run.status.as_str(), run.created), ("done", 300));
+    let run = run_of(&app, &run_id).await;
+    assert_eq!(
+        (run.status.as_str(), run.error.as_deref(), run.created),
+        ("done", None, 300)
+    );
+    assert_eq!(published_pastry_offers(&app).await, before + 300);
+    let mails = mails_about(&app, "tenu.csv").await;
+    assert_eq!(mails.len(), 1, "one mail about the file");
+    assert!(mails[0].subject.contains("Terminé"), "{}", mails[0].subject);
+    assert!(
+        !mails[0].body.contains("rien n’a été modifié"),
+        "{}",
+        mails[0].body
+    );
+    assert!(
+        mails[0].body.contains("300 offres créées"),
+        "{}",
+        mails[0].body
+    );
+}
+
+async fn a_run_whose_process_stopped_is_closed_and_never_applied(app: TestApp) {
+    let app = app.with_demo().await;
+    let before = published_pastry_offers(&app).await;
+    // A process recorded a file, then stopped before applying it.
+    let upload = upload(&app, "perdu.csv", rows("PERDU", 50)).await;
+    let run_id = upload.run_id.clone();
+    service::record_start(&app.state, &upload).await.unwrap();
+
+    // Within its lease, no one takes it: not the start of another process, nor a schedule.
+    let other = app.another_node(|_| {}).await;
+    other.run_jobs().await;
+    assert_eq!(run_of(&other, &run_id).await.status, "running");
+
+    // Once the lease ran out, the schedule closes it with a sentence that blames no server.
+    other
+        .state
+        .clock
+        .advance(service::LEASE + chrono::Duration::minutes(1));
+    assert!(other.run_jobs().await >= 1);
+    let run = run_of(&other, &run_id).await;
+    assert_eq!(run.status, "failed");
+    assert_eq!(run.error.as_deref(), Some(service::INTERRUPTED));
+    assert!(!service::INTERRUPTED.contains("serveur"));
+
+    // Should that process come back and go on, it no longer owns the run: nothing is applied,
+    // the run stays failed with its reason, and no mail says "Terminé".
+    let late = service::finish(&app.state, upload, |_| Ok(())).await;
+    assert!(late.is_err());
+    let run = run_of(&app, &run_id).await;
+    assert_eq!(
+        (run.status.as_str(), run.error.as_deref(), run.created),
+        ("failed", Some(service::INTERRUPTED), 0)
+    );
+    assert_eq!(published_pastry_offers(&app).await, before);
+    assert!(mails_about(&app, "perdu.csv").await.is_empty());
+}
+
+/// A free TCP port on the loopback (bound then released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// `passerelle serve` in a child process on the test's database, with the partners' FTPS
+/// server, its data in `data_dir`; killed (SIGKILL) when dropped.
+struct Server {
+    child: std::process::Child,
+    ftps: String,
+}
+
+impl Server {
+    async fn start(app: &TestApp, data_dir: &std::path::Path, certs: &std::path::Path) -> Server {
+        let (cert, key) = passerelle::imports::ftps::self_signed(certs).expect("certificate");
+        let ftps = format!("127.0.0.1:{}", free_port());
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"))
+            .arg("serve")
+            .env("PASSERELLE_DATABASE_URL", &app.state.config.database_url)
+            .env("PASSERELLE_DATA_DIR", data_dir)
+            .env("PASSERELLE_ADDR", format!("127.0.0.1:{}", free_port()))
+            .env("PASSERELLE_FTPS_ADDR", &ftps)
+            .env("PASSERELLE_FTPS_CERT", &cert)
+            .env("PASSERELLE_FTPS_KEY", &key)
+            .env("PASSERELLE_FTPS_PASSIVE_PORTS", "0")
+            .env("PASSERELLE_LOG", "warn")
+            .env_remove("PASSERELLE_NEW_DATABASE")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("the server starts");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while tokio::net::TcpStream::connect(&ftps).await.is_err() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "FTPS never listened"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Server { child, ftps }
+    }
+
+    /// Stops it as a crash would: SIGKILL, nothing to finish.
+    fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends a file over FTPS as a partner's software does; true once acknowledged (226).
+async fn ftps_put(server: &Server, token: &str, file: &std::path::Path) -> bool {
+    let output = tokio::process::Command::new("curl")
+        .args(["--silent", "--show-error", "--max-time", "60"])
+        .args(["--ssl-reqd", "--insecure", "--user"])
+        .arg(format!("demo-generic:{token}"))
+        .arg("-T")
+        .arg(file)
+        .arg(format!("ftp://{}/", server.ftps))
+        .output()
+        .await
+        .expect("Debian's curl");
+    output.status.success()
+}
+
+async fn statuses(app: &TestApp) -> Vec<(String, String)> {
+    use diesel::prelude::*;
+    use passerelle::db::schema::import_runs;
+    app.state
+        .db
+        .run(|conn| {
+            Ok(import_runs::table
+                .filter(import_runs::channel.eq("ftps"))
+                .order(import_runs::file_name)
+                .select((import_runs::file_name, import_runs::status))
+                .load(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+async fn ftps_files_acknowledged_survive_a_crash(app: TestApp) {
+    let app = app.with_demo().await;
+    let token = app.login_as(CENTRE).await.new_api_token().await;
+    let node = tempfile::tempdir().unwrap();
+    let certs = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    // A big file first (a few seconds to apply), a small one right behind it.
+    let first = work.path().join("premier.csv");
+    std::fs::write(&first, rows("UN", 20_000)).unwrap();
+    let second = work.path().join("second.csv");
+    std::fs::write(&second, rows("DEUX", 30)).unwrap();
+
+    let server = Server::start(&app, node.path(), certs.path()).await;
+    assert!(
+        ftps_put(&server, &token, &first).await,
+        "first file acknowledged"
+    );
+    assert!(
+        ftps_put(&server, &token, &second).await,
+        "second file acknowledged"
+    );
+    // Killed at once: the second file at least is not imported yet.
+    server.kill();
+    let left = statuses(&app).await;
+    assert_eq!(
+        left.len(),
+        2,
+        "both acknowledged files are recorded: {left:?}"
+    );
+    assert_ne!(left[1].1, "done", "{left:?}");
+
+    // The dead process's lease runs out (time moves on for the process that looks).
+    let checker = app.another_node(|_| {}).await;
+    checker
+        .state
+        .clock
+        .advance(service::LEASE + chrono::Duration::seconds(5));
+    checker
+        .state
+        .db
+        .run(service::fail_interrupted)
+        .await
+        .unwrap();
+    drop(checker);
+
+    // Started again: both files are imported, reported beside them and mailed.
+    let server = Server::start(&app, node.path(), certs.path()).await;
+    let folder = node.path().join("ftps").join("demo-generic");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
+    loop {
+        let now = statuses(&app).await;
+        if now.iter().all(|(_, s)| s == "done") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{now:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for (name, created) in [
+        ("premier.csv", "000 offres créées"),
+        ("second.csv", "30 offres créées"),
+    ] {
+        let report = folder.join(format!("{name}.report.csv"));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !report.is_file() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no report for {name}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let text = std::fs::read_to_string(&report).unwrap();
+        assert!(text.contains(created), "{name}: {text}");
+    }
+    drop(server);
+    let mails = outbox_subjects(&app).await;
+    for name in ["premier.csv", "second.csv"] {
+        assert_eq!(
+            mails.iter().filter(|s| s.contains(name)).count(),
+            1,
+            "one mail about {name}: {mails:?}"
+        );
+    }
+    assert_eq!(offers_named(&app, "UN-").await, 20_000);
+    assert_eq!(offers_named(&app, "DEUX-").await, 30);
+}
+
+/// Offers whose partner reference starts with `prefix`.
+async fn offers_named(app: &TestApp, prefix: &str) -> i64 {
+    use diesel::prelude::*;
+    use passerelle::db::schema::offers;
+    let pattern = format!("{prefix}%");
+    app.state
+        .db
+        .run(move |conn| {
+            Ok(offers::table
+                .filter(offers::partner_reference.like(pattern))
+                .count()
+                .get_result(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+/// Subjects of the mails queued for the training centre's staff (any process sends them).
+async fn outbox_subjects(app: &TestApp) -> Vec<String> {
+    use diesel::prelude::*;
+    use passerelle::db::schema::outbox_mails;
+    app.state
+        .db
+        .run(|conn| {
+            Ok(outbox_mails::table
+                .filter(outbox_mails::to_address.like(format!("%{CENTRE}%")))
+                .select(outbox_mails::subject)
+                .load(conn)?)
+        })
+        .await
+        .unwrap()
+}
