@@ -748,12 +748,12 @@ impl<'a> Client<'a> {
         self.request(request).await
     }
 
-    /// Creates a personal API token from the account page, as the person would.
     /// The application this client talks to.
     pub fn app(&self) -> &'a TestApp {
         self.app
     }
 
+    /// Creates a personal API token from the account page, as the person would.
     pub async fn new_api_token(&mut self) -> String {
         self.get("/compte").await;
         let r = self.post_form("/compte/jetons", &[("name", "api")]).await;
@@ -828,4 +828,92 @@ macro_rules! both_backends {
             }
         )*
     };
+}
+
+/// A free port on loopback (bound, then released for the process that takes it).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Waits (up to 60 s) until `base` answers `/healthz` with 200; `log` is shown otherwise.
+pub async fn wait_healthy(base: &str, what: &str, log: &std::path::Path) {
+    let start = std::time::Instant::now();
+    let client =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build_http::<Body>();
+    loop {
+        let ok = client
+            .get(format!("{base}/healthz").parse().unwrap())
+            .await
+            .is_ok_and(|r| r.status() == StatusCode::OK);
+        if ok {
+            return;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "{what} does not answer: {}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// `passerelle serve` in a process of its own on the database of the test's application,
+/// with its own data folder, trusting a proxy's `X-Forwarded-For`; `env` adds settings (the
+/// partners' FTPS server…). Killed (SIGKILL, as a crash) when dropped.
+pub struct ServeProcess {
+    child: std::process::Child,
+    pub port: u16,
+    /// `127.0.0.1:PORT` of its FTPS server, when `env` gave `PASSERELLE_FTPS_ADDR`.
+    pub ftps: Option<String>,
+}
+
+impl ServeProcess {
+    pub async fn start(app: &TestApp, data_dir: &std::path::Path, env: &[(&str, String)]) -> Self {
+        std::fs::create_dir_all(data_dir).unwrap();
+        let port = free_port();
+        let log = data_dir.join("serve.log");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"))
+            .arg("serve")
+            .env("PASSERELLE_DATABASE_URL", &app.state.config.database_url)
+            .env("PASSERELLE_DATA_DIR", data_dir)
+            .env("PASSERELLE_ADDR", format!("127.0.0.1:{port}"))
+            .env("PASSERELLE_TRUST_PROXY", "true")
+            .env("PASSERELLE_LOG", "warn")
+            .env_remove("PASSERELLE_NEW_DATABASE")
+            .env_remove("PASSERELLE_SMTP_URL")
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("passerelle serve");
+        let ftps = env
+            .iter()
+            .find(|(k, _)| *k == "PASSERELLE_FTPS_ADDR")
+            .map(|(_, v)| v.clone());
+        let server = Self { child, port, ftps };
+        wait_healthy(&server.base(), "passerelle serve", &log).await;
+        server
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops it as a crash would: SIGKILL, nothing to finish.
+    pub fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -9,13 +9,14 @@ use std::time::Duration;
 use passerelle::imports::service::{self, Channel, Upload};
 
 use crate::both_backends;
-use crate::helpers::TestApp;
+use crate::helpers::{ServeProcess, TestApp, free_port};
 use crate::imports::{generic_file, generic_row};
 
 both_backends!(
     a_running_import_is_left_alone_by_another_process,
     a_run_whose_process_stopped_is_closed_and_never_applied,
     ftps_files_acknowledged_survive_a_crash,
+    a_killed_command_line_import_is_all_or_nothing,
 );
 
 const CENTRE: &str = "training_staff@demo.passerelle.test";
@@ -186,73 +187,46 @@ async fn a_run_whose_process_stopped_is_closed_and_never_applied(app: TestApp) {
     assert!(mails_about(&app, "perdu.csv").await.is_empty());
 }
 
-/// A free TCP port on the loopback (bound then released).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
 /// `passerelle serve` in a child process on the test's database, with the partners' FTPS
-/// server, its data in `data_dir`; killed (SIGKILL) when dropped.
-struct Server {
-    child: std::process::Child,
-    ftps: String,
-}
-
-impl Server {
-    async fn start(app: &TestApp, data_dir: &std::path::Path, certs: &std::path::Path) -> Server {
-        let (cert, key) = passerelle::imports::ftps::self_signed(certs).expect("certificate");
-        let ftps = format!("127.0.0.1:{}", free_port());
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"))
-            .arg("serve")
-            .env("PASSERELLE_DATABASE_URL", &app.state.config.database_url)
-            .env("PASSERELLE_DATA_DIR", data_dir)
-            .env("PASSERELLE_ADDR", format!("127.0.0.1:{}", free_port()))
-            .env("PASSERELLE_FTPS_ADDR", &ftps)
-            .env("PASSERELLE_FTPS_CERT", &cert)
-            .env("PASSERELLE_FTPS_KEY", &key)
-            .env("PASSERELLE_FTPS_PASSIVE_PORTS", "0")
-            .env("PASSERELLE_LOG", "warn")
-            .env_remove("PASSERELLE_NEW_DATABASE")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("the server starts");
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        while tokio::net::TcpStream::connect(&ftps).await.is_err() {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "FTPS never listened"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Server { child, ftps }
+/// server (listening when this returns), its data in `data_dir`.
+async fn ftps_server(
+    app: &TestApp,
+    data_dir: &std::path::Path,
+    certs: &std::path::Path,
+) -> ServeProcess {
+    let (cert, key) = passerelle::imports::ftps::self_signed(certs).expect("certificate");
+    let ftps = format!("127.0.0.1:{}", free_port());
+    let server = ServeProcess::start(
+        app,
+        data_dir,
+        &[
+            ("PASSERELLE_FTPS_ADDR", ftps.clone()),
+            ("PASSERELLE_FTPS_CERT", cert.display().to_string()),
+            ("PASSERELLE_FTPS_KEY", key.display().to_string()),
+            ("PASSERELLE_FTPS_PASSIVE_PORTS", "0".to_owned()),
+        ],
+    )
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while tokio::net::TcpStream::connect(&ftps).await.is_err() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "FTPS never listened"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-
-    /// Stops it as a crash would: SIGKILL, nothing to finish.
-    fn kill(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reaped");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    server
 }
 
 /// Sends a file over FTPS as a partner's software does; true once acknowledged (226).
-async fn ftps_put(server: &Server, token: &str, file: &std::path::Path) -> bool {
+async fn ftps_put(server: &ServeProcess, token: &str, file: &std::path::Path) -> bool {
     let output = tokio::process::Command::new("curl")
         .args(["--silent", "--show-error", "--max-time", "60"])
         .args(["--ssl-reqd", "--insecure", "--user"])
         .arg(format!("demo-generic:{token}"))
         .arg("-T")
         .arg(file)
-        .arg(format!("ftp://{}/", server.ftps))
+        .arg(format!("ftp://{}/", server.ftps.as_deref().expect("FTPS")))
         .output()
         .await
         .expect("Debian's curl");
@@ -287,7 +261,7 @@ async fn ftps_files_acknowledged_survive_a_crash(app: TestApp) {
     let second = work.path().join("second.csv");
     std::fs::write(&second, rows("DEUX", 30)).unwrap();
 
-    let server = Server::start(&app, node.path(), certs.path()).await;
+    let server = ftps_server(&app, node.path(), certs.path()).await;
     assert!(
         ftps_put(&server, &token, &first).await,
         "first file acknowledged"
@@ -321,7 +295,7 @@ async fn ftps_files_acknowledged_survive_a_crash(app: TestApp) {
     drop(checker);
 
     // Started again: both files are imported, reported beside them and mailed.
-    let server = Server::start(&app, node.path(), certs.path()).await;
+    let server = ftps_server(&app, node.path(), certs.path()).await;
     let folder = node.path().join("ftps").join("demo-generic");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
     loop {
@@ -392,4 +366,158 @@ async fn outbox_subjects(app: &TestApp) -> Vec<String> {
         })
         .await
         .unwrap()
+}
+
+/// Closes what dead processes left, as the schedule of any node does once their leases ran
+/// out (time moves on for the process that looks).
+async fn leases_run_out(app: &TestApp) {
+    let checker = app.another_node(|_| {}).await;
+    checker
+        .state
+        .clock
+        .advance(service::LEASE + chrono::Duration::seconds(5));
+    checker
+        .state
+        .db
+        .run(service::fail_interrupted)
+        .await
+        .unwrap();
+}
+
+/// The status of every run of a file, oldest first.
+async fn runs_of(app: &TestApp, file_name: &'static str) -> Vec<String> {
+    use diesel::prelude::*;
+    use passerelle::db::schema::import_runs;
+    app.state
+        .db
+        .run(move |conn| {
+            Ok(import_runs::table
+                .filter(import_runs::file_name.eq(file_name))
+                .order((import_runs::started_at, import_runs::id))
+                .select(import_runs::status)
+                .load(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+/// Published offers in the database, and what this process's search finds once it followed
+/// the change log.
+async fn database_and_search(app: &TestApp) -> (u64, u64) {
+    passerelle::search::changes::catch_up(&app.state).await;
+    let published = app
+        .state
+        .db
+        .run(passerelle::offers::index::published_count)
+        .await
+        .unwrap();
+    let found = app.client().get("/api/v1/offers/search").await.json()["total"]
+        .as_u64()
+        .unwrap();
+    (u64::try_from(published).unwrap(), found)
+}
+
+/// Where a command-line import of 20,000 rows is killed (SIGKILL).
+#[derive(Clone, Copy, Debug)]
+enum KillPoint {
+    /// Before its run is recorded (the process opens the database).
+    Starting,
+    /// As soon as its run is recorded.
+    Recorded,
+    /// This long after its run is recorded (rows being applied).
+    Applying(u64),
+    /// As soon as its rows are committed (`indexing`, or already `done`).
+    Committed,
+}
+
+async fn a_killed_command_line_import_is_all_or_nothing(app: TestApp) {
+    const FILE: &str = "vingt-mille.csv";
+    const ROWS: i64 = 20_000;
+    let app = app.with_demo().await;
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join(FILE);
+    std::fs::write(&file, rows("KILL", 20_000)).unwrap();
+    let file_arg = file.display().to_string();
+    let database = app.state.config.database_url.clone();
+    let mut outcomes = Vec::new();
+    for point in [
+        KillPoint::Starting,
+        KillPoint::Recorded,
+        KillPoint::Applying(200),
+        KillPoint::Applying(1_000),
+        KillPoint::Applying(3_000),
+        KillPoint::Committed,
+    ] {
+        let before = runs_of(&app, FILE).await.len();
+        let node = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"))
+            .args(["import", "offers", "--profile", "demo-generic", &file_arg])
+            .env("PASSERELLE_DATABASE_URL", &database)
+            .env("PASSERELLE_DATA_DIR", node.path())
+            .env("PASSERELLE_LOG", "warn")
+            .env_remove("PASSERELLE_NEW_DATABASE")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the command starts");
+        let started = std::time::Instant::now();
+        // Waits for the run to reach a state (or the process to end), polling every 5 ms.
+        let reached = |wanted: &'static [&'static str]| {
+            let app = &app;
+            async move {
+                loop {
+                    let runs = runs_of(app, FILE).await;
+                    if runs.len() > before && wanted.contains(&runs[before].as_str()) {
+                        return;
+                    }
+                    assert!(started.elapsed() < Duration::from_secs(300), "{runs:?}");
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+        };
+        match point {
+            KillPoint::Starting => tokio::time::sleep(Duration::from_millis(20)).await,
+            KillPoint::Recorded => reached(&["running", "indexing", "done", "failed"]).await,
+            KillPoint::Applying(ms) => {
+                reached(&["running", "indexing", "done", "failed"]).await;
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
+            KillPoint::Committed => reached(&["indexing", "done", "failed"]).await,
+        }
+        let _ = child.kill();
+        child.wait().unwrap();
+        leases_run_out(&app).await;
+        let runs = runs_of(&app, FILE).await;
+        assert!(
+            runs.iter().all(|s| s == "done" || s == "failed"),
+            "after a kill {point:?}: {runs:?}"
+        );
+        let kept = offers_named(&app, "KILL-").await;
+        assert!(
+            kept == 0 || kept == ROWS,
+            "{kept} offers after a kill {point:?}"
+        );
+        let (published, found) = database_and_search(&app).await;
+        assert_eq!(published, found, "the search agrees with the database");
+        outcomes.push((point, runs.get(before).cloned(), kept));
+    }
+    // At least one kill cut the file before its commit, and nothing of it stayed.
+    assert!(
+        outcomes
+            .iter()
+            .any(|(_, status, kept)| status.as_deref() == Some("failed") && *kept == 0),
+        "{outcomes:?}"
+    );
+    // Sent again: the state one clean import gives.
+    let (status, out) = crate::cli::run_binary(
+        &database,
+        tempfile::tempdir().unwrap().path(),
+        &["import", "offers", "--profile", "demo-generic", &file_arg],
+        &[],
+    );
+    assert!(status.success(), "{out}");
+    assert_eq!(offers_named(&app, "KILL-").await, ROWS);
+    let (published, found) = database_and_search(&app).await;
+    assert_eq!(published, found);
+    eprintln!("command-line import killed (point, run, offers kept): {outcomes:?}");
 }

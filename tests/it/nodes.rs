@@ -12,7 +12,7 @@ use passerelle::AppState;
 use passerelle::db::schema::{search_changes, search_nodes};
 
 use crate::both_backends;
-use crate::helpers::{Client, TestApp};
+use crate::helpers::{Client, ServeProcess, TestApp, free_port, wait_healthy};
 
 both_backends!(
     a_change_made_on_one_node_is_found_on_the_other,
@@ -308,87 +308,6 @@ async fn a_data_folder_read_only_or_full_keeps_the_node_up(app: TestApp) {
     drop(mount);
 }
 
-/// A free port on loopback (bound, then released for the process that takes it).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Waits (up to 30 s) until `base` answers `/healthz` with 200.
-async fn answers(base: &str, what: &str, log: &std::path::Path) {
-    let start = Instant::now();
-    loop {
-        let client =
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                .build_http::<axum::body::Body>();
-        let ok = client
-            .get(format!("{base}/healthz").parse().unwrap())
-            .await
-            .is_ok_and(|r| r.status() == StatusCode::OK);
-        if ok {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "{what} does not answer: {}",
-            std::fs::read_to_string(log).unwrap_or_default()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// `passerelle serve` in a process of its own, on the database of the test's application,
-/// with its own data folder, behind a trusted proxy; killed (SIGKILL) when dropped.
-struct Server {
-    child: std::process::Child,
-    port: u16,
-    log: std::path::PathBuf,
-}
-
-impl Server {
-    async fn start(app: &TestApp, data: &std::path::Path) -> Self {
-        std::fs::create_dir_all(data).unwrap();
-        let port = free_port();
-        let log = data.with_extension("log");
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"))
-            .arg("serve")
-            .args(["--database", &app.state.config.database_url])
-            .arg("--data-dir")
-            .arg(data)
-            .args(["--addr", &format!("127.0.0.1:{port}")])
-            .args(["--trust-proxy", "true"])
-            .env("RUST_LOG", "warn")
-            .env_remove("PASSERELLE_SMTP_URL")
-            .stdin(std::process::Stdio::null())
-            .stdout(std::fs::File::create(&log).unwrap())
-            .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
-            .spawn()
-            .expect("passerelle serve");
-        let server = Self { child, port, log };
-        answers(
-            &server.base(),
-            "the node",
-            &server.log.with_extension("err"),
-        )
-        .await;
-        server
-    }
-
-    fn base(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Debian's nginx in front of the nodes (as `deploy/nginx-passerelle.conf`, without TLS).
 struct Proxy {
     child: std::process::Child,
@@ -396,7 +315,7 @@ struct Proxy {
 }
 
 impl Proxy {
-    async fn start(dir: &std::path::Path, nodes: &[&Server]) -> Self {
+    async fn start(dir: &std::path::Path, nodes: &[&ServeProcess]) -> Self {
         let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
             .into_iter()
             .find(|p| std::path::Path::new(p).exists())
@@ -451,7 +370,7 @@ impl Proxy {
             .spawn()
             .expect("nginx");
         let proxy = Self { child, port };
-        answers(&proxy.base(), "nginx", &dir.join("logs/error.log")).await;
+        wait_healthy(&proxy.base(), "nginx", &dir.join("logs/error.log")).await;
         proxy
     }
 
@@ -508,8 +427,8 @@ async fn two_server_processes_behind_nginx() {
         .with_demo()
         .await;
     let dir = tempfile::tempdir().unwrap();
-    let a = Server::start(&app, &dir.path().join("a")).await;
-    let mut b = Server::start(&app, &dir.path().join("b")).await;
+    let a = ServeProcess::start(&app, &dir.path().join("a"), &[]).await;
+    let mut b = ServeProcess::start(&app, &dir.path().join("b"), &[]).await;
     let proxy = Proxy::start(dir.path(), &[&a, &b]).await;
     let before = published(&app).await;
     for _ in 0..4 {
@@ -575,14 +494,14 @@ async fn two_server_processes_behind_nginx() {
     );
 
     // B is killed: the proxy keeps answering from A; A changes things meanwhile.
-    drop(b);
+    b.kill();
     for _ in 0..4 {
         assert_eq!(total_at(&app, &proxy.base()).await, before - 1);
     }
     fill(&mut recruiter, &ids[1]).await;
     assert_eq!(published(&app).await, before - 2);
     // B starts again on its folder: caught up exactly, at once.
-    b = Server::start(&app, &dir.path().join("b")).await;
+    b = ServeProcess::start(&app, &dir.path().join("b"), &[]).await;
     assert_eq!(total_at(&app, &b.base()).await, before - 2);
     for _ in 0..4 {
         assert_eq!(total_at(&app, &proxy.base()).await, before - 2);
