@@ -23,6 +23,7 @@ mod exports;
 mod files;
 mod filters;
 mod ftps;
+mod fuzzing;
 mod gateway;
 mod helpline;
 mod imports;
