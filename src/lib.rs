@@ -16,6 +16,8 @@ pub mod demo;
 pub mod discovery;
 pub mod error;
 pub mod events;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gateway;
 pub mod helpline;
 pub mod imports;

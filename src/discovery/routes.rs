@@ -62,7 +62,7 @@ struct SearchPage {
 }
 
 /// The search's links and its active filters, labelled as people read them.
-fn search_links(p: &Asked, occupation: Option<&str>) -> SearchLinks {
+pub fn search_links(p: &Asked, occupation: Option<&str>) -> SearchLinks {
     let mut links = SearchLinks::new("/decouverte-metiers", p.fields());
     links.chip(&["q"], |v| format!("Mots-clés : « {v} »"));
     links.chip(&["metier"], |v| {

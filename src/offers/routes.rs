@@ -188,7 +188,7 @@ impl ListPage {
 }
 
 /// The search's links and its active filters, labelled as people read them.
-fn offer_search_links(
+pub fn offer_search_links(
     p: &super::search::PageSearch,
     centre: Option<&super::search::Centre>,
     occupation: Option<&str>,

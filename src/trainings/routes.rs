@@ -95,7 +95,7 @@ impl SearchParams {
     }
 
     /// The search's links and its active filters, labelled as people read them.
-    fn links(&self, centre: Option<&str>, occupation: Option<&str>) -> SearchLinks {
+    pub fn links(&self, centre: Option<&str>, occupation: Option<&str>) -> SearchLinks {
         let mut links = SearchLinks::new("/formations", self.fields());
         links.chip(&["q"], |v| format!("Mots-clés : « {v} »"));
         links.chip(&["metier"], |v| {

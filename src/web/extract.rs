@@ -103,7 +103,12 @@ impl<T: DeserializeOwned> Query<T> {
     /// Reads the query of an address, leniently and with the same French errors as the
     /// extractor.
     pub fn from_uri(uri: &axum::http::Uri) -> Result<Self, AppError> {
-        deserialize_lenient(uri.query().unwrap_or_default(), Source::Query).map(Query)
+        Self::from_query(uri.query().unwrap_or_default())
+    }
+
+    /// Reads a query string (without its `?`), as [`Query::from_uri`] does.
+    pub fn from_query(query: &str) -> Result<Self, AppError> {
+        deserialize_lenient(query, Source::Query).map(Query)
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Modules that compose the whole product: they may name every capability.
-const COMPOSITION: &[&str] = &["api", "startup", "demo", "lib", "main"];
+const COMPOSITION: &[&str] = &["api", "startup", "demo", "fuzzing", "lib", "main"];
 
 /// Shared plumbing: it never names a capability.
 const PLUMBING: &[&str] = &[

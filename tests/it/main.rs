@@ -24,6 +24,7 @@ mod faults;
 mod files;
 mod filters;
 mod ftps;
+mod fuzzing;
 mod gateway;
 mod helpline;
 mod import_faults;
