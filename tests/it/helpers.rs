@@ -841,9 +841,8 @@ pub fn free_port() -> u16 {
 /// Waits (up to 60 s) until `base` answers `/healthz` with 200; `log` is shown otherwise.
 pub async fn wait_healthy(base: &str, what: &str, log: &std::path::Path) {
     let start = std::time::Instant::now();
-    let client =
-        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-            .build_http::<Body>();
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Body>();
     loop {
         let ok = client
             .get(format!("{base}/healthz").parse().unwrap())
