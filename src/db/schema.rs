@@ -321,6 +321,15 @@ diesel::table! {
         ftps_path -> Nullable<Text>,
         queued_at -> Nullable<Timestamp>,
         attempts -> Integer,
+        report_file_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    ftps_folders (profile_id, path) {
+        profile_id -> Text,
+        path -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -633,6 +642,7 @@ diesel::joinable!(gateway_entries -> offers (offer_id));
 diesel::joinable!(import_rejections -> import_runs (run_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    ftps_folders,
     gateway_entries,
     import_profiles,
     import_runs,

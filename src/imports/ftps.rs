@@ -1,14 +1,14 @@
 //! The FTPS channel of partner imports. Partner software logs in with its import profile's
 //! identifier as user name and a personal API token of a staff member of the profile's
 //! organisation as password, over explicit TLS only (control and data channels). Each profile
-//! sees only its own folder, `DATA_DIR/ftps/<identifier>/`; every file it uploads completely is
-//! imported, and the report is written beside it as `<name>.report.csv`.
+//! sees only its own folder; every file it uploads completely is imported, and the report
+//! appears beside it as `<name>.report.csv`.
 //!
 //! libunftp serves the protocol; this module brings the authentication (tokens, policy,
-//! throttling), the per-profile folders (a `UserDetail` home that the file-system back-end
-//! enters at login), and the upload hook: a storage back-end wrapping unftp-sbe-fs whose `put`
-//! records the file in the database (its bytes, its run `queued` and the job that imports it)
-//! once the transfer has ended without error, before the transfer is acknowledged (226): an
+//! throttling) and the storage back-end: the profile's folder kept in the database (see
+//! [`folder`]), so that every node shows the same folder whichever received a file or imported
+//! it. An upload is recorded (its bytes, its run `queued` and the job that imports it) once
+//! the transfer has ended without error, before the transfer is acknowledged (226): an
 //! acknowledged file is never lost, whichever node imports it and whatever stops meanwhile. A
 //! transfer cut short fails on the TLS layer (no close_notify) and is never imported.
 
@@ -30,8 +30,8 @@ use unftp_core::auth::{
     UserDetailError, UserDetailProvider,
 };
 use unftp_core::storage::{self, ErrorKind, Fileinfo, StorageBackend};
-use unftp_sbe_fs::{Filesystem, Meta};
 
+use super::folder;
 use super::profile::valid_identifier;
 use super::read::MAX_FILE_BYTES;
 use super::service::{self, Channel, Upload};
@@ -41,9 +41,6 @@ use crate::auth::policy::{self, Action};
 use crate::auth::{store as users, throttle, tokens};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-
-/// Suffix of the reports Passerelle writes beside the files it received.
-pub const REPORT_SUFFIX: &str = ".report.csv";
 
 /// Default address of the FTPS server of `passerelle demo`.
 pub const DEMO_ADDR: &str = "127.0.0.1:2121";
@@ -91,7 +88,7 @@ impl FtpsHandle {
 
 /// Starts the FTPS server on `addr` (port 0: a free port, see [`FtpsHandle::address`]) with
 /// this certificate chain and key (PEM files), offering `passive_ports` for data connections
-/// (`0..=0`: any free port). Partner folders live in `DATA_DIR/ftps/`.
+/// (`0..=0`: any free port). Partner folders live in the database.
 pub async fn start(
     state: AppState,
     addr: SocketAddr,
@@ -103,11 +100,6 @@ pub async fn start(
         std::fs::metadata(path)
             .with_context(|| format!("cannot read the FTPS {what} {}", path.display()))?;
     }
-    let root = state.config.data_dir.join("ftps");
-    std::fs::create_dir_all(&root)
-        .with_context(|| format!("cannot create the FTPS folder {}", root.display()))?;
-    let root = std::fs::canonicalize(&root)
-        .with_context(|| format!("cannot resolve the FTPS folder {}", root.display()))?;
 
     // libunftp binds by itself: find the address first (a free port when 0 is asked), so that
     // a busy address is a clear error here and callers learn the port.
@@ -116,13 +108,16 @@ pub async fn start(
         .with_context(|| format!("cannot listen on {addr} (FTPS)"))?;
 
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let folders = root.clone();
     let server = ServerBuilder::with_user_detail_provider(
         Box::new({
             let state = state.clone();
-            move || PartnerFolder::open(&folders, state.clone())
+            move || PartnerFolder {
+                state: state.clone(),
+            }
         }),
-        Arc::new(PartnerFolders { root: root.clone() }),
+        Arc::new(PartnerProfiles {
+            state: state.clone(),
+        }),
     )
     .authenticator(Arc::new(TokenAuthenticator {
         state: state.clone(),
@@ -162,7 +157,7 @@ pub async fn start(
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tracing::info!(%address, root = %root.display(), "FTPS server listening");
+    tracing::info!(%address, "FTPS server listening");
     Ok(FtpsHandle {
         address,
         stop: Some(stop_tx),
@@ -360,12 +355,12 @@ fn profile_user(
     Ok(policy::allows(&user, &Action::UseImports(&org)).then_some(user.id))
 }
 
-/// A logged-in partner: the profile it sends files for, who sent them, and its folder.
+/// A logged-in partner: the profile it sends files for and who sent them.
 #[derive(Debug)]
 pub struct Partner {
     identifier: String,
+    profile_id: String,
     user_id: String,
-    home: PathBuf,
 }
 
 impl fmt::Display for Partner {
@@ -374,41 +369,47 @@ impl fmt::Display for Partner {
     }
 }
 
-impl UserDetail for Partner {
-    /// The file-system back-end enters this folder at login: nothing outside it can be named.
-    fn home(&self) -> Option<&Path> {
-        Some(&self.home)
+/// The folder is the profile's, in the database (see [`folder`]): no home on this node's disk.
+impl UserDetail for Partner {}
+
+/// Turns an authenticated principal into a partner with its profile.
+struct PartnerProfiles {
+    state: AppState,
+}
+
+impl fmt::Debug for PartnerProfiles {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PartnerProfiles")
     }
 }
 
-/// Turns an authenticated principal into a partner with its folder (created on demand).
-#[derive(Debug)]
-struct PartnerFolders {
-    root: PathBuf,
-}
-
 #[async_trait]
-impl UserDetailProvider for PartnerFolders {
+impl UserDetailProvider for PartnerProfiles {
     type User = Partner;
 
     async fn provide_user_detail(&self, principal: &Principal) -> Result<Partner, UserDetailError> {
+        let not_found = || UserDetailError::UserNotFound {
+            username: principal.username.clone(),
+        };
         let Some((identifier, user_id)) = principal
             .username
             .split_once(PRINCIPAL_SEPARATOR)
             .filter(|(identifier, user_id)| valid_identifier(identifier) && !user_id.is_empty())
         else {
-            return Err(UserDetailError::UserNotFound {
-                username: principal.username.clone(),
-            });
+            return Err(not_found());
         };
-        let home = self.root.join(identifier);
-        tokio::fs::create_dir_all(&home)
+        let key = identifier.to_owned();
+        let profile = self
+            .state
+            .db
+            .run(move |conn| service::profile_by_identifier(conn, &key))
             .await
-            .map_err(|e| UserDetailError::with_source("cannot create the partner folder", e))?;
+            .map_err(|e| UserDetailError::with_source("cannot read the import profile", e))?
+            .ok_or_else(not_found)?;
         Ok(Partner {
             identifier: identifier.to_owned(),
+            profile_id: profile.id,
             user_id: user_id.to_owned(),
-            home,
         })
     }
 }
@@ -416,88 +417,123 @@ impl UserDetailProvider for PartnerFolders {
 // ---------------------------------------------------------------------------------------------
 // Storage
 
-/// One session's view of the partner folders: unftp-sbe-fs (confined to the partner's home
-/// once entered) plus the upload hook.
+/// One session's view of its partner's folder, read from and written to the database.
 struct PartnerFolder {
-    /// None when the root folder could not be opened: every operation then fails.
-    fs: Option<Filesystem>,
     state: AppState,
 }
 
 impl fmt::Debug for PartnerFolder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PartnerFolder")
-            .field("fs", &self.fs)
-            .finish_non_exhaustive()
+        f.write_str("PartnerFolder")
     }
 }
 
-impl PartnerFolder {
-    fn open(root: &Path, state: AppState) -> Self {
-        let fs = match Filesystem::new(root) {
-            Ok(fs) => Some(fs),
-            Err(e) => {
-                tracing::error!(error = %e, root = %root.display(), "cannot open the FTPS folder");
-                None
-            }
-        };
-        Self { fs, state }
-    }
+/// What a listing tells of an entry.
+#[derive(Debug)]
+pub struct Meta {
+    folder: bool,
+    len: u64,
+    modified: std::time::SystemTime,
+}
 
-    fn fs(&self) -> storage::Result<&Filesystem> {
-        self.fs
-            .as_ref()
-            .ok_or_else(|| storage::Error::from(ErrorKind::LocalError))
+impl Meta {
+    fn of(entry: &folder::Entry) -> Self {
+        Self {
+            folder: entry.what == folder::What::Folder,
+            len: entry.size,
+            modified: entry.modified.and_utc().into(),
+        }
     }
 }
 
-fn is_report(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|name| name.to_str())
-        .is_some_and(|name| name.ends_with(REPORT_SUFFIX))
+impl storage::Metadata for Meta {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn is_dir(&self) -> bool {
+        self.folder
+    }
+
+    fn is_file(&self) -> bool {
+        !self.folder
+    }
+
+    fn is_symlink(&self) -> bool {
+        false
+    }
+
+    fn modified(&self) -> storage::Result<std::time::SystemTime> {
+        Ok(self.modified)
+    }
+
+    fn gid(&self) -> u32 {
+        0
+    }
+
+    fn uid(&self) -> u32 {
+        0
+    }
+
+    fn permissions(&self) -> storage::Permissions {
+        storage::Permissions(if self.folder { 0o755 } else { 0o644 })
+    }
 }
 
-/// A path of the FTP namespace as a plain relative path inside the partner's folder (`.` and
-/// `..` resolved); None when it names the folder itself or leaves it.
-fn inside(path: &Path) -> Option<PathBuf> {
-    let mut relative = PathBuf::new();
+/// A path of the FTP namespace as a path of the partner's folder: parts joined by `/`, `.`
+/// and `..` resolved, `""` for the folder itself; None when it leaves the folder or is not
+/// UTF-8.
+fn inside(path: &Path) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
     for component in path.components() {
         match component {
             Component::RootDir | Component::CurDir => {}
-            Component::Normal(part) => relative.push(part),
+            Component::Normal(part) => parts.push(part.to_str()?),
             Component::ParentDir => {
-                if !relative.pop() {
-                    return None;
-                }
+                parts.pop()?;
             }
             Component::Prefix(_) => return None,
         }
     }
-    (!relative.as_os_str().is_empty()).then_some(relative)
+    Some(parts.join("/"))
 }
 
-/// The first bytes of a file, one more than an import accepts (the reader then refuses it with
-/// its own message, and memory stays bounded).
-async fn read_received(path: &Path) -> std::io::Result<Vec<u8>> {
-    let file = tokio::fs::File::open(path).await?;
-    let mut bytes = Vec::new();
-    let limit = u64::try_from(MAX_FILE_BYTES)
-        .unwrap_or(u64::MAX)
-        .saturating_add(1);
-    file.take(limit).read_to_end(&mut bytes).await?;
-    Ok(bytes)
+fn refused(refusal: folder::Refused) -> storage::Error {
+    match refusal {
+        folder::Refused::NotFound => ErrorKind::PermanentFileNotAvailable.into(),
+        folder::Refused::NameNotAllowed => ErrorKind::FileNameNotAllowedError.into(),
+        folder::Refused::NotEmpty => ErrorKind::PermanentDirectoryNotEmpty.into(),
+    }
+}
+
+impl PartnerFolder {
+    /// Runs `f` on the database (with the application's clock); an error is logged and the
+    /// partner told of a local error (451).
+    async fn db<T: Send + 'static>(
+        &self,
+        user: &Partner,
+        f: impl FnOnce(&mut DbConnection, &str) -> AppResult<T> + Send + 'static,
+    ) -> storage::Result<T> {
+        let profile_id = user.profile_id.clone();
+        let state = self.state.clone();
+        crate::clock::scope(self.state.clock.clone(), async move {
+            state.db.tx(move |conn| f(conn, &profile_id)).await
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, profile = %user.identifier, "FTPS folder not reachable");
+            ErrorKind::LocalError.into()
+        })
+    }
+
+    fn path(path: &Path) -> storage::Result<String> {
+        inside(path).ok_or_else(|| ErrorKind::PermanentFileNotAvailable.into())
+    }
 }
 
 #[async_trait]
 impl StorageBackend<Partner> for PartnerFolder {
     type Metadata = Meta;
-
-    fn enter(&mut self, user: &Partner) -> std::io::Result<()> {
-        match &mut self.fs {
-            Some(fs) => StorageBackend::<Partner>::enter(fs, user),
-            None => Err(std::io::Error::other("the FTPS folder is not available")),
-        }
-    }
 
     fn supported_features(&self) -> u32 {
         unftp_core::storage::FEATURE_RESTART
@@ -508,7 +544,13 @@ impl StorageBackend<Partner> for PartnerFolder {
         user: &Partner,
         path: P,
     ) -> storage::Result<Meta> {
-        self.fs()?.metadata(user, path).await
+        let path = Self::path(path.as_ref())?;
+        self.db(user, move |conn, profile| {
+            folder::find(conn, profile, &path)
+        })
+        .await?
+        .map(|entry| Meta::of(&entry))
+        .ok_or_else(|| ErrorKind::PermanentFileNotAvailable.into())
     }
 
     async fn list<P: AsRef<Path> + Send + fmt::Debug>(
@@ -519,7 +561,18 @@ impl StorageBackend<Partner> for PartnerFolder {
     where
         <Self as StorageBackend<Partner>>::Metadata: unftp_core::storage::Metadata,
     {
-        self.fs()?.list(user, path).await
+        let dir = Self::path(path.as_ref())?;
+        let entries = self
+            .db(user, move |conn, profile| folder::list(conn, profile, &dir))
+            .await?
+            .ok_or_else(|| storage::Error::from(ErrorKind::PermanentDirectoryNotAvailable))?;
+        Ok(entries
+            .iter()
+            .map(|entry| Fileinfo {
+                path: PathBuf::from(folder::split(&entry.path).1),
+                metadata: Meta::of(entry),
+            })
+            .collect())
     }
 
     async fn get<P: AsRef<Path> + Send + fmt::Debug>(
@@ -528,12 +581,22 @@ impl StorageBackend<Partner> for PartnerFolder {
         path: P,
         start_pos: u64,
     ) -> storage::Result<Box<dyn tokio::io::AsyncRead + Send + Sync + Unpin>> {
-        self.fs()?.get(user, path, start_pos).await
+        let path = Self::path(path.as_ref())?;
+        let bytes = self
+            .db(user, move |conn, profile| {
+                folder::read(conn, profile, &path)
+            })
+            .await?
+            .ok_or_else(|| storage::Error::from(ErrorKind::PermanentFileNotAvailable))?;
+        let start = usize::try_from(start_pos)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
+        Ok(Box::new(std::io::Cursor::new(bytes[start..].to_vec())))
     }
 
-    /// Stores the file, then queues its import once the transfer ended without error. The
-    /// report of an earlier file of the same name is removed first: a report beside a file
-    /// always tells about its current content. Reports cannot be uploaded.
+    /// Records the file once the transfer ended without error, before it is acknowledged: its
+    /// bytes, its run `queued` and the job that imports it (see [`service::receive`]). Reports
+    /// cannot be uploaded; a transfer cannot be resumed (the file is sent again whole).
     async fn put<
         P: AsRef<Path> + Send + fmt::Debug,
         R: tokio::io::AsyncRead + Send + Sync + Unpin + 'static,
@@ -544,35 +607,44 @@ impl StorageBackend<Partner> for PartnerFolder {
         path: P,
         start_pos: u64,
     ) -> storage::Result<u64> {
-        let fs = self.fs()?;
-        let relative = inside(path.as_ref())
-            .ok_or_else(|| storage::Error::from(ErrorKind::PermanentFileNotAvailable))?;
-        let Some(file_name) = relative
-            .file_name()
-            .and_then(|n| n.to_str())
-            .map(str::to_owned)
-        else {
-            return Err(ErrorKind::FileNameNotAllowedError.into());
-        };
-        if is_report(&relative) {
+        if start_pos > 0 {
+            return Err(ErrorKind::CommandNotImplemented.into());
+        }
+        let relative = Self::path(path.as_ref())?;
+        let (dir, file_name) = folder::split(&relative);
+        if file_name.is_empty() || folder::is_report(&relative) {
             return Err(ErrorKind::FileNameNotAllowedError.into());
         }
-        let mut report = relative.clone().into_os_string();
-        report.push(REPORT_SUFFIX);
-        let report = PathBuf::from(report);
-        match StorageBackend::<Partner>::del(fs, user, &report).await {
-            Ok(()) => {}
-            Err(e) if e.kind() == ErrorKind::PermanentFileNotAvailable => {}
-            Err(e) => return Err(e),
+        let (dir, file_name) = (dir.to_owned(), file_name.to_owned());
+        let target = relative.clone();
+        let place = self
+            .db(user, move |conn, profile| {
+                Ok((
+                    folder::list(conn, profile, &dir)?.is_some(),
+                    folder::find(conn, profile, &target)?.map(|e| e.what),
+                ))
+            })
+            .await?;
+        match place {
+            (false, _) => return Err(ErrorKind::PermanentDirectoryNotAvailable.into()),
+            (true, Some(folder::What::Folder)) => {
+                return Err(ErrorKind::FileNameNotAllowedError.into());
+            }
+            _ => {}
         }
-        let written = fs.put(user, input, &relative, start_pos).await?;
-        // The transfer is complete: take the bytes now, so that the import reads exactly what
-        // this upload stored.
-        let bytes = read_received(&user.home.join(&relative))
+        // One byte more than an import accepts: the file is then refused with its own message,
+        // and memory stays bounded.
+        let limit = u64::try_from(MAX_FILE_BYTES)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
+        let mut bytes = Vec::new();
+        input
+            .take(limit)
+            .read_to_end(&mut bytes)
             .await
             .map_err(storage::Error::from)?;
+        let written = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
         // Recorded before the transfer is acknowledged: from here nothing is lost.
-        let relative = relative.to_string_lossy().into_owned();
         crate::clock::scope(
             self.state.clock.clone(),
             receive(&self.state, user, file_name, bytes, relative),
@@ -586,7 +658,12 @@ impl StorageBackend<Partner> for PartnerFolder {
         user: &Partner,
         path: P,
     ) -> storage::Result<()> {
-        self.fs()?.del(user, path).await
+        let path = Self::path(path.as_ref())?;
+        self.db(user, move |conn, profile| {
+            folder::delete(conn, profile, &path)
+        })
+        .await?
+        .map_err(refused)
     }
 
     async fn mkd<P: AsRef<Path> + Send + fmt::Debug>(
@@ -594,7 +671,12 @@ impl StorageBackend<Partner> for PartnerFolder {
         user: &Partner,
         path: P,
     ) -> storage::Result<()> {
-        self.fs()?.mkd(user, path).await
+        let path = Self::path(path.as_ref())?;
+        self.db(user, move |conn, profile| {
+            folder::make_folder(conn, profile, &path)
+        })
+        .await?
+        .map_err(refused)
     }
 
     async fn rename<P: AsRef<Path> + Send + fmt::Debug>(
@@ -603,10 +685,13 @@ impl StorageBackend<Partner> for PartnerFolder {
         from: P,
         to: P,
     ) -> storage::Result<()> {
-        if is_report(to.as_ref()) {
-            return Err(ErrorKind::FileNameNotAllowedError.into());
-        }
-        self.fs()?.rename(user, from, to).await
+        let from = Self::path(from.as_ref())?;
+        let to = Self::path(to.as_ref())?;
+        self.db(user, move |conn, profile| {
+            folder::rename(conn, profile, &from, &to)
+        })
+        .await?
+        .map_err(refused)
     }
 
     async fn rmd<P: AsRef<Path> + Send + fmt::Debug>(
@@ -614,7 +699,12 @@ impl StorageBackend<Partner> for PartnerFolder {
         user: &Partner,
         path: P,
     ) -> storage::Result<()> {
-        self.fs()?.rmd(user, path).await
+        let path = Self::path(path.as_ref())?;
+        self.db(user, move |conn, profile| {
+            folder::remove_folder(conn, profile, &path)
+        })
+        .await?
+        .map_err(refused)
     }
 
     async fn cwd<P: AsRef<Path> + Send + fmt::Debug>(
@@ -622,7 +712,17 @@ impl StorageBackend<Partner> for PartnerFolder {
         user: &Partner,
         path: P,
     ) -> storage::Result<()> {
-        self.fs()?.cwd(user, path).await
+        let path = Self::path(path.as_ref())?;
+        let exists = self
+            .db(user, move |conn, profile| {
+                Ok(folder::list(conn, profile, &path)?.is_some())
+            })
+            .await?;
+        if exists {
+            Ok(())
+        } else {
+            Err(ErrorKind::PermanentDirectoryNotAvailable.into())
+        }
     }
 }
 
@@ -675,67 +775,6 @@ async fn receive(
     }
 }
 
-/// Writes the report of a run received over FTPS beside its file (`relative` to the profile's
-/// folder): the run's, or, without one, that the file could not be processed.
-pub async fn write_run_report(
-    state: &AppState,
-    identifier: &str,
-    relative: &str,
-    run: Option<&service::ImportRun>,
-) {
-    let Some(relative) = inside(Path::new(relative)).filter(|_| valid_identifier(identifier))
-    else {
-        return;
-    };
-    let mut report = state
-        .config
-        .data_dir
-        .join("ftps")
-        .join(identifier)
-        .join(relative)
-        .into_os_string();
-    report.push(REPORT_SUFFIX);
-    let contents = match run {
-        Some(run) => {
-            let run_id = run.id.clone();
-            match state
-                .db
-                .run(move |conn| service::rejections(conn, &run_id))
-                .await
-            {
-                Ok(rejected) => service::report_csv(run, &rejected),
-                Err(e) => Err(e),
-            }
-        }
-        None => service::failure_report_csv(),
-    };
-    write_report(&PathBuf::from(report), contents).await;
-}
-
-/// Writes a report under a temporary name, then renames it: a report that can be seen is
-/// complete.
-async fn write_report(path: &Path, contents: AppResult<Vec<u8>>) {
-    let contents = match contents {
-        Ok(contents) => contents,
-        Err(e) => {
-            tracing::error!(error = %e, report = %path.display(), "cannot write an FTPS import report");
-            return;
-        }
-    };
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".part");
-    let partial = PathBuf::from(partial);
-    let written = async {
-        tokio::fs::write(&partial, contents).await?;
-        tokio::fs::rename(&partial, path).await
-    }
-    .await;
-    if let Err(e) = written {
-        tracing::error!(error = %e, report = %path.display(), "cannot write an FTPS import report");
-        let _ = tokio::fs::remove_file(&partial).await;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -747,16 +786,17 @@ mod tests {
             inside(Path::new("/a/./b/../offres.csv")),
             Some("a/offres.csv".into())
         );
-        assert_eq!(inside(Path::new("/")), None);
+        assert_eq!(inside(Path::new("/")), Some(String::new()));
         assert_eq!(inside(Path::new("/../autre/offres.csv")), None);
         assert_eq!(inside(Path::new("a/../../offres.csv")), None);
     }
 
     #[test]
     fn reports_are_recognised() {
-        assert!(is_report(Path::new("/offres.csv.report.csv")));
-        assert!(!is_report(Path::new("/offres.csv")));
-        assert!(!is_report(Path::new("/offres.report.csv.part")));
+        assert!(folder::is_report("offres.csv.report.csv"));
+        assert!(folder::is_report("a/offres.csv.report.csv"));
+        assert!(!folder::is_report("offres.csv"));
+        assert!(!folder::is_report("offres.report.csv.part"));
     }
 
     #[test]

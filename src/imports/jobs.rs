@@ -60,7 +60,7 @@ async fn import_queued(app: AppState, run_id: String) -> anyhow::Result<()> {
 }
 
 /// Imports a file taken from the queue; then its report goes beside it (FTPS) and its bytes
-/// are dropped.
+/// are dropped (unless they lie in the FTPS folder).
 async fn import_claimed(app: &AppState, claimed: Claimed) {
     let Claimed { upload, ftps_path } = claimed;
     let (id, identifier, file_name) = (
@@ -83,8 +83,19 @@ async fn import_claimed(app: &AppState, claimed: Claimed) {
         Ok(run) => matches!(run.status.as_str(), "done" | "failed" | "indexing"),
         Err(_) => true,
     };
-    if let (Some(path), true) = (ftps_path, over) {
-        super::ftps::write_run_report(app, &identifier, &path, run.as_ref().ok()).await;
+    if let (Some(_), Ok(run), true) = (ftps_path, &run, over) {
+        let run = run.clone();
+        let kept = app
+            .db
+            .tx(move |conn| {
+                let rejected = service::rejections(conn, &run.id)?;
+                let report = service::report_csv(&run, &rejected)?;
+                super::folder::keep_report(conn, &run.id, &report)
+            })
+            .await;
+        if let Err(e) = kept {
+            tracing::error!(error = %e, profile = %identifier, file = %file_name, run = %id, "FTPS import report not kept");
+        }
     }
     if let Err(e) = service::drop_received_file(app, id.clone()).await {
         tracing::warn!(error = %e, run = %id, "received import file not dropped");

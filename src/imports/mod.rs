@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod bench;
+pub mod folder;
 pub mod ftps;
 pub mod jobs;
 pub mod mails;

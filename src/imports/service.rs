@@ -704,16 +704,6 @@ pub fn report_csv(run: &ImportRun, rejected: &[Rejection]) -> AppResult<Vec<u8>>
     out.finish()
 }
 
-/// The report of a file that could not be processed at all (database unavailable…).
-pub fn failure_report_csv() -> AppResult<Vec<u8>> {
-    report_writer(
-        "Le fichier n’a pas pu être traité (erreur interne de Passerelle) : aucune offre \
-         n’a été modifiée. Renvoyez-le plus tard ; si le problème persiste, contactez \
-         l’équipe Passerelle.",
-    )?
-    .finish()
-}
-
 fn report_writer(summary: &str) -> AppResult<CsvWriter> {
     let mut out = CsvWriter::new(["ligne", "référence", "colonne", "valeur", "motif"])?;
     out.row(["0", "", "", "", summary])?;
@@ -837,7 +827,8 @@ const MAX_TAKES: i32 = 3;
 /// Records a received file before it is acknowledged (the FTPS 226, the API's 202): its bytes
 /// (`stored_files`), its run (`queued`) and the job that imports it, in one transaction. From
 /// there nothing is lost: any node imports it, even after the one that received it stopped.
-/// `ftps_path`: where it lies in its profile's FTPS folder (its report goes beside it).
+/// `ftps_path`: where it lies in its profile's FTPS folder (its report goes beside it; it
+/// replaces the file received earlier there).
 pub async fn receive(state: &AppState, upload: Upload, ftps_path: Option<String>) -> AppResult<()> {
     state
         .db
@@ -855,6 +846,10 @@ pub async fn receive(state: &AppState, upload: Upload, ftps_path: Option<String>
             )?;
             let at = now();
             let (sha, size) = (sha256(&upload.bytes), file_size(&upload.bytes));
+            // The file takes the place of the one received earlier at that path.
+            if let Some(path) = &ftps_path {
+                super::folder::take_out(conn, &upload.profile.id, path)?;
+            }
             insert_run(conn, &upload, &sha, size, "queued", None)?;
             diesel::update(import_runs::table.find(&upload.run_id))
                 .set((
@@ -984,7 +979,8 @@ pub async fn queued_run(state: &AppState, run_id: String) -> AppResult<Option<(S
 }
 
 /// Once a run is over, the received file's bytes are dropped (its name, size and SHA-256 stay
-/// on the run).
+/// on the run), unless the file lies in its profile's FTPS folder: there it stays until the
+/// partner replaces or deletes it (see [`super::folder`]).
 pub async fn drop_received_file(state: &AppState, run_id: String) -> AppResult<()> {
     state
         .db
@@ -992,6 +988,7 @@ pub async fn drop_received_file(state: &AppState, run_id: String) -> AppResult<(
             let file_id: Option<String> = import_runs::table
                 .find(&run_id)
                 .filter(import_runs::status.eq_any(["done", "failed", "indexing"]))
+                .filter(import_runs::ftps_path.is_null())
                 .select(import_runs::file_id)
                 .first::<Option<String>>(conn)
                 .optional()?

@@ -2,7 +2,7 @@
 //! TLS) as a partner's nightly script would: files dropped in the profile's folder are
 //! imported, the report comes back beside them, and nothing else can be reached.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use axum::http::StatusCode;
@@ -68,17 +68,30 @@ async fn ftps(user: &str, token: &str, extra: &[&str], url: &str) -> (bool, Stri
     curl(&args).await
 }
 
-/// Waits, a bounded time, for a file the server writes.
-async fn wait_for(path: &Path) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while !path.is_file() {
+/// The report of a file as the partner's software fetches it, once it says `expected` (a
+/// bounded wait: the import runs meanwhile).
+pub(crate) async fn report(url: &str, user: &str, token: &str, expected: &str) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let (ok, text, err) = ftps(user, token, &[], url).await;
+        if ok && text.contains(expected) {
+            return text;
+        }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "{} did not appear",
-            path.display()
+            "{url} never said « {expected} »: {text}{err}"
         );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The names a folder lists.
+async fn names(user: &str, token: &str, url: &str) -> Vec<String> {
+    let (ok, listing, err) = ftps(user, token, &["--list-only"], url).await;
+    assert!(ok, "{url} not listed: {err}");
+    let mut names: Vec<String> = listing.lines().map(str::to_owned).collect();
+    names.sort_unstable();
+    names
 }
 
 async fn start(app: &TestApp, certs: &Path) -> FtpsHandle {
@@ -137,8 +150,8 @@ async fn partners_drop_files_over_ftps() {
     let file = work.path().join("offers.csv");
     std::fs::write(&file, offers_csv()).unwrap();
     let file_arg = file.display().to_string();
-    let folder: PathBuf = app.state.config.data_dir.join("ftps").join("demo-generic");
-    let report_on_disk = folder.join("offers.csv.report.csv");
+    let folder = app.state.config.data_dir.join("ftps").join("demo-generic");
+    let report_url = format!("{base}/offers.csv.report.csv");
     let token = token_of(&app, TRAINING_STAFF).await;
 
     // (a) The training centre's software drops its file; the import runs and reports.
@@ -150,40 +163,24 @@ async fn partners_drop_files_over_ftps() {
     )
     .await;
     assert!(ok, "upload refused: {err}");
-    wait_for(&report_on_disk).await;
-    let (ok, report, err) = ftps(
-        "demo-generic",
-        &token,
-        &[],
-        &format!("{base}/offers.csv.report.csv"),
-    )
-    .await;
-    assert!(ok, "report not downloadable: {err}");
-    assert!(report.starts_with('\u{feff}'), "{report}");
+    let text = report(&report_url, "demo-generic", &token, "lignes reçues").await;
+    assert!(text.starts_with('\u{feff}'), "{text}");
     assert!(
-        report.contains("4 lignes reçues : 3 offres créées, 0 modifiée, 0 inchangée"),
-        "{report}"
+        text.contains("4 lignes reçues : 3 offres créées, 0 modifiée, 0 inchangée"),
+        "{text}"
     );
-    assert!(report.contains("1 ligne refusée"), "{report}");
+    assert!(text.contains("1 ligne refusée"), "{text}");
     // The rejected line is named: line 5 of the file (the header is line 1), its reference,
     // the column and the reason.
     assert!(
-        report
-            .lines()
+        text.lines()
             .any(|l| l.starts_with("5;FTPS-4;rome_code;Z9999;Code ROME inconnu")),
-        "{report}"
+        "{text}"
     );
-    let (ok, listing, _) = ftps(
-        "demo-generic",
-        &token,
-        &["--list-only"],
-        &format!("{base}/"),
-    )
-    .await;
-    assert!(ok);
-    let mut names: Vec<&str> = listing.lines().collect();
-    names.sort_unstable();
-    assert_eq!(names, ["offers.csv", "offers.csv.report.csv"]);
+    assert_eq!(
+        names("demo-generic", &token, &format!("{base}/")).await,
+        ["offers.csv", "offers.csv.report.csv"]
+    );
 
     // The offers are published (trusted profile) and found by the search API.
     let mut visitor = app.client();
@@ -216,19 +213,13 @@ async fn partners_drop_files_over_ftps() {
     )
     .await;
     assert!(ok, "second upload refused: {err}");
-    wait_for(&report_on_disk).await;
-    let (ok, report, _) = ftps(
+    report(
+        &report_url,
         "demo-generic",
         &token,
-        &[],
-        &format!("{base}/offers.csv.report.csv"),
+        "0 offre créée, 0 modifiée, 3 inchangées",
     )
     .await;
-    assert!(ok);
-    assert!(
-        report.contains("0 offre créée, 0 modifiée, 3 inchangées"),
-        "{report}"
-    );
 
     // Reports are Passerelle's: a partner cannot upload one.
     let (ok, _, _) = ftps(
@@ -239,7 +230,10 @@ async fn partners_drop_files_over_ftps() {
     )
     .await;
     assert!(!ok);
-    assert!(!folder.join("forged.report.csv").exists());
+    assert_eq!(
+        names("demo-generic", &token, &format!("{base}/")).await,
+        ["offers.csv", "offers.csv.report.csv"]
+    );
 
     // (c) Plain FTP: no login without TLS, and nothing is listed.
     let credentials = format!("demo-generic:{token}");
@@ -326,15 +320,6 @@ async fn partners_drop_files_over_ftps() {
     )
     .await;
     assert!(!ok, "an organisation not validated uploaded a file");
-    assert!(
-        !app.state
-            .config
-            .data_dir
-            .join("ftps")
-            .join("garage-import")
-            .join("offers.csv")
-            .exists()
-    );
 
     server.shutdown().await.expect("clean stop");
 }
@@ -365,19 +350,13 @@ async fn a_funder_drops_its_lheo_catalogue_over_ftps() {
     )
     .await;
     assert!(ok, "upload refused: {err}");
-    let report = app
-        .state
-        .config
-        .data_dir
-        .join("ftps")
-        .join("demo-region-lheo")
-        .join("catalogue.xml.report.csv");
-    wait_for(&report).await;
-    let text = std::fs::read_to_string(&report).unwrap();
-    assert!(
-        text.contains("4 formations reçues : 0 créée, 1 modifiée, 3 inchangées, 0 refusée."),
-        "{text}"
-    );
+    report(
+        &format!("{base}/catalogue.xml.report.csv"),
+        "demo-region-lheo",
+        &token,
+        "4 formations reçues : 0 créée, 1 modifiée, 3 inchangées, 0 refusée.",
+    )
+    .await;
     let found = visitor
         .get("/api/v1/trainings/sessions?q=printemps")
         .await
@@ -394,4 +373,115 @@ async fn a_funder_drops_its_lheo_catalogue_over_ftps() {
     .await;
     assert!(!ok);
     server.shutdown().await.unwrap();
+}
+
+/// Two nodes on one database, each with its FTPS server and its own (empty) data folder: the
+/// partner's folder is the same on both, whichever received a file and whichever imported it.
+/// Folders, deletions and renames behave as on a disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_partner_folder_is_the_same_on_every_node() {
+    let app = TestApp::new(Backend::Sqlite).await.with_demo().await;
+    let other = app.another_node(|_| {}).await;
+    let certs = tempfile::tempdir().unwrap();
+    let a = start(&app, certs.path()).await;
+    let b = start(&other, certs.path()).await;
+    let (a_url, b_url) = (
+        format!("ftp://{}", a.address()),
+        format!("ftp://{}", b.address()),
+    );
+    let token = token_of(&app, TRAINING_STAFF).await;
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("offers.csv");
+    std::fs::write(&file, offers_csv()).unwrap();
+    let file_arg = file.display().to_string();
+    let user = "demo-generic";
+
+    // Sent to A: listed by B, its report fetched from B.
+    let (ok, _, err) = ftps(user, &token, &["-T", &file_arg], &format!("{a_url}/")).await;
+    assert!(ok, "upload refused: {err}");
+    let text = report(
+        &format!("{b_url}/offers.csv.report.csv"),
+        user,
+        &token,
+        "3 offres créées",
+    )
+    .await;
+    assert!(text.contains("Code ROME inconnu"), "{text}");
+    assert_eq!(
+        names(user, &token, &format!("{b_url}/")).await,
+        ["offers.csv", "offers.csv.report.csv"]
+    );
+    // The file itself comes back whole from B.
+    let (ok, back, _) = ftps(user, &token, &[], &format!("{b_url}/offers.csv")).await;
+    assert!(ok);
+    assert_eq!(back, offers_csv());
+
+    // A sub-folder made through B receives a file through A (curl makes it, then enters it).
+    let (ok, _, err) = ftps(
+        user,
+        &token,
+        &["--ftp-create-dirs", "-T", &file_arg],
+        &format!("{b_url}/nuit/"),
+    )
+    .await;
+    assert!(ok, "sub-folder upload refused: {err}");
+    report(
+        &format!("{a_url}/nuit/offers.csv.report.csv"),
+        user,
+        &token,
+        "3 inchangées",
+    )
+    .await;
+    assert_eq!(
+        names(user, &token, &format!("{a_url}/")).await,
+        ["nuit", "offers.csv", "offers.csv.report.csv"]
+    );
+
+    // Renamed through A: the report follows; deleted through B: gone everywhere.
+    let (ok, _, err) = ftps(
+        user,
+        &token,
+        &["-Q", "-RNFR nuit/offers.csv", "-Q", "-RNTO nuit/hier.csv"],
+        &format!("{a_url}/"),
+    )
+    .await;
+    assert!(ok, "rename refused: {err}");
+    assert_eq!(
+        names(user, &token, &format!("{b_url}/nuit/")).await,
+        ["hier.csv", "hier.csv.report.csv"]
+    );
+    let (ok, _, err) = ftps(
+        user,
+        &token,
+        &["-Q", "-DELE nuit/hier.csv", "-Q", "-RMD nuit"],
+        &format!("{b_url}/"),
+    )
+    .await;
+    assert!(ok, "delete refused: {err}");
+    assert_eq!(
+        names(user, &token, &format!("{a_url}/")).await,
+        ["offers.csv", "offers.csv.report.csv"]
+    );
+    // A report alone may be deleted once fetched; a folder that holds files may not be.
+    let (ok, _, err) = ftps(
+        user,
+        &token,
+        &["-Q", "-DELE offers.csv.report.csv"],
+        &format!("{a_url}/"),
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(
+        names(user, &token, &format!("{b_url}/")).await,
+        ["offers.csv"]
+    );
+    let (ok, _, _) = ftps(user, &token, &[], &format!("{b_url}/absent/")).await;
+    assert!(!ok, "a folder that does not exist was listed");
+
+    // Nothing of it lies on either node's disk.
+    for node in [&app, &other] {
+        assert!(!node.state.config.data_dir.join("ftps").exists());
+    }
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
 }

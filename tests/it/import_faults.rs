@@ -17,6 +17,7 @@ both_backends!(
     a_run_whose_process_stopped_is_closed_and_never_applied,
     ftps_files_acknowledged_survive_a_crash,
     a_killed_command_line_import_is_all_or_nothing,
+    an_import_killed_with_its_server_is_all_or_nothing,
 );
 
 const CENTRE: &str = "training_staff@demo.passerelle.test";
@@ -281,22 +282,12 @@ async fn ftps_files_acknowledged_survive_a_crash(app: TestApp) {
     assert_ne!(left[1].1, "done", "{left:?}");
 
     // The dead process's lease runs out (time moves on for the process that looks).
-    let checker = app.another_node(|_| {}).await;
-    checker
-        .state
-        .clock
-        .advance(service::LEASE + chrono::Duration::seconds(5));
-    checker
-        .state
-        .db
-        .run(service::fail_interrupted)
-        .await
-        .unwrap();
-    drop(checker);
+    leases_run_out(&app).await;
 
-    // Started again: both files are imported, reported beside them and mailed.
-    let server = ftps_server(&app, node.path(), certs.path()).await;
-    let folder = node.path().join("ftps").join("demo-generic");
+    // Started again, on another node (its own, empty data folder): both files are imported,
+    // reported beside them (the partner's folder is in the database) and mailed.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let server = ftps_server(&app, elsewhere.path(), certs.path()).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
     loop {
         let now = statuses(&app).await;
@@ -306,21 +297,18 @@ async fn ftps_files_acknowledged_survive_a_crash(app: TestApp) {
         assert!(tokio::time::Instant::now() < deadline, "{now:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    let base = format!("ftp://{}", server.ftps.as_deref().expect("FTPS"));
     for (name, created) in [
         ("premier.csv", "000 offres créées"),
         ("second.csv", "30 offres créées"),
     ] {
-        let report = folder.join(format!("{name}.report.csv"));
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        while !report.is_file() {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "no report for {name}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let text = std::fs::read_to_string(&report).unwrap();
-        assert!(text.contains(created), "{name}: {text}");
+        crate::ftps::report(
+            &format!("{base}/{name}.report.csv"),
+            "demo-generic",
+            &token,
+            created,
+        )
+        .await;
     }
     drop(server);
     let mails = outbox_subjects(&app).await;
@@ -417,6 +405,25 @@ async fn database_and_search(app: &TestApp) -> (u64, u64) {
     (u64::try_from(published).unwrap(), found)
 }
 
+/// Waits for the run of `file` sent after `before` others to reach one of the `wanted` states
+/// (polling every 5 ms, 5 minutes at most from `started`).
+async fn run_reaches(
+    app: &TestApp,
+    file: &'static str,
+    before: usize,
+    wanted: &'static [&'static str],
+    started: std::time::Instant,
+) {
+    loop {
+        let runs = runs_of(app, file).await;
+        if runs.len() > before && wanted.contains(&runs[before].as_str()) {
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(300), "{runs:?}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// Where a command-line import of 20,000 rows is killed (SIGKILL).
 #[derive(Clone, Copy, Debug)]
 enum KillPoint {
@@ -461,20 +468,7 @@ async fn a_killed_command_line_import_is_all_or_nothing(app: TestApp) {
             .spawn()
             .expect("the command starts");
         let started = std::time::Instant::now();
-        // Waits for the run to reach a state (or the process to end), polling every 5 ms.
-        let reached = |wanted: &'static [&'static str]| {
-            let app = &app;
-            async move {
-                loop {
-                    let runs = runs_of(app, FILE).await;
-                    if runs.len() > before && wanted.contains(&runs[before].as_str()) {
-                        return;
-                    }
-                    assert!(started.elapsed() < Duration::from_secs(300), "{runs:?}");
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-            }
-        };
+        let reached = |wanted| run_reaches(&app, FILE, before, wanted, started);
         match point {
             KillPoint::Starting => tokio::time::sleep(Duration::from_millis(20)).await,
             KillPoint::Recorded => reached(&["running", "indexing", "done", "failed"]).await,
@@ -520,4 +514,136 @@ async fn a_killed_command_line_import_is_all_or_nothing(app: TestApp) {
     let (published, found) = database_and_search(&app).await;
     assert_eq!(published, found);
     eprintln!("command-line import killed (point, run, offers kept): {outcomes:?}");
+}
+
+/// Where a server importing a file of 20,000 rows sent over the API is killed (SIGKILL).
+#[derive(Clone, Copy, Debug)]
+enum ServerKill {
+    /// As soon as the file is acknowledged (202).
+    Acknowledged,
+    /// As soon as its run is taken by the server's job runner.
+    Taken,
+    /// This long after its run is taken (rows being applied).
+    Applying(u64),
+    /// As soon as its rows are committed (`indexing`, or already `done`).
+    Committed,
+}
+
+/// A crash leaves what the dead process held (its import run, its jobs) leased for a while
+/// (30 s, 5 minutes): the time passes here, for the next process to take them over.
+async fn dead_leases_run_out(app: &TestApp) {
+    use diesel::prelude::*;
+    use passerelle::db::schema::{import_runs, jobs};
+    app.state
+        .db
+        .run(|conn| {
+            let past = passerelle::db::now() - chrono::Duration::seconds(1);
+            diesel::update(jobs::table.filter(jobs::status.eq("running")))
+                .set(jobs::locked_until.eq(past))
+                .execute(conn)?;
+            diesel::update(
+                import_runs::table.filter(import_runs::status.eq_any(["running", "indexing"])),
+            )
+            .set(import_runs::lease_until.eq(past))
+            .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+async fn an_import_killed_with_its_server_is_all_or_nothing(app: TestApp) {
+    const FILE: &str = "vingt-mille-api.csv";
+    const ROWS: i64 = 20_000;
+    let app = app.with_demo().await;
+    let token = app.login_as(CENTRE).await.new_api_token().await;
+    let path = format!("/api/v1/imports?profile=demo-generic&name={FILE}");
+    let mut outcomes = Vec::new();
+    for (n, point) in [
+        ServerKill::Acknowledged,
+        ServerKill::Taken,
+        ServerKill::Applying(200),
+        ServerKill::Applying(1_000),
+        ServerKill::Applying(3_000),
+        ServerKill::Committed,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // New offers each time, so that each kill may cut their creation.
+        let prefix = format!("API{n}");
+        let body = rows(&prefix, 20_000);
+        let before = runs_of(&app, FILE).await.len();
+        let node = tempfile::tempdir().unwrap();
+        let server = ServeProcess::start(&app, node.path(), &[]).await;
+        let sent = app
+            .client()
+            .via(&server.base())
+            .api_send(&path, &token, "text/csv", body)
+            .await;
+        sent.assert_status(axum::http::StatusCode::ACCEPTED);
+        let started = std::time::Instant::now();
+        let reached = |wanted| run_reaches(&app, FILE, before, wanted, started);
+        match point {
+            ServerKill::Acknowledged => {}
+            ServerKill::Taken => reached(&["running", "indexing", "done", "failed"]).await,
+            ServerKill::Applying(ms) => {
+                reached(&["running", "indexing", "done", "failed"]).await;
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
+            ServerKill::Committed => reached(&["indexing", "done", "failed"]).await,
+        }
+        server.kill();
+        let at_kill = runs_of(&app, FILE).await.get(before).cloned();
+        let kept_at_kill = offers_named(&app, &format!("{prefix}-")).await;
+        assert!(
+            kept_at_kill == 0 || kept_at_kill == ROWS,
+            "{kept_at_kill} offers right after a kill {point:?}"
+        );
+        // Time passes: the dead server's leases run out; a server started again (another
+        // node) closes its run at start and finishes what was acknowledged.
+        dead_leases_run_out(&app).await;
+        let again = tempfile::tempdir().unwrap();
+        let server = ServeProcess::start(&app, again.path(), &[]).await;
+        reached(&["done", "failed"]).await;
+        drop(server);
+        let runs = runs_of(&app, FILE).await;
+        assert!(
+            runs.iter().all(|s| s == "done" || s == "failed"),
+            "after a kill {point:?}: {runs:?}"
+        );
+        let kept = offers_named(&app, &format!("{prefix}-")).await;
+        let (published, found) = database_and_search(&app).await;
+        assert_eq!(published, found, "the search agrees with the database");
+        outcomes.push((
+            point,
+            at_kill,
+            kept_at_kill,
+            runs.get(before).cloned(),
+            kept,
+        ));
+    }
+    // An acknowledged file is never lost: each one was imported in the end.
+    assert!(
+        outcomes
+            .iter()
+            .all(|(_, _, _, status, kept)| status.as_deref() == Some("done") && *kept == ROWS),
+        "{outcomes:?}"
+    );
+    // The last file sent again: the state one clean import gives.
+    let mut api = app.client();
+    let sent = api
+        .api_send(&path, &token, "text/csv", rows("API5", 20_000))
+        .await;
+    sent.assert_status(axum::http::StatusCode::ACCEPTED);
+    let before = runs_of(&app, FILE).await.len() - 1;
+    while runs_of(&app, FILE).await[before] != "done" {
+        assert!(app.run_jobs().await > 0, "{:?}", runs_of(&app, FILE).await);
+    }
+    assert_eq!(offers_named(&app, "API5-").await, ROWS);
+    let (published, found) = database_and_search(&app).await;
+    assert_eq!(published, found);
+    eprintln!(
+        "import over the API killed with its server (point, run and offers at the kill, run and offers in the end): {outcomes:?}"
+    );
 }
