@@ -89,10 +89,11 @@ async fn home(
         .map(|u| u.departments.clone())
         .unwrap_or_default();
     let instance = state.config.territory.clone();
+    let offers = state.search.len();
     let (figures, departments, territory, events, news, parents) = state
         .db
         .run(move |conn| {
-            let figures = service::figures(conn)?;
+            let figures = service::figures(conn, offers)?;
             let departments: Vec<Department> =
                 crate::referential::departments::of_territory(&instance);
             // The department chosen, or else the one of the visitor's organisation.

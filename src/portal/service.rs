@@ -235,7 +235,8 @@ fn link(path: &str, query: &str) -> String {
 }
 
 /// The key figures of the home page, each the count its kind's page shows when nothing is
-/// asked (funded sessions: the training search with "financées" ticked).
+/// asked (funded sessions: the training search with "financées" ticked; offers: the search
+/// index's, which the offers page counts too).
 pub struct Figures {
     pub offers: usize,
     pub sessions: usize,
@@ -243,9 +244,8 @@ pub struct Figures {
     pub events: usize,
 }
 
-pub fn figures(conn: &mut DbConnection) -> AppResult<Figures> {
+pub fn figures(conn: &mut DbConnection, offers: u64) -> AppResult<Figures> {
     {
-        let (offers, _) = crate::offers::store::published(conn, None, 0, 0)?;
         let funded = TrainingParams {
             financees: "oui".to_owned(),
             ..TrainingParams::default()
@@ -265,7 +265,7 @@ pub fn figures(conn: &mut DbConnection) -> AppResult<Figures> {
         let events =
             crate::content::service::upcoming_events(conn, None, "", crate::db::now())?.len();
         Ok(Figures {
-            offers: usize::try_from(offers).unwrap_or(0),
+            offers: usize::try_from(offers).unwrap_or(usize::MAX),
             sessions,
             discovery,
             events,
