@@ -12,10 +12,14 @@ use crate::app::Registry;
 pub const INTERRUPTED_SCHEDULE: &str = "imports.interrupted";
 
 pub fn register(reg: &mut Registry) {
-    reg.jobs.handle(super::service::REINDEX_JOB, reindex);
+    // Both may take minutes: on the runner's long lane, never delaying mails.
+    reg.jobs
+        .handle(super::service::REINDEX_JOB, reindex)
+        .long(super::service::REINDEX_JOB);
     reg.jobs
         .handle(service::QUEUE_JOB, import_queued)
-        .on_give_up(service::QUEUE_JOB, service::give_up_queued);
+        .on_give_up(service::QUEUE_JOB, service::give_up_queued)
+        .long(service::QUEUE_JOB);
     reg.jobs.every(
         INTERRUPTED_SCHEDULE,
         chrono::Duration::minutes(1),

@@ -39,6 +39,17 @@ pub type GiveUp = fn(&mut DbConnection, &str) -> AppResult<()>;
 struct Kind {
     handler: Handler,
     give_up: Option<GiveUp>,
+    /// Runs for long (minutes): taken by its own lane, so that it never holds up the others.
+    long: bool,
+}
+
+/// Which jobs a runner takes: all of them (`passerelle` commands, tests), or one of the two
+/// lanes of the server's runner, so that a long job (an import) never delays a mail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lane {
+    All,
+    Quick,
+    Long,
 }
 
 /// A recurring task: a job of kind `name` enqueued every `period` (first run at first start).
@@ -69,6 +80,7 @@ impl Registry {
             Kind {
                 handler,
                 give_up: None,
+                long: false,
             },
         );
         assert!(previous.is_none(), "job kind {kind:?} registered twice");
@@ -82,6 +94,26 @@ impl Registry {
         };
         entry.give_up = Some(give_up);
         self
+    }
+
+    /// Jobs of `kind` may run for minutes: the server runs them on a lane of their own.
+    pub fn long(&mut self, kind: &'static str) -> &mut Self {
+        let Some(entry) = self.kinds.get_mut(kind) else {
+            panic!("job kind {kind:?} has no handler: register it before marking it long");
+        };
+        entry.long = true;
+        self
+    }
+
+    fn long_kinds(&self) -> Vec<&'static str> {
+        let mut kinds: Vec<_> = self
+            .kinds
+            .iter()
+            .filter(|(_, k)| k.long)
+            .map(|(name, _)| *name)
+            .collect();
+        kinds.sort_unstable();
+        kinds
     }
 
     /// A recurring task: a job of kind `name` every `period`, run by `handler`.
@@ -216,8 +248,14 @@ fn tick_schedules(conn: &mut DbConnection, tasks: &[Schedule]) -> AppResult<usiz
     Ok(enqueued)
 }
 
-/// Takes the next due job for this worker, if any.
-fn claim(conn: &mut DbConnection, worker: &str) -> AppResult<Option<Job>> {
+/// Takes the next due job of the lane for this worker, if any (`long`: the kinds of the long
+/// lane).
+fn claim(
+    conn: &mut DbConnection,
+    worker: &str,
+    lane: Lane,
+    long: &[&'static str],
+) -> AppResult<Option<Job>> {
     let at = now();
     let due = || {
         jobs::status
@@ -225,8 +263,13 @@ fn claim(conn: &mut DbConnection, worker: &str) -> AppResult<Option<Job>> {
             .and(jobs::run_at.le(at))
             .or(jobs::status.eq("running").and(jobs::locked_until.lt(at)))
     };
-    let candidates: Vec<String> = jobs::table
-        .filter(due())
+    let mut candidates = jobs::table.filter(due()).into_boxed();
+    match lane {
+        Lane::All => {}
+        Lane::Quick => candidates = candidates.filter(jobs::kind.ne_all(long)),
+        Lane::Long => candidates = candidates.filter(jobs::kind.eq_any(long)),
+    }
+    let candidates: Vec<String> = candidates
         .order(jobs::run_at)
         .limit(8)
         .select(jobs::id)
@@ -303,18 +346,26 @@ fn finish(
 
 /// Runs every job due now, one after the other; returns how many ran.
 pub async fn run_due(app: &AppState) -> AppResult<usize> {
-    // Jobs see the application's clock, as requests do.
-    crate::clock::scope(app.clock.clone(), run_all_due(app)).await
+    run_lane(app, Lane::All).await
 }
 
-async fn run_all_due(app: &AppState) -> AppResult<usize> {
+/// Runs every job of a lane due now, one after the other; returns how many ran.
+pub async fn run_lane(app: &AppState, lane: Lane) -> AppResult<usize> {
+    // Jobs see the application's clock, as requests do.
+    crate::clock::scope(app.clock.clone(), run_all_due(app, lane)).await
+}
+
+async fn run_all_due(app: &AppState, lane: Lane) -> AppResult<usize> {
     let worker = app.instance_id.clone();
-    let tasks = app.registry.jobs.schedules().to_vec();
-    app.db.run(move |conn| tick_schedules(conn, &tasks)).await?;
+    if lane != Lane::Long {
+        let tasks = app.registry.jobs.schedules().to_vec();
+        app.db.run(move |conn| tick_schedules(conn, &tasks)).await?;
+    }
+    let long = app.registry.jobs.long_kinds();
     let mut ran = 0;
     loop {
-        let w = worker.clone();
-        let Some(job) = app.db.run(move |conn| claim(conn, &w)).await? else {
+        let (w, l) = (worker.clone(), long.clone());
+        let Some(job) = app.db.run(move |conn| claim(conn, &w, lane, &l)).await? else {
             break;
         };
         let outcome = dispatch(app, &job).await;
@@ -331,21 +382,30 @@ async fn run_all_due(app: &AppState) -> AppResult<usize> {
     Ok(ran)
 }
 
-/// The runner inside the server: polls every second until shutdown.
+/// The runner inside the server: two lanes, each polling every second until shutdown, one
+/// for the long jobs (imports) and one for the rest (mails, schedules…), so that a long job
+/// never holds up a mail.
 pub fn spawn_runner(
     app: AppState,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            if let Err(error) = run_due(&app).await {
-                tracing::error!(%error, "job runner");
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(StdDuration::from_secs(1)) => {}
-                _ = shutdown.changed() => break,
+    let lane = |lane: Lane| {
+        let (app, mut shutdown) = (app.clone(), shutdown.clone());
+        async move {
+            loop {
+                if let Err(error) = run_lane(&app, lane).await {
+                    tracing::error!(%error, ?lane, "job runner");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(StdDuration::from_secs(1)) => {}
+                    _ = shutdown.changed() => break,
+                }
             }
         }
+    };
+    let (quick, long) = (lane(Lane::Quick), lane(Lane::Long));
+    tokio::spawn(async move {
+        tokio::join!(quick, long);
     })
 }
 

@@ -527,3 +527,88 @@ async fn concurrent_read_then_write_transactions_wait_on_sqlite() {
     // One ran after the other: the second saw the first's row.
     assert_eq!((a - b).abs(), 1);
 }
+
+/// A big import on the server's job runner does not hold up mails: imports run on a lane of
+/// their own, so a password-reset mail asked right after a 20,000-row file goes out while
+/// the file is still being applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_import_does_not_hold_up_mails() {
+    let (port, mut received, _mode) = smtp_server().await;
+    let app = TestApp::with_config(Backend::Sqlite, |config| {
+        config.smtp_url = Some(passerelle::config::Secret::new(format!(
+            "smtp://127.0.0.1:{port}"
+        )));
+    })
+    .await
+    .with_demo()
+    .await;
+    let token = app
+        .login_as("training_staff@demo.passerelle.test")
+        .await
+        .new_api_token()
+        .await;
+    let rows: Vec<String> = (0..20_000)
+        .map(|i| {
+            crate::imports::generic_row(
+                &format!("LONG-{i:05}"),
+                "Apprenti·e boulanger·ère",
+                "35238",
+            )
+        })
+        .collect();
+    let sent = app
+        .client()
+        .api_send(
+            "/api/v1/imports?profile=demo-generic&name=gros.csv",
+            &token,
+            "text/csv",
+            crate::imports::generic_file(&rows),
+        )
+        .await;
+    sent.assert_status(StatusCode::ACCEPTED);
+    let run = sent.json()["id"].as_str().unwrap().to_owned();
+    let mut c = app.client();
+    c.get("/mot-de-passe-oublie").await;
+    c.post_form(
+        "/mot-de-passe-oublie",
+        &[("email", "candidate@demo.passerelle.test")],
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let runner = passerelle::jobs::spawn_runner(app.state.clone(), shutdown);
+    let status = || async {
+        let id = run.clone();
+        app.state
+            .db
+            .run(move |conn| passerelle::imports::service::get(conn, &id))
+            .await
+            .unwrap()
+            .status
+    };
+    let started = std::time::Instant::now();
+    loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(60), received.recv())
+            .await
+            .expect("the mail went within a minute")
+            .expect("SMTP server up");
+        if message.contains("To: candidate@demo.passerelle.test") {
+            break;
+        }
+    }
+    let when_mailed = status().await;
+    assert_ne!(
+        when_mailed,
+        "done",
+        "the mail waited for the import ({:?})",
+        started.elapsed()
+    );
+    // The import goes on to its end meanwhile.
+    while status().await != "done" {
+        assert!(started.elapsed() < std::time::Duration::from_secs(300));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = stop.send(true);
+    runner.await.unwrap();
+}
