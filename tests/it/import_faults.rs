@@ -6,11 +6,11 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use passerelle::imports::service::{self, Channel, Upload};
+use passerelle::imports::service::{self, Upload};
 
 use crate::both_backends;
 use crate::helpers::{ServeProcess, TestApp, free_port};
-use crate::imports::{generic_file, generic_row};
+use crate::imports::{demo_upload, numbered_file};
 
 both_backends!(
     a_running_import_is_left_alone_by_another_process,
@@ -23,26 +23,10 @@ both_backends!(
 const CENTRE: &str = "training_staff@demo.passerelle.test";
 
 fn rows(prefix: &str, count: usize) -> Vec<u8> {
-    let rows: Vec<String> = (0..count)
-        .map(|i| {
-            generic_row(
-                &format!("{prefix}-{i:05}"),
-                &format!("Apprenti·e pâtissier·ère n° {i}"),
-                "35238",
-            )
-        })
-        .collect();
-    generic_file(&rows)
+    numbered_file(prefix, count)
 }
 
 async fn upload(app: &TestApp, file_name: &str, bytes: Vec<u8>) -> Upload {
-    let profile = app
-        .state
-        .db
-        .run(|conn| service::profile_by_identifier(conn, "demo-generic"))
-        .await
-        .unwrap()
-        .expect("demo profile");
     let user = app
         .state
         .db
@@ -50,14 +34,7 @@ async fn upload(app: &TestApp, file_name: &str, bytes: Vec<u8>) -> Upload {
         .await
         .unwrap()
         .expect("demo training staff");
-    Upload {
-        run_id: passerelle::db::new_id(),
-        profile,
-        user_id: Some(user.id),
-        channel: Channel::Http,
-        file_name: file_name.to_owned(),
-        bytes,
-    }
+    demo_upload(app, file_name, bytes, Some(user.id)).await
 }
 
 async fn run_of(app: &TestApp, id: &str) -> service::ImportRun {

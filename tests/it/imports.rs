@@ -50,6 +50,46 @@ pub fn generic_file(rows: &[String]) -> Vec<u8> {
     text.into_bytes()
 }
 
+/// A file of `count` offers of the demo bakery, referenced `PREFIX-00000`, `PREFIX-00001`…
+pub fn numbered_file(prefix: &str, count: usize) -> Vec<u8> {
+    let rows: Vec<String> = (0..count)
+        .map(|i| {
+            generic_row(
+                &format!("{prefix}-{i:05}"),
+                &format!("Apprenti·e pâtissier·ère n° {i}"),
+                "35238",
+            )
+        })
+        .collect();
+    generic_file(&rows)
+}
+
+/// A file for the demo training centre's generic profile, as a channel hands it to the
+/// import service (`user_id`: who sent it, told of the outcome by mail).
+pub async fn demo_upload(
+    app: &TestApp,
+    file_name: &str,
+    bytes: Vec<u8>,
+    user_id: Option<String>,
+) -> passerelle::imports::service::Upload {
+    use passerelle::imports::service;
+    let profile = app
+        .state
+        .db
+        .run(|conn| service::profile_by_identifier(conn, "demo-generic"))
+        .await
+        .unwrap()
+        .expect("demo profile");
+    service::Upload {
+        run_id: passerelle::db::new_id(),
+        profile,
+        user_id,
+        channel: service::Channel::Http,
+        file_name: file_name.to_owned(),
+        bytes,
+    }
+}
+
 /// Sends a file over HTTP and waits for its run to finish; returns the run.
 async fn send(api: &mut Client<'_>, token: &str, profile: &str, body: Vec<u8>) -> Value {
     send_within(api, token, profile, body, 200).await
@@ -405,23 +445,9 @@ async fn a_failure_in_the_middle_of_a_file_keeps_nothing(app: TestApp) {
         })
         .collect();
     let file = generic_file(&rows);
-    let profile = app
-        .state
-        .db
-        .run(|conn| service::profile_by_identifier(conn, "demo-generic"))
-        .await
-        .unwrap()
-        .unwrap();
-    let upload = |bytes: Vec<u8>| service::Upload {
-        run_id: passerelle::db::new_id(),
-        profile: profile.clone(),
-        user_id: None,
-        channel: service::Channel::Http,
-        file_name: "nuit.csv".into(),
-        bytes,
-    };
+    let upload = async |bytes: Vec<u8>| demo_upload(&app, "nuit.csv", bytes, None).await;
     // The process fails after 300 rows (as a crash would): nothing of the file is kept.
-    let failed = service::run(&app.state, upload(file.clone()), |done| {
+    let failed = service::run(&app.state, upload(file.clone()).await, |done| {
         if done >= 300 {
             Err(passerelle::error::AppError::internal(anyhow::anyhow!(
                 "injected failure"
@@ -441,11 +467,11 @@ async fn a_failure_in_the_middle_of_a_file_keeps_nothing(app: TestApp) {
         "only the demo offer"
     );
     // Sent again: the same final state as one clean run.
-    let run = service::run(&app.state, upload(file.clone()), |_| Ok(()))
+    let run = service::run(&app.state, upload(file.clone()).await, |_| Ok(()))
         .await
         .unwrap();
     assert_eq!((run.created, run.rejected), (450, 0));
-    let again = service::run(&app.state, upload(file), |_| Ok(()))
+    let again = service::run(&app.state, upload(file).await, |_| Ok(()))
         .await
         .unwrap();
     assert_eq!((again.created, again.unchanged), (0, 450));

@@ -547,22 +547,13 @@ async fn a_long_import_does_not_hold_up_mails() {
         .await
         .new_api_token()
         .await;
-    let rows: Vec<String> = (0..20_000)
-        .map(|i| {
-            crate::imports::generic_row(
-                &format!("LONG-{i:05}"),
-                "Apprenti·e boulanger·ère",
-                "35238",
-            )
-        })
-        .collect();
     let sent = app
         .client()
         .api_send(
             "/api/v1/imports?profile=demo-generic&name=gros.csv",
             &token,
             "text/csv",
-            crate::imports::generic_file(&rows),
+            crate::imports::numbered_file("LONG", 20_000),
         )
         .await;
     sent.assert_status(StatusCode::ACCEPTED);
