@@ -6,11 +6,6 @@ use passerelle::auth::{password, store as users, tokens};
 use passerelle::types::{EmailAddress, Role, UserStatus};
 use passerelle::{AppState, Application, Config, demo};
 
-/// mimalloc rather than glibc's allocator: under load, glibc's spent about a fifth of the
-/// server's time (its arenas' locks, consolidation) and its resident memory crept up.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "passerelle",
