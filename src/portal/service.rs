@@ -250,10 +250,7 @@ pub fn figures(conn: &mut DbConnection, offers: u64) -> AppResult<Figures> {
             financees: "oui".to_owned(),
             ..TrainingParams::default()
         };
-        let sessions = match crate::trainings::search::search(conn, &funded.asked())? {
-            Ok(found) => found.total,
-            Err(_) => 0,
-        };
+        let sessions = crate::trainings::search::count(conn, &funded.asked())?.unwrap_or(0);
         let discovery = match crate::discovery::service::search(
             conn,
             None,

@@ -21,8 +21,14 @@ pub const FRENCH: &str = "fr_offer";
 /// version is rebuilt from the database when the application starts.
 pub const VERSION: &str = "2-plurals";
 
-/// Builds the French analyzer.
+/// The French analyzer. Building one folds the stop words anew, which cost more than the
+/// analysis of a short query: each caller gets a copy of one built once.
 pub fn french_analyzer() -> TextAnalyzer {
+    static BUILT: std::sync::LazyLock<TextAnalyzer> = std::sync::LazyLock::new(build);
+    BUILT.clone()
+}
+
+fn build() -> TextAnalyzer {
     TextAnalyzer::builder(ElisionTokenizer::default())
         .filter(RemoveLongFilter::limit(48))
         .filter(LowerCaser)

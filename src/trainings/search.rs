@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::model::{LheoDate, RecruitmentState, Session, Training};
 use crate::db::{DbConnection, schema::*};
 use crate::error::{AppError, AppResult};
-use crate::offers::search::{Centre, centre_and_radius};
+use crate::offers::search::{Around, Centre, centre_and_radius};
 use crate::search::geo::bounding_box;
 
 /// Page size of the session search.
@@ -112,9 +112,48 @@ type Row = (
     Option<f64>,
 );
 
+/// The sessions a question matches, in their order, before any page is made of them.
+struct Matching {
+    /// Each session's row and its distance from the centre.
+    kept: Vec<(Row, Option<f64>)>,
+    /// People holding a place, per session.
+    taken: HashMap<String, i64>,
+    around: Option<Around>,
+}
+
 /// Searches sessions that have not ended, soonest first (nearest first at equal dates), or
 /// lists what is wrong with the question (French).
 pub fn search(conn: &mut DbConnection, asked: &Asked) -> AppResult<Result<Found, Vec<String>>> {
+    let matching = match matching(conn, asked)? {
+        Ok(m) => m,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let total = matching.kept.len();
+    let page = asked.page.max(1);
+    let mut hits = Vec::with_capacity(PER_PAGE);
+    for (row, distance_km) in matching
+        .kept
+        .iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+    {
+        let places_left = places_left(&matching.taken, row);
+        hits.push(hit(conn, row.clone(), places_left, *distance_km)?);
+    }
+    Ok(Ok(Found {
+        hits,
+        total,
+        centre: matching.around.map(|a| a.centre),
+    }))
+}
+
+/// How many sessions a question matches (as [`search`] counts them), without reading what a
+/// page of results shows: the figure of the home page.
+pub fn count(conn: &mut DbConnection, asked: &Asked) -> AppResult<Result<usize, Vec<String>>> {
+    Ok(matching(conn, asked)?.map(|m| m.kept.len()))
+}
+
+fn matching(conn: &mut DbConnection, asked: &Asked) -> AppResult<Result<Matching, Vec<String>>> {
     let mut errors = Vec::new();
     let around = centre_and_radius(conn, &asked.commune, &asked.radius_km, &mut errors)?;
     let start_from = match asked.start_from.trim() {
@@ -221,12 +260,8 @@ pub fn search(conn: &mut DbConnection, asked: &Asked) -> AppResult<Result<Found,
         .collect();
     let ids: Vec<String> = kept.iter().map(|(r, _)| r.0.clone()).collect();
     let taken = places_taken(conn, &ids)?;
-    let left = |row: &Row| {
-        row.3
-            .map(|p| i64::from(p) - taken.get(&row.0).copied().unwrap_or(0))
-    };
     if asked.places_left_only {
-        kept.retain(|(row, _)| left(row).is_none_or(|l| l > 0));
+        kept.retain(|(row, _)| places_left(&taken, row).is_none_or(|l| l > 0));
     }
     if around.is_some() {
         kept.sort_by(|a, b| {
@@ -235,23 +270,17 @@ pub fn search(conn: &mut DbConnection, asked: &Asked) -> AppResult<Result<Found,
                 .then(a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal))
         });
     }
-    let total = kept.len();
-    let page = asked.page.max(1);
-    let page_rows: Vec<(Row, Option<f64>)> = kept
-        .into_iter()
-        .skip((page - 1) * PER_PAGE)
-        .take(PER_PAGE)
-        .collect();
-    let mut hits = Vec::with_capacity(page_rows.len());
-    for (row, distance_km) in page_rows {
-        let places_left = left(&row);
-        hits.push(hit(conn, row, places_left, distance_km)?);
-    }
-    Ok(Ok(Found {
-        hits,
-        total,
-        centre: around.map(|a| a.centre),
+    Ok(Ok(Matching {
+        kept,
+        taken,
+        around,
     }))
+}
+
+/// Places left in a session (`None`: the session gives no number of places).
+fn places_left(taken: &HashMap<String, i64>, row: &Row) -> Option<i64> {
+    row.3
+        .map(|p| i64::from(p) - taken.get(&row.0).copied().unwrap_or(0))
 }
 
 fn hit(
