@@ -126,109 +126,140 @@ fn size(bytes: i64) -> u64 {
 /// What a folder holds, or None when there is no such folder. Folders exist when the partner
 /// made them or a file lies inside.
 pub fn list(conn: &mut DbConnection, profile_id: &str, dir: &str) -> AppResult<Option<Vec<Entry>>> {
-    let files = placed(conn, profile_id)?;
-    let folders = made_folders(conn, profile_id)?;
-    let prefix = if dir.is_empty() {
-        String::new()
-    } else {
-        format!("{dir}/")
-    };
-    let exists = dir.is_empty()
-        || folders.iter().any(|(path, _)| path == dir)
-        || files.iter().any(|f| f.path.starts_with(&prefix));
-    if !exists {
-        return Ok(None);
-    }
-    let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
-    for (path, created_at) in &folders {
-        if split(path).0 == dir {
-            entries.insert(
-                path.clone(),
-                Entry {
-                    path: path.clone(),
-                    what: What::Folder,
-                    size: 0,
-                    modified: *created_at,
-                },
-            );
-        }
-    }
-    let report_sizes: BTreeMap<String, i64> = {
-        let ids: Vec<&String> = files
-            .iter()
-            .filter(|f| split(&f.path).0 == dir)
-            .filter_map(|f| f.report_file_id.as_ref())
-            .collect();
-        if ids.is_empty() {
-            BTreeMap::new()
-        } else {
-            stored_files::table
-                .filter(stored_files::id.eq_any(ids))
-                .select((stored_files::id, stored_files::size))
-                .load::<(String, i64)>(conn)?
-                .into_iter()
-                .collect()
-        }
-    };
-    for file in &files {
-        let Some(rest) = file.path.strip_prefix(&prefix) else {
-            continue;
-        };
-        match rest.split_once('/') {
-            // Deeper: the sub-folder it lies in.
-            Some((folder, _)) => {
-                let path = format!("{prefix}{folder}");
-                entries.entry(path.clone()).or_insert(Entry {
-                    path,
-                    what: What::Folder,
-                    size: 0,
-                    modified: file.received_at,
-                });
-            }
-            None => {
-                entries.insert(
-                    file.path.clone(),
-                    Entry {
-                        path: file.path.clone(),
-                        what: What::File,
-                        size: size(file.size),
-                        modified: file.received_at,
-                    },
-                );
-                if let Some(bytes) = file
-                    .report_file_id
-                    .as_ref()
-                    .and_then(|id| report_sizes.get(id))
-                {
-                    let path = format!("{}{REPORT_SUFFIX}", file.path);
-                    entries.insert(
-                        path.clone(),
-                        Entry {
-                            path,
-                            what: What::Report,
-                            size: size(*bytes),
-                            modified: file.finished_at.unwrap_or(file.received_at),
-                        },
-                    );
-                }
-            }
-        }
-    }
-    Ok(Some(entries.into_values().collect()))
+    Snapshot::load(conn, profile_id)?.list(conn, dir)
 }
 
 /// The entry at a path (`""`: the folder itself).
 pub fn find(conn: &mut DbConnection, profile_id: &str, path: &str) -> AppResult<Option<Entry>> {
-    if path.is_empty() {
-        return Ok(Some(Entry {
-            path: String::new(),
-            what: What::Folder,
-            size: 0,
-            modified: now(),
-        }));
+    Snapshot::load(conn, profile_id)?.find(conn, path)
+}
+
+/// A profile's folder as one command reads it, once: its files and the folders made.
+struct Snapshot {
+    files: Vec<Placed>,
+    folders: Vec<(String, NaiveDateTime)>,
+}
+
+impl Snapshot {
+    fn load(conn: &mut DbConnection, profile_id: &str) -> AppResult<Self> {
+        Ok(Self {
+            files: placed(conn, profile_id)?,
+            folders: made_folders(conn, profile_id)?,
+        })
     }
-    Ok(list(conn, profile_id, split(path).0)?
-        .and_then(|entries| entries.into_iter().find(|e| e.path == path)))
+
+    /// The file at a path.
+    fn file(&self, path: &str) -> Option<&Placed> {
+        self.files.iter().find(|f| f.path == path)
+    }
+
+    /// See [`list`].
+    fn list(&self, conn: &mut DbConnection, dir: &str) -> AppResult<Option<Vec<Entry>>> {
+        let files = &self.files;
+        let folders = &self.folders;
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let exists = dir.is_empty()
+            || folders.iter().any(|(path, _)| path == dir)
+            || files.iter().any(|f| f.path.starts_with(&prefix));
+        if !exists {
+            return Ok(None);
+        }
+        let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
+        for (path, created_at) in folders {
+            if split(path).0 == dir {
+                entries.insert(
+                    path.clone(),
+                    Entry {
+                        path: path.clone(),
+                        what: What::Folder,
+                        size: 0,
+                        modified: *created_at,
+                    },
+                );
+            }
+        }
+        let report_sizes: BTreeMap<String, i64> = {
+            let ids: Vec<&String> = files
+                .iter()
+                .filter(|f| split(&f.path).0 == dir)
+                .filter_map(|f| f.report_file_id.as_ref())
+                .collect();
+            if ids.is_empty() {
+                BTreeMap::new()
+            } else {
+                stored_files::table
+                    .filter(stored_files::id.eq_any(ids))
+                    .select((stored_files::id, stored_files::size))
+                    .load::<(String, i64)>(conn)?
+                    .into_iter()
+                    .collect()
+            }
+        };
+        for file in files {
+            let Some(rest) = file.path.strip_prefix(&prefix) else {
+                continue;
+            };
+            match rest.split_once('/') {
+                // Deeper: the sub-folder it lies in.
+                Some((folder, _)) => {
+                    let path = format!("{prefix}{folder}");
+                    entries.entry(path.clone()).or_insert(Entry {
+                        path,
+                        what: What::Folder,
+                        size: 0,
+                        modified: file.received_at,
+                    });
+                }
+                None => {
+                    entries.insert(
+                        file.path.clone(),
+                        Entry {
+                            path: file.path.clone(),
+                            what: What::File,
+                            size: size(file.size),
+                            modified: file.received_at,
+                        },
+                    );
+                    if let Some(bytes) = file
+                        .report_file_id
+                        .as_ref()
+                        .and_then(|id| report_sizes.get(id))
+                    {
+                        let path = format!("{}{REPORT_SUFFIX}", file.path);
+                        entries.insert(
+                            path.clone(),
+                            Entry {
+                                path,
+                                what: What::Report,
+                                size: size(*bytes),
+                                modified: file.finished_at.unwrap_or(file.received_at),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        Ok(Some(entries.into_values().collect()))
+    }
+
+    /// See [`find`].
+    fn find(&self, conn: &mut DbConnection, path: &str) -> AppResult<Option<Entry>> {
+        if path.is_empty() {
+            return Ok(Some(Entry {
+                path: String::new(),
+                what: What::Folder,
+                size: 0,
+                modified: now(),
+            }));
+        }
+        Ok(self
+            .list(conn, split(path).0)?
+            .and_then(|entries| entries.into_iter().find(|e| e.path == path)))
+    }
 }
 
 /// The bytes of a file or a report; None when there is none at that path, or when the file's
@@ -307,7 +338,8 @@ pub fn delete(
     profile_id: &str,
     path: &str,
 ) -> AppResult<Result<(), Refused>> {
-    match find(conn, profile_id, path)? {
+    let folder = Snapshot::load(conn, profile_id)?;
+    match folder.find(conn, path)? {
         Some(Entry {
             what: What::File, ..
         }) => {
@@ -318,15 +350,13 @@ pub fn delete(
             what: What::Report, ..
         }) => {
             let file_path = path.strip_suffix(REPORT_SUFFIX).unwrap_or(path);
-            if let Some(file) = placed(conn, profile_id)?
-                .into_iter()
-                .find(|f| f.path == file_path)
-                && let Some(report) = file.report_file_id
+            if let Some(file) = folder.file(file_path)
+                && let Some(report) = &file.report_file_id
             {
                 diesel::update(import_runs::table.find(&file.run_id))
                     .set(import_runs::report_file_id.eq(None::<String>))
                     .execute(conn)?;
-                crate::db::files::delete(conn, &report)?;
+                crate::db::files::delete(conn, report)?;
             }
             Ok(Ok(()))
         }
@@ -344,17 +374,18 @@ pub fn rename(
     if is_report(to) || to.is_empty() {
         return Ok(Err(Refused::NameNotAllowed));
     }
-    match find(conn, profile_id, from)? {
+    let folder = Snapshot::load(conn, profile_id)?;
+    match folder.find(conn, from)? {
         Some(Entry {
             what: What::File, ..
         }) => {}
         Some(_) => return Ok(Err(Refused::NameNotAllowed)),
         None => return Ok(Err(Refused::NotFound)),
     }
-    if list(conn, profile_id, split(to).0)?.is_none() {
+    if folder.list(conn, split(to).0)?.is_none() {
         return Ok(Err(Refused::NotFound));
     }
-    match find(conn, profile_id, to)? {
+    match folder.find(conn, to)? {
         Some(Entry {
             what: What::Folder, ..
         }) => return Ok(Err(Refused::NameNotAllowed)),
@@ -380,10 +411,11 @@ pub fn make_folder(
     if path.is_empty() || is_report(path) {
         return Ok(Err(Refused::NameNotAllowed));
     }
-    if list(conn, profile_id, split(path).0)?.is_none() {
+    let folder = Snapshot::load(conn, profile_id)?;
+    if folder.list(conn, split(path).0)?.is_none() {
         return Ok(Err(Refused::NotFound));
     }
-    if find(conn, profile_id, path)?.is_some() {
+    if folder.find(conn, path)?.is_some() {
         return Ok(Err(Refused::NameNotAllowed));
     }
     diesel::insert_into(ftps_folders::table)

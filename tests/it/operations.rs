@@ -266,6 +266,18 @@ async fn smtp_server() -> (
     (port, rx, mode)
 }
 
+/// The demo app, sending its mails to the local SMTP test server listening on `port`.
+async fn app_with_smtp(backend: Backend, port: u16) -> TestApp {
+    TestApp::with_config(backend, |config| {
+        config.smtp_url = Some(passerelle::config::Secret::new(format!(
+            "smtp://127.0.0.1:{port}"
+        )));
+    })
+    .await
+    .with_demo()
+    .await
+}
+
 #[tokio::test]
 async fn mails_wait_for_the_smtp_server_and_go_once_sqlite() {
     mails_wait_for_the_smtp_server_and_go_once(Backend::Sqlite).await;
@@ -286,14 +298,7 @@ async fn mails_wait_for_the_smtp_server_and_go_once_postgres() {
 async fn mails_wait_for_the_smtp_server_and_go_once(backend: Backend) {
     use std::sync::atomic::Ordering;
     let (port, mut received, mode) = smtp_server().await;
-    let app = TestApp::with_config(backend, |config| {
-        config.smtp_url = Some(passerelle::config::Secret::new(format!(
-            "smtp://127.0.0.1:{port}"
-        )));
-    })
-    .await
-    .with_demo()
-    .await;
+    let app = app_with_smtp(backend, port).await;
     let to = [
         "teacher@demo.passerelle.test",
         "candidate@demo.passerelle.test",
@@ -389,14 +394,7 @@ async fn mails_wait_for_the_smtp_server_and_go_once(backend: Backend) {
 #[tokio::test]
 async fn mail_goes_out_over_smtp() {
     let (port, mut received) = smtp_sink().await;
-    let app = TestApp::with_config(Backend::Sqlite, |config| {
-        config.smtp_url = Some(passerelle::config::Secret::new(format!(
-            "smtp://127.0.0.1:{port}"
-        )));
-    })
-    .await
-    .with_demo()
-    .await;
+    let app = app_with_smtp(Backend::Sqlite, port).await;
     let mut c = app.client();
     c.get("/mot-de-passe-oublie").await;
     c.post_form(
@@ -549,14 +547,7 @@ async fn a_long_import_does_not_hold_up_mails_postgres() {
 /// follows).
 async fn a_long_import_does_not_hold_up_mails(backend: Backend) {
     let (port, mut received, _mode) = smtp_server().await;
-    let app = TestApp::with_config(backend, |config| {
-        config.smtp_url = Some(passerelle::config::Secret::new(format!(
-            "smtp://127.0.0.1:{port}"
-        )));
-    })
-    .await
-    .with_demo()
-    .await;
+    let app = app_with_smtp(backend, port).await;
     let token = app
         .login_as("training_staff@demo.passerelle.test")
         .await
