@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::routes::{OfferView, views};
+use super::routes::{OfferView, views_by_id};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::referential::store::resolve_commune;
@@ -199,18 +199,20 @@ impl Found {
 /// Loads the offers of the hits from the database, in the hits' order.
 pub fn load(conn: &mut DbConnection, result: &SearchResult) -> AppResult<Vec<Found>> {
     let ids: Vec<String> = result.hits.iter().map(|h| h.id.clone()).collect();
-    let offers = crate::offers::store::get_many(conn, &ids)?;
-    let mut views = views(conn, offers)?;
-    let mut found = Vec::new();
-    for hit in &result.hits {
-        if let Some(pos) = views.iter().position(|v| v.offer.id == hit.id) {
-            found.push(Found {
-                view: views.swap_remove(pos),
+    let mut views: std::collections::HashMap<String, OfferView> = views_by_id(conn, &ids)?
+        .into_iter()
+        .map(|v| (v.offer.id.clone(), v))
+        .collect();
+    Ok(result
+        .hits
+        .iter()
+        .filter_map(|hit| {
+            Some(Found {
+                view: views.remove(&hit.id)?,
                 distance_km: hit.distance_km,
-            });
-        }
-    }
-    Ok(found)
+            })
+        })
+        .collect())
 }
 
 /// Facet counts, as the API gives them.
