@@ -289,6 +289,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 &mut conn,
                 &passerelle::auth::policy::Scope::Region,
                 &period,
+                &state.config.helpline_hours,
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             let bytes = if out

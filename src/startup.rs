@@ -270,6 +270,7 @@ mod tests {
                 ("applications.remind", 86400),
                 ("prescriptions.remind", 86400),
                 ("prescriptions.purge", 86400),
+                ("prescriptions.followups", 86400),
                 ("basket.digest", 86400),
                 ("helpline.maildir", 60),
                 ("helpline.remind", 900),

@@ -171,6 +171,77 @@ string_enum! {
 }
 
 string_enum! {
+    /// Sex, asked as optional for the evaluation annex only (never required, never shown to
+    /// companies or centres). No answer and « Je ne souhaite pas répondre » both count apart.
+    Sex {
+        Female => "female", "Femme";
+        Male => "male", "Homme";
+        Undisclosed => "undisclosed", "Je ne souhaite pas répondre";
+    }
+}
+
+impl Sex {
+    /// An optional answer typed in a form: empty is no answer, anything else must be a code.
+    pub fn read_optional(input: &str, errors: &mut Vec<String>) -> Option<Sex> {
+        match input.trim() {
+            "" => None,
+            code => {
+                let sex = Sex::parse(code);
+                if sex.is_none() {
+                    errors.push(
+                        "Pour le sexe, choisissez « Femme », « Homme » ou « Je ne souhaite pas \
+                         répondre » (ou laissez vide)."
+                            .to_owned(),
+                    );
+                }
+                sex
+            }
+        }
+    }
+}
+
+string_enum! {
+    /// What a candidate does today, asked as optional at sign-up for the evaluation annex.
+    CandidateSituation {
+        Pupil => "pupil", "Élève (collège, lycée)";
+        Apprentice => "apprentice", "Apprenti·e";
+        Student => "student", "Étudiant·e";
+        JobSeeker => "job_seeker", "Demandeur·se d’emploi";
+        Employee => "employee", "Salarié·e";
+        Other => "other", "Autre situation";
+    }
+}
+
+/// What the evaluation annex asks of a person, both optional.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Demographics {
+    pub sex: Option<Sex>,
+    pub situation: Option<CandidateSituation>,
+}
+
+impl Demographics {
+    /// Reads the two optional answers of a form (empty: not given).
+    pub fn read(sex: &str, situation: &str, errors: &mut Vec<String>) -> Self {
+        let situation = match situation.trim() {
+            "" => None,
+            code => {
+                let parsed = CandidateSituation::parse(code);
+                if parsed.is_none() {
+                    errors.push(
+                        "Choisissez votre situation dans la liste (ou laissez vide).".to_owned(),
+                    );
+                }
+                parsed
+            }
+        };
+        Demographics {
+            sex: Sex::read_optional(sex, errors),
+            situation,
+        }
+    }
+}
+
+string_enum! {
     /// Kinds of organisation taking part in the platform.
     OrgKind {
         Company => "company", "Entreprise";

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::service::{
-    self, Application, ApplicationRow, DECLINE_REASONS, Message, ResponseRate, Side, Step,
+    self, Application, ApplicationRow, ContractInput, DECLINE_REASONS, Message, ResponseRate, Side,
+    Step,
 };
 use crate::AppState;
 use crate::auth::policy::{Action, allows, authorize};
@@ -27,6 +28,7 @@ pub fn pages() -> crate::web::routes::Pages {
         .route("/candidatures-recues", get(received))
         .route("/candidatures/{id}", get(show))
         .route("/candidatures/{id}/etape", post(act))
+        .route("/candidatures/{id}/contrat", post(confirm_contract))
 }
 
 pub fn api() -> OpenApiRouter<AppState> {
@@ -35,6 +37,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_list))
         .routes(routes!(api_get))
         .routes(routes!(api_step))
+        .routes(routes!(api_confirm_contract))
 }
 
 #[derive(Deserialize)]
@@ -129,6 +132,10 @@ struct ShowPage {
     has_profile: bool,
     messages: Vec<Message>,
     reasons: &'static [(&'static str, &'static str)],
+    contract_types: &'static [crate::offers::ContractType],
+    /// The contract a hire records unless the recruiter changes it: the offer's.
+    offer_contract_type: String,
+    offer_start: String,
 }
 
 async fn show(
@@ -137,11 +144,11 @@ async fn show(
     me: CurrentUser,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let (application, side, offer_title, candidate, has_profile, messages) = state
+    let (application, side, offer, candidate, has_profile, messages) = state
         .db
         .tx(move |conn| {
             let (application, side) = service::open(conn, &me, &id)?;
-            let offer_title = crate::offers::store::get(conn, &application.offer_id)?.title;
+            let offer = crate::offers::store::get(conn, &application.offer_id)?;
             let candidate = match &application.candidate_id {
                 Some(cid) => crate::auth::store::by_id(conn, cid)?,
                 None => None,
@@ -151,16 +158,10 @@ async fn show(
                 None => false,
             };
             let messages = service::messages(conn, &id)?;
-            Ok((
-                application,
-                side,
-                offer_title,
-                candidate,
-                has_profile,
-                messages,
-            ))
+            Ok((application, side, offer, candidate, has_profile, messages))
         })
         .await?;
+    let offer_title = offer.title.clone();
     let side_company = side == Side::Company;
     render(&ShowPage {
         page: page.titled(format!("Candidature – {offer_title}")),
@@ -172,6 +173,9 @@ async fn show(
         has_profile,
         messages,
         reasons: DECLINE_REASONS,
+        contract_types: crate::offers::ContractType::ALL,
+        offer_contract_type: offer.contract_type,
+        offer_start: offer.start_date.format("%d/%m/%Y").to_string(),
     })
 }
 
@@ -180,6 +184,8 @@ struct StepForm {
     step: String,
     message: Option<String>,
     reason: Option<String>,
+    #[serde(flatten)]
+    contract: ContractInput,
 }
 
 fn parse_step(step: &str) -> AppResult<Step> {
@@ -208,10 +214,11 @@ async fn act(
     let step = parse_step(&form.step)?;
     let base = state.config.base_url();
     let key = id.clone();
+    let app = state.clone();
     let result = state
         .db
         .tx(move |conn| {
-            service::step(
+            let done = service::step(
                 conn,
                 &base,
                 &me,
@@ -219,17 +226,28 @@ async fn act(
                 step,
                 form.message.as_deref(),
                 form.reason.as_deref(),
-            )
+                &form.contract,
+            )?;
+            if let Some(offer) = &done.filled_offer {
+                crate::offers::changed_in(conn, &app, std::slice::from_ref(offer))?;
+            }
+            Ok(done)
         })
         .await;
     match result {
-        Ok(status) => {
-            session
-                .set_flash(format!(
-                    "C’est fait. Statut de la candidature : « {} ».",
-                    status.label()
-                ))
-                .await?;
+        Ok(done) => {
+            crate::search::changes::catch_up(&state).await;
+            let mut flash = format!(
+                "C’est fait. Statut de la candidature : « {} ».",
+                done.status.label()
+            );
+            if done.filled_offer.is_some() {
+                flash.push_str(
+                    " Tous les postes de l’offre sont pourvus : elle est marquée « Pourvue » et \
+                     n’est plus proposée aux candidats.",
+                );
+            }
+            session.set_flash(flash).await?;
         }
         Err(e)
             if matches!(
@@ -326,6 +344,9 @@ struct StepRequest {
     message: Option<String>,
     /// With `decline`: `profile`, `filled`, `training`, `distance` or `other`.
     reason: Option<String>,
+    /// With `hire`: the contract (each field left out is the offer's).
+    #[serde(flatten)]
+    contract: ContractInput,
 }
 
 /// Moves an application along (and/or adds a message).
@@ -340,10 +361,11 @@ async fn api_step(
 ) -> AppResult<Json<StatusAnswer>> {
     let step = parse_step(&request.step)?;
     let base = state.config.base_url();
-    let status = state
+    let app = state.clone();
+    let done = state
         .db
         .tx(move |conn| {
-            service::step(
+            let done = service::step(
                 conn,
                 &base,
                 &me,
@@ -351,12 +373,82 @@ async fn api_step(
                 step,
                 request.message.as_deref(),
                 request.reason.as_deref(),
-            )
+                &request.contract,
+            )?;
+            if let Some(offer) = &done.filled_offer {
+                crate::offers::changed_in(conn, &app, std::slice::from_ref(offer))?;
+            }
+            Ok(done)
         })
         .await?;
+    if done.filled_offer.is_some() {
+        crate::search::changes::catch_up(&state).await;
+    }
     Ok(Json(StatusAnswer {
-        status: status.as_str().to_owned(),
+        status: done.status.as_str().to_owned(),
     }))
+}
+
+/// The candidate confirms the contract the company recorded (a page's button).
+async fn confirm_contract(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<ContractInput>,
+) -> AppResult<Response> {
+    let base = state.config.base_url();
+    let key = id.clone();
+    let result = state
+        .db
+        .tx(move |conn| service::confirm_contract(conn, &base, &me, &key, &form))
+        .await;
+    match result {
+        Ok(corrected) => {
+            session
+                .set_flash(if corrected {
+                    "Merci : le contrat est corrigé et le recruteur en est informé."
+                } else {
+                    "Merci : le contrat est confirmé."
+                })
+                .await?;
+        }
+        Err(e)
+            if matches!(
+                e.status(),
+                StatusCode::UNPROCESSABLE_ENTITY | StatusCode::CONFLICT
+            ) =>
+        {
+            session.set_flash(e.message().to_owned()).await?;
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(see_other(&format!("/candidatures/{id}")))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct ContractAnswer {
+    /// The candidate changed the type or the first day the company recorded.
+    corrected: bool,
+}
+
+/// The candidate confirms the contract the company recorded when hiring, or corrects it
+/// (fields left out keep what the company recorded).
+#[utoipa::path(post, path = "/applications/{id}/contract", operation_id = "confirm_contract", tag = "applications", security(("bearer" = [])), request_body = ContractInput,
+    params(("id" = String, Path, description = "Application id")),
+    responses((status = 200, body = ContractAnswer), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn api_confirm_contract(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    crate::web::extract::Json(request): crate::web::extract::Json<ContractInput>,
+) -> AppResult<Json<ContractAnswer>> {
+    let base = state.config.base_url();
+    let corrected = state
+        .db
+        .tx(move |conn| service::confirm_contract(conn, &base, &me, &id, &request))
+        .await?;
+    Ok(Json(ContractAnswer { corrected }))
 }
 
 /// Dashboard tiles: a candidate's applications under way; applications received, with the

@@ -1,7 +1,7 @@
 //! Applications to offers: who may apply, the steps of an application, messages between
 //! candidate and recruiter, reminders of unanswered ones.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -10,7 +10,7 @@ use crate::auth::policy::{Action, allows};
 use crate::auth::store::staff_emails;
 use crate::db::{DbConnection, new_id, now, schema::*};
 use crate::error::{AppError, AppResult};
-use crate::offers::OfferStatus;
+use crate::offers::{ContractType, OfferStatus};
 use crate::types::{Role, string_enum};
 
 string_enum! {
@@ -91,6 +91,17 @@ pub struct Application {
     pub created_at: NaiveDateTime,
     #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
+    /// Once hired: `apprentissage` or `professionnalisation`.
+    pub contract_type: Option<String>,
+    /// Once hired: the contract's first day.
+    pub contract_start: Option<NaiveDate>,
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
+    pub hired_at: Option<NaiveDateTime>,
+    /// When the candidate confirmed (or corrected) the contract the company recorded.
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
+    pub contract_confirmed_at: Option<NaiveDateTime>,
+    /// The candidate corrected the type or the first day.
+    pub contract_corrected: bool,
 }
 
 impl Application {
@@ -99,6 +110,17 @@ impl Application {
     }
     pub fn status_label(&self) -> &'static str {
         self.status().label()
+    }
+    pub fn contract_label(&self) -> &'static str {
+        self.contract_type
+            .as_deref()
+            .and_then(ContractType::parse)
+            .map_or("", ContractType::label)
+    }
+    pub fn contract_start_fr(&self) -> String {
+        self.contract_start
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_default()
     }
     pub fn decline_label(&self) -> &'static str {
         let code = self.decline_reason.as_deref().unwrap_or("");
@@ -303,7 +325,94 @@ pub fn open(conn: &mut DbConnection, me: &CurrentUser, id: &str) -> AppResult<(A
     Ok((application, side))
 }
 
+/// The contract a hire records (the company) or a candidate confirms: each left empty is
+/// the offer's (its contract type, its start day).
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct ContractInput {
+    /// `apprentissage` or `professionnalisation`.
+    #[serde(default)]
+    pub contract_type: Option<String>,
+    /// First day of the contract: JJ/MM/AAAA or AAAA-MM-JJ.
+    #[serde(default)]
+    pub contract_start: Option<String>,
+}
+
+/// What a step did: the application's new status, and the offer it filled (its last position
+/// taken by this hire), whose change the caller publishes in the same transaction.
+#[derive(Clone, Debug)]
+pub struct StepDone {
+    pub status: ApplicationStatus,
+    pub filled_offer: Option<String>,
+}
+
+/// Reads a contract typed by a person, the offer's values standing for what is left empty.
+fn read_contract(
+    conn: &mut DbConnection,
+    offer_id: &str,
+    input: &ContractInput,
+) -> AppResult<(ContractType, NaiveDate)> {
+    let offer = crate::offers::store::get(conn, offer_id)?;
+    let mut errors = Vec::new();
+    let kind = match input.contract_type.as_deref().map(str::trim) {
+        None | Some("") => ContractType::parse(&offer.contract_type),
+        Some(code) => {
+            let kind = ContractType::parse(code);
+            if kind.is_none() {
+                errors.push(
+                    "Choisissez le type de contrat : apprentissage ou professionnalisation."
+                        .to_owned(),
+                );
+            }
+            kind
+        }
+    };
+    let start = match input.contract_start.as_deref().map(str::trim) {
+        None | Some("") => Some(offer.start_date),
+        Some(day) => crate::web::read_date_fr(
+            day,
+            "Indiquez la date de début du contrat au format JJ/MM/AAAA.",
+            &mut errors,
+        ),
+    };
+    match (kind, start) {
+        (Some(kind), Some(start)) if errors.is_empty() => Ok((kind, start)),
+        _ => Err(AppError::unprocessable(errors.join(" "))),
+    }
+}
+
+/// After a hire: the offer is filled when its hires take all its positions.
+fn fill_if_complete(
+    conn: &mut DbConnection,
+    base_url: &str,
+    me: &CurrentUser,
+    offer_id: &str,
+) -> AppResult<Option<String>> {
+    let offer = crate::offers::store::get(conn, offer_id)?;
+    if offer.status() != OfferStatus::Published {
+        return Ok(None);
+    }
+    let hired: i64 = applications::table
+        .filter(applications::offer_id.eq(offer_id))
+        .filter(applications::status.eq(ApplicationStatus::Hired.as_str()))
+        .count()
+        .get_result(conn)?;
+    if hired < i64::from(offer.positions.max(1)) {
+        return Ok(None);
+    }
+    crate::offers::service::apply(
+        conn,
+        base_url,
+        me,
+        offer_id,
+        crate::offers::model::Transition::MarkFilled,
+        None,
+        crate::clock::today_paris(),
+    )?;
+    Ok(Some(offer_id.to_owned()))
+}
+
 /// A step by either side (message, interview, hire, decline, withdraw).
+#[allow(clippy::too_many_arguments)]
 pub fn step(
     conn: &mut DbConnection,
     base_url: &str,
@@ -312,7 +421,8 @@ pub fn step(
     step: Step,
     message: Option<&str>,
     reason: Option<&str>,
-) -> AppResult<ApplicationStatus> {
+    contract: &ContractInput,
+) -> AppResult<StepDone> {
     let application = get(conn, id)?;
     let side = side(me, &application)?;
     let allowed = match side {
@@ -339,8 +449,15 @@ pub fn step(
             applications::updated_at.eq(now()),
         ))
         .execute(conn)?;
-        return Ok(to);
+        return Ok(StepDone {
+            status: to,
+            filled_offer: None,
+        });
     }
+    let hire = match step {
+        Step::Hire => Some(read_contract(conn, &application.offer_id, contract)?),
+        _ => None,
+    };
     let reason = match step {
         Step::Decline => {
             let code = reason.unwrap_or("");
@@ -385,6 +502,17 @@ pub fn step(
             .set(applications::first_answered_at.eq(at))
             .execute(conn)?;
     }
+    let mut filled_offer = None;
+    if let Some((kind, start)) = hire {
+        diesel::update(applications::table.find(id))
+            .set((
+                applications::hired_at.eq(at),
+                applications::contract_type.eq(kind.as_str()),
+                applications::contract_start.eq(start),
+            ))
+            .execute(conn)?;
+        filled_offer = fill_if_complete(conn, base_url, me, &application.offer_id)?;
+    }
     let (to_side, subject, text) = match (side, step) {
         (Side::Candidate, Step::Withdraw) => (
             Side::Company,
@@ -404,7 +532,16 @@ pub fn step(
         (Side::Company, Step::Hire) => (
             Side::Candidate,
             "Bonne nouvelle",
-            "Le recruteur a retenu votre candidature. Félicitations !".to_owned(),
+            match hire {
+                Some((kind, start)) => format!(
+                    "Le recruteur a retenu votre candidature. Félicitations ! Il a enregistré un {} \
+                     commençant le {}. Ouvrez votre candidature pour confirmer ces informations ou \
+                     les corriger.",
+                    kind.label().to_lowercase(),
+                    start.format("%d/%m/%Y")
+                ),
+                None => "Le recruteur a retenu votre candidature. Félicitations !".to_owned(),
+            },
         ),
         (Side::Company, Step::Decline) => (
             Side::Candidate,
@@ -426,7 +563,78 @@ pub fn step(
     };
     let application = get(conn, id)?;
     notify(conn, &application, to_side, subject, &text, base_url)?;
-    Ok(to)
+    Ok(StepDone {
+        status: to,
+        filled_offer,
+    })
+}
+
+/// The candidate confirms the contract the company recorded, or corrects its type or first
+/// day (the company is told of a correction). Returns whether it was corrected.
+pub fn confirm_contract(
+    conn: &mut DbConnection,
+    base_url: &str,
+    me: &CurrentUser,
+    id: &str,
+    input: &ContractInput,
+) -> AppResult<bool> {
+    let application = get(conn, id)?;
+    if side(me, &application)? != Side::Candidate {
+        return Err(AppError::forbidden());
+    }
+    if application.status() != ApplicationStatus::Hired {
+        return Err(AppError::conflict(
+            "Il n’y a pas de contrat à confirmer : le recruteur n’a pas enregistré de recrutement.",
+        ));
+    }
+    if application.contract_confirmed_at.is_some() {
+        return Err(AppError::conflict(
+            "Vous avez déjà confirmé ce contrat. Pour une autre correction, écrivez au recruteur.",
+        ));
+    }
+    // Empty fields keep what the company recorded.
+    let recorded = ContractInput {
+        contract_type: input
+            .contract_type
+            .clone()
+            .filter(|t| !t.trim().is_empty())
+            .or(application.contract_type.clone()),
+        contract_start: input
+            .contract_start
+            .clone()
+            .filter(|d| !d.trim().is_empty())
+            .or(application.contract_start.map(|d| d.to_string())),
+    };
+    let (kind, start) = read_contract(conn, &application.offer_id, &recorded)?;
+    let corrected = Some(kind.as_str()) != application.contract_type.as_deref()
+        || Some(start) != application.contract_start;
+    let at = now();
+    diesel::update(applications::table.find(id))
+        .set((
+            applications::contract_type.eq(kind.as_str()),
+            applications::contract_start.eq(start),
+            applications::contract_confirmed_at.eq(at),
+            applications::contract_corrected.eq(corrected),
+            applications::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    let text = if corrected {
+        format!(
+            "Le ou la candidat·e a corrigé le contrat enregistré : {} commençant le {}.",
+            kind.label().to_lowercase(),
+            start.format("%d/%m/%Y")
+        )
+    } else {
+        "Le ou la candidat·e a confirmé le contrat enregistré.".to_owned()
+    };
+    let subject = if corrected {
+        "Contrat corrigé par le ou la candidat·e"
+    } else {
+        "Contrat confirmé par le ou la candidat·e"
+    };
+    let application = get(conn, id)?;
+    notify(conn, &application, Side::Company, subject, &text, base_url)?;
+    Ok(corrected)
 }
 
 /// A row of a list of applications, with what people read.

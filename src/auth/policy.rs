@@ -158,6 +158,9 @@ pub enum Action<'a> {
     DecidePrescription(&'a PrescriptionRef),
     /// Withdraw a pre-registration before a decision (the prescriber's agency).
     WithdrawPrescription(&'a PrescriptionRef),
+    /// Record where the person is six months after leaving the training (the prescriber's
+    /// agency, which follows the person).
+    RecordPrescriptionFollowup(&'a PrescriptionRef),
     /// Write in a pre-registration's thread (the agency and the centre; funders read).
     WritePrescriptionMessage(&'a PrescriptionRef),
     /// Set the decision delay given to centres and ask for LHÉO funder codes (a funder's staff).
@@ -386,6 +389,7 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
             Action::Prescribe
                 | Action::DecidePrescription(_)
                 | Action::WithdrawPrescription(_)
+                | Action::RecordPrescriptionFollowup(_)
                 | Action::WritePrescriptionMessage(_)
                 | Action::SignCharter(_)
                 | Action::EvaluateProgrammeSession { .. }
@@ -535,7 +539,7 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
             user.role == Role::TrainingStaff
                 && user.organisation_id.as_deref() == Some(p.centre_id.as_str())
         }
-        Action::WithdrawPrescription(p) => {
+        Action::WithdrawPrescription(p) | Action::RecordPrescriptionFollowup(p) => {
             user.role == Role::Prescriber
                 && user.organisation_id.as_deref() == Some(p.agency_id.as_str())
         }

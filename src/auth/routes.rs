@@ -207,6 +207,10 @@ struct CandidateForm {
     #[serde(default)]
     password_confirm: String,
     consent: Option<String>,
+    #[serde(default)]
+    sex: String,
+    #[serde(default)]
+    situation: String,
 }
 
 #[derive(Template)]
@@ -215,6 +219,8 @@ struct SignupCandidatePage {
     page: Page,
     form: CandidateForm,
     errors: Vec<String>,
+    sexes: &'static [crate::types::Sex],
+    situations: &'static [crate::types::CandidateSituation],
 }
 
 async fn signup_candidate_page(page: Page) -> AppResult<Response> {
@@ -222,6 +228,8 @@ async fn signup_candidate_page(page: Page) -> AppResult<Response> {
         page: page.titled("Créer mon compte candidat").with_form().await?,
         form: CandidateForm::default(),
         errors: Vec::new(),
+        sexes: crate::types::Sex::ALL,
+        situations: crate::types::CandidateSituation::ALL,
     })
 }
 
@@ -283,6 +291,7 @@ async fn signup_candidate(
             "Cochez la case indiquant que vous avez lu comment vos données sont utilisées.".into(),
         );
     }
+    let about = crate::types::Demographics::read(&form.sex, &form.situation, &mut errors);
     if let (true, Some(email), Some(birth)) = (errors.is_empty(), email, birth) {
         let base = state.config.base_url();
         let (first, last, pw) = (
@@ -304,6 +313,7 @@ async fn signup_candidate(
                         last_name: &last,
                     },
                     birth,
+                    about,
                     crate::clock::today_paris(),
                 )
             })
@@ -327,6 +337,8 @@ async fn signup_candidate(
         page: page.titled("Créer mon compte candidat"),
         form,
         errors,
+        sexes: crate::types::Sex::ALL,
+        situations: crate::types::CandidateSituation::ALL,
     })
     .map(form::rerender)
 }

@@ -76,6 +76,7 @@ pub fn sign_up_candidate(
     base_url: &str,
     person: Person<'_>,
     birth_date: NaiveDate,
+    about: crate::types::Demographics,
     today: NaiveDate,
 ) -> AppResult<String> {
     let age = age_on(birth_date, today);
@@ -106,6 +107,7 @@ pub fn sign_up_candidate(
             birth_date: Some(birth_date),
         },
     )?;
+    store::set_demographics(conn, &id, about)?;
     verification_mail(
         conn,
         base_url,

@@ -51,6 +51,34 @@ pub struct NewUser<'a> {
     pub birth_date: Option<NaiveDate>,
 }
 
+/// The optional answers the evaluation annex counts (sex, situation).
+pub fn set_demographics(
+    conn: &mut DbConnection,
+    id: &str,
+    about: crate::types::Demographics,
+) -> AppResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::sex.eq(about.sex.map(crate::types::Sex::as_str)),
+            users::situation.eq(about
+                .situation
+                .map(crate::types::CandidateSituation::as_str)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The optional answers of an account (sex, situation), as stored codes.
+pub fn demographics(
+    conn: &mut DbConnection,
+    id: &str,
+) -> AppResult<(Option<String>, Option<String>)> {
+    Ok(users::table
+        .find(id)
+        .select((users::sex, users::situation))
+        .first(conn)?)
+}
+
 /// Creates an account; a second account with the same e-mail is a clear 409.
 pub fn create(conn: &mut DbConnection, new: NewUser<'_>) -> AppResult<String> {
     if let Some(kind) = new.role.organisation_kind() {

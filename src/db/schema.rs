@@ -109,6 +109,8 @@ diesel::table! {
         created_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
         inactivity_warned_at -> Nullable<Timestamp>,
+        sex -> Nullable<Text>,
+        situation -> Nullable<Text>,
     }
 }
 
@@ -389,6 +391,11 @@ diesel::table! {
         reminded_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        contract_type -> Nullable<Text>,
+        contract_start -> Nullable<Date>,
+        hired_at -> Nullable<Timestamp>,
+        contract_confirmed_at -> Nullable<Timestamp>,
+        contract_corrected -> Bool,
     }
 }
 
@@ -545,6 +552,7 @@ diesel::table! {
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        sex -> Nullable<Text>,
     }
 }
 
@@ -570,6 +578,22 @@ diesel::table! {
         exit_date -> Nullable<Date>,
         reminded_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        dropout_reason -> Nullable<Text>,
+        qualification -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    prescription_followups (prescription_id) {
+        prescription_id -> Text,
+        due_on -> Date,
+        situation -> Nullable<Text>,
+        answered_by -> Nullable<Text>,
+        answered_by_user -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        token_hash -> Nullable<Text>,
+        mailed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 
@@ -623,6 +647,7 @@ diesel::joinable!(funder_codes -> organisations (organisation_id));
 diesel::joinable!(prescriptions -> training_sessions (session_id));
 diesel::joinable!(prescriptions -> prescribed_people (person_id));
 diesel::joinable!(prescription_events -> prescriptions (prescription_id));
+diesel::joinable!(prescription_followups -> prescriptions (prescription_id));
 diesel::joinable!(prescription_messages -> prescriptions (prescription_id));
 diesel::joinable!(saved_offers -> offers (offer_id));
 diesel::joinable!(applications -> offers (offer_id));
@@ -686,6 +711,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     training_sessions,
     prescribed_people,
     prescriptions,
+    prescription_followups,
     prescription_events,
     prescription_messages,
     survey_responses,

@@ -20,6 +20,19 @@ template! {
     subject(&self) { format!("{} – « {} »", self.what, self.title) }
 }
 
+template! {
+    /// Six months after a training: the person is asked where they are now (single-use link).
+    pub struct FollowupAsked<'a> {
+        pub training: &'a str,
+        pub link: &'a str,
+        /// How many days the link stays valid.
+        pub days: i64,
+    }
+    text = "mail/prescriptions/followup.txt",
+    html = "mail/prescriptions/followup.html",
+    subject(&self) { "Six mois après votre formation : où en êtes-vous ?".to_owned() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -34,6 +47,16 @@ mod tests {
             start: "le 22/11/2026",
             id: "0190-prescription",
             base_url: "https://passerelle.example",
+        };
+        insta::assert_snapshot!(mail.render().unwrap().preview());
+    }
+
+    #[test]
+    fn followup_asked() {
+        let mail = FollowupAsked {
+            training: "CAP Boulanger <Rennes> & co",
+            link: "https://passerelle.example/suivi?jeton=secret",
+            days: 60,
         };
         insta::assert_snapshot!(mail.render().unwrap().preview());
     }

@@ -1,6 +1,8 @@
 //! Online pre-registration on funded sessions: a prescriber pre-registers a person, the
 //! training centre returns the selection result, then the entry and its outcome.
 
+pub mod followup;
+pub mod followup_routes;
 pub mod jobs;
 pub mod mails;
 pub mod model;

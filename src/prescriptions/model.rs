@@ -37,10 +37,48 @@ string_enum! {
 string_enum! {
     /// The person's situation, as the prescriber records it.
     Situation {
+        Pupil => "pupil", "Élève (collège, lycée)";
+        Apprentice => "apprentice", "Apprenti·e";
+        Student => "student", "Étudiant·e";
         JobSeeker => "job_seeker", "Demandeur·se d’emploi";
         YoungPerson => "young_person", "Jeune accompagné·e (16–25 ans)";
         DisabledWorker => "disabled_worker", "Travailleur·se handicapé·e";
         Employee => "employee", "Salarié·e";
+        Other => "other", "Autre situation";
+    }
+}
+
+string_enum! {
+    /// Why someone left a training before its end (the centre records it).
+    DropoutReason {
+        Job => "job", "Reprise d’un emploi";
+        OtherTraining => "other_training", "Entrée dans une autre formation";
+        Health => "health", "Raisons de santé";
+        Personal => "personal", "Raisons personnelles ou familiales";
+        Mobility => "mobility", "Difficultés de transport ou de logement";
+        Money => "money", "Difficultés financières";
+        NotSuited => "not_suited", "La formation ne correspondait pas au projet";
+        Excluded => "excluded", "Exclusion par l’organisme";
+        Other => "other", "Autre motif";
+    }
+}
+
+string_enum! {
+    /// Whether the qualification the training leads to was obtained (recorded at its end).
+    Qualification {
+        Obtained => "obtained", "Certification obtenue";
+        Partial => "partial", "Certification obtenue en partie (blocs de compétences)";
+        NotObtained => "not_obtained", "Certification non obtenue";
+        NotCertifying => "not_certifying", "Formation non certifiante";
+    }
+}
+
+string_enum! {
+    /// Where a person is six months after leaving the training.
+    FollowupSituation {
+        InJob => "in_job", "En emploi";
+        InTraining => "in_training", "En formation";
+        Seeking => "seeking", "En recherche d’emploi";
         Other => "other", "Autre situation";
     }
 }

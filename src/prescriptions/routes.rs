@@ -11,7 +11,9 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::model::{RefusalReason, Side, Situation, Status, Step};
+use super::model::{
+    DropoutReason, FollowupSituation, Qualification, RefusalReason, Side, Situation, Status, Step,
+};
 use super::service::{
     self, Event, Message, NewPrescription, Person, PersonInput, Prescription, StepInput,
 };
@@ -46,6 +48,7 @@ pub fn pages() -> crate::web::routes::Pages {
         .route("/admin/codes-financeurs/{code}", post(decide_funder_code))
         .route("/personnes/{id}/export.json", get(person_export))
         .route("/personnes/{id}/suppression", post(person_erase))
+        .merge(super::followup_routes::pages())
 }
 
 pub fn api() -> OpenApiRouter<AppState> {
@@ -56,6 +59,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_get))
         .routes(routes!(api_step))
         .routes(routes!(api_message))
+        .merge(super::followup_routes::api())
 }
 
 const LEVELS: &[(i32, &str)] = &[
@@ -78,6 +82,7 @@ struct PrescribeForm {
     form: PrescribeFields,
     situations: &'static [Situation],
     levels: &'static [(i32, &'static str)],
+    sexes: &'static [crate::types::Sex],
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -103,6 +108,8 @@ struct PrescribeFields {
     #[serde(default)]
     consent: String,
     #[serde(default)]
+    sex: String,
+    #[serde(default)]
     motive: String,
 }
 
@@ -120,6 +127,7 @@ impl PrescribeFields {
                 level: self.level.clone(),
                 job_seeker_id: self.job_seeker_id.clone(),
                 consent: self.consent == "oui",
+                sex: self.sex.clone(),
             }),
             person_id: existing,
             motive: self.motive.clone(),
@@ -154,6 +162,7 @@ async fn show_form(
         form,
         situations: Situation::ALL,
         levels: LEVELS,
+        sexes: crate::types::Sex::ALL,
     })?;
     Ok((status, html).into_response())
 }
@@ -384,6 +393,13 @@ struct ShowPage {
     /// The agency's prescribers may export or erase the person's data.
     person_tools: bool,
     reasons: &'static [RefusalReason],
+    dropout_reasons: &'static [DropoutReason],
+    qualifications: &'static [Qualification],
+    /// Six months after the exit: where the person is (planned at the exit).
+    followup: Option<super::followup::Followup>,
+    /// The agency may record the follow-up now (due and not answered).
+    can_record_followup: bool,
+    followup_situations: &'static [FollowupSituation],
     /// Problems of the step just tried, shown above the steps.
     errors: Vec<String>,
     /// What was typed in the step just tried, given back to its form.
@@ -594,6 +610,13 @@ impl ShowPage {
     fn submitted_fr(&self) -> String {
         crate::web::datetime_fr(&self.d.prescription.submitted_at)
     }
+    fn exit_fr(&self) -> String {
+        self.d
+            .prescription
+            .exit_date
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_default()
+    }
     fn entry_fr(&self) -> String {
         self.d
             .prescription
@@ -613,6 +636,8 @@ impl ShowPage {
         match field {
             "date" => &t.date,
             "refusal_reason" => &t.refusal_reason,
+            "dropout_reason" => &t.dropout_reason,
+            "qualification" => &t.qualification,
             _ => &t.detail,
         }
     }
@@ -638,14 +663,15 @@ async fn show_page(
     typed: Option<StepInput>,
 ) -> AppResult<Response> {
     let who = me.clone();
-    let (d, reference) = state
+    let (d, reference, followup) = state
         .db
         .run(move |conn| {
             let d = detail(conn, &who, &id)?;
             let reference = d
                 .prescription
                 .reference(service::session_funders(conn, &d.prescription.session_id)?);
-            Ok((d, reference))
+            let followup = super::followup::get(conn, &id)?;
+            Ok((d, reference, followup))
         })
         .await?;
     let status = d.prescription.status();
@@ -667,6 +693,11 @@ async fn show_page(
     let can_write = allows(&me, &Action::WritePrescriptionMessage(&reference));
     let person_tools = allows(&me, &Action::Prescribe)
         && me.organisation_id.as_deref() == Some(d.prescription.agency_id.as_str());
+    let today = crate::clock::today_paris();
+    let can_record_followup = allows(&me, &Action::RecordPrescriptionFollowup(&reference))
+        && followup
+            .as_ref()
+            .is_some_and(|f| !f.is_answered() && today >= f.due_on);
     let status = form::status(&errors);
     let html = ShowPage {
         page: page.titled(format!("Pré-inscription – {}", d.training)),
@@ -675,6 +706,11 @@ async fn show_page(
         can_write,
         person_tools,
         reasons: RefusalReason::ALL,
+        dropout_reasons: DropoutReason::ALL,
+        qualifications: Qualification::ALL,
+        followup,
+        can_record_followup,
+        followup_situations: FollowupSituation::ALL,
         errors,
         typed,
     }

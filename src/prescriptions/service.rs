@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::model::{RefusalReason, Side, Situation, Status, Step};
+use super::model::{DropoutReason, Qualification, RefusalReason, Side, Situation, Status, Step};
 use crate::auth::CurrentUser;
 use crate::auth::policy::{Action, PrescriptionRef, authorize};
 use crate::auth::store::staff_emails;
@@ -32,7 +32,7 @@ pub struct PersonInput {
     pub email: String,
     #[serde(default)]
     pub phone: String,
-    /// job_seeker, young_person, disabled_worker, employee or other.
+    /// pupil, apprentice, student, job_seeker, young_person, disabled_worker, employee or other.
     pub situation: String,
     /// Highest level reached, 0 (none) to 8.
     pub level: String,
@@ -42,6 +42,9 @@ pub struct PersonInput {
     /// The person agreed that their data is sent to the training centre.
     #[serde(default)]
     pub consent: bool,
+    /// Optional, for the evaluation statistics only: female, male or undisclosed.
+    #[serde(default)]
+    pub sex: String,
 }
 
 /// A new pre-registration: a person already followed by the agency, or a new one.
@@ -70,9 +73,17 @@ pub struct StepInput {
     /// other_training, not_eligible or other.
     #[serde(default)]
     pub refusal_reason: String,
-    /// Words: required for a refusal "other", a non-entry and a drop-out.
+    /// Words: required for a refusal "other", a non-entry, and a drop-out without a coded
+    /// reason or with the reason "other".
     #[serde(default)]
     pub detail: String,
+    /// For a drop-out: job, other_training, health, personal, mobility, money, not_suited,
+    /// excluded or other.
+    #[serde(default)]
+    pub dropout_reason: String,
+    /// For the end of a training: obtained, partial, not_obtained or not_certifying.
+    #[serde(default)]
+    pub qualification: String,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Serialize, utoipa::ToSchema)]
@@ -97,6 +108,10 @@ pub struct Person {
     pub created_at: NaiveDateTime,
     #[serde(skip)]
     pub updated_at: NaiveDateTime,
+    /// Optional, for the region's statistics only: never sent to centres (see
+    /// [`PersonExport`] for the person's own copy).
+    #[serde(skip)]
+    pub sex: Option<String>,
 }
 
 impl Person {
@@ -140,6 +155,10 @@ pub struct Prescription {
     pub reminded_at: Option<NaiveDateTime>,
     #[serde(serialize_with = "crate::types::rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
+    /// Why the person dropped out (coded).
+    pub dropout_reason: Option<String>,
+    /// At the end: whether the qualification was obtained.
+    pub qualification: Option<String>,
 }
 
 impl Prescription {
@@ -148,6 +167,18 @@ impl Prescription {
     }
     pub fn status_label(&self) -> &'static str {
         self.status().label()
+    }
+    pub fn dropout_label(&self) -> Option<&'static str> {
+        self.dropout_reason
+            .as_deref()
+            .and_then(DropoutReason::parse)
+            .map(DropoutReason::label)
+    }
+    pub fn qualification_label(&self) -> Option<&'static str> {
+        self.qualification
+            .as_deref()
+            .and_then(Qualification::parse)
+            .map(Qualification::label)
     }
     pub fn refusal_label(&self) -> Option<&'static str> {
         self.refusal_reason
@@ -329,6 +360,7 @@ fn check_person(input: &PersonInput, errors: &mut Vec<String>) -> Option<ValidPe
     if email.is_none() && phone.is_none() {
         errors.push("Indiquez au moins un moyen de contact : e-mail ou téléphone.".into());
     }
+    let sex = crate::types::Sex::read_optional(&input.sex, errors);
     let situation = Situation::parse(input.situation.trim());
     if situation.is_none() {
         errors.push("Choisissez la situation de la personne.".into());
@@ -358,6 +390,7 @@ fn check_person(input: &PersonInput, errors: &mut Vec<String>) -> Option<ValidPe
         situation: situation?,
         level: level?,
         job_seeker_id,
+        sex,
     })
 }
 
@@ -372,6 +405,7 @@ struct ValidPerson {
     situation: Situation,
     level: i32,
     job_seeker_id: Option<String>,
+    sex: Option<crate::types::Sex>,
 }
 
 /// The number of working days the funder gives centres to decide.
@@ -717,6 +751,7 @@ pub fn create(
                 prescribed_people::situation.eq(valid.situation.as_str()),
                 prescribed_people::level.eq(valid.level),
                 prescribed_people::job_seeker_id.eq(&valid.job_seeker_id),
+                prescribed_people::sex.eq(valid.sex.map(crate::types::Sex::as_str)),
                 prescribed_people::consent_at.eq(at),
                 prescribed_people::created_by.eq(&user.id),
                 prescribed_people::created_at.eq(at),
@@ -851,7 +886,37 @@ pub fn apply_step(
     } else {
         None
     };
-    if step.needs_reason() && detail.is_none() {
+    let dropout = match (step, input.dropout_reason.trim()) {
+        (Step::DropOut, "") => None,
+        (Step::DropOut, code) => {
+            let reason = DropoutReason::parse(code);
+            if reason.is_none() {
+                errors.push("Choisissez le motif de l’abandon dans la liste.".into());
+            }
+            reason
+        }
+        _ => None,
+    };
+    let qualification = match input.qualification.trim() {
+        code if step == Step::Complete && !code.is_empty() => {
+            let q = Qualification::parse(code);
+            if q.is_none() {
+                errors.push(
+                    "Indiquez si la certification est obtenue en choisissant dans la liste.".into(),
+                );
+            }
+            q
+        }
+        _ => None,
+    };
+    // A coded drop-out reason other than "other" needs no words.
+    let words_needed = match step {
+        Step::DropOut => dropout.is_none_or(|r| r == DropoutReason::Other),
+        _ => step.needs_reason(),
+    };
+    let unknown_code =
+        step == Step::DropOut && !input.dropout_reason.trim().is_empty() && dropout.is_none();
+    if words_needed && detail.is_none() && !unknown_code {
         errors.push(match step {
             Step::NotEnter => "Indiquez pourquoi la personne n’est pas entrée en formation.".into(),
             _ => "Indiquez le motif de l’abandon.".into(),
@@ -895,8 +960,17 @@ pub fn apply_step(
         }
         Step::Complete | Step::DropOut => {
             diesel::update(prescriptions::table.find(id))
-                .set(prescriptions::exit_date.eq(date))
+                .set((
+                    prescriptions::exit_date.eq(date),
+                    prescriptions::dropout_reason.eq(dropout
+                        .or((step == Step::DropOut).then_some(DropoutReason::Other))
+                        .map(DropoutReason::as_str)),
+                    prescriptions::qualification.eq(qualification.map(Qualification::as_str)),
+                ))
                 .execute(conn)?;
+            if let Some(exit) = date {
+                super::followup::plan(conn, id, exit)?;
+            }
         }
         _ => {}
     }
@@ -913,10 +987,14 @@ pub fn apply_step(
             .set(prescriptions::outcome_reason.eq(&detail))
             .execute(conn)?;
     }
-    let note = match refusal {
-        Some(r) => Some(match &detail {
-            Some(d) => format!("{} : {d}", r.label()),
-            None => r.label().to_owned(),
+    let coded = refusal
+        .map(RefusalReason::label)
+        .or(dropout.map(DropoutReason::label))
+        .or(qualification.map(Qualification::label));
+    let note = match coded {
+        Some(label) => Some(match &detail {
+            Some(d) => format!("{label} : {d}"),
+            None => label.to_owned(),
         }),
         None => detail.clone(),
     };
@@ -1173,6 +1251,8 @@ pub fn agency_person(conn: &mut DbConnection, user: &CurrentUser, id: &str) -> A
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct PersonExport {
     pub person: Person,
+    /// What the person answered about their sex (optional; statistics only).
+    pub sex: Option<String>,
     pub prescriptions: Vec<Prescription>,
     pub events: Vec<Vec<Event>>,
     pub messages: Vec<Vec<Message>>,
@@ -1201,6 +1281,7 @@ pub fn export_person(
             .on("prescribed_person", id),
     )?;
     Ok(PersonExport {
+        sex: person.sex.clone(),
         person,
         prescriptions: list,
         events: events_all,

@@ -360,7 +360,12 @@ pub async fn run(args: BenchArgs, mut config: Config) -> anyhow::Result<()> {
                 let tables = state
                     .db
                     .run(move |conn| {
-                        super::annex::tables(conn, &crate::auth::policy::Scope::Region, &period)
+                        super::annex::tables(
+                            conn,
+                            &crate::auth::policy::Scope::Region,
+                            &period,
+                            &crate::config::OpeningHours::default(),
+                        )
                     })
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;

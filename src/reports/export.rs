@@ -45,7 +45,37 @@ fn sheet_name(title: &str, taken: &mut Vec<String>) -> String {
         .chars()
         .map(|c| if "[]:*?/\\".contains(c) { ' ' } else { c })
         .collect();
-    let base: String = clean.trim().chars().take(28).collect();
+    // 28 characters leave room for « 2 », « 3 »… ; a long title is cut between words.
+    let clean = clean.trim();
+    let base: String = if clean.chars().count() <= 28 {
+        clean.to_owned()
+    } else {
+        let mut kept = String::new();
+        for word in clean.split_whitespace() {
+            let next = if kept.is_empty() {
+                word.to_owned()
+            } else {
+                format!("{kept} {word}")
+            };
+            if next.chars().count() > 28 {
+                break;
+            }
+            kept = next;
+        }
+        // Keep a cut title from ending on a small word (« par », « et », « de »…).
+        while let Some((head, last)) = kept.rsplit_once(' ') {
+            if last.chars().count() <= 3 || last.ends_with('’') {
+                kept = head.to_owned();
+            } else {
+                break;
+            }
+        }
+        if kept.is_empty() {
+            clean.chars().take(28).collect()
+        } else {
+            kept
+        }
+    };
     let mut name = base.clone();
     let mut n = 2;
     while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
@@ -66,7 +96,7 @@ pub fn xlsx(tables: &[Table]) -> AppResult<Vec<u8>> {
     for table in tables {
         let sheet = workbook.add_worksheet();
         sheet
-            .set_name(sheet_name(&table.title, &mut taken))
+            .set_name(sheet_name(table.sheet.unwrap_or(&table.title), &mut taken))
             .map_err(AppError::internal)?;
         sheet
             .write_string_with_format(0, 0, &table.title, &bold)
@@ -130,5 +160,14 @@ mod tests {
         assert!(a.chars().count() <= 31 && b.chars().count() <= 31);
         assert_ne!(a, b);
         assert!(!a.contains('['));
+        // Cut between words, never inside one, nor after a small word.
+        assert_eq!(a, "Offres par département");
+        let c = sheet_name(
+            "Parcours des personnes entrées en formation, par financeur",
+            &mut taken,
+        );
+        assert_eq!(c, "Parcours des personnes");
+        let d = sheet_name("Bénéficiaires par sexe", &mut taken);
+        assert_eq!(d, "Bénéficiaires par sexe");
     }
 }

@@ -471,7 +471,7 @@ fn offers_by_sector(
 }
 
 /// Turns counts per ROME code into counts per NAF division (a code may belong to several).
-fn sector_table(
+pub(super) fn sector_table(
     conn: &mut DbConnection,
     by_rome: Vec<(String, i64)>,
     key: &str,
@@ -657,6 +657,8 @@ pub fn for_user(
     department: Option<&str>,
 ) -> AppResult<Vec<Table>> {
     let mut tables = Vec::new();
+    let today = crate::clock::today_paris();
+    let outcome_scope = scope(user, Rows::Indicators);
     match scope(user, Rows::Indicators) {
         Scope::Company(org) => {
             tables.push(offers_by_status(conn, period, Some(&org), None, None)?);
@@ -731,6 +733,24 @@ pub fn for_user(
             ));
         }
         _ => {}
+    }
+    // Outcomes: contracts (offers' side) and what became of pre-registered people.
+    let outcome_scope = match (outcome_scope, department) {
+        (Scope::Region, Some(d)) => Scope::Departments(vec![d.to_owned()]),
+        (s, _) => s,
+    };
+    tables.extend(super::outcomes::contract_tables(
+        conn,
+        &outcome_scope,
+        period,
+    )?);
+    if department.is_none() {
+        tables.extend(super::outcomes::prescription_tables(
+            conn,
+            &outcome_scope,
+            period,
+            today,
+        )?);
     }
     Ok(tables)
 }

@@ -8,6 +8,7 @@ pub mod chart;
 pub mod export;
 pub mod indicators;
 pub mod jobs;
+pub mod outcomes;
 pub mod rollup;
 pub mod routes;
 pub mod table;

@@ -39,16 +39,22 @@ pub enum Metric {
     CandidateLevel,
     /// Wished occupations of candidate profiles (CVs), by the month the account was created.
     CvRome,
+    /// Candidate accounts by creation month, profile department and sex (optional answer).
+    CandidateSex,
+    /// Candidate accounts by creation month, profile department and situation (optional).
+    CandidateSituation,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 6] = [
+    pub const ALL: [Metric; 8] = [
         Metric::OfferStatus,
         Metric::OfferRome,
         Metric::ApplicationRome,
         Metric::CandidateAge,
         Metric::CandidateLevel,
         Metric::CvRome,
+        Metric::CandidateSex,
+        Metric::CandidateSituation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +65,8 @@ impl Metric {
             Metric::CandidateAge => "candidate_age",
             Metric::CandidateLevel => "candidate_level",
             Metric::CvRome => "cv_rome",
+            Metric::CandidateSex => "candidate_sex",
+            Metric::CandidateSituation => "candidate_situation",
         }
     }
 }
@@ -315,7 +323,10 @@ fn live(
             }
             query.load(conn)?
         }
-        Metric::CandidateAge | Metric::CandidateLevel => {
+        Metric::CandidateAge
+        | Metric::CandidateLevel
+        | Metric::CandidateSex
+        | Metric::CandidateSituation => {
             let mut query = users::table
                 .left_join(candidate_profiles::table.on(candidate_profiles::user_id.eq(users::id)))
                 .filter(users::role.eq(Role::Candidate.as_str()))
@@ -326,6 +337,8 @@ fn live(
                     users::birth_date,
                     candidate_profiles::department.nullable(),
                     candidate_profiles::level_reached.nullable(),
+                    users::sex,
+                    users::situation,
                 ))
                 .into_boxed();
             if let Some(d) = departments {
@@ -336,14 +349,19 @@ fn live(
                 Option<NaiveDate>,
                 Option<String>,
                 Option<i32>,
+                Option<String>,
+                Option<String>,
             );
             let rows: Vec<Candidate> = query.load(conn)?;
             let mut sums: HashMap<(String, String), i64> = HashMap::new();
-            for (created, birth, department, level) in rows {
-                let dim = if metric == Metric::CandidateAge {
-                    birth.map(|b| age_on(b, crate::web::paris_day(created)).to_string())
-                } else {
-                    level.map(|l| l.to_string())
+            for (created, birth, department, level, sex, situation) in rows {
+                let dim = match metric {
+                    Metric::CandidateAge => {
+                        birth.map(|b| age_on(b, crate::web::paris_day(created)).to_string())
+                    }
+                    Metric::CandidateLevel => level.map(|l| l.to_string()),
+                    Metric::CandidateSex => sex,
+                    _ => situation,
                 };
                 let key = (
                     department.unwrap_or_default(),

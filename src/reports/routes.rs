@@ -168,6 +168,7 @@ async fn annex_page(
     Query(p): Query<PeriodParams>,
 ) -> AppResult<Response> {
     let scope = annex::scope_of(&me)?;
+    let hours = state.config.helpline_hours;
     let (period, errors) = match Period::parse(&p.du, &p.au, crate::clock::today_paris()) {
         Ok(period) => (Some(period), Vec::new()),
         Err(errors) => (None, errors),
@@ -176,7 +177,7 @@ async fn annex_page(
         Some(period) => {
             state
                 .db
-                .run(move |conn| annex::tables(conn, &scope, &period))
+                .run(move |conn| annex::tables(conn, &scope, &period, &hours))
                 .await?
         }
         None => Vec::new(),
@@ -200,12 +201,13 @@ async fn annex_file(
 ) -> AppResult<Response> {
     let (name, ext) = split_file(&file)?;
     let scope = annex::scope_of(&me)?;
+    let hours = state.config.helpline_hours;
     let period = p.period()?;
     let key = name.to_owned();
     let tables = state
         .db
         .run(move |conn| {
-            let all = annex::tables(conn, &scope, &period)?;
+            let all = annex::tables(conn, &scope, &period, &hours)?;
             if key == "annexe" {
                 Ok(all)
             } else {
@@ -257,10 +259,11 @@ async fn api_annex(
     Query(p): Query<PeriodParams>,
 ) -> AppResult<Json<Tables>> {
     let scope = annex::scope_of(&me)?;
+    let hours = state.config.helpline_hours;
     let period = p.period()?;
     let tables = state
         .db
-        .run(move |conn| annex::tables(conn, &scope, &period))
+        .run(move |conn| annex::tables(conn, &scope, &period, &hours))
         .await?;
     Ok(Json(Tables {
         period: period.label(),

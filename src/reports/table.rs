@@ -116,6 +116,10 @@ pub struct Table {
     /// The table's key figure, shown before the tables (see [`Table::headline`]).
     #[serde(skip)]
     pub headline: Option<HeadlineSpec>,
+    /// A short name for its spreadsheet sheet (31 characters at most), when the title is
+    /// longer than a sheet name may be.
+    #[serde(skip)]
+    pub sheet: Option<&'static str>,
 }
 
 /// Where a table's key figure comes from, and what it counts (singular, plural).
@@ -146,7 +150,15 @@ impl Table {
             chart: None,
             note: None,
             headline: None,
+            sheet: None,
         }
+    }
+
+    /// Names its spreadsheet sheet (28 characters at most, whole words).
+    pub fn with_sheet(mut self, name: &'static str) -> Self {
+        debug_assert!(name.chars().count() <= 28, "sheet name too long: {name}");
+        self.sheet = Some(name);
+        self
     }
 
     /// Makes the sum of the chart column the table's key figure, counting `one` / `many`.

@@ -36,6 +36,7 @@ mod nodes;
 mod offers;
 mod operations;
 mod organisations;
+mod outcomes;
 mod partners;
 mod policy;
 mod portal;
