@@ -105,6 +105,7 @@ both_backends!(official_files_update_codes_and_the_chamber_lists_the_retired_one
 const CHAMBER: &str = "registration_officer@demo.passerelle.test";
 const EMBEDDED_ROME: &str = include_str!("../../data/reference/rome.csv");
 const EMBEDDED_COMMUNES: &str = include_str!("../../data/reference/communes.csv");
+const EMBEDDED_NAF: &str = include_str!("../../data/reference/naf.csv");
 
 /// `passerelle reference load …` on the app's database (its own, empty data folder).
 fn reference_load(app: &TestApp, args: &[&str]) -> (bool, String) {
@@ -223,6 +224,16 @@ async fn official_files_update_codes_and_the_chamber_lists_the_retired_ones(app:
         .map(|l| format!("{l}\n"))
         .collect();
     let communes = write(dir.path(), "communes.csv", &communes_text);
+    // NAF: division 47 relabelled, subclass 47.24Z gone.
+    let naf_text: String = EMBEDDED_NAF
+        .lines()
+        .filter(|l| !l.starts_with("47.24Z;"))
+        .map(|l| match l.strip_prefix("47;division;") {
+            Some(_) => "47;division;Commerce de détail (hors automobiles)\n".to_owned(),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    let naf = write(dir.path(), "naf.csv", &naf_text);
 
     // A malformed file is refused with its line, and nothing changes, the good file included.
     let broken = write(
@@ -254,7 +265,10 @@ async fn official_files_update_codes_and_the_chamber_lists_the_retired_ones(app:
     assert_eq!(cesson[0]["name"], "Cesson-Sévigné");
 
     // The official files: a report per kind, line by line.
-    let (ok, out) = reference_load(&app, &["--rome", &rome, "--communes", &communes]);
+    let (ok, out) = reference_load(
+        &app,
+        &["--rome", &rome, "--communes", &communes, "--naf", &naf],
+    );
     assert!(ok, "{out}");
     for line in [
         "Métiers ROME : 1584 lignes lues ; 1 ajouté, 1 renommé, 1 retiré, 0 remis en service.",
@@ -263,6 +277,9 @@ async fn official_files_update_codes_and_the_chamber_lists_the_retired_ones(app:
         "  retiré : D1104 « Pâtissier / Pâtissière »",
         "Communes : 35013 lignes lues ; 0 ajouté, 0 renommé, 1 retiré, 0 remis en service.",
         "  retiré : 35051 « Cesson-Sévigné »",
+        "Codes NAF : 1706 lignes lues ; 0 ajouté, 1 renommé, 1 retiré, 0 remis en service.",
+        "  renommé : 47 « Commerce de détail, à l’exception des automobiles et des motocycles » → « Commerce de détail (hors automobiles) »",
+        "  retiré : 47.24Z « Commerce de détail de pain, pâtisserie et confiserie en magasin spécialisé »",
     ] {
         assert!(
             out.lines().any(|l| l == line),
@@ -382,6 +399,27 @@ async fn official_files_update_codes_and_the_chamber_lists_the_retired_ones(app:
             "missing {line:?} in:\n{out}"
         );
     }
+    // The official NAF tree stays through the start (which refreshes the embedded one).
+    let naf_codes = app
+        .client()
+        .get("/api/v1/referential/naf/codes?q=47.24&limit=50")
+        .await
+        .json();
+    let codes: Vec<&str> = naf_codes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["47.24"]);
+    let divisions = app.client().get("/api/v1/referential/naf").await.json();
+    assert!(
+        divisions
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "47" && d["label"] == "Commerce de détail (hors automobiles)")
+    );
     let fields = offer_form("D1104", "Rennes", &start_date);
     recruiter
         .post_form("/mes-offres", &fields)
