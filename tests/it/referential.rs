@@ -366,6 +366,10 @@ async fn official_files_update_codes_and_the_chamber_lists_the_retired_ones(app:
     ] {
         assert!(list.contains(text), "missing {text:?}");
     }
+    // The profile's link opens it for the chamber.
+    let at = list.text.find("/candidats/").expect("profile link");
+    let link: String = list.text[at..].chars().take_while(|c| *c != '"').collect();
+    chamber.get(&link).await.assert_status(StatusCode::OK);
     // The chamber does not edit offers: the regional team may.
     assert!(!list.contains(&format!("/mes-offres/{offer}/modifier")));
     let mut admin = app.login_as("regional_admin@demo.passerelle.test").await;
