@@ -447,6 +447,37 @@ pub fn expire_and_warn(
     Ok((expired, warned))
 }
 
+/// What the offer uses that the referential retired, said in French for its managers (empty
+/// when nothing).
+pub fn retired_codes_of(conn: &mut DbConnection, offer: &Offer) -> AppResult<Vec<String>> {
+    use crate::db::schema::{communes, rome_occupations};
+    use diesel::prelude::*;
+    let rome: Option<Option<chrono::NaiveDateTime>> = rome_occupations::table
+        .find(&offer.rome_code)
+        .select(rome_occupations::retired_at)
+        .first(conn)
+        .optional()?;
+    let commune: Option<Option<chrono::NaiveDateTime>> = communes::table
+        .find(&offer.commune_insee)
+        .select(communes::retired_at)
+        .first(conn)
+        .optional()?;
+    let mut said = Vec::new();
+    if rome.flatten().is_some() {
+        said.push(format!(
+            "Le métier de cette offre (ROME {}) a été retiré du référentiel : modifiez l’offre pour choisir un métier en vigueur.",
+            offer.rome_code
+        ));
+    }
+    if commune.flatten().is_some() {
+        said.push(format!(
+            "La commune de cette offre (code INSEE {}) ne figure plus au référentiel des communes : modifiez l’offre pour choisir la commune actuelle.",
+            offer.commune_insee
+        ));
+    }
+    Ok(said)
+}
+
 /// The published and waiting offers of these departments that use a retired ROME or commune
 /// code, one row per retired code, for the chamber's list (provided to the referential as
 /// [`crate::referential::RetiredInOffers`]). The edit link is given to who may edit.

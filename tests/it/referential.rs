@@ -375,6 +375,13 @@ async fn official_files_update_codes_and_the_chamber_lists_the_retired_ones(app:
     let mut admin = app.login_as("regional_admin@demo.passerelle.test").await;
     let all = admin.get("/referentiel/codes-retires").await;
     assert!(all.contains(&format!("/mes-offres/{offer}/modifier")));
+    // The offer's managers are told on its page; visitors are not.
+    let mut centre = app.login_as("training_staff@demo.passerelle.test").await;
+    let managed = centre.get(&format!("/offres/{offer}")).await;
+    assert!(managed.contains(
+        "Le métier de cette offre (ROME D1104) a été retiré du référentiel : modifiez l’offre pour choisir un métier en vigueur."
+    ));
+    assert!(!page.contains("a été retiré du référentiel"));
     let dashboard = chamber.get("/tableau-de-bord").await;
     assert!(
         dashboard.contains("offres ou profils à code retiré"),
