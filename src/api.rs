@@ -232,6 +232,7 @@ pub fn pages() -> Pages {
         .merge(organisations::routes::pages())
         .merge(offers::routes::pages())
         .merge(candidates::routes::pages())
+        .merge(referential::routes::pages())
         .merge(applications::routes::pages())
         .merge(basket::routes::pages())
         .merge(imports::routes::pages())

@@ -182,8 +182,21 @@ enum BenchCommand {
 
 #[derive(Subcommand)]
 enum ReferenceCommand {
-    /// (Re)load the embedded reference data.
-    Load,
+    /// Without a file: (re)load the embedded reference data. With official files (the shape
+    /// of data/reference/: UTF-8, `;`, header row): update those referentials in one
+    /// transaction and report what was added, relabelled and retired; a retired code stays
+    /// for the rows that use it but can no longer be chosen.
+    Load {
+        /// ROME occupations (`code;label`).
+        #[arg(long, value_name = "FILE")]
+        rome: Option<std::path::PathBuf>,
+        /// Communes (`insee_code;name;department;region;postal_codes;population;lat;lon;geo_precision`).
+        #[arg(long, value_name = "FILE")]
+        communes: Option<std::path::PathBuf>,
+        /// The NAF rév. 2 tree (`code;level;label`).
+        #[arg(long, value_name = "FILE")]
+        naf: Option<std::path::PathBuf>,
+    },
 }
 
 #[tokio::main]
@@ -235,7 +248,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             serve(state, Some(loaded)).await?;
         }
-        Command::Reference(ReferenceCommand::Load) => {
+        Command::Reference(ReferenceCommand::Load {
+            rome,
+            communes,
+            naf,
+        }) if rome.is_some() || communes.is_some() || naf.is_some() => {
+            use passerelle::referential::update::{OfficialFiles, Source};
+            let read =
+                |path: Option<std::path::PathBuf>| path.as_deref().map(Source::read).transpose();
+            let files = OfficialFiles {
+                rome: read(rome)?,
+                communes: read(communes)?,
+                naf: read(naf)?,
+            };
+            let state = AppState::init(config)?;
+            state.ensure_reference_data()?;
+            let mut conn = state.db.conn()?;
+            let report = passerelle::referential::update::apply(&mut conn, &files)?;
+            print!("{}", report.text());
+        }
+        Command::Reference(ReferenceCommand::Load { .. }) => {
             let state = AppState::init(config)?;
             let mut conn = state.db.conn()?;
             let loaded = passerelle::referential::load_all(&mut conn)?;

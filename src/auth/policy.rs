@@ -105,6 +105,9 @@ pub enum Action<'a> {
     ModerateOffer(&'a OfferRef),
     /// See the queue of offers waiting for moderation.
     ViewOfferModerationQueue,
+    /// See the offers and candidate profiles of one's territory that still use a reference
+    /// code the official files retired (registration officers; the regional team: all).
+    ViewRetiredCodeUses,
     /// See an organisation's identity card and staff list.
     ViewOrganisation(&'a OrgRef),
     /// Invite staff to an organisation.
@@ -463,6 +466,7 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
             user.role == Role::RegistrationOfficer && user.departments.contains(&offer.department)
         }
         Action::ViewOfferModerationQueue => user.role == Role::RegistrationOfficer,
+        Action::ViewRetiredCodeUses => user.role == Role::RegistrationOfficer,
         Action::ViewOrganisation(org) => {
             same_org(user, org)
                 || (user.role == Role::RegistrationOfficer

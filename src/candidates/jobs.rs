@@ -14,6 +14,9 @@ pub fn register(reg: &mut Registry) {
         purge_inactive,
     );
     reg.on_start(move_cv_files_into_database);
+    reg.provide(crate::referential::RetiredInProfiles(
+        super::store::retired_code_uses,
+    ));
 }
 
 async fn purge_inactive(app: AppState) -> anyhow::Result<()> {

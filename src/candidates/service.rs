@@ -95,8 +95,12 @@ pub fn check_form(
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
-        let code = resolve_rome(conn, typed)?.ok().map(|r| r.code);
-        match code {
+        let found = resolve_rome(conn, typed)?.ok();
+        if let Some(refusal) = found.as_ref().and_then(|r| r.refusal()) {
+            errors.push(refusal);
+            continue;
+        }
+        match found.map(|r| r.code) {
             Some(c) if !occupations.contains(&c) => occupations.push(c),
             Some(_) => {}
             None => errors.push(format!("Le métier « {typed} » n’a pas été reconnu : saisissez un code ROME ou choisissez-le dans la liste.")),
@@ -114,6 +118,10 @@ pub fn check_form(
         (None, None)
     } else {
         match resolve_commune(conn, &form.commune)? {
+            Ok(c) if c.retired_at.is_some() => {
+                errors.extend(c.refusal());
+                (None, None)
+            }
             Ok(c) => (Some(c.insee_code), Some(c.department)),
             Err(choices) if choices.is_empty() => {
                 errors.push("Aucune commune ne correspond : vérifiez l’orthographe ou saisissez le code postal.".to_owned());

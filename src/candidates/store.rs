@@ -337,3 +337,82 @@ pub fn inactive_candidates(
     };
     Ok(query.load(conn)?)
 }
+
+/// The candidate profiles of these departments that use a retired occupation or commune, one
+/// row per retired code, for the chamber's list (provided to the referential as
+/// [`crate::referential::RetiredInProfiles`]). Only the candidate edits a profile: the row
+/// links to the profile's page.
+pub fn retired_code_uses(
+    conn: &mut DbConnection,
+    _me: &crate::auth::CurrentUser,
+    departments: &[String],
+) -> AppResult<Vec<crate::referential::RetiredUse>> {
+    use crate::referential::{RetiredKind, RetiredUse};
+    let communes_rows: Vec<(String, String, String, Option<String>, String, String)> =
+        candidate_profiles::table
+            .inner_join(users::table)
+            .inner_join(
+                communes::table.on(communes::insee_code
+                    .nullable()
+                    .eq(candidate_profiles::commune_insee)),
+            )
+            .filter(candidate_profiles::department.eq_any(departments))
+            .filter(communes::retired_at.is_not_null())
+            .select((
+                users::id,
+                users::first_name,
+                users::last_name,
+                candidate_profiles::department,
+                communes::insee_code,
+                communes::name,
+            ))
+            .load(conn)?;
+    let rome_rows: Vec<(String, String, String, Option<String>, String, String)> =
+        candidate_occupations::table
+            .inner_join(
+                rome_occupations::table
+                    .on(rome_occupations::code.eq(candidate_occupations::rome_code)),
+            )
+            .inner_join(
+                candidate_profiles::table
+                    .on(candidate_profiles::user_id.eq(candidate_occupations::user_id)),
+            )
+            .inner_join(users::table.on(users::id.eq(candidate_occupations::user_id)))
+            .filter(candidate_profiles::department.eq_any(departments))
+            .filter(rome_occupations::retired_at.is_not_null())
+            .select((
+                users::id,
+                users::first_name,
+                users::last_name,
+                candidate_profiles::department,
+                rome_occupations::code,
+                rome_occupations::label,
+            ))
+            .load(conn)?;
+    let mut uses: Vec<RetiredUse> = rome_rows
+        .into_iter()
+        .map(|row| (RetiredKind::Rome, row))
+        .chain(
+            communes_rows
+                .into_iter()
+                .map(|row| (RetiredKind::Commune, row)),
+        )
+        .map(
+            |(kind, (id, first, last, department, code, label))| RetiredUse {
+                what: "Profil de candidat".to_owned(),
+                title: format!("{first} {last}"),
+                owner: None,
+                department: department.unwrap_or_default(),
+                kind,
+                code,
+                label,
+                href: format!("/candidats/{id}"),
+                edit_href: None,
+            },
+        )
+        .collect();
+    uses.sort_by(|a, b| {
+        (&a.department, &a.title, &a.href).cmp(&(&b.department, &b.title, &b.href))
+    });
+    Ok(uses)
+}

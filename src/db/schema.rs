@@ -28,6 +28,7 @@ diesel::table! {
         lat -> Nullable<Double>,
         lon -> Nullable<Double>,
         geo_precision -> Text,
+        retired_at -> Nullable<Timestamp>,
     }
 }
 
@@ -36,6 +37,7 @@ diesel::table! {
         code -> Text,
         label -> Text,
         label_folded -> Text,
+        retired_at -> Nullable<Timestamp>,
     }
 }
 
@@ -59,6 +61,7 @@ diesel::table! {
         level -> Text,
         label -> Text,
         label_folded -> Text,
+        retired_at -> Nullable<Timestamp>,
     }
 }
 

@@ -186,10 +186,13 @@ pub fn create_action(
         let code = code.to_uppercase();
         let known: i64 = rome_occupations::table
             .filter(rome_occupations::code.eq(&code))
+            .filter(rome_occupations::retired_at.is_null())
             .count()
             .get_result(conn)?;
         if known == 0 {
-            errors.push(format!("Le code ROME « {code} » n’existe pas."));
+            errors.push(format!(
+                "Le code ROME « {code} » n’existe pas ou a été retiré du référentiel."
+            ));
         } else if !romes.contains(&code) {
             romes.push(code);
         }
@@ -225,6 +228,10 @@ pub fn create_action(
         }
     };
     let commune = match crate::referential::store::resolve_commune(conn, &input.commune)? {
+        Ok(c) if c.retired_at.is_some() => {
+            errors.extend(c.refusal());
+            None
+        }
         Ok(c) => Some(c),
         Err(_) => {
             errors.push(

@@ -159,12 +159,15 @@ impl Lookups {
         columns: &Columns,
         table: &Table,
     ) -> AppResult<Self> {
+        // Retired codes are left out: no offer takes one any more.
         let rome = rome_occupations::table
+            .filter(rome_occupations::retired_at.is_null())
             .select(rome_occupations::code)
             .load::<String>(conn)?
             .into_iter()
             .collect();
         let communes = communes::table
+            .filter(communes::retired_at.is_null())
             .select((communes::insee_code, communes::department))
             .load::<(String, String)>(conn)?
             .into_iter()
@@ -217,6 +220,7 @@ impl Lookups {
             return Ok(known.clone());
         }
         let found = match crate::referential::store::resolve_commune(conn, typed)? {
+            Ok(c) if c.retired_at.is_some() => Err(c.refusal().unwrap_or_default()),
             Ok(c) => Ok((c.insee_code, c.department)),
             Err(choices) if choices.is_empty() => Err(
                 "Commune introuvable : indiquez le code INSEE, le code postal ou le nom exact."
@@ -418,7 +422,7 @@ fn check_row(
             if typed_rome.is_empty() {
                 "Code ROME manquant.".to_owned()
             } else {
-                "Code ROME inconnu du référentiel ROME 4.0 (exemple : D1102).".to_owned()
+                "Code ROME inconnu ou retiré du référentiel ROME 4.0 (exemple : D1102).".to_owned()
             },
         );
     }

@@ -17,6 +17,9 @@ pub fn register(reg: &mut Registry) {
         crate::organisations::DELEGATION_REVOKED,
         super::store::hand_back_to_company,
     );
+    reg.provide(crate::referential::RetiredInOffers(
+        super::service::retired_code_uses,
+    ));
 }
 
 async fn expire(app: AppState) -> anyhow::Result<()> {

@@ -431,6 +431,8 @@ struct ShowPage {
     can_apply: bool,
     /// In the candidate's basket.
     saved: bool,
+    /// For its managers: the offer's occupation or commune was retired from the referential.
+    retired: Vec<String>,
 }
 
 async fn show(
@@ -440,7 +442,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let viewer = user.clone();
-    let (v, can_manage) = state
+    let (v, can_manage, retired) = state
         .db
         .run(move |conn| {
             let offer = store::get(conn, &id)?;
@@ -451,7 +453,12 @@ async fn show(
             let can_manage = viewer
                 .as_ref()
                 .is_some_and(|u| allows(u, &Action::ManageOffer(&reference)));
-            Ok((view(conn, offer)?, can_manage))
+            let retired = if can_manage {
+                service::retired_codes_of(conn, &offer)?
+            } else {
+                Vec::new()
+            };
+            Ok((view(conn, offer)?, can_manage, retired))
         })
         .await?;
     let can_apply = v.offer.is_published()
@@ -479,6 +486,7 @@ async fn show(
         can_manage,
         can_apply,
         saved,
+        retired,
     })
 }
 

@@ -61,7 +61,13 @@ pub fn check_form(
         None
     } else {
         match resolve_rome(conn, &form.rome)? {
-            Ok(r) => Some(r.code),
+            Ok(r) => match r.refusal() {
+                Some(refusal) => {
+                    errors.push(refusal);
+                    None
+                }
+                None => Some(r.code),
+            },
             Err(_) => {
                 errors.push(format!(
                     "Le métier « {} » n’a pas été reconnu : saisissez un code ROME (par exemple D1102) ou choisissez-le dans la liste.",
@@ -135,7 +141,13 @@ pub fn check_form(
         None
     } else {
         match resolve_commune(conn, &form.commune)? {
-            Ok(c) => Some(c),
+            Ok(c) => match c.refusal() {
+                Some(refusal) => {
+                    errors.push(refusal);
+                    None
+                }
+                None => Some(c),
+            },
             Err(choices) if choices.is_empty() => {
                 errors.push("Aucune commune ne correspond au lieu de travail : vérifiez l’orthographe ou saisissez le code postal.".to_owned());
                 None
@@ -433,6 +445,123 @@ pub fn expire_and_warn(
         warned += 1;
     }
     Ok((expired, warned))
+}
+
+/// What the offer uses that the referential retired, said in French for its managers (empty
+/// when nothing).
+pub fn retired_codes_of(conn: &mut DbConnection, offer: &Offer) -> AppResult<Vec<String>> {
+    use crate::db::schema::{communes, rome_occupations};
+    use diesel::prelude::*;
+    let rome: Option<Option<chrono::NaiveDateTime>> = rome_occupations::table
+        .find(&offer.rome_code)
+        .select(rome_occupations::retired_at)
+        .first(conn)
+        .optional()?;
+    let commune: Option<Option<chrono::NaiveDateTime>> = communes::table
+        .find(&offer.commune_insee)
+        .select(communes::retired_at)
+        .first(conn)
+        .optional()?;
+    let mut said = Vec::new();
+    if rome.flatten().is_some() {
+        said.push(format!(
+            "Le métier de cette offre (ROME {}) a été retiré du référentiel : modifiez l’offre pour choisir un métier en vigueur.",
+            offer.rome_code
+        ));
+    }
+    if commune.flatten().is_some() {
+        said.push(format!(
+            "La commune de cette offre (code INSEE {}) ne figure plus au référentiel des communes : modifiez l’offre pour choisir la commune actuelle.",
+            offer.commune_insee
+        ));
+    }
+    Ok(said)
+}
+
+/// The published and waiting offers of these departments that use a retired ROME or commune
+/// code, one row per retired code, for the chamber's list (provided to the referential as
+/// [`crate::referential::RetiredInOffers`]). The edit link is given to who may edit.
+pub fn retired_code_uses(
+    conn: &mut DbConnection,
+    me: &CurrentUser,
+    departments: &[String],
+) -> AppResult<Vec<crate::referential::RetiredUse>> {
+    use crate::db::schema::{communes, offers, organisations, rome_occupations};
+    use crate::referential::{RetiredKind, RetiredUse};
+    use diesel::prelude::*;
+    type Row = (
+        Offer,
+        String,
+        String,
+        Option<chrono::NaiveDateTime>,
+        String,
+        Option<chrono::NaiveDateTime>,
+    );
+    let rows: Vec<Row> = offers::table
+        .inner_join(organisations::table.on(organisations::id.eq(offers::company_id)))
+        .inner_join(communes::table)
+        .inner_join(rome_occupations::table)
+        .filter(offers::status.eq_any([
+            OfferStatus::Published.as_str(),
+            OfferStatus::Pending.as_str(),
+        ]))
+        .filter(offers::department.eq_any(departments))
+        .filter(
+            rome_occupations::retired_at
+                .is_not_null()
+                .or(communes::retired_at.is_not_null()),
+        )
+        .order((offers::department, offers::title, offers::id))
+        .select((
+            Offer::as_select(),
+            organisations::name,
+            rome_occupations::label,
+            rome_occupations::retired_at,
+            communes::name,
+            communes::retired_at,
+        ))
+        .load(conn)?;
+    let mut uses = Vec::new();
+    for (offer, company, rome_label, rome_retired, commune_name, commune_retired) in rows {
+        let reference = offer_ref(conn, &offer)?;
+        let edit_href = crate::auth::policy::allows(me, &Action::ManageOffer(&reference))
+            .then(|| format!("/mes-offres/{}/modifier", offer.id));
+        let what = if offer.is_published() {
+            "Offre publiée"
+        } else {
+            "Offre en attente de validation"
+        };
+        let retired = [
+            (
+                rome_retired,
+                RetiredKind::Rome,
+                &offer.rome_code,
+                rome_label,
+            ),
+            (
+                commune_retired,
+                RetiredKind::Commune,
+                &offer.commune_insee,
+                commune_name,
+            ),
+        ];
+        for (at, kind, code, label) in retired {
+            if at.is_some() {
+                uses.push(RetiredUse {
+                    what: what.to_owned(),
+                    title: offer.title.clone(),
+                    owner: Some(company.clone()),
+                    department: offer.department.clone(),
+                    kind,
+                    code: code.clone(),
+                    label,
+                    href: format!("/offres/{}", offer.id),
+                    edit_href: edit_href.clone(),
+                });
+            }
+        }
+    }
+    Ok(uses)
 }
 
 #[cfg(test)]

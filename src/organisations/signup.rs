@@ -106,6 +106,10 @@ async fn signup_company(
             .run(move |conn| resolve_commune(conn, &typed))
             .await?
         {
+            Ok(c) if c.retired_at.is_some() => {
+                errors.extend(c.refusal());
+                None
+            }
             Ok(c) => Some(c),
             Err(choices) if choices.is_empty() => {
                 errors.push("Aucune commune ne correspond : vérifiez l’orthographe ou saisissez le code postal.".into());

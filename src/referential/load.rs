@@ -199,6 +199,7 @@ pub fn load_all(conn: &mut DbConnection) -> anyhow::Result<Loaded> {
     };
     crate::with_backend!(conn, c => c.transaction::<_, anyhow::Error, _>(|c| {
         use schema::*;
+        diesel::delete(instance_settings::table.find(OFFICIAL_NAF)).execute(c)?;
         diesel::delete(naf_division_rome::table).execute(c)?;
         diesel::delete(naf_divisions::table).execute(c)?;
         diesel::delete(naf_codes::table).execute(c)?;
@@ -237,6 +238,11 @@ pub fn load_all(conn: &mut DbConnection) -> anyhow::Result<Loaded> {
 /// embedded files (accented division labels, whole tree), in one transaction; returns whether
 /// anything changed. Other tables are left alone: they carry no fix since.
 pub fn refresh_naf(conn: &mut DbConnection) -> anyhow::Result<bool> {
+    // An official file loaded since (`passerelle reference load --naf`) is newer than the
+    // embedded one: it stays.
+    if official_naf(conn)? {
+        return Ok(false);
+    }
     let divisions: Vec<NafDivision> = read("naf_divisions.csv", NAF)?;
     let tree = naf_tree()?;
     let stored: Vec<(String, String)> = schema::naf_divisions::table
@@ -266,6 +272,17 @@ pub fn refresh_naf(conn: &mut DbConnection) -> anyhow::Result<bool> {
         Ok(())
     }))?;
     Ok(true)
+}
+
+/// The setting that records that the NAF tree comes from an official file.
+pub(super) const OFFICIAL_NAF: &str = "reference.naf_official";
+
+fn official_naf(conn: &mut DbConnection) -> anyhow::Result<bool> {
+    let count: i64 = schema::instance_settings::table
+        .filter(schema::instance_settings::key.eq(OFFICIAL_NAF))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
 }
 
 /// True when the referential has been loaded at least once.

@@ -29,6 +29,14 @@ impl Lookup {
     }
 }
 
+/// The referential's page: the rows that still use a retired code (chambers, regional team).
+pub fn pages() -> crate::web::routes::Pages {
+    crate::web::routes::Pages::new().route(
+        "/referentiel/codes-retires",
+        axum::routing::get(super::retired::page),
+    )
+}
+
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(communes))

@@ -23,6 +23,10 @@ pub struct Commune {
     pub lon: Option<f64>,
     /// Where the coordinates come from: `commune`, `postal_code`, `department` or `none`.
     pub geo_precision: String,
+    /// Set when the official file no longer lists the commune (merged, renumbered): rows
+    /// that use it keep its name, nothing new may choose it.
+    #[serde(skip)]
+    pub retired_at: Option<chrono::NaiveDateTime>,
 }
 
 impl Commune {
@@ -30,6 +34,16 @@ impl Commune {
     pub fn label(&self) -> String {
         let postal = self.postal_codes.split(' ').next().unwrap_or_default();
         format!("{} ({postal})", self.name)
+    }
+
+    /// The French refusal of a retired commune chosen in a form; `None` when in service.
+    pub fn refusal(&self) -> Option<String> {
+        self.retired_at.map(|_| {
+            format!(
+                "La commune « {} » (code INSEE {}) ne figure plus au référentiel des communes (fusion ou changement de code) : choisissez la commune actuelle.",
+                self.name, self.insee_code
+            )
+        })
     }
 
     /// « Cesson-Sévigné (35510), Ille-et-Vilaine »: a commune among others of the same name.
@@ -48,6 +62,21 @@ pub struct Rome {
     /// ROME 4.0 code, e.g. `D1102`.
     pub code: String,
     pub label: String,
+    /// Set when the official ROME file no longer lists the occupation.
+    #[serde(skip)]
+    pub retired_at: Option<chrono::NaiveDateTime>,
+}
+
+impl Rome {
+    /// The French refusal of a retired occupation chosen in a form; `None` when in service.
+    pub fn refusal(&self) -> Option<String> {
+        self.retired_at.map(|_| {
+            format!(
+                "Le métier « {} » ({}) a été retiré du référentiel ROME : choisissez un métier en vigueur.",
+                self.label, self.code
+            )
+        })
+    }
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Serialize, utoipa::ToSchema)]
@@ -90,6 +119,7 @@ pub fn search_communes(conn: &mut DbConnection, q: &str, limit: i64) -> AppResul
         return Ok(Vec::new());
     }
     let mut query = communes::table
+        .filter(communes::retired_at.is_null())
         .select(Commune::as_select())
         .order((communes::population.desc(), communes::insee_code))
         .limit(limit)
@@ -183,6 +213,7 @@ pub fn resolve_commune(
     } else {
         communes::table
             .filter(communes::name_folded.eq(search_key(name)))
+            .filter(communes::retired_at.is_null())
             .order(communes::population.desc())
             .limit(50)
             .select(Commune::as_select())
@@ -199,6 +230,7 @@ pub fn resolve_commune(
             let key = escape_like(&search_key(name));
             let mut starting: Vec<Commune> = communes::table
                 .filter(communes::name_folded.like(format!("{key} %")).escape('\\'))
+                .filter(communes::retired_at.is_null())
                 .order(communes::population.desc())
                 .limit(50)
                 .select(Commune::as_select())
@@ -239,6 +271,7 @@ pub fn commune_choices(conn: &mut DbConnection, typed: &str) -> AppResult<Vec<Co
 pub fn search_rome(conn: &mut DbConnection, q: &str, limit: i64) -> AppResult<Vec<Rome>> {
     let q = q.trim();
     let mut query = rome_occupations::table
+        .filter(rome_occupations::retired_at.is_null())
         .select(Rome::as_select())
         .order(rome_occupations::code)
         .limit(limit)
@@ -277,6 +310,7 @@ pub fn naf_divisions_all(conn: &mut DbConnection) -> AppResult<Vec<NafDivision>>
 pub fn search_naf_codes(conn: &mut DbConnection, q: &str, limit: i64) -> AppResult<Vec<NafCode>> {
     let q = q.trim();
     let mut query = naf_codes::table
+        .filter(naf_codes::retired_at.is_null())
         .select(NafCode::as_select())
         .order(naf_codes::code)
         .limit(limit)
@@ -403,6 +437,7 @@ pub fn resolve_rome(conn: &mut DbConnection, input: &str) -> AppResult<Result<Ro
     let key = search_key(input);
     if let Some(found) = rome_occupations::table
         .filter(rome_occupations::label_folded.eq(&key))
+        .filter(rome_occupations::retired_at.is_null())
         .select(Rome::as_select())
         .first(conn)
         .optional()?

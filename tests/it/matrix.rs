@@ -561,6 +561,7 @@ const TABLE: &[Row] = &[
     o("GET", "/redaction/pages/{id}", K::DocPage, only(&[Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])),
     r("GET", "/redaction/propositions", only(&[Editor, RegionalAdmin])),
     o("GET", "/redaction/propositions/{id}", K::Proposal, only(&[Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])),
+    r("GET", "/referentiel/codes-retires", only(&[RegistrationOfficer, RegionalAdmin])),
     r("GET", "/ressources-pro", only(PROFESSIONALS)),
     o("GET", "/ressources-pro/{slug}", K::ProSlug, only(PROFESSIONALS), only(PROFESSIONALS)),
     lit("GET", "/static/{*path}", Anyone, &["css/app.css"]),

@@ -55,7 +55,7 @@ fn role_action_table() {
         person(Role::Editor, Some("operator"), &["35"], false),
         person(Role::RegionalAdmin, Some("operator"), &[], false),
     ];
-    let actions: [(&str, Action<'_>); 14] = [
+    let actions: [(&str, Action<'_>); 15] = [
         ("view own company", Action::ViewOrganisation(&company_35)),
         ("view company 29", Action::ViewOrganisation(&company_29)),
         ("view centre", Action::ViewOrganisation(&centre)),
@@ -70,23 +70,24 @@ fn role_action_table() {
         ("offer basket", Action::KeepOfferBasket),
         ("offer moderation queue", Action::ViewOfferModerationQueue),
         ("profile moderation queue", Action::ViewCandidateQueue),
+        ("retired codes in use", Action::ViewRetiredCodeUses),
     ];
     // Expected: one row per person, one column per action (1 = allowed).
-    let expected: [[u8; 14]; 14] = [
-        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0], // candidate
-        [1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], // recruiter, company admin
-        [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], // recruiter
-        [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], // training staff of the centre
-        [1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1], // registration officer covering 35 only
-        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // prescriber
-        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // funder
-        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // gateway agent
-        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // information officer
-        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // partner responder
-        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // site coordinator
-        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // teacher
-        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // editor
-        [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], // regional administrator
+    let expected: [[u8; 15]; 14] = [
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], // candidate
+        [1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0], // recruiter, company admin
+        [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0], // recruiter
+        [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0], // training staff of the centre
+        [1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1], // registration officer covering 35 only
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // prescriber
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // funder
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // gateway agent
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // information officer
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // partner responder
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // site coordinator
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // teacher
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // editor
+        [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], // regional administrator
     ];
     let mut mismatches = Vec::new();
     for (who, row) in people.iter().zip(expected) {
