@@ -310,6 +310,51 @@ async fn an_index_summary_creates_an_entry_a_full_record_completes(app: TestApp)
     assert_eq!(hit["title"], "Soudeur TIG – parcours complet");
     assert_eq!(hit["summary"], false);
     assert_eq!(hit["recruitment"], "closed");
+
+    // A summary listing no session is found too, its dates to be specified; one without a
+    // title cannot be shown and is refused with its reason, in French.
+    let more = r#"<?xml version="1.0" encoding="UTF-8"?>
+<lheo-index xmlns="http://lheo.gouv.fr/2.3">
+  <resumes-offres>
+    <resume-offre numero="IDX-CHAUDRON">
+      <domaine-formation><code-FORMACODE>31734</code-FORMACODE></domaine-formation>
+      <intitule-formation>Chaudronnier en tôlerie fine</intitule-formation>
+      <nom-organisme>Atelier Soudure de Lorient</nom-organisme>
+      <SIRET>41902378500019</SIRET>
+      <ville>Lorient</ville>
+      <departement>56</departement>
+      <certifiante>0</certifiante>
+      <code-niveau-entree>0</code-niveau-entree>
+      <prise-en-charge-frais-possible>0</prise-en-charge-frais-possible>
+      <code-public-vise>80056</code-public-vise>
+    </resume-offre>
+    <resume-offre numero="IDX-SANS-TITRE">
+      <nom-organisme>Atelier Soudure de Lorient</nom-organisme>
+    </resume-offre>
+  </resumes-offres>
+</lheo-index>
+"#;
+    let run = send(&mut api, &token, more.as_bytes().to_vec()).await;
+    assert_eq!(counts(&run), [2, 1, 0, 0], "{run}");
+    assert_eq!(run["rejected"], 1, "{run}");
+    assert!(
+        run.to_string()
+            .contains("résumé sans intitulé (intitule-formation)"),
+        "{run}"
+    );
+    let hits = found(&mut visitor, "chaudronnier").await;
+    assert_eq!(hits["total"], 1, "{hits}");
+    assert_eq!(hits["sessions"][0]["start"], "date à préciser");
+    assert_eq!(hits["sessions"][0]["summary"], true);
+    assert_eq!(hits["sessions"][0]["summary_href"], Value::Null);
+    let export = visitor.get("/api/v1/trainings/lheo").await.text;
+    validate(&export);
+    assert!(
+        export.contains("<extras info=\"fiche-resumee\" numero=\"IDX-CHAUDRON\">"),
+        "{export}"
+    );
+    // The session the catalogue gave it says nothing, and is not exported.
+    assert!(!export.contains("<extras info=\"session\""), "{export}");
 }
 
 async fn a_mon_compte_formation_catalogue_imports_with_its_extensions(app: TestApp) {
