@@ -1,5 +1,5 @@
 //! Pages and API of the training catalogue: session search, session page, recruitment state
-//! kept by the centre or the funder, LHÉO export.
+//! kept by the centre or the funder, LHÉO and CSV exports.
 
 use askama::Template;
 use axum::Json;
@@ -30,6 +30,7 @@ pub fn pages() -> crate::web::routes::Pages {
         .route("/formations/sessions/{id}", get(session_page))
         .route("/formations/sessions/{id}/etat", post(update_state))
         .route("/formations/catalogue.xml", get(lheo_file))
+        .route("/formations/catalogue.csv", get(csv_file))
 }
 
 pub fn api() -> OpenApiRouter<AppState> {
@@ -430,6 +431,15 @@ async fn lheo_file(State(state): State<AppState>) -> AppResult<Response> {
         HeaderValue::from_static("attachment; filename=\"catalogue-lheo.xml\""),
     );
     Ok(response)
+}
+
+/// The catalogue as CSV, one row per session (public, like the LHÉO file).
+async fn csv_file(State(state): State<AppState>) -> AppResult<Response> {
+    let bytes = state.db.run(store::csv_export).await?;
+    Ok(crate::web::csv::attachment(
+        "catalogue-formations.csv",
+        bytes,
+    ))
 }
 
 // ---- API ----

@@ -499,6 +499,66 @@ pub fn lheo_export(conn: &mut DbConnection) -> AppResult<(Vec<u8>, usize, usize)
     Ok((out, all.len(), summaries.len()))
 }
 
+/// The whole catalogue as CSV, one row per session: the trainings known by a full record,
+/// then those known by a summary only, said to be so (column « fiche », the French notice,
+/// the link to the full record).
+pub fn csv_export(conn: &mut DbConnection) -> AppResult<Vec<u8>> {
+    let mut out = crate::web::csv::CsvWriter::new([
+        "numéro formation",
+        "intitulé",
+        "organisme",
+        "SIRET",
+        "lieu",
+        "numéro action",
+        "numéro session",
+        "début",
+        "fin",
+        "recrutement",
+        "fiche",
+        "remarque",
+        "fiche complète",
+    ])?;
+    let mut full = Vec::new();
+    each_page(conn, None, 500, |page| {
+        full.extend(page);
+        Ok(())
+    })?;
+    let summaries = summary_entries(conn)?;
+    let entries = full.iter().map(|t| (t, None)).chain(
+        summaries
+            .iter()
+            .map(|e| (&e.training, Some(e.href.as_deref().unwrap_or_default()))),
+    );
+    for (t, summary) in entries {
+        let (kind, notice, href) = match summary {
+            None => ("complète", "", ""),
+            Some(href) => ("résumée", super::lheo::SUMMARY_NOTICE, href),
+        };
+        for a in &t.actions {
+            let place = a.place.as_ref().unwrap_or(&t.organisation.address);
+            let place = format!("{} {}", place.postcode, place.city);
+            for s in &a.sessions {
+                out.row([
+                    t.numero.as_str(),
+                    &t.title,
+                    &t.organisation.name,
+                    &t.organisation.siret,
+                    place.trim(),
+                    &a.numero,
+                    &s.numero,
+                    &s.start.label(),
+                    &s.end.label(),
+                    s.recruitment.label(),
+                    kind,
+                    notice,
+                    href,
+                ])?;
+            }
+        }
+    }
+    out.finish()
+}
+
 /// Number of trainings and sessions in the catalogue.
 pub fn counts(conn: &mut DbConnection) -> AppResult<(i64, i64)> {
     let trainings: i64 = trainings::table.count().get_result(conn)?;

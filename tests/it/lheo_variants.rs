@@ -144,6 +144,16 @@ fn full_record() -> Vec<u8> {
     .to_vec()
 }
 
+/// The one row of the catalogue CSV about a training.
+fn catalogue_row(csv: &str, numero: &str) -> String {
+    let rows: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.starts_with(&format!("{numero};")))
+        .collect();
+    assert_eq!(rows.len(), 1, "{csv}");
+    rows[0].to_owned()
+}
+
 async fn found(visitor: &mut Client<'_>, q: &str) -> Value {
     let r = visitor
         .get(&format!("/api/v1/trainings/sessions?q={q}"))
@@ -252,6 +262,16 @@ async fn an_index_summary_creates_an_entry_a_full_record_completes(app: TestApp)
     assert!(export.contains(NOTICE));
     assert!(export.contains(HREF));
     assert!(!export.contains("<formation numero=\"IDX-SOUDURE-27\">"));
+    // So does the CSV export, one row per session.
+    let csv = visitor.get("/formations/catalogue.csv").await;
+    csv.assert_status(StatusCode::OK);
+    let row = catalogue_row(&csv.text, "IDX-SOUDURE-27");
+    assert_eq!(
+        row,
+        format!(
+            "IDX-SOUDURE-27;Soudeur TIG électrode enrobée;Atelier Soudure de Lorient;41902378500019;56100 Lorient;resume-offre;IDX-SOUDURE-27-S1;01/03/2027;30/06/2027;Recrutement ouvert;résumée;{NOTICE};{HREF}"
+        )
+    );
 
     // The same summary again changes nothing; a new title replaces the summary's.
     let run = send(&mut api, &token, index("Soudeur TIG électrode enrobée", 1)).await;
@@ -298,6 +318,11 @@ async fn an_index_summary_creates_an_entry_a_full_record_completes(app: TestApp)
     validate(&export);
     assert!(export.contains("<formation numero=\"IDX-SOUDURE-27\">"));
     assert!(!export.contains("fiche-resumee"));
+    let csv = visitor.get("/formations/catalogue.csv").await.text;
+    assert_eq!(
+        catalogue_row(&csv, "IDX-SOUDURE-27"),
+        "IDX-SOUDURE-27;Soudeur TIG – parcours complet;Atelier Soudure de Lorient;41902378500019;56100 Lorient;IDX-SOUDURE-27-A1;IDX-SOUDURE-27-S1;01/03/2027;30/06/2027;Recrutement ouvert;complète;;"
+    );
 
     // A summary never overwrites a full record: it only updates the recruitment of the
     // sessions it lists.
