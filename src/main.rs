@@ -100,7 +100,8 @@ enum ImportCommand {
         profile: String,
         file: std::path::PathBuf,
     },
-    /// Import a training catalogue in LHÉO 2.3 (or 2.2, or lheo-index summaries) through an
+    /// Import a training catalogue in LHÉO 2.3 (or 2.2, lheo-index summaries, or the Mon Compte
+    /// Formation catalogue) through an
     /// import profile of a funder or a training centre (e.g. demo-region-lheo); prints the
     /// run's summary and writes the report beside the file (`FILE.report.csv`).
     Lheo {
@@ -362,25 +363,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(ExportCommand::Lheo { output }) => {
             let state = AppState::init(config)?;
             let mut conn = state.db.conn()?;
-            let mut all = Vec::new();
-            passerelle::trainings::store::each_page(&mut conn, None, 500, |page| {
-                all.extend(page);
-                Ok(())
-            })
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let mut xml = Vec::new();
-            passerelle::trainings::lheo::write(&all, &mut xml)?;
+            let (xml, full, summaries) = passerelle::trainings::store::lheo_export(&mut conn)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             match output {
                 Some(path) => {
                     std::fs::write(&path, &xml)
                         .with_context(|| format!("écriture de {}", path.display()))?;
+                    let french = passerelle::web::french::plural;
+                    let summaries = if summaries == 0 {
+                        String::new()
+                    } else {
+                        format!(
+                            " (et {})",
+                            french(summaries, "fiche résumée", "fiches résumées")
+                        )
+                    };
                     eprintln!(
-                        "{} dans {}",
-                        passerelle::web::french::plural(
-                            all.len(),
-                            "formation exportée",
-                            "formations exportées"
-                        ),
+                        "{}{summaries} dans {}",
+                        french(full, "formation exportée", "formations exportées"),
                         path.display()
                     );
                 }

@@ -496,6 +496,8 @@ diesel::table! {
         digest -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        is_summary -> Bool,
+        summary_href -> Nullable<Text>,
     }
 }
 

@@ -154,6 +154,11 @@ async fn show_form(
         })
         .await?;
     let status = form::status(&errors);
+    let mut errors = errors;
+    if record.is_summary && errors.is_empty() {
+        // Said before anything is typed: the form cannot be sent for this training.
+        errors.push(service::SUMMARY_ONLY.to_owned());
+    }
     let html = render(&PrescribeForm {
         page: page.titled(format!("Pré-inscription – {}", record.training.title)),
         record,

@@ -679,6 +679,9 @@ fn notify(
     Ok(())
 }
 
+/// Why nobody is pre-registered on a training known by its `lheo-index` summary only (French).
+pub const SUMMARY_ONLY: &str = "Cette formation n’est connue que par une fiche résumée : le détail complet (actions, sessions, conditions d’accès) n’a pas encore été transmis, la pré-inscription en ligne n’est donc pas possible. Contactez l’organisme de formation.";
+
 /// Records a pre-registration; `Err` lists what is wrong (French).
 pub fn create(
     conn: &mut DbConnection,
@@ -691,6 +694,10 @@ pub fn create(
     let agency_id = user.organisation_id.clone().unwrap_or_default();
     let record = crate::trainings::store::session(conn, session_id)?;
     let mut errors = Vec::new();
+    if record.is_summary {
+        errors.push(SUMMARY_ONLY.into());
+        return Ok(Err(errors));
+    }
     if record.session.recruitment != RecruitmentState::Open {
         errors.push(format!(
             "Cette session n’accepte pas de pré-inscription : {}.",

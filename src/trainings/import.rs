@@ -1,6 +1,8 @@
 //! Applying one LHÉO file received through an import profile (FTPS, HTTP or command line):
 //! every training is checked, the valid ones are upserted by (publisher, numero), the others
-//! are reported with their French reasons. The caller runs it in one transaction.
+//! are reported with their French reasons; an `lheo-index` file's summaries create entries
+//! marked as summaries, or update the recruitment of trainings already known. The caller runs
+//! it in one transaction.
 
 use super::lheo;
 use super::store::{self, Directory, Publisher, Upserted};
@@ -58,9 +60,10 @@ pub fn apply(
     }
     for summary in &parsed.summaries {
         applied.counts.received += 1;
-        match store::apply_summary(conn, &publisher, summary)? {
-            Ok(true) => applied.counts.updated += 1,
-            Ok(false) => applied.counts.unchanged += 1,
+        match store::apply_summary(conn, &mut directory, &publisher, summary)? {
+            Ok(Upserted::Created) => applied.counts.created += 1,
+            Ok(Upserted::Updated) => applied.counts.updated += 1,
+            Ok(Upserted::Unchanged) => applied.counts.unchanged += 1,
             Err(reason) => {
                 applied.counts.rejected += 1;
                 applied.rejections.push(Rejection {

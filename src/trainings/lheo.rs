@@ -33,6 +33,195 @@ use super::model::{
 pub const NAMESPACE_2_3: &str = "http://lheo.gouv.fr/2.3";
 /// Namespace of LHÉO 2.2, still produced by many publishers.
 pub const NAMESPACE_2_2: &str = "http://www.lheo.org/2.2";
+/// Namespace of the Mon Compte Formation catalogue (the Caisse des dépôts' format for the
+/// offers of training centres).
+///
+/// Its schema is not published with the LHÉO ones; what the reader assumes: the document is
+/// LHÉO (`lheo` → `offres` → `formation` → `action` → `session`) with every element in this
+/// namespace instead of LHÉO's, plus extension elements of its own beside the LHÉO ones.
+/// An element of this namespace whose name LHÉO 2.3 declares ([`LHEO_ELEMENTS`]) is read as
+/// that LHÉO element, with LHÉO's rules; any other one is an extension, kept whole in the
+/// `extras` of the training, action or session it appears in (`extras info="moncompteformation"`,
+/// see [`EXTRA_MCF`]), so that nothing the file says is lost and the export stays valid LHÉO.
+pub const NAMESPACE_MCF: &str = "https://www.of.moncompteformation.gouv.fr";
+
+/// Every element name the LHÉO 2.3 schema declares (`xs:element name`), sorted: in a Mon
+/// Compte Formation file, these are read as LHÉO, the others are its extensions.
+pub const LHEO_ELEMENTS: &[&str] = &[
+    "SIRET",
+    "SIRET-formateur",
+    "SIRET-lieu-formation",
+    "SIRET-organisme-formation",
+    "a-distance",
+    "acces-handicapes",
+    "action",
+    "adresse",
+    "adresse-information",
+    "adresse-inscription",
+    "alternance",
+    "annee-cycle",
+    "bloc-competences",
+    "blocs-competences",
+    "capacite-cumulee",
+    "capacite-simultanee",
+    "certifiante",
+    "certification",
+    "civilite",
+    "code-CERTIFINFO",
+    "code-CPF",
+    "code-ELU",
+    "code-FORMACODE",
+    "code-INSEE-canton",
+    "code-INSEE-commune",
+    "code-NSF",
+    "code-RNCP",
+    "code-ROME",
+    "code-RS",
+    "code-UAI",
+    "code-UAI-formateur",
+    "code-UAI-lieu-formation",
+    "code-UAI-organisme-formation",
+    "code-bloc",
+    "code-financeur",
+    "code-modalite-pedagogique",
+    "code-niveau-entree",
+    "code-niveau-sortie",
+    "code-perimetre-recrutement",
+    "code-public-vise",
+    "code-type-formation",
+    "codepostal",
+    "commentaire",
+    "conditions-specifiques",
+    "contact-formateur",
+    "contact-formation",
+    "contact-formation-resume",
+    "contact-organisme",
+    "contact-session",
+    "contenu-formation",
+    "conventionnement",
+    "coordonnees",
+    "coordonnees-organisme",
+    "courriel",
+    "cout-indicatif-equipement",
+    "cycle",
+    "date",
+    "date-information",
+    "debut",
+    "denomination",
+    "departement",
+    "detail-conditions-prise-en-charge",
+    "domaine-formation",
+    "duree-conventionnee",
+    "duree-cycle",
+    "duree-indicative",
+    "effectif-minimal",
+    "enseignement",
+    "equipement",
+    "etat-recrutement",
+    "extra",
+    "extras",
+    "fax",
+    "fin",
+    "formation",
+    "frais-restants",
+    "geolocalisation",
+    "hebergement",
+    "heure-debut",
+    "heure-fin",
+    "identifiant-module",
+    "info-public-vise",
+    "infos-perimetre-recrutement",
+    "intitule-formation",
+    "langue-formation",
+    "latitude",
+    "lheo",
+    "lheo-index",
+    "lheo-plus",
+    "libelle-bloc",
+    "libelle-enseignement",
+    "lieu-de-formation",
+    "ligne",
+    "longitude",
+    "modalite-recrutement",
+    "modalites-alternance",
+    "modalites-enseignement",
+    "modalites-entrees-sorties",
+    "modalites-inscription",
+    "modalites-pedagogiques",
+    "modalites-recrutement",
+    "modules-prerequis",
+    "nb-places",
+    "nb-places-financees",
+    "niveau-entree-obligatoire",
+    "nom",
+    "nom-organisme",
+    "nombre-heures-centre",
+    "nombre-heures-entreprise",
+    "nombre-heures-total",
+    "numero-activite",
+    "numtel",
+    "objectif-formation",
+    "objectif-general-formation",
+    "obligatoire",
+    "offres",
+    "organisme-financeur",
+    "organisme-formateur",
+    "organisme-formation-responsable",
+    "parcours-de-formation",
+    "pays",
+    "periode",
+    "periode-inscription",
+    "portable",
+    "positionnement",
+    "potentiel",
+    "prenom",
+    "prise-en-charge-frais-possible",
+    "prix-horaire-TTC",
+    "prix-total-TTC",
+    "raison-sociale",
+    "raison-sociale-formateur",
+    "recrutement",
+    "reference-certification",
+    "reference-code-CERTIFINFO",
+    "reference-code-FORMACODE",
+    "reference-code-RNCP",
+    "reference-code-RS",
+    "reference-module",
+    "region",
+    "renseignements-specifiques",
+    "restauration",
+    "resultats-attendus",
+    "resume-offre",
+    "resume-organisme",
+    "resumes-offres",
+    "resumes-organismes",
+    "rythme-alternance",
+    "rythme-formation",
+    "session",
+    "sous-module",
+    "sous-modules",
+    "telfixe",
+    "transport",
+    "type-alternance",
+    "type-contact",
+    "type-cycle",
+    "type-enseignement",
+    "type-equipement",
+    "type-module",
+    "unite-rythme-alternance",
+    "unites-centre",
+    "unites-entreprise",
+    "url-action",
+    "url-formation",
+    "url-session",
+    "urlweb",
+    "validation-blocs",
+    "ville",
+    "web",
+];
+
+/// `@info` of the `extras` block holding a Mon Compte Formation file's extension elements.
+pub const EXTRA_MCF: &str = "moncompteformation";
 
 /// `extra` of a session holding its number of places.
 const EXTRA_PLACES: &str = "nb-places";
@@ -58,6 +247,8 @@ pub enum LheoVersion {
     V2_2,
     /// `lheo-index` (summaries of offers), in either namespace.
     Index,
+    /// `lheo` in the Mon Compte Formation namespace ([`NAMESPACE_MCF`]): LHÉO with extensions.
+    MonCompteFormation,
 }
 
 /// What [`parse`] found in a file.
@@ -181,7 +372,7 @@ pub enum LheoError {
 
 fn wrong_namespace_message(found: Option<&str>) -> String {
     let accepted = format!(
-        "espaces de noms acceptés : « {NAMESPACE_2_3} » (LHÉO 2.3) et « {NAMESPACE_2_2} » (LHÉO 2.2)"
+        "espaces de noms acceptés : « {NAMESPACE_2_3} » (LHÉO 2.3), « {NAMESPACE_2_2} » (LHÉO 2.2) et « {NAMESPACE_MCF} » (catalogue Mon Compte Formation)"
     );
     match found {
         Some(ns) => {
@@ -557,7 +748,15 @@ impl Walk<'_> {
                 max: MAX_DEPTH,
             });
         }
-        let (ns, local) = match resolve_element(reader, start) {
+        // In a Mon Compte Formation file, what an extension element or an `extra` holds keeps
+        // its namespace: it is kept as it came, not read as LHÉO.
+        let verbatim = self.version == Some(LheoVersion::MonCompteFormation)
+            && self
+                .capture
+                .as_ref()
+                .and_then(|c| c.stack.last())
+                .is_some_and(|parent| parent.ns.is_some() || parent.is("extra"));
+        let (ns, local) = match resolve_element(reader, start, self.version, verbatim) {
             Ok(resolved) => resolved,
             Err(message) => return Err(self.malformed(before, message)),
         };
@@ -723,22 +922,34 @@ fn root_version(local: &str, namespace: Option<&str>) -> Result<LheoVersion, Lhe
         Some(_) if index && namespace.is_some_and(is_lheo_namespace) => Ok(LheoVersion::Index),
         Some(NAMESPACE_2_3) => Ok(LheoVersion::V2_3),
         Some(NAMESPACE_2_2) => Ok(LheoVersion::V2_2),
+        Some(NAMESPACE_MCF) if !index => Ok(LheoVersion::MonCompteFormation),
         other => Err(LheoError::WrongNamespace {
             found: other.map(str::to_string),
         }),
     }
 }
 
-/// The element's local name and namespace class: `None` for LHÉO (2.3, 2.2 or no namespace).
+/// The element's local name and namespace class: `None` for LHÉO (2.3, 2.2 or no namespace;
+/// in a Mon Compte Formation file, its elements that LHÉO declares, unless `verbatim`).
 fn resolve_element<R>(
     reader: &NsReader<R>,
     start: &BytesStart,
+    version: Option<LheoVersion>,
+    verbatim: bool,
 ) -> Result<(Option<String>, String), String> {
     let (resolved, local) = reader.resolver().resolve_element(start.name());
     let local = local.as_ref().to_string();
     match resolved {
         ResolveResult::Unbound => Ok((None, local)),
         ResolveResult::Bound(ns) if is_lheo_namespace(ns.as_ref()) => Ok((None, local)),
+        ResolveResult::Bound(ns)
+            if is_mcf_namespace(ns.as_ref())
+                && version == Some(LheoVersion::MonCompteFormation)
+                && !verbatim
+                && LHEO_ELEMENTS.binary_search(&local.as_str()).is_ok() =>
+        {
+            Ok((None, local))
+        }
         ResolveResult::Bound(ns) => Ok((Some(ns.as_ref().to_string()), local)),
         ResolveResult::Unknown(prefix) => Err(format!(
             "préfixe d’espace de noms « {prefix} » non déclaré (élément « {} »)",
@@ -749,6 +960,10 @@ fn resolve_element<R>(
 
 fn is_lheo_namespace(ns: &str) -> bool {
     ns == NAMESPACE_2_3 || ns == NAMESPACE_2_2
+}
+
+fn is_mcf_namespace(ns: &str) -> bool {
+    ns == NAMESPACE_MCF
 }
 
 fn read_element<R>(
@@ -1233,7 +1448,10 @@ fn read_training(formation: &Element) -> (Result<Training, Vec<String>>, Option<
             .and_then(|s| s.child("SIRET"))
             .map(|s| s.text().split_whitespace().collect())
     });
-    let (extras, _) = take_extras(formation, None);
+    let extras = joined(
+        take_extras(formation, None).0,
+        take_extensions(formation, "action"),
+    );
 
     let (
         Some(numero),
@@ -1447,6 +1665,7 @@ fn read_action(r: &mut Reasons, element: &Element, index: usize) -> Option<Actio
         }
 
         let (extras, values) = take_extras(element, Some(EXTRA_PRESCRIPTION));
+        let extras = joined(extras, take_extensions(element, "session"));
         let prescription_required = read_extra_value(r, &values, EXTRA_PRESCRIPTION, |v| {
             match v.to_lowercase().as_str() {
                 "1" | "oui" | "true" | "vrai" => Some(true),
@@ -1527,6 +1746,7 @@ fn read_session(r: &mut Reasons, element: &Element, index: usize) -> Option<Sess
             }
         };
         let (extras, values) = take_extras(element, Some(EXTRA_PLACES));
+        let extras = joined(extras, take_extensions(element, ""));
         let places = read_extra_value(
             r,
             &values,
@@ -1928,6 +2148,65 @@ fn take_extras(holder: &Element, modelled: Option<&str>) -> (Option<String>, Vec
     ((!kept.is_empty()).then_some(kept), values)
 }
 
+/// The extension elements of a Mon Compte Formation file in `holder` (outside its `extras`
+/// and its `skip` children, read on their own), as one `extras info="moncompteformation"`
+/// block: each kept whole in an `extra` whose `@info` is its path from `holder`
+/// (`frais-anpec`, `organisme-formation-responsable/qualiopi`).
+fn take_extensions(holder: &Element, skip: &str) -> Option<String> {
+    fn collect(element: &Element, skip: &str, path: &str, found: &mut Vec<Node>) {
+        for node in &element.children {
+            let Node::Element(child) = node else {
+                continue;
+            };
+            let inner = if path.is_empty() {
+                child.name.clone()
+            } else {
+                format!("{path}/{}", child.name)
+            };
+            if child.ns.as_deref().is_some_and(is_mcf_namespace) {
+                found.push(Node::Element(Element {
+                    name: "extra".into(),
+                    ns: None,
+                    attrs: vec![Attr {
+                        prefix: None,
+                        name: "info".into(),
+                        value: inner,
+                    }],
+                    children: vec![Node::Element(child.clone())],
+                }));
+            } else if child.ns.is_none() && !child.is("extras") && !child.is(skip) {
+                collect(child, "", &inner, found);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    collect(holder, skip, "", &mut found);
+    if found.is_empty() {
+        return None;
+    }
+    let block = Element {
+        name: "extras".into(),
+        ns: None,
+        attrs: vec![Attr {
+            prefix: None,
+            name: "info".into(),
+            value: EXTRA_MCF.into(),
+        }],
+        children: found,
+    };
+    let mut out = String::new();
+    write_canonical(&block, None, &mut out);
+    Some(out)
+}
+
+/// Two series of `extras` blocks, one after the other.
+fn joined(first: Option<String>, second: Option<String>) -> Option<String> {
+    match (first, second) {
+        (Some(a), Some(b)) => Some(a + &b),
+        (a, b) => a.or(b),
+    }
+}
+
 /// An `extras` block reduced to what the schema allows there: `extra` and `extras` children,
 /// and the plain attributes; the content of each `extra` is kept as it is.
 fn canonical_extras(block: &Element) -> Element {
@@ -2062,6 +2341,22 @@ fn escape_attribute(text: &str) -> Cow<'_, str> {
 /// The schema requires at least one `formation`: an empty slice gives a document with an empty
 /// `offres`, which does not validate.
 pub fn write(trainings: &[Training], out: &mut impl Write) -> io::Result<()> {
+    write_catalogue(trainings, &[], out)
+}
+
+/// French notice of a catalogue entry known by its summary only.
+pub const SUMMARY_NOTICE: &str = "Fiche résumée : le détail complet n’a pas encore été transmis.";
+
+/// [`write`], then the catalogue entries known by an `lheo-index` summary only (each with the
+/// address of its full record, when known): they cannot be `formation`s (a summary lacks what
+/// LHÉO requires there), so they follow `offres` in an `extras info="fiches-resumees"` block,
+/// one `extras info="fiche-resumee"` each, with what is known as `extra`s named after the
+/// `resume-offre` elements and a French notice saying it is a summary.
+pub fn write_catalogue(
+    trainings: &[Training],
+    summaries: &[(&Training, Option<&str>)],
+    out: &mut impl Write,
+) -> io::Result<()> {
     out.write_all(
         format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<lheo xmlns=\"{NAMESPACE_2_3}\">\n  <offres>\n"
@@ -2078,7 +2373,17 @@ pub fn write(trainings: &[Training], out: &mut impl Write) -> io::Result<()> {
         xml.training(training);
         out.write_all(buffer.as_bytes())?;
     }
-    out.write_all(b"  </offres>\n</lheo>\n")
+    out.write_all(b"  </offres>\n")?;
+    if !summaries.is_empty() {
+        buffer.clear();
+        let mut xml = Xml {
+            out: &mut buffer,
+            depth: 1,
+        };
+        xml.summaries(summaries);
+        out.write_all(buffer.as_bytes())?;
+    }
+    out.write_all(b"</lheo>\n")
 }
 
 /// [`write`] into a string.
@@ -2161,6 +2466,89 @@ impl Xml<'_> {
             }
             self.close("extras");
         }
+    }
+
+    fn extra(&mut self, info: &str, value: &str) {
+        self.indent();
+        let _ = writeln!(
+            self.out,
+            "<extra info=\"{}\">{}</extra>",
+            escape_attribute(info),
+            escape_text(value)
+        );
+    }
+
+    fn summaries(&mut self, summaries: &[(&Training, Option<&str>)]) {
+        self.indent();
+        self.out.push_str("<extras info=\"fiches-resumees\">\n");
+        self.depth += 1;
+        for (t, href) in summaries {
+            self.indent();
+            let _ = writeln!(
+                self.out,
+                "<extras info=\"fiche-resumee\" numero=\"{}\">",
+                escape_attribute(&t.numero)
+            );
+            self.depth += 1;
+            self.extra("avertissement", SUMMARY_NOTICE);
+            if let Some(href) = href {
+                self.extra("lien-fiche-complete", href);
+            }
+            self.extra("intitule-formation", &t.title);
+            let o = &t.organisation;
+            for (info, value) in [
+                ("nom-organisme", &o.name),
+                ("SIRET", &o.siret),
+                ("codepostal", &o.address.postcode),
+                ("ville", &o.address.city),
+            ] {
+                if !value.is_empty() {
+                    self.extra(info, value);
+                }
+            }
+            if let Some(insee) = &o.address.insee {
+                self.extra("code-INSEE-commune", insee);
+            }
+            for code in &t.formacode_codes {
+                self.extra("code-FORMACODE", code);
+            }
+            for code in &t.rome_codes {
+                self.extra("code-ROME", code);
+            }
+            for code in &t.rncp_codes {
+                self.extra("code-RNCP", code);
+            }
+            self.extra("certifiante", if t.certifying { "1" } else { "0" });
+            if t.entry_level >= 0 {
+                self.extra("code-niveau-entree", &t.entry_level.to_string());
+            }
+            for action in &t.actions {
+                if let Some(hours) = action.hours_total {
+                    self.extra("nombre-heures-total", &hours.to_string());
+                }
+                // A session whose dates are both unknown says nothing (the catalogue gives one
+                // to a summary that lists none).
+                for s in action
+                    .sessions
+                    .iter()
+                    .filter(|s| (s.start, s.end) != (LheoDate::Unknown, LheoDate::Unknown))
+                {
+                    self.indent();
+                    let _ = writeln!(
+                        self.out,
+                        "<extras info=\"session\" numero=\"{}\">",
+                        escape_attribute(&s.numero)
+                    );
+                    self.depth += 1;
+                    self.extra("debut", &s.start.to_lheo(false));
+                    self.extra("fin", &s.end.to_lheo(true));
+                    self.extra("etat-recrutement", &s.recruitment.lheo_code().to_string());
+                    self.close("extras");
+                }
+            }
+            self.close("extras");
+        }
+        self.close("extras");
     }
 
     fn training(&mut self, t: &Training) {
@@ -2418,6 +2806,8 @@ mod tests {
         include_bytes!("../../tests/fixtures/lheo/espace-de-noms-inconnu.xml");
     const TRUNCATED: &[u8] = include_bytes!("../../tests/fixtures/lheo/tronque.xml");
     const BINARY: &[u8] = include_bytes!("../../tests/fixtures/lheo/binaire.bin");
+    const MON_COMPTE_FORMATION: &[u8] =
+        include_bytes!("../../tests/fixtures/lheo/moncompteformation.xml");
 
     fn day(y: i32, m: u32, d: u32) -> LheoDate {
         LheoDate::Day(NaiveDate::from_ymd_opt(y, m, d).unwrap())
@@ -2697,6 +3087,32 @@ mod tests {
     }
 
     #[test]
+    fn entries_known_by_a_summary_follow_the_offers_and_validate() {
+        let trainings = accepted(BRETAGNE);
+        // Any training stands for a catalogue entry made from a summary.
+        let mut summary = trainings[1].clone();
+        summary.numero = "IDX-1".into();
+        let mut out = Vec::new();
+        write_catalogue(
+            &trainings[..1],
+            &[(&summary, Some("https://carif.example/IDX-1.xml"))],
+            &mut out,
+        )
+        .unwrap();
+        let xml = String::from_utf8(out).unwrap();
+        assert_valid(&xml);
+        assert!(
+            xml.contains(&format!(
+                "<extras info=\"fiche-resumee\" numero=\"IDX-1\">\n      <extra info=\"avertissement\">{SUMMARY_NOTICE}</extra>\n      <extra info=\"lien-fiche-complete\">https://carif.example/IDX-1.xml</extra>"
+            )),
+            "{xml}"
+        );
+        assert!(xml.contains("<extra info=\"debut\">"), "{xml}");
+        // Read back, the file gives the full trainings only.
+        assert_eq!(accepted(xml.as_bytes()), trainings[..1]);
+    }
+
+    #[test]
     fn round_trips_and_validates() {
         assert_round_trip(&accepted(BRETAGNE));
         assert_round_trip(&accepted(PREFIXED_2_2));
@@ -2756,6 +3172,139 @@ mod tests {
                 r#"<code xmlns="urn:exemple:carif">A-12</code> salle <ligne>atelier</ligne>"#,
                 "</extra></extras>"
             ))
+        );
+    }
+
+    #[test]
+    fn the_element_names_are_those_of_the_schema() {
+        let xsd = include_str!("../../tests/fixtures/lheo/lheo-2.3.xsd");
+        let mut declared: Vec<&str> = xsd
+            .split("<xs:element name=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        declared.sort_unstable();
+        declared.dedup();
+        assert_eq!(LHEO_ELEMENTS, declared.as_slice());
+    }
+
+    #[test]
+    fn reads_mon_compte_formation_as_lheo_keeping_its_extensions() {
+        let parsed = parse(MON_COMPTE_FORMATION).expect("file should be read");
+        assert_eq!(parsed.version, LheoVersion::MonCompteFormation);
+        let trainings = accepted(MON_COMPTE_FORMATION);
+        let [training] = trainings.as_slice() else {
+            panic!("one training expected: {trainings:?}");
+        };
+        // Its LHÉO elements are read as LHÉO.
+        assert_eq!(training.numero, "MCF-ANGLAIS-PRO");
+        assert_eq!(
+            training.title,
+            "Anglais professionnel – préparation au TOEIC"
+        );
+        assert_eq!(training.rs_codes, ["RS5544"]);
+        assert_eq!(training.organisation.siret, "52010203400027");
+        assert_eq!(
+            training.contact.email.as_deref(),
+            Some("cpf@langues-vannes.example")
+        );
+        let mcf =
+            |name: &str, text: &str| format!("<{name} xmlns=\"{NAMESPACE_MCF}\">{text}</{name}>");
+        // Its own elements are kept in the extras where they appear, whole, in their namespace.
+        assert_eq!(
+            training.extras.as_deref(),
+            Some(
+                format!(
+                    "<extras info=\"moncompteformation\"><extra info=\"eligible-cpf\">{}</extra><extra info=\"organisme-formation-responsable/qualiopi\">{}</extra></extras>",
+                    mcf("eligible-cpf", "1"),
+                    mcf("qualiopi", "1"),
+                )
+                .as_str()
+            )
+        );
+        let action = &training.actions[0];
+        assert_eq!(action.teaching_mode, 1);
+        assert!(!action.prescription_required);
+        assert_eq!(
+            action.place.as_ref().and_then(|p| p.insee.as_deref()),
+            Some("56260")
+        );
+        // An extension's children stay its own, even when LHÉO has an element of that name.
+        assert_eq!(
+            action.extras.as_deref(),
+            Some(
+                format!(
+                    "<extras info=\"moncompteformation\"><extra info=\"frais-anpec\">{}</extra><extra info=\"modalites-handicap\"><modalites-handicap xmlns=\"{NAMESPACE_MCF}\"><accessible>1</accessible><ligne>Salle de plain-pied, référent handicap sur place</ligne></modalites-handicap></extra></extras>",
+                    mcf("frais-anpec", "0"),
+                )
+                .as_str()
+            )
+        );
+        let session = &action.sessions[0];
+        assert_eq!(session.start, day(2027, 1, 11));
+        assert_eq!(session.places, Some(10));
+        assert_eq!(
+            session.extras.as_deref(),
+            Some(
+                format!(
+                    "<extras info=\"moncompteformation\"><extra info=\"places-cpf\">{}</extra></extras>",
+                    mcf("places-cpf", "6")
+                )
+                .as_str()
+            )
+        );
+        // Exported as LHÉO 2.3, valid, and read back the same.
+        assert_round_trip(&trainings);
+        let xml = write_to_string(&trainings);
+        assert!(xml.contains(&mcf("frais-anpec", "0")), "{xml}");
+
+        // The same file with a prefix for some of its elements reads the same.
+        let prefixed = std::str::from_utf8(MON_COMPTE_FORMATION)
+            .unwrap()
+            .replace(
+                "<lheo xmlns=",
+                &format!("<m:lheo xmlns:m=\"{NAMESPACE_MCF}\" xmlns="),
+            )
+            .replace("</lheo>", "</m:lheo>")
+            .replace("<offres>", "<m:offres>")
+            .replace("</offres>", "</m:offres>")
+            .replace("<formation ", "<m:formation ")
+            .replace("</formation>", "</m:formation>");
+        let again = parse(prefixed.as_bytes()).expect("prefixed file should be read");
+        assert_eq!(again.accepted().collect::<Vec<_>>(), [training]);
+
+        // An LHÉO 2.3 file may carry one of its elements too: kept the same way.
+        let in_lheo = std::str::from_utf8(MON_COMPTE_FORMATION)
+            .unwrap()
+            .replace(
+                &format!("<lheo xmlns=\"{NAMESPACE_MCF}\">"),
+                &format!("<lheo xmlns=\"{NAMESPACE_2_3}\" xmlns:m=\"{NAMESPACE_MCF}\">"),
+            )
+            .replace(
+                "<frais-anpec>0</frais-anpec>",
+                "<m:frais-anpec>0</m:frais-anpec>",
+            );
+        let from_lheo = accepted(in_lheo.as_bytes());
+        assert!(
+            from_lheo[0].actions[0]
+                .extras
+                .as_deref()
+                .is_some_and(|e| e.contains(&mcf("frais-anpec", "0"))),
+            "{:?}",
+            from_lheo[0].actions[0].extras
+        );
+    }
+
+    #[test]
+    fn an_index_is_not_read_in_the_mon_compte_formation_namespace() {
+        assert_eq!(
+            parse(
+                format!("<lheo-index xmlns=\"{NAMESPACE_MCF}\"><resumes-offres/></lheo-index>")
+                    .as_bytes()
+            ),
+            Err(LheoError::WrongNamespace {
+                found: Some(NAMESPACE_MCF.into())
+            })
         );
     }
 
@@ -2975,7 +3524,7 @@ mod tests {
         );
         assert_eq!(
             parse(WRONG_NAMESPACE).unwrap_err().to_string(),
-            "Espace de noms « http://www.lheo.org/2.1 » non reconnu pour l’élément racine ; espaces de noms acceptés : « http://lheo.gouv.fr/2.3 » (LHÉO 2.3) et « http://www.lheo.org/2.2 » (LHÉO 2.2)."
+            "Espace de noms « http://www.lheo.org/2.1 » non reconnu pour l’élément racine ; espaces de noms acceptés : « http://lheo.gouv.fr/2.3 » (LHÉO 2.3), « http://www.lheo.org/2.2 » (LHÉO 2.2) et « https://www.of.moncompteformation.gouv.fr » (catalogue Mon Compte Formation)."
         );
         assert_eq!(
             parse(TRUNCATED),

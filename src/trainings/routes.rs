@@ -1,5 +1,5 @@
 //! Pages and API of the training catalogue: session search, session page, recruitment state
-//! kept by the centre or the funder, LHÉO export.
+//! kept by the centre or the funder, LHÉO and CSV exports.
 
 use askama::Template;
 use axum::Json;
@@ -30,6 +30,7 @@ pub fn pages() -> crate::web::routes::Pages {
         .route("/formations/sessions/{id}", get(session_page))
         .route("/formations/sessions/{id}/etat", post(update_state))
         .route("/formations/catalogue.xml", get(lheo_file))
+        .route("/formations/catalogue.csv", get(csv_file))
 }
 
 pub fn api() -> OpenApiRouter<AppState> {
@@ -225,6 +226,12 @@ pub struct SessionDetail {
     pub training: super::model::Training,
     pub centre_registered: bool,
     pub places_left: Option<i64>,
+    /// The training is known by an `lheo-index` summary only (no pre-registration on it).
+    pub summary: bool,
+    /// French notice of a summary, absent for a full record.
+    pub summary_notice: Option<String>,
+    /// Where the summary says the full record is.
+    pub summary_href: Option<String>,
 }
 
 #[derive(Template)]
@@ -237,6 +244,7 @@ struct SessionTemplate {
     can_prescribe: bool,
     can_manage: bool,
     states: &'static [RecruitmentState],
+    summary_notice: &'static str,
 }
 
 impl SessionTemplate {
@@ -311,7 +319,9 @@ async fn session_page(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let (record, places_left, commune) = state.db.run(move |conn| load_session(conn, &id)).await?;
-    let can_prescribe = page.user().is_some_and(|u| allows(u, &Action::Prescribe));
+    // Nothing to pre-register on before the full record: the page says why.
+    let can_prescribe =
+        !record.is_summary && page.user().is_some_and(|u| allows(u, &Action::Prescribe));
     let can_manage = may_manage(page.user(), &record);
     render(&SessionTemplate {
         page: page
@@ -323,6 +333,7 @@ async fn session_page(
         can_prescribe,
         can_manage,
         states: RecruitmentState::ALL,
+        summary_notice: super::lheo::SUMMARY_NOTICE,
     })
 }
 
@@ -404,19 +415,7 @@ async fn update_state(
 }
 
 async fn lheo_export(state: &AppState) -> AppResult<Response> {
-    let bytes = state
-        .db
-        .run(|conn| {
-            let mut all = Vec::new();
-            store::each_page(conn, None, 500, |page| {
-                all.extend(page);
-                Ok(())
-            })?;
-            let mut out = Vec::new();
-            super::lheo::write(&all, &mut out).map_err(AppError::internal)?;
-            Ok(out)
-        })
-        .await?;
+    let bytes = state.db.run(|conn| Ok(store::lheo_export(conn)?.0)).await?;
     let mut response = (StatusCode::OK, bytes).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -432,6 +431,15 @@ async fn lheo_file(State(state): State<AppState>) -> AppResult<Response> {
         HeaderValue::from_static("attachment; filename=\"catalogue-lheo.xml\""),
     );
     Ok(response)
+}
+
+/// The catalogue as CSV, one row per session (public, like the LHÉO file).
+async fn csv_file(State(state): State<AppState>) -> AppResult<Response> {
+    let bytes = state.db.run(store::csv_export).await?;
+    Ok(crate::web::csv::attachment(
+        "catalogue-formations.csv",
+        bytes,
+    ))
 }
 
 // ---- API ----
@@ -486,6 +494,11 @@ async fn api_session(
         centre_registered: record.centre_id.is_some(),
         training,
         places_left,
+        summary: record.is_summary,
+        summary_notice: record
+            .is_summary
+            .then(|| super::lheo::SUMMARY_NOTICE.to_owned()),
+        summary_href: record.summary_href,
     }))
 }
 

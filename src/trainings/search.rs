@@ -62,6 +62,13 @@ pub struct SessionHit {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub distance_km: Option<f64>,
+    /// The training is known by an `lheo-index` summary only: what is shown is all that is
+    /// known, the full record has not been sent yet.
+    pub summary: bool,
+    /// French notice of a summary (« Fiche résumée : … »), absent for a full record.
+    pub summary_notice: Option<String>,
+    /// Where the summary says the full record is.
+    pub summary_href: Option<String>,
 }
 
 impl SessionHit {
@@ -308,9 +315,13 @@ fn hit(
         Some(insee) => crate::referential::store::commune(conn, &insee)?.map(|c| c.name),
         None => None,
     };
-    let training_data: String = trainings::table
+    let (training_data, summary, summary_href): (String, bool, Option<String>) = trainings::table
         .find(&training_id)
-        .select(trainings::data)
+        .select((
+            trainings::data,
+            trainings::is_summary,
+            trainings::summary_href,
+        ))
         .get_result(conn)?;
     let training: Training = serde_json::from_str(&training_data).map_err(AppError::internal)?;
     Ok(SessionHit {
@@ -334,5 +345,8 @@ fn hit(
         lat,
         lon,
         distance_km,
+        summary,
+        summary_notice: summary.then(|| super::lheo::SUMMARY_NOTICE.to_owned()),
+        summary_href,
     })
 }

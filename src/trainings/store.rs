@@ -7,7 +7,11 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::model::{Action, RecruitmentState, Session, Training};
+use super::lheo::Summary;
+use super::model::{
+    Action, Address, Contact, LheoDate, RecruitmentState, ResponsibleOrganisation, Session,
+    Training,
+};
 use crate::db::{DbConnection, new_id, now, schema::*};
 use crate::error::{AppError, AppResult};
 use crate::types::OrgKind;
@@ -124,24 +128,55 @@ fn spaced(codes: &[String]) -> String {
 
 /// Creates or updates a training with its actions and sessions, keyed by
 /// (publisher, numero). Sessions that disappeared are deleted, or closed when people are
-/// pre-registered on them (their history stays).
+/// pre-registered on them (their history stays). A training known until now by its summary
+/// only becomes a full one.
 pub fn upsert(
     conn: &mut DbConnection,
     directory: &mut Directory,
     publisher: &Publisher,
     training: &Training,
 ) -> AppResult<Upserted> {
-    let digest = digest(training);
+    save(
+        conn,
+        directory,
+        publisher,
+        training,
+        &digest(training),
+        Kind::Full,
+    )
+}
+
+/// What a catalogue entry was made from.
+#[derive(Clone, Copy)]
+enum Kind<'a> {
+    /// A full LHÉO record (`formation`).
+    Full,
+    /// An `lheo-index` summary (`resume-offre`), with the address of the full record.
+    Summary { href: Option<&'a str> },
+}
+
+fn save(
+    conn: &mut DbConnection,
+    directory: &mut Directory,
+    publisher: &Publisher,
+    training: &Training,
+    digest: &str,
+    kind: Kind<'_>,
+) -> AppResult<Upserted> {
     let existing: Vec<(String, String)> = trainings::table
         .filter(trainings::publisher_id.eq(&publisher.id))
         .filter(trainings::numero.eq(&training.numero))
         .select((trainings::id, trainings::digest))
         .load(conn)?;
     if let Some((_, old)) = existing.first()
-        && *old == digest
+        && old == digest
     {
         return Ok(Upserted::Unchanged);
     }
+    let (is_summary, summary_href) = match kind {
+        Kind::Full => (false, None),
+        Kind::Summary { href } => (true, href),
+    };
     let centre_id = directory.centre(conn, &training.organisation.siret)?;
     let mut head = training.clone();
     head.actions.clear();
@@ -151,16 +186,20 @@ pub fn upsert(
         Some((id, _)) => {
             diesel::update(trainings::table.find(id))
                 .set((
-                    trainings::centre_id.eq(&centre_id),
-                    trainings::centre_siret.eq(&training.organisation.siret),
-                    trainings::title.eq(&training.title),
-                    trainings::rome_codes.eq(spaced(&training.rome_codes)),
-                    trainings::search_terms.eq(search_terms(training)),
-                    trainings::certifying.eq(training.certifying),
-                    trainings::entry_level.eq(training.entry_level),
-                    trainings::data.eq(&data),
-                    trainings::digest.eq(&digest),
-                    trainings::updated_at.eq(at),
+                    (
+                        trainings::centre_id.eq(&centre_id),
+                        trainings::centre_siret.eq(&training.organisation.siret),
+                        trainings::title.eq(&training.title),
+                        trainings::rome_codes.eq(spaced(&training.rome_codes)),
+                        trainings::search_terms.eq(search_terms(training)),
+                        trainings::certifying.eq(training.certifying),
+                        trainings::entry_level.eq(training.entry_level),
+                        trainings::data.eq(&data),
+                        trainings::digest.eq(digest),
+                        trainings::updated_at.eq(at),
+                    ),
+                    trainings::is_summary.eq(is_summary),
+                    trainings::summary_href.eq(summary_href),
                 ))
                 .execute(conn)?;
             (id.clone(), Upserted::Updated)
@@ -169,20 +208,24 @@ pub fn upsert(
             let id = new_id();
             diesel::insert_into(trainings::table)
                 .values((
-                    trainings::id.eq(&id),
-                    trainings::publisher_id.eq(&publisher.id),
-                    trainings::numero.eq(&training.numero),
-                    trainings::centre_id.eq(&centre_id),
-                    trainings::centre_siret.eq(&training.organisation.siret),
-                    trainings::title.eq(&training.title),
-                    trainings::rome_codes.eq(spaced(&training.rome_codes)),
-                    trainings::search_terms.eq(search_terms(training)),
-                    trainings::certifying.eq(training.certifying),
-                    trainings::entry_level.eq(training.entry_level),
-                    trainings::data.eq(&data),
-                    trainings::digest.eq(&digest),
+                    (
+                        trainings::id.eq(&id),
+                        trainings::publisher_id.eq(&publisher.id),
+                        trainings::numero.eq(&training.numero),
+                        trainings::centre_id.eq(&centre_id),
+                        trainings::centre_siret.eq(&training.organisation.siret),
+                        trainings::title.eq(&training.title),
+                        trainings::rome_codes.eq(spaced(&training.rome_codes)),
+                        trainings::search_terms.eq(search_terms(training)),
+                        trainings::certifying.eq(training.certifying),
+                        trainings::entry_level.eq(training.entry_level),
+                        trainings::data.eq(&data),
+                        trainings::digest.eq(digest),
+                    ),
                     trainings::created_at.eq(at),
                     trainings::updated_at.eq(at),
+                    trainings::is_summary.eq(is_summary),
+                    trainings::summary_href.eq(summary_href),
                 ))
                 .execute(conn)?;
             (id, Upserted::Created)
@@ -402,7 +445,8 @@ fn assemble(conn: &mut DbConnection, heads: Vec<(String, String)>) -> AppResult<
         .collect()
 }
 
-/// The whole catalogue (or one publisher's), in a stable order, `page` trainings at a time.
+/// The whole catalogue (or one publisher's), in a stable order, `page` trainings at a time:
+/// the trainings known by a full record (see [`summary_entries`] for the others).
 pub fn each_page(
     conn: &mut DbConnection,
     publisher_id: Option<&str>,
@@ -414,6 +458,7 @@ pub fn each_page(
     loop {
         let mut query = trainings::table
             .filter(trainings::id.gt(&after))
+            .filter(trainings::is_summary.eq(false))
             .order(trainings::id)
             .select((trainings::id, trainings::data))
             .limit(page)
@@ -434,6 +479,84 @@ pub fn each_page(
         }
     }
     Ok(count)
+}
+
+/// The whole catalogue as LHÉO 2.3 (see [`super::lheo::write_catalogue`]): the trainings known
+/// by a full record, then those known by a summary only; with how many of each were written.
+pub fn lheo_export(conn: &mut DbConnection) -> AppResult<(Vec<u8>, usize, usize)> {
+    let mut all = Vec::new();
+    each_page(conn, None, 500, |page| {
+        all.extend(page);
+        Ok(())
+    })?;
+    let summaries = summary_entries(conn)?;
+    let listed: Vec<(&Training, Option<&str>)> = summaries
+        .iter()
+        .map(|e| (&e.training, e.href.as_deref()))
+        .collect();
+    let mut out = Vec::new();
+    super::lheo::write_catalogue(&all, &listed, &mut out).map_err(AppError::internal)?;
+    Ok((out, all.len(), summaries.len()))
+}
+
+/// The whole catalogue as CSV, one row per session: the trainings known by a full record,
+/// then those known by a summary only, said to be so (column « fiche », the French notice,
+/// the link to the full record).
+pub fn csv_export(conn: &mut DbConnection) -> AppResult<Vec<u8>> {
+    let mut out = crate::web::csv::CsvWriter::new([
+        "numéro formation",
+        "intitulé",
+        "organisme",
+        "SIRET",
+        "lieu",
+        "numéro action",
+        "numéro session",
+        "début",
+        "fin",
+        "recrutement",
+        "fiche",
+        "remarque",
+        "fiche complète",
+    ])?;
+    let mut full = Vec::new();
+    each_page(conn, None, 500, |page| {
+        full.extend(page);
+        Ok(())
+    })?;
+    let summaries = summary_entries(conn)?;
+    let entries = full.iter().map(|t| (t, None)).chain(
+        summaries
+            .iter()
+            .map(|e| (&e.training, Some(e.href.as_deref().unwrap_or_default()))),
+    );
+    for (t, summary) in entries {
+        let (kind, notice, href) = match summary {
+            None => ("complète", "", ""),
+            Some(href) => ("résumée", super::lheo::SUMMARY_NOTICE, href),
+        };
+        for a in &t.actions {
+            let place = a.place.as_ref().unwrap_or(&t.organisation.address);
+            let place = format!("{} {}", place.postcode, place.city);
+            for s in &a.sessions {
+                out.row([
+                    t.numero.as_str(),
+                    &t.title,
+                    &t.organisation.name,
+                    &t.organisation.siret,
+                    place.trim(),
+                    &a.numero,
+                    &s.numero,
+                    &s.start.label(),
+                    &s.end.label(),
+                    s.recruitment.label(),
+                    kind,
+                    notice,
+                    href,
+                ])?;
+            }
+        }
+    }
+    out.finish()
 }
 
 /// Number of trainings and sessions in the catalogue.
@@ -459,6 +582,10 @@ pub struct SessionRecord {
     pub start_date: Option<NaiveDate>,
     /// Funder organisations of the action (registered ones), in LHÉO order.
     pub funder_ids: Vec<String>,
+    /// The training is known by an `lheo-index` summary only (no full record yet).
+    pub is_summary: bool,
+    /// Where its full record can be fetched, when the summary says.
+    pub summary_href: Option<String>,
 }
 
 pub fn session(conn: &mut DbConnection, session_id: &str) -> AppResult<SessionRecord> {
@@ -474,15 +601,23 @@ pub fn session(conn: &mut DbConnection, session_id: &str) -> AppResult<SessionRe
         .into_iter()
         .next();
     let (training_id, action_id, data, start_date) = row.ok_or_else(AppError::not_found)?;
-    let (publisher_id, centre_id, training_data): (String, Option<String>, String) =
-        trainings::table
-            .find(&training_id)
-            .select((
-                trainings::publisher_id,
-                trainings::centre_id,
-                trainings::data,
-            ))
-            .get_result(conn)?;
+    #[allow(clippy::type_complexity)]
+    let (publisher_id, centre_id, training_data, is_summary, summary_href): (
+        String,
+        Option<String>,
+        String,
+        bool,
+        Option<String>,
+    ) = trainings::table
+        .find(&training_id)
+        .select((
+            trainings::publisher_id,
+            trainings::centre_id,
+            trainings::data,
+            trainings::is_summary,
+            trainings::summary_href,
+        ))
+        .get_result(conn)?;
     let (action_data, commune_insee, department): (String, Option<String>, Option<String>) =
         training_actions::table
             .find(&action_id)
@@ -512,6 +647,8 @@ pub fn session(conn: &mut DbConnection, session_id: &str) -> AppResult<SessionRe
         department,
         start_date,
         funder_ids,
+        is_summary,
+        summary_href,
     })
 }
 
@@ -543,34 +680,74 @@ pub fn update_session_state(
     Ok(())
 }
 
-/// Applies an `lheo-index` summary to the training it names: the recruitment state of the
-/// sessions it lists. `Ok(true)` when something changed; `Err` (French) when the summary
-/// cannot be applied (no identifier, training unknown: a summary cannot create one).
+/// `numero` of the one action of a catalogue entry made from a summary: a `resume-offre`
+/// says where the training takes place, not how its actions are divided.
+pub const SUMMARY_ACTION: &str = "resume-offre";
+
+/// Applies an `lheo-index` summary (`Err`, in French, when it cannot be).
+///
+/// - A training the catalogue has from a full LHÉO record keeps all it has: the summary only
+///   updates the recruitment state of the sessions it lists.
+/// - Otherwise the summary creates (or replaces) a catalogue entry marked as a summary: its
+///   title, organisation, place, codes, and sessions with their dates and recruitment state
+///   (one session with dates to be specified when it lists none, so that searches find it),
+///   and the address of the full record. The full record, when it comes, completes it and
+///   clears the mark ([`upsert`] on the same publisher and `numero`).
 pub fn apply_summary(
     conn: &mut DbConnection,
+    directory: &mut Directory,
     publisher: &Publisher,
-    summary: &super::lheo::Summary,
-) -> AppResult<Result<bool, String>> {
+    summary: &Summary,
+) -> AppResult<Result<Upserted, String>> {
     let Some(numero) = summary.numero.as_deref().filter(|n| !n.trim().is_empty()) else {
         return Ok(Err("résumé sans identifiant (attribut numero)".into()));
     };
-    let found: Vec<String> = trainings::table
+    let found: Vec<(String, bool)> = trainings::table
         .filter(trainings::publisher_id.eq(&publisher.id))
         .filter(trainings::numero.eq(numero))
-        .select(trainings::id)
+        .select((trainings::id, trainings::is_summary))
         .load(conn)?;
-    let Some(training_id) = found.into_iter().next() else {
-        return Ok(Err(format!(
-            "la formation « {numero} » n’est pas au catalogue : un résumé lheo-index ne suffit pas à la créer, envoyez l’offre complète au format LHÉO"
-        )));
+    if let Some((training_id, false)) = found.into_iter().next() {
+        return Ok(Ok(update_recruitment(conn, &training_id, summary)?));
+    }
+    let Some(title) = summary.title.clone() else {
+        return Ok(Err(
+            "résumé sans intitulé (intitule-formation) : la formation ne peut pas être présentée"
+                .into(),
+        ));
     };
+    let training = summary_training(numero, title, summary);
+    if let Some(reason) = may_publish(publisher, &training) {
+        return Ok(Err(reason));
+    }
+    let href = summary.href.as_deref();
+    let digest = {
+        let json = serde_json::to_vec(&(&training, href)).unwrap_or_default();
+        format!("resume-offre:{}", hex::encode(Sha256::digest(json)))
+    };
+    Ok(Ok(save(
+        conn,
+        directory,
+        publisher,
+        &training,
+        &digest,
+        Kind::Summary { href },
+    )?))
+}
+
+/// The recruitment state of the sessions a summary lists, on a full training.
+fn update_recruitment(
+    conn: &mut DbConnection,
+    training_id: &str,
+    summary: &Summary,
+) -> AppResult<Upserted> {
     let mut changed = false;
     for listed in &summary.sessions {
         let (Some(session_numero), Some(recruitment)) = (&listed.numero, listed.recruitment) else {
             continue;
         };
         let rows: Vec<(String, String)> = training_sessions::table
-            .filter(training_sessions::training_id.eq(&training_id))
+            .filter(training_sessions::training_id.eq(training_id))
             .filter(training_sessions::numero.eq(session_numero))
             .select((training_sessions::id, training_sessions::recruitment))
             .load(conn)?;
@@ -585,5 +762,136 @@ pub fn apply_summary(
             }
         }
     }
-    Ok(Ok(changed))
+    Ok(if changed {
+        Upserted::Updated
+    } else {
+        Upserted::Unchanged
+    })
+}
+
+/// What a summary tells of a training, in the catalogue's shape: what it does not tell is
+/// empty (texts), unknown (`-1` codes, dates to be specified) or absent.
+fn summary_training(numero: &str, title: String, summary: &Summary) -> Training {
+    let place = Address {
+        name: None,
+        lines: Vec::new(),
+        postcode: summary.postcode.clone().unwrap_or_default(),
+        city: summary.city.clone().unwrap_or_default(),
+        insee: summary.insee.clone(),
+        latitude: None,
+        longitude: None,
+    };
+    let mut sessions: Vec<Session> = Vec::new();
+    for (index, listed) in summary.sessions.iter().enumerate() {
+        let numero = listed
+            .numero
+            .clone()
+            .unwrap_or_else(|| format!("session-{}", index + 1));
+        if sessions.iter().any(|s| s.numero == numero) {
+            continue;
+        }
+        sessions.push(Session {
+            numero,
+            start: listed.start.unwrap_or(LheoDate::Unknown),
+            end: listed.end.unwrap_or(LheoDate::Unknown),
+            // LHÉO: no `etat-recrutement` means open.
+            recruitment: listed.recruitment.unwrap_or(RecruitmentState::Open),
+            registration_address: Address::default(),
+            places: None,
+            extras: None,
+        });
+    }
+    if sessions.is_empty() {
+        sessions.push(Session {
+            numero: "session-1".into(),
+            start: LheoDate::Unknown,
+            end: LheoDate::Unknown,
+            recruitment: RecruitmentState::Open,
+            registration_address: Address::default(),
+            places: None,
+            extras: None,
+        });
+    }
+    let has_place = place.insee.is_some() || !place.city.is_empty();
+    let action = Action {
+        numero: SUMMARY_ACTION.into(),
+        rhythm: String::new(),
+        public_codes: Vec::new(),
+        public_info: None,
+        entry_level_required: false,
+        work_study: String::new(),
+        teaching_mode: -1,
+        specific_conditions: String::new(),
+        funding_possible: false,
+        place: has_place.then(|| place.clone()),
+        entry_mode: -1,
+        url: None,
+        info_dates: Vec::new(),
+        hours_total: summary.hours_total,
+        hours_centre: None,
+        hours_company: None,
+        price_total: None,
+        funders: Vec::new(),
+        prescription_required: false,
+        sessions,
+        extras: None,
+    };
+    let name = summary.organisation_name.clone().unwrap_or_default();
+    Training {
+        numero: numero.to_owned(),
+        title,
+        objectives: String::new(),
+        expected_results: String::new(),
+        content: String::new(),
+        certifying: summary.certifying.unwrap_or(false),
+        rncp_codes: summary.rncp_codes.clone(),
+        rs_codes: Vec::new(),
+        rome_codes: summary.rome_codes.clone(),
+        formacode_codes: summary.formacode_codes.clone(),
+        nsf_codes: Vec::new(),
+        pathway: -1,
+        entry_level: summary.entry_level.unwrap_or(-1),
+        exit_level: None,
+        url: None,
+        contact: Contact::default(),
+        organisation: ResponsibleOrganisation {
+            numero: None,
+            activity_number: String::new(),
+            siret: summary.siret.clone().unwrap_or_default(),
+            legal_name: name.clone(),
+            name,
+            address: place,
+            contact: Contact::default(),
+        },
+        actions: vec![action],
+        extras: None,
+    }
+}
+
+/// A catalogue entry known by its summary only, for exports.
+#[derive(Clone, Debug)]
+pub struct SummaryEntry {
+    pub training: Training,
+    /// Where the full record can be fetched (`resume-offre/@href`).
+    pub href: Option<String>,
+}
+
+/// The catalogue entries known by their summary only, in a stable order.
+pub fn summary_entries(conn: &mut DbConnection) -> AppResult<Vec<SummaryEntry>> {
+    let rows: Vec<(String, String, Option<String>)> = trainings::table
+        .filter(trainings::is_summary.eq(true))
+        .order(trainings::id)
+        .select((trainings::id, trainings::data, trainings::summary_href))
+        .load(conn)?;
+    let mut hrefs = Vec::with_capacity(rows.len());
+    let mut heads = Vec::with_capacity(rows.len());
+    for (id, data, href) in rows {
+        heads.push((id, data));
+        hrefs.push(href);
+    }
+    Ok(assemble(conn, heads)?
+        .into_iter()
+        .zip(hrefs)
+        .map(|(training, href)| SummaryEntry { training, href })
+        .collect())
 }

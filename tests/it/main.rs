@@ -29,6 +29,7 @@ mod gateway;
 mod helpline;
 mod import_faults;
 mod imports;
+mod lheo_variants;
 mod mails;
 mod matrix;
 mod names;

@@ -490,6 +490,7 @@ const TABLE: &[Row] = &[
     lit("GET", "/flux/recherche/{file}", Unknown, &["inconnu.atom"]),
     r("GET", "/formations", Anyone),
     r("GET", "/formations/catalogue.xml", Anyone),
+    r("GET", "/formations/catalogue.csv", Anyone),
     o("GET", "/formations/sessions/{id}", K::Session, Anyone, Anyone),
     o("GET", "/formations/sessions/{id}/preinscription", K::Session, only(&[Prescriber]), only(&[Prescriber])),
     r("GET", "/healthz", Anyone),

@@ -100,7 +100,7 @@ async fn sessions_are_found_by_words_place_dates_and_funding(app: TestApp) {
 }
 
 /// Sends an LHÉO file through the funder's import profile; returns the finished run.
-async fn send(api: &mut Client<'_>, token: &str, body: Vec<u8>) -> Value {
+pub async fn send(api: &mut Client<'_>, token: &str, body: Vec<u8>) -> Value {
     let r = api
         .api_send(
             "/api/v1/imports?profile=demo-region-lheo&name=catalogue.xml",
@@ -124,12 +124,12 @@ async fn send(api: &mut Client<'_>, token: &str, body: Vec<u8>) -> Value {
     panic!("the import never finished");
 }
 
-fn counts(run: &Value) -> [i64; 4] {
+pub fn counts(run: &Value) -> [i64; 4] {
     ["received", "created", "updated", "unchanged"].map(|k| run[k].as_i64().unwrap())
 }
 
 /// Validates XML against the LHÉO 2.3 schema with xmllint (Debian's libxml2-utils).
-fn validate(xml: &str) {
+pub fn validate(xml: &str) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("export.xml");
     std::fs::write(&file, xml).unwrap();

@@ -1,0 +1,2 @@
+ALTER TABLE trainings DROP COLUMN summary_href;
+ALTER TABLE trainings DROP COLUMN is_summary;
