@@ -43,6 +43,7 @@ mod prescriptions;
 mod programme;
 mod referential;
 mod reports;
+mod retention;
 mod schema;
 mod search;
 mod sites;
