@@ -81,6 +81,7 @@ fn dashboard(reg: &mut Registry) {
         .tiles(sites::routes::tiles)
         .tiles(discovery::routes::tiles)
         .tiles(organisations::routes::admin_tiles)
+        .tiles(crate::web::retention::tiles)
         .tiles(programme::routes::tiles)
         .tiles(content::routes::tiles)
         .tiles(reports::routes::tiles)

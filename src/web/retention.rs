@@ -246,6 +246,20 @@ pub fn save(
     Ok(Ok(wanted.len()))
 }
 
+/// The dashboard tile of the retention page (the regional team).
+pub async fn tiles(_state: AppState, me: CurrentUser) -> AppResult<Vec<super::dashboard::Tile>> {
+    let mut tiles = Vec::new();
+    if crate::auth::policy::allows(&me, &Action::ManageRetention) {
+        tiles.push(super::dashboard::Tile {
+            href: "/admin/conservation",
+            title: "Conservation des données",
+            text: "Durées de conservation de chaque catégorie de données personnelles.".into(),
+            figures: Vec::new(),
+        });
+    }
+    Ok(tiles)
+}
+
 pub fn pages() -> super::routes::Pages {
     super::routes::Pages::new().route("/admin/conservation", get(page).post(update))
 }
