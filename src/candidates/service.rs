@@ -429,6 +429,7 @@ pub fn purge_inactive(
     days: i64,
 ) -> AppResult<(usize, usize)> {
     let now = today.and_hms_opt(0, 0, 0).expect("midnight");
+    let kept = crate::web::retention::duration_fr(i32::try_from(days).unwrap_or(i32::MAX));
     let mut warned = 0;
     for (id, email, first_name) in
         store::inactive_candidates(conn, now - Duration::days(days - WARN_DAYS_BEFORE), false)?
@@ -436,6 +437,7 @@ pub fn purge_inactive(
         let mail = super::mails::InactivityWarning {
             first_name: &first_name,
             base_url,
+            kept: &kept,
         };
         crate::mail::enqueue(conn, &email, &mail)?;
         crate::auth::accounts::mark_inactivity_warned(conn, &id)?;
