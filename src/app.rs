@@ -59,6 +59,8 @@ pub struct Registry {
     pub nav: web::nav::Registry,
     /// The kinds of item the search index follows in the change log.
     pub search: search::changes::Registry,
+    /// The kinds of personal data whose retention the region sets, with their purges.
+    pub retention: web::retention::Registry,
     on_start: Vec<OnStart>,
     provided: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
 }
@@ -83,6 +85,19 @@ impl Registry {
         self.provided
             .get(&TypeId::of::<T>())
             .and_then(|value| value.downcast_ref())
+    }
+
+    /// A kind of personal data whose retention the region sets: its purge runs daily as the
+    /// recurring task `schedule` (never renamed: it is a row), with the duration set, and
+    /// writes its count to the audit log.
+    pub fn retain(&mut self, schedule: &'static str, kind: web::retention::Kind) -> &mut Self {
+        let key = kind.key;
+        self.retention.add(kind);
+        self.jobs
+            .every(schedule, chrono::Duration::days(1), move |app| async move {
+                web::retention::run(&app, key).await.map(|_| ())
+            });
+        self
     }
 
     /// `check` runs at every start, in registration order.

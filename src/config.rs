@@ -128,6 +128,16 @@ pub struct Config {
     )]
     pub region_name: String,
 
+    /// How to reach the region's data protection officer (an address, a mail, a form):
+    /// shown on the privacy page.
+    #[arg(
+        long,
+        env = "PASSERELLE_DPO_CONTACT",
+        global = true,
+        default_value = "Délégué·e à la protection des données, Région (démonstration) : dpo@passerelle.example"
+    )]
+    pub dpo_contact: String,
+
     /// Territory the instance serves: an INSEE region code (`53` Bretagne, `52` Pays de la
     /// Loire…) or `FR` for a national instance. Territory menus list its departments only.
     #[arg(
@@ -325,6 +335,7 @@ impl Config {
             session_idle_minutes: 120,
             session_max_hours: 12,
             region_name: "Bretagne".into(),
+            dpo_contact: "dpo@passerelle.test".into(),
             territory: "53".into(),
             theme_color: "#1d4e89".into(),
             theme_accent: "#b3541e".into(),

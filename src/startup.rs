@@ -26,17 +26,20 @@ pub fn registry() -> Registry {
     crate::search::changes::register(&mut reg.jobs);
     reg.jobs
         .every("maintenance.purge", Duration::hours(1), maintenance);
+    reg.retain("audit.purge", auth::audit::retention());
     offers::register(&mut reg);
     candidates::register(&mut reg);
     applications::register(&mut reg);
     prescriptions::register(&mut reg);
     basket::register(&mut reg);
     helpline::register(&mut reg);
+    sites::register(&mut reg);
     partners::register(&mut reg);
     reports::register(&mut reg);
     imports::register(&mut reg);
     trainings::register(&mut reg);
     gateway::register(&mut reg);
+    content::register(&mut reg);
     dashboard(&mut reg);
     space(&mut reg);
     reg
@@ -80,6 +83,7 @@ fn dashboard(reg: &mut Registry) {
         .tiles(sites::routes::tiles)
         .tiles(discovery::routes::tiles)
         .tiles(organisations::routes::admin_tiles)
+        .tiles(crate::web::retention::tiles)
         .tiles(programme::routes::tiles)
         .tiles(content::routes::tiles)
         .tiles(reports::routes::tiles)
@@ -267,18 +271,22 @@ mod tests {
                 ("mail.purge_bodies", 86400),
                 ("search.prune_changes", 3600),
                 ("maintenance.purge", 3600),
+                ("audit.purge", 86400),
                 ("offers.expire", 86400),
                 ("candidates.purge_inactive", 86400),
                 ("applications.remind", 86400),
                 ("prescriptions.remind", 86400),
-                ("prescriptions.purge", 86400),
                 ("prescriptions.followups", 86400),
+                ("prescriptions.purge", 86400),
                 ("basket.digest", 86400),
                 ("helpline.maildir", 60),
                 ("helpline.remind", 900),
+                ("helpline.purge", 86400),
+                ("sites.purge_registrations", 86400),
                 ("partners.remind", 86400),
                 ("reports.refresh", 60),
                 ("imports.interrupted", 60),
+                ("imports.purge_files", 86400),
             ]
         );
         // One-off kinds are handled too; every schedule has its handler.
@@ -291,6 +299,20 @@ mod tests {
             assert!(kinds.contains(&kind), "{kind}");
         }
         assert_eq!(kinds.len(), schedules.len() + 3);
+        // Each kind of personal data the region keeps has its retention and its purge.
+        let kinds: Vec<&str> = reg.retention.kinds().iter().map(|k| k.key).collect();
+        assert_eq!(
+            kinds,
+            [
+                "mail_bodies",
+                "audit_log",
+                "candidates",
+                "prescribed_people",
+                "helpline_requests",
+                "event_registrations",
+                "import_files",
+            ]
+        );
         // The France Travail queue follows the offers.
         assert_eq!(reg.events.listeners(crate::offers::CHANGED), 1);
     }

@@ -91,3 +91,31 @@ pub fn recent(
     }
     Ok(query.load(conn)?)
 }
+
+/// The retention of the audit log (`retention_settings`).
+pub const RETENTION: &str = "audit_log";
+
+/// The audit log as a kind of data the region keeps for a while: registered at start by the
+/// composition root. Six months at least, so that an incident noticed late can still be
+/// traced (the CNIL recommends six months to a year for access logs); three years at most,
+/// the time within which a misuse may be prosecuted.
+pub fn retention() -> crate::web::retention::Kind {
+    crate::web::retention::Kind {
+        key: RETENTION,
+        label: "Journal d’audit (connexions, consultations de CV, changements sensibles)",
+        counted_from: "après l’événement",
+        default_days: 365,
+        min_days: 180,
+        max_days: 1095,
+        purged: (
+            "événement du journal d’audit supprimé",
+            "événements du journal d’audit supprimés",
+        ),
+        purge: |conn, retention| purge(conn, now() - chrono::Duration::days(retention.days)),
+    }
+}
+
+/// Deletes the events recorded before `before`; returns how many.
+pub fn purge(conn: &mut DbConnection, before: NaiveDateTime) -> AppResult<usize> {
+    Ok(diesel::delete(audit_events::table.filter(audit_events::at.lt(before))).execute(conn)?)
+}

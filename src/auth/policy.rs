@@ -129,6 +129,9 @@ pub enum Action<'a> {
     ViewOperations,
     /// Read the audit log.
     ViewAuditLog,
+    /// Set how long each kind of personal data is kept, within its legal bounds (the
+    /// regional team only: the region is the controller).
+    ManageRetention,
     /// Send files through an import profile of this organisation and see its runs (its staff,
     /// once the organisation is validated).
     UseImports(&'a OrgRef),
@@ -650,7 +653,8 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
         | Action::ViewAllImports
         | Action::ManageOrganisations
         | Action::ViewOperations
-        | Action::ViewAuditLog => false,
+        | Action::ViewAuditLog
+        | Action::ManageRetention => false,
     }
 }
 

@@ -2,16 +2,29 @@
 //! at start, CV files an earlier version kept on disk move into the database.
 
 use anyhow::Context;
-use chrono::Duration;
 
 use crate::AppState;
 use crate::app::Registry;
+use crate::db::DbConnection;
+use crate::error::AppResult;
+use crate::web::retention::{Kind, Retention};
 
 pub fn register(reg: &mut Registry) {
-    reg.jobs.every(
+    // The CNIL's recruitment guidance keeps a candidate's file two years after the last
+    // contact; six months at least, so that a person warned a month before has time to come
+    // back, three years at most, beyond which a CV no longer describes anyone.
+    reg.retain(
         "candidates.purge_inactive",
-        Duration::days(1),
-        purge_inactive,
+        Kind {
+            key: super::service::RETENTION,
+            label: "Comptes des candidat·es et leurs CV",
+            counted_from: "après la dernière activité, avec un e-mail d’avertissement un mois avant",
+            default_days: super::service::DEFAULT_RETENTION_DAYS,
+            min_days: 180,
+            max_days: 1095,
+            purged: ("compte de candidat·e supprimé", "comptes de candidat·es supprimés"),
+            purge: purge_inactive,
+        },
     );
     reg.on_start(move_cv_files_into_database);
     reg.provide(crate::referential::RetiredInProfiles(
@@ -19,15 +32,12 @@ pub fn register(reg: &mut Registry) {
     ));
 }
 
-async fn purge_inactive(app: AppState) -> anyhow::Result<()> {
-    let base = app.config.base_url();
+fn purge_inactive(conn: &mut DbConnection, retention: &Retention) -> AppResult<usize> {
     let today = crate::clock::today_paris();
-    let (warned, erased) = app
-        .db
-        .tx(move |conn| super::service::purge_inactive(conn, &base, today))
-        .await?;
+    let (warned, erased) =
+        super::service::purge_inactive(conn, &retention.base_url, today, retention.days)?;
     tracing::info!(warned, erased, "inactive candidates");
-    Ok(())
+    Ok(erased)
 }
 
 /// Earlier versions kept each CV in `DATA_DIR/cv/`, on the disk of the node that received

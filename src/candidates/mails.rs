@@ -67,6 +67,8 @@ template! {
     pub struct InactivityWarning<'a> {
         pub first_name: &'a str,
         pub base_url: &'a str,
+        /// How long an inactive account is kept, as the region set it (« 2 ans »).
+        pub kept: &'a str,
     }
     text = "mail/candidates/inactivity_warning.txt",
     html = "mail/candidates/inactivity_warning.html",
@@ -132,6 +134,7 @@ mod tests {
         let mail = InactivityWarning {
             first_name: "Léa",
             base_url: BASE,
+            kept: "2 ans",
         };
         insta::assert_snapshot!(mail.render().unwrap().preview());
     }

@@ -14,9 +14,12 @@ use crate::referential::store::{resolve_commune, resolve_rome};
 
 /// A CV may weigh at most this much.
 pub const MAX_CV_BYTES: usize = 5 * 1024 * 1024;
-/// Warning after 23 months without activity, erasure at 24.
-pub const WARN_AFTER_DAYS: i64 = 700;
-pub const ERASE_AFTER_DAYS: i64 = 730;
+/// The retention of candidates' accounts and CVs (`retention_settings`): by default 24
+/// months after the last activity, the warning 30 days before.
+pub const RETENTION: &str = "candidates";
+pub const DEFAULT_RETENTION_DAYS: i32 = 730;
+/// How long before the erasure the candidate is warned (the mail says « dans un mois »).
+pub const WARN_DAYS_BEFORE: i64 = 30;
 pub const MOBILITY_CHOICES: [i32; 7] = [0, 5, 10, 20, 30, 50, 100];
 
 pub fn candidate_ref(profile: &Profile) -> CandidateRef {
@@ -425,31 +428,32 @@ pub fn erase(conn: &mut DbConnection, user_id: &str, reason: &str) -> AppResult<
     Ok(())
 }
 
-/// Daily: warns candidates inactive for 23 months, erases those inactive for 24 months who
-/// were warned (their CVs go with their profiles). Returns (warned, erased).
+/// Daily: warns candidates inactive for `days` less a month, erases those inactive for `days`
+/// who were warned (their CVs go with their profiles). Returns (warned, erased).
 pub fn purge_inactive(
     conn: &mut DbConnection,
     base_url: &str,
     today: NaiveDate,
+    days: i64,
 ) -> AppResult<(usize, usize)> {
     let now = today.and_hms_opt(0, 0, 0).expect("midnight");
+    let kept = crate::web::retention::duration_fr(i32::try_from(days).unwrap_or(i32::MAX));
     let mut warned = 0;
     for (id, email, first_name) in
-        store::inactive_candidates(conn, now - Duration::days(WARN_AFTER_DAYS), false)?
+        store::inactive_candidates(conn, now - Duration::days(days - WARN_DAYS_BEFORE), false)?
     {
         let mail = super::mails::InactivityWarning {
             first_name: &first_name,
             base_url,
+            kept: &kept,
         };
         crate::mail::enqueue(conn, &email, &mail)?;
         crate::auth::accounts::mark_inactivity_warned(conn, &id)?;
         warned += 1;
     }
     let mut erased = 0;
-    for (id, _, _) in
-        store::inactive_candidates(conn, now - Duration::days(ERASE_AFTER_DAYS), true)?
-    {
-        erase(conn, &id, "inactive for two years")?;
+    for (id, _, _) in store::inactive_candidates(conn, now - Duration::days(days), true)? {
+        erase(conn, &id, "inactive beyond the retention period")?;
         erased += 1;
     }
     Ok((warned, erased))

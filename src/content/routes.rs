@@ -523,6 +523,7 @@ struct EditorHome {
     pages: Vec<DocPage>,
     /// Partners' proposals waiting for a decision.
     waiting: usize,
+    legal_pages: &'static [(&'static str, &'static str)],
 }
 
 async fn editor_home(
@@ -548,6 +549,7 @@ async fn editor_home(
         events,
         pages,
         waiting,
+        legal_pages: crate::web::pages::LEGAL_PAGES,
     })
 }
 

@@ -1462,3 +1462,20 @@ pub fn events(conn: &mut DbConnection, id: &str) -> AppResult<Vec<Event>> {
         })
         .collect())
 }
+
+/// The retention of the information line's requests (`retention_settings`).
+pub const RETENTION: &str = "helpline_requests";
+
+/// Erases the requests answered or closed whose last change is more than `days` before `at`
+/// (their history and links go with them); a request still waiting for an answer stays.
+/// Returns how many.
+pub fn purge_old(conn: &mut DbConnection, at: NaiveDateTime, days: i64) -> AppResult<usize> {
+    let limit = at - Duration::days(days);
+    let waiting = [Status::New.as_str(), Status::Routed.as_str()];
+    Ok(diesel::delete(
+        helpline_requests::table
+            .filter(helpline_requests::updated_at.lt(limit))
+            .filter(helpline_requests::status.ne_all(waiting)),
+    )
+    .execute(conn)?)
+}

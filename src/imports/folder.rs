@@ -481,3 +481,40 @@ pub fn keep_report(conn: &mut DbConnection, run_id: &str, report: &[u8]) -> AppR
     }
     Ok(())
 }
+
+/// The retention of the files received for import and their reports (`retention_settings`).
+pub const RETENTION: &str = "import_files";
+
+/// Erases the bytes and the report of the files whose import ended more than `days` before
+/// `at` (they leave the partner's folder); the run stays, with its figures and rejections,
+/// for the import history. Returns how many files went.
+pub fn purge_files(conn: &mut DbConnection, at: NaiveDateTime, days: i64) -> AppResult<usize> {
+    let limit = at - chrono::Duration::days(days);
+    let runs: Vec<(String, Option<String>, Option<String>)> = import_runs::table
+        .filter(import_runs::status.eq_any(["done", "failed"]))
+        .filter(import_runs::finished_at.lt(limit))
+        .filter(
+            import_runs::file_id
+                .is_not_null()
+                .or(import_runs::report_file_id.is_not_null()),
+        )
+        .select((
+            import_runs::id,
+            import_runs::file_id,
+            import_runs::report_file_id,
+        ))
+        .load(conn)?;
+    for (run_id, file_id, report_file_id) in &runs {
+        diesel::update(import_runs::table.find(run_id))
+            .set((
+                import_runs::file_id.eq(None::<String>),
+                import_runs::report_file_id.eq(None::<String>),
+                import_runs::ftps_path.eq(None::<String>),
+            ))
+            .execute(conn)?;
+        for id in [file_id, report_file_id].into_iter().flatten() {
+            crate::db::files::delete(conn, id)?;
+        }
+    }
+    Ok(runs.len())
+}

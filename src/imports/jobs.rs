@@ -25,6 +25,24 @@ pub fn register(reg: &mut Registry) {
         chrono::Duration::minutes(1),
         interrupted,
     );
+    // A received file is kept so that the partner sees it in its folder and an import can be
+    // checked: a week at least, a year at most (what the run keeps, its figures and
+    // rejections, is enough after that).
+    reg.retain(
+        "imports.purge_files",
+        crate::web::retention::Kind {
+            key: super::folder::RETENTION,
+            label: "Fichiers reçus pour import et leurs comptes rendus",
+            counted_from: "après la fin de l’import",
+            default_days: 90,
+            min_days: 7,
+            max_days: 365,
+            purged: ("fichier importé supprimé", "fichiers importés supprimés"),
+            purge: |conn, retention| {
+                super::folder::purge_files(conn, crate::db::now(), retention.days)
+            },
+        },
+    );
     reg.on_start(fail_interrupted);
 }
 

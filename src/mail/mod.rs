@@ -258,32 +258,47 @@ pub fn enqueue_in_thread(
     Ok(id)
 }
 
-/// Mail is delivered by `mail.send` jobs; one that fails for good marks its mail failed.
+/// Mail is delivered by `mail.send` jobs; one that fails for good marks its mail failed. The
+/// bodies of mails sent are erased after the retention the region sets.
 pub fn register(reg: &mut crate::app::Registry) {
     reg.jobs
         .handle(JOB_KIND, |app, mail_id| async move {
             deliver(&app, &mail_id).await
         })
-        .on_give_up(JOB_KIND, give_up)
-        .every(PURGE_JOB, chrono::Duration::days(1), |app| async move {
-            let purged = app.db.run(purge_bodies).await?;
-            tracing::info!(purged, "mail bodies purged");
-            Ok(())
-        });
+        .on_give_up(JOB_KIND, give_up);
+    // Bodies hold reset and invitation links and what people wrote: a week is enough to
+    // answer "I did not get the mail"; beyond a year the outbox would be an archive of
+    // correspondence, which it is not meant to be.
+    reg.retain(
+        PURGE_JOB,
+        crate::web::retention::Kind {
+            key: RETENTION,
+            label: "Contenu des courriels envoyés",
+            counted_from: "après l’envoi",
+            default_days: 7,
+            min_days: 7,
+            max_days: 365,
+            purged: (
+                "contenu de courriel effacé",
+                "contenus de courriels effacés",
+            ),
+            purge: |conn, retention| purge_bodies(conn, retention.days),
+        },
+    );
 }
 
 /// The daily purge of old mail bodies (see [`purge_bodies`]).
 pub const PURGE_JOB: &str = "mail.purge_bodies";
-/// Days a mail's body stays in the outbox once sent (or given up).
-pub const KEEP_BODY_DAYS: i64 = 7;
+/// The retention of mail bodies (`retention_settings`).
+pub const RETENTION: &str = "mail_bodies";
 /// What replaces a purged body.
-pub const PURGED_BODY: &str = "(contenu effacé 7 jours après l’envoi)";
+pub const PURGED_BODY: &str = "(contenu effacé au terme de sa durée de conservation)";
 
-/// Erases the text and HTML of mails sent (or given up) more than [`KEEP_BODY_DAYS`] ago:
-/// they held reset and invitation links. Recipient, subject, status and dates stay.
+/// Erases the text and HTML of mails sent (or given up) more than `days` ago: they held
+/// reset and invitation links. Recipient, subject, status and dates stay.
 /// Returns how many mails were purged.
-pub fn purge_bodies(conn: &mut DbConnection) -> AppResult<usize> {
-    let before = now() - chrono::Duration::days(KEEP_BODY_DAYS);
+pub fn purge_bodies(conn: &mut DbConnection, days: i64) -> AppResult<usize> {
+    let before = now() - chrono::Duration::days(days);
     let old = outbox_mails::status
         .eq("sent")
         .and(outbox_mails::sent_at.lt(before))
@@ -293,7 +308,8 @@ pub fn purge_bodies(conn: &mut DbConnection) -> AppResult<usize> {
     Ok(diesel::update(
         outbox_mails::table
             .filter(old)
-            .filter(outbox_mails::body_text.ne(PURGED_BODY)),
+            .filter(outbox_mails::body_text.ne(PURGED_BODY))
+            .filter(outbox_mails::body_text.ne(OLD_PURGED_BODY)),
     )
     .set((
         outbox_mails::body_text.eq(PURGED_BODY),
@@ -301,6 +317,9 @@ pub fn purge_bodies(conn: &mut DbConnection) -> AppResult<usize> {
     ))
     .execute(conn)?)
 }
+
+/// What earlier versions put in place of a purged body (those mails are not counted again).
+const OLD_PURGED_BODY: &str = "(contenu effacé 7 jours après l’envoi)";
 
 /// Delivers one outbox mail (the `mail.send` job).
 pub async fn deliver(app: &crate::AppState, mail_id: &str) -> anyhow::Result<()> {

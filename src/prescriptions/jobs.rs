@@ -1,16 +1,37 @@
 //! The pre-registrations' background work: decision reminders, and erasure of prescribed
-//! people after two years without activity.
+//! people after the retention the region set (two years without activity by default).
 
 use chrono::Duration;
 
 use crate::AppState;
 use crate::app::Registry;
+use crate::web::retention::Kind;
 
 pub fn register(reg: &mut Registry) {
     reg.jobs
         .every("prescriptions.remind", Duration::days(1), remind)
-        .every("prescriptions.purge", Duration::days(1), purge)
         .every("prescriptions.followups", Duration::days(1), followups);
+    // A pre-registration follows a person through a training course and its outcomes: six
+    // months at least (an entry may come months after the decision), three years at most
+    // (the longest follow-up the region's evaluations ask for).
+    reg.retain(
+        "prescriptions.purge",
+        Kind {
+            key: super::service::RETENTION,
+            label: "Personnes préinscrites et leurs préinscriptions",
+            counted_from: "après le dernier mouvement de leurs préinscriptions",
+            default_days: super::service::DEFAULT_RETENTION_DAYS,
+            min_days: 180,
+            max_days: 1095,
+            purged: (
+                "personne préinscrite supprimée",
+                "personnes préinscrites supprimées",
+            ),
+            purge: |conn, retention| {
+                super::service::purge_inactive(conn, crate::db::now(), retention.days)
+            },
+        },
+    );
 }
 
 /// Six months after an exit: the person's single-use link, by mail.
@@ -33,17 +54,5 @@ async fn remind(app: AppState) -> anyhow::Result<()> {
         .tx(move |conn| super::service::send_reminders(conn, today, &base))
         .await?;
     tracing::info!(reminded, "pre-registration decision reminders");
-    Ok(())
-}
-
-async fn purge(app: AppState) -> anyhow::Result<()> {
-    let purged = app
-        .db
-        .tx(|conn| super::service::purge_inactive(conn, crate::db::now()))
-        .await?;
-    tracing::info!(
-        purged,
-        "prescribed people erased after two years without activity"
-    );
     Ok(())
 }

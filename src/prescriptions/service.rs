@@ -1217,14 +1217,16 @@ pub fn send_reminders(
     Ok(sent)
 }
 
-/// Personal data of prescribed people is kept two years after their last pre-registration
-/// moved (or after they were recorded, without one), then erased.
-pub const RETENTION_DAYS: i64 = 730;
+/// Personal data of prescribed people is kept, by default, two years after their last
+/// pre-registration moved (or after they were recorded, without one), then erased; the
+/// region sets the duration (`retention_settings`).
+pub const RETENTION: &str = "prescribed_people";
+pub const DEFAULT_RETENTION_DAYS: i32 = 730;
 
-/// Erases the people whose pre-registrations have all been still for [`RETENTION_DAYS`]
-/// (none open); their pre-registrations, history and threads go with them. Returns how many.
-pub fn purge_inactive(conn: &mut DbConnection, at: NaiveDateTime) -> AppResult<usize> {
-    let limit = at - chrono::Duration::days(RETENTION_DAYS);
+/// Erases the people whose pre-registrations have all been still for `days` (none open);
+/// their pre-registrations, history and threads go with them. Returns how many.
+pub fn purge_inactive(conn: &mut DbConnection, at: NaiveDateTime, days: i64) -> AppResult<usize> {
+    let limit = at - chrono::Duration::days(days);
     let old: Vec<String> = prescribed_people::table
         .filter(prescribed_people::updated_at.lt(limit))
         .select(prescribed_people::id)

@@ -8,3 +8,28 @@ pub mod mails;
 pub mod model;
 pub mod routes;
 pub mod service;
+
+/// The spaces' background work: registrations to past events are erased after the retention
+/// the region set.
+pub fn register(reg: &mut crate::app::Registry) {
+    // A registration serves to welcome the person and to tell them of a change: once the
+    // event is over, a month covers the follow-up and a year the annual figures.
+    reg.retain(
+        "sites.purge_registrations",
+        crate::web::retention::Kind {
+            key: service::RETENTION,
+            label: "Inscriptions aux événements des Espaces Métiers",
+            counted_from: "après l’événement",
+            default_days: 90,
+            min_days: 30,
+            max_days: 365,
+            purged: (
+                "inscription à un événement supprimée",
+                "inscriptions à des événements supprimées",
+            ),
+            purge: |conn, retention| {
+                service::purge_registrations(conn, crate::db::now(), retention.days)
+            },
+        },
+    );
+}

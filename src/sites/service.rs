@@ -989,3 +989,23 @@ pub fn book(
     )?;
     Ok(Ok(id))
 }
+
+/// The retention of the registrations to the spaces' events (`retention_settings`).
+pub const RETENTION: &str = "event_registrations";
+
+/// Erases the registrations (names and addresses) to events that took place more than `days`
+/// before `at`; the event keeps its number of registered people. Returns how many.
+pub fn purge_registrations(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+    days: i64,
+) -> AppResult<usize> {
+    let limit = at - Duration::days(days);
+    let past = site_events::table
+        .filter(site_events::starts_at.lt(limit))
+        .select(site_events::id);
+    Ok(diesel::delete(
+        site_event_registrations::table.filter(site_event_registrations::event_id.eq_any(past)),
+    )
+    .execute(conn)?)
+}

@@ -11,6 +11,7 @@ pub mod french;
 pub mod json;
 pub mod nav;
 pub mod pages;
+pub mod retention;
 pub mod routes;
 
 use askama::Template;

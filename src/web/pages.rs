@@ -1,5 +1,7 @@
-//! General pages: dashboard, legal notice, accessibility statement, privacy, and the
-//! static assets (embedded in the binary).
+//! General pages: dashboard, legal notice, accessibility statement, privacy (with the
+//! retention of each kind of data, as the region set it), and the static assets (embedded in
+//! the binary). The legal texts an editor wrote replace the built-in ones (see
+//! [`LegalTexts`]).
 
 use askama::Template;
 use axum::extract::State;
@@ -9,6 +11,7 @@ use axum::routing::get;
 
 use super::{Page, render};
 use crate::AppState;
+use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::web::extract::Path;
 
@@ -21,16 +24,46 @@ pub fn router() -> crate::web::routes::Pages {
         .route("/theme.css", get(theme))
         .route("/logo", get(logo))
         .route("/static/{*path}", get(asset))
+        .merge(super::retention::pages())
+}
+
+/// The legal pages whose text editors may write: key (its address), and what it is.
+pub const LEGAL_PAGES: &[(&str, &str)] = &[
+    (LEGAL_NOTICE, "Mentions légales"),
+    (ACCESSIBILITY, "Déclaration d’accessibilité"),
+    (
+        PRIVACY_INTRO,
+        "Introduction de la page « Données personnelles »",
+    ),
+];
+pub const LEGAL_NOTICE: &str = "mentions-legales";
+pub const ACCESSIBILITY: &str = "accessibilite";
+pub const PRIVACY_INTRO: &str = "confidentialite";
+
+/// The text an editor wrote for a legal page (a key of [`LEGAL_PAGES`]), as safe HTML (none of
+/// the author's HTML), or `None` for the built-in text: provided by the capability that keeps
+/// editorial content; without one, the built-in texts show.
+pub struct LegalTexts(pub fn(&mut DbConnection, &str) -> AppResult<Option<String>>);
+
+async fn legal_text(state: &AppState, key: &'static str) -> AppResult<Option<String>> {
+    let Some(LegalTexts(read)) = state.registry.get::<LegalTexts>() else {
+        return Ok(None);
+    };
+    let read = *read;
+    state.db.run(move |conn| read(conn, key)).await
 }
 
 #[derive(Template)]
 #[template(path = "legal.html")]
 struct Legal {
     page: Page,
+    /// An editor's text, rendered; `None`: the built-in text.
+    text: Option<String>,
 }
 
-async fn legal(page: Page) -> AppResult<Response> {
+async fn legal(State(state): State<AppState>, page: Page) -> AppResult<Response> {
     render(&Legal {
+        text: legal_text(&state, LEGAL_NOTICE).await?,
         page: page.titled("Mentions légales"),
     })
 }
@@ -39,23 +72,78 @@ async fn legal(page: Page) -> AppResult<Response> {
 #[template(path = "accessibility.html")]
 struct Accessibility {
     page: Page,
+    text: Option<String>,
 }
 
-async fn accessibility(page: Page) -> AppResult<Response> {
+async fn accessibility(State(state): State<AppState>, page: Page) -> AppResult<Response> {
     render(&Accessibility {
+        text: legal_text(&state, ACCESSIBILITY).await?,
         page: page.titled("Déclaration d’accessibilité"),
     })
+}
+
+/// A kind of data on the privacy page: what it is, how long it is kept and from when.
+struct Kept {
+    key: &'static str,
+    label: &'static str,
+    duration: String,
+    counted_from: &'static str,
 }
 
 #[derive(Template)]
 #[template(path = "privacy.html")]
 struct Privacy {
     page: Page,
+    /// The editors' introduction, rendered; `None`: the built-in one.
+    intro: Option<String>,
+    kept: Vec<Kept>,
+    dpo_contact: String,
 }
 
-async fn privacy(page: Page) -> AppResult<Response> {
+impl Privacy {
+    /// How long the data of `key` is kept, as the region set it (« 2 ans »).
+    fn kept(&self, key: &str) -> String {
+        self.kept
+            .iter()
+            .find(|k| k.key == key)
+            .map(|k| format!("{} {}", k.duration, k.counted_from))
+            .unwrap_or_else(|| "la durée fixée par la Région".to_owned())
+    }
+}
+
+async fn privacy(State(state): State<AppState>, page: Page) -> AppResult<Response> {
+    let st = state.clone();
+    let read = state
+        .registry
+        .get::<LegalTexts>()
+        .map(|LegalTexts(read)| *read);
+    let (kept, intro) = state
+        .db
+        .run(move |conn| {
+            let kept = st
+                .registry
+                .retention
+                .current(conn)?
+                .into_iter()
+                .map(|s| Kept {
+                    key: s.kind.key,
+                    label: s.kind.label,
+                    duration: s.duration_fr(),
+                    counted_from: s.kind.counted_from,
+                })
+                .collect();
+            let intro = match read {
+                Some(read) => read(conn, PRIVACY_INTRO)?,
+                None => None,
+            };
+            Ok((kept, intro))
+        })
+        .await?;
     render(&Privacy {
         page: page.titled("Données personnelles"),
+        intro,
+        kept,
+        dpo_contact: state.config.dpo_contact.clone(),
     })
 }
 

@@ -338,7 +338,12 @@ async fn inactive_candidates_are_warned_then_erased(app: TestApp) {
     let today = passerelle::clock::today_paris();
     let run = |day: chrono::NaiveDate| {
         app.state.db.tx(move |conn| {
-            passerelle::candidates::service::purge_inactive(conn, "http://passerelle.test", day)
+            passerelle::candidates::service::purge_inactive(
+                conn,
+                "http://passerelle.test",
+                day,
+                730,
+            )
         })
     };
     // The demo candidate never logged in: created today.

@@ -45,6 +45,7 @@ mod prescriptions;
 mod programme;
 mod referential;
 mod reports;
+mod retention;
 mod schema;
 mod search;
 mod sites;

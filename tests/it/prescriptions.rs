@@ -52,7 +52,11 @@ pub async fn demo_session(client: &mut Client<'_>, title: &str) -> String {
 }
 
 /// The prescriber fills in the form for a new person; returns the pre-registration's id.
-async fn pre_register(prescriber: &mut Client<'_>, session: &str, last_name: &str) -> String {
+pub(crate) async fn pre_register(
+    prescriber: &mut Client<'_>,
+    session: &str,
+    last_name: &str,
+) -> String {
     let path = format!("/formations/sessions/{session}/preinscription");
     prescriber.get(&path).await.assert_status(StatusCode::OK);
     let r = prescriber
@@ -722,7 +726,7 @@ async fn a_person_s_data_is_exported_erased_and_purged(app: TestApp) {
             let at = passerelle::db::now() + chrono::Duration::days(days);
             state
                 .db
-                .tx(move |conn| passerelle::prescriptions::service::purge_inactive(conn, at))
+                .tx(move |conn| passerelle::prescriptions::service::purge_inactive(conn, at, 730))
                 .await
                 .unwrap()
         }

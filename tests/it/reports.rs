@@ -260,7 +260,11 @@ async fn annex_tables_are_scoped_to_the_beneficiaries(app: TestApp) {
     // (an agency has no contracts to see).
     assert_eq!(book.sheet_names().len(), 10, "{:?}", book.sheet_names());
     assert_eq!(book.sheet_names()[0], "Bénéficiaires par dispositif");
-    assert!(book.sheet_names().iter().any(|n| n == "Parcours par réseau"));
+    assert!(
+        book.sheet_names()
+            .iter()
+            .any(|n| n == "Parcours par réseau")
+    );
     let first = book.sheet_names()[0].clone();
     let range = book.worksheet_range(&first).unwrap();
     assert!(

@@ -1,0 +1,2 @@
+DROP TABLE legal_texts;
+DROP TABLE retention_settings;
