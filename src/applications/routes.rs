@@ -175,7 +175,7 @@ async fn show(
         reasons: DECLINE_REASONS,
         contract_types: crate::offers::ContractType::ALL,
         offer_contract_type: offer.contract_type,
-        offer_start: offer.start_date.format("%d/%m/%Y").to_string(),
+        offer_start: crate::web::date_fr(&offer.start_date),
     })
 }
 
@@ -234,32 +234,47 @@ async fn act(
             Ok(done)
         })
         .await;
-    match result {
-        Ok(done) => {
-            crate::search::changes::catch_up(&state).await;
-            let mut flash = format!(
-                "C’est fait. Statut de la candidature : « {} ».",
-                done.status.label()
+    if let Ok(done) = &result
+        && done.filled_offer.is_some()
+    {
+        crate::search::changes::catch_up(&state).await;
+    }
+    flash_outcome(&session, result, |done| {
+        let mut flash = format!(
+            "C’est fait. Statut de la candidature : « {} ».",
+            done.status.label()
+        );
+        if done.filled_offer.is_some() {
+            flash.push_str(
+                " Tous les postes de l’offre sont pourvus : elle est marquée « Pourvue » et \
+                 n’est plus proposée aux candidats.",
             );
-            if done.filled_offer.is_some() {
-                flash.push_str(
-                    " Tous les postes de l’offre sont pourvus : elle est marquée « Pourvue » et \
-                     n’est plus proposée aux candidats.",
-                );
-            }
-            session.set_flash(flash).await?;
         }
+        flash
+    })
+    .await?;
+    Ok(see_other(&format!("/candidatures/{id}")))
+}
+
+/// After a button on the application's page: what was done, or why it could not be (a
+/// refusal the person can mend or a state that changed), as the flash of the page shown again.
+async fn flash_outcome<T>(
+    session: &SessionHandle,
+    result: AppResult<T>,
+    done: impl FnOnce(T) -> String,
+) -> AppResult<()> {
+    match result {
+        Ok(value) => session.set_flash(done(value)).await,
         Err(e)
             if matches!(
                 e.status(),
                 StatusCode::UNPROCESSABLE_ENTITY | StatusCode::CONFLICT
             ) =>
         {
-            session.set_flash(e.message().to_owned()).await?;
+            session.set_flash(e.message().to_owned()).await
         }
-        Err(e) => return Err(e),
+        Err(e) => Err(e),
     }
-    Ok(see_other(&format!("/candidatures/{id}")))
 }
 
 // ---- API ----
@@ -403,26 +418,14 @@ async fn confirm_contract(
         .db
         .tx(move |conn| service::confirm_contract(conn, &base, &me, &key, &form))
         .await;
-    match result {
-        Ok(corrected) => {
-            session
-                .set_flash(if corrected {
-                    "Merci : le contrat est corrigé et le recruteur en est informé."
-                } else {
-                    "Merci : le contrat est confirmé."
-                })
-                .await?;
+    flash_outcome(&session, result, |corrected| {
+        if corrected {
+            "Merci : le contrat est corrigé et le recruteur en est informé.".to_owned()
+        } else {
+            "Merci : le contrat est confirmé.".to_owned()
         }
-        Err(e)
-            if matches!(
-                e.status(),
-                StatusCode::UNPROCESSABLE_ENTITY | StatusCode::CONFLICT
-            ) =>
-        {
-            session.set_flash(e.message().to_owned()).await?;
-        }
-        Err(e) => return Err(e),
-    }
+    })
+    .await?;
     Ok(see_other(&format!("/candidatures/{id}")))
 }
 

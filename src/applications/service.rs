@@ -119,7 +119,7 @@ impl Application {
     }
     pub fn contract_start_fr(&self) -> String {
         self.contract_start
-            .map(|d| d.format("%d/%m/%Y").to_string())
+            .map(|d| crate::web::date_fr(&d))
             .unwrap_or_default()
     }
     pub fn decline_label(&self) -> &'static str {
@@ -538,7 +538,7 @@ pub fn step(
                      commençant le {}. Ouvrez votre candidature pour confirmer ces informations ou \
                      les corriger.",
                     kind.label().to_lowercase(),
-                    start.format("%d/%m/%Y")
+                    crate::web::date_fr(&start)
                 ),
                 None => "Le recruteur a retenu votre candidature. Félicitations !".to_owned(),
             },
@@ -622,7 +622,7 @@ pub fn confirm_contract(
         format!(
             "Le ou la candidat·e a corrigé le contrat enregistré : {} commençant le {}.",
             kind.label().to_lowercase(),
-            start.format("%d/%m/%Y")
+            crate::web::date_fr(&start)
         )
     } else {
         "Le ou la candidat·e a confirmé le contrat enregistré.".to_owned()

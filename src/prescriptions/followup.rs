@@ -53,7 +53,7 @@ impl Followup {
             .map_or("", FollowupSituation::label)
     }
     pub fn due_fr(&self) -> String {
-        self.due_on.format("%d/%m/%Y").to_string()
+        crate::web::date_fr(&self.due_on)
     }
     pub fn is_answered(&self) -> bool {
         self.answered_at.is_some()

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::indicators::Period;
@@ -81,25 +81,6 @@ fn contracts_of(
             )
             .collect(),
     ))
-}
-
-fn month_label(day: NaiveDate) -> String {
-    const MONTHS: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
-    use chrono::Datelike;
-    format!("{} {}", MONTHS[day.month0() as usize], day.year())
 }
 
 fn median(mut values: Vec<i64>) -> Option<i64> {
@@ -211,7 +192,7 @@ pub fn contract_tables(
         professionalisation += p;
         all_delays.extend(delays.iter().copied());
         by_month.push(vec![
-            Cell::text(month_label(month)),
+            Cell::text(crate::web::month_fr(month.year(), month.month())),
             Cell::Int(n),
             Cell::Int(a),
             Cell::Int(p),

@@ -791,6 +791,9 @@ async fn pre_registration_journey_is_accessible() {
     fill(c, "date-enter", &today).await;
     click_step(c, "enter").await;
     wait_for_text(c, "« Entrée en formation »").await;
+    // The end (with its qualification) and the drop-out (with its coded reason) are offered.
+    wait_for_text(c, "Motif de l’abandon").await;
+    problems.extend(check_page(c, &prescription_url, "prescription-centre-entered").await);
     logout(c, base).await;
 
     // The prescriber sees the result and the time to entry; so does the funder.

@@ -184,12 +184,14 @@ async fn the_annex_tables_are_written_from_the_command_line() {
     );
     assert!(ok, "{out}");
     assert!(
-        out.contains("6 tableaux annexes (du 01/01/2026 au 31/12/2026)"),
+        out.contains("18 tableaux annexes (du 01/01/2026 au 31/12/2026)"),
         "{out}"
     );
     use calamine::Reader;
     let mut book = calamine::open_workbook::<calamine::Xlsx<_>, _>(&xlsx).expect("XLSX");
-    assert_eq!(book.sheet_names().len(), 6);
+    // Beneficiaries (7 sheets), contracts (5), pathways (3), partners, departments, networks.
+    assert_eq!(book.sheet_names().len(), 18, "{:?}", book.sheet_names());
+    assert!(book.sheet_names().iter().all(|n| n.chars().count() <= 31));
     let first = book.sheet_names()[0].clone();
     assert!(book.worksheet_range(&first).is_ok());
     let csv = app.state.config.data_dir.join("annexe.csv");
