@@ -558,6 +558,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         sex -> Nullable<Text>,
+        erasure_warned_at -> Nullable<Timestamp>,
     }
 }
 

@@ -19,7 +19,8 @@ pub fn register(reg: &mut Registry) {
         Kind {
             key: super::service::RETENTION,
             label: "Personnes préinscrites et leurs préinscriptions",
-            counted_from: "après le dernier mouvement de leurs préinscriptions",
+            counted_from: "après le dernier mouvement de leurs préinscriptions, avec un e-mail \
+                           d’avertissement un mois avant",
             default_days: super::service::DEFAULT_RETENTION_DAYS,
             min_days: 180,
             max_days: 1095,
@@ -28,7 +29,14 @@ pub fn register(reg: &mut Registry) {
                 "personnes préinscrites supprimées",
             ),
             purge: |conn, retention| {
-                super::service::purge_inactive(conn, crate::db::now(), retention.days)
+                let (warned, erased) = super::service::purge_inactive(
+                    conn,
+                    &retention.base_url,
+                    crate::db::now(),
+                    retention.days,
+                )?;
+                tracing::info!(warned, erased, "prescribed people warned and erased");
+                Ok(erased)
             },
         },
     );

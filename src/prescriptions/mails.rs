@@ -33,6 +33,24 @@ template! {
     subject(&self) { "Six mois après votre formation : où en êtes-vous ?".to_owned() }
 }
 
+template! {
+    /// A month before a pre-registered person's data is erased (no activity for the retention
+    /// the region set): whom to ask to keep it.
+    pub struct ErasureWarning<'a> {
+        pub first_name: &'a str,
+        /// The agency that pre-registered them.
+        pub agency: &'a str,
+        /// The day of the erasure, as people read it.
+        pub day: &'a str,
+        /// The retention, in words (« 2 ans »).
+        pub kept: &'a str,
+        pub base_url: &'a str,
+    }
+    text = "mail/prescriptions/erasure_warning.txt",
+    html = "mail/prescriptions/erasure_warning.html",
+    subject(&self) { "Vos données de pré-inscription seront bientôt effacées".to_owned() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +75,18 @@ mod tests {
             training: "CAP Boulanger <Rennes> & co",
             link: "https://passerelle.example/suivi?jeton=secret",
             days: 60,
+        };
+        insta::assert_snapshot!(mail.render().unwrap().preview());
+    }
+
+    #[test]
+    fn erasure_warning() {
+        let mail = ErasureWarning {
+            first_name: "Camille <b>",
+            agency: "France Travail Rennes Est",
+            day: "06/01/2027",
+            kept: "2 ans",
+            base_url: "https://passerelle.example",
         };
         insta::assert_snapshot!(mail.render().unwrap().preview());
     }

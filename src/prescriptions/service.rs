@@ -1225,25 +1225,86 @@ pub const DEFAULT_RETENTION_DAYS: i32 = 730;
 
 /// Erases the people whose pre-registrations have all been still for `days` (none open);
 /// their pre-registrations, history and threads go with them. Returns how many.
-pub fn purge_inactive(conn: &mut DbConnection, at: NaiveDateTime, days: i64) -> AppResult<usize> {
-    let limit = at - chrono::Duration::days(days);
-    let old: Vec<String> = prescribed_people::table
+/// How many days before the erasure a person with an address is warned.
+pub const WARN_DAYS_BEFORE: i64 = 30;
+
+/// A person inactive long enough: id, e-mail, first name, agency, when they were warned.
+type Inactive = (
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<NaiveDateTime>,
+);
+
+/// The people whose last activity (their record or any of their pre-registrations) is older
+/// than `limit`.
+fn inactive_people(conn: &mut DbConnection, limit: NaiveDateTime) -> AppResult<Vec<Inactive>> {
+    let old: Vec<Inactive> = prescribed_people::table
+        .inner_join(organisations::table.on(organisations::id.eq(prescribed_people::agency_id)))
         .filter(prescribed_people::updated_at.lt(limit))
-        .select(prescribed_people::id)
+        .select((
+            prescribed_people::id,
+            prescribed_people::email,
+            prescribed_people::first_name,
+            organisations::name,
+            prescribed_people::erasure_warned_at,
+        ))
         .load(conn)?;
-    let mut purged = 0;
-    for id in old {
+    let mut inactive = Vec::new();
+    for person in old {
         let recent: i64 = prescriptions::table
-            .filter(prescriptions::person_id.eq(&id))
+            .filter(prescriptions::person_id.eq(&person.0))
             .filter(prescriptions::updated_at.ge(limit))
             .count()
             .get_result(conn)?;
         if recent == 0 {
-            diesel::delete(prescribed_people::table.find(&id)).execute(conn)?;
-            purged += 1;
+            inactive.push(person);
         }
     }
-    Ok(purged)
+    Ok(inactive)
+}
+
+/// Daily: people inactive for the retention less a month are warned (once, when they gave an
+/// address); people inactive for the whole retention are erased, once warned or when they
+/// gave no address. Returns (warned, erased).
+pub fn purge_inactive(
+    conn: &mut DbConnection,
+    base_url: &str,
+    at: NaiveDateTime,
+    days: i64,
+) -> AppResult<(usize, usize)> {
+    let kept = crate::web::retention::duration_fr(i32::try_from(days).unwrap_or(i32::MAX));
+    let warn_limit = at - chrono::Duration::days((days - WARN_DAYS_BEFORE).max(0));
+    let mut warned = 0;
+    for (id, email, first_name, agency, warned_at) in inactive_people(conn, warn_limit)? {
+        let (Some(email), None) = (email, warned_at) else {
+            continue;
+        };
+        let day = crate::web::date_fr(&paris_day(at + chrono::Duration::days(WARN_DAYS_BEFORE)));
+        let mail = super::mails::ErasureWarning {
+            first_name: &first_name,
+            agency: &agency,
+            day: &day,
+            kept: &kept,
+            base_url,
+        };
+        crate::mail::enqueue(conn, &email, &mail)?;
+        diesel::update(prescribed_people::table.find(&id))
+            .set(prescribed_people::erasure_warned_at.eq(at))
+            .execute(conn)?;
+        warned += 1;
+    }
+    let mut erased = 0;
+    for (id, email, _, _, warned_at) in inactive_people(conn, at - chrono::Duration::days(days))? {
+        if email.is_some() && warned_at.is_none() {
+            // Warned today at the earliest: erased at the next run a day later.
+            continue;
+        }
+        diesel::delete(prescribed_people::table.find(&id)).execute(conn)?;
+        erased += 1;
+    }
+    Ok((warned, erased))
 }
 
 /// A person followed by the caller's agency (for its prescribers only).

@@ -726,13 +726,30 @@ async fn a_person_s_data_is_exported_erased_and_purged(app: TestApp) {
             let at = passerelle::db::now() + chrono::Duration::days(days);
             state
                 .db
-                .tx(move |conn| passerelle::prescriptions::service::purge_inactive(conn, at, 730))
+                .tx(move |conn| {
+                    passerelle::prescriptions::service::purge_inactive(
+                        conn,
+                        "http://passerelle.test",
+                        at,
+                        730,
+                    )
+                })
                 .await
                 .unwrap()
         }
     };
-    assert_eq!(purge(700).await, 0);
-    assert_eq!(purge(731).await, 1);
+    // A month before, the person is warned (once); at the end, erased.
+    let (warned, erased) = purge(700).await;
+    assert!(warned >= 1 && erased == 0, "{warned} {erased}");
+    let warning = app.last_mail_to("enora.lebras@example.org").await;
+    assert!(
+        warning.subject.contains("seront bientôt effacées"),
+        "{}",
+        warning.subject
+    );
+    assert!(warning.body.contains("France Travail Rennes Est"));
+    assert_eq!(purge(701).await.0, 0);
+    assert_eq!(purge(731).await.1, 1);
     prescriber
         .get(&format!("/preinscriptions/{id}"))
         .await

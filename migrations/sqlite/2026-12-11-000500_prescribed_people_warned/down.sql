@@ -1,0 +1,1 @@
+ALTER TABLE prescribed_people DROP COLUMN erasure_warned_at;
