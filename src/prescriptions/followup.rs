@@ -196,13 +196,12 @@ pub fn by_link(conn: &mut DbConnection, secret: &str) -> AppResult<Option<LinkTa
     }))
 }
 
-/// The person answers through their link (which then stops working).
+/// The person answers through the link that opened `target` (which then stops working).
 pub fn answer_by_link(
     conn: &mut DbConnection,
-    secret: &str,
+    target: &LinkTarget,
     situation: &str,
 ) -> AppResult<FollowupSituation> {
-    let target = by_link(conn, secret)?.ok_or_else(AppError::not_found)?;
     let situation = read_situation(situation)?;
     answer(conn, &target.prescription_id, situation, "person", None)?;
     Ok(situation)

@@ -169,7 +169,7 @@ async fn link_answer(
         .db
         .tx(move |conn| {
             let target = followup::by_link(conn, &secret)?.ok_or_else(link_not_found)?;
-            let answered = followup::answer_by_link(conn, &secret, &form.situation);
+            let answered = followup::answer_by_link(conn, &target, &form.situation);
             Ok((target, answered))
         })
         .await?;

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
+use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use super::indicators::Period;
@@ -560,17 +561,16 @@ fn strands_table(
             Cell::Int(visitors.unwrap_or(0)),
             Cell::text("visiteurs du registre anonyme des visites (groupes comptés par personne)"),
         ]);
-        let trainees: Vec<String> = programme_registrations::table
+        let trainees: i64 = programme_registrations::table
             .inner_join(programme_sessions::table)
             .filter(programme_registrations::status.eq("confirmed"))
             .filter(programme_sessions::first_day.ge(period.from))
             .filter(programme_sessions::first_day.le(period.to))
-            .select(programme_registrations::user_id)
-            .distinct()
-            .load(conn)?;
+            .select(diesel::dsl::count(programme_registrations::user_id).aggregate_distinct())
+            .first(conn)?;
         table.push(vec![
             Cell::text("Programme des professionnels (stagiaires)"),
-            Cell::Int(trainees.len() as i64),
+            Cell::Int(trainees),
             Cell::text(
                 "professionnels inscrits (confirmés) à une session commençant sur la période",
             ),
@@ -583,13 +583,14 @@ fn strands_table(
 /// emploi, others).
 fn networks_table(conn: &mut DbConnection, period: &Period) -> AppResult<Table> {
     let (from, to) = period.utc_range();
-    let networks: Vec<Option<String>> = prescriptions::table
+    let networks: Vec<(Option<String>, i64)> = prescriptions::table
         .inner_join(organisations::table.on(organisations::id.eq(prescriptions::agency_id)))
         .filter(prescriptions::submitted_at.ge(from))
         .filter(prescriptions::submitted_at.lt(to))
-        .select(organisations::network)
+        .group_by(organisations::network)
+        .select((organisations::network, count_star()))
         .load(conn)?;
-    let total = networks.len() as i64;
+    let total: i64 = networks.iter().map(|(_, n)| n).sum();
     let fold = |n: &Option<String>| {
         let n = n.as_deref().unwrap_or("").to_lowercase();
         if n.contains("france travail") || n.contains("pôle emploi") || n.contains("pole emploi") {
@@ -618,7 +619,11 @@ fn networks_table(conn: &mut DbConnection, period: &Period) -> AppResult<Table> 
         "Cap emploi",
         "Autres prescripteurs",
     ] {
-        let n = networks.iter().filter(|n| fold(n) == label).count() as i64;
+        let n: i64 = networks
+            .iter()
+            .filter(|(network, _)| fold(network) == label)
+            .map(|(_, n)| n)
+            .sum();
         table.push(vec![Cell::text(label), Cell::Int(n), Cell::share(n, total)]);
     }
     table.push(vec![
@@ -629,13 +634,9 @@ fn networks_table(conn: &mut DbConnection, period: &Period) -> AppResult<Table> 
     Ok(table)
 }
 
-/// Counts per organisation id of a query returning one id per row.
-fn tally(ids: Vec<String>) -> HashMap<String, i64> {
-    let mut counts = HashMap::new();
-    for id in ids {
-        *counts.entry(id).or_default() += 1;
-    }
-    counts
+/// Counts per organisation id, as a grouped query returns them.
+fn counts_of(rows: Vec<(String, i64)>) -> HashMap<String, i64> {
+    rows.into_iter().collect()
 }
 
 /// Each partner's contribution over the period: offers, CVs validated, applications received,
@@ -647,38 +648,48 @@ fn partners_table(
     hours: &crate::config::OpeningHours,
 ) -> AppResult<Table> {
     let (from, to) = period.utc_range();
-    let offers_of = tally(
+    let offers_of = counts_of(
         offers::table
             .filter(offers::published_at.ge(from))
             .filter(offers::published_at.lt(to))
-            .select(offers::managed_by_id)
+            .group_by(offers::managed_by_id)
+            .select((offers::managed_by_id, count_star()))
             .load(conn)?,
     );
-    let cvs_of = tally(
+    let cvs_of = counts_of(
         candidate_profiles::table
             .inner_join(users::table.on(users::id.nullable().eq(candidate_profiles::validated_by)))
             .filter(candidate_profiles::validated_at.ge(from))
             .filter(candidate_profiles::validated_at.lt(to))
             .filter(users::organisation_id.is_not_null())
-            .select(users::organisation_id.assume_not_null())
+            .group_by(users::organisation_id)
+            .select((users::organisation_id.assume_not_null(), count_star()))
             .load(conn)?,
     );
-    let applications_of = tally(
+    let applications_of = counts_of(
         applications::table
             .filter(applications::created_at.ge(from))
             .filter(applications::created_at.lt(to))
-            .select(applications::managed_by_id)
+            .group_by(applications::managed_by_id)
+            .select((applications::managed_by_id, count_star()))
             .load(conn)?,
     );
-    let prescribed: Vec<(String, String)> = prescriptions::table
+    // Sent (agencies) and received (centres).
+    let mut prescriptions_of: HashMap<String, i64> = HashMap::new();
+    let sent: Vec<(String, i64)> = prescriptions::table
         .filter(prescriptions::submitted_at.ge(from))
         .filter(prescriptions::submitted_at.lt(to))
-        .select((prescriptions::agency_id, prescriptions::centre_id))
+        .group_by(prescriptions::agency_id)
+        .select((prescriptions::agency_id, count_star()))
         .load(conn)?;
-    let mut prescriptions_of: HashMap<String, i64> = HashMap::new();
-    for (agency, centre) in prescribed {
-        *prescriptions_of.entry(agency).or_default() += 1;
-        *prescriptions_of.entry(centre).or_default() += 1;
+    let received: Vec<(String, i64)> = prescriptions::table
+        .filter(prescriptions::submitted_at.ge(from))
+        .filter(prescriptions::submitted_at.lt(to))
+        .group_by(prescriptions::centre_id)
+        .select((prescriptions::centre_id, count_star()))
+        .load(conn)?;
+    for (org, n) in sent.into_iter().chain(received) {
+        *prescriptions_of.entry(org).or_default() += n;
     }
     let answers: Vec<(String, chrono::NaiveDateTime, Option<i64>)> = helpline_requests::table
         .filter(helpline_requests::first_response_partner_id.is_not_null())
@@ -784,15 +795,16 @@ fn departments_table(conn: &mut DbConnection, period: &Period) -> AppResult<Tabl
         }
     }
     let (from, to) = period.utc_range();
-    let contracts: Vec<String> = applications::table
+    let contracts: Vec<(String, i64)> = applications::table
         .inner_join(offers::table)
         .filter(applications::status.eq("hired"))
         .filter(applications::hired_at.ge(from))
         .filter(applications::hired_at.lt(to))
-        .select(offers::department)
+        .group_by(offers::department)
+        .select((offers::department, count_star()))
         .load(conn)?;
-    for department in contracts {
-        figures.entry(department).or_default()[3] += 1;
+    for (department, n) in contracts {
+        figures.entry(department).or_default()[3] += n;
     }
     let mut table = Table::new(
         "annexe-par-departement",

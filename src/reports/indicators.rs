@@ -659,7 +659,7 @@ pub fn for_user(
     let mut tables = Vec::new();
     let today = crate::clock::today_paris();
     let outcome_scope = scope(user, Rows::Indicators);
-    match scope(user, Rows::Indicators) {
+    match outcome_scope.clone() {
         Scope::Company(org) => {
             tables.push(offers_by_status(conn, period, Some(&org), None, None)?);
             tables.push(applications_received(conn, period, &org)?);

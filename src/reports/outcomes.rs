@@ -143,12 +143,7 @@ pub fn contract_tables(
     let mut per_month: BTreeMap<NaiveDate, (i64, i64, i64, Vec<i64>)> = BTreeMap::new();
     for c in &contracts {
         let day = paris_day(c.hired_at);
-        let month = NaiveDate::from_ymd_opt(
-            chrono::Datelike::year(&day),
-            chrono::Datelike::month(&day),
-            1,
-        )
-        .unwrap_or(day);
+        let month = day.with_day(1).unwrap_or(day);
         let entry = per_month.entry(month).or_default();
         entry.0 += 1;
         match c.contract_type.as_deref().and_then(ContractType::parse) {

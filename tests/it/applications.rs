@@ -16,7 +16,7 @@ const CANDIDATE: &str = "candidate@demo.passerelle.test";
 const MOTIVATION: &str = "Bonjour, je prépare un CAP et je cherche une boulangerie à Rennes.";
 
 /// The id of a published offer found by its exact title on the public list.
-async fn offer_id(c: &mut Client<'_>, title: &str) -> String {
+pub(crate) async fn offer_id(c: &mut Client<'_>, title: &str) -> String {
     let list = c.get("/offres").await;
     let marker = format!("\">{title}</a>");
     let end = list

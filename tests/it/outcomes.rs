@@ -7,9 +7,10 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use crate::applications::offer_id;
 use crate::both_backends;
 use crate::helpers::{Client, TestApp};
-use crate::prescriptions::demo_session;
+use crate::prescriptions::{day, demo_session};
 
 both_backends!(
     a_hire_records_a_contract_the_candidate_confirms,
@@ -24,12 +25,6 @@ const PRESCRIBER: &str = "prescriber@demo.passerelle.test";
 const OTHER_PRESCRIBER: &str = "conseillere.brest@demo.passerelle.test";
 const CENTRE: &str = "training_staff@demo.passerelle.test";
 const ADMIN: &str = "regional_admin@demo.passerelle.test";
-
-fn day(offset: i64) -> String {
-    (passerelle::clock::today_paris() + chrono::Duration::days(offset))
-        .format("%d/%m/%Y")
-        .to_string()
-}
 
 /// The annex of the year to date, as the regional team reads it through the API.
 async fn annex(app: &TestApp) -> Value {
@@ -91,17 +86,6 @@ fn int(v: &Value) -> i64 {
         Value::Object(o) => o.values().next().and_then(Value::as_i64).unwrap_or(0),
         other => panic!("not a number: {other}"),
     }
-}
-
-async fn offer_id(c: &mut Client<'_>, title: &str) -> String {
-    let list = c.get("/offres").await;
-    let marker = format!("\">{title}</a>");
-    let end = list
-        .text
-        .find(&marker)
-        .unwrap_or_else(|| panic!("{title} not listed"));
-    let start = list.text[..end].rfind("/offres/").unwrap() + "/offres/".len();
-    list.text[start..end].to_owned()
 }
 
 async fn a_hire_records_a_contract_the_candidate_confirms(app: TestApp) {
@@ -280,6 +264,28 @@ async fn a_hire_records_a_contract_the_candidate_confirms(app: TestApp) {
     let mut admin = app.login_as(ADMIN).await;
     let dashboard = admin.get("/tableau-de-bord").await;
     assert!(dashboard.contains("Contrats signés grâce à la plateforme"));
+    // The hiring company counts it on its dashboard; another company does not.
+    for (email, expected) in [(RECRUITER, 1), (OTHER_RECRUITER, 0)] {
+        let token = app.login_as(email).await.new_api_token().await;
+        let r = app
+            .client()
+            .api_get(
+                &format!("/api/v1/reports/dashboard?du=01/01/2020&au={}", day(400)),
+                &token,
+            )
+            .await;
+        r.assert_status(StatusCode::OK);
+        let theirs = r.json();
+        assert_eq!(
+            int(&cell(
+                table(&theirs, "contrats-par-mois"),
+                "Total",
+                "Contrats"
+            )),
+            expected,
+            "{email}"
+        );
+    }
 }
 
 /// The prescriber pre-registers a new person (with or without an e-mail address).
@@ -499,6 +505,23 @@ async fn six_months_after_a_training_the_situation_is_recorded(app: TestApp) {
     assert!(int(&cell(network, "France Travail", "À 6 mois : en emploi")) >= 1);
     let dashboard = prescriber.get("/tableau-de-bord").await;
     assert!(dashboard.contains("Parcours des personnes entrées en formation"));
+    // Another agency's pathways count none of these people.
+    let token = other.new_api_token().await;
+    let theirs = api
+        .api_get(
+            &format!("/api/v1/reports/dashboard?du=01/01/2020&au={}", day(400)),
+            &token,
+        )
+        .await
+        .json();
+    assert_eq!(
+        int(&cell(
+            table(&theirs, "parcours-par-financeur"),
+            "Total",
+            "Entrées en formation"
+        )),
+        0
+    );
 }
 
 async fn the_annex_counts_sex_situation_and_every_strand(app: TestApp) {

@@ -27,7 +27,7 @@ const CENTRE: &str = "training_staff@demo.passerelle.test";
 const OTHER_CENTRE: &str = "formation.brest@demo.passerelle.test";
 const FUNDER: &str = "funder@demo.passerelle.test";
 
-fn day(offset: i64) -> String {
+pub(crate) fn day(offset: i64) -> String {
     (passerelle::clock::today_paris() + chrono::Duration::days(offset))
         .format("%d/%m/%Y")
         .to_string()
