@@ -10,6 +10,7 @@ pub mod form;
 pub mod french;
 pub mod json;
 pub mod nav;
+pub mod outbound;
 pub mod pages;
 pub mod retention;
 pub mod routes;
