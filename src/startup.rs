@@ -274,6 +274,7 @@ mod tests {
                 ("audit.purge", 86400),
                 ("offers.expire", 86400),
                 ("candidates.purge_inactive", 86400),
+                ("candidates.cv_alerts", 86400),
                 ("applications.remind", 86400),
                 ("prescriptions.remind", 86400),
                 ("prescriptions.followups", 86400),

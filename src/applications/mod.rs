@@ -3,6 +3,7 @@
 //! interview, hires or declines. One thread of messages per application; each step is mailed
 //! to the other side; unanswered applications remind the recruiter after 7 days.
 
+pub mod follow;
 pub mod jobs;
 pub mod mails;
 pub mod routes;

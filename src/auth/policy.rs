@@ -47,6 +47,15 @@ pub struct PrescriptionRef {
     pub funder_ids: Vec<String>,
 }
 
+/// What the policy needs to know of a candidate accompanied by an insertion structure.
+#[derive(Clone, Debug)]
+pub struct AccompanimentRef {
+    /// The agency the candidate named.
+    pub agency_id: String,
+    /// The candidate agreed that the agency follows their applications.
+    pub follow_consented: bool,
+}
+
 /// What the policy needs to know of a job-discovery request: the company offering the
 /// action and the school asking for it.
 #[derive(Clone, Debug)]
@@ -80,6 +89,8 @@ pub enum Action<'a> {
     ViewCandidateQueue,
     /// Search the CVs of candidates.
     SearchCandidates,
+    /// Keep (see, delete) a CV alert: its owner, while they may search CVs.
+    KeepCvAlert { owner_id: &'a str },
     /// Keep a basket of offers and saved searches with alerts and feeds (candidates).
     KeepOfferBasket,
     /// Keep one's own candidate profile, CV and data, apply to offers and follow one's
@@ -164,6 +175,11 @@ pub enum Action<'a> {
     DecidePrescription(&'a PrescriptionRef),
     /// Withdraw a pre-registration before a decision (the prescriber's agency).
     WithdrawPrescription(&'a PrescriptionRef),
+    /// See the list of candidates who let one's agency follow their applications (advisers).
+    FollowAccompaniedCandidates,
+    /// Follow one candidate's applications: the advisers of the agency the candidate named,
+    /// while the candidate agrees (nobody else, not even the regional team).
+    FollowCandidateApplications(&'a AccompanimentRef),
     /// Record where the person is six months after leaving the training (the prescriber's
     /// agency, which follows the person).
     RecordPrescriptionFollowup(&'a PrescriptionRef),
@@ -396,6 +412,8 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                 | Action::DecidePrescription(_)
                 | Action::WithdrawPrescription(_)
                 | Action::RecordPrescriptionFollowup(_)
+                | Action::FollowAccompaniedCandidates
+                | Action::FollowCandidateApplications(_)
                 | Action::WritePrescriptionMessage(_)
                 | Action::SignCharter(_)
                 | Action::EvaluateProgrammeSession { .. }
@@ -441,6 +459,11 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
         Action::ViewCandidateQueue => user.role == Role::RegistrationOfficer,
         Action::SearchCandidates => {
             matches!(user.role, Role::Recruiter | Role::TrainingStaff)
+                && user.organisation_validated()
+        }
+        Action::KeepCvAlert { owner_id } => {
+            *owner_id == user.id
+                && matches!(user.role, Role::Recruiter | Role::TrainingStaff)
                 && user.organisation_validated()
         }
         Action::KeepOfferBasket | Action::ActAsCandidate => user.role == Role::Candidate,
@@ -545,6 +568,12 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
         Action::DecidePrescription(p) => {
             user.role == Role::TrainingStaff
                 && user.organisation_id.as_deref() == Some(p.centre_id.as_str())
+        }
+        Action::FollowAccompaniedCandidates => user.role == Role::Prescriber,
+        Action::FollowCandidateApplications(a) => {
+            user.role == Role::Prescriber
+                && a.follow_consented
+                && user.organisation_id.as_deref() == Some(a.agency_id.as_str())
         }
         Action::WithdrawPrescription(p) | Action::RecordPrescriptionFollowup(p) => {
             user.role == Role::Prescriber

@@ -30,6 +30,14 @@ pub fn register(reg: &mut Registry) {
     reg.provide(crate::referential::RetiredInProfiles(
         super::store::retired_code_uses,
     ));
+    reg.jobs
+        .every("candidates.cv_alerts", chrono::Duration::days(1), cv_alerts);
+}
+
+async fn cv_alerts(app: AppState) -> anyhow::Result<()> {
+    let sent = super::alerts::send_digests(&app).await?;
+    tracing::info!(sent, "CV alert digests");
+    Ok(())
 }
 
 fn purge_inactive(conn: &mut DbConnection, retention: &Retention) -> AppResult<usize> {

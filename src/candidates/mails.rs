@@ -75,6 +75,38 @@ template! {
     subject(&self) { "Votre compte Passerelle sera supprimé dans un mois".to_owned() }
 }
 
+/// One profile of a CV alert's digest: the summary a CV search shows, nothing more.
+pub struct DigestProfile {
+    pub id: String,
+    /// « Léa M. »
+    pub name: String,
+    /// Wished occupations, by name.
+    pub occupations: String,
+    /// Level reached, as a label; empty when not given.
+    pub level: String,
+    /// « Rennes (35000) »; empty when not given.
+    pub place: String,
+}
+
+template! {
+    /// The profiles validated since the last digest of a CV alert.
+    pub struct CvDigest<'a> {
+        /// The alert's criteria, in words.
+        pub name: &'a str,
+        pub profiles: Vec<DigestProfile>,
+        pub base_url: &'a str,
+    }
+    text = "mail/candidates/cv_digest.txt",
+    html = "mail/candidates/cv_digest.html",
+    subject(&self) {
+        format!(
+            "{} pour « {} »",
+            crate::web::french::plural(self.profiles.len(), "nouveau profil", "nouveaux profils"),
+            self.name
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +167,22 @@ mod tests {
             first_name: "Léa",
             base_url: BASE,
             kept: "2 ans",
+        };
+        insta::assert_snapshot!(mail.render().unwrap().preview());
+    }
+
+    #[test]
+    fn cv_digest() {
+        let mail = CvDigest {
+            name: "Boulanger / Boulangère · Rennes (35000), 30 km",
+            profiles: vec![DigestProfile {
+                id: "0190-a".into(),
+                name: "Léa M.".into(),
+                occupations: "Boulanger / Boulangère, Pâtissier <b>".into(),
+                level: "Niveau 3 – CAP, BEP".into(),
+                place: "Rennes (35000)".into(),
+            }],
+            base_url: "https://passerelle.example",
         };
         insta::assert_snapshot!(mail.render().unwrap().preview());
     }

@@ -2,6 +2,8 @@
 //! presentation and a CV (PDF). A profile is seen by recruiters only once a chamber validated
 //! it and while its owner keeps it visible; every view of it by someone else is audited.
 
+pub mod accompaniment;
+pub mod alerts;
 pub mod contact;
 pub mod jobs;
 pub mod mails;

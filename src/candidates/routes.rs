@@ -26,6 +26,7 @@ pub fn pages() -> crate::web::routes::Pages {
     crate::web::routes::Pages::new()
         .route("/profil", get(my_profile).post(save_profile))
         .route("/profil/visibilite", post(toggle_visibility))
+        .route("/profil/accompagnement", post(save_accompaniment))
         .route(
             "/profil/cv",
             get(my_cv)
@@ -39,6 +40,8 @@ pub fn pages() -> crate::web::routes::Pages {
         .route("/moderation/profils", get(queue))
         .route("/moderation/profils/{id}", post(decide))
         .route("/candidats", get(search))
+        .route("/candidats/alertes", get(alerts_page).post(create_alert))
+        .route("/candidats/alertes/{id}/supprimer", post(delete_alert))
         .route("/candidats/{id}", get(show))
         .route("/candidats/{id}/cv", get(download_cv))
         .route("/candidats/{id}/contact", post(request_contact))
@@ -80,6 +83,9 @@ struct ProfilePage {
     commune_choices: Vec<crate::referential::Commune>,
     levels: Vec<(i32, &'static str)>,
     mobility: &'static [i32],
+    accompaniment: Option<super::accompaniment::Accompaniment>,
+    /// Agencies a candidate may name (id, name).
+    agencies: Vec<(String, String)>,
 }
 
 async fn profile_page(
@@ -95,24 +101,29 @@ async fn profile_page(
         .filter(|_| !errors.is_empty())
         .map(|f| f.commune.clone())
         .unwrap_or_default();
-    let (profile, occupations, contacts, commune, commune_choices) = state
-        .db
-        .run(move |conn| {
-            let commune_choices = crate::referential::store::commune_choices(conn, &typed)?;
-            let profile = store::get(conn, &id)?;
-            let commune = match profile.as_ref().and_then(|p| p.commune_insee.as_deref()) {
-                Some(code) => crate::referential::store::commune(conn, code)?,
-                None => None,
-            };
-            Ok((
-                profile,
-                store::occupations(conn, &id)?,
-                super::contact::received(conn, &id)?,
-                commune,
-                commune_choices,
-            ))
-        })
-        .await?;
+    let (profile, occupations, contacts, commune, commune_choices, (accompaniment, agencies)) =
+        state
+            .db
+            .run(move |conn| {
+                let commune_choices = crate::referential::store::commune_choices(conn, &typed)?;
+                let profile = store::get(conn, &id)?;
+                let commune = match profile.as_ref().and_then(|p| p.commune_insee.as_deref()) {
+                    Some(code) => crate::referential::store::commune(conn, code)?,
+                    None => None,
+                };
+                Ok((
+                    profile,
+                    store::occupations(conn, &id)?,
+                    super::contact::received(conn, &id)?,
+                    commune,
+                    commune_choices,
+                    (
+                        super::accompaniment::of(conn, &id)?,
+                        super::accompaniment::agencies(conn)?,
+                    ),
+                ))
+            })
+            .await?;
     // People read and type names: « Boulanger / Boulangère », « Rennes (35000) ».
     let form = form.unwrap_or_else(|| match &profile {
         Some(p) => {
@@ -152,8 +163,45 @@ async fn profile_page(
         commune_choices,
         levels: levels(),
         mobility: &MOBILITY_CHOICES,
+        accompaniment,
+        agencies,
     })?;
     Ok((status, response).into_response())
+}
+
+#[derive(Deserialize)]
+struct AccompanimentForm {
+    #[serde(default)]
+    structure: String,
+    #[serde(default)]
+    suivi: String,
+}
+
+/// The candidate names the structure that accompanies them (or none) and says whether its
+/// advisers may follow their applications; effective at once.
+async fn save_accompaniment(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Form(form): Form<AccompanimentForm>,
+) -> AppResult<Response> {
+    candidate_only(&me)?;
+    let follow = form.suivi == "oui";
+    let result = state
+        .db
+        .tx(move |conn| {
+            let agency = Some(form.structure.trim()).filter(|s| !s.is_empty());
+            super::accompaniment::set(conn, &me, agency, follow)
+        })
+        .await?;
+    session
+        .set_flash(match &result {
+            Err(e) => e.as_str(),
+            Ok(()) if follow => "C’est noté : votre conseiller·ère peut suivre vos candidatures.",
+            Ok(()) => "C’est noté : aucune structure ne suit vos candidatures.",
+        })
+        .await?;
+    Ok(see_other("/profil#accompagnement"))
 }
 
 async fn my_profile(
@@ -800,6 +848,97 @@ struct SearchQuery {
 }
 
 #[derive(Template)]
+#[template(path = "candidates/alerts.html")]
+struct AlertsPage {
+    page: Page,
+    alerts: Vec<super::alerts::CvAlert>,
+    errors: Vec<String>,
+}
+
+async fn alerts_page(
+    State(state): State<AppState>,
+    page: Page,
+    me: CurrentUser,
+) -> AppResult<Response> {
+    let alerts = state
+        .db
+        .run(move |conn| super::alerts::of(conn, &me))
+        .await?;
+    render(&AlertsPage {
+        page: page.titled("Mes alertes de profils"),
+        alerts,
+        errors: Vec::new(),
+    })
+}
+
+#[derive(Deserialize)]
+struct AlertForm {
+    #[serde(default)]
+    metier: String,
+    #[serde(default)]
+    commune: String,
+    #[serde(default)]
+    rayon: String,
+    #[serde(default)]
+    niveau: String,
+}
+
+/// Keeps the criteria of the search as an alert: new matching profiles come by mail daily.
+async fn create_alert(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    page: Page,
+    me: CurrentUser,
+    Form(f): Form<AlertForm>,
+) -> AppResult<Response> {
+    let criteria = CvCriteria {
+        rome: f.metier,
+        commune: f.commune,
+        radius_km: f.rayon,
+        level: f.niveau,
+        available_by: String::new(),
+    };
+    let who = me.clone();
+    let (created, alerts) = state
+        .db
+        .tx(move |conn| {
+            let created = super::alerts::create(conn, &who, &criteria)?;
+            Ok((created, super::alerts::of(conn, &who)?))
+        })
+        .await?;
+    match created {
+        Ok(_) => {
+            session
+                .set_flash("Alerte enregistrée : les nouveaux profils validés qui correspondent vous seront envoyés chaque jour par e-mail.")
+                .await?;
+            Ok(see_other("/candidats/alertes"))
+        }
+        Err(errors) => {
+            let html = render(&AlertsPage {
+                page: page.titled("Mes alertes de profils"),
+                alerts,
+                errors,
+            })?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+    }
+}
+
+async fn delete_alert(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    state
+        .db
+        .tx(move |conn| super::alerts::delete(conn, &me, &id))
+        .await?;
+    session.set_flash("Alerte supprimée.").await?;
+    Ok(see_other("/candidats/alertes"))
+}
+
+#[derive(Template)]
 #[template(path = "candidates/search.html")]
 struct SearchPage {
     page: Page,
@@ -907,7 +1046,7 @@ async fn search(
 }
 
 /// What a recruiter looks for in CVs, as typed (checked by `find_candidates`).
-#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[derive(Clone, Deserialize, Default, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CvCriteria {
     /// ROME code (or « CODE – libellé » as the autocomplete fills it).
@@ -939,76 +1078,80 @@ async fn find_candidates(
 ) -> AppResult<Result<Vec<CandidateSummary>, Vec<String>>> {
     state
         .db
-        .run(move |conn| {
-            let mut errors = Vec::new();
-            let rome = match criteria.rome.trim() {
-                "" => None,
-                typed => match crate::referential::store::resolve_rome(conn, typed)? {
-                    Ok(r) => Some(r.code),
-                    Err(_) => {
-                        errors.push(format!("Le métier « {typed} » n’a pas été reconnu : saisissez un code ROME ou choisissez-le dans la liste."));
-                        None
-                    }
-                },
-            };
-            let level = match criteria.level.trim() {
-                "" => None,
-                l => match l.parse::<i32>() {
-                    Ok(v) if (3..=8).contains(&v) => Some(v),
-                    _ => {
-                        errors.push("Le niveau de diplôme va de 3 (CAP) à 8 (doctorat).".to_owned());
-                        None
-                    }
-                },
-            };
-            let available = match criteria.available_by.trim() {
-                "" => None,
-                t => crate::web::read_date_fr(
-                    t,
-                    "La date de disponibilité doit être au format JJ/MM/AAAA.",
-                    &mut errors,
-                ),
-            };
-            let centre = crate::offers::search::centre_and_radius(
-                conn,
-                &criteria.commune,
-                &criteria.radius_km,
-                &mut errors,
-            )?;
-            if !errors.is_empty() {
-                return Ok(Err(errors));
-            }
-            let around = centre.map(|a| (a.position, a.radius_km));
-            let bbox = around.map(|(position, radius)| {
-                crate::search::geo::bounding_box(position, radius)
-            });
-            let mut found = Vec::new();
-            for (profile, first_name, last_name, lat, lon) in
-                store::searchable(conn, rome.as_deref(), level, available, bbox)?
-            {
-                let distance = around.and_then(|(position, _)| {
-                    lat.zip(lon)
-                        .map(|p| crate::referential::haversine_km(position, p))
-                });
-                if around.is_some_and(|(_, radius)| distance.is_none_or(|d| d > radius)) {
-                    continue;
-                }
-                found.push((profile, first_name, last_name, distance));
-            }
-            if around.is_some() {
-                // Stable: equal distances keep the most recently updated first.
-                found.sort_by(|a, b| a.3.partial_cmp(&b.3).unwrap_or(std::cmp::Ordering::Equal));
-            }
-            found
-                .into_iter()
-                .take(CV_SEARCH_LIMIT)
-                .map(|(profile, first_name, last_name, distance)| {
-                    candidate_summary(conn, profile, first_name, &last_name, distance)
-                })
-                .collect::<AppResult<Vec<_>>>()
-                .map(Ok)
-        })
+        .run(move |conn| find_candidates_in(conn, &criteria))
         .await
+}
+
+/// [`find_candidates`] on a connection (the CV alerts' daily job runs it too).
+pub(super) fn find_candidates_in(
+    conn: &mut crate::db::DbConnection,
+    criteria: &CvCriteria,
+) -> AppResult<Result<Vec<CandidateSummary>, Vec<String>>> {
+    let mut errors = Vec::new();
+    let rome = match criteria.rome.trim() {
+        "" => None,
+        typed => match crate::referential::store::resolve_rome(conn, typed)? {
+            Ok(r) => Some(r.code),
+            Err(_) => {
+                errors.push(format!("Le métier « {typed} » n’a pas été reconnu : saisissez un code ROME ou choisissez-le dans la liste."));
+                None
+            }
+        },
+    };
+    let level = match criteria.level.trim() {
+        "" => None,
+        l => match l.parse::<i32>() {
+            Ok(v) if (3..=8).contains(&v) => Some(v),
+            _ => {
+                errors.push("Le niveau de diplôme va de 3 (CAP) à 8 (doctorat).".to_owned());
+                None
+            }
+        },
+    };
+    let available = match criteria.available_by.trim() {
+        "" => None,
+        t => crate::web::read_date_fr(
+            t,
+            "La date de disponibilité doit être au format JJ/MM/AAAA.",
+            &mut errors,
+        ),
+    };
+    let centre = crate::offers::search::centre_and_radius(
+        conn,
+        &criteria.commune,
+        &criteria.radius_km,
+        &mut errors,
+    )?;
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let around = centre.map(|a| (a.position, a.radius_km));
+    let bbox = around.map(|(position, radius)| crate::search::geo::bounding_box(position, radius));
+    let mut found = Vec::new();
+    for (profile, first_name, last_name, lat, lon) in
+        store::searchable(conn, rome.as_deref(), level, available, bbox)?
+    {
+        let distance = around.and_then(|(position, _)| {
+            lat.zip(lon)
+                .map(|p| crate::referential::haversine_km(position, p))
+        });
+        if around.is_some_and(|(_, radius)| distance.is_none_or(|d| d > radius)) {
+            continue;
+        }
+        found.push((profile, first_name, last_name, distance));
+    }
+    if around.is_some() {
+        // Stable: equal distances keep the most recently updated first.
+        found.sort_by(|a, b| a.3.partial_cmp(&b.3).unwrap_or(std::cmp::Ordering::Equal));
+    }
+    found
+        .into_iter()
+        .take(CV_SEARCH_LIMIT)
+        .map(|(profile, first_name, last_name, distance)| {
+            candidate_summary(conn, profile, first_name, &last_name, distance)
+        })
+        .collect::<AppResult<Vec<_>>>()
+        .map(Ok)
 }
 
 /// CV search for validated recruiters and training centres: summaries of validated, visible

@@ -397,6 +397,11 @@ pub fn export(conn: &mut DbConnection, user_id: &str) -> AppResult<serde_json::V
         "occupations": occupations.into_iter().map(|(code, label)| serde_json::json!({"code": code, "label": label})).collect::<Vec<_>>(),
         "cv_pdf_base64": cv,
         "profile_views": views,
+        "accompaniment": super::accompaniment::of(conn, user_id)?.map(|a| serde_json::json!({
+            "agency": a.agency_name,
+            "since_utc": a.since,
+            "follow_consent_at_utc": a.follow_consent_at,
+        })),
     }))
 }
 

@@ -303,7 +303,7 @@ pub fn views(
         )
         .filter(audit_events::target_type.eq("candidate"))
         .filter(audit_events::target_id.eq(user_id))
-        .filter(audit_events::action.eq_any(["cv_viewed", "cv_downloaded"]))
+        .filter(audit_events::action.eq_any(["cv_viewed", "cv_downloaded", super::alerts::ALERTED]))
         .filter(audit_events::actor_user_id.ne(user_id))
         .order(audit_events::at.desc())
         .limit(200)

@@ -376,6 +376,37 @@ diesel::table! {
 }
 
 diesel::table! {
+    cv_alerts (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        rome -> Text,
+        commune -> Text,
+        radius_km -> Text,
+        level -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cv_alert_sent (alert_id, candidate_id) {
+        alert_id -> Text,
+        candidate_id -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    candidate_accompaniments (candidate_id) {
+        candidate_id -> Text,
+        agency_id -> Text,
+        follow_consent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     candidate_occupations (user_id, rome_code) {
         user_id -> Text,
         rome_code -> Text,
@@ -559,6 +590,7 @@ diesel::table! {
         updated_at -> Timestamp,
         sex -> Nullable<Text>,
         erasure_warned_at -> Nullable<Timestamp>,
+        decisions_by_mail_at -> Nullable<Timestamp>,
     }
 }
 
@@ -701,6 +733,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     delegations,
     offers,
     candidate_profiles,
+    candidate_accompaniments,
+    cv_alerts,
+    cv_alert_sent,
     candidate_occupations,
     applications,
     application_messages,

@@ -51,6 +51,34 @@ template! {
     subject(&self) { "Vos données de pré-inscription seront bientôt effacées".to_owned() }
 }
 
+template! {
+    /// A decision of the training centre told to the pre-registered person, when they agreed
+    /// to be told by mail: in plain words, with whom to contact.
+    pub struct PersonDecision<'a> {
+        pub first_name: &'a str,
+        /// What was decided, as a sentence to the person.
+        pub decision: &'a str,
+        /// The reason of a refusal, in words (the coded reason's label), if any.
+        pub reason: Option<&'a str>,
+        pub training: &'a str,
+        /// The session's start, as people read it.
+        pub start: &'a str,
+        /// The training centre's name.
+        pub centre: &'a str,
+        /// The training's contact (name, phone, e-mail), each when the centre gave it.
+        pub contact_name: Option<&'a str>,
+        pub contact_phone: Option<&'a str>,
+        pub contact_email: Option<&'a str>,
+        /// The agency that pre-registered them.
+        pub agency: &'a str,
+        /// Short title of the decision, for the subject.
+        pub what: &'a str,
+    }
+    text = "mail/prescriptions/person_decision.txt",
+    html = "mail/prescriptions/person_decision.html",
+    subject(&self) { format!("Votre pré-inscription à « {} » : {}", self.training, self.what) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +115,24 @@ mod tests {
             day: "06/01/2027",
             kept: "2 ans",
             base_url: "https://passerelle.example",
+        };
+        insta::assert_snapshot!(mail.render().unwrap().preview());
+    }
+
+    #[test]
+    fn person_decision() {
+        let mail = PersonDecision {
+            first_name: "Camille <b>",
+            decision: "L’organisme de formation n’a pas retenu votre candidature.",
+            reason: Some("Session complète"),
+            training: "CAP Boulanger <Rennes>",
+            start: "le 05/01/2027",
+            centre: "CFA des Métiers & de l’Artisanat",
+            contact_name: Some("Accueil formation"),
+            contact_phone: Some("02 99 00 00 00"),
+            contact_email: Some("accueil@cfa.example"),
+            agency: "France Travail Rennes Est",
+            what: "candidature non retenue",
         };
         insta::assert_snapshot!(mail.render().unwrap().preview());
     }

@@ -48,6 +48,10 @@ pub fn pages() -> crate::web::routes::Pages {
         .route("/admin/codes-financeurs/{code}", post(decide_funder_code))
         .route("/personnes/{id}/export.json", get(person_export))
         .route("/personnes/{id}/suppression", post(person_erase))
+        .route(
+            "/personnes/{id}/decisions-par-mail",
+            post(person_decisions_by_mail),
+        )
         .merge(super::followup_routes::pages())
 }
 
@@ -108,6 +112,8 @@ struct PrescribeFields {
     #[serde(default)]
     consent: String,
     #[serde(default)]
+    decisions_by_mail: String,
+    #[serde(default)]
     sex: String,
     #[serde(default)]
     motive: String,
@@ -127,6 +133,7 @@ impl PrescribeFields {
                 level: self.level.clone(),
                 job_seeker_id: self.job_seeker_id.clone(),
                 consent: self.consent == "oui",
+                decisions_by_mail: self.decisions_by_mail == "oui",
                 sex: self.sex.clone(),
             }),
             person_id: existing,
@@ -592,6 +599,45 @@ async fn person_erase(
         .set_flash("Les données de la personne et ses pré-inscriptions sont effacées.")
         .await?;
     Ok(see_other("/preinscriptions"))
+}
+
+#[derive(Deserialize)]
+struct DecisionsByMail {
+    #[serde(default)]
+    actif: String,
+}
+
+/// The agency records that the person agreed to be told by mail of the centre's decisions, or
+/// no longer wants it.
+async fn person_decisions_by_mail(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<DecisionsByMail>,
+) -> AppResult<Response> {
+    let on = f.actif == "oui";
+    let back = state
+        .db
+        .tx(move |conn| {
+            let done = service::set_decisions_by_mail(conn, &me, &id, on)?;
+            let back = service::latest_prescription_of(conn, &id)?
+                .map_or("/preinscriptions".to_owned(), |p| {
+                    format!("/preinscriptions/{p}")
+                });
+            Ok((done, back))
+        })
+        .await?;
+    session
+        .set_flash(match (&back.0, on) {
+            (Err(e), _) => e.as_str(),
+            (Ok(()), true) => {
+                "La personne sera informée par e-mail de chaque décision de l’organisme."
+            }
+            (Ok(()), false) => "La personne ne sera plus informée par e-mail des décisions.",
+        })
+        .await?;
+    Ok(see_other(&back.1))
 }
 
 impl TrackingPage {

@@ -45,6 +45,10 @@ pub struct PersonInput {
     /// Optional, for the evaluation statistics only: female, male or undisclosed.
     #[serde(default)]
     pub sex: String,
+    /// The person agreed to be told by mail of each decision of the training centre (needs
+    /// `email`).
+    #[serde(default)]
+    pub decisions_by_mail: bool,
 }
 
 /// A new pre-registration: a person already followed by the agency, or a new one.
@@ -112,6 +116,10 @@ pub struct Person {
     /// [`PersonExport`] for the person's own copy).
     #[serde(skip)]
     pub sex: Option<String>,
+    /// When the person agreed to be told by mail of the centre's decisions (never sent to
+    /// centres).
+    #[serde(skip)]
+    pub decisions_by_mail_at: Option<NaiveDateTime>,
 }
 
 impl Person {
@@ -378,6 +386,9 @@ fn check_person(input: &PersonInput, errors: &mut Vec<String>) -> Option<ValidPe
     {
         errors.push("L’identifiant France Travail comporte 7 à 11 lettres ou chiffres.".into());
     }
+    if input.decisions_by_mail && email.is_none() {
+        errors.push("Pour que la personne soit informée des décisions par e-mail, indiquez son adresse e-mail.".into());
+    }
     if !input.consent {
         errors.push("La personne doit avoir donné son accord pour que ses données soient transmises à l’organisme de formation.".into());
     }
@@ -391,6 +402,7 @@ fn check_person(input: &PersonInput, errors: &mut Vec<String>) -> Option<ValidPe
         level: level?,
         job_seeker_id,
         sex,
+        decisions_by_mail: input.decisions_by_mail,
     })
 }
 
@@ -406,6 +418,7 @@ struct ValidPerson {
     level: i32,
     job_seeker_id: Option<String>,
     sex: Option<crate::types::Sex>,
+    decisions_by_mail: bool,
 }
 
 /// The number of working days the funder gives centres to decide.
@@ -760,6 +773,7 @@ pub fn create(
                 prescribed_people::job_seeker_id.eq(&valid.job_seeker_id),
                 prescribed_people::sex.eq(valid.sex.map(crate::types::Sex::as_str)),
                 prescribed_people::consent_at.eq(at),
+                prescribed_people::decisions_by_mail_at.eq(valid.decisions_by_mail.then_some(at)),
                 prescribed_people::created_by.eq(&user.id),
                 prescribed_people::created_at.eq(at),
                 prescribed_people::updated_at.eq(at),
@@ -1029,6 +1043,7 @@ pub fn apply_step(
     if step != Step::Receive {
         notify(conn, &updated, to, next.label(), &text, base_url)?;
     }
+    tell_person(conn, &updated, step, refusal)?;
     Ok(Ok(next))
 }
 
@@ -1317,12 +1332,134 @@ pub fn agency_person(conn: &mut DbConnection, user: &CurrentUser, id: &str) -> A
     Ok(found)
 }
 
+/// Records that the person agreed (`on`) or no longer wants to be told by mail of the centre's
+/// decisions; `Err` (French) when they have no address.
+pub fn set_decisions_by_mail(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    id: &str,
+    on: bool,
+) -> AppResult<Result<(), String>> {
+    let found = agency_person(conn, user, id)?;
+    if on && found.email.is_none() {
+        return Ok(Err(
+            "La personne n’a pas d’adresse e-mail : elle ne peut pas être informée par e-mail."
+                .into(),
+        ));
+    }
+    diesel::update(prescribed_people::table.find(id))
+        .set((
+            prescribed_people::decisions_by_mail_at.eq(on.then(now)),
+            prescribed_people::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    crate::auth::audit::record(
+        conn,
+        crate::auth::audit::Event::by(
+            user,
+            if on {
+                "prescribed_person.decisions_by_mail_on"
+            } else {
+                "prescribed_person.decisions_by_mail_off"
+            },
+        )
+        .on("prescribed_person", id),
+    )?;
+    Ok(Ok(()))
+}
+
+/// The person's most recent pre-registration (to go back to its page).
+pub fn latest_prescription_of(
+    conn: &mut DbConnection,
+    person_id: &str,
+) -> AppResult<Option<String>> {
+    Ok(prescriptions::table
+        .filter(prescriptions::person_id.eq(person_id))
+        .order(prescriptions::submitted_at.desc())
+        .select(prescriptions::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Tells the pre-registered person of a decision of the centre (accepted, waiting list, not
+/// accepted), when they agreed to be told by mail and gave an address.
+fn tell_person(
+    conn: &mut DbConnection,
+    p: &Prescription,
+    step: Step,
+    refusal: Option<RefusalReason>,
+) -> AppResult<()> {
+    let (decision, what) = match step {
+        Step::Accept => (
+            "Bonne nouvelle : l’organisme de formation a retenu votre candidature. Il va vous contacter pour la suite (dates, documents à fournir).",
+            "candidature retenue",
+        ),
+        Step::WaitList => (
+            "Votre candidature est sur liste d’attente : l’organisme de formation vous contactera si une place se libère.",
+            "liste d’attente",
+        ),
+        Step::Refuse => (
+            "L’organisme de formation n’a pas retenu votre candidature pour cette session.",
+            "candidature non retenue",
+        ),
+        _ => return Ok(()),
+    };
+    let found = person(conn, &p.person_id)?;
+    let (Some(email), Some(_)) = (&found.email, found.decisions_by_mail_at) else {
+        return Ok(());
+    };
+    let record = crate::trainings::store::session(conn, &p.session_id)?;
+    let names: Vec<(String, String)> = organisations::table
+        .filter(organisations::id.eq_any([&p.centre_id, &p.agency_id]))
+        .select((organisations::id, organisations::name))
+        .load(conn)?;
+    let name_of = |id: &str| {
+        names
+            .iter()
+            .find(|(i, _)| i == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
+    let centre = match name_of(&p.centre_id) {
+        n if n.is_empty() => record.training.organisation.name.clone(),
+        n => n,
+    };
+    // The training's own contact first, else the organisation's.
+    let contact = [
+        &record.training.contact,
+        &record.training.organisation.contact,
+    ]
+    .into_iter()
+    .find(|c| c.phone.is_some() || c.email.is_some())
+    .cloned()
+    .unwrap_or_default();
+    let mail = super::mails::PersonDecision {
+        first_name: &found.first_name,
+        decision,
+        reason: refusal.map(RefusalReason::label),
+        training: &record.training.title,
+        start: &record.session.start.label(),
+        centre: &centre,
+        contact_name: contact.name.as_deref(),
+        contact_phone: contact.phone.as_deref(),
+        contact_email: contact.email.as_deref(),
+        agency: &name_of(&p.agency_id),
+        what,
+    };
+    crate::mail::enqueue(conn, email, &mail)?;
+    Ok(())
+}
+
 /// Everything Passerelle holds on a person, for a data access request.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct PersonExport {
     pub person: Person,
     /// What the person answered about their sex (optional; statistics only).
     pub sex: Option<String>,
+    /// When they agreed to be told by mail of the centre's decisions, if they did.
+    #[serde(serialize_with = "crate::types::rfc3339::serialize_option")]
+    #[schema(value_type = Option<String>)]
+    pub decisions_by_mail_at: Option<NaiveDateTime>,
     pub prescriptions: Vec<Prescription>,
     pub events: Vec<Vec<Event>>,
     pub messages: Vec<Vec<Message>>,
@@ -1352,6 +1489,7 @@ pub fn export_person(
     )?;
     Ok(PersonExport {
         sex: person.sex.clone(),
+        decisions_by_mail_at: person.decisions_by_mail_at,
         person,
         prescriptions: list,
         events: events_all,

@@ -54,7 +54,7 @@ pub async fn fill_profile(c: &mut Client<'_>) -> String {
     me.json()["profile"]["user_id"].as_str().unwrap().to_owned()
 }
 
-async fn validate(app: &TestApp, id: &str) {
+pub(crate) async fn validate(app: &TestApp, id: &str) {
     let mut officer = app
         .login_as("registration_officer@demo.passerelle.test")
         .await;

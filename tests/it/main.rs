@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod accompaniment;
 mod account_security;
 mod accounts;
 mod api;
@@ -18,6 +19,7 @@ mod cli;
 mod content;
 mod content_partners;
 mod crawl;
+mod cv_alerts;
 mod discovery;
 mod exports;
 mod faults;

@@ -685,6 +685,7 @@ const TABLE: &[Row] = &[
     o("POST", "/partenaires/{id}/fiche", K::Partner, only(&[TrainingStaff, RegistrationOfficer, Prescriber, PartnerResponder, RegionalAdmin]), only(&[RegionalAdmin])),
     o("POST", "/passerelle-france-travail/{id}", K::GatewayEntry, only(&[GatewayAgent, RegionalAdmin]), only(&[GatewayAgent, RegionalAdmin])),
     o("POST", "/personnes/{id}/suppression", K::Person, only(&[Prescriber]), only(&[])),
+    o("POST", "/personnes/{id}/decisions-par-mail", K::Person, only(&[Prescriber]), only(&[])),
     o("POST", "/preinscriptions/{id}/etape", K::Prescription, only(&[TrainingStaff]), only(&[])).with_body("step=receive"),
     o("POST", "/preinscriptions/{id}/messages", K::Prescription, only(&[TrainingStaff, Prescriber]), only(&[])).with_body("body=Pouvez-vous+confirmer+la+date+de+l%E2%80%99information+collective+%3F"),
     r("POST", "/profil", only(&[Candidate])),
@@ -693,6 +694,15 @@ const TABLE: &[Row] = &[
     r("POST", "/profil/cv/supprimer", only(&[Candidate])),
     r("POST", "/profil/supprimer", only(&[Candidate])).with_body("password=Passerelle-demo-2026"),
     r("POST", "/profil/visibilite", only(&[Candidate])).with_body("visible=non"),
+    r("POST", "/profil/accompagnement", only(&[Candidate])),
+    r("GET", "/suivis", only(&[Prescriber])),
+    // No demo candidate lets an agency follow them: nobody may, on any candidate.
+    o("GET", "/suivis/{id}", K::Candidate, only(&[]), only(&[])),
+    o("GET", "/api/v1/followed-candidates/{id}", K::Candidate, only(&[]), only(&[])),
+    r("GET", "/candidats/alertes", only(&[Recruiter, TrainingStaff, RegionalAdmin])),
+    r("POST", "/candidats/alertes", only(&[Recruiter, TrainingStaff, RegionalAdmin])),
+    // The demo keeps no CV alert: an id that names none is 404 to everyone.
+    o("POST", "/candidats/alertes/{id}/supprimer", K::Candidate, only(&[]), only(&[])),
     r("POST", "/programme/cours", only(&[Editor, RegionalAdmin])),
     o("POST", "/programme/cours/{id}/sessions", K::Course, only(&[Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])),
     o("POST", "/programme/inscriptions/{id}/annulation", K::Registration, only(&[TrainingStaff, PartnerResponder, SiteCoordinator, Teacher, Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])),

@@ -19,6 +19,7 @@ both_backends!(
     funders_see_figures_and_anonymised_rows,
     funder_codes_are_approved_by_the_regional_administrator,
     a_step_sent_with_a_wrong_date_is_shown_again_as_typed,
+    the_person_is_told_of_each_decision_when_they_agreed,
 );
 
 const PRESCRIBER: &str = "prescriber@demo.passerelle.test";
@@ -1067,4 +1068,124 @@ async fn a_step_sent_with_a_wrong_date_is_shown_again_as_typed(app: TestApp) {
     page.assert_status(StatusCode::OK);
     assert!(!page.contains("Entretien prévu"));
     assert!(!page.contains("Cette date n’existe pas"));
+}
+
+/// The person pre-registered by an adviser is told by mail of each decision of the centre, in
+/// plain words with the centre's name, when they gave an address and agreed; never otherwise;
+/// the agency stops it when asked; another agency cannot.
+async fn the_person_is_told_of_each_decision_when_they_agreed(app: TestApp) {
+    let app = app.with_demo().await;
+    let mut prescriber = app.login_as(PRESCRIBER).await;
+    let session = demo_session(&mut prescriber, "CAP Boulanger en un an").await;
+    let path = format!("/formations/sessions/{session}/preinscription");
+    let person = |email: &'static str| {
+        vec![
+            ("first_name", "Maëlys"),
+            ("last_name", "Kerjean"),
+            ("birth_date", "02/05/2004"),
+            ("email", email),
+            ("phone", "06 11 22 33 44"),
+            ("situation", "young_person"),
+            ("level", "3"),
+            ("consent", "oui"),
+            ("decisions_by_mail", "oui"),
+            ("motive", "Stage de découverte réussi en boulangerie."),
+        ]
+    };
+    // Without an address the wish cannot be honoured: said in French, what was typed kept.
+    prescriber.get(&path).await;
+    let r = prescriber.post_form(&path, &person("")).await;
+    r.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.contains("indiquez son adresse e-mail"), "{}", r.text);
+    assert!(r.contains("Kerjean"));
+    let r = prescriber
+        .post_form(&path, &person("maelys.kerjean@example.org"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let agreed = r.location().rsplit('/').next().unwrap().to_owned();
+    // Enora gave an address but did not ask to be told.
+    let other = pre_register(&mut prescriber, &session, "Le Bras").await;
+
+    let mut centre = app.login_as(CENTRE).await;
+    step(&mut centre, &agreed, &[("step", "wait_list")]).await;
+    step(&mut centre, &other, &[("step", "wait_list")]).await;
+    let mails = app.mails().await;
+    let told: Vec<_> = mails
+        .iter()
+        .filter(|m| m.to == "maelys.kerjean@example.org")
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(told[0].subject.contains("liste d’attente"), "{:?}", told[0]);
+    assert!(told[0].body.contains("Bonjour Maëlys"));
+    assert!(told[0].body.contains("France Travail Rennes Est"));
+    assert!(told[0].body.contains("« CAP Boulanger en un an »"));
+    assert!(told[0].body.contains("si une place se libère"));
+    assert!(
+        !mails.iter().any(|m| m.to == "enora.lebras@example.org"),
+        "Enora did not agree to be told"
+    );
+
+    step(
+        &mut centre,
+        &agreed,
+        &[("step", "refuse"), ("refusal_reason", "session_full")],
+    )
+    .await;
+    let mail = app.last_mail_to("maelys.kerjean@example.org").await;
+    assert!(mail.subject.contains("non retenue"), "{mail:?}");
+    assert!(
+        mail.body.contains("Motif : Session complète."),
+        "{}",
+        mail.body
+    );
+
+    // The agency records that she no longer wants it; another agency cannot touch it.
+    let page = prescriber.get(&format!("/preinscriptions/{agreed}")).await;
+    assert!(page.contains("est informée par e-mail"));
+    let person_id = page
+        .text
+        .split("/personnes/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap()
+        .to_owned();
+    let toggle = format!("/personnes/{person_id}/decisions-par-mail");
+    let mut other_agency = app.login_as(OTHER_PRESCRIBER).await;
+    other_agency.get("/preinscriptions").await;
+    other_agency
+        .post_form(&toggle, &[("actif", "non")])
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    let r = prescriber.post_form(&toggle, &[("actif", "non")]).await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    let page = prescriber.get(&format!("/preinscriptions/{agreed}")).await;
+    assert!(page.contains("ne sera plus informée"), "{}", page.text);
+    // A new pre-registration of hers, accepted: nothing more reaches her.
+    let again = {
+        let r = prescriber
+            .post_form(
+                &path,
+                &[
+                    ("person_id", person_id.as_str()),
+                    ("motive", "Nouvelle demande après la liste d’attente."),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        r.location().rsplit('/').next().unwrap().to_owned()
+    };
+    let before = app
+        .mails()
+        .await
+        .iter()
+        .filter(|m| m.to == "maelys.kerjean@example.org")
+        .count();
+    step(&mut centre, &again, &[("step", "accept")]).await;
+    let after = app
+        .mails()
+        .await
+        .iter()
+        .filter(|m| m.to == "maelys.kerjean@example.org")
+        .count();
+    assert_eq!(before, after);
 }

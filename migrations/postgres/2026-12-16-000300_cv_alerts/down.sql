@@ -1,0 +1,2 @@
+DROP TABLE cv_alert_sent;
+DROP TABLE cv_alerts;
