@@ -50,3 +50,4 @@ mod schema;
 mod search;
 mod sites;
 mod trainings;
+mod webhooks;
