@@ -29,7 +29,7 @@ use crate::{
     organisations, partners, portal, prescriptions, programme, referential, reports, trainings,
     web,
 };
-use crate::{discovery, sites};
+use crate::{discovery, sites, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -249,6 +249,7 @@ pub fn pages() -> Pages {
         .merge(discovery::routes::pages())
         .merge(helpline::routes::pages())
         .merge(partners::routes::pages())
+        .merge(webhooks::routes::pages())
         .route("/api/openapi.json", get(openapi_json))
         .route("/api", get(api_page))
         .route("/metrics", get(metrics))

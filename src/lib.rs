@@ -38,6 +38,7 @@ pub mod telemetry;
 pub mod trainings;
 pub mod types;
 pub mod web;
+pub mod webhooks;
 
 pub use app::{App, AppState};
 pub use config::Config;

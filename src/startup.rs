@@ -15,7 +15,7 @@ use crate::db::now;
 use crate::{
     AppState, api, applications, auth, basket, candidates, content, discovery, gateway, helpline,
     imports, jobs, mail, offers, organisations, partners, prescriptions, programme, reports, sites,
-    trainings,
+    trainings, webhooks,
 };
 
 /// Every registration, once. The order of the recurring tasks is the order they are
@@ -37,6 +37,7 @@ pub fn registry() -> Registry {
     partners::register(&mut reg);
     reports::register(&mut reg);
     imports::register(&mut reg);
+    webhooks::register(&mut reg);
     trainings::register(&mut reg);
     gateway::register(&mut reg);
     content::register(&mut reg);
@@ -59,6 +60,7 @@ fn space(reg: &mut Registry) {
         .space(helpline::routes::space)
         .space(gateway::routes::space)
         .space(imports::routes::space)
+        .space(webhooks::routes::space)
         .space(content::routes::space)
         .space(programme::routes::space)
         .space(reports::routes::space)
@@ -296,10 +298,11 @@ mod tests {
             crate::mail::JOB_KIND,
             crate::imports::service::REINDEX_JOB,
             crate::imports::service::QUEUE_JOB,
+            crate::webhooks::service::DELIVER_JOB,
         ] {
             assert!(kinds.contains(&kind), "{kind}");
         }
-        assert_eq!(kinds.len(), schedules.len() + 3);
+        assert_eq!(kinds.len(), schedules.len() + 4);
         // Each kind of personal data the region keeps has its retention and its purge.
         let kinds: Vec<&str> = reg.retention.kinds().iter().map(|k| k.key).collect();
         assert_eq!(
@@ -314,8 +317,11 @@ mod tests {
                 "import_files",
             ]
         );
-        // The France Travail queue follows the offers.
-        assert_eq!(reg.events.listeners(crate::offers::CHANGED), 1);
+        // The France Travail queue and the webhooks follow the offers; the webhooks follow
+        // the applications.
+        assert_eq!(reg.events.listeners(crate::offers::CHANGED), 2);
+        assert_eq!(reg.events.listeners(crate::applications::CREATED), 1);
+        assert_eq!(reg.events.listeners(crate::applications::STATUS_CHANGED), 1);
     }
 
     #[test]

@@ -10,3 +10,25 @@ pub mod routes;
 pub mod service;
 
 pub use jobs::register;
+
+/// Topic published (with the application's id) in the transaction where a candidate applies.
+pub const CREATED: &str = "applications.created";
+/// Topic published (with the application's id) in the transaction of a step that changed the
+/// application's status.
+pub const STATUS_CHANGED: &str = "applications.status_changed";
+
+/// Tells the listeners that `done` changed the status of application `id` (when it did).
+pub fn publish_step(
+    conn: &mut crate::db::DbConnection,
+    state: &crate::AppState,
+    id: &str,
+    done: &service::StepDone,
+) -> crate::error::AppResult<()> {
+    if done.from != done.status {
+        state
+            .registry
+            .events
+            .publish(conn, STATUS_CHANGED, &[id.to_owned()])?;
+    }
+    Ok(())
+}

@@ -56,9 +56,16 @@ async fn apply(
     let base = state.config.base_url();
     let who = me.clone();
     let offer = offer_id.clone();
+    let app = state.clone();
     let result = state
         .db
-        .tx(move |conn| service::apply(conn, &base, &who, &offer, &form.message))
+        .tx(move |conn| {
+            let id = service::apply(conn, &base, &who, &offer, &form.message)?;
+            app.registry
+                .events
+                .publish(conn, super::CREATED, std::slice::from_ref(&id))?;
+            Ok(id)
+        })
         .await;
     match result {
         Ok(id) => {
@@ -228,6 +235,7 @@ async fn act(
                 form.reason.as_deref(),
                 &form.contract,
             )?;
+            super::publish_step(conn, &app, &key, &done)?;
             if let Some(offer) = &done.filled_offer {
                 crate::offers::changed_in(conn, &app, std::slice::from_ref(offer))?;
             }
@@ -296,31 +304,171 @@ async fn api_apply(
     crate::web::extract::Json(request): crate::web::extract::Json<ApplyRequest>,
 ) -> AppResult<Response> {
     let base = state.config.base_url();
+    let app = state.clone();
     let id = state
         .db
-        .tx(move |conn| service::apply(conn, &base, &me, &id, &request.message))
+        .tx(move |conn| {
+            let id = service::apply(conn, &base, &me, &id, &request.message)?;
+            app.registry
+                .events
+                .publish(conn, super::CREATED, std::slice::from_ref(&id))?;
+            Ok(id)
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 
-/// The caller's applications: a candidate's own, or those received by their organisation.
+/// Paging of the applications changed since a time.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ListParams {
+    /// Only the applications changed at or after this moment: RFC 3339
+    /// (`2026-11-01T08:00:00Z`) or a date `AAAA-MM-JJ` (midnight UTC). With it (or `cursor`)
+    /// the answer is a page `{items, next_cursor, has_more}` in the order of (`updated_at`,
+    /// `id`); without either, the list of all, latest changed first.
+    updated_since: Option<String>,
+    /// The `next_cursor` of the previous page: the page after it (keep the last one to ask
+    /// later for what changed since).
+    cursor: Option<String>,
+    /// Applications per page: 1 to 500 (100 by default).
+    limit: Option<i64>,
+}
+
+/// A page of the applications changed since a time.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ApplicationPage {
+    items: Vec<ApplicationRow>,
+    /// Give it as `cursor` for the next page, or later to get what changed since the last
+    /// item; on an empty page, the cursor given (ask again with it later).
+    next_cursor: Option<String>,
+    /// More applications follow this page now.
+    has_more: bool,
+}
+
+/// The list: all of them, or a page of the changed ones.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+enum ApplicationList {
+    All(Vec<ApplicationRow>),
+    Page(ApplicationPage),
+}
+
+const DEFAULT_LIMIT: i64 = 100;
+const MAX_LIMIT: i64 = 500;
+
+/// An opaque cursor: the (`updated_at`, `id`) of the last application given.
+fn encode_cursor(at: chrono::NaiveDateTime, id: &str) -> String {
+    use base64::Engine;
+    let nanos = at.and_utc().timestamp_nanos_opt().unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{nanos}|{id}"))
+}
+
+fn decode_cursor(raw: &str) -> Option<(chrono::NaiveDateTime, String)> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw.trim())
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (nanos, id) = text.split_once('|')?;
+    let at = chrono::DateTime::from_timestamp_nanos(nanos.parse().ok()?).naive_utc();
+    (!id.is_empty() && id.len() <= 64).then(|| (at, id.to_owned()))
+}
+
+/// The caller's applications: a candidate's own, or those received by their organisation (the
+/// offers it manages); with `updated_since` or `cursor`, a page of those changed since then.
 #[utoipa::path(get, path = "/applications", operation_id = "list_applications", tag = "applications", security(("bearer" = [])),
-    responses((status = 200, body = [ApplicationRow])))]
+    params(ListParams),
+    responses((status = 200, body = ApplicationList), (status = 422, body = crate::error::ErrorBody)))]
 async fn api_list(
     State(state): State<AppState>,
     me: CurrentUser,
-) -> AppResult<Json<Vec<ApplicationRow>>> {
-    state
-        .db
-        .run(move |conn| match &me.organisation_id {
-            _ if allows(&me, &Action::ActAsCandidate) => service::for_candidate(conn, &me.id),
-            Some(org) if allows(&me, &Action::ReceiveApplications) => {
-                service::for_organisation(conn, org)
+    crate::web::extract::Query(params): crate::web::extract::Query<ListParams>,
+) -> AppResult<Json<ApplicationList>> {
+    let scope = match &me.organisation_id {
+        _ if allows(&me, &Action::ActAsCandidate) => Some(service::Scope::Candidate(me.id.clone())),
+        Some(org) if allows(&me, &Action::ReceiveApplications) => {
+            Some(service::Scope::Organisation(org.clone()))
+        }
+        _ => None,
+    };
+    let since_raw = params
+        .updated_since
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let cursor_raw = params
+        .cursor
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    if since_raw.is_none() && cursor_raw.is_none() {
+        return state
+            .db
+            .run(move |conn| match scope {
+                Some(service::Scope::Candidate(id)) => service::for_candidate(conn, &id),
+                Some(service::Scope::Organisation(org)) => service::for_organisation(conn, &org),
+                None => Ok(Vec::new()),
+            })
+            .await
+            .map(|all| Json(ApplicationList::All(all)));
+    }
+    let mut problems = Vec::new();
+    let since = match since_raw {
+        None => chrono::DateTime::UNIX_EPOCH.naive_utc(),
+        Some(raw) => crate::offers::export::parse_since(raw).unwrap_or_else(|| {
+            problems.push(format!(
+                "updated_since : « {} » n’est pas une date lisible. Indiquez une date AAAA-MM-JJ \
+                 ou une date et heure RFC 3339 (par exemple 2026-11-01T08:00:00Z).",
+                raw.chars().take(40).collect::<String>()
+            ));
+            chrono::DateTime::UNIX_EPOCH.naive_utc()
+        }),
+    };
+    let after = match cursor_raw {
+        None => None,
+        Some(raw) => {
+            let decoded = decode_cursor(raw);
+            if decoded.is_none() {
+                problems.push(
+                    "cursor : ce curseur n’est pas lisible. Reprenez le next_cursor d’une réponse."
+                        .to_string(),
+                );
             }
-            _ => Ok(Vec::new()),
-        })
-        .await
-        .map(Json)
+            decoded
+        }
+    };
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        problems.push(format!("limit : entre 1 et {MAX_LIMIT}."));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::unprocessable(problems.join(" ")));
+    }
+    let Some(scope) = scope else {
+        return Ok(Json(ApplicationList::Page(ApplicationPage {
+            items: Vec::new(),
+            next_cursor: cursor_raw.map(str::to_owned),
+            has_more: false,
+        })));
+    };
+    let mut items = state
+        .db
+        .run(move |conn| service::changed_since(conn, &scope, since, after.as_ref(), limit + 1))
+        .await?;
+    let has_more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let next_cursor = match items.last() {
+        Some(last) => Some(encode_cursor(
+            last.application.updated_at,
+            &last.application.id,
+        )),
+        None => cursor_raw.map(str::to_owned),
+    };
+    Ok(Json(ApplicationList::Page(ApplicationPage {
+        items,
+        next_cursor,
+        has_more,
+    })))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -390,6 +538,7 @@ async fn api_step(
                 request.reason.as_deref(),
                 &request.contract,
             )?;
+            super::publish_step(conn, &app, &id, &done)?;
             if let Some(offer) = &done.filled_offer {
                 crate::offers::changed_in(conn, &app, std::slice::from_ref(offer))?;
             }

@@ -341,6 +341,9 @@ pub struct ContractInput {
 /// taken by this hire), whose change the caller publishes in the same transaction.
 #[derive(Clone, Debug)]
 pub struct StepDone {
+    /// The status before the step (the caller publishes `applications::STATUS_CHANGED` when
+    /// it differs).
+    pub from: ApplicationStatus,
     pub status: ApplicationStatus,
     pub filled_offer: Option<String>,
 }
@@ -450,6 +453,7 @@ pub fn step(
         ))
         .execute(conn)?;
         return Ok(StepDone {
+            from,
             status: to,
             filled_offer: None,
         });
@@ -564,6 +568,7 @@ pub fn step(
     let application = get(conn, id)?;
     notify(conn, &application, to_side, subject, &text, base_url)?;
     Ok(StepDone {
+        from,
         status: to,
         filled_offer,
     })
@@ -686,6 +691,63 @@ pub fn for_organisation(conn: &mut DbConnection, org_id: &str) -> AppResult<Vec<
             application,
             offer_title,
             candidate_name: first.zip(last).map(|(f, l)| format!("{f} {l}")),
+        })
+        .collect())
+}
+
+/// Whose applications a list shows: a candidate's own, or those an organisation receives
+/// (the offers it manages).
+#[derive(Clone, Debug)]
+pub enum Scope {
+    Candidate(String),
+    Organisation(String),
+}
+
+/// The applications of `scope` changed at or after `since`, in the order of (`updated_at`,
+/// `id`), those after `after` only (the position a cursor holds), `limit` of them.
+pub fn changed_since(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    since: NaiveDateTime,
+    after: Option<&(NaiveDateTime, String)>,
+    limit: i64,
+) -> AppResult<Vec<ApplicationRow>> {
+    let mut query = applications::table
+        .inner_join(offers::table)
+        .left_join(users::table.on(users::id.nullable().eq(applications::candidate_id)))
+        .filter(applications::updated_at.ge(since))
+        .into_boxed();
+    query = match scope {
+        Scope::Candidate(id) => query.filter(applications::candidate_id.eq(id.clone())),
+        Scope::Organisation(id) => query.filter(applications::managed_by_id.eq(id.clone())),
+    };
+    if let Some((at, id)) = after {
+        query = query.filter(
+            applications::updated_at.gt(*at).or(applications::updated_at
+                .eq(*at)
+                .and(applications::id.gt(id.clone()))),
+        );
+    }
+    let rows: Vec<(Application, String, Option<String>, Option<String>)> = query
+        .order((applications::updated_at, applications::id))
+        .limit(limit)
+        .select((
+            Application::as_select(),
+            offers::title,
+            users::first_name.nullable(),
+            users::last_name.nullable(),
+        ))
+        .load(conn)?;
+    let organisation = matches!(scope, Scope::Organisation(_));
+    Ok(rows
+        .into_iter()
+        .map(|(application, offer_title, first, last)| ApplicationRow {
+            application,
+            offer_title,
+            candidate_name: first
+                .zip(last)
+                .filter(|_| organisation)
+                .map(|(f, l)| format!("{f} {l}")),
         })
         .collect())
 }

@@ -149,6 +149,11 @@ pub enum Action<'a> {
     /// Create and edit the organisation's import profiles (its administrators, once the
     /// organisation is validated).
     ManageImportProfiles(&'a OrgRef),
+    /// Register the addresses where this organisation's software receives signed events
+    /// about the offers it manages and their applications (webhooks), see their secret and
+    /// their delivery log (the organisation's administrators, for organisations that receive
+    /// applications; never the regional team: the secret is the partner's).
+    ManageWebhooks(&'a OrgRef),
     /// Let a training centre manage this company's offers (the company's administrators), or
     /// record such a delegation (the chamber covering the company).
     GrantDelegation(&'a OrgRef),
@@ -405,7 +410,7 @@ fn covers(user: &CurrentUser, org: &OrgRef) -> bool {
 pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
     if user.role == Role::RegionalAdmin {
         // The regional team sees everything but does not act in place of an adviser or a
-        // centre on someone's pre-registration.
+        // centre on someone's pre-registration, nor hold a partner's webhook secret.
         return !matches!(
             action,
             Action::Prescribe
@@ -431,6 +436,7 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                 | Action::ActForDelegatingCompanies
                 | Action::ProposeContent
                 | Action::FollowProposal(_)
+                | Action::ManageWebhooks(_)
         ) || matches!(action, Action::EvaluateProgrammeSession { registrant_id } if *registrant_id == user.id);
     }
     match action {
@@ -536,6 +542,11 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                         | Role::Recruiter
                         | Role::Funder
                 )
+        }
+        Action::ManageWebhooks(org) => {
+            same_org(user, org)
+                && user.is_org_admin
+                && matches!(user.role, Role::Recruiter | Role::TrainingStaff)
         }
         Action::GrantDelegation(org) => {
             org.kind == OrgKind::Company

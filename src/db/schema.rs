@@ -678,6 +678,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Text,
+        organisation_id -> Text,
+        url -> Text,
+        secret -> Text,
+        events -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        subscription_id -> Text,
+        event -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_offer_states (offer_id) {
+        offer_id -> Text,
+        status -> Text,
+    }
+}
+
 diesel::joinable!(training_actions -> trainings (training_id));
 diesel::joinable!(training_sessions -> training_actions (action_id));
 diesel::joinable!(training_action_funders -> training_actions (action_id));
@@ -703,8 +739,12 @@ diesel::joinable!(user_tokens -> users (user_id));
 diesel::joinable!(import_runs -> import_profiles (profile_id));
 diesel::joinable!(gateway_entries -> offers (offer_id));
 diesel::joinable!(import_rejections -> import_runs (run_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    webhook_subscriptions,
+    webhook_deliveries,
+    webhook_offer_states,
     ftps_folders,
     gateway_entries,
     import_profiles,

@@ -499,6 +499,7 @@ async fn pages_have_no_accessibility_violations() {
     for (path, name) in [
         ("/imports", "imports"),
         ("/imports/profils/nouveau?preset=ymag", "import-profile-new"),
+        ("/webhooks", "webhooks"),
     ] {
         problems.extend(check_page(&b.client, &format!("{}{path}", server.base), name).await);
     }

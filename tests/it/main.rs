@@ -52,3 +52,4 @@ mod schema;
 mod search;
 mod sites;
 mod trainings;
+mod webhooks;

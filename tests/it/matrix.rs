@@ -107,6 +107,7 @@ enum Kind {
     PageSlug,
     ProSlug,
     Proposal,
+    Webhook,
 }
 
 impl Kind {
@@ -150,6 +151,10 @@ impl Kind {
             Kind::ContactRequest => {
                 "SELECT id, NULL AS b, organisation_id AS org1, NULL AS org2, NULL AS org3, \
                  candidate_id AS usr FROM contact_requests ORDER BY id"
+            }
+            Kind::Webhook => {
+                "SELECT id, NULL AS b, organisation_id AS org1, NULL AS org2, NULL AS org3, \
+                 NULL AS usr FROM webhook_subscriptions ORDER BY id"
             }
             Kind::ImportProfile => {
                 "SELECT id, NULL AS b, organisation_id AS org1, NULL AS org2, NULL AS org3, \
@@ -497,6 +502,8 @@ const TABLE: &[Row] = &[
     r("GET", "/healthz", Anyone),
     r("GET", "/imports", only(&[Recruiter, TrainingStaff, RegistrationOfficer, Funder, RegionalAdmin])),
     r("GET", "/imports/profils/nouveau", only(&[Recruiter, TrainingStaff, RegistrationOfficer, Funder, RegionalAdmin])),
+    r("GET", "/webhooks", only(&[Recruiter, TrainingStaff])),
+    o("GET", "/webhooks/{id}", K::Webhook, only(&[Recruiter, TrainingStaff]), only(&[])),
     o("GET", "/imports/profils/{id}", K::ImportProfile, only(&[TrainingStaff, RegistrationOfficer, Funder, RegionalAdmin]), only(&[RegistrationOfficer, RegionalAdmin])),
     o("GET", "/imports/{id}", K::ImportRun, only(&[TrainingStaff, RegionalAdmin]), only(&[RegionalAdmin])),
     o("GET", "/imports/{id}/rapport.csv", K::ImportRun, only(&[TrainingStaff, RegionalAdmin]), only(&[RegionalAdmin])),
@@ -654,6 +661,9 @@ const TABLE: &[Row] = &[
     o("POST", "/formations/sessions/{id}/preinscription", K::Session, only(&[Prescriber]), only(&[Prescriber])),
     // A multipart upload (the file and its profile): no URL-encoded form to send.
     r("POST", "/imports/envoyer", BodyFirst),
+    r("POST", "/webhooks", only(&[Recruiter, TrainingStaff])),
+    o("POST", "/webhooks/{id}", K::Webhook, only(&[Recruiter, TrainingStaff]), only(&[])),
+    o("POST", "/webhooks/{id}/tester", K::Webhook, only(&[Recruiter, TrainingStaff]), only(&[])),
     r("POST", "/imports/profils", only(&[Recruiter, TrainingStaff, RegistrationOfficer, Funder, RegionalAdmin])),
     o("POST", "/imports/profils/{id}", K::ImportProfile, only(&[TrainingStaff, Funder, RegionalAdmin]), only(&[RegionalAdmin])),
     o("POST", "/imports/profils/{id}/confiance", K::ImportProfile, only(&[RegionalAdmin]), only(&[RegistrationOfficer, RegionalAdmin])).with_body("trusted=oui"),
@@ -1038,6 +1048,20 @@ async fn seed(router: &Router, db: &Path, askers: &[Asker]) {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "saved search: {}", r.text);
+    for role in [Recruiter, TrainingStaff] {
+        let r = post_form(
+            router,
+            by(role),
+            "/webhooks",
+            &[
+                ("url", "https://erp.example.fr/hooks/passerelle"),
+                ("events", "application.created"),
+                ("active", "oui"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "webhook: {}", r.text);
+    }
     let r = post_form(
         router,
         by(Recruiter),
