@@ -49,4 +49,5 @@ mod retention;
 mod schema;
 mod search;
 mod sites;
+mod sites_network;
 mod trainings;
