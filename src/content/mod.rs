@@ -44,14 +44,15 @@ pub struct AgendaEntry {
 /// `to` (UTC), of one department or (none) of all; provided with `reg.provide`, read by the
 /// agenda with `state.registry.get::<AgendaSource>()` (content never names who provides it).
 #[derive(Clone, Copy)]
-pub struct AgendaSource(
-    pub  fn(
-        &mut crate::db::DbConnection,
-        Option<&str>,
-        chrono::NaiveDateTime,
-        chrono::NaiveDateTime,
-    ) -> crate::error::AppResult<Vec<AgendaEntry>>,
-);
+pub struct AgendaSource(pub AgendaEntries);
+
+/// The function behind [`AgendaSource`]: connection, department, from, to.
+pub type AgendaEntries = fn(
+    &mut crate::db::DbConnection,
+    Option<&str>,
+    chrono::NaiveDateTime,
+    chrono::NaiveDateTime,
+) -> crate::error::AppResult<Vec<AgendaEntry>>;
 
 /// What editorial content provides to the plumbing: the legal pages' texts.
 pub fn register(reg: &mut crate::app::Registry) {
