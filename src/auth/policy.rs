@@ -235,6 +235,23 @@ pub enum Action<'a> {
     ManageExhibitions,
     /// Book an exhibition for a site of this host (its coordinators).
     BookExhibition { host_id: &'a str },
+    /// Attach a site to a central site as its relay, or detach it (the regional team: the
+    /// network's shape is the region's decision, not a host's).
+    AttachRelaySite,
+    /// See a site's visit and event figures: its host's coordinators, the coordinators of the
+    /// central site it is a relay of, the regional team.
+    ViewSiteFiguresOf {
+        host_id: &'a str,
+        central_host_id: Option<&'a str>,
+    },
+    /// Write a site's yearly action plan and its results, submit it (the host's coordinators
+    /// only: the regional team reviews, it does not write in the site's place).
+    WriteSitePlan { host_id: &'a str },
+    /// Read a site's action plan (the host's coordinators; the regional team).
+    ViewSitePlan { host_id: &'a str },
+    /// Review the sites' action plans: « validé » or « à revoir » with a reason (the regional
+    /// team).
+    ReviewSitePlans,
     /// Offer job-discovery actions (recruiters of a validated company, professional
     /// branches through their partner organisation).
     OfferDiscoveryActions,
@@ -437,6 +454,7 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                 | Action::ProposeContent
                 | Action::FollowProposal(_)
                 | Action::ManageWebhooks(_)
+                | Action::WriteSitePlan { .. }
         ) || matches!(action, Action::EvaluateProgrammeSession { registrant_id } if *registrant_id == user.id);
     }
     match action {
@@ -637,6 +655,18 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
         }
         Action::ManageExhibitions => user.role == Role::Editor,
         Action::ViewSiteFigures => user.role == Role::SiteCoordinator,
+        Action::ViewSiteFiguresOf {
+            host_id,
+            central_host_id,
+        } => {
+            let org = user.organisation_id.as_deref();
+            user.role == Role::SiteCoordinator
+                && org.is_some()
+                && (org == Some(*host_id) || org == *central_host_id)
+        }
+        Action::WriteSitePlan { host_id } | Action::ViewSitePlan { host_id } => {
+            user.role == Role::SiteCoordinator && user.organisation_id.as_deref() == Some(*host_id)
+        }
         Action::OfferDiscoveryActions => match user.role {
             Role::Recruiter => user.organisation_validated(),
             Role::PartnerResponder => user.organisation_id.is_some(),
@@ -686,6 +716,8 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
         }
         Action::ActForDelegatingCompanies => user.role == Role::TrainingStaff,
         Action::ChooseSiteHost
+        | Action::AttachRelaySite
+        | Action::ReviewSitePlans
         | Action::ManageHelplineSupervisors
         | Action::ApproveFunderCodes
         | Action::ManagePartners

@@ -12,8 +12,8 @@ pub struct IcsEvent {
     pub url: String,
     /// UTC.
     pub starts_at: NaiveDateTime,
-    /// UTC.
-    pub ends_at: NaiveDateTime,
+    /// UTC; none: the event ends when it starts (RFC 5545 §3.6.1, DTEND left out).
+    pub ends_at: Option<NaiveDateTime>,
     /// UTC: last change.
     pub updated_at: NaiveDateTime,
 }
@@ -74,7 +74,9 @@ pub fn calendar(name: &str, events: &[IcsEvent], now: NaiveDateTime) -> String {
         line(format!("DTSTAMP:{}", utc(&now)));
         line(format!("LAST-MODIFIED:{}", utc(&e.updated_at)));
         line(format!("DTSTART:{}", utc(&e.starts_at)));
-        line(format!("DTEND:{}", utc(&e.ends_at)));
+        if let Some(end) = &e.ends_at {
+            line(format!("DTEND:{}", utc(end)));
+        }
         line(format!("SUMMARY:{}", escape(&e.summary)));
         if !e.location.is_empty() {
             line(format!("LOCATION:{}", escape(&e.location)));

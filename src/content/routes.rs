@@ -213,7 +213,81 @@ async fn news_feed(State(state): State<AppState>) -> AppResult<Response> {
 
 struct AgendaDay {
     label: String,
-    events: Vec<(Event, String)>,
+    events: Vec<AgendaItem>,
+}
+
+/// An event of the agenda as the page shows it: the editors' events and those other
+/// capabilities add (see [`super::AgendaSource`]).
+struct AgendaItem {
+    starts_at: chrono::NaiveDateTime,
+    title: String,
+    kind_label: String,
+    territory_label: String,
+    when_fr: String,
+    place: String,
+    organiser: String,
+    /// The description, rendered.
+    html: String,
+    /// The event's own page (registration), if it has one.
+    link: Option<String>,
+}
+
+impl AgendaItem {
+    fn of_event(e: &Event) -> Self {
+        AgendaItem {
+            starts_at: e.starts_at,
+            title: e.title.clone(),
+            kind_label: e.kind_label().to_owned(),
+            territory_label: e.territory_label(),
+            when_fr: e.when_fr(),
+            place: e.place.clone(),
+            organiser: e.organiser.clone(),
+            html: markdown::render(&e.description),
+            link: None,
+        }
+    }
+
+    fn of_entry(e: &super::AgendaEntry) -> Self {
+        let start = crate::web::utc_to_paris(e.starts_at);
+        let when_fr = match e.ends_at.map(crate::web::utc_to_paris) {
+            Some(end) if end.date() == start.date() => format!(
+                "{}, {} – {}",
+                crate::web::long_date_fr(&start.date()),
+                start.format("%H:%M"),
+                end.format("%H:%M")
+            ),
+            _ => format!(
+                "{}, {}",
+                crate::web::long_date_fr(&start.date()),
+                start.format("%H:%M")
+            ),
+        };
+        AgendaItem {
+            starts_at: e.starts_at,
+            title: e.title.clone(),
+            kind_label: e.kind_label.clone(),
+            territory_label: crate::referential::departments::label(&e.department),
+            when_fr,
+            place: e.place.clone(),
+            organiser: e.organiser.clone(),
+            html: markdown::render(&e.description),
+            link: Some(e.path.clone()),
+        }
+    }
+}
+
+/// The events other capabilities add to the agenda (none when nobody provides them).
+fn agenda_entries(
+    state: &AppState,
+    conn: &mut crate::db::DbConnection,
+    territory: Option<&str>,
+    from: chrono::NaiveDateTime,
+    to: chrono::NaiveDateTime,
+) -> AppResult<Vec<super::AgendaEntry>> {
+    match state.registry.get::<super::AgendaSource>() {
+        Some(source) => (source.0)(conn, territory, from, to),
+        None => Ok(Vec::new()),
+    }
 }
 
 #[derive(Template)]
@@ -275,28 +349,50 @@ async fn agenda(
     let words = p.q.trim().to_owned();
     let asked = words.clone();
     let instance = state.config.territory.clone();
-    let (departments, territory, events) = state
+    let source = state.clone();
+    let (departments, territory, events, entries) = state
         .db
         .run(move |conn| {
             let departments = service::department_codes(&instance)?;
             let territory = territory(&p, &departments)?;
-            let events = if asked.is_empty() {
-                service::events_between(conn, territory.as_deref(), from, to)?
+            let (events, entries) = if asked.is_empty() {
+                (
+                    service::events_between(conn, territory.as_deref(), from, to)?,
+                    agenda_entries(&source, conn, territory.as_deref(), from, to)?,
+                )
             } else {
-                service::upcoming_events(conn, territory.as_deref(), &asked, crate::db::now())?
+                let now = crate::db::now();
+                let entries = agenda_entries(
+                    &source,
+                    conn,
+                    territory.as_deref(),
+                    now,
+                    now + chrono::Duration::days(400),
+                )?;
+                (
+                    service::upcoming_events(conn, territory.as_deref(), &asked, now)?,
+                    service::matching(entries, &asked, |e| {
+                        format!(
+                            "{} {} {} {} {}",
+                            e.title, e.description, e.place, e.organiser, e.kind_label
+                        )
+                    }),
+                )
             };
-            Ok((departments, territory, events))
+            Ok((departments, territory, events, entries))
         })
         .await?;
+    let mut items: Vec<AgendaItem> = events.iter().map(AgendaItem::of_event).collect();
+    items.extend(entries.iter().map(AgendaItem::of_entry));
+    items.sort_by_key(|i| i.starts_at);
     let mut days: Vec<AgendaDay> = Vec::new();
-    for e in events {
-        let label = crate::web::long_date_fr(&e.local_start().date());
-        let html = markdown::render(&e.description);
+    for item in items {
+        let label = crate::web::long_date_fr(&crate::web::utc_to_paris(item.starts_at).date());
         match days.last_mut() {
-            Some(d) if d.label == label => d.events.push((e, html)),
+            Some(d) if d.label == label => d.events.push(item),
             _ => days.push(AgendaDay {
                 label,
-                events: vec![(e, html)],
+                events: vec![item],
             }),
         }
     }
@@ -336,9 +432,15 @@ async fn ics(state: &AppState, territory: Option<String>) -> AppResult<Response>
         ),
         None => format!("Agenda Passerelle {}", state.config.region_name),
     };
-    let events = state
+    let source = state.clone();
+    let (events, entries) = state
         .db
-        .run(move |conn| service::events_between(conn, territory.as_deref(), from, to))
+        .run(move |conn| {
+            Ok((
+                service::events_between(conn, territory.as_deref(), from, to)?,
+                agenda_entries(&source, conn, territory.as_deref(), from, to)?,
+            ))
+        })
         .await?;
     let base = state.config.base_url();
     let host = url::Url::parse(&base)
@@ -363,9 +465,30 @@ async fn ics(state: &AppState, territory: Option<String>) -> AppResult<Response>
             categories: e.kind_label().to_owned(),
             url: format!("{base}/agenda?mois={}", e.local_start().format("%Y-%m")),
             starts_at: e.starts_at,
-            ends_at: e.ends_at,
+            ends_at: Some(e.ends_at),
             updated_at: e.updated_at,
         })
+        .chain(entries.iter().map(|e| super::ical::IcsEvent {
+            uid: format!("{}@{host}", e.uid),
+            summary: e.title.clone(),
+            description: if e.description.is_empty() {
+                format!(
+                    "Organisé par {}.\n\nInscription et détails : {base}{}",
+                    e.organiser, e.path
+                )
+            } else {
+                format!(
+                    "{}\n\nOrganisé par {}.\n\nInscription et détails : {base}{}",
+                    e.description, e.organiser, e.path
+                )
+            },
+            location: e.place.clone(),
+            categories: e.kind_label.clone(),
+            url: format!("{base}{}", e.path),
+            starts_at: e.starts_at,
+            ends_at: e.ends_at,
+            updated_at: e.updated_at,
+        }))
         .collect();
     Ok((
         [

@@ -409,6 +409,23 @@ pub fn events_between(
     Ok(q.load(conn)?)
 }
 
+/// The items whose text (as `text` writes it) holds every word asked, with the agenda's
+/// French analysis; no words: all of them.
+pub fn matching<T>(items: Vec<T>, words: &str, text: impl Fn(&T) -> String) -> Vec<T> {
+    let mut analyzer = crate::search::analyzer::french_analyzer();
+    let asked = crate::search::analyzer::terms(&mut analyzer, words);
+    if asked.is_empty() {
+        return items;
+    }
+    items
+        .into_iter()
+        .filter(|item| {
+            let found = crate::search::analyzer::terms(&mut analyzer, &text(item));
+            asked.iter().all(|t| found.contains(t))
+        })
+        .collect()
+}
+
 /// Events not over at `from` (UTC), soonest first, of a department (with the region-wide
 /// ones) or all, whose title, description, place, organiser or kind hold every word asked
 /// (French analysis, as the other searches: « portes ouvertes » finds « Portes ouvertes du

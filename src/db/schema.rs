@@ -981,6 +981,47 @@ diesel::table! {
         resources -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        central_site_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    site_plans (id) {
+        id -> Text,
+        site_id -> Text,
+        year -> Integer,
+        status -> Text,
+        review_comment -> Text,
+        reviewed_by -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        reviewed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    site_plan_objectives (id) {
+        id -> Text,
+        plan_id -> Text,
+        text -> Text,
+        target -> Nullable<Integer>,
+        achieved -> Nullable<Integer>,
+        comment -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    site_plan_actions (id) {
+        id -> Text,
+        plan_id -> Text,
+        title -> Text,
+        period -> Text,
+        audience -> Text,
+        partner -> Text,
+        status -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -1109,6 +1150,9 @@ diesel::table! {
 
 diesel::joinable!(site_visits -> sites (site_id));
 diesel::joinable!(site_events -> sites (site_id));
+diesel::joinable!(site_plans -> sites (site_id));
+diesel::joinable!(site_plan_objectives -> site_plans (plan_id));
+diesel::joinable!(site_plan_actions -> site_plans (plan_id));
 diesel::joinable!(site_event_registrations -> site_events (event_id));
 diesel::joinable!(exhibition_bookings -> exhibitions (exhibition_id));
 diesel::joinable!(exhibition_bookings -> sites (site_id));
@@ -1120,6 +1164,9 @@ diesel::joinable!(discovery_actions -> communes (commune_insee));
 
 diesel::allow_tables_to_appear_in_same_query!(
     sites,
+    site_plans,
+    site_plan_objectives,
+    site_plan_actions,
     site_visits,
     site_events,
     site_event_registrations,
@@ -1132,6 +1179,9 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 diesel::allow_tables_to_appear_in_same_query!(sites, organisations);
 diesel::allow_tables_to_appear_in_same_query!(sites, communes);
+diesel::allow_tables_to_appear_in_same_query!(site_events, communes);
+diesel::allow_tables_to_appear_in_same_query!(site_events, organisations);
+diesel::allow_tables_to_appear_in_same_query!(site_plans, users);
 diesel::allow_tables_to_appear_in_same_query!(discovery_actions, organisations);
 diesel::allow_tables_to_appear_in_same_query!(discovery_actions, communes);
 

@@ -1,6 +1,7 @@
 //! Demo data of the Espaces Métiers network: the Saint-Brieuc site of the demo host, a second
 //! host in Lorient with its own coordinator and site, a few visits, an event open to
-//! registration, two exhibitions and one booking (dates relative to the day it is loaded).
+//! registration, two exhibitions and one booking (dates relative to the day it is loaded);
+//! Saint-Brieuc's action plan of the year, submitted to the regional team.
 
 use std::collections::HashMap;
 
@@ -223,6 +224,76 @@ pub fn load(
             ))
             .execute(conn)?;
         day += Duration::days(1);
+    }
+    plan(conn, &brieuc, chrono::Datelike::year(&today))
+}
+
+/// Saint-Brieuc's plan of the year: two objectives, three actions, submitted.
+fn plan(conn: &mut DbConnection, site: &str, year: i32) -> AppResult<()> {
+    let plan = new_id();
+    diesel::insert_into(site_plans::table)
+        .values((
+            site_plans::id.eq(&plan),
+            site_plans::site_id.eq(site),
+            site_plans::year.eq(year),
+            site_plans::status.eq(super::model::PlanStatus::Submitted.as_str()),
+            site_plans::review_comment.eq(""),
+            site_plans::submitted_at.eq(Some(now())),
+            site_plans::created_at.eq(now()),
+            site_plans::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    for (text, target) in [
+        ("Accueillir plus de jeunes de 16 à 25 ans", Some(600)),
+        (
+            "Faire découvrir les métiers de l’industrie aux collégiens du Pays de Saint-Brieuc",
+            Some(8),
+        ),
+    ] {
+        diesel::insert_into(site_plan_objectives::table)
+            .values((
+                site_plan_objectives::id.eq(new_id()),
+                site_plan_objectives::plan_id.eq(&plan),
+                site_plan_objectives::text.eq(text),
+                site_plan_objectives::target.eq(target),
+                site_plan_objectives::achieved.eq(None::<i32>),
+                site_plan_objectives::comment.eq(""),
+                site_plan_objectives::created_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
+    for (title, period, audience, partner) in [
+        (
+            "Ateliers « réussir sa recherche de contrat d’alternance »",
+            "Chaque mois",
+            "Jeunes de 16 à 25 ans",
+            "Mission Locale",
+        ),
+        (
+            "Visites d’entreprises industrielles",
+            "Printemps",
+            "Classes de 4e et 3e",
+            "UIMM Bretagne",
+        ),
+        (
+            "Accueil de l’exposition « Industrie : les métiers de demain »",
+            "Automne",
+            "Tout public",
+            "",
+        ),
+    ] {
+        diesel::insert_into(site_plan_actions::table)
+            .values((
+                site_plan_actions::id.eq(new_id()),
+                site_plan_actions::plan_id.eq(&plan),
+                site_plan_actions::title.eq(title),
+                site_plan_actions::period.eq(period),
+                site_plan_actions::audience.eq(audience),
+                site_plan_actions::partner.eq(partner),
+                site_plan_actions::status.eq(super::model::PlanActionStatus::Planned.as_str()),
+                site_plan_actions::created_at.eq(now()),
+            ))
+            .execute(conn)?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Visit figures per site and for the network: people by month, age band (share of 16–25
 //! year-olds), school pupils and topics. A group visit counts its number of people. A
-//! coordinator sees the sites of their host, the regional team the whole network.
+//! coordinator sees the sites of their host and the relays of those sites, the regional team
+//! the whole network. Events held in the year and their registrations are counted per site.
 
 use crate::web::csv::CsvWriter;
 use std::collections::BTreeMap;
@@ -11,7 +12,7 @@ use serde::Serialize;
 
 use super::model::{AgeBand, Topic, VisitSituation};
 
-use super::service::{SiteCard, managed};
+use super::service::{SiteCard, managed, relays_of};
 use crate::auth::CurrentUser;
 use crate::db::{DbConnection, schema::*};
 use crate::error::{AppError, AppResult};
@@ -49,6 +50,12 @@ pub struct Figures {
     pub by_month: Vec<Count>,
     pub by_age: Vec<Count>,
     pub by_topic: Vec<Count>,
+    /// Events held in the year.
+    pub events: i64,
+    /// Registrations to those events.
+    pub registrations: i64,
+    /// The central site's name, when this site is one of its relays.
+    pub relay_of: Option<String>,
 }
 
 impl Figures {
@@ -83,8 +90,31 @@ pub fn scope(
     user: &CurrentUser,
     site: Option<&str>,
 ) -> AppResult<Vec<SiteCard>> {
-    crate::auth::policy::authorize(user, &crate::auth::policy::Action::ViewSiteFigures)?;
+    use crate::auth::policy::{Action, allows, authorize};
+    authorize(user, &Action::ViewSiteFigures)?;
     let mut sites = managed(conn, user)?;
+    // The relays of the sites one runs, each checked against the policy with its central
+    // site's host (one query for all of them, never every site of the network).
+    let ids: Vec<String> = sites.iter().map(|s| s.site.id.clone()).collect();
+    let relays = relays_of(conn, &ids)?;
+    for relay in relays {
+        if sites.iter().any(|s| s.site.id == relay.site.id) {
+            continue;
+        }
+        let central_host = sites
+            .iter()
+            .find(|s| relay.site.central_site_id.as_deref() == Some(s.site.id.as_str()))
+            .map(|s| s.site.host_id.clone());
+        if allows(
+            user,
+            &Action::ViewSiteFiguresOf {
+                host_id: &relay.site.host_id,
+                central_host_id: central_host.as_deref(),
+            },
+        ) {
+            sites.push(relay);
+        }
+    }
     if let Some(site) = site {
         sites.retain(|s| s.site.id == site);
         if sites.is_empty() {
@@ -114,6 +144,37 @@ pub fn visits(conn: &mut DbConnection, sites: &[SiteCard], year: i32) -> AppResu
             site_visits::referred_to,
         ))
         .load(conn)?)
+}
+
+/// Events held in the year by these sites and the places taken: (site, events,
+/// registrations), counted by the database.
+pub fn events(
+    conn: &mut DbConnection,
+    sites: &[SiteCard],
+    year: i32,
+) -> AppResult<Vec<(String, i64, i64)>> {
+    let ids: Vec<&str> = sites.iter().map(|s| s.site.id.as_str()).collect();
+    let from = NaiveDate::from_ymd_opt(year, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .ok_or_else(|| AppError::unprocessable("Année invalide."))?;
+    let to = NaiveDate::from_ymd_opt(year + 1, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .ok_or_else(|| AppError::unprocessable("Année invalide."))?;
+    let rows: Vec<(String, i64, Option<i64>)> = site_events::table
+        .filter(site_events::site_id.eq_any(&ids))
+        .filter(site_events::starts_at.ge(from))
+        .filter(site_events::starts_at.lt(to))
+        .group_by(site_events::site_id)
+        .select((
+            site_events::site_id,
+            diesel::dsl::count_star(),
+            diesel::dsl::sum(site_events::registered),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(site, n, r)| (site, n, r.unwrap_or(0)))
+        .collect())
 }
 
 fn add(map: &mut BTreeMap<String, (i64, i64)>, key: &str, people: i64) {
@@ -203,18 +264,39 @@ pub fn figures(site_id: Option<String>, name: String, rows: &[&VisitRow]) -> Fig
         by_month,
         by_age,
         by_topic,
+        events: 0,
+        registrations: 0,
+        relay_of: None,
     }
 }
 
 /// Figures per site and for all the sites together.
-pub fn report(sites: &[SiteCard], rows: &[VisitRow], year: i32) -> Report {
+pub fn report(
+    sites: &[SiteCard],
+    rows: &[VisitRow],
+    events: &[(String, i64, i64)],
+    year: i32,
+) -> Report {
     let all: Vec<&VisitRow> = rows.iter().collect();
-    let network = figures(None, "Ensemble des sites".to_owned(), &all);
+    let mut network = figures(None, "Ensemble des sites".to_owned(), &all);
+    network.events = events.iter().map(|e| e.1).sum();
+    network.registrations = events.iter().map(|e| e.2).sum();
     let sites = sites
         .iter()
         .map(|s| {
             let mine: Vec<&VisitRow> = rows.iter().filter(|r| r.site_id == s.site.id).collect();
-            figures(Some(s.site.id.clone()), s.site.name.clone(), &mine)
+            let mut f = figures(Some(s.site.id.clone()), s.site.name.clone(), &mine);
+            if let Some((_, n, r)) = events.iter().find(|e| e.0 == s.site.id) {
+                f.events = *n;
+                f.registrations = *r;
+            }
+            f.relay_of = s.site.central_site_id.as_ref().and_then(|c| {
+                sites
+                    .iter()
+                    .find(|x| &x.site.id == c)
+                    .map(|x| x.site.name.clone())
+            });
+            f
         })
         .collect();
     Report {

@@ -61,3 +61,22 @@ string_enum! {
         Information => "information", "Réunion d’information";
     }
 }
+
+string_enum! {
+    /// Where a site's yearly action plan stands.
+    PlanStatus {
+        Draft => "draft", "Brouillon";
+        Submitted => "submitted", "Transmis à la Région";
+        Validated => "validated", "Validé";
+        ToRevise => "to_revise", "À revoir";
+    }
+}
+
+string_enum! {
+    /// Where an action of the plan stands.
+    PlanActionStatus {
+        Planned => "planned", "Prévue";
+        Done => "done", "Réalisée";
+        Cancelled => "cancelled", "Annulée";
+    }
+}

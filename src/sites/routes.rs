@@ -13,6 +13,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::figures::{self, Report};
 use super::model::{AgeBand, EventKind, Referral, Topic, VisitSituation};
+use super::network::Network;
+use super::plan_routes;
 use super::service::{
     self, Booking, BookingInput, EventInput, Exhibition, ExhibitionInput, Registration,
     RegistrationInput, SiteCard, SiteEvent, SiteInput, VisitInput,
@@ -40,6 +42,32 @@ pub fn pages() -> crate::web::routes::Pages {
         )
         .route("/espaces-metiers/{id}/visites", get(visit_form).post(visit))
         .route("/espaces-metiers/{id}/evenements", post(create_event))
+        .route(
+            "/espaces-metiers/{id}/site-central",
+            post(plan_routes::attach),
+        )
+        .route("/espaces-metiers/{id}/plan", get(plan_routes::plan))
+        .route(
+            "/espaces-metiers/{id}/plan/objectifs",
+            post(plan_routes::add_objective),
+        )
+        .route(
+            "/espaces-metiers/{id}/plan/actions",
+            post(plan_routes::add_action),
+        )
+        .route(
+            "/espaces-metiers/{id}/plan/etat-action",
+            post(plan_routes::action_status),
+        )
+        .route(
+            "/espaces-metiers/{id}/plan/resultats",
+            post(plan_routes::record_result),
+        )
+        .route(
+            "/espaces-metiers/{id}/plan/transmission",
+            post(plan_routes::submit),
+        )
+        .route("/espaces-metiers/{id}/plan/avis", post(plan_routes::review))
         .route("/evenements/{id}", get(event_page))
         .route("/evenements/{id}/inscription", post(register))
         .route(
@@ -282,6 +310,13 @@ struct ShowPage {
     kinds: &'static [EventKind],
     form: EventInput,
     errors: Vec<String>,
+    network: Network,
+    /// The regional team's choice of a central site: the sites that may be one.
+    centrals: Option<Vec<SiteCard>>,
+    attach_errors: Vec<String>,
+    /// The plan of the year is readable by this person.
+    plan: bool,
+    year: i32,
 }
 
 async fn show_site(
@@ -292,15 +327,72 @@ async fn show_site(
     form: EventInput,
     errors: Vec<String>,
 ) -> AppResult<Response> {
-    let (card, events) = state
+    show_page(state, page, me, id, form, errors, Vec::new()).await
+}
+
+/// The site's page again with the errors of the choice of a central site.
+pub(super) async fn show_with_errors(
+    state: &AppState,
+    page: Page,
+    me: CurrentUser,
+    id: String,
+    attach_errors: Vec<String>,
+) -> AppResult<Response> {
+    show_page(
+        state,
+        page,
+        Some(me),
+        id,
+        EventInput::default(),
+        Vec::new(),
+        attach_errors,
+    )
+    .await
+}
+
+async fn show_page(
+    state: &AppState,
+    page: Page,
+    me: Option<CurrentUser>,
+    id: String,
+    form: EventInput,
+    errors: Vec<String>,
+    attach_errors: Vec<String>,
+) -> AppResult<Response> {
+    let attach = me
+        .as_ref()
+        .is_some_and(|u| allows(u, &Action::AttachRelaySite));
+    let (card, events, network, centrals) = state
         .db
         .run(move |conn| {
+            let card = service::get(conn, &id)?;
+            let network = super::network::network(conn, &card)?;
+            let centrals = if attach && network.relays.is_empty() {
+                Some(
+                    service::all(conn)?
+                        .into_iter()
+                        .filter(|s| s.site.id != id && s.site.central_site_id.is_none())
+                        .collect(),
+                )
+            } else {
+                None
+            };
             Ok((
-                service::get(conn, &id)?,
+                card,
                 service::events(conn, &id, crate::clock::today_paris())?,
+                network,
+                centrals,
             ))
         })
         .await?;
+    let plan = me.as_ref().is_some_and(|u| {
+        allows(
+            u,
+            &Action::ViewSitePlan {
+                host_id: &card.site.host_id,
+            },
+        )
+    });
     let manage = me.as_ref().is_some_and(|u| {
         allows(
             u,
@@ -319,8 +411,18 @@ async fn show_site(
         kinds: EventKind::ALL,
         form,
         errors: errors.clone(),
+        network,
+        centrals,
+        attach_errors: attach_errors.clone(),
+        plan,
+        year: crate::clock::today_paris().year(),
     })?;
-    Ok((form::status(&errors), html).into_response())
+    let status = if attach_errors.is_empty() {
+        form::status(&errors)
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, html).into_response())
 }
 
 async fn show(
@@ -852,7 +954,8 @@ async fn load_report(
             let all = figures::scope(conn, &me, None)?;
             let sites = figures::scope(conn, &me, site.as_deref())?;
             let rows = figures::visits(conn, &sites, year)?;
-            Ok((figures::report(&sites, &rows, year), all))
+            let events = figures::events(conn, &sites, year)?;
+            Ok((figures::report(&sites, &rows, &events, year), all))
         })
         .await
 }

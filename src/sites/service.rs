@@ -33,6 +33,8 @@ pub struct Site {
     pub created_at: NaiveDateTime,
     #[serde(skip)]
     pub updated_at: NaiveDateTime,
+    /// The central site this one is a relay of (« site relais »), if any.
+    pub central_site_id: Option<String>,
 }
 
 /// A site with its host's and commune's names, for lists.
@@ -55,6 +57,28 @@ fn cards(conn: &mut DbConnection, host: Option<&str>) -> AppResult<Vec<SiteCard>
         query = query.filter(sites::host_id.eq(host.to_owned()));
     }
     let rows: Vec<(Site, String, String)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(site, host, commune)| SiteCard {
+            site,
+            host,
+            commune,
+        })
+        .collect())
+}
+
+/// The relays of these central sites, by name.
+pub fn relays_of(conn: &mut DbConnection, central_ids: &[String]) -> AppResult<Vec<SiteCard>> {
+    if central_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(Site, String, String)> = sites::table
+        .inner_join(organisations::table)
+        .inner_join(communes::table)
+        .filter(sites::central_site_id.eq_any(central_ids))
+        .select((Site::as_select(), organisations::name, communes::name))
+        .order((sites::name, sites::id))
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(site, host, commune)| SiteCard {

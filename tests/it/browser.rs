@@ -1102,6 +1102,23 @@ async fn sites_and_discovery_journey_is_accessible() {
         )
         .await,
     );
+    // The site's yearly action plan (the demo plan, submitted).
+    c.goto(&format!("{base}/espaces-metiers")).await.unwrap();
+    c.find(Locator::LinkText("Espace Métiers de Saint-Brieuc"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let plan_url = c
+        .find(Locator::Css("a[href*='/plan?annee=']"))
+        .await
+        .unwrap()
+        .prop("href")
+        .await
+        .unwrap()
+        .unwrap();
+    problems.extend(check_page(c, &plan_url, "site-plan").await);
     problems.extend(check_page(c, &format!("{base}/expositions"), "exhibitions").await);
     c.find(Locator::LinkText("Industrie : les métiers de demain"))
         .await

@@ -194,7 +194,7 @@ async fn editors_publish_safely_and_others_cannot(app: TestApp) {
 
 /// A strict reading of an iCalendar file (RFC 5545): CRLF only, lines of at most 75 octets,
 /// balanced components, required properties. Returns the unfolded events' properties.
-fn parse_ics(text: &str) -> Vec<Vec<(String, String)>> {
+pub(crate) fn parse_ics(text: &str) -> Vec<Vec<(String, String)>> {
     assert!(text.ends_with("\r\n"), "ends with CRLF");
     let bytes = text.as_bytes();
     for (i, b) in bytes.iter().enumerate() {
@@ -257,12 +257,24 @@ fn parse_ics(text: &str) -> Vec<Vec<(String, String)>> {
     }
     assert_eq!(depth, 0, "balanced BEGIN/END");
     for e in &events {
-        for required in ["UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY"] {
+        for required in ["UID", "DTSTAMP", "DTSTART", "SUMMARY"] {
             assert_eq!(
                 e.iter().filter(|(n, _)| n == required).count(),
                 1,
                 "{required} once in {e:?}"
             );
+        }
+        // DTEND at most once and after DTSTART; without it a DATE-TIME event ends when it
+        // starts (RFC 5545 §3.6.1).
+        let ends: Vec<&String> = e
+            .iter()
+            .filter(|(n, _)| n == "DTEND")
+            .map(|(_, v)| v)
+            .collect();
+        assert!(ends.len() <= 1, "DTEND at most once in {e:?}");
+        let start = &e.iter().find(|(n, _)| n == "DTSTART").unwrap().1;
+        for end in ends {
+            assert!(end > start, "DTEND after DTSTART in {e:?}");
         }
         for (n, v) in e {
             if matches!(n.as_str(), "DTSTAMP" | "DTSTART" | "DTEND") {
@@ -290,7 +302,7 @@ fn parse_ics(text: &str) -> Vec<Vec<(String, String)>> {
     events
 }
 
-fn unescape(v: &str) -> String {
+pub(crate) fn unescape(v: &str) -> String {
     let mut out = String::new();
     let mut chars = v.chars();
     while let Some(c) = chars.next() {

@@ -51,5 +51,6 @@ mod retention;
 mod schema;
 mod search;
 mod sites;
+mod sites_network;
 mod trainings;
 mod webhooks;
