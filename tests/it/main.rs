@@ -19,6 +19,7 @@ mod content;
 mod content_partners;
 mod crawl;
 mod discovery;
+mod discovery_supply;
 mod exports;
 mod faults;
 mod files;
