@@ -64,6 +64,21 @@ pub struct DiscoveryRequestRef {
     pub school_id: String,
 }
 
+/// What the policy needs to know of a need published by a school (or an Espace Métiers) for
+/// a job-discovery action, as seen by the person asking: whether the need's place lies within
+/// reach of the asker's organisation and whether its trades are among the asker's.
+#[derive(Clone, Debug)]
+pub struct DiscoveryNeedRef {
+    pub school_id: String,
+    /// The department of the place where the group can go.
+    pub department: String,
+    /// The asker's organisation sits within the need's radius.
+    pub within_reach: bool,
+    /// The need welcomes every trade, or one of the asker's trades (the ROME codes of its
+    /// discovery actions and offers).
+    pub trades_match: bool,
+}
+
 /// What the policy needs to know of a request to the information line.
 #[derive(Clone, Debug)]
 pub struct HelplineRef {
@@ -265,6 +280,27 @@ pub enum Action<'a> {
     AnswerDiscoveryRequest(&'a DiscoveryRequestRef),
     /// Accept a proposed date, record attendance (the school's teachers).
     FollowDiscoveryRequest(&'a DiscoveryRequestRef),
+    /// Publish a need for a group: class, level, period, place, trades (teachers and
+    /// counsellors; Espaces Métiers coordinators for their visitors' groups).
+    PublishDiscoveryNeed,
+    /// See a need: its school's staff; companies that offer actions, when the need is
+    /// within reach and its trades match theirs; professional branches (partner
+    /// organisations) when its trades match, wherever it is; chambers' advisers in their
+    /// departments; the regional team.
+    ViewDiscoveryNeed(&'a DiscoveryNeedRef),
+    /// Answer a need with a proposal (companies and branches that see it).
+    ProposeForDiscoveryNeed(&'a DiscoveryNeedRef),
+    /// Accept or decline the proposals made for a need, withdraw it (its school's staff).
+    DecideDiscoveryProposals(&'a DiscoveryNeedRef),
+    /// Enter a job-discovery action on a company's behalf, one by one or by a bulk import
+    /// (chambers' advisers for companies of their departments; professional branches).
+    EnterDiscoveryActionFor(&'a OrgRef),
+    /// Withdraw an action one's organisation entered for a company, until the company
+    /// takes it over (the chamber's or branch's staff who may enter actions).
+    KeepEnteredDiscoveryAction { entered_by_org: &'a str },
+    /// See the regional figures of job discovery (the regional team; chambers' advisers for
+    /// their departments).
+    ViewDiscoveryFigures,
     /// Work the information line: log calls, answer, route, close, reopen, topics, figures
     /// (information officers).
     WorkHelpline,
@@ -403,7 +439,7 @@ pub fn scope(user: &CurrentUser, rows: Rows) -> Scope {
         (Rows::Indicators, Role::Recruiter) => Scope::Company(org),
         (Rows::Sites, Role::SiteCoordinator) => Scope::Host(org),
         (Rows::DiscoveryRequests, Role::Recruiter | Role::PartnerResponder) => Scope::Company(org),
-        (Rows::DiscoveryRequests, Role::Teacher) => Scope::School(org),
+        (Rows::DiscoveryRequests, Role::Teacher | Role::SiteCoordinator) => Scope::School(org),
         _ => Scope::Nothing,
     }
 }
@@ -443,6 +479,11 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
                 | Action::AnswerDiscoveryRequest(_)
                 | Action::FollowDiscoveryRequest(_)
                 | Action::OfferDiscoveryActions
+                | Action::PublishDiscoveryNeed
+                | Action::ProposeForDiscoveryNeed(_)
+                | Action::DecideDiscoveryProposals(_)
+                | Action::EnterDiscoveryActionFor(_)
+                | Action::KeepEnteredDiscoveryAction { .. }
                 | Action::KeepFunderSettings
                 | Action::ActAsCandidate
                 | Action::ReceiveApplications
@@ -676,21 +717,54 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
             matches!(user.role, Role::Recruiter | Role::PartnerResponder)
                 && user.organisation_id.as_deref() == Some(*organisation_id)
         }
-        Action::RequestDiscoveryAction => {
-            user.role == Role::Teacher && user.organisation_id.is_some()
+        Action::RequestDiscoveryAction | Action::PublishDiscoveryNeed => {
+            matches!(user.role, Role::Teacher | Role::SiteCoordinator)
+                && user.organisation_id.is_some()
         }
         Action::ViewDiscoveryRequest(r) => {
             let org = user.organisation_id.as_deref();
             (matches!(user.role, Role::Recruiter | Role::PartnerResponder)
                 && org == Some(r.company_id.as_str()))
-                || (user.role == Role::Teacher && org == Some(r.school_id.as_str()))
+                || (matches!(user.role, Role::Teacher | Role::SiteCoordinator)
+                    && org == Some(r.school_id.as_str()))
         }
+        Action::ViewDiscoveryNeed(n) => {
+            allows(user, &Action::DecideDiscoveryProposals(n))
+                || allows(user, &Action::ProposeForDiscoveryNeed(n))
+                || (user.role == Role::RegistrationOfficer
+                    && user.departments.contains(&n.department))
+        }
+        Action::ProposeForDiscoveryNeed(n) => {
+            allows(user, &Action::OfferDiscoveryActions)
+                && n.trades_match
+                && (n.within_reach || user.role == Role::PartnerResponder)
+        }
+        Action::DecideDiscoveryProposals(n) => {
+            matches!(user.role, Role::Teacher | Role::SiteCoordinator)
+                && user.organisation_id.as_deref() == Some(n.school_id.as_str())
+        }
+        Action::EnterDiscoveryActionFor(company) => {
+            company.kind == OrgKind::Company
+                && user.organisation_id.is_some()
+                && match user.role {
+                    Role::RegistrationOfficer => covers(user, company),
+                    Role::PartnerResponder => true,
+                    _ => false,
+                }
+        }
+        Action::KeepEnteredDiscoveryAction { entered_by_org } => {
+            matches!(
+                user.role,
+                Role::RegistrationOfficer | Role::PartnerResponder
+            ) && user.organisation_id.as_deref() == Some(*entered_by_org)
+        }
+        Action::ViewDiscoveryFigures => user.role == Role::RegistrationOfficer,
         Action::AnswerDiscoveryRequest(r) => {
             matches!(user.role, Role::Recruiter | Role::PartnerResponder)
                 && user.organisation_id.as_deref() == Some(r.company_id.as_str())
         }
         Action::FollowDiscoveryRequest(r) => {
-            user.role == Role::Teacher
+            matches!(user.role, Role::Teacher | Role::SiteCoordinator)
                 && user.organisation_id.as_deref() == Some(r.school_id.as_str())
         }
         Action::WorkHelpline => user.role == Role::InfoOfficer,

@@ -1117,6 +1117,55 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        entered_by_org -> Nullable<Text>,
+        entered_by -> Nullable<Text>,
+        import_org -> Nullable<Text>,
+        import_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    discovery_needs (id) {
+        id -> Text,
+        school_id -> Text,
+        teacher_id -> Nullable<Text>,
+        class_name -> Text,
+        level -> Text,
+        group_size -> Integer,
+        period_from -> Date,
+        period_to -> Date,
+        commune_insee -> Text,
+        lat -> Nullable<Double>,
+        lon -> Nullable<Double>,
+        radius_km -> Integer,
+        rome_codes -> Text,
+        message -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    discovery_proposals (id) {
+        id -> Text,
+        need_id -> Text,
+        organisation_id -> Text,
+        proposed_by -> Nullable<Text>,
+        kind -> Text,
+        proposed_date -> Date,
+        message -> Text,
+        status -> Text,
+        request_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    discovery_search_days (school_id, day) {
+        school_id -> Text,
+        day -> Date,
     }
 }
 
@@ -1176,7 +1225,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     discovery_actions,
     discovery_views,
     discovery_requests,
+    discovery_needs,
+    discovery_proposals,
+    discovery_search_days,
 );
+diesel::joinable!(discovery_proposals -> discovery_needs (need_id));
+diesel::joinable!(discovery_needs -> communes (commune_insee));
+diesel::allow_tables_to_appear_in_same_query!(discovery_needs, organisations);
+diesel::allow_tables_to_appear_in_same_query!(discovery_needs, communes);
+diesel::allow_tables_to_appear_in_same_query!(discovery_proposals, organisations);
+diesel::allow_tables_to_appear_in_same_query!(discovery_requests, organisations);
+diesel::allow_tables_to_appear_in_same_query!(discovery_actions, organisation_departments);
 diesel::allow_tables_to_appear_in_same_query!(sites, organisations);
 diesel::allow_tables_to_appear_in_same_query!(sites, communes);
 diesel::allow_tables_to_appear_in_same_query!(site_events, communes);

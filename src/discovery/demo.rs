@@ -1,5 +1,6 @@
 //! Demo actions of "Cap sur les métiers": two actions of the demo bakery (a visit of the
-//! bakehouse on request, a talk in class on a set date).
+//! bakehouse on request, a talk in class on a set date), and a need of the demo school (a
+//! class that can go to Rennes) with the bakery's proposal waiting for the teacher.
 
 use std::collections::HashMap;
 
@@ -59,5 +60,59 @@ pub fn load(conn: &mut DbConnection, ids: &HashMap<&'static str, String>) -> App
             ))
             .execute(conn)?;
     }
+    load_need(conn, ids, lat, lon)
+}
+
+/// The demo school's need for its bakers' class, and the bakery's proposal.
+fn load_need(
+    conn: &mut DbConnection,
+    ids: &HashMap<&'static str, String>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+) -> AppResult<()> {
+    let today = crate::clock::today_paris();
+    let teacher: Option<String> = users::table
+        .filter(users::organisation_id.eq(&ids["school"]))
+        .filter(users::role.eq("teacher"))
+        .select(users::id)
+        .first(conn)
+        .optional()?;
+    let need = new_id();
+    diesel::insert_into(discovery_needs::table)
+        .values((
+            discovery_needs::id.eq(&need),
+            discovery_needs::school_id.eq(&ids["school"]),
+            discovery_needs::teacher_id.eq(teacher),
+            discovery_needs::class_name.eq("2de Bac pro Boulanger-pâtissier"),
+            discovery_needs::level.eq("lycee"),
+            discovery_needs::group_size.eq(12),
+            discovery_needs::period_from.eq(today + Duration::days(14)),
+            discovery_needs::period_to.eq(today + Duration::days(60)),
+            discovery_needs::commune_insee.eq("35238"),
+            discovery_needs::lat.eq(lat),
+            discovery_needs::lon.eq(lon),
+            discovery_needs::radius_km.eq(30),
+            discovery_needs::rome_codes.eq(" D1102 "),
+            discovery_needs::message
+                .eq("Voyage d’études à Rennes : la classe aimerait voir un fournil en activité."),
+            discovery_needs::status.eq("open"),
+            discovery_needs::created_at.eq(now()),
+            discovery_needs::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    diesel::insert_into(discovery_proposals::table)
+        .values((
+            discovery_proposals::id.eq(new_id()),
+            discovery_proposals::need_id.eq(&need),
+            discovery_proposals::organisation_id.eq(&ids["company"]),
+            discovery_proposals::kind.eq("company_visit"),
+            discovery_proposals::proposed_date.eq(today + Duration::days(21)),
+            discovery_proposals::message
+                .eq("Visite du fournil à 8 h, puis atelier façonnage avec nos apprentis."),
+            discovery_proposals::status.eq("proposed"),
+            discovery_proposals::created_at.eq(now()),
+            discovery_proposals::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
     Ok(())
 }

@@ -34,6 +34,8 @@ pub fn pages() -> crate::web::routes::Pages {
         .route("/decouverte-metiers/demandes", get(requests))
         .route("/decouverte-metiers/demandes/{id}", get(show_request))
         .route("/decouverte-metiers/demandes/{id}/etape", post(step))
+        .merge(super::need_routes::pages())
+        .merge(super::supply_routes::pages())
 }
 
 pub fn api() -> OpenApiRouter<AppState> {
@@ -44,6 +46,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_requests))
         .routes(routes!(api_get_request))
         .routes(routes!(api_step))
+        .merge(super::need_routes::api())
+        .merge(super::supply_routes::api())
 }
 
 #[derive(Template)]
@@ -92,6 +96,9 @@ async fn search(
     let (found, occupation) = state
         .db
         .run(move |conn| {
+            if let Some(u) = &who {
+                super::figures::record_search(conn, u)?;
+            }
             Ok((
                 service::search(conn, who.as_ref(), &asked)?,
                 crate::referential::store::occupation_label(conn, &asked.metier)?,
@@ -246,6 +253,11 @@ async fn withdraw(
     me: CurrentUser,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
+    let back = if allows(&me, &Action::OfferDiscoveryActions) {
+        "/decouverte-metiers/mes-actions"
+    } else {
+        "/decouverte-metiers/saisies"
+    };
     let title = state
         .db
         .tx(move |conn| service::withdraw_action(conn, &me, &id))
@@ -255,7 +267,7 @@ async fn withdraw(
             "« {title} » est retirée : les établissements ne la trouvent plus ; les demandes déjà reçues se poursuivent."
         ))
         .await?;
-    Ok(see_other("/decouverte-metiers/mes-actions"))
+    Ok(see_other(back))
 }
 
 #[derive(Template)]
@@ -264,6 +276,8 @@ struct ShowPage {
     page: Page,
     hit: Hit,
     owner: bool,
+    /// The chamber or branch that entered the action and still keeps it.
+    entered_by: Option<String>,
     schools_viewed: i64,
     can_request: bool,
     form: RequestInput,
@@ -279,7 +293,7 @@ async fn show_action(
     errors: Vec<String>,
 ) -> AppResult<Response> {
     let who = me.clone();
-    let (hit, schools_viewed) = state
+    let (hit, schools_viewed, entered_by) = state
         .db
         .run(move |conn| {
             let hit = service::action(conn, &id)?;
@@ -287,7 +301,8 @@ async fn show_action(
                 service::record_view(conn, u, &id)?;
             }
             let views = service::views(conn, &id)?;
-            Ok((hit, views))
+            let entered_by = service::entered_by(conn, &id)?;
+            Ok((hit, views, entered_by))
         })
         .await?;
     let owner = me.as_ref().is_some_and(|u| {
@@ -307,6 +322,7 @@ async fn show_action(
             .within(&[("Découvrir les métiers", "/decouverte-metiers")]),
         hit,
         owner,
+        entered_by,
         schools_viewed,
         can_request,
         form,
@@ -498,7 +514,12 @@ async fn api_search(
 ) -> AppResult<Json<SearchAnswer>> {
     let found = state
         .db
-        .run(move |conn| service::search(conn, me.0.as_ref(), &p))
+        .run(move |conn| {
+            if let Some(u) = &me.0 {
+                super::figures::record_search(conn, u)?;
+            }
+            service::search(conn, me.0.as_ref(), &p)
+        })
         .await?
         .map_err(AppError::invalid_fields)?;
     Ok(Json(SearchAnswer {

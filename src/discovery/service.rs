@@ -166,6 +166,26 @@ pub fn create_action(
         .organisation_id
         .clone()
         .ok_or_else(AppError::forbidden)?;
+    insert_action(conn, &org, input, &Entry::default())
+}
+
+/// Who entered an action other than the company itself: a chamber or a branch (kept until
+/// the company takes it over), and the import row that brought it.
+#[derive(Clone, Debug, Default)]
+pub struct Entry<'a> {
+    /// The chamber or branch, and the person.
+    pub entered_by: Option<(&'a str, &'a str)>,
+    /// The key of the imported row.
+    pub import_key: Option<&'a str>,
+}
+
+/// Checks an action and stores it for the company `org`.
+pub fn insert_action(
+    conn: &mut DbConnection,
+    org: &str,
+    input: &ActionInput,
+    entry: &Entry<'_>,
+) -> AppResult<Result<String, Vec<String>>> {
     let mut errors = Vec::new();
     let kind = ActionKind::parse(input.kind.trim());
     if kind.is_none() {
@@ -278,7 +298,7 @@ pub fn create_action(
     diesel::insert_into(discovery_actions::table)
         .values((
             discovery_actions::id.eq(&id),
-            discovery_actions::organisation_id.eq(&org),
+            discovery_actions::organisation_id.eq(org),
             discovery_actions::kind.eq(kind.as_str()),
             discovery_actions::title.eq(input.title.trim()),
             discovery_actions::description.eq(input.description.trim()),
@@ -295,6 +315,11 @@ pub fn create_action(
             discovery_actions::active.eq(true),
             discovery_actions::created_at.eq(now()),
             discovery_actions::updated_at.eq(now()),
+            discovery_actions::entered_by_org.eq(entry.entered_by.map(|(o, _)| o)),
+            discovery_actions::entered_by.eq(entry.entered_by.map(|(_, u)| u)),
+            // The entering organisation stays known after the company takes it over.
+            discovery_actions::import_org.eq(entry.entered_by.map(|(o, _)| o)),
+            discovery_actions::import_key.eq(entry.import_key),
         ))
         .execute(conn)?;
     Ok(Ok(id))
@@ -573,19 +598,28 @@ pub fn my_actions(conn: &mut DbConnection, user: &CurrentUser) -> AppResult<Vec<
 /// Withdraws one of the organisation's actions: schools no longer find it nor request it;
 /// the requests already received go on.
 pub fn withdraw_action(conn: &mut DbConnection, user: &CurrentUser, id: &str) -> AppResult<String> {
-    let found: Option<(String, String)> = discovery_actions::table
+    let found: Option<(String, String, Option<String>)> = discovery_actions::table
         .find(id)
         .filter(discovery_actions::active.eq(true))
-        .select((discovery_actions::organisation_id, discovery_actions::title))
+        .select((
+            discovery_actions::organisation_id,
+            discovery_actions::title,
+            discovery_actions::entered_by_org,
+        ))
         .first(conn)
         .optional()?;
-    let (organisation_id, title) = found.ok_or_else(AppError::not_found)?;
-    if !allows(
-        user,
-        &Action::ManageDiscoveryAction {
-            organisation_id: &organisation_id,
-        },
-    ) {
+    let (organisation_id, title, entered_by) = found.ok_or_else(AppError::not_found)?;
+    let keeper = entered_by.as_deref().is_some_and(|entered_by_org| {
+        allows(user, &Action::KeepEnteredDiscoveryAction { entered_by_org })
+    });
+    if !keeper
+        && !allows(
+            user,
+            &Action::ManageDiscoveryAction {
+                organisation_id: &organisation_id,
+            },
+        )
+    {
         return Err(AppError::not_found());
     }
     diesel::update(discovery_actions::table.find(id))
@@ -600,6 +634,20 @@ pub fn withdraw_action(conn: &mut DbConnection, user: &CurrentUser, id: &str) ->
             .on("discovery_action", id),
     )?;
     Ok(title)
+}
+
+/// The name of the chamber or branch that entered an action and still keeps it.
+pub fn entered_by(conn: &mut DbConnection, action_id: &str) -> AppResult<Option<String>> {
+    Ok(discovery_actions::table
+        .inner_join(
+            organisations::table.on(organisations::id
+                .nullable()
+                .eq(discovery_actions::entered_by_org)),
+        )
+        .filter(discovery_actions::id.eq(action_id))
+        .select(organisations::name)
+        .first(conn)
+        .optional()?)
 }
 
 /// Distinct schools that looked at an action.

@@ -21,6 +21,7 @@ mod content_partners;
 mod crawl;
 mod cv_alerts;
 mod discovery;
+mod discovery_supply;
 mod exports;
 mod faults;
 mod files;

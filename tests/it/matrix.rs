@@ -13,9 +13,10 @@
 //! posted empty that answers 400/422/303 passed the access check when the handler asks the
 //! policy first. Handlers that read the body before they ask the policy get a valid one from
 //! their row (`with_body`: URL-encoded for pages, JSON for the API, `$name` for an id of the
-//! demo data), so that the row proves who may act. Four rows are still `BodyFirst` (they prove
+//! demo data), so that the row proves who may act. Five rows are still `BodyFirst` (they prove
 //! only that visitors are refused and nothing is done with an empty body), each with its
-//! reason: three take a file (`/api/v1/imports`, `/imports/envoyer`, `/profil/cv`), and one
+//! reason: four take a file (`/api/v1/imports`, `/imports/envoyer`, `/profil/cv`,
+//! `/decouverte-metiers/saisies/import`, whose API twin is checked by role), and one
 //! answers a valid body with the same refusal to every account (evaluating a programme
 //! session: 409 to all who did not attend it). Pages use
 //! the session cookie with its CSRF token (header), the API a bearer token, so CSRF is never
@@ -98,6 +99,8 @@ enum Kind {
     Booking,
     DiscoveryAction,
     DiscoveryRequest,
+    DiscoveryNeed,
+    DiscoveryProposal,
     HelplineRequest,
     Partner,
     PartnerContact,
@@ -234,6 +237,15 @@ impl Kind {
             Kind::DiscoveryRequest => {
                 "SELECT id, NULL AS b, company_id AS org1, school_id AS org2, NULL AS org3, \
                  teacher_id AS usr FROM discovery_requests ORDER BY id"
+            }
+            Kind::DiscoveryNeed => {
+                "SELECT id, NULL AS b, school_id AS org1, NULL AS org2, NULL AS org3, \
+                 teacher_id AS usr FROM discovery_needs ORDER BY id"
+            }
+            Kind::DiscoveryProposal => {
+                "SELECT p.id, NULL AS b, n.school_id AS org1, p.organisation_id AS org2, \
+                 NULL AS org3, NULL AS usr FROM discovery_proposals p \
+                 JOIN discovery_needs n ON n.id = p.need_id ORDER BY p.id"
             }
             Kind::HelplineRequest => {
                 "SELECT id, NULL AS b, partner_id AS org1, NULL AS org2, NULL AS org3, \
@@ -409,7 +421,10 @@ const TABLE: &[Row] = &[
     r("GET", "/api/v1/content/pages", Anyone),
     r("GET", "/api/v1/discovery/actions", Anyone),
     r("GET", "/api/v1/discovery/my-actions", only(&[Candidate, Recruiter, PartnerResponder, RegionalAdmin])),
-    r("GET", "/api/v1/discovery/requests", only(&[Recruiter, PartnerResponder, Teacher, RegionalAdmin])),
+    r("GET", "/api/v1/discovery/requests", only(&[Recruiter, PartnerResponder, SiteCoordinator, Teacher, RegionalAdmin])),
+    r("GET", "/api/v1/discovery/needs", only(&[Recruiter, PartnerResponder, RegistrationOfficer, SiteCoordinator, Teacher, RegionalAdmin])),
+    o("GET", "/api/v1/discovery/needs/{id}", K::DiscoveryNeed, only(&[Teacher]), only(&[Recruiter, RegistrationOfficer, RegionalAdmin])),
+    r("GET", "/api/v1/discovery/figures", only(&[RegistrationOfficer, RegionalAdmin])),
     o("GET", "/api/v1/discovery/requests/{id}", K::DiscoveryRequest, only(&[Recruiter, Teacher, RegionalAdmin]), only(&[RegionalAdmin])),
     r("GET", "/api/v1/exhibitions", Anyone),
     o("GET", "/api/v1/exhibitions/{id}/bookings", K::Exhibition, Anyone, Anyone),
@@ -472,7 +487,14 @@ const TABLE: &[Row] = &[
     r("GET", "/connexion", Anyone),
     r("GET", "/decouverte-metiers", Anyone),
     o("GET", "/decouverte-metiers/actions/{id}", K::DiscoveryAction, Anyone, Anyone),
-    r("GET", "/decouverte-metiers/demandes", only(&[Recruiter, PartnerResponder, Teacher, RegionalAdmin])),
+    r("GET", "/decouverte-metiers/demandes", only(&[Recruiter, PartnerResponder, SiteCoordinator, Teacher, RegionalAdmin])),
+    r("GET", "/decouverte-metiers/besoins", only(&[Recruiter, PartnerResponder, RegistrationOfficer, SiteCoordinator, Teacher, RegionalAdmin])),
+    r("GET", "/decouverte-metiers/besoins/nouveau", only(&[SiteCoordinator, Teacher])),
+    o("GET", "/decouverte-metiers/besoins/{id}", K::DiscoveryNeed, only(&[Teacher]), only(&[Recruiter, RegistrationOfficer, RegionalAdmin])),
+    r("GET", "/decouverte-metiers/saisie", only(&[RegistrationOfficer, PartnerResponder])),
+    r("GET", "/decouverte-metiers/saisies", only(&[RegistrationOfficer, PartnerResponder])),
+    r("GET", "/decouverte-metiers/chiffres", only(&[RegistrationOfficer, RegionalAdmin])),
+    r("GET", "/decouverte-metiers/chiffres.csv", only(&[RegistrationOfficer, RegionalAdmin])),
     o("GET", "/decouverte-metiers/demandes/{id}", K::DiscoveryRequest, only(&[Recruiter, Teacher, RegionalAdmin]), only(&[RegionalAdmin])),
     r("GET", "/decouverte-metiers/mes-actions", only(&[Recruiter, PartnerResponder])),
     r("GET", "/decouverte-metiers/nouvelle", only(&[Recruiter, PartnerResponder])),
@@ -593,7 +615,13 @@ const TABLE: &[Row] = &[
     o("POST", "/api/v1/applications/{id}/steps", K::Application, only(&[Candidate, Recruiter]), only(&[])).with_body(r#"{"step":"message","message":"Bonjour, pouvez-vous préciser les horaires ?"}"#),
     o("POST", "/api/v1/candidates/{id}/contact-requests", K::Candidate, only(&[]), only(&[Recruiter, TrainingStaff])).with_body(r#"{"message":"Nous cherchons un·e apprenti·e boulanger·ère à Rennes dès janvier."}"#),
     r("POST", "/api/v1/discovery/actions", only(&[Recruiter, PartnerResponder])),
-    o("POST", "/api/v1/discovery/actions/{id}/requests", K::DiscoveryAction, only(&[Teacher]), only(&[Teacher])),
+    o("POST", "/api/v1/discovery/actions/{id}/requests", K::DiscoveryAction, only(&[SiteCoordinator, Teacher]), only(&[SiteCoordinator, Teacher])),
+    o("POST", "/api/v1/discovery/actions/{id}/take-over", K::DiscoveryAction, only(&[Recruiter, RegionalAdmin]), only(&[RegionalAdmin])),
+    r("POST", "/api/v1/discovery/needs", only(&[SiteCoordinator, Teacher])),
+    o("POST", "/api/v1/discovery/needs/{id}/proposals", K::DiscoveryNeed, only(&[]), only(&[Recruiter])),
+    o("POST", "/api/v1/discovery/proposals/{id}/decision", K::DiscoveryProposal, only(&[Teacher]), only(&[])).with_body(r#"{"decision":"decline"}"#),
+    r("POST", "/api/v1/discovery/entered-actions", only(&[RegistrationOfficer, PartnerResponder])),
+    r("POST", "/api/v1/discovery/entered-actions/import", only(&[RegistrationOfficer, PartnerResponder])),
     o("POST", "/api/v1/discovery/requests/{id}/steps", K::DiscoveryRequest, only(&[Recruiter, Teacher]), only(&[])).with_body(r#"{"step":"decline","message":"Nous n’avons plus de place ce trimestre."}"#),
     o("POST", "/api/v1/exhibitions/{id}/bookings", K::Exhibition, only(&[SiteCoordinator, RegionalAdmin]), only(&[SiteCoordinator, RegionalAdmin])).with_body(r#"{"site_id":"$site","starts_on":"02/06/2031","ends_on":"20/06/2031","transport_days_before":"1","transport_days_after":"1"}"#),
     o("POST", "/api/v1/gateway/entries/{id}", K::GatewayEntry, only(&[GatewayAgent, RegionalAdmin]), only(&[GatewayAgent, RegionalAdmin])),
@@ -642,7 +670,13 @@ const TABLE: &[Row] = &[
     r("POST", "/connexion", Anyone),
     o("POST", "/contacts/{id}", K::ContactRequest, only(&[Candidate]), only(&[])).with_body("decision=refuser"),
     r("POST", "/deconnexion", Anyone),
-    o("POST", "/decouverte-metiers/actions/{id}/demande", K::DiscoveryAction, only(&[Teacher]), only(&[Teacher])),
+    o("POST", "/decouverte-metiers/actions/{id}/demande", K::DiscoveryAction, only(&[SiteCoordinator, Teacher]), only(&[SiteCoordinator, Teacher])),
+    o("POST", "/decouverte-metiers/actions/{id}/reprise", K::DiscoveryAction, only(&[Recruiter, RegionalAdmin]), only(&[RegionalAdmin])),
+    r("POST", "/decouverte-metiers/besoins/nouveau", only(&[SiteCoordinator, Teacher])),
+    o("POST", "/decouverte-metiers/besoins/{id}/proposition", K::DiscoveryNeed, only(&[]), only(&[Recruiter])),
+    o("POST", "/decouverte-metiers/propositions/{id}/decision", K::DiscoveryProposal, only(&[Teacher]), only(&[])).with_body("decision=decline"),
+    r("POST", "/decouverte-metiers/saisie", only(&[RegistrationOfficer, PartnerResponder])),
+    r("POST", "/decouverte-metiers/saisies/import", BodyFirst),
     o("POST", "/decouverte-metiers/actions/{id}/retrait", K::DiscoveryAction, only(&[Recruiter, RegionalAdmin]), only(&[RegionalAdmin])),
     o("POST", "/decouverte-metiers/demandes/{id}/etape", K::DiscoveryRequest, only(&[Recruiter, Teacher]), only(&[])).with_body("step=decline&message=Nous+n%E2%80%99avons+plus+de+place+ce+trimestre."),
     r("POST", "/decouverte-metiers/nouvelle", only(&[Recruiter, PartnerResponder])),
@@ -771,6 +805,27 @@ const VISIBLE_ELSEWHERE: &[(&str, &str, &str)] = &[
         "registration_officer",
     ),
     ("POST", "/formations/sessions/{id}/etat", "training_staff"),
+    // Chambers' advisers and the regional team see schools' needs but do not propose.
+    (
+        "POST",
+        "/decouverte-metiers/besoins/{id}/proposition",
+        "registration_officer",
+    ),
+    (
+        "POST",
+        "/decouverte-metiers/besoins/{id}/proposition",
+        "regional_admin",
+    ),
+    (
+        "POST",
+        "/api/v1/discovery/needs/{id}/proposals",
+        "registration_officer",
+    ),
+    (
+        "POST",
+        "/api/v1/discovery/needs/{id}/proposals",
+        "regional_admin",
+    ),
     (
         "PUT",
         "/api/v1/trainings/sessions/{id}/state",

@@ -140,8 +140,8 @@ fn sites_and_discovery_table() {
         [0, 0, 0, 0, 1, 1, 0, 1, 1, 0], // recruiter of the company
         [0, 0, 0, 0, 1, 0, 0, 0, 0, 0], // recruiter of another company
         [0, 0, 0, 0, 1, 0, 0, 0, 0, 0], // branch (partner)
-        [1, 1, 1, 0, 0, 0, 0, 0, 0, 0], // coordinator of the host
-        [0, 0, 1, 0, 0, 0, 0, 0, 0, 0], // coordinator of another host
+        [1, 1, 1, 0, 0, 0, 1, 0, 0, 0], // coordinator of the host
+        [0, 0, 1, 0, 0, 0, 1, 0, 0, 0], // coordinator of another host
         [0, 0, 0, 0, 0, 0, 1, 1, 0, 1], // teacher of the school
         [0, 0, 0, 0, 0, 0, 1, 0, 0, 0], // teacher of another school
         [0, 0, 0, 1, 0, 0, 0, 0, 0, 0], // editor
