@@ -335,3 +335,129 @@ async fn consent_is_asked_at_sign_up_unticked(app: TestApp) {
         assert_eq!(at.is_some(), tick, "{email}");
     }
 }
+
+/// A local SMTP server that refuses for good (550) every recipient in `refused` and keeps
+/// the recipients it accepted; returns its port and what it saw (`RCPT` addresses tried).
+async fn smtp_refusing(
+    refused: &'static [&'static str],
+) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let tried = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = tried.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                let mut in_data = false;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            write.write_all(b"250 OK queued\r\n").await.unwrap();
+                        }
+                        continue;
+                    }
+                    let upper = line.to_ascii_uppercase();
+                    let answer: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        b"250-sink\r\n250 8BITMIME\r\n"
+                    } else if upper.starts_with("RCPT TO:") {
+                        let to = line[8..].trim().trim_matches(['<', '>']).to_owned();
+                        let refuse = refused.contains(&to.as_str());
+                        seen.lock().unwrap().push(to);
+                        if refuse {
+                            b"550 5.1.1 no such mailbox\r\n"
+                        } else {
+                            b"250 OK\r\n"
+                        }
+                    } else if upper.starts_with("DATA") {
+                        in_data = true;
+                        b"354 go ahead\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        write.write_all(b"221 bye\r\n").await.unwrap();
+                        break;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    write.write_all(answer).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, tried)
+}
+
+#[tokio::test]
+async fn a_refused_address_is_counted_and_not_mailed_again_sqlite() {
+    a_refused_address_is_counted_and_not_mailed_again(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(pg_tests),
+    ignore = "PostgreSQL suite NOT RUN: set PASSERELLE_TEST_POSTGRES_URL"
+)]
+async fn a_refused_address_is_counted_and_not_mailed_again_postgres() {
+    a_refused_address_is_counted_and_not_mailed_again(Backend::Postgres).await;
+}
+
+/// The SMTP server refuses Nolwenn's address for good (550): her mail is not retried, the
+/// campaign counts it as refused, and the next campaign does not try her address again.
+async fn a_refused_address_is_counted_and_not_mailed_again(backend: Backend) {
+    let (port, tried) = smtp_refusing(&[NOLWENN]).await;
+    let app = TestApp::with_config(backend, |c| {
+        c.smtp_url = Some(passerelle::config::Secret::new(format!(
+            "smtp://127.0.0.1:{port}"
+        )));
+    })
+    .await
+    .with_demo()
+    .await;
+    let mut editor = app.login_as(EDITOR).await;
+    let at = draft(&mut editor, "Le salon de l’apprentissage", "35").await;
+    send(&mut editor, &at).await;
+    app.run_jobs().await;
+    app.run_jobs().await;
+    // Only the candidates' addresses: the demo's other mails go through the same server.
+    let candidates = |tried: &std::sync::Mutex<Vec<String>>| {
+        let mut to: Vec<String> = tried
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|t| [ERWAN, NOLWENN, MAELLE, GWENAEL].contains(&t.as_str()))
+            .cloned()
+            .collect();
+        to.sort();
+        to
+    };
+    assert_eq!(candidates(&tried), [ERWAN, NOLWENN]);
+    let page = editor.get(&at).await;
+    assert!(
+        page.contains("<dt>Envoyés</dt><dd>1</dd>")
+            && page.contains("<dt>Refusés par le destinataire</dt><dd>1</dd>"),
+        "{}",
+        page.text
+    );
+    // Not retried later either.
+    app.state.clock.advance(chrono::Duration::hours(2));
+    app.run_jobs().await;
+    assert_eq!(candidates(&tried), [ERWAN, NOLWENN]);
+    let mut editor = app.login_as(EDITOR).await;
+
+    tried.lock().unwrap().clear();
+    let at = draft(&mut editor, "Les portes ouvertes", "35").await;
+    send(&mut editor, &at).await;
+    app.run_jobs().await;
+    app.run_jobs().await;
+    assert_eq!(candidates(&tried), [ERWAN]);
+    let page = editor.get(&at).await;
+    assert!(
+        page.contains("<dt>Refusés par le destinataire</dt><dd>1</dd>"),
+        "{}",
+        page.text
+    );
+}
