@@ -328,14 +328,15 @@ async fn test_send(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let campaign = load(&state, &me, id).await?;
-    let (to, region, c) = (
+    let (to, region, c, base) = (
         me.email.clone(),
         state.config.region_name.clone(),
         campaign.clone(),
+        state.config.base_url(),
     );
     state
         .db
-        .tx(move |conn| service::test_send(conn, &c, &to, &region))
+        .tx(move |conn| service::test_send(conn, &c, &to, &region, &base))
         .await?;
     session
         .set_flash(&format!("Un essai est parti vers {}.", me.email))

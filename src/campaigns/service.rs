@@ -381,7 +381,7 @@ pub fn send_batch(conn: &mut DbConnection, sending: &Sending<'_>, id: &str) -> A
         .limit(i64::from(sending.per_minute.max(1)))
         .select(campaign_recipients::id)
         .load(conn)?;
-    let html = crate::content::markdown::render(&campaign.body);
+    let html = mail_html(&campaign.body, sending.base_url);
     for recipient in pending {
         let target = campaign_recipients::table
             .find(&recipient)
@@ -466,14 +466,21 @@ pub fn send_batch(conn: &mut DbConnection, sending: &Sending<'_>, id: &str) -> A
     Ok(())
 }
 
+/// The HTML of a campaign's body for a mail: links to pages of the site (`/offres`) get
+/// the site's address, since a mail has no page to be relative to.
+fn mail_html(body: &str, base_url: &str) -> String {
+    crate::content::markdown::render(body).replace("href=\"/", &format!("href=\"{base_url}/"))
+}
+
 /// Sends the campaign as it stands to its author's own address, marked as a test.
 pub fn test_send(
     conn: &mut DbConnection,
     campaign: &Campaign,
     to: &str,
     region: &str,
+    base_url: &str,
 ) -> AppResult<()> {
-    let html = crate::content::markdown::render(&campaign.body);
+    let html = mail_html(&campaign.body, base_url);
     crate::mail::enqueue(
         conn,
         to,

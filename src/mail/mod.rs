@@ -155,6 +155,10 @@ impl Mailer {
         }
     }
 
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the parts of one outbox row, read together in `deliver`"
+    )]
     async fn send(
         &self,
         id: &str,

@@ -52,7 +52,9 @@ pub fn check_url(url: &str) -> Result<url::Url, String> {
     let parsed = url::Url::parse(url.trim())
         .map_err(|_| "Cette adresse n’est pas une URL complète (https://…).".to_string())?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err("L’adresse doit commencer par https:// (ou http://) et nommer un serveur.".into());
+        return Err(
+            "L’adresse doit commencer par https:// (ou http://) et nommer un serveur.".into(),
+        );
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err("L’adresse ne doit pas contenir d’identifiant ni de mot de passe.".into());
@@ -73,7 +75,10 @@ pub async fn post(
     let url = check_url(url).map_err(anyhow::Error::msg)?;
     let mut request = hyper::Request::post(url.as_str())
         .header(hyper::header::CONTENT_TYPE, content_type)
-        .header(hyper::header::USER_AGENT, concat!("Passerelle/", env!("CARGO_PKG_VERSION")));
+        .header(
+            hyper::header::USER_AGENT,
+            concat!("Passerelle/", env!("CARGO_PKG_VERSION")),
+        );
     for (name, value) in headers {
         request = request.header(*name, value);
     }
@@ -136,7 +141,9 @@ mod tests {
                 seen.extend_from_slice(&buffer[..n]);
             }
             socket
-                .write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
+                .write_all(
+                    b"HTTP/1.1 202 Accepted\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                )
                 .await
                 .unwrap();
             String::from_utf8_lossy(&seen).into_owned()

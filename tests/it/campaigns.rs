@@ -57,7 +57,7 @@ async fn draft(editor: &mut Client<'_>, subject: &str, department: &str) -> Stri
                 ("subject", subject),
                 (
                     "body",
-                    "## Les rencontres de l’alternance\n\nRendez-vous **samedi** à Rennes. <script>alert(1)</script>",
+                    "## Les rencontres de l’alternance\n\nRendez-vous **samedi** à Rennes. <script>alert(1)</script>\n\n[Les offres](/offres)",
                 ),
             ],
         )
@@ -157,6 +157,14 @@ async fn a_campaign_to_ille_et_vilaine_candidates_reaches_only_those_who_opted_i
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     send(&mut editor, &at).await;
     assert_eq!(received(&app, subject).await, [MAELLE, NOLWENN]);
+    // Links to the site's pages get its address in the mail.
+    let mail = app.last_mail_to(NOLWENN).await;
+    assert!(
+        mail.html
+            .contains(r#"href="http://passerelle.test/offres""#),
+        "{}",
+        mail.html
+    );
     for nobody in [CANDIDATE, ERWAN, GWENAEL] {
         assert!(
             raw_mails_to(&app, nobody)
