@@ -244,6 +244,7 @@ pub fn pages() -> Pages {
         .merge(reports::routes::pages())
         .merge(programme::routes::pages())
         .merge(content::routes::pages())
+        .merge(crate::campaigns::routes::pages())
         .merge(content::legal::pages())
         .merge(sites::routes::pages())
         .merge(discovery::routes::pages())

@@ -232,6 +232,16 @@ pub struct Config {
     )]
     pub helpline_hours: OpeningHours,
 
+    /// How many mails of an information campaign leave per minute (the rest wait for the
+    /// next minutes), so that the region's mail server and receiving providers are not flooded.
+    #[arg(
+        long,
+        env = "PASSERELLE_CAMPAIGN_RATE_PER_MINUTE",
+        global = true,
+        default_value_t = 100
+    )]
+    pub campaign_rate_per_minute: u32,
+
     /// Create a new, empty database even though the data folder shows that one existed
     /// (search index, CV folder or database marker there, database file missing or empty).
     /// Without it, the start stops with an explanation rather than begin again from nothing.
@@ -351,6 +361,7 @@ impl Config {
             ftps_passive_ports: PortRange(0..=0),
             helpline_maildir: None,
             helpline_hours: Default::default(),
+            campaign_rate_per_minute: 100,
             new_database: false,
         }
     }

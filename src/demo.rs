@@ -520,5 +520,6 @@ pub fn load(conn: &mut DbConnection) -> AppResult<bool> {
     crate::discovery::demo::load(conn, &ids)?;
     crate::helpline::demo::load(conn, &ids, &hash)?;
     crate::partners::demo::load(conn, &ids)?;
+    crate::campaigns::demo::load(conn, &hash)?;
     Ok(true)
 }

@@ -7,6 +7,7 @@ pub mod applications;
 pub mod auth;
 pub mod basket;
 pub mod calendar;
+pub mod campaigns;
 pub mod candidates;
 pub mod clock;
 pub mod config;

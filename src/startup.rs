@@ -13,9 +13,9 @@ use crate::app::Registry;
 use crate::config::Config;
 use crate::db::now;
 use crate::{
-    AppState, api, applications, auth, basket, candidates, content, discovery, gateway, helpline,
-    imports, jobs, mail, offers, organisations, partners, prescriptions, programme, reports, sites,
-    trainings, webhooks,
+    AppState, api, applications, auth, basket, campaigns, candidates, content, discovery, gateway,
+    helpline, imports, jobs, mail, offers, organisations, partners, prescriptions, programme,
+    reports, sites, trainings, webhooks,
 };
 
 /// Every registration, once. The order of the recurring tasks is the order they are
@@ -41,6 +41,7 @@ pub fn registry() -> Registry {
     trainings::register(&mut reg);
     gateway::register(&mut reg);
     content::register(&mut reg);
+    campaigns::register(&mut reg);
     dashboard(&mut reg);
     space(&mut reg);
     reg
@@ -62,6 +63,7 @@ fn space(reg: &mut Registry) {
         .space(imports::routes::space)
         .space(webhooks::routes::space)
         .space(content::routes::space)
+        .space(campaigns::routes::space)
         .space(programme::routes::space)
         .space(reports::routes::space)
         .space(organisations::routes::space)
@@ -299,10 +301,11 @@ mod tests {
             crate::imports::service::REINDEX_JOB,
             crate::imports::service::QUEUE_JOB,
             crate::webhooks::service::DELIVER_JOB,
+            crate::campaigns::service::BATCH_JOB,
         ] {
             assert!(kinds.contains(&kind), "{kind}");
         }
-        assert_eq!(kinds.len(), schedules.len() + 4);
+        assert_eq!(kinds.len(), schedules.len() + 5);
         // Each kind of personal data the region keeps has its retention and its purge.
         let kinds: Vec<&str> = reg.retention.kinds().iter().map(|k| k.key).collect();
         assert_eq!(

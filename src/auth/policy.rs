@@ -248,6 +248,9 @@ pub enum Action<'a> {
     ViewSiteFigures,
     /// Keep the catalogue of travelling exhibitions (editors).
     ManageExhibitions,
+    /// Write, preview, test and send the region's information campaigns (editors and the
+    /// regional team).
+    ManageCampaigns,
     /// Book an exhibition for a site of this host (its coordinators).
     BookExhibition { host_id: &'a str },
     /// Attach a site to a central site as its relay, or detach it (the regional team: the
@@ -695,6 +698,7 @@ pub fn allows(user: &CurrentUser, action: &Action<'_>) -> bool {
             user.role == Role::SiteCoordinator && user.organisation_id.as_deref() == Some(*host_id)
         }
         Action::ManageExhibitions => user.role == Role::Editor,
+        Action::ManageCampaigns => user.role == Role::Editor,
         Action::ViewSiteFigures => user.role == Role::SiteCoordinator,
         Action::ViewSiteFiguresOf {
             host_id,

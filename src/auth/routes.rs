@@ -36,6 +36,7 @@ pub fn pages() -> crate::web::routes::Pages {
         .route("/invitation", get(invitation_page).post(accept_invitation))
         .route("/compte", get(account))
         .route("/compte/mot-de-passe", post(change_password))
+        .route("/compte/informations", post(set_info_mails))
         .route("/compte/jetons", post(create_token))
         .route("/compte/jetons/{id}/revoquer", post(revoke_token))
 }
@@ -206,6 +207,7 @@ struct CandidateForm {
     password: String,
     #[serde(default)]
     password_confirm: String,
+    info_mails: Option<String>,
     consent: Option<String>,
     #[serde(default)]
     sex: String,
@@ -294,6 +296,7 @@ async fn signup_candidate(
     let about = crate::types::Demographics::read(&form.sex, &form.situation, &mut errors);
     if let (true, Some(email), Some(birth)) = (errors.is_empty(), email, birth) {
         let base = state.config.base_url();
+        let info_mails = form.info_mails.is_some();
         let (first, last, pw) = (
             form.first_name.clone(),
             form.last_name.clone(),
@@ -311,6 +314,7 @@ async fn signup_candidate(
                         password: &pw,
                         first_name: &first,
                         last_name: &last,
+                        info_mails,
                     },
                     birth,
                     about,
@@ -603,6 +607,8 @@ struct AccountPage {
     tokens: Vec<ApiToken>,
     new_token: Option<String>,
     errors: Vec<String>,
+    /// When the person agreed to the region's information mails, if they did.
+    info_mails: Option<String>,
 }
 
 async fn account_page(
@@ -613,9 +619,14 @@ async fn account_page(
     errors: Vec<String>,
 ) -> AppResult<Response> {
     let id = me.id.clone();
-    let tokens = state
+    let (tokens, info_mails) = state
         .db
-        .run(move |conn| tokens::list_api_tokens(conn, &id))
+        .run(move |conn| {
+            Ok((
+                tokens::list_api_tokens(conn, &id)?,
+                store::info_mail_consent(conn, &id)?,
+            ))
+        })
         .await?;
     render(&AccountPage {
         page: page.titled("Mon compte"),
@@ -623,6 +634,7 @@ async fn account_page(
         tokens,
         new_token,
         errors,
+        info_mails: info_mails.map(|at| crate::web::datetime_fr(&at)),
     })
 }
 
@@ -632,6 +644,35 @@ async fn account(
     me: CurrentUser,
 ) -> AppResult<Response> {
     account_page(&state, page, me, None, Vec::new()).await
+}
+
+#[derive(Deserialize)]
+struct InfoMailsForm {
+    info_mails: Option<String>,
+}
+
+/// The person agrees to, or stops, the region's information mails; a withdrawal takes
+/// effect at once (information mails still waiting in the outbox are not sent).
+async fn set_info_mails(
+    State(state): State<AppState>,
+    session: SessionHandle,
+    me: CurrentUser,
+    Form(form): Form<InfoMailsForm>,
+) -> AppResult<Response> {
+    let agree = form.info_mails.is_some();
+    let id = me.id.clone();
+    state
+        .db
+        .tx(move |conn| store::set_info_mail_consent(conn, &id, agree))
+        .await?;
+    session
+        .set_flash(if agree {
+            "C’est noté : vous recevrez les informations de la Région."
+        } else {
+            "C’est noté : vous ne recevrez plus les informations de la Région."
+        })
+        .await?;
+    Ok(see_other("/compte"))
 }
 
 #[derive(Deserialize)]

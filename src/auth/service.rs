@@ -26,6 +26,8 @@ pub struct Person<'a> {
     pub password: &'a str,
     pub first_name: &'a str,
     pub last_name: &'a str,
+    /// Ticked « je souhaite recevoir les informations de la Région » (never by default).
+    pub info_mails: bool,
 }
 
 pub fn verification_mail(
@@ -108,6 +110,9 @@ pub fn sign_up_candidate(
         },
     )?;
     store::set_demographics(conn, &id, about)?;
+    if person.info_mails {
+        store::set_info_mail_consent(conn, &id, true)?;
+    }
     verification_mail(
         conn,
         base_url,

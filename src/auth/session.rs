@@ -344,6 +344,29 @@ pub async fn csrf_layer(request: Request, next: Next) -> Response {
     {
         return AppError::csrf().into_response();
     }
+    // RFC 8058 one-click unsubscription: a mail provider posts exactly
+    // `List-Unsubscribe=One-Click` to the URL of the `List-Unsubscribe` header, with no
+    // cookie and no token of ours; the secret in that URL is the authority, which its handler
+    // checks. Only a request carrying no signed-in session and nothing but that field passes,
+    // so no other form can be driven this way.
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let body = if !signed_in && is_form {
+        let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
+            return AppError::csrf().into_response();
+        };
+        if bytes.trim_ascii() == ONE_CLICK {
+            return next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await;
+        }
+        Body::from(bytes)
+    } else {
+        body
+    };
     let Some(expected) = parts
         .extensions
         .get::<SessionHandle>()
@@ -400,6 +423,9 @@ pub async fn csrf_layer(request: Request, next: Next) -> Response {
         _ => AppError::csrf().into_response(),
     }
 }
+
+/// The whole body of an RFC 8058 one-click unsubscription.
+pub const ONE_CLICK: &[u8] = b"List-Unsubscribe=One-Click";
 
 /// The boundary of a `multipart/form-data` body, from its content type.
 fn multipart_boundary(content_type: &str) -> Option<String> {

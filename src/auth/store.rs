@@ -245,3 +245,45 @@ pub fn staff_emails(
 pub fn end_sessions(conn: &mut DbConnection, user_id: &str) -> AppResult<usize> {
     Ok(diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?)
 }
+
+/// When the person agreed to receive the region's information mails (campaigns), if they
+/// did and have not withdrawn since.
+pub fn info_mail_consent(
+    conn: &mut DbConnection,
+    user_id: &str,
+) -> AppResult<Option<NaiveDateTime>> {
+    Ok(users::table
+        .find(user_id)
+        .select(users::info_mail_consent_at)
+        .first::<Option<NaiveDateTime>>(conn)
+        .optional()?
+        .flatten())
+}
+
+/// Records the person's choice about the region's information mails, with its time; a
+/// withdrawal takes effect at once: information mails to them still in the outbox are
+/// cancelled. Agreeing again keeps the first time of agreement.
+pub fn set_info_mail_consent(conn: &mut DbConnection, user_id: &str, agree: bool) -> AppResult<()> {
+    if agree {
+        diesel::update(
+            users::table
+                .find(user_id)
+                .filter(users::info_mail_consent_at.is_null()),
+        )
+        .set(users::info_mail_consent_at.eq(Some(now())))
+        .execute(conn)?;
+    } else {
+        diesel::update(users::table.find(user_id))
+            .set(users::info_mail_consent_at.eq(None::<NaiveDateTime>))
+            .execute(conn)?;
+        let email: Option<String> = users::table
+            .find(user_id)
+            .select(users::email)
+            .first(conn)
+            .optional()?;
+        if let Some(email) = email {
+            crate::mail::cancel_unsubscribable(conn, &email)?;
+        }
+    }
+    Ok(())
+}

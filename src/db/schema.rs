@@ -114,6 +114,7 @@ diesel::table! {
         inactivity_warned_at -> Nullable<Timestamp>,
         sex -> Nullable<Text>,
         situation -> Nullable<Text>,
+        info_mail_consent_at -> Nullable<Timestamp>,
     }
 }
 
@@ -198,6 +199,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         thread_refs -> Nullable<Text>,
         body_html -> Nullable<Text>,
+        extra_headers -> Nullable<Text>,
     }
 }
 
@@ -1499,3 +1501,42 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    campaigns (id) {
+        id -> Text,
+        subject -> Text,
+        body -> Text,
+        audience -> Text,
+        department -> Nullable<Text>,
+        rome_code -> Nullable<Text>,
+        org_kind -> Nullable<Text>,
+        status -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    campaign_recipients (id) {
+        id -> Text,
+        campaign_id -> Text,
+        user_id -> Text,
+        email -> Text,
+        status -> Text,
+        token_digest -> Nullable<Text>,
+        outbox_mail_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        handled_at -> Nullable<Timestamp>,
+        unsubscribed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(campaign_recipients -> campaigns (campaign_id));
+diesel::allow_tables_to_appear_in_same_query!(campaigns, campaign_recipients);
+diesel::allow_tables_to_appear_in_same_query!(campaign_recipients, outbox_mails);
+diesel::allow_tables_to_appear_in_same_query!(campaign_recipients, users);
+diesel::allow_tables_to_appear_in_same_query!(campaigns, users);

@@ -155,6 +155,10 @@ impl Mailer {
         }
     }
 
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the parts of one outbox row, read together in `deliver`"
+    )]
     async fn send(
         &self,
         id: &str,
@@ -163,6 +167,7 @@ impl Mailer {
         text: &str,
         html: Option<&str>,
         thread_refs: Option<&str>,
+        extra_headers: &[(String, String)],
     ) -> anyhow::Result<()> {
         let to: Mailbox = to
             .parse()
@@ -178,6 +183,11 @@ impl Mailer {
                 builder = builder.in_reply_to(last.to_owned());
             }
             builder = builder.references(refs.to_owned());
+        }
+        for (name, value) in extra_headers {
+            let name = HeaderName::new_from_ascii(name.clone())
+                .map_err(|_| anyhow::anyhow!("invalid header name {name:?}"))?;
+            builder = builder.raw_header(HeaderValue::new(name, value.clone()));
         }
         let message = match html {
             Some(html) => builder.multipart(MultiPart::alternative_plain_html(
@@ -224,6 +234,72 @@ impl Header for AutoSubmitted {
 /// Puts a mail in the outbox; it leaves when the surrounding transaction commits.
 pub fn enqueue(conn: &mut DbConnection, to: &str, mail: &impl Template) -> AppResult<String> {
     enqueue_in_thread(conn, to, mail, &[])
+}
+
+/// The header that makes a mail one its recipient may stop (RFC 2369); such mails are
+/// "unsubscribable": [`cancel_unsubscribable`] withdraws those still waiting.
+pub const LIST_UNSUBSCRIBE: &str = "List-Unsubscribe";
+
+/// Puts in the outbox a mail with extra headers (`List-Unsubscribe`, …), given as names and
+/// values; names must be ASCII header names.
+pub fn enqueue_with_headers(
+    conn: &mut DbConnection,
+    to: &str,
+    mail: &impl Template,
+    headers: &[(&str, String)],
+) -> AppResult<String> {
+    let id = enqueue_in_thread(conn, to, mail, &[])?;
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    diesel::update(outbox_mails::table.find(&id))
+        .set(outbox_mails::extra_headers.eq(Some(
+            serde_json::to_string(&headers).map_err(crate::error::AppError::internal)?,
+        )))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// The person stopped a kind of mail they may unsubscribe from: those still waiting in the
+/// outbox for this address (with a `List-Unsubscribe` header) are cancelled, never sent.
+/// Returns how many.
+pub fn cancel_unsubscribable(conn: &mut DbConnection, to: &str) -> AppResult<usize> {
+    Ok(diesel::update(
+        outbox_mails::table
+            .filter(outbox_mails::to_address.eq(to))
+            .filter(outbox_mails::status.eq("pending"))
+            .filter(outbox_mails::extra_headers.like(format!("%\"{LIST_UNSUBSCRIBE}\"%"))),
+    )
+    .set(outbox_mails::status.eq(CANCELLED))
+    .execute(conn)?)
+}
+
+/// A mail cancelled before it left (the recipient withdrew).
+pub const CANCELLED: &str = "cancelled";
+/// A mail the recipient's server refused for good (SMTP 5xx: unknown mailbox, complaint):
+/// never retried.
+pub const REJECTED: &str = "rejected";
+
+/// Whether the recipient's server ever refused mail to this address for good.
+pub fn ever_rejected(conn: &mut DbConnection, to: &str) -> AppResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        outbox_mails::table
+            .filter(outbox_mails::to_address.eq(to))
+            .filter(outbox_mails::status.eq(REJECTED)),
+    ))
+    .get_result(conn)?)
+}
+
+/// The status of outbox mails (`pending`, `sent`, `failed`, `rejected`, `cancelled`) by id.
+pub fn statuses(conn: &mut DbConnection, ids: &[String]) -> AppResult<Vec<(String, String)>> {
+    let mut all = Vec::new();
+    for chunk in ids.chunks(500) {
+        all.extend(
+            outbox_mails::table
+                .filter(outbox_mails::id.eq_any(chunk))
+                .select((outbox_mails::id, outbox_mails::status))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    Ok(all)
 }
 
 /// Puts in the outbox a mail that follows others of a conversation (their Message-IDs,
@@ -331,6 +407,7 @@ pub async fn deliver(app: &crate::AppState, mail_id: &str) -> anyhow::Result<()>
         Option<String>,
         String,
         Option<String>,
+        Option<String>,
     );
     let mail: Option<Outgoing> = app
         .db
@@ -344,17 +421,23 @@ pub async fn deliver(app: &crate::AppState, mail_id: &str) -> anyhow::Result<()>
                     outbox_mails::body_html,
                     outbox_mails::status,
                     outbox_mails::thread_refs,
+                    outbox_mails::extra_headers,
                 ))
                 .first(conn)
                 .optional()?)
         })
         .await?;
-    let Some((to, subject, text, html, status, thread_refs)) = mail else {
+    let Some((to, subject, text, html, status, thread_refs, extra_headers)) = mail else {
         return Ok(());
     };
-    if status == "sent" {
+    if status != "pending" {
         return Ok(());
     }
+    let extra_headers: Vec<(String, String)> = extra_headers
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()?
+        .unwrap_or_default();
     let result = app
         .mailer
         .send(
@@ -364,8 +447,15 @@ pub async fn deliver(app: &crate::AppState, mail_id: &str) -> anyhow::Result<()>
             &text,
             html.as_deref(),
             thread_refs.as_deref(),
+            &extra_headers,
         )
         .await;
+    // A permanent refusal (SMTP 5xx: no such mailbox, refused as spam) is not retried: the
+    // mail is marked rejected, which those who send to many read before mailing again.
+    let rejected = result.as_ref().err().is_some_and(|e| {
+        e.downcast_ref::<lettre::transport::smtp::Error>()
+            .is_some_and(lettre::transport::smtp::Error::is_permanent)
+    });
     let id = mail_id.to_owned();
     let error = result.as_ref().err().map(|e| format!("{e:#}"));
     app.db
@@ -380,6 +470,13 @@ pub async fn deliver(app: &crate::AppState, mail_id: &str) -> anyhow::Result<()>
                         outbox_mails::last_error.eq(None::<String>),
                     ))
                     .execute(conn)?,
+                Some(error) if rejected => diesel::update(target)
+                    .set((
+                        outbox_mails::status.eq(REJECTED),
+                        outbox_mails::attempts.eq(outbox_mails::attempts + 1),
+                        outbox_mails::last_error.eq(Some(error)),
+                    ))
+                    .execute(conn)?,
                 Some(error) => diesel::update(target)
                     .set((
                         outbox_mails::attempts.eq(outbox_mails::attempts + 1),
@@ -392,6 +489,9 @@ pub async fn deliver(app: &crate::AppState, mail_id: &str) -> anyhow::Result<()>
         .await?;
     if result.is_ok() {
         metrics::counter!("passerelle_mails_sent_total").increment(1);
+    }
+    if rejected {
+        return Ok(());
     }
     result
 }
@@ -422,6 +522,8 @@ impl OutboxMail {
         match self.status.as_str() {
             "sent" => "Envoyé",
             "failed" => "Échec définitif",
+            REJECTED => "Refusé par le destinataire",
+            CANCELLED => "Annulé (désabonnement)",
             _ => "En attente",
         }
     }

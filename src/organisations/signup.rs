@@ -46,6 +46,7 @@ struct CompanyForm {
     password: String,
     #[serde(default)]
     password_confirm: String,
+    info_mails: Option<String>,
 }
 
 #[derive(Template)]
@@ -129,6 +130,7 @@ async fn signup_company(
         (errors.is_empty(), email, siret, commune)
     {
         let base = state.config.base_url();
+        let info_mails = form.info_mails.is_some();
         let (first, last, pw, name) = (
             form.first_name.clone(),
             form.last_name.clone(),
@@ -147,6 +149,7 @@ async fn signup_company(
                         password: &pw,
                         first_name: &first,
                         last_name: &last,
+                        info_mails,
                     },
                     &name,
                     &siret,
@@ -243,6 +246,9 @@ pub fn sign_up_recruiter(
             birth_date: None,
         },
     )?;
+    if person.info_mails {
+        crate::auth::store::set_info_mail_consent(conn, &id, true)?;
+    }
     crate::auth::service::verification_mail(
         conn,
         base_url,

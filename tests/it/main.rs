@@ -14,6 +14,7 @@ mod architecture;
 mod backup;
 mod basket;
 mod browser;
+mod campaigns;
 mod candidates;
 mod cli;
 mod content;

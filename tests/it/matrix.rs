@@ -111,6 +111,7 @@ enum Kind {
     ProSlug,
     Proposal,
     Webhook,
+    Campaign,
 }
 
 impl Kind {
@@ -278,6 +279,10 @@ impl Kind {
             Kind::Proposal => {
                 "SELECT id, NULL AS b, organisation_id AS org1, NULL AS org2, NULL AS org3, \
                  NULL AS usr FROM content_proposals ORDER BY status = 'proposed' DESC, id"
+            }
+            Kind::Campaign => {
+                "SELECT id, NULL AS b, NULL AS org1, NULL AS org2, NULL AS org3, NULL AS usr \
+                 FROM campaigns ORDER BY status = 'draft' DESC, id"
             }
             Kind::Renewal => {
                 "SELECT id, NULL AS b, organisation_id AS org1, NULL AS org2, NULL AS org3, \
@@ -585,6 +590,12 @@ const TABLE: &[Row] = &[
     lit("GET", "/rapports/annexe/{file}", only(&[TrainingStaff, Prescriber, RegionalAdmin]), &["annexe.csv"]),
     r("GET", "/recherche", Anyone),
     r("GET", "/redaction", only(&[Editor, RegionalAdmin])),
+    r("GET", "/campagnes", only(&[Editor, RegionalAdmin])),
+    r("GET", "/campagnes/nouvelle", only(&[Editor, RegionalAdmin])),
+    o("GET", "/campagnes/{id}", K::Campaign, only(&[Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])),
+    o("GET", "/campagnes/{id}/modifier", K::Campaign, only(&[Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])),
+    // Without its secret link, the unsubscription page answers 404 to everyone.
+    r("GET", "/desabonnement", Unknown),
     r("GET", "/redaction/actualites", only(&[Editor, RegionalAdmin])),
     o("GET", "/redaction/actualites/{id}", K::News, only(&[Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])),
     r("GET", "/redaction/agenda", only(&[Editor, RegionalAdmin])),
@@ -666,6 +677,7 @@ const TABLE: &[Row] = &[
     r("POST", "/suivi", Unknown),
     r("POST", "/compte/jetons", SignedIn).with_body("name=Logiciel+Ymag"),
     o("POST", "/compte/jetons/{id}/revoquer", K::ApiToken, SignedIn, only(&[])),
+    r("POST", "/compte/informations", SignedIn),
     r("POST", "/compte/mot-de-passe", SignedIn).with_body("current=Passerelle-demo-2026&password=Nouveau-mot-de-passe-2026&password_confirm=Nouveau-mot-de-passe-2026"),
     r("POST", "/connexion", Anyone),
     o("POST", "/contacts/{id}", K::ContactRequest, only(&[Candidate]), only(&[])).with_body("decision=refuser"),
@@ -768,6 +780,11 @@ const TABLE: &[Row] = &[
     o("POST", "/recherches/{id}/nouveau-lien", K::SavedSearch, only(&[Candidate]), only(&[])),
     o("POST", "/recherches/{id}/supprimer", K::SavedSearch, only(&[Candidate]), only(&[])),
     r("POST", "/redaction/actualites", only(&[Editor, RegionalAdmin])),
+    r("POST", "/campagnes/nouvelle", only(&[Editor, RegionalAdmin])),
+    o("POST", "/campagnes/{id}/modifier", K::Campaign, only(&[Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])),
+    o("POST", "/campagnes/{id}/essai", K::Campaign, only(&[Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])),
+    o("POST", "/campagnes/{id}/envoyer", K::Campaign, only(&[Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])),
+    r("POST", "/desabonnement", Unknown),
     o("POST", "/redaction/actualites/{id}", K::News, only(&[Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])),
     o("POST", "/redaction/actualites/{id}/suppression", K::News, only(&[Editor, RegionalAdmin]), only(&[Editor, RegionalAdmin])),
     r("POST", "/redaction/agenda", only(&[Editor, RegionalAdmin])),
