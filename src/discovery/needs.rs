@@ -181,11 +181,11 @@ fn read_romes(
     Ok(romes)
 }
 
+/// Where an organisation sits: its commune's position (if known) and its department.
+type Place = (Option<(f64, f64)>, String);
+
 /// The commune where an organisation sits: its position and its department.
-fn org_place(
-    conn: &mut DbConnection,
-    org: &str,
-) -> AppResult<Option<(Option<(f64, f64)>, String)>> {
+fn org_place(conn: &mut DbConnection, org: &str) -> AppResult<Option<Place>> {
     let found: Option<(Option<f64>, Option<f64>, String)> = organisations::table
         .inner_join(
             communes::table.on(communes::insee_code
@@ -547,7 +547,7 @@ fn proposals_of(
     if let Some(org) = only_org {
         query = query.filter(discovery_proposals::organisation_id.eq(org.to_owned()));
     }
-    let rows: Vec<(
+    type Columns = (
         String,
         String,
         String,
@@ -556,7 +556,8 @@ fn proposals_of(
         String,
         String,
         Option<String>,
-    )> = query.load(conn)?;
+    );
+    let rows: Vec<Columns> = query.load(conn)?;
     Ok(rows
         .into_iter()
         .map(
