@@ -670,5 +670,8 @@ pub fn space(me: &crate::auth::CurrentUser) -> Vec<crate::web::nav::NavLink> {
     if allows(me, &Action::ReceiveApplications) {
         links.push(NavLink::new("/candidatures-recues", "Candidatures reçues"));
     }
+    if allows(me, &Action::FollowAccompaniedCandidates) {
+        links.push(NavLink::new("/suivis", "Personnes accompagnées"));
+    }
     links
 }

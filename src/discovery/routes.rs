@@ -677,5 +677,34 @@ pub fn space(me: &crate::auth::CurrentUser) -> Vec<crate::web::nav::NavLink> {
             "Demandes de découverte",
         ));
     }
+    let figures = allows(me, &Action::ViewDiscoveryFigures);
+    if allows(me, &Action::PublishDiscoveryNeed)
+        || allows(me, &Action::OfferDiscoveryActions)
+        || figures
+    {
+        links.push(NavLink::new(
+            "/decouverte-metiers/besoins",
+            "Besoins des établissements",
+        ));
+    }
+    if let Some(org) = me.organisation_id.as_deref()
+        && allows(
+            me,
+            &Action::KeepEnteredDiscoveryAction {
+                entered_by_org: org,
+            },
+        )
+    {
+        links.push(NavLink::new(
+            "/decouverte-metiers/saisies",
+            "Actions saisies pour des entreprises",
+        ));
+    }
+    if figures {
+        links.push(NavLink::new(
+            "/decouverte-metiers/chiffres",
+            "Chiffres de la découverte des métiers",
+        ));
+    }
     links
 }

@@ -311,6 +311,11 @@ async fn pages_have_no_accessibility_violations() {
     for (path, name) in [
         ("/mes-offres", "my-offers"),
         ("/candidats", "candidate-search"),
+        (
+            "/candidats?metier=D1102&commune=Rennes&rayon=30",
+            "candidate-search-criteria",
+        ),
+        ("/candidats/alertes", "cv-alerts"),
         ("/mes-offres/nouvelle", "offer-form"),
         ("/organisation", "organisation"),
     ] {
@@ -569,6 +574,19 @@ async fn pages_have_no_accessibility_violations() {
         )
         .await,
     );
+    logout(&b.client, &server.base).await;
+
+    // An adviser's follow-up of accompanied candidates; the editors' campaigns.
+    login(&b.client, &server.base, "prescriber@demo.passerelle.test").await;
+    problems.extend(check_page(&b.client, &format!("{}/suivis", server.base), "followed").await);
+    logout(&b.client, &server.base).await;
+    login(&b.client, &server.base, "editor@demo.passerelle.test").await;
+    for (path, name) in [
+        ("/campagnes", "campaigns"),
+        ("/campagnes/nouvelle", "campaign-new"),
+    ] {
+        problems.extend(check_page(&b.client, &format!("{}{path}", server.base), name).await);
+    }
     logout(&b.client, &server.base).await;
 
     // Pages of the regional administrator.

@@ -284,8 +284,9 @@ async fn annex_tables_are_scoped_to_the_beneficiaries(app: TestApp) {
     page.assert_status(StatusCode::OK);
     assert!(page.contains("Bénéficiaires par tranche d’âge"));
     let csv = admin.get("/rapports/annexe/annexe-par-age.csv").await;
-    // The region counts the demo candidate (18) too.
-    assert!(csv.text.contains("18 à 25 ans;2;100"), "{}", csv.text);
+    // The region counts the demo candidate (18) and the campaigns' four demo candidates (19)
+    // too.
+    assert!(csv.text.contains("18 à 25 ans;6;100"), "{}", csv.text);
 }
 
 /// Offer counts of a department's row in the region's "offers by department" table:
